@@ -1,0 +1,81 @@
+/* The SIP-3 border checks: which partner a request comes from or goes to,
+ * and whether the policy lets it pass.
+ *
+ * Contract: callers (mcsec.so, tests, fuzzers) fill an mcsec_sip_request_t
+ * with views into the message they already hold (pointer + length, never
+ * NUL-terminated requirements, never read past the length) and get back a
+ * verdict: MCSEC_REASON_NONE to pass, or the first failing reason. The check
+ * allocates nothing and keeps no state; the policy is only read. */
+#ifndef MCSEC_CHECK_H
+#define MCSEC_CHECK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mcsec/policy.h"
+#include "mcsec/reason.h"
+
+/* A byte string that is not NUL terminated. */
+typedef struct {
+    const char *ptr;
+    size_t len;
+} mcsec_str_t;
+
+typedef struct {
+    mcsec_str_t method;
+    mcsec_str_t src_ip; /* textual source address of the packet */
+    uint16_t src_port;
+    mcsec_str_t ruri;
+    /* Each P-Asserted-Identity header body as received; one header may hold
+     * several comma-separated name-addrs (RFC 3325: at most one SIP/SIPS URI
+     * and one tel URI). */
+    const mcsec_str_t *asserted_ids;
+    size_t asserted_id_count;
+    mcsec_str_t content_type; /* len 0 when absent */
+    size_t body_len;
+    /* Egress only: the address the request will be sent to after routing
+     * (Route set or request-URI). An in-dialog request whose request-URI is
+     * a partner's Contact is matched to the partner whose IS proxy this is. */
+    mcsec_str_t next_hop_ip;
+    uint16_t next_hop_port;
+} mcsec_sip_request_t;
+
+typedef struct {
+    mcsec_reason_t reason;
+    const mcsec_partner_t *partner; /* matched partner, NULL when none */
+    int partner_index;              /* index in policy->partners, -1 when none */
+    char detail[160];               /* short text for the log; no secrets */
+} mcsec_verdict_t;
+
+/* Request arriving from the partner side. Order: source address
+ * (src.not_partner), method (sip.method_denied), identity (src.no_identity,
+ * src.internal_id_spoof, src.foreign_id), content type, body size. */
+void mcsec_check_sip_ingress(const mcsec_policy_t *policy, const mcsec_sip_request_t *req,
+                             mcsec_verdict_t *verdict);
+
+/* Request leaving towards a partner: request-URI host in a partner's
+ * domains, or next hop a partner's IS proxy (else dst.not_partner), method allowed by that partner, asserted
+ * identity in our domains (src.no_identity, src.not_internal), content type
+ * and body size as the partner accepts them. */
+void mcsec_check_sip_egress(const mcsec_policy_t *policy, const mcsec_sip_request_t *req,
+                            mcsec_verdict_t *verdict);
+
+/* Domain matching: exact and case-insensitive on the host; a pattern
+ * "*.example.org" matches subdomains of example.org only, not itself. */
+bool mcsec_domain_match(const char *pattern, mcsec_str_t host);
+bool mcsec_domain_list_match(const mcsec_strlist_t *domains, mcsec_str_t host);
+
+/* Host part of a sip:/sips: URI, optionally inside a name-addr
+ * ("Name" <sip:user@host;params>). Returns MCSEC_OK and a view into uri,
+ * MCSEC_ERR_ARG when the URI is not sip/sips (e.g. tel:), MCSEC_ERR_PARSE
+ * when it is broken. */
+mcsec_err_t mcsec_sip_uri_host(mcsec_str_t uri, mcsec_str_t *host);
+
+/* Partner whose IS proxy list holds ip (and port, unless the entry's port
+ * is 0). Returns the index or -1. */
+int mcsec_partner_by_source(const mcsec_policy_t *policy, mcsec_str_t ip, uint16_t port);
+
+/* Partner whose domains hold host; -1 when none. */
+int mcsec_partner_by_domain(const mcsec_policy_t *policy, mcsec_str_t host);
+
+#endif

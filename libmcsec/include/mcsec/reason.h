@@ -1,0 +1,43 @@
+/* Reason codes: why the border rejected (or would reject) a message.
+ *
+ * Contract: each reason has a stable dotted code string ("src.not_partner")
+ * used unchanged in logs, counters, tests and, where the partner's policy
+ * allows, in a Warning header. docs/reason-codes.md is the table operators
+ * read; it must list every code here (a unit test checks that). */
+#ifndef MCSEC_REASON_H
+#define MCSEC_REASON_H
+
+typedef enum {
+    MCSEC_REASON_NONE = 0, /* passed: not a rejection */
+    MCSEC_REASON_SRC_NOT_PARTNER,
+    MCSEC_REASON_SRC_INTERNAL_ID_SPOOF,
+    MCSEC_REASON_SRC_FOREIGN_ID,
+    MCSEC_REASON_SRC_NO_IDENTITY,
+    MCSEC_REASON_SIP_METHOD_DENIED,
+    MCSEC_REASON_SIP_CONTENT_TYPE_DENIED,
+    MCSEC_REASON_SIP_BODY_TOO_LARGE,
+    MCSEC_REASON_SIP_MALFORMED,
+    MCSEC_REASON_DST_NOT_PARTNER,
+    MCSEC_REASON_SRC_NOT_INTERNAL,
+    MCSEC_REASON_POLICY_UNAVAILABLE,
+    MCSEC_REASON_COUNT
+} mcsec_reason_t;
+
+/* Dotted code string, e.g. "sip.method_denied"; "ok" for MCSEC_REASON_NONE,
+ * "unknown" for values out of range. Never NULL. */
+const char *mcsec_reason_code(mcsec_reason_t reason);
+
+/* One-line meaning for operators. Never NULL. */
+const char *mcsec_reason_meaning(mcsec_reason_t reason);
+
+/* SIP status to answer with: 403 for policy rejections, 400 for malformed
+ * requests, 500 when no policy is loaded; 200 for MCSEC_REASON_NONE. */
+int mcsec_reason_sip_status(mcsec_reason_t reason);
+
+/* HTTP status for the same reason (HTTP-3 proxy). */
+int mcsec_reason_http_status(mcsec_reason_t reason);
+
+/* Reverse lookup; returns MCSEC_REASON_COUNT when the code is unknown. */
+mcsec_reason_t mcsec_reason_from_code(const char *code);
+
+#endif
