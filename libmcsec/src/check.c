@@ -1,0 +1,334 @@
+/* SIP-3 border checks: classify the peer, then apply the partner's rules
+ * in a fixed order and stop at the first failure. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "mcsec/check.h"
+#include "sip_uri.h"
+
+typedef enum { DIR_INGRESS, DIR_EGRESS } direction_t;
+
+/* Identity classes of an asserted identity, relative to one partner. */
+typedef enum {
+    ID_NONE,      /* no sip/sips URI asserted */
+    ID_MALFORMED, /* a value could not be parsed, or more than one SIP URI */
+    ID_OURS,      /* host in our domains */
+    ID_PARTNER,   /* host in the partner's domains */
+    ID_ELSEWHERE, /* anyone else */
+} id_class_t;
+
+static void set_verdict(mcsec_verdict_t *verdict, mcsec_reason_t reason, const char *fmt,
+                        mcsec_str_t arg)
+{
+    verdict->reason = reason;
+    if (fmt != NULL) {
+        int shown = arg.len > 96 ? 96 : (int)arg.len;
+        snprintf(verdict->detail, sizeof(verdict->detail), fmt, shown,
+                 arg.ptr != NULL ? arg.ptr : "");
+    }
+}
+
+bool mcsec_domain_match(const char *pattern, mcsec_str_t host)
+{
+    size_t plen = strlen(pattern);
+    if (host.len == 0 || host.ptr == NULL) {
+        return false;
+    }
+    /* A fully qualified host may end in a root dot. */
+    if (host.ptr[host.len - 1] == '.') {
+        host.len--;
+    }
+    if (plen > 2 && pattern[0] == '*' && pattern[1] == '.') {
+        const char *suffix = pattern + 1; /* ".example.org" */
+        size_t slen = plen - 1;
+        return host.len > slen && strncasecmp(host.ptr + host.len - slen, suffix, slen) == 0;
+    }
+    return host.len == plen && strncasecmp(host.ptr, pattern, plen) == 0;
+}
+
+bool mcsec_domain_list_match(const mcsec_strlist_t *domains, mcsec_str_t host)
+{
+    for (size_t i = 0; i < domains->count; i++) {
+        if (mcsec_domain_match(domains->items[i], host)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Converts a textual address to binary; false when it is not an address. */
+static bool parse_ip(mcsec_str_t ip, int *family, unsigned char bin[16])
+{
+    char text[64];
+    if (ip.ptr == NULL || ip.len == 0 || ip.len >= sizeof(text)) {
+        return false;
+    }
+    memcpy(text, ip.ptr, ip.len);
+    text[ip.len] = '\0';
+    if (inet_pton(AF_INET, text, bin) == 1) {
+        *family = AF_INET;
+        return true;
+    }
+    if (inet_pton(AF_INET6, text, bin) == 1) {
+        *family = AF_INET6;
+        return true;
+    }
+    return false;
+}
+
+static bool addr_matches(const mcsec_addr_t *entry, int family, const unsigned char bin[16],
+                         uint16_t port)
+{
+    unsigned char entry_bin[16];
+    if (entry->family != family || inet_pton(family, entry->ip, entry_bin) != 1) {
+        return false;
+    }
+    size_t n = family == AF_INET ? 4 : 16;
+    return memcmp(entry_bin, bin, n) == 0 && (entry->port == 0 || entry->port == port);
+}
+
+int mcsec_partner_by_source(const mcsec_policy_t *policy, mcsec_str_t ip, uint16_t port)
+{
+    unsigned char bin[16];
+    int family;
+    if (!parse_ip(ip, &family, bin)) {
+        return -1;
+    }
+    for (size_t p = 0; p < policy->partner_count; p++) {
+        const mcsec_partner_t *partner = &policy->partners[p];
+        for (size_t a = 0; a < partner->is_proxy_count; a++) {
+            if (addr_matches(&partner->is_proxy[a], family, bin, port)) {
+                return (int)p;
+            }
+        }
+    }
+    return -1;
+}
+
+int mcsec_partner_by_domain(const mcsec_policy_t *policy, mcsec_str_t host)
+{
+    for (size_t p = 0; p < policy->partner_count; p++) {
+        if (mcsec_domain_list_match(&policy->partners[p].domains, host)) {
+            return (int)p;
+        }
+    }
+    return -1;
+}
+
+/* Classifies every asserted identity in the request. RFC 3325 allows one
+ * SIP or SIPS URI (plus one tel URI); two SIP URIs are malformed. *shown
+ * is set to the identity that decided the class, for the log detail. */
+static id_class_t classify_identity(const mcsec_policy_t *policy, const mcsec_partner_t *partner,
+                                    const mcsec_sip_request_t *req, mcsec_str_t *shown)
+{
+    mcsec_str_t sip_host = {NULL, 0};
+    size_t sip_count = 0;
+    for (size_t h = 0; h < req->asserted_id_count; h++) {
+        mcsec_str_t list = req->asserted_ids[h];
+        mcsec_str_t item;
+        mcsec_err_t err;
+        while ((err = mcsec_split_next(&list, &item)) == MCSEC_OK) {
+            mcsec_str_t host;
+            mcsec_err_t uri_err = mcsec_sip_uri_host(item, &host);
+            if (uri_err == MCSEC_ERR_ARG) {
+                continue; /* tel: and other schemes are not identities here */
+            }
+            if (uri_err != MCSEC_OK) {
+                *shown = item;
+                return ID_MALFORMED;
+            }
+            sip_host = host;
+            *shown = item;
+            sip_count++;
+        }
+        if (err == MCSEC_ERR_PARSE) {
+            *shown = req->asserted_ids[h];
+            return ID_MALFORMED;
+        }
+    }
+    if (sip_count == 0) {
+        return ID_NONE;
+    }
+    if (sip_count > 1) {
+        return ID_MALFORMED;
+    }
+    if (mcsec_domain_list_match(&policy->system.domains, sip_host)) {
+        return ID_OURS;
+    }
+    if (partner != NULL && mcsec_domain_list_match(&partner->domains, sip_host)) {
+        return ID_PARTNER;
+    }
+    return ID_ELSEWHERE;
+}
+
+static bool method_is(mcsec_str_t method, const char *name)
+{
+    size_t n = strlen(name);
+    return method.len == n && memcmp(method.ptr, name, n) == 0;
+}
+
+static bool method_allowed(const mcsec_partner_t *partner, mcsec_str_t method)
+{
+    if (method_is(method, "REGISTER")) {
+        return false; /* registration never crosses the border */
+    }
+    for (size_t i = 0; i < partner->sip.methods.count; i++) {
+        if (method_is(method, partner->sip.methods.items[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* type/subtype of a Content-Type value, without parameters or blanks. */
+static mcsec_str_t media_type_of(mcsec_str_t content_type)
+{
+    mcsec_str_t media = content_type;
+    const char *semicolon = memchr(media.ptr, ';', media.len);
+    if (semicolon != NULL) {
+        media.len = (size_t)(semicolon - media.ptr);
+    }
+    while (media.len > 0 && (media.ptr[0] == ' ' || media.ptr[0] == '\t')) {
+        media.ptr++;
+        media.len--;
+    }
+    while (media.len > 0 && (media.ptr[media.len - 1] == ' ' || media.ptr[media.len - 1] == '\t')) {
+        media.len--;
+    }
+    return media;
+}
+
+static bool content_type_allowed(const mcsec_partner_t *partner, mcsec_str_t content_type)
+{
+    mcsec_str_t media = media_type_of(content_type);
+    for (size_t i = 0; i < partner->sip.content_types.count; i++) {
+        const char *allowed = partner->sip.content_types.items[i];
+        if (strlen(allowed) == media.len && strncasecmp(allowed, media.ptr, media.len) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* ACK and CANCEL belong to a transaction the identity check already
+ * passed; they may come without an asserted identity (a present one is
+ * still checked). */
+static bool identity_optional(mcsec_str_t method)
+{
+    return method_is(method, "ACK") || method_is(method, "CANCEL");
+}
+
+/* Checks shared by both directions once the partner is known: method,
+ * identity, content type, body size. */
+static void check_rules(const mcsec_policy_t *policy, const mcsec_partner_t *partner,
+                        const mcsec_sip_request_t *req, direction_t dir, mcsec_verdict_t *verdict)
+{
+    if (!method_allowed(partner, req->method)) {
+        set_verdict(verdict, MCSEC_REASON_SIP_METHOD_DENIED, "method %.*s", req->method);
+        return;
+    }
+    mcsec_str_t shown = {"", 0};
+    id_class_t id = classify_identity(policy, dir == DIR_INGRESS ? partner : NULL, req, &shown);
+    switch (id) {
+    case ID_MALFORMED:
+        set_verdict(verdict, MCSEC_REASON_SIP_MALFORMED, "bad asserted identity %.*s", shown);
+        return;
+    case ID_NONE:
+        if (!identity_optional(req->method)) {
+            set_verdict(verdict, MCSEC_REASON_SRC_NO_IDENTITY, "no SIP identity asserted%.*s",
+                        (mcsec_str_t){"", 0});
+            return;
+        }
+        break;
+    case ID_OURS:
+        if (dir == DIR_INGRESS) {
+            set_verdict(verdict, MCSEC_REASON_SRC_INTERNAL_ID_SPOOF, "identity %.*s", shown);
+            return;
+        }
+        break;
+    case ID_PARTNER:
+        break; /* only reachable on ingress */
+    case ID_ELSEWHERE:
+        set_verdict(verdict,
+                    dir == DIR_INGRESS ? MCSEC_REASON_SRC_FOREIGN_ID
+                                       : MCSEC_REASON_SRC_NOT_INTERNAL,
+                    "identity %.*s", shown);
+        return;
+    }
+    if (req->content_type.len > 0 && !content_type_allowed(partner, req->content_type)) {
+        set_verdict(verdict, MCSEC_REASON_SIP_CONTENT_TYPE_DENIED, "content type %.*s",
+                    req->content_type);
+        return;
+    }
+    if (req->content_type.len == 0 && req->body_len > 0) {
+        set_verdict(verdict, MCSEC_REASON_SIP_CONTENT_TYPE_DENIED, "body without type%.*s",
+                    (mcsec_str_t){"", 0});
+        return;
+    }
+    if (req->body_len > partner->sip.max_body) {
+        char size[32];
+        int n = snprintf(size, sizeof(size), "%zu", req->body_len);
+        set_verdict(verdict, MCSEC_REASON_SIP_BODY_TOO_LARGE, "body of %.*s octets",
+                    (mcsec_str_t){size, (size_t)n});
+        return;
+    }
+    verdict->reason = MCSEC_REASON_NONE;
+}
+
+static void verdict_init(mcsec_verdict_t *verdict)
+{
+    verdict->reason = MCSEC_REASON_NONE;
+    verdict->partner = NULL;
+    verdict->partner_index = -1;
+    verdict->detail[0] = '\0';
+}
+
+void mcsec_check_sip_ingress(const mcsec_policy_t *policy, const mcsec_sip_request_t *req,
+                             mcsec_verdict_t *verdict)
+{
+    verdict_init(verdict);
+    if (policy == NULL) {
+        verdict->reason = MCSEC_REASON_POLICY_UNAVAILABLE;
+        return;
+    }
+    int index = mcsec_partner_by_source(policy, req->src_ip, req->src_port);
+    if (index < 0) {
+        set_verdict(verdict, MCSEC_REASON_SRC_NOT_PARTNER, "source %.*s", req->src_ip);
+        return;
+    }
+    verdict->partner_index = index;
+    verdict->partner = &policy->partners[index];
+    check_rules(policy, verdict->partner, req, DIR_INGRESS, verdict);
+}
+
+void mcsec_check_sip_egress(const mcsec_policy_t *policy, const mcsec_sip_request_t *req,
+                            mcsec_verdict_t *verdict)
+{
+    verdict_init(verdict);
+    if (policy == NULL) {
+        verdict->reason = MCSEC_REASON_POLICY_UNAVAILABLE;
+        return;
+    }
+    int index = -1;
+    mcsec_str_t target_host;
+    mcsec_err_t err = mcsec_sip_uri_host(req->ruri, &target_host);
+    if (err == MCSEC_ERR_PARSE) {
+        set_verdict(verdict, MCSEC_REASON_SIP_MALFORMED, "bad request-URI %.*s", req->ruri);
+        return;
+    }
+    if (err == MCSEC_OK) {
+        index = mcsec_partner_by_domain(policy, target_host);
+    }
+    if (index < 0 && req->next_hop_ip.len > 0) {
+        index = mcsec_partner_by_source(policy, req->next_hop_ip, req->next_hop_port);
+    }
+    if (index < 0) {
+        set_verdict(verdict, MCSEC_REASON_DST_NOT_PARTNER, "target %.*s", req->ruri);
+        return;
+    }
+    verdict->partner_index = index;
+    verdict->partner = &policy->partners[index];
+    check_rules(policy, verdict->partner, req, DIR_EGRESS, verdict);
+}

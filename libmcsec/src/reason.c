@@ -1,0 +1,95 @@
+/* The table of reason codes: code string, meaning, SIP and HTTP status. */
+#include <string.h>
+
+#include "mcsec/reason.h"
+
+typedef struct {
+    const char *code;
+    const char *meaning;
+    int sip_status;
+    int http_status;
+} reason_entry_t;
+
+static const reason_entry_t reason_table[MCSEC_REASON_COUNT] = {
+    [MCSEC_REASON_NONE] = {"ok", "passed every check", 200, 200},
+    [MCSEC_REASON_SRC_NOT_PARTNER] = {"src.not_partner",
+                                      "source is not a partner border proxy (direct MC client "
+                                      "connection or unknown host)",
+                                      403, 403},
+    [MCSEC_REASON_SRC_INTERNAL_ID_SPOOF] = {"src.internal_id_spoof",
+                                            "asserted identity is in our own domains but the "
+                                            "request came from outside",
+                                            403, 403},
+    [MCSEC_REASON_SRC_FOREIGN_ID] = {"src.foreign_id",
+                                     "asserted identity belongs to neither the sending partner "
+                                     "nor us (a third system)",
+                                     403, 403},
+    [MCSEC_REASON_SRC_NO_IDENTITY] = {"src.no_identity",
+                                      "no asserted SIP/SIPS identity (absent, or only a tel URI)",
+                                      403, 403},
+    [MCSEC_REASON_SIP_METHOD_DENIED] = {"sip.method_denied",
+                                        "method not allowed for this partner (REGISTER never is)",
+                                        403, 405},
+    [MCSEC_REASON_SIP_CONTENT_TYPE_DENIED] = {"sip.content_type_denied",
+                                              "body content type not allowed for this partner", 403,
+                                              415},
+    [MCSEC_REASON_SIP_BODY_TOO_LARGE] = {"sip.body_too_large",
+                                         "body larger than the partner's max_body", 403, 413},
+    [MCSEC_REASON_SIP_MALFORMED] = {"sip.malformed",
+                                    "request could not be parsed (headers, URI or identity)", 400,
+                                    400},
+    [MCSEC_REASON_DST_NOT_PARTNER] = {"dst.not_partner",
+                                      "outgoing request's target is in no partner's domains", 403,
+                                      403},
+    [MCSEC_REASON_SRC_NOT_INTERNAL] = {"src.not_internal",
+                                       "outgoing request's asserted identity is not in our "
+                                       "domains",
+                                       403, 403},
+    [MCSEC_REASON_POLICY_UNAVAILABLE] = {"policy.unavailable",
+                                         "no valid policy is loaded (fail closed)", 500, 503},
+};
+
+static const reason_entry_t *reason_entry(mcsec_reason_t reason)
+{
+    if ((int)reason < 0 || reason >= MCSEC_REASON_COUNT) {
+        return NULL;
+    }
+    return &reason_table[reason];
+}
+
+const char *mcsec_reason_code(mcsec_reason_t reason)
+{
+    const reason_entry_t *entry = reason_entry(reason);
+    return entry ? entry->code : "unknown";
+}
+
+const char *mcsec_reason_meaning(mcsec_reason_t reason)
+{
+    const reason_entry_t *entry = reason_entry(reason);
+    return entry ? entry->meaning : "unknown reason";
+}
+
+int mcsec_reason_sip_status(mcsec_reason_t reason)
+{
+    const reason_entry_t *entry = reason_entry(reason);
+    return entry ? entry->sip_status : 500;
+}
+
+int mcsec_reason_http_status(mcsec_reason_t reason)
+{
+    const reason_entry_t *entry = reason_entry(reason);
+    return entry ? entry->http_status : 500;
+}
+
+mcsec_reason_t mcsec_reason_from_code(const char *code)
+{
+    if (code == NULL) {
+        return MCSEC_REASON_COUNT;
+    }
+    for (int i = 0; i < MCSEC_REASON_COUNT; i++) {
+        if (strcmp(reason_table[i].code, code) == 0) {
+            return (mcsec_reason_t)i;
+        }
+    }
+    return MCSEC_REASON_COUNT;
+}

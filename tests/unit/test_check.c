@@ -1,0 +1,440 @@
+/* Unit tests of the SIP-3 border checks (libmcsec/src/check.c, sip_uri.c)
+ * on a policy built in memory, independent of the YAML loader. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "mcsec/check.h"
+
+static char *our_domains[] = {"a.mcx.example", "*.a.mcx.example"};
+static char *b_domains[] = {"b.mcx.example", "*.b.mcx.example"};
+static char *c_domains[] = {"c.mcx.example"};
+static char *methods[] = {"INVITE", "ACK", "BYE", "CANCEL", "MESSAGE", "OPTIONS"};
+static char *types[] = {"application/sdp", "application/vnd.3gpp.mcptt-info+xml",
+                        "multipart/mixed"};
+
+static mcsec_addr_t b_proxy[] = {{"127.0.20.1", 5060, AF_INET}, {"2001:db8::20", 0, AF_INET6}};
+static mcsec_addr_t c_proxy[] = {{"127.0.30.1", 5060, AF_INET}};
+
+static mcsec_partner_t partners[2];
+static mcsec_policy_t policy;
+
+static int setup(void **state)
+{
+    (void)state;
+    memset(&policy, 0, sizeof(policy));
+    memset(partners, 0, sizeof(partners));
+    policy.system.name = "system-a";
+    policy.system.identity = "sip:border@a.mcx.example";
+    policy.system.domains = (mcsec_strlist_t){our_domains, 2};
+    for (int i = 0; i < 2; i++) {
+        partners[i].sip.methods = (mcsec_strlist_t){methods, 6};
+        partners[i].sip.content_types = (mcsec_strlist_t){types, 3};
+        partners[i].sip.max_body = 1000;
+    }
+    partners[0].name = "system-b";
+    partners[0].domains = (mcsec_strlist_t){b_domains, 2};
+    partners[0].is_proxy = b_proxy;
+    partners[0].is_proxy_count = 2;
+    partners[1].name = "system-c";
+    partners[1].domains = (mcsec_strlist_t){c_domains, 1};
+    partners[1].is_proxy = c_proxy;
+    partners[1].is_proxy_count = 1;
+    policy.partners = partners;
+    policy.partner_count = 2;
+    return 0;
+}
+
+static mcsec_str_t s(const char *text)
+{
+    return (mcsec_str_t){text, strlen(text)};
+}
+
+/* A MESSAGE from system B's IS proxy that passes every check. */
+static mcsec_str_t pai_value[4];
+static mcsec_sip_request_t good_ingress(void)
+{
+    pai_value[0] = s("\"Officer B\" <sip:user1@b.mcx.example>");
+    mcsec_sip_request_t req = {
+        .method = s("MESSAGE"),
+        .src_ip = s("127.0.20.1"),
+        .src_port = 5060,
+        .ruri = s("sip:user9@a.mcx.example"),
+        .asserted_ids = pai_value,
+        .asserted_id_count = 1,
+        .content_type = s("application/vnd.3gpp.mcptt-info+xml"),
+        .body_len = 200,
+    };
+    return req;
+}
+
+static mcsec_reason_t ingress(const mcsec_sip_request_t *req)
+{
+    mcsec_verdict_t verdict;
+    mcsec_check_sip_ingress(&policy, req, &verdict);
+    return verdict.reason;
+}
+
+static void test_ingress_passes_partner_message(void **state)
+{
+    (void)state;
+    mcsec_sip_request_t req = good_ingress();
+    mcsec_verdict_t verdict;
+    mcsec_check_sip_ingress(&policy, &req, &verdict);
+    assert_int_equal(verdict.reason, MCSEC_REASON_NONE);
+    assert_int_equal(verdict.partner_index, 0);
+    assert_string_equal(verdict.partner->name, "system-b");
+}
+
+static void test_ingress_rejects_unknown_source(void **state)
+{
+    (void)state;
+    mcsec_sip_request_t req = good_ingress();
+    req.src_ip = s("127.0.99.9");
+    mcsec_verdict_t verdict;
+    mcsec_check_sip_ingress(&policy, &req, &verdict);
+    assert_int_equal(verdict.reason, MCSEC_REASON_SRC_NOT_PARTNER);
+    assert_null(verdict.partner);
+    assert_non_null(strstr(verdict.detail, "127.0.99.9"));
+}
+
+static void test_ingress_source_port_must_match(void **state)
+{
+    (void)state;
+    mcsec_sip_request_t req = good_ingress();
+    req.src_port = 5062;
+    assert_int_equal(ingress(&req), MCSEC_REASON_SRC_NOT_PARTNER);
+}
+
+static void test_ingress_ipv6_source_any_port(void **state)
+{
+    (void)state;
+    mcsec_sip_request_t req = good_ingress();
+    req.src_ip = s("2001:0db8:0:0::20"); /* same address, other spelling */
+    req.src_port = 40000;
+    assert_int_equal(ingress(&req), MCSEC_REASON_NONE);
+}
+
+static void test_ingress_garbage_source_is_not_partner(void **state)
+{
+    (void)state;
+    mcsec_sip_request_t req = good_ingress();
+    req.src_ip = s("not-an-ip");
+    assert_int_equal(ingress(&req), MCSEC_REASON_SRC_NOT_PARTNER);
+}
+
+static void test_ingress_rejects_register_and_unlisted(void **state)
+{
+    (void)state;
+    mcsec_sip_request_t req = good_ingress();
+    req.method = s("REGISTER");
+    assert_int_equal(ingress(&req), MCSEC_REASON_SIP_METHOD_DENIED);
+    req.method = s("PUBLISH");
+    assert_int_equal(ingress(&req), MCSEC_REASON_SIP_METHOD_DENIED);
+    req.method = s("message"); /* methods are case-sensitive */
+    assert_int_equal(ingress(&req), MCSEC_REASON_SIP_METHOD_DENIED);
+    req.method = s("MESSAGEX");
+    assert_int_equal(ingress(&req), MCSEC_REASON_SIP_METHOD_DENIED);
+}
+
+static void test_ingress_register_denied_even_if_listed(void **state)
+{
+    (void)state;
+    static char *with_register[] = {"REGISTER", "MESSAGE"};
+    partners[0].sip.methods = (mcsec_strlist_t){with_register, 2};
+    mcsec_sip_request_t req = good_ingress();
+    req.method = s("REGISTER");
+    assert_int_equal(ingress(&req), MCSEC_REASON_SIP_METHOD_DENIED);
+}
+
+static void test_ingress_internal_id_spoof(void **state)
+{
+    (void)state;
+    mcsec_sip_request_t req = good_ingress();
+    pai_value[0] = s("<sip:chief@a.mcx.example>");
+    assert_int_equal(ingress(&req), MCSEC_REASON_SRC_INTERNAL_ID_SPOOF);
+    pai_value[0] = s("<sips:chief@ops.A.MCX.example;user=phone>");
+    assert_int_equal(ingress(&req), MCSEC_REASON_SRC_INTERNAL_ID_SPOOF);
+}
+
+static void test_ingress_foreign_id(void **state)
+{
+    (void)state;
+    mcsec_sip_request_t req = good_ingress();
+    pai_value[0] = s("<sip:x@c.mcx.example>"); /* another partner's: still foreign */
+    assert_int_equal(ingress(&req), MCSEC_REASON_SRC_FOREIGN_ID);
+    pai_value[0] = s("sip:x@evil.example");
+    assert_int_equal(ingress(&req), MCSEC_REASON_SRC_FOREIGN_ID);
+    /* Suffix tricks are not subdomains. */
+    pai_value[0] = s("sip:x@notb.mcx.example");
+    assert_int_equal(ingress(&req), MCSEC_REASON_SRC_FOREIGN_ID);
+    pai_value[0] = s("sip:x@b.mcx.example.evil.example");
+    assert_int_equal(ingress(&req), MCSEC_REASON_SRC_FOREIGN_ID);
+}
+
+static void test_ingress_partner_subdomain_and_case(void **state)
+{
+    (void)state;
+    mcsec_sip_request_t req = good_ingress();
+    pai_value[0] = s("<sip:u@Gms.B.MCX.Example:5061;transport=tcp>;tag=x");
+    assert_int_equal(ingress(&req), MCSEC_REASON_NONE);
+}
+
+static void test_ingress_no_identity(void **state)
+{
+    (void)state;
+    mcsec_sip_request_t req = good_ingress();
+    req.asserted_id_count = 0;
+    assert_int_equal(ingress(&req), MCSEC_REASON_SRC_NO_IDENTITY);
+    pai_value[0] = s("<tel:+4930123456>");
+    req.asserted_id_count = 1;
+    assert_int_equal(ingress(&req), MCSEC_REASON_SRC_NO_IDENTITY);
+}
+
+static void test_ingress_tel_plus_sip_identity(void **state)
+{
+    (void)state;
+    mcsec_sip_request_t req = good_ingress();
+    pai_value[0] = s("<tel:+4930123456>, \"B, user\" <sip:u@b.mcx.example>");
+    assert_int_equal(ingress(&req), MCSEC_REASON_NONE);
+    /* Same in two headers. */
+    pai_value[0] = s("<tel:+4930123456>");
+    pai_value[1] = s("<sip:u@b.mcx.example>");
+    req.asserted_id_count = 2;
+    assert_int_equal(ingress(&req), MCSEC_REASON_NONE);
+}
+
+static void test_ingress_two_sip_identities_malformed(void **state)
+{
+    (void)state;
+    mcsec_sip_request_t req = good_ingress();
+    pai_value[0] = s("<sip:u@b.mcx.example>, <sip:v@b.mcx.example>");
+    assert_int_equal(ingress(&req), MCSEC_REASON_SIP_MALFORMED);
+}
+
+static void test_ingress_broken_identity_malformed(void **state)
+{
+    (void)state;
+    const char *broken[] = {"<sip:u@b.mcx.example",      "\"unterminated <sip:u@b.mcx.example>",
+                            "<sip:@b.mcx.example>",      "<sip:u@>",
+                            "<sip:u@[zz::1]>",           "<sip:u@b.mcx.example:99999999>",
+                            "<sip:u@b mcx.example>",     "sip",
+                            "<sip:u@b.mcx.example> junk"};
+    mcsec_sip_request_t req = good_ingress();
+    for (size_t i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
+        pai_value[0] = s(broken[i]);
+        assert_int_equal(ingress(&req), MCSEC_REASON_SIP_MALFORMED);
+    }
+}
+
+static void test_ingress_ack_cancel_without_identity(void **state)
+{
+    (void)state;
+    mcsec_sip_request_t req = good_ingress();
+    req.asserted_id_count = 0;
+    req.content_type = s("");
+    req.body_len = 0;
+    req.method = s("ACK");
+    assert_int_equal(ingress(&req), MCSEC_REASON_NONE);
+    req.method = s("CANCEL");
+    assert_int_equal(ingress(&req), MCSEC_REASON_NONE);
+    /* A present identity is still checked. */
+    pai_value[0] = s("<sip:chief@a.mcx.example>");
+    req.asserted_id_count = 1;
+    assert_int_equal(ingress(&req), MCSEC_REASON_SRC_INTERNAL_ID_SPOOF);
+}
+
+static void test_ingress_content_type(void **state)
+{
+    (void)state;
+    mcsec_sip_request_t req = good_ingress();
+    req.content_type = s("Multipart/Mixed ; boundary=xyz");
+    assert_int_equal(ingress(&req), MCSEC_REASON_NONE);
+    req.content_type = s("application/x-evil");
+    assert_int_equal(ingress(&req), MCSEC_REASON_SIP_CONTENT_TYPE_DENIED);
+    req.content_type = s("application/sdpx");
+    assert_int_equal(ingress(&req), MCSEC_REASON_SIP_CONTENT_TYPE_DENIED);
+    req.content_type = s("");
+    assert_int_equal(ingress(&req), MCSEC_REASON_SIP_CONTENT_TYPE_DENIED);
+}
+
+static void test_ingress_body_size(void **state)
+{
+    (void)state;
+    mcsec_sip_request_t req = good_ingress();
+    req.body_len = 1000;
+    assert_int_equal(ingress(&req), MCSEC_REASON_NONE);
+    req.body_len = 1001;
+    assert_int_equal(ingress(&req), MCSEC_REASON_SIP_BODY_TOO_LARGE);
+}
+
+static void test_ingress_order_source_first(void **state)
+{
+    (void)state;
+    mcsec_sip_request_t req = good_ingress();
+    req.src_ip = s("127.0.99.9");
+    req.method = s("REGISTER");
+    req.asserted_id_count = 0;
+    assert_int_equal(ingress(&req), MCSEC_REASON_SRC_NOT_PARTNER);
+}
+
+static void test_no_policy_fails_closed(void **state)
+{
+    (void)state;
+    mcsec_sip_request_t req = good_ingress();
+    mcsec_verdict_t verdict;
+    mcsec_check_sip_ingress(NULL, &req, &verdict);
+    assert_int_equal(verdict.reason, MCSEC_REASON_POLICY_UNAVAILABLE);
+    mcsec_check_sip_egress(NULL, &req, &verdict);
+    assert_int_equal(verdict.reason, MCSEC_REASON_POLICY_UNAVAILABLE);
+}
+
+static mcsec_sip_request_t good_egress(void)
+{
+    pai_value[0] = s("<sip:dispatcher@a.mcx.example>");
+    mcsec_sip_request_t req = {
+        .method = s("INVITE"),
+        .src_ip = s("127.0.10.2"),
+        .src_port = 5070,
+        .ruri = s("sip:user1@b.mcx.example"),
+        .asserted_ids = pai_value,
+        .asserted_id_count = 1,
+        .content_type = s("application/sdp"),
+        .body_len = 300,
+    };
+    return req;
+}
+
+static mcsec_reason_t egress(const mcsec_sip_request_t *req, int *partner_index)
+{
+    mcsec_verdict_t verdict;
+    mcsec_check_sip_egress(&policy, req, &verdict);
+    if (partner_index != NULL) {
+        *partner_index = verdict.partner_index;
+    }
+    return verdict.reason;
+}
+
+static void test_egress_passes_to_partner_domain(void **state)
+{
+    (void)state;
+    mcsec_sip_request_t req = good_egress();
+    int index;
+    assert_int_equal(egress(&req, &index), MCSEC_REASON_NONE);
+    assert_int_equal(index, 0);
+    req.ruri = s("sip:x@c.mcx.example");
+    assert_int_equal(egress(&req, &index), MCSEC_REASON_NONE);
+    assert_int_equal(index, 1);
+}
+
+static void test_egress_rejects_unknown_target(void **state)
+{
+    (void)state;
+    mcsec_sip_request_t req = good_egress();
+    req.ruri = s("sip:x@elsewhere.example");
+    assert_int_equal(egress(&req, NULL), MCSEC_REASON_DST_NOT_PARTNER);
+    req.ruri = s("tel:+4930123");
+    assert_int_equal(egress(&req, NULL), MCSEC_REASON_DST_NOT_PARTNER);
+    req.ruri = s("sip:x@a.mcx.example"); /* our own domain is not a partner */
+    assert_int_equal(egress(&req, NULL), MCSEC_REASON_DST_NOT_PARTNER);
+}
+
+static void test_egress_in_dialog_by_next_hop(void **state)
+{
+    (void)state;
+    mcsec_sip_request_t req = good_egress();
+    int index;
+    req.method = s("BYE");
+    req.ruri = s("sip:u@127.0.20.1:5060");
+    req.content_type = s("");
+    req.body_len = 0;
+    assert_int_equal(egress(&req, NULL), MCSEC_REASON_DST_NOT_PARTNER);
+    req.next_hop_ip = s("127.0.20.1");
+    req.next_hop_port = 5060;
+    assert_int_equal(egress(&req, &index), MCSEC_REASON_NONE);
+    assert_int_equal(index, 0);
+}
+
+static void test_egress_source_must_be_ours(void **state)
+{
+    (void)state;
+    mcsec_sip_request_t req = good_egress();
+    pai_value[0] = s("<sip:u@b.mcx.example>");
+    assert_int_equal(egress(&req, NULL), MCSEC_REASON_SRC_NOT_INTERNAL);
+    req.asserted_id_count = 0;
+    assert_int_equal(egress(&req, NULL), MCSEC_REASON_SRC_NO_IDENTITY);
+}
+
+static void test_egress_bad_ruri_malformed(void **state)
+{
+    (void)state;
+    mcsec_sip_request_t req = good_egress();
+    req.ruri = s("sip:");
+    assert_int_equal(egress(&req, NULL), MCSEC_REASON_SIP_MALFORMED);
+}
+
+static void test_domain_match_rules(void **state)
+{
+    (void)state;
+    assert_true(mcsec_domain_match("b.mcx.example", s("B.MCX.EXAMPLE")));
+    assert_true(mcsec_domain_match("b.mcx.example", s("b.mcx.example.")));
+    assert_false(mcsec_domain_match("b.mcx.example", s("x.b.mcx.example")));
+    assert_true(mcsec_domain_match("*.b.mcx.example", s("x.b.mcx.example")));
+    assert_true(mcsec_domain_match("*.b.mcx.example", s("y.x.b.mcx.example")));
+    assert_false(mcsec_domain_match("*.b.mcx.example", s("b.mcx.example")));
+    assert_false(mcsec_domain_match("*.b.mcx.example", s("xb.mcx.example")));
+    assert_false(mcsec_domain_match("b.mcx.example", s("")));
+}
+
+static void test_uri_host_extraction(void **state)
+{
+    (void)state;
+    mcsec_str_t host;
+    assert_int_equal(mcsec_sip_uri_host(s("sip:alice@h.example;transport=tcp"), &host), MCSEC_OK);
+    assert_int_equal(host.len, strlen("h.example"));
+    assert_memory_equal(host.ptr, "h.example", host.len);
+    assert_int_equal(mcsec_sip_uri_host(s("\"A <x>\" <sips:[2001:db8::1]:5061>"), &host), MCSEC_OK);
+    assert_memory_equal(host.ptr, "2001:db8::1", host.len);
+    assert_int_equal(mcsec_sip_uri_host(s("sip:h.example"), &host), MCSEC_OK);
+    assert_memory_equal(host.ptr, "h.example", host.len);
+    assert_int_equal(mcsec_sip_uri_host(s("<tel:+123>"), &host), MCSEC_ERR_ARG);
+    assert_int_equal(mcsec_sip_uri_host(s("<:x>"), &host), MCSEC_ERR_PARSE);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_ingress_passes_partner_message, setup),
+        cmocka_unit_test_setup(test_ingress_rejects_unknown_source, setup),
+        cmocka_unit_test_setup(test_ingress_source_port_must_match, setup),
+        cmocka_unit_test_setup(test_ingress_ipv6_source_any_port, setup),
+        cmocka_unit_test_setup(test_ingress_garbage_source_is_not_partner, setup),
+        cmocka_unit_test_setup(test_ingress_rejects_register_and_unlisted, setup),
+        cmocka_unit_test_setup(test_ingress_register_denied_even_if_listed, setup),
+        cmocka_unit_test_setup(test_ingress_internal_id_spoof, setup),
+        cmocka_unit_test_setup(test_ingress_foreign_id, setup),
+        cmocka_unit_test_setup(test_ingress_partner_subdomain_and_case, setup),
+        cmocka_unit_test_setup(test_ingress_no_identity, setup),
+        cmocka_unit_test_setup(test_ingress_tel_plus_sip_identity, setup),
+        cmocka_unit_test_setup(test_ingress_two_sip_identities_malformed, setup),
+        cmocka_unit_test_setup(test_ingress_broken_identity_malformed, setup),
+        cmocka_unit_test_setup(test_ingress_ack_cancel_without_identity, setup),
+        cmocka_unit_test_setup(test_ingress_content_type, setup),
+        cmocka_unit_test_setup(test_ingress_body_size, setup),
+        cmocka_unit_test_setup(test_ingress_order_source_first, setup),
+        cmocka_unit_test_setup(test_no_policy_fails_closed, setup),
+        cmocka_unit_test_setup(test_egress_passes_to_partner_domain, setup),
+        cmocka_unit_test_setup(test_egress_rejects_unknown_target, setup),
+        cmocka_unit_test_setup(test_egress_in_dialog_by_next_hop, setup),
+        cmocka_unit_test_setup(test_egress_source_must_be_ours, setup),
+        cmocka_unit_test_setup(test_egress_bad_ruri_malformed, setup),
+        cmocka_unit_test(test_domain_match_rules),
+        cmocka_unit_test(test_uri_host_extraction),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
