@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Installs everything mcsec needs on a Debian 12 machine (as root, no
+# systemd needed) and fetches the Kamailio source for the module headers.
+# Safe to run again: it only does what is missing.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+packages=(
+  build-essential cmake pkg-config clang clang-format cppcheck valgrind
+  libssl-dev libxml2-dev libxmlsec1-dev libxmlsec1-openssl xmlsec1 libyaml-dev libcmocka-dev
+  kamailio sip-tester dpkg-dev iproute2 procps python3 ca-certificates
+)
+
+need_root() {
+  if [ "$(id -u)" != 0 ]; then
+    echo "setup: run as root (apt-get install and network namespaces need it)" >&2
+    exit 1
+  fi
+}
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+# apt-get source needs a deb-src entry for bookworm main.
+src_list=/etc/apt/sources.list.d/mcsec-deb-src.sources
+has_deb_src() {
+  grep -rhsE '^(deb-src|Types:.*deb-src)' /etc/apt/sources.list /etc/apt/sources.list.d/ \
+    >/dev/null 2>&1
+}
+
+if [ ${#missing[@]} -gt 0 ] || ! has_deb_src || [ ! -d "$top/third_party/kamailio/src" ]; then
+  need_root
+  if ! has_deb_src; then
+    cat > "$src_list" <<'SRC'
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}"
+    # Do not let package scripts start daemons (kamailio) on this host.
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d.mcsec
+    chmod +x /usr/sbin/policy-rc.d.mcsec
+    had_policy=0; [ -e /usr/sbin/policy-rc.d ] && had_policy=1
+    [ $had_policy = 1 ] || cp /usr/sbin/policy-rc.d.mcsec /usr/sbin/policy-rc.d
+    apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+    [ $had_policy = 1 ] || rm -f /usr/sbin/policy-rc.d
+    rm -f /usr/sbin/policy-rc.d.mcsec
+  fi
+fi
+
+# Kamailio source matching the installed binary, for the module headers.
+kam_version=$(dpkg-query -W -f='${Version}' kamailio)   # e.g. 5.6.3-2
+upstream=${kam_version%-*}; upstream=${upstream#*:}
+if [ ! -d "$top/third_party/kamailio-$upstream/src" ]; then
+  need_root
+  mkdir -p "$top/third_party"
+  (cd "$top/third_party" && apt-get source -q "kamailio=$kam_version" >/dev/null 2>&1) || {
+    echo "setup: apt-get source kamailio=$kam_version failed" >&2; exit 1; }
+fi
+ln -sfn "kamailio-$upstream" "$top/third_party/kamailio"
+echo "setup: ok (kamailio $kam_version, source in third_party/kamailio-$upstream)"
