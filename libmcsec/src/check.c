@@ -19,15 +19,15 @@ typedef enum {
     ID_ELSEWHERE, /* anyone else */
 } id_class_t;
 
-static void set_verdict(mcsec_verdict_t *verdict, mcsec_reason_t reason, const char *fmt,
-                        mcsec_str_t arg)
+/* Sets the reason and a log detail "<label><value>", the value cut to 96
+ * octets so a hostile header cannot flood the log. */
+static void set_verdict(mcsec_verdict_t *verdict, mcsec_reason_t reason, const char *label,
+                        mcsec_str_t value)
 {
+    int shown = value.len > 96 ? 96 : (int)value.len;
     verdict->reason = reason;
-    if (fmt != NULL) {
-        int shown = arg.len > 96 ? 96 : (int)arg.len;
-        snprintf(verdict->detail, sizeof(verdict->detail), fmt, shown,
-                 arg.ptr != NULL ? arg.ptr : "");
-    }
+    snprintf(verdict->detail, sizeof(verdict->detail), "%s%.*s", label, shown,
+             value.ptr != NULL ? value.ptr : "");
 }
 
 bool mcsec_domain_match(const char *pattern, mcsec_str_t host)
@@ -226,25 +226,25 @@ static void check_rules(const mcsec_policy_t *policy, const mcsec_partner_t *par
                         const mcsec_sip_request_t *req, direction_t dir, mcsec_verdict_t *verdict)
 {
     if (!method_allowed(partner, req->method)) {
-        set_verdict(verdict, MCSEC_REASON_SIP_METHOD_DENIED, "method %.*s", req->method);
+        set_verdict(verdict, MCSEC_REASON_SIP_METHOD_DENIED, "method ", req->method);
         return;
     }
     mcsec_str_t shown = {"", 0};
     id_class_t id = classify_identity(policy, dir == DIR_INGRESS ? partner : NULL, req, &shown);
     switch (id) {
     case ID_MALFORMED:
-        set_verdict(verdict, MCSEC_REASON_SIP_MALFORMED, "bad asserted identity %.*s", shown);
+        set_verdict(verdict, MCSEC_REASON_SIP_MALFORMED, "bad asserted identity ", shown);
         return;
     case ID_NONE:
         if (!identity_optional(req->method)) {
-            set_verdict(verdict, MCSEC_REASON_SRC_NO_IDENTITY, "no SIP identity asserted%.*s",
+            set_verdict(verdict, MCSEC_REASON_SRC_NO_IDENTITY, "no SIP identity asserted",
                         (mcsec_str_t){"", 0});
             return;
         }
         break;
     case ID_OURS:
         if (dir == DIR_INGRESS) {
-            set_verdict(verdict, MCSEC_REASON_SRC_INTERNAL_ID_SPOOF, "identity %.*s", shown);
+            set_verdict(verdict, MCSEC_REASON_SRC_INTERNAL_ID_SPOOF, "identity ", shown);
             return;
         }
         break;
@@ -254,23 +254,23 @@ static void check_rules(const mcsec_policy_t *policy, const mcsec_partner_t *par
         set_verdict(verdict,
                     dir == DIR_INGRESS ? MCSEC_REASON_SRC_FOREIGN_ID
                                        : MCSEC_REASON_SRC_NOT_INTERNAL,
-                    "identity %.*s", shown);
+                    "identity ", shown);
         return;
     }
     if (req->content_type.len > 0 && !content_type_allowed(partner, req->content_type)) {
-        set_verdict(verdict, MCSEC_REASON_SIP_CONTENT_TYPE_DENIED, "content type %.*s",
+        set_verdict(verdict, MCSEC_REASON_SIP_CONTENT_TYPE_DENIED, "content type ",
                     req->content_type);
         return;
     }
     if (req->content_type.len == 0 && req->body_len > 0) {
-        set_verdict(verdict, MCSEC_REASON_SIP_CONTENT_TYPE_DENIED, "body without type%.*s",
+        set_verdict(verdict, MCSEC_REASON_SIP_CONTENT_TYPE_DENIED, "body without type",
                     (mcsec_str_t){"", 0});
         return;
     }
     if (req->body_len > partner->sip.max_body) {
-        char size[32];
-        int n = snprintf(size, sizeof(size), "%zu", req->body_len);
-        set_verdict(verdict, MCSEC_REASON_SIP_BODY_TOO_LARGE, "body of %.*s octets",
+        char size[48];
+        int n = snprintf(size, sizeof(size), "%zu > %zu", req->body_len, partner->sip.max_body);
+        set_verdict(verdict, MCSEC_REASON_SIP_BODY_TOO_LARGE, "body octets ",
                     (mcsec_str_t){size, (size_t)n});
         return;
     }
@@ -295,7 +295,7 @@ void mcsec_check_sip_ingress(const mcsec_policy_t *policy, const mcsec_sip_reque
     }
     int index = mcsec_partner_by_source(policy, req->src_ip, req->src_port);
     if (index < 0) {
-        set_verdict(verdict, MCSEC_REASON_SRC_NOT_PARTNER, "source %.*s", req->src_ip);
+        set_verdict(verdict, MCSEC_REASON_SRC_NOT_PARTNER, "source ", req->src_ip);
         return;
     }
     verdict->partner_index = index;
@@ -315,7 +315,7 @@ void mcsec_check_sip_egress(const mcsec_policy_t *policy, const mcsec_sip_reques
     mcsec_str_t target_host;
     mcsec_err_t err = mcsec_sip_uri_host(req->ruri, &target_host);
     if (err == MCSEC_ERR_PARSE) {
-        set_verdict(verdict, MCSEC_REASON_SIP_MALFORMED, "bad request-URI %.*s", req->ruri);
+        set_verdict(verdict, MCSEC_REASON_SIP_MALFORMED, "bad request-URI ", req->ruri);
         return;
     }
     if (err == MCSEC_OK) {
@@ -325,7 +325,7 @@ void mcsec_check_sip_egress(const mcsec_policy_t *policy, const mcsec_sip_reques
         index = mcsec_partner_by_source(policy, req->next_hop_ip, req->next_hop_port);
     }
     if (index < 0) {
-        set_verdict(verdict, MCSEC_REASON_DST_NOT_PARTNER, "target %.*s", req->ruri);
+        set_verdict(verdict, MCSEC_REASON_DST_NOT_PARTNER, "target ", req->ruri);
         return;
     }
     verdict->partner_index = index;

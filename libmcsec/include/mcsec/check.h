@@ -54,9 +54,9 @@ void mcsec_check_sip_ingress(const mcsec_policy_t *policy, const mcsec_sip_reque
                              mcsec_verdict_t *verdict);
 
 /* Request leaving towards a partner: request-URI host in a partner's
- * domains, or next hop a partner's IS proxy (else dst.not_partner), method allowed by that partner, asserted
- * identity in our domains (src.no_identity, src.not_internal), content type
- * and body size as the partner accepts them. */
+ * domains, or next hop a partner's IS proxy (else dst.not_partner), method allowed by that partner,
+ * asserted identity in our domains (src.no_identity, src.not_internal), content type and body size
+ * as the partner accepts them. */
 void mcsec_check_sip_egress(const mcsec_policy_t *policy, const mcsec_sip_request_t *req,
                             mcsec_verdict_t *verdict);
 

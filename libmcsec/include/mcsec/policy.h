@@ -71,25 +71,25 @@ typedef struct {
 /* Key file references; paths are resolved relative to the policy file's
  * directory. Empty string = not configured. Later issues read them. */
 typedef struct {
-    char *spk;      /* shared SPK file (issue: shared-SPK protection) */
-    char *kms;      /* partner KMS public file (issue: EAR) */
-    char *ca;       /* partner CA certificate, PEM (HTTP-3 TLS, IPsec) */
+    char *spk; /* shared SPK file (issue: shared-SPK protection) */
+    char *kms; /* partner KMS public file (issue: EAR) */
+    char *ca;  /* partner CA certificate, PEM (HTTP-3 TLS, IPsec) */
 } mcsec_partner_keys_t;
 
 typedef struct {
-    char *name;             /* unique, [a-z0-9-]+ */
-    char *identity;         /* partner border's MC service ID URI */
+    char *name;              /* unique, [a-z0-9-]+ */
+    char *identity;          /* partner border's MC service ID URI */
     mcsec_strlist_t domains; /* lower case; "*.x" = subdomains of x only */
-    mcsec_addr_t *is_proxy; /* SIP sources allowed (the partner IS proxy) */
+    mcsec_addr_t *is_proxy;  /* SIP sources allowed (the partner IS proxy) */
     size_t is_proxy_count;
     mcsec_addr_t http_proxy; /* partner HTTP proxy service address */
     bool has_http_proxy;
-    mcsec_addr_t gateway;   /* IPsec gateway (outside the tunnel) */
+    mcsec_addr_t gateway; /* IPsec gateway (outside the tunnel) */
     bool has_gateway;
     mcsec_auth_mode_t auth;
     mcsec_sip_rules_t sip;
     mcsec_partner_keys_t keys;
-    unsigned line, col;     /* where the partner entry starts in the file */
+    unsigned line, col; /* where the partner entry starts in the file */
 } mcsec_partner_t;
 
 typedef struct {
@@ -125,8 +125,8 @@ typedef enum {
 } mcsec_log_level_t;
 
 typedef struct {
-    mcsec_log_level_t level;  /* rejections are logged at NOTICE */
-    bool log_passed;          /* also log each message that passes (INFO) */
+    mcsec_log_level_t level; /* rejections are logged at NOTICE */
+    bool log_passed;         /* also log each message that passes (INFO) */
 } mcsec_logging_t;
 
 typedef struct {
@@ -159,7 +159,6 @@ void mcsec_policy_free(mcsec_policy_t *policy);
 mcsec_err_t mcsec_policy_dump(const mcsec_policy_t *policy, char **out);
 
 /* Finds a partner by name; NULL when none. */
-const mcsec_partner_t *mcsec_policy_partner_by_name(const mcsec_policy_t *policy,
-                                                    const char *name);
+const mcsec_partner_t *mcsec_policy_partner_by_name(const mcsec_policy_t *policy, const char *name);
 
 #endif

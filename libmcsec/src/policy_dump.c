@@ -1,0 +1,278 @@
+/* Writes the effective policy back as YAML with libyaml's emitter, so the
+ * quoting of every scalar is the emitter's job, not ours. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy_internal.h"
+
+typedef struct {
+    char *text;
+    size_t len, cap;
+    bool nomem;
+} out_buf_t;
+
+typedef struct {
+    yaml_emitter_t emitter;
+    bool failed;
+} writer_t;
+
+static int write_handler(void *data, unsigned char *buffer, size_t size)
+{
+    out_buf_t *out = data;
+    if (out->len + size + 1 > out->cap) {
+        size_t cap = out->cap ? out->cap : 1024;
+        while (cap < out->len + size + 1)
+            cap *= 2;
+        char *grown = realloc(out->text, cap);
+        if (!grown) {
+            out->nomem = true;
+            return 0;
+        }
+        out->text = grown;
+        out->cap = cap;
+    }
+    memcpy(out->text + out->len, buffer, size);
+    out->len += size;
+    out->text[out->len] = '\0';
+    return 1;
+}
+
+/* Emits one event; after a failure every later call is a no-op. */
+static void emit(writer_t *w, yaml_event_t *event, int initialized)
+{
+    if (!initialized) {
+        w->failed = true;
+        return;
+    }
+    if (w->failed) {
+        yaml_event_delete(event);
+        return;
+    }
+    if (!yaml_emitter_emit(&w->emitter, event))
+        w->failed = true;
+}
+
+static void scalar_styled(writer_t *w, const char *text, yaml_scalar_style_t style)
+{
+    yaml_event_t ev;
+    emit(w, &ev,
+         yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)text, (int)strlen(text), 1, 1,
+                                      style));
+}
+
+static void scalar(writer_t *w, const char *text)
+{
+    scalar_styled(w, text, YAML_ANY_SCALAR_STYLE);
+}
+
+/* Strings that a reader could take for another type are quoted. */
+static void string_value(writer_t *w, const char *text)
+{
+    const char *dot = strchr(text, '.');
+    bool numeric =
+        text[0] && strspn(text, "0123456789.-+") == strlen(text) && (!dot || !strchr(dot + 1, '.'));
+    bool special = strcmp(text, "true") == 0 || strcmp(text, "false") == 0 ||
+                   strcmp(text, "null") == 0 || strcmp(text, "~") == 0;
+    scalar_styled(w, text,
+                  numeric || special ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE);
+}
+
+static void begin_map(writer_t *w, bool flow)
+{
+    yaml_event_t ev;
+    emit(w, &ev,
+         yaml_mapping_start_event_initialize(
+             &ev, NULL, NULL, 1, flow ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE));
+}
+
+static void end_map(writer_t *w)
+{
+    yaml_event_t ev;
+    emit(w, &ev, yaml_mapping_end_event_initialize(&ev));
+}
+
+static void begin_seq(writer_t *w, bool flow)
+{
+    yaml_event_t ev;
+    emit(w, &ev,
+         yaml_sequence_start_event_initialize(
+             &ev, NULL, NULL, 1, flow ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE));
+}
+
+static void end_seq(writer_t *w)
+{
+    yaml_event_t ev;
+    emit(w, &ev, yaml_sequence_end_event_initialize(&ev));
+}
+
+static void key_string(writer_t *w, const char *key, const char *value)
+{
+    scalar(w, key);
+    string_value(w, value);
+}
+
+static void key_bool(writer_t *w, const char *key, bool value)
+{
+    scalar(w, key);
+    scalar(w, value ? "true" : "false");
+}
+
+static void key_number(writer_t *w, const char *key, unsigned long long value)
+{
+    char text[32];
+    snprintf(text, sizeof(text), "%llu", value);
+    scalar(w, key);
+    scalar(w, text);
+}
+
+static void key_addr(writer_t *w, const char *key, const mcsec_addr_t *addr)
+{
+    char text[64];
+    mcsec_addr_format(addr, text, sizeof(text));
+    key_string(w, key, text);
+}
+
+static void key_list(writer_t *w, const char *key, const mcsec_strlist_t *list)
+{
+    scalar(w, key);
+    begin_seq(w, true);
+    for (size_t i = 0; i < list->count; i++)
+        string_value(w, list->items[i]);
+    end_seq(w);
+}
+
+/* Emits `key: {name: path, ...}` for the configured (non-empty) paths. */
+static void key_paths(writer_t *w, const char *key, const char *const *names, char *const *paths,
+                      size_t count)
+{
+    bool any = false;
+    for (size_t i = 0; i < count; i++)
+        any = any || (paths[i] && paths[i][0]);
+    scalar(w, key);
+    begin_map(w, !any);
+    for (size_t i = 0; i < count; i++)
+        if (paths[i] && paths[i][0])
+            key_string(w, names[i], paths[i]);
+    end_map(w);
+}
+
+static void dump_system(writer_t *w, const mcsec_system_t *sys)
+{
+    static const char *const key_names[] = {"topology", "spk", "signing", "cert", "key"};
+    char *const key_paths_of[] = {sys->keys.topology, sys->keys.spk, sys->keys.signing,
+                                  sys->keys.cert, sys->keys.key};
+    scalar(w, "system");
+    begin_map(w, false);
+    key_string(w, "name", sys->name ? sys->name : "");
+    key_string(w, "identity", sys->identity ? sys->identity : "");
+    key_list(w, "domains", &sys->domains);
+    if (sys->has_is_proxy || sys->has_http_proxy || sys->has_gateway) {
+        scalar(w, "addresses");
+        begin_map(w, false);
+        if (sys->has_is_proxy)
+            key_addr(w, "is_proxy", &sys->is_proxy);
+        if (sys->has_http_proxy)
+            key_addr(w, "http_proxy", &sys->http_proxy);
+        if (sys->has_gateway)
+            key_addr(w, "gateway", &sys->gateway);
+        end_map(w);
+    }
+    scalar(w, "sip");
+    begin_map(w, false);
+    if (sys->has_sip_core)
+        key_addr(w, "core", &sys->sip_core);
+    key_string(w, "transport", sys->sip_transport == MCSEC_TRANSPORT_TCP ? "tcp" : "udp");
+    end_map(w);
+    key_paths(w, "keys", key_names, key_paths_of, 5);
+    end_map(w);
+}
+
+static void dump_logging(writer_t *w, const mcsec_logging_t *logging)
+{
+    static const char *const levels[] = {"error", "warning", "notice", "info", "debug"};
+    unsigned level = (unsigned)logging->level;
+    scalar(w, "logging");
+    begin_map(w, false);
+    key_string(w, "level", level < 5 ? levels[level] : "notice");
+    key_bool(w, "log_passed", logging->log_passed);
+    end_map(w);
+}
+
+static void dump_partner(writer_t *w, const mcsec_partner_t *partner)
+{
+    static const char *const key_names[] = {"spk", "kms", "ca"};
+    char *const key_paths_of[] = {partner->keys.spk, partner->keys.kms, partner->keys.ca};
+    begin_map(w, false);
+    key_string(w, "name", partner->name ? partner->name : "");
+    key_string(w, "identity", partner->identity ? partner->identity : "");
+    key_list(w, "domains", &partner->domains);
+    scalar(w, "addresses");
+    begin_map(w, false);
+    scalar(w, "is_proxy");
+    begin_seq(w, true);
+    for (size_t i = 0; i < partner->is_proxy_count; i++) {
+        char text[64];
+        mcsec_addr_format(&partner->is_proxy[i], text, sizeof(text));
+        string_value(w, text);
+    }
+    end_seq(w);
+    if (partner->has_http_proxy)
+        key_addr(w, "http_proxy", &partner->http_proxy);
+    if (partner->has_gateway)
+        key_addr(w, "gateway", &partner->gateway);
+    end_map(w);
+    key_string(w, "auth", partner->auth == MCSEC_AUTH_EXPLICIT ? "explicit" : "implicit");
+    scalar(w, "sip");
+    begin_map(w, false);
+    key_list(w, "methods", &partner->sip.methods);
+    key_list(w, "content_types", &partner->sip.content_types);
+    key_number(w, "max_body", partner->sip.max_body);
+    key_bool(w, "warning_reason", partner->sip.warning_reason);
+    end_map(w);
+    key_paths(w, "keys", key_names, key_paths_of, 3);
+    end_map(w);
+}
+
+static void dump_document(writer_t *w, const mcsec_policy_t *policy)
+{
+    yaml_event_t ev;
+    emit(w, &ev, yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING));
+    emit(w, &ev, yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1));
+    begin_map(w, false);
+    key_number(w, "version", policy->version);
+    dump_system(w, &policy->system);
+    dump_logging(w, &policy->logging);
+    scalar(w, "partners");
+    begin_seq(w, false);
+    for (size_t i = 0; i < policy->partner_count; i++)
+        dump_partner(w, &policy->partners[i]);
+    end_seq(w);
+    end_map(w);
+    emit(w, &ev, yaml_document_end_event_initialize(&ev, 1));
+    emit(w, &ev, yaml_stream_end_event_initialize(&ev));
+}
+
+mcsec_err_t mcsec_policy_dump(const mcsec_policy_t *policy, char **out)
+{
+    if (!policy || !out)
+        return MCSEC_ERR_ARG;
+    *out = NULL;
+    out_buf_t buf = {NULL, 0, 0, false};
+    writer_t w = {.failed = false};
+    if (!yaml_emitter_initialize(&w.emitter))
+        return MCSEC_ERR_NOMEM;
+    yaml_emitter_set_output(&w.emitter, write_handler, &buf);
+    yaml_emitter_set_unicode(&w.emitter, 1);
+    yaml_emitter_set_width(&w.emitter, 100);
+    dump_document(&w, policy);
+    if (!w.failed && !yaml_emitter_flush(&w.emitter))
+        w.failed = true;
+    yaml_emitter_delete(&w.emitter);
+    if (w.failed || !buf.text) {
+        free(buf.text);
+        return MCSEC_ERR_NOMEM;
+    }
+    *out = buf.text;
+    return MCSEC_OK;
+}

@@ -1,0 +1,94 @@
+/* The `system` section: who we are. */
+#include <string.h>
+
+#include "policy_internal.h"
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static void load_addresses(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_t *sys)
+{
+    static const mcsec_pol_key_t keys[] = {
+        {"is_proxy", false}, {"http_proxy", false}, {"gateway", false}};
+    yaml_node_t *v[COUNT(keys)];
+    if (!mcsec_pol_map(ctx, node, "system.addresses", keys, COUNT(keys), v))
+        return;
+    if (v[0])
+        sys->has_is_proxy = mcsec_pol_load_addr(ctx, v[0], "system.addresses.is_proxy",
+                                                MCSEC_ADDR_PORT_REQUIRED, &sys->is_proxy);
+    if (v[1])
+        sys->has_http_proxy = mcsec_pol_load_addr(ctx, v[1], "system.addresses.http_proxy",
+                                                  MCSEC_ADDR_PORT_REQUIRED, &sys->http_proxy);
+    if (v[2])
+        sys->has_gateway = mcsec_pol_load_addr(ctx, v[2], "system.addresses.gateway",
+                                               MCSEC_ADDR_NO_PORT, &sys->gateway);
+}
+
+static void load_sip(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_t *sys)
+{
+    static const mcsec_pol_key_t keys[] = {{"core", false}, {"transport", false}};
+    yaml_node_t *v[COUNT(keys)];
+    if (!mcsec_pol_map(ctx, node, "system.sip", keys, COUNT(keys), v))
+        return;
+    if (v[0])
+        sys->has_sip_core = mcsec_pol_load_addr(ctx, v[0], "system.sip.core",
+                                                MCSEC_ADDR_PORT_REQUIRED, &sys->sip_core);
+    const char *transport = v[1] ? mcsec_pol_scalar(ctx, v[1], "system.sip.transport") : NULL;
+    if (!transport)
+        return;
+    if (strcmp(transport, "udp") == 0)
+        sys->sip_transport = MCSEC_TRANSPORT_UDP;
+    else if (strcmp(transport, "tcp") == 0)
+        sys->sip_transport = MCSEC_TRANSPORT_TCP;
+    else
+        mcsec_pol_problem(ctx, v[1], MCSEC_ERR_INVALID,
+                          "invalid value '%s' for 'system.sip.transport': expected udp or tcp",
+                          transport);
+}
+
+static void load_keys(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_keys_t *keys_out)
+{
+    static const mcsec_pol_key_t keys[] = {
+        {"topology", false}, {"spk", false}, {"signing", false}, {"cert", false}, {"key", false}};
+    yaml_node_t *v[COUNT(keys)];
+    if (!mcsec_pol_map(ctx, node, "system.keys", keys, COUNT(keys), v))
+        return;
+    if (v[0])
+        mcsec_pol_load_keyfile(ctx, v[0], "system.keys.topology", true, &keys_out->topology);
+    if (v[1])
+        mcsec_pol_load_keyfile(ctx, v[1], "system.keys.spk", true, &keys_out->spk);
+    if (v[2])
+        mcsec_pol_load_keyfile(ctx, v[2], "system.keys.signing", true, &keys_out->signing);
+    if (v[3])
+        mcsec_pol_load_keyfile(ctx, v[3], "system.keys.cert", false, &keys_out->cert);
+    if (v[4])
+        mcsec_pol_load_keyfile(ctx, v[4], "system.keys.key", true, &keys_out->key);
+}
+
+void mcsec_pol_load_system(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_t *sys,
+                           mcsec_pol_domain_refs_t *refs)
+{
+    static const mcsec_pol_key_t keys[] = {{"name", true},    {"identity", true},
+                                           {"domains", true}, {"addresses", false},
+                                           {"sip", false},    {"keys", false}};
+    yaml_node_t *v[COUNT(keys)];
+    sys->sip_transport = MCSEC_TRANSPORT_UDP;
+    if (!mcsec_pol_map(ctx, node, "system", keys, COUNT(keys), v))
+        return;
+    if (v[0] && mcsec_pol_string(ctx, v[0], "system.name", &sys->name) &&
+        !mcsec_pol_name_valid(sys->name))
+        mcsec_pol_problem(ctx, v[0], MCSEC_ERR_INVALID,
+                          "invalid name '%s' for 'system.name': use only a-z, 0-9 and '-'",
+                          sys->name);
+    if (v[1])
+        mcsec_pol_load_uri(ctx, v[1], "system.identity", &sys->identity);
+    if (v[2])
+        mcsec_pol_load_domains(ctx, v[2], "system.domains", -1, &sys->domains, refs);
+    if (v[1] && sys->identity)
+        mcsec_pol_check_identity_domain(ctx, v[1], sys->identity, &sys->domains, "our own");
+    if (v[3])
+        load_addresses(ctx, v[3], sys);
+    if (v[4])
+        load_sip(ctx, v[4], sys);
+    if (v[5])
+        load_keys(ctx, v[5], &sys->keys);
+}

@@ -1,0 +1,69 @@
+/* Lifetime of the policy model and lookups on it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy_internal.h"
+
+/* Frees what one partner entry owns (not the entry itself). */
+static void free_partner(mcsec_partner_t *partner)
+{
+    free(partner->name);
+    free(partner->identity);
+    mcsec_strlist_clear(&partner->domains);
+    free(partner->is_proxy);
+    mcsec_strlist_clear(&partner->sip.methods);
+    mcsec_strlist_clear(&partner->sip.content_types);
+    free(partner->keys.spk);
+    free(partner->keys.kms);
+    free(partner->keys.ca);
+}
+
+void mcsec_policy_free(mcsec_policy_t *policy)
+{
+    if (!policy)
+        return;
+    free(policy->source_path);
+    mcsec_system_t *sys = &policy->system;
+    free(sys->name);
+    free(sys->identity);
+    mcsec_strlist_clear(&sys->domains);
+    free(sys->keys.topology);
+    free(sys->keys.spk);
+    free(sys->keys.signing);
+    free(sys->keys.cert);
+    free(sys->keys.key);
+    for (size_t i = 0; i < policy->partner_count; i++)
+        free_partner(&policy->partners[i]);
+    free(policy->partners);
+    free(policy);
+}
+
+const mcsec_partner_t *mcsec_policy_partner_by_name(const mcsec_policy_t *policy, const char *name)
+{
+    if (!policy || !name)
+        return NULL;
+    for (size_t i = 0; i < policy->partner_count; i++)
+        if (policy->partners[i].name && strcmp(policy->partners[i].name, name) == 0)
+            return &policy->partners[i];
+    return NULL;
+}
+
+/* Sets *path to "" when it is NULL. */
+static bool fill(char **path)
+{
+    if (!*path)
+        *path = strdup("");
+    return *path != NULL;
+}
+
+mcsec_err_t mcsec_pol_fill_empty_paths(mcsec_policy_t *policy)
+{
+    mcsec_system_keys_t *keys = &policy->system.keys;
+    bool ok = fill(&keys->topology) && fill(&keys->spk) && fill(&keys->signing) &&
+              fill(&keys->cert) && fill(&keys->key);
+    for (size_t i = 0; ok && i < policy->partner_count; i++) {
+        mcsec_partner_keys_t *pk = &policy->partners[i].keys;
+        ok = fill(&pk->spk) && fill(&pk->kms) && fill(&pk->ca);
+    }
+    return ok ? MCSEC_OK : MCSEC_ERR_NOMEM;
+}

@@ -1,0 +1,72 @@
+#!/bin/sh
+# mcsecctl policy check|show: exit codes, "FILE: ok", FILE:LINE:COL lines on
+# stderr, and that `show` output is accepted by `check` again.
+# Usage: test_mcsecctl_policy.sh MCSECCTL SOURCE_DIR
+set -u
+MCSECCTL=${1:?usage: $0 MCSECCTL SOURCE_DIR}
+SRC=${2:?usage: $0 MCSECCTL SOURCE_DIR}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+failures=0
+
+fail() {
+    echo "FAIL: $*" >&2
+    failures=$((failures + 1))
+}
+
+# expect_rc WANT CMD...: runs CMD with stdout/stderr in $TMP/out, $TMP/err.
+expect_rc() {
+    want=$1
+    shift
+    "$@" >"$TMP/out" 2>"$TMP/err"
+    got=$?
+    [ "$got" -eq "$want" ] || fail "$* exited $got, want $want"
+}
+
+A="$SRC/policies/system-a.yaml"
+B="$SRC/policies/system-b.yaml"
+BAD="$SRC/tests/unit/data/policy/bad"
+
+expect_rc 0 "$MCSECCTL" --help
+grep -q "policy check" "$TMP/out" || fail "--help does not list 'policy check'"
+
+expect_rc 2 "$MCSECCTL"
+expect_rc 2 "$MCSECCTL" policy
+expect_rc 2 "$MCSECCTL" policy check
+expect_rc 2 "$MCSECCTL" policy frobnicate "$A"
+expect_rc 2 "$MCSECCTL" nosuchcommand check
+expect_rc 2 "$MCSECCTL" policy show "$A" "$B"
+
+expect_rc 0 "$MCSECCTL" policy check "$A" "$B"
+grep -qx "$A: ok" "$TMP/out" || fail "no '$A: ok' line"
+grep -qx "$B: ok" "$TMP/out" || fail "no '$B: ok' line"
+[ -s "$TMP/err" ] && fail "stderr not empty for valid policies"
+
+expect_rc 1 "$MCSECCTL" policy check "$BAD/register_method.yaml"
+grep -qx "$BAD/register_method.yaml:20:25: REGISTER is never allowed across the border" \
+    "$TMP/err" || fail "register_method: unexpected stderr: $(cat "$TMP/err")"
+
+# A valid and an invalid file: exit 1, the valid one still reported ok.
+expect_rc 1 "$MCSECCTL" policy check "$A" "$SRC/tests/unit/data/policy/several_problems.yaml"
+grep -qx "$A: ok" "$TMP/out" || fail "mixed check: no ok line for $A"
+[ "$(wc -l <"$TMP/err")" -eq 4 ] || fail "several_problems: want 4 lines, got $(cat "$TMP/err")"
+grep -v -q -E '^[^:]+:[0-9]+:[0-9]+: ' "$TMP/err" && fail "a line is not FILE:LINE:COL: message"
+
+expect_rc 1 "$MCSECCTL" policy check "$TMP/missing.yaml"
+grep -q "missing.yaml: cannot open policy file: not found" "$TMP/err" || fail "missing file"
+
+expect_rc 0 "$MCSECCTL" policy show "$A"
+cp "$TMP/out" "$TMP/shown.yaml"
+grep -q "max_body: 16384" "$TMP/shown.yaml" || fail "show: no max_body"
+expect_rc 0 "$MCSECCTL" policy check "$TMP/shown.yaml"
+expect_rc 0 "$MCSECCTL" policy show "$TMP/shown.yaml"
+cmp -s "$TMP/out" "$TMP/shown.yaml" || fail "show is not stable across a round trip"
+
+expect_rc 1 "$MCSECCTL" policy show "$BAD/bad_auth.yaml"
+[ -s "$TMP/out" ] && fail "show printed a policy for an invalid file"
+
+if [ "$failures" -ne 0 ]; then
+    echo "$failures failure(s)" >&2
+    exit 1
+fi
+echo "mcsecctl policy: all checks passed"

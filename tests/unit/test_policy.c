@@ -1,0 +1,528 @@
+/* Policy loader: the examples load, dump/reload keeps the model, and each
+ * malformed policy is reported at the exact LINE:COL of the offending node. */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "mcsec/policy.h"
+#include "mcsec/status.h"
+
+#define DATA MCSEC_TEST_DATA "/policy"
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static mcsec_policy_t *load_ok(const char *path)
+{
+    mcsec_diag_list_t diags = {NULL, 0};
+    mcsec_policy_t *policy = NULL;
+    mcsec_err_t rc = mcsec_policy_load_file(path, &policy, &diags);
+    for (size_t i = 0; i < diags.count; i++) {
+        char line[512];
+        mcsec_diag_format(&diags.items[i], line, sizeof(line));
+        print_error("unexpected: %s\n", line);
+    }
+    assert_int_equal(rc, MCSEC_OK);
+    assert_int_equal(diags.count, 0);
+    assert_non_null(policy);
+    mcsec_diag_list_free(&diags);
+    return policy;
+}
+
+/* True when diags holds a problem at line:col whose message contains text. */
+static bool has_diag(const mcsec_diag_list_t *diags, unsigned line, unsigned col, const char *text)
+{
+    for (size_t i = 0; i < diags->count; i++)
+        if (diags->items[i].line == line && diags->items[i].col == col &&
+            strstr(diags->items[i].message, text))
+            return true;
+    return false;
+}
+
+static void print_diags(const mcsec_diag_list_t *diags)
+{
+    for (size_t i = 0; i < diags->count; i++) {
+        char line[512];
+        mcsec_diag_format(&diags->items[i], line, sizeof(line));
+        print_error("  got: %s\n", line);
+    }
+}
+
+static void assert_addr(const mcsec_addr_t *addr, const char *ip, uint16_t port, int family)
+{
+    assert_string_equal(addr->ip, ip);
+    assert_int_equal(addr->port, port);
+    assert_int_equal(addr->family, family);
+}
+
+static bool addr_equal(const mcsec_addr_t *a, const mcsec_addr_t *b)
+{
+    return a->family == b->family && a->port == b->port && strcmp(a->ip, b->ip) == 0;
+}
+
+static bool strlist_equal(const mcsec_strlist_t *a, const mcsec_strlist_t *b)
+{
+    if (a->count != b->count)
+        return false;
+    for (size_t i = 0; i < a->count; i++)
+        if (strcmp(a->items[i], b->items[i]) != 0)
+            return false;
+    return true;
+}
+
+static void assert_partners_equal(const mcsec_partner_t *a, const mcsec_partner_t *b)
+{
+    assert_string_equal(a->name, b->name);
+    assert_string_equal(a->identity, b->identity);
+    assert_true(strlist_equal(&a->domains, &b->domains));
+    assert_int_equal(a->is_proxy_count, b->is_proxy_count);
+    for (size_t i = 0; i < a->is_proxy_count; i++)
+        assert_true(addr_equal(&a->is_proxy[i], &b->is_proxy[i]));
+    assert_int_equal(a->has_http_proxy, b->has_http_proxy);
+    assert_true(!a->has_http_proxy || addr_equal(&a->http_proxy, &b->http_proxy));
+    assert_int_equal(a->has_gateway, b->has_gateway);
+    assert_true(!a->has_gateway || addr_equal(&a->gateway, &b->gateway));
+    assert_int_equal(a->auth, b->auth);
+    assert_true(strlist_equal(&a->sip.methods, &b->sip.methods));
+    assert_true(strlist_equal(&a->sip.content_types, &b->sip.content_types));
+    assert_int_equal(a->sip.max_body, b->sip.max_body);
+    assert_int_equal(a->sip.warning_reason, b->sip.warning_reason);
+    assert_string_equal(a->keys.spk, b->keys.spk);
+    assert_string_equal(a->keys.kms, b->keys.kms);
+    assert_string_equal(a->keys.ca, b->keys.ca);
+}
+
+static void assert_policies_equal(const mcsec_policy_t *a, const mcsec_policy_t *b)
+{
+    const mcsec_system_t *sa = &a->system, *sb = &b->system;
+    assert_int_equal(a->version, b->version);
+    assert_string_equal(sa->name, sb->name);
+    assert_string_equal(sa->identity, sb->identity);
+    assert_true(strlist_equal(&sa->domains, &sb->domains));
+    assert_int_equal(sa->has_is_proxy, sb->has_is_proxy);
+    assert_true(!sa->has_is_proxy || addr_equal(&sa->is_proxy, &sb->is_proxy));
+    assert_int_equal(sa->has_http_proxy, sb->has_http_proxy);
+    assert_true(!sa->has_http_proxy || addr_equal(&sa->http_proxy, &sb->http_proxy));
+    assert_int_equal(sa->has_gateway, sb->has_gateway);
+    assert_true(!sa->has_gateway || addr_equal(&sa->gateway, &sb->gateway));
+    assert_int_equal(sa->has_sip_core, sb->has_sip_core);
+    assert_true(!sa->has_sip_core || addr_equal(&sa->sip_core, &sb->sip_core));
+    assert_int_equal(sa->sip_transport, sb->sip_transport);
+    assert_string_equal(sa->keys.topology, sb->keys.topology);
+    assert_string_equal(sa->keys.spk, sb->keys.spk);
+    assert_string_equal(sa->keys.signing, sb->keys.signing);
+    assert_string_equal(sa->keys.cert, sb->keys.cert);
+    assert_string_equal(sa->keys.key, sb->keys.key);
+    assert_int_equal(a->logging.level, b->logging.level);
+    assert_int_equal(a->logging.log_passed, b->logging.log_passed);
+    assert_int_equal(a->partner_count, b->partner_count);
+    for (size_t i = 0; i < a->partner_count; i++)
+        assert_partners_equal(&a->partners[i], &b->partners[i]);
+}
+
+/* Writes text to dir/name with the given mode; returns the malloc'd path. */
+static char *write_file(const char *dir, const char *name, const char *text, mode_t mode)
+{
+    size_t size = strlen(dir) + strlen(name) + 2;
+    char *path = malloc(size);
+    assert_non_null(path);
+    snprintf(path, size, "%s/%s", dir, name);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    assert_int_equal(fputs(text, fp) >= 0, 1);
+    assert_int_equal(fclose(fp), 0);
+    assert_int_equal(chmod(path, mode), 0);
+    return path;
+}
+
+/* ---- the examples ------------------------------------------------------- */
+
+static void test_policy_example_a_loads(void **state)
+{
+    (void)state;
+    mcsec_policy_t *policy = load_ok(MCSEC_SOURCE_DIR "/policies/system-a.yaml");
+    assert_int_equal(policy->version, 1);
+    assert_string_equal(policy->system.name, "system-a");
+    assert_string_equal(policy->system.identity, "sip:border@a.mcx.example");
+    assert_int_equal(policy->system.domains.count, 2);
+    assert_string_equal(policy->system.domains.items[1], "*.a.mcx.example");
+    assert_true(policy->system.has_is_proxy);
+    assert_addr(&policy->system.is_proxy, "127.0.10.1", 5060, AF_INET);
+    assert_addr(&policy->system.gateway, "203.0.113.10", 0, AF_INET);
+    assert_addr(&policy->system.sip_core, "127.0.10.2", 5070, AF_INET);
+    assert_int_equal(policy->system.sip_transport, MCSEC_TRANSPORT_UDP);
+    assert_string_equal(policy->system.keys.topology, "");
+    assert_int_equal(policy->logging.level, MCSEC_LOG_NOTICE);
+    assert_false(policy->logging.log_passed);
+
+    assert_int_equal(policy->partner_count, 1);
+    const mcsec_partner_t *b = mcsec_policy_partner_by_name(policy, "system-b");
+    assert_ptr_equal(b, &policy->partners[0]);
+    assert_string_equal(b->identity, "sip:border@b.mcx.example");
+    assert_string_equal(b->domains.items[0], "b.mcx.example");
+    assert_int_equal(b->is_proxy_count, 1);
+    assert_addr(&b->is_proxy[0], "127.0.20.1", 5060, AF_INET);
+    assert_addr(&b->http_proxy, "127.0.20.1", 8443, AF_INET);
+    assert_int_equal(b->auth, MCSEC_AUTH_IMPLICIT);
+    assert_int_equal(b->sip.methods.count, 12);
+    assert_string_equal(b->sip.methods.items[0], "INVITE");
+    assert_string_equal(b->sip.methods.items[11], "PRACK");
+    assert_int_equal(b->sip.content_types.count, 6);
+    assert_string_equal(b->sip.content_types.items[0], "application/sdp");
+    assert_int_equal(b->sip.max_body, 16384);
+    assert_false(b->sip.warning_reason);
+    assert_int_equal(b->line, 23);
+    assert_int_equal(b->col, 5);
+    assert_null(mcsec_policy_partner_by_name(policy, "system-c"));
+    mcsec_policy_free(policy);
+}
+
+static void test_policy_example_b_loads(void **state)
+{
+    (void)state;
+    mcsec_policy_t *policy = load_ok(MCSEC_SOURCE_DIR "/policies/system-b.yaml");
+    assert_string_equal(policy->system.name, "system-b");
+    assert_int_equal(policy->partner_count, 1);
+    const mcsec_partner_t *a = &policy->partners[0];
+    assert_string_equal(a->name, "system-a");
+    assert_string_equal(a->domains.items[1], "*.a.mcx.example");
+    assert_addr(&a->is_proxy[0], "127.0.10.1", 5060, AF_INET);
+    assert_addr(&a->gateway, "203.0.113.10", 0, AF_INET);
+    assert_int_equal(a->sip.max_body, 16384);
+    mcsec_policy_free(policy);
+}
+
+static void test_policy_full_valid_loads(void **state)
+{
+    (void)state;
+    mcsec_policy_t *policy = load_ok(DATA "/valid-full.yaml");
+    assert_addr(&policy->system.is_proxy, "2001:db8::1", 5060, AF_INET6);
+    assert_true(policy->system.has_http_proxy);
+    assert_int_equal(policy->system.sip_transport, MCSEC_TRANSPORT_TCP);
+    assert_int_equal(policy->logging.level, MCSEC_LOG_DEBUG);
+    assert_true(policy->logging.log_passed);
+    assert_int_equal(policy->partner_count, 2);
+    const mcsec_partner_t *b = &policy->partners[0];
+    assert_int_equal(b->sip.max_body, 0);
+    assert_true(b->sip.warning_reason);
+    assert_false(b->has_http_proxy);
+    const mcsec_partner_t *c = &policy->partners[1];
+    assert_string_equal(c->name, "system-c");
+    assert_int_equal(c->auth, MCSEC_AUTH_EXPLICIT);
+    assert_int_equal(c->is_proxy_count, 2);
+    assert_addr(&c->is_proxy[0], "2001:db8::7", 0, AF_INET6);
+    assert_addr(&c->is_proxy[1], "198.51.100.8", 5061, AF_INET);
+    assert_int_equal(c->sip.content_types.count, 0);
+    assert_int_equal(c->sip.max_body, 16384);
+    mcsec_policy_free(policy);
+}
+
+/* ---- dump and reload ---------------------------------------------------- */
+
+static void round_trip(const char *path)
+{
+    mcsec_policy_t *first = load_ok(path);
+    char *text = NULL;
+    assert_int_equal(mcsec_policy_dump(first, &text), MCSEC_OK);
+    assert_non_null(text);
+
+    mcsec_diag_list_t diags = {NULL, 0};
+    mcsec_policy_t *second = NULL;
+    mcsec_err_t rc = mcsec_policy_load_buffer(text, strlen(text), "<dump>", NULL, &second, &diags);
+    if (rc != MCSEC_OK) {
+        print_error("dump:\n%s\n", text);
+        print_diags(&diags);
+    }
+    assert_int_equal(rc, MCSEC_OK);
+    assert_policies_equal(first, second);
+    assert_string_equal(second->source_path, "<dump>");
+
+    char *again = NULL;
+    assert_int_equal(mcsec_policy_dump(second, &again), MCSEC_OK);
+    assert_string_equal(text, again);
+    free(again);
+    free(text);
+    mcsec_diag_list_free(&diags);
+    mcsec_policy_free(second);
+    mcsec_policy_free(first);
+}
+
+static void test_policy_dump_round_trip(void **state)
+{
+    (void)state;
+    round_trip(MCSEC_SOURCE_DIR "/policies/system-a.yaml");
+    round_trip(MCSEC_SOURCE_DIR "/policies/system-b.yaml");
+    round_trip(DATA "/valid-full.yaml");
+}
+
+/* ---- malformed policies ------------------------------------------------- */
+
+typedef struct {
+    const char *file; /* under data/policy/bad/ */
+    unsigned line, col;
+    const char *message;
+} bad_case_t;
+
+static const bad_case_t bad_cases[] = {
+    {"unknown_key", 16, 5, "unknown key 'domian' in 'partner' (did you mean 'domains'?)"},
+    {"unknown_top_key", 22, 1, "unknown key 'loging' in 'policy' (did you mean 'logging'?)"},
+    {"wrong_type_system", 2, 9, "expected a mapping for 'system' (found a list)"},
+    {"wrong_type_domains", 15, 14, "expected a list for 'partner.domains' (found a scalar)"},
+    {"partner_not_mapping", 22, 5, "expected a mapping for 'partner' (found a scalar)"},
+    {"missing_identity", 3, 3, "missing required key 'identity' in 'system'"},
+    {"missing_partner_auth", 13, 5, "missing required key 'auth' in 'partner'"},
+    {"missing_is_proxy", 16, 16, "missing required key 'is_proxy' in 'partner.addresses'"},
+    {"missing_value", 4, 12, "missing value for 'system.identity'"},
+    {"duplicate_partner", 22, 11, "duplicate partner name 'system-b' (first at line 13)"},
+    {"duplicate_key", 4, 3, "duplicate key 'name' in 'system' (first at line 3)"},
+    {"overlap_partners", 24, 26, "domain 'b.example' overlaps domain 'b.example' of partner"},
+    {"overlap_own", 15, 26, "domain 'a.example' overlaps our own domain 'a.example'"},
+    {"overlap_wildcard_own", 15, 26, "'mcx.a.example' overlaps our own domain '*.a.example'"},
+    {"overlap_wildcard_partners", 24, 26,
+     "'*.c.example' overlaps domain 'mcx.c.example' of partner 'system-b'"},
+    {"bad_address", 17, 18, "'198.51.100.300' is not an IP address"},
+    {"bad_port", 17, 18, "port '70000' is not a number from 1 to 65535"},
+    {"missing_port", 7, 15, "missing port (expected IP:port)"},
+    {"gateway_with_port", 8, 14, "expected a bare IP address without port"},
+    {"ipv6_no_brackets", 10, 11, "write IPv6 addresses as [addr]:port"},
+    {"shared_is_proxy", 26, 17, "is_proxy address 198.51.100.1 of partner 'system-c' is also"},
+    {"bad_uri_scheme", 14, 15, "URI 'tel:+4930123456': expected sip:user@host"},
+    {"identity_not_in_domains", 14, 15, "identity host 'z.example' is not in the partner's"},
+    {"register_method", 20, 25, "REGISTER is never allowed across the border"},
+    {"lowercase_method", 20, 25, "invalid method 'ack'"},
+    {"content_type_wildcard", 21, 40, "invalid content type 'application/*'"},
+    {"bad_auth", 18, 11, "invalid value 'trusted' for 'partner.auth'"},
+    {"bad_domain_star", 15, 26, "invalid domain '*' in 'partner.domains'"},
+    {"bad_domain_middle", 15, 26, "invalid domain 'b.*.example'"},
+    {"bad_domain_space", 15, 15, "invalid domain 'b example'"},
+    {"bad_partner_name", 13, 11, "invalid partner name 'System_B'"},
+    {"version_2", 1, 10, "unsupported policy version 2"},
+    {"version_string", 1, 10, "expected an integer for 'version'"},
+    {"empty_partners", 12, 11, "'partners' must list at least one partner"},
+    {"empty_policy", 0, 0, "the policy is empty"},
+    {"two_documents", 23, 1, "found a second one"},
+    {"yaml_syntax", 21, 20, "YAML syntax error: did not find expected ',' or ']'"},
+    {"negative_max_body", 22, 17, "'partner.sip.max_body' must be from 0 to 1048576 (found -1)"},
+    {"max_body_too_large", 22, 17, "must be from 0 to 1048576 (found 2000000)"},
+    {"max_body_not_integer", 22, 17, "expected an integer for 'partner.sip.max_body'"},
+    {"bad_transport", 11, 16, "invalid value 'sctp' for 'system.sip.transport'"},
+    {"bad_log_level", 23, 10, "invalid value 'verbose' for 'logging.level'"},
+    {"bad_boolean", 22, 23, "expected a boolean (true or false)"},
+    {"missing_key_file", 11, 20, "/no-such-topology.key' not found"},
+};
+
+#define BAD_CASE_COUNT (sizeof(bad_cases) / sizeof(bad_cases[0]))
+
+static void test_policy_rejects_malformed(void **state)
+{
+    const bad_case_t *bad = *state;
+    char path[512];
+    snprintf(path, sizeof(path), "%s/bad/%s.yaml", DATA, bad->file);
+    mcsec_diag_list_t diags = {NULL, 0};
+    mcsec_policy_t *policy = (mcsec_policy_t *)&diags; /* must be reset to NULL */
+    mcsec_err_t rc = mcsec_policy_load_file(path, &policy, &diags);
+    assert_true(rc < 0);
+    assert_null(policy);
+    assert_true(diags.count >= 1);
+    assert_string_equal(diags.items[0].file, path);
+    if (!has_diag(&diags, bad->line, bad->col, bad->message)) {
+        print_error("%s: expected %u:%u: ...%s...\n", bad->file, bad->line, bad->col, bad->message);
+        print_diags(&diags);
+        fail();
+    }
+    mcsec_diag_list_free(&diags);
+}
+
+/* ---- more than one problem, permissions, API edges ---------------------- */
+
+static void test_policy_reports_every_problem(void **state)
+{
+    (void)state;
+    mcsec_diag_list_t diags = {NULL, 0};
+    mcsec_policy_t *policy = NULL;
+    mcsec_err_t rc = mcsec_policy_load_file(DATA "/several_problems.yaml", &policy, &diags);
+    assert_int_equal(rc, MCSEC_ERR_INVALID);
+    assert_null(policy);
+    if (diags.count != 4)
+        print_diags(&diags);
+    assert_int_equal(diags.count, 4);
+    assert_true(has_diag(&diags, 1, 10, "unsupported policy version 3"));
+    assert_true(has_diag(&diags, 4, 3, "unknown key 'colour' in 'system'"));
+    assert_true(has_diag(&diags, 19, 11, "invalid value 'sometimes' for 'partner.auth'"));
+    assert_true(has_diag(&diags, 21, 25, "REGISTER is never allowed across the border"));
+    mcsec_diag_list_free(&diags);
+}
+
+static const char key_policy_template[] = "version: 1\n"
+                                          "system:\n"
+                                          "  name: system-a\n"
+                                          "  identity: sip:border@a.example\n"
+                                          "  domains: [a.example]\n"
+                                          "  keys:\n"
+                                          "    topology: topology.key\n"
+                                          "    cert: %s\n"
+                                          "partners:\n"
+                                          "  - name: system-b\n"
+                                          "    identity: sips:border@b.example\n"
+                                          "    domains: [b.example]\n"
+                                          "    addresses: {is_proxy: [198.51.100.1]}\n"
+                                          "    auth: explicit\n"
+                                          "    sip: {methods: [MESSAGE]}\n";
+
+static void test_policy_rejects_loose_key_file(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mcsec-policy-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *key = write_file(dir, "topology.key", "not a real key\n", 0644);
+    char *cert = write_file(dir, "border.pem", "not a real cert\n", 0644);
+    char text[1024];
+    snprintf(text, sizeof(text), key_policy_template, cert);
+    char *policy_path = write_file(dir, "policy.yaml", text, 0644);
+
+    mcsec_diag_list_t diags = {NULL, 0};
+    mcsec_policy_t *policy = NULL;
+    mcsec_err_t rc = mcsec_policy_load_file(policy_path, &policy, &diags);
+    assert_int_equal(rc, MCSEC_ERR_PERM);
+    assert_null(policy);
+    char expected[512];
+    snprintf(expected, sizeof(expected),
+             "key file '%s' is readable by group or others (mode 0644); chmod 600", key);
+    if (diags.count != 1)
+        print_diags(&diags);
+    assert_int_equal(diags.count, 1);
+    assert_true(has_diag(&diags, 7, 15, expected));
+    mcsec_diag_list_free(&diags);
+
+    /* A certificate may be world-readable, but not world-writable. */
+    assert_int_equal(chmod(key, 0600), 0);
+    policy = load_ok(policy_path);
+    assert_string_equal(policy->system.keys.topology, key); /* resolved against the dir */
+    assert_string_equal(policy->system.keys.cert, cert);
+    assert_string_equal(policy->system.keys.spk, "");
+    mcsec_policy_free(policy);
+
+    assert_int_equal(chmod(cert, 0666), 0);
+    rc = mcsec_policy_load_file(policy_path, &policy, &diags);
+    assert_int_equal(rc, MCSEC_ERR_PERM);
+    assert_true(has_diag(&diags, 8, 11, "is writable by group or others (mode 0666)"));
+    mcsec_diag_list_free(&diags);
+
+    assert_int_equal(unlink(key), 0);
+    assert_int_equal(unlink(cert), 0);
+    assert_int_equal(unlink(policy_path), 0);
+    assert_int_equal(rmdir(dir), 0);
+    free(key);
+    free(cert);
+    free(policy_path);
+}
+
+static void test_policy_missing_file_is_io_error(void **state)
+{
+    (void)state;
+    mcsec_diag_list_t diags = {NULL, 0};
+    mcsec_policy_t *policy = NULL;
+    mcsec_err_t rc = mcsec_policy_load_file(DATA "/does-not-exist.yaml", &policy, &diags);
+    assert_int_equal(rc, MCSEC_ERR_IO);
+    assert_null(policy);
+    assert_int_equal(diags.count, 1);
+    assert_int_equal(diags.items[0].line, 0);
+    assert_non_null(strstr(diags.items[0].message, "not found"));
+    mcsec_diag_list_free(&diags);
+}
+
+static void test_policy_diags_are_appended(void **state)
+{
+    (void)state;
+    mcsec_diag_list_t diags = {NULL, 0};
+    mcsec_policy_t *policy = NULL;
+    const char *yaml = "version: 1\n";
+    assert_int_equal(mcsec_policy_load_buffer(yaml, strlen(yaml), NULL, NULL, &policy, &diags),
+                     MCSEC_ERR_INVALID);
+    assert_int_equal(diags.count, 2); /* system and partners missing */
+    assert_string_equal(diags.items[0].file, "<memory>");
+    assert_int_equal(mcsec_policy_load_buffer("a: [", 4, "x", NULL, &policy, &diags),
+                     MCSEC_ERR_PARSE);
+    assert_int_equal(diags.count, 3);
+    assert_string_equal(diags.items[2].file, "x");
+    mcsec_diag_list_free(&diags);
+    assert_int_equal(diags.count, 0);
+    mcsec_diag_list_free(&diags); /* safe twice */
+}
+
+static void test_policy_api_rejects_bad_arguments(void **state)
+{
+    (void)state;
+    mcsec_diag_list_t diags = {NULL, 0};
+    mcsec_policy_t *policy = NULL;
+    assert_int_equal(mcsec_policy_load_buffer(NULL, 3, "x", NULL, &policy, &diags), MCSEC_ERR_ARG);
+    assert_int_equal(mcsec_policy_load_buffer("a", 1, "x", NULL, NULL, &diags), MCSEC_ERR_ARG);
+    assert_int_equal(mcsec_policy_load_file(NULL, &policy, &diags), MCSEC_ERR_ARG);
+    char *text = NULL;
+    assert_int_equal(mcsec_policy_dump(NULL, &text), MCSEC_ERR_ARG);
+    assert_null(mcsec_policy_partner_by_name(NULL, "x"));
+    mcsec_policy_free(NULL);
+    assert_int_equal(diags.count, 0);
+}
+
+static void test_diag_format(void **state)
+{
+    (void)state;
+    mcsec_diag_t diag = {"p.yaml", 3, 7, "unknown key 'x'"};
+    char out[64];
+    size_t n = mcsec_diag_format(&diag, out, sizeof(out));
+    assert_string_equal(out, "p.yaml:3:7: unknown key 'x'");
+    assert_int_equal(n, strlen(out));
+    char small[8];
+    assert_int_equal(mcsec_diag_format(&diag, small, sizeof(small)), n);
+    assert_string_equal(small, "p.yaml:");
+    diag.line = 0;
+    mcsec_diag_format(&diag, out, sizeof(out));
+    assert_string_equal(out, "p.yaml: unknown key 'x'");
+}
+
+static void test_err_str_covers_every_status(void **state)
+{
+    (void)state;
+    for (int err = MCSEC_ERR_ARG; err <= MCSEC_OK; err++)
+        assert_non_null(mcsec_err_str((mcsec_err_t)err));
+    assert_string_equal(mcsec_err_str(MCSEC_OK), "ok");
+    assert_string_equal(mcsec_err_str((mcsec_err_t)-99), "unknown error");
+}
+
+int main(void)
+{
+    const struct CMUnitTest fixed[] = {
+        cmocka_unit_test(test_policy_example_a_loads),
+        cmocka_unit_test(test_policy_example_b_loads),
+        cmocka_unit_test(test_policy_full_valid_loads),
+        cmocka_unit_test(test_policy_dump_round_trip),
+        cmocka_unit_test(test_policy_reports_every_problem),
+        cmocka_unit_test(test_policy_rejects_loose_key_file),
+        cmocka_unit_test(test_policy_missing_file_is_io_error),
+        cmocka_unit_test(test_policy_diags_are_appended),
+        cmocka_unit_test(test_policy_api_rejects_bad_arguments),
+        cmocka_unit_test(test_diag_format),
+        cmocka_unit_test(test_err_str_covers_every_status),
+    };
+    int failed = cmocka_run_group_tests_name("policy", fixed, NULL, NULL);
+
+    /* One named test per malformed file, so a failure names the file. */
+    struct CMUnitTest bad[BAD_CASE_COUNT];
+    char names[BAD_CASE_COUNT][80];
+    for (size_t i = 0; i < BAD_CASE_COUNT; i++) {
+        snprintf(names[i], sizeof(names[i]), "test_policy_rejects_%s", bad_cases[i].file);
+        bad[i] = (struct CMUnitTest){names[i], test_policy_rejects_malformed, NULL, NULL,
+                                     (void *)&bad_cases[i]};
+    }
+    failed += _cmocka_run_group_tests("policy_malformed", bad, BAD_CASE_COUNT, NULL, NULL);
+    return failed;
+}

@@ -1,0 +1,65 @@
+/* mcsecctl entry point: finds the command group and subcommand in the
+ * tables and runs it. New groups are one line in `groups`. */
+#include <stdio.h>
+#include <string.h>
+
+#include "mcsecctl.h"
+
+static const mcsecctl_group_t *const groups[] = {&mcsecctl_policy_group};
+
+#define GROUP_COUNT (sizeof(groups) / sizeof(groups[0]))
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: mcsecctl COMMAND SUBCOMMAND [ARGS...]\n"
+                 "       mcsecctl --help\n\ncommands:\n");
+    for (size_t g = 0; g < GROUP_COUNT; g++)
+        for (unsigned c = 0; c < groups[g]->cmd_count; c++) {
+            const mcsecctl_cmd_t *cmd = &groups[g]->cmds[c];
+            fprintf(out, "  %s %s %s\n      %s\n", groups[g]->name, cmd->name, cmd->args,
+                    cmd->summary);
+        }
+    fprintf(out, "\nexit status: 0 success, 1 failure (problems printed on stderr as\n"
+                 "FILE:LINE:COL: message), 2 usage error\n");
+}
+
+static const mcsecctl_group_t *find_group(const char *name)
+{
+    for (size_t g = 0; g < GROUP_COUNT; g++)
+        if (strcmp(groups[g]->name, name) == 0)
+            return groups[g];
+    return NULL;
+}
+
+static const mcsecctl_cmd_t *find_cmd(const mcsecctl_group_t *group, const char *name)
+{
+    for (unsigned c = 0; c < group->cmd_count; c++)
+        if (strcmp(group->cmds[c].name, name) == 0)
+            return &group->cmds[c];
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+                      strcmp(argv[1], "help") == 0)) {
+        usage(stdout);
+        return MCSECCTL_OK;
+    }
+    if (argc < 3) {
+        usage(stderr);
+        return MCSECCTL_USAGE;
+    }
+    const mcsecctl_group_t *group = find_group(argv[1]);
+    if (!group) {
+        fprintf(stderr, "mcsecctl: unknown command '%s' (see mcsecctl --help)\n", argv[1]);
+        return MCSECCTL_USAGE;
+    }
+    const mcsecctl_cmd_t *cmd = find_cmd(group, argv[2]);
+    if (!cmd) {
+        fprintf(stderr, "mcsecctl: unknown subcommand '%s %s' (see mcsecctl --help)\n", argv[1],
+                argv[2]);
+        return MCSECCTL_USAGE;
+    }
+    return cmd->run(argc - 2, argv + 2);
+}

@@ -1,0 +1,28 @@
+/* mcsecctl: the operator CLI over libmcsec. Each command group (policy,
+ * later key, spk, ear, kms, ipsec) is a table of subcommands; main() only
+ * dispatches. Exit codes: 0 success, 1 the checked thing is bad or the
+ * operation failed, 2 usage error. */
+#ifndef MCSECCTL_H
+#define MCSECCTL_H
+
+enum { MCSECCTL_OK = 0, MCSECCTL_FAIL = 1, MCSECCTL_USAGE = 2 };
+
+/* One subcommand: argv[0] is the subcommand name itself. */
+typedef struct {
+    const char *name;
+    const char *args;    /* usage synopsis of the arguments */
+    const char *summary; /* one line for --help */
+    int (*run)(int argc, char **argv);
+} mcsecctl_cmd_t;
+
+/* A command group such as "policy". */
+typedef struct {
+    const char *name;
+    const mcsecctl_cmd_t *cmds;
+    unsigned cmd_count;
+} mcsecctl_group_t;
+
+/* The policy group (mcsecctl_policy.c). */
+extern const mcsecctl_group_t mcsecctl_policy_group;
+
+#endif
