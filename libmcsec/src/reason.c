@@ -45,6 +45,9 @@ static const reason_entry_t reason_table[MCSEC_REASON_COUNT] = {
                                        "outgoing request's asserted identity is not in our "
                                        "domains",
                                        403, 403},
+    [MCSEC_REASON_SIP_TOO_MANY_HOPS] = {"sip.too_many_hops",
+                                        "Max-Forwards exhausted (a loop between the systems)", 483,
+                                        508},
     [MCSEC_REASON_EAR_MISSING] = {"ear.missing",
                                   "request from an explicit-auth partner carries no EAR", 400, 400},
     [MCSEC_REASON_EAR_MALFORMED] = {"ear.malformed",

@@ -1,0 +1,275 @@
+/* mcsec_ingress()/mcsec_egress(): see mcsec_cmds.h. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "core/dprint.h"
+#include "core/mod_fix.h"
+#include "core/route.h"
+
+#include "mcsec/check.h"
+#include "mcsec/reason.h"
+#include "mcsec_cmds.h"
+#include "mcsec_counters.h"
+#include "mcsec_pv.h"
+#include "mcsec_shm_policy.h"
+#include "mcsec_sipview.h"
+
+/* Copies at most out_size-1 bytes of in into out for a log line, replacing
+ * anything that is not printable ASCII (and spaces unless allow_space) with
+ * '?' so the peer cannot break or forge log fields. */
+static void log_safe(const char *in, size_t in_len, bool allow_space, char *out, size_t out_size)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < in_len && n + 1 < out_size; i++) {
+        unsigned char c = (unsigned char)in[i];
+        bool printable = (c > 0x20 && c < 0x7f) || (allow_space && c == ' ');
+        out[n++] = printable ? (char)c : '?';
+    }
+    out[n] = '\0';
+}
+
+/* Formats "sip:HOST[:PORT][;transport=tcp]" for addr into out. */
+static int format_hop(const mcsec_addr_t *addr, bool tcp, char *out, size_t out_size)
+{
+    const char *open = addr->family == AF_INET6 ? "[" : "";
+    const char *close = addr->family == AF_INET6 ? "]" : "";
+    int n;
+    if (addr->port != 0) {
+        n = snprintf(out, out_size, "sip:%s%s%s:%u%s", open, addr->ip, close, (unsigned)addr->port,
+                     tcp ? ";transport=tcp" : "");
+    } else {
+        n = snprintf(out, out_size, "sip:%s%s%s%s", open, addr->ip, close,
+                     tcp ? ";transport=tcp" : "");
+    }
+    return (n > 0 && (size_t)n < out_size) ? n : -1;
+}
+
+/* Sets $du to the policy's next hop after a pass: our SIP core for ingress,
+ * the partner's first IS proxy for egress. Returns 0 or -1. */
+static int set_next_hop(struct sip_msg *msg, const mcsec_policy_t *policy,
+                        const mcsec_verdict_t *verdict, bool egress)
+{
+    const mcsec_addr_t *hop = NULL;
+    bool tcp = false;
+    if (!egress && policy->system.has_sip_core) {
+        hop = &policy->system.sip_core;
+    } else if (egress && verdict->partner != NULL && verdict->partner->is_proxy_count > 0) {
+        hop = &verdict->partner->is_proxy[0];
+        tcp = policy->system.sip_transport == MCSEC_TRANSPORT_TCP;
+    }
+    if (hop == NULL) {
+        return 0;
+    }
+    char uri_buf[128];
+    int len = format_hop(hop, tcp, uri_buf, sizeof(uri_buf));
+    if (len < 0) {
+        return -1;
+    }
+    str uri = {uri_buf, len};
+    return set_dst_uri(msg, &uri) == 0 ? 0 : -1;
+}
+
+/* Logs the verdict: rejections at NOTICE, passes at INFO when the policy
+ * asks for it. */
+static void log_verdict(const mcsec_policy_t *policy, const mcsec_sipview_t *view,
+                        const mcsec_verdict_t *verdict, bool egress)
+{
+    bool passed = verdict->reason == MCSEC_REASON_NONE;
+    if (passed && (policy == NULL || !policy->logging.log_passed)) {
+        return;
+    }
+    char method[32];
+    char detail[sizeof(verdict->detail)];
+    log_safe(view->req.method.ptr, view->req.method.len, false, method, sizeof(method));
+    log_safe(verdict->detail, strnlen(verdict->detail, sizeof(verdict->detail)), true, detail,
+             sizeof(detail));
+    const char *partner = verdict->partner != NULL ? verdict->partner->name : "-";
+    if (passed) {
+        LM_INFO("mcsec: pass dir=%s partner=%s method=%s src=%s:%u\n", egress ? "out" : "in",
+                partner, method, view->src_ip, (unsigned)view->req.src_port);
+    } else {
+        LM_NOTICE("mcsec: reject dir=%s partner=%s reason=%s method=%s src=%s:%u detail=%s\n",
+                  egress ? "out" : "in", partner, mcsec_reason_code(verdict->reason), method,
+                  view->src_ip, (unsigned)view->req.src_port, detail);
+    }
+}
+
+/* Sets verdict to a rejection the module itself decides (no policy, or a
+ * request Kamailio cannot parse). */
+static void set_local_verdict(mcsec_verdict_t *verdict, mcsec_reason_t reason,
+                              const mcsec_policy_t *policy, int partner_index, const char *detail)
+{
+    verdict->reason = reason;
+    verdict->partner_index = partner_index;
+    verdict->partner = partner_index >= 0 ? &policy->partners[partner_index] : NULL;
+    snprintf(verdict->detail, sizeof(verdict->detail), "%s", detail);
+}
+
+/* Runs the ingress or egress check on msg; returns 1 (pass) or -1. */
+static int run_check(struct sip_msg *msg, bool egress)
+{
+    const mcsec_policy_t *policy = mcsec_proc_policy();
+    mcsec_sipview_t view;
+    mcsec_verdict_t verdict;
+    memset(&verdict, 0, sizeof(verdict));
+    verdict.partner_index = -1;
+
+    int view_rc = mcsec_sipview_fill(msg, egress, &view);
+    if (policy == NULL) {
+        set_local_verdict(&verdict, MCSEC_REASON_POLICY_UNAVAILABLE, NULL, -1,
+                          "no usable policy in this process");
+    } else if (view_rc != 0) {
+        /* Attribute the malformed request to the partner it came from, so
+         * its counters and Warning switch apply. */
+        int partner_index =
+            egress ? -1 : mcsec_partner_by_source(policy, view.req.src_ip, view.req.src_port);
+        set_local_verdict(&verdict, MCSEC_REASON_SIP_MALFORMED, policy, partner_index,
+                          "Kamailio cannot parse the request");
+    } else if (egress) {
+        mcsec_check_sip_egress(policy, &view.req, &verdict);
+    } else {
+        mcsec_check_sip_ingress(policy, &view.req, &verdict);
+    }
+
+    if (verdict.reason == MCSEC_REASON_NONE && set_next_hop(msg, policy, &verdict, egress) != 0) {
+        LM_ERR("mcsec: cannot set the destination URI\n");
+        set_local_verdict(&verdict, MCSEC_REASON_POLICY_UNAVAILABLE, policy, verdict.partner_index,
+                          "cannot set the destination URI");
+    }
+    mcsec_counters_count(verdict.partner_index, verdict.reason, egress);
+    log_verdict(policy, &view, &verdict, egress);
+    mcsec_pv_set_verdict(msg, &verdict);
+    return verdict.reason == MCSEC_REASON_NONE ? 1 : -1;
+}
+
+/* Counts, logs and exposes a rejection the cfg decided (for example a
+ * failed sanity_check), so every rejection has a reason code. dir is "in"
+ * (attributed to the partner the source address belongs to) or "out".
+ * Returns 1, or -1 when dir or code is not valid. */
+static int reject_from_cfg(struct sip_msg *msg, const str *dir, const str *code)
+{
+    char code_text[64];
+    bool egress;
+    if (dir->len == 2 && strncmp(dir->s, "in", 2) == 0) {
+        egress = false;
+    } else if (dir->len == 3 && strncmp(dir->s, "out", 3) == 0) {
+        egress = true;
+    } else {
+        LM_ERR("mcsec: mcsec_reject: direction must be \"in\" or \"out\"\n");
+        return -1;
+    }
+    if (code->len <= 0 || (size_t)code->len >= sizeof(code_text)) {
+        LM_ERR("mcsec: mcsec_reject: bad reason code\n");
+        return -1;
+    }
+    memcpy(code_text, code->s, (size_t)code->len);
+    code_text[code->len] = '\0';
+    mcsec_reason_t reason = mcsec_reason_from_code(code_text);
+    if (reason == MCSEC_REASON_COUNT || reason == MCSEC_REASON_NONE) {
+        LM_ERR("mcsec: mcsec_reject: unknown reason code %.*s\n", code->len, code->s);
+        return -1;
+    }
+    const mcsec_policy_t *policy = mcsec_proc_policy();
+    mcsec_sipview_t view;
+    mcsec_verdict_t verdict;
+    (void)mcsec_sipview_fill(msg, egress, &view); /* source and method are always set */
+    int partner_index = -1;
+    if (!egress && policy != NULL) {
+        partner_index = mcsec_partner_by_source(policy, view.req.src_ip, view.req.src_port);
+    }
+    set_local_verdict(&verdict, reason, policy, partner_index, "rejected by the cfg");
+    mcsec_counters_count(verdict.partner_index, verdict.reason, egress);
+    log_verdict(policy, &view, &verdict, egress);
+    mcsec_pv_set_verdict(msg, &verdict);
+    return 1;
+}
+
+/* cfg: mcsec_reject(dir, code) */
+static int w_mcsec_reject(struct sip_msg *msg, char *dir_param, char *code_param)
+{
+    str dir = STR_NULL;
+    str code = STR_NULL;
+    if (fixup_get_svalue(msg, (gparam_t *)dir_param, &dir) != 0 ||
+        fixup_get_svalue(msg, (gparam_t *)code_param, &code) != 0) {
+        LM_ERR("mcsec: mcsec_reject: cannot get the parameters\n");
+        return -1;
+    }
+    return reject_from_cfg(msg, &dir, &code);
+}
+
+/* KEMI: KSR.mcsec.reject(dir, code) */
+static int ki_mcsec_reject(sip_msg_t *msg, str *dir, str *code)
+{
+    return reject_from_cfg(msg, dir, code);
+}
+
+/* cfg: mcsec_ingress() */
+static int w_mcsec_ingress(struct sip_msg *msg, char *unused1, char *unused2)
+{
+    (void)unused1;
+    (void)unused2;
+    return run_check(msg, false);
+}
+
+/* cfg: mcsec_egress() */
+static int w_mcsec_egress(struct sip_msg *msg, char *unused1, char *unused2)
+{
+    (void)unused1;
+    (void)unused2;
+    return run_check(msg, true);
+}
+
+/* KEMI: KSR.mcsec.ingress() */
+static int ki_mcsec_ingress(sip_msg_t *msg)
+{
+    return run_check(msg, false);
+}
+
+/* KEMI: KSR.mcsec.egress() */
+static int ki_mcsec_egress(sip_msg_t *msg)
+{
+    return run_check(msg, true);
+}
+
+/* KEMI: KSR.mcsec.reason(): reason code of the last check of this message,
+ * "" when none. The returned value is static per process, as KEMI expects. */
+static sr_kemi_xval_t *ki_mcsec_reason(sip_msg_t *msg)
+{
+    static sr_kemi_xval_t reason_xval;
+    const char *code = mcsec_pv_last_reason(msg);
+    memset(&reason_xval, 0, sizeof(reason_xval));
+    reason_xval.vtype = SR_KEMIP_STR;
+    reason_xval.v.s.s = (char *)code;
+    reason_xval.v.s.len = (int)strlen(code);
+    return &reason_xval;
+}
+
+#define MCSEC_ROUTES (REQUEST_ROUTE | FAILURE_ROUTE | BRANCH_ROUTE)
+
+/* clang-format off */
+cmd_export_t mcsec_cmd_exports[] = {
+    {"mcsec_ingress", (cmd_function)w_mcsec_ingress, 0, 0, 0, MCSEC_ROUTES},
+    {"mcsec_egress", (cmd_function)w_mcsec_egress, 0, 0, 0, MCSEC_ROUTES},
+    {"mcsec_reject", (cmd_function)w_mcsec_reject, 2, fixup_spve_spve, fixup_free_spve_spve,
+        MCSEC_ROUTES},
+    {0, 0, 0, 0, 0, 0}
+};
+
+sr_kemi_t mcsec_kemi_exports[] = {
+    {str_init("mcsec"), str_init("ingress"), SR_KEMIP_INT, ki_mcsec_ingress,
+        {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+         SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
+    {str_init("mcsec"), str_init("egress"), SR_KEMIP_INT, ki_mcsec_egress,
+        {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+         SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
+    {str_init("mcsec"), str_init("reject"), SR_KEMIP_INT, ki_mcsec_reject,
+        {SR_KEMIP_STR, SR_KEMIP_STR, SR_KEMIP_NONE,
+         SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
+    {str_init("mcsec"), str_init("reason"), SR_KEMIP_XVAL, ki_mcsec_reason,
+        {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+         SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
+    {{0, 0}, {0, 0}, 0, NULL, {0, 0, 0, 0, 0, 0}}
+};
+/* clang-format on */

@@ -1,0 +1,85 @@
+/* mcsec.so: the SIP-3 border adapter for Kamailio. This file holds the
+ * module interface only (exports, parameters, init/destroy); the work is in
+ * mcsec_cmds.c (checks), mcsec_shm_policy.c (policy per process),
+ * mcsec_counters.c, mcsec_rpc.c, mcsec_pv.c and mcsec_sipview.c. */
+#include "core/dprint.h"
+#include "core/kemi.h"
+#include "core/sr_module.h"
+
+#include "mcsec_cmds.h"
+#include "mcsec_counters.h"
+#include "mcsec_problems.h"
+#include "mcsec_pv.h"
+#include "mcsec_rpc.h"
+#include "mcsec_shm_policy.h"
+
+MODULE_VERSION
+
+/* modparam("mcsec", "policy", FILE): read only during mod_init. */
+static char *policy_param = NULL;
+
+static param_export_t mcsec_params[] = {{"policy", PARAM_STRING, &policy_param}, {0, 0, 0}};
+
+/* Loads the policy (fails the start with every problem logged) and sets up
+ * the shared counters. Runs once in the main process before the fork. */
+static int mod_init(void)
+{
+    if (mcsec_counters_init() != 0) {
+        return -1;
+    }
+    mcsec_problems_t problems;
+    mcsec_problems_init(&problems);
+    if (mcsec_shm_policy_init(policy_param, &problems) != 0) {
+        LM_ERR("mcsec: cannot load the policy (%u problem%s):\n%s%s\n", problems.count,
+               problems.count == 1 ? "" : "s", problems.text,
+               problems.truncated ? "\n(more problems not shown)" : "");
+        return -1;
+    }
+    LM_INFO("mcsec: policy %s loaded as generation %d\n", mcsec_shm_policy_path(),
+            mcsec_shm_policy_generation());
+    return 0;
+}
+
+/* Builds this process's copy of the policy right after the fork, so problems
+ * show at start rather than on the first request. */
+static int child_init(int rank)
+{
+    if (rank == PROC_INIT) {
+        return 0;
+    }
+    (void)mcsec_proc_policy();
+    return 0;
+}
+
+/* Frees shared and per-process state at shutdown. */
+static void mod_destroy(void)
+{
+    mcsec_shm_policy_destroy();
+    mcsec_counters_destroy();
+}
+
+int mod_register(char *path, int *dlflags, void *p1, void *p2);
+
+/* Registers the KEMI functions when the module is loaded. */
+int mod_register(char *path, int *dlflags, void *p1, void *p2)
+{
+    (void)path;
+    (void)dlflags;
+    (void)p1;
+    (void)p2;
+    sr_kemi_modules_add(mcsec_kemi_exports);
+    return 0;
+}
+
+struct module_exports exports = {
+    "mcsec",           /* module name */
+    DEFAULT_DLFLAGS,   /* dlopen flags */
+    mcsec_cmd_exports, /* cfg functions */
+    mcsec_params,      /* parameters */
+    mcsec_rpc_exports, /* RPC methods */
+    mcsec_pv_exports,  /* pseudo-variables */
+    0,                 /* response function */
+    mod_init,          /* module init */
+    child_init,        /* per-child init */
+    mod_destroy        /* destroy */
+};
