@@ -55,6 +55,7 @@ static int set_next_hop(struct sip_msg *msg, const mcsec_policy_t *policy,
     bool tcp = false;
     if (!egress && policy->system.has_sip_core) {
         hop = &policy->system.sip_core;
+        tcp = policy->system.sip_core_transport == MCSEC_TRANSPORT_TCP;
     } else if (egress && verdict->partner != NULL && verdict->partner->is_proxy_count > 0) {
         hop = &verdict->partner->is_proxy[0];
         tcp = policy->system.sip_transport == MCSEC_TRANSPORT_TCP;

@@ -183,6 +183,7 @@ static void dump_system(writer_t *w, const mcsec_system_t *sys)
     if (sys->has_sip_core)
         key_addr(w, "core", &sys->sip_core);
     key_string(w, "transport", sys->sip_transport == MCSEC_TRANSPORT_TCP ? "tcp" : "udp");
+    key_string(w, "core_transport", sys->sip_core_transport == MCSEC_TRANSPORT_TCP ? "tcp" : "udp");
     end_map(w);
     key_paths(w, "keys", key_names, key_paths_of, 5);
     end_map(w);

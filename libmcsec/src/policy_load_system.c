@@ -23,26 +23,36 @@ static void load_addresses(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system
                                                MCSEC_ADDR_NO_PORT, &sys->gateway);
 }
 
+/* Reads a transport scalar (udp or tcp) into *out; a problem otherwise. */
+static void load_transport(mcsec_pol_ctx_t *ctx, yaml_node_t *node, const char *where,
+                           mcsec_transport_t *out)
+{
+    const char *transport = mcsec_pol_scalar(ctx, node, where);
+    if (!transport)
+        return;
+    if (strcmp(transport, "udp") == 0)
+        *out = MCSEC_TRANSPORT_UDP;
+    else if (strcmp(transport, "tcp") == 0)
+        *out = MCSEC_TRANSPORT_TCP;
+    else
+        mcsec_pol_problem(ctx, node, MCSEC_ERR_INVALID,
+                          "invalid value '%s' for '%s': expected udp or tcp", transport, where);
+}
+
 static void load_sip(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_t *sys)
 {
-    static const mcsec_pol_key_t keys[] = {{"core", false}, {"transport", false}};
+    static const mcsec_pol_key_t keys[] = {
+        {"core", false}, {"transport", false}, {"core_transport", false}};
     yaml_node_t *v[COUNT(keys)];
     if (!mcsec_pol_map(ctx, node, "system.sip", keys, COUNT(keys), v))
         return;
     if (v[0])
         sys->has_sip_core = mcsec_pol_load_addr(ctx, v[0], "system.sip.core",
                                                 MCSEC_ADDR_PORT_REQUIRED, &sys->sip_core);
-    const char *transport = v[1] ? mcsec_pol_scalar(ctx, v[1], "system.sip.transport") : NULL;
-    if (!transport)
-        return;
-    if (strcmp(transport, "udp") == 0)
-        sys->sip_transport = MCSEC_TRANSPORT_UDP;
-    else if (strcmp(transport, "tcp") == 0)
-        sys->sip_transport = MCSEC_TRANSPORT_TCP;
-    else
-        mcsec_pol_problem(ctx, v[1], MCSEC_ERR_INVALID,
-                          "invalid value '%s' for 'system.sip.transport': expected udp or tcp",
-                          transport);
+    if (v[1])
+        load_transport(ctx, v[1], "system.sip.transport", &sys->sip_transport);
+    if (v[2])
+        load_transport(ctx, v[2], "system.sip.core_transport", &sys->sip_core_transport);
 }
 
 static void load_keys(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_keys_t *keys_out)
@@ -72,6 +82,7 @@ void mcsec_pol_load_system(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system
                                            {"sip", false},    {"keys", false}};
     yaml_node_t *v[COUNT(keys)];
     sys->sip_transport = MCSEC_TRANSPORT_UDP;
+    sys->sip_core_transport = MCSEC_TRANSPORT_UDP;
     if (!mcsec_pol_map(ctx, node, "system", keys, COUNT(keys), v))
         return;
     if (v[0] && mcsec_pol_string(ctx, v[0], "system.name", &sys->name) &&

@@ -112,7 +112,8 @@ typedef struct {
     bool has_gateway;
     mcsec_addr_t sip_core; /* next hop for ingress SIP: our SIP core / MC server */
     bool has_sip_core;
-    mcsec_transport_t sip_transport; /* towards partners; default UDP */
+    mcsec_transport_t sip_transport;      /* towards partners; default UDP */
+    mcsec_transport_t sip_core_transport; /* towards sip_core; default UDP */
     mcsec_system_keys_t keys;
 } mcsec_system_t;
 
