@@ -24,5 +24,11 @@ typedef struct {
 
 /* The policy group (mcsecctl_policy.c). */
 extern const mcsecctl_group_t mcsecctl_policy_group;
+/* The spk and gmk groups (mcsecctl_spk.c, mcsecctl_gmk.c). */
+extern const mcsecctl_group_t mcsecctl_spk_group;
+extern const mcsecctl_group_t mcsecctl_gmk_group;
+/* The kms and ear groups (mcsecctl_kms.c, mcsecctl_ear.c). */
+extern const mcsecctl_group_t mcsecctl_kms_group;
+extern const mcsecctl_group_t mcsecctl_ear_group;
 
 #endif

@@ -93,6 +93,10 @@ static const reason_entry_t reason_table[MCSEC_REASON_COUNT] = {
                                     "protected body could not be parsed (MIME, XML, DTD, limits "
                                     "or protection structure)",
                                     400, 400},
+    [MCSEC_REASON_TOPO_BAD_TOKEN] = {"topo.bad_token",
+                                     "topology token failed authentication, has an unknown or "
+                                     "retired key ID, is expired or malformed",
+                                     400, 400},
     [MCSEC_REASON_POLICY_UNAVAILABLE] = {"policy.unavailable",
                                          "no valid policy is loaded (fail closed)", 500, 503},
 };

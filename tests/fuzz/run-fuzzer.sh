@@ -8,9 +8,9 @@ src=$1 build=$2 target=$3 seconds=$4
 out="$build/fuzz"
 mkdir -p "$out" "$out/corpus-$target"
 flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-       -I"$src/libmcsec/include" $(pkg-config --cflags libxml-2.0 yaml-0.1 openssl))
+       -I"$src/libmcsec/include" $(pkg-config --cflags libxml-2.0 yaml-0.1 openssl xmlsec1-openssl))
 clang "${flags[@]}" -o "$out/$target" "$src/tests/fuzz/$target.c" "$src"/libmcsec/src/*.c \
-  $(pkg-config --libs libxml-2.0 yaml-0.1 openssl)
+  $(pkg-config --libs libxml-2.0 yaml-0.1 openssl xmlsec1-openssl)
 seeds="$src/tests/fuzz/corpus/$target"
 "$out/$target" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 \
   "$out/corpus-$target" "$seeds" 2>&1 | tail -n 12

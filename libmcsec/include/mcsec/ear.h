@@ -1,0 +1,176 @@
+/* EAR, the Element for Authenticating Requests (TS 33.180 Annex J, our
+ * profile in NOTES.md sections 4 and 8): encode, decode, carry in the
+ * MCX-EAR header, and verify against a partner's policy.
+ *
+ * Wire format (all integers big-endian):
+ *   0x01                       EAR message ID
+ *   date and time              5 octets, Unix seconds (40 bits)
+ *   EAR ID                     16 octets
+ *   source role                1 octet (0x01 MC client, 0x02 MC server,
+ *                              0x03 GMS, 0x04 border proxy)
+ *   source ID                  LV-E: 2-octet length, UTF-8 URI
+ *   target role                1 octet
+ *   target ID                  LV-E
+ *   [request]                  TLV-E: 0x78, 2-octet length (12), value:
+ *       request type           1 octet (V)
+ *       request ID             TV: 0x79, 3 octets
+ *       request expiry         TV: 0x7A, 6 octets, Unix seconds (48 bits)
+ *   signature                  ECCSI r (32) || s (32) || PVT (65)
+ * The signature covers every octet before it. Its signer identity is the
+ * UID (uid.h) of the source ID for the key period containing the date.
+ *
+ * Contract: the decoder reads only the n octets it is given, allocates
+ * nothing and returns views into the input (the input must outlive the
+ * decoded EAR); every length is bounded (URIs 1..MCSEC_EAR_URI_MAX octets
+ * of printable UTF-8, nothing left over). */
+#ifndef MCSEC_EAR_H
+#define MCSEC_EAR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mcsec/check.h"
+#include "mcsec/eccsi.h"
+#include "mcsec/reason.h"
+#include "mcsec/replay.h"
+#include "mcsec/status.h"
+
+#define MCSEC_EAR_MESSAGE_ID 0x01
+#define MCSEC_EAR_IEI_REQUEST 0x78
+#define MCSEC_EAR_IEI_REQUEST_ID 0x79
+#define MCSEC_EAR_IEI_REQUEST_EXPIRY 0x7A
+#define MCSEC_EAR_ID_LEN 16
+#define MCSEC_EAR_URI_MAX 1024
+#define MCSEC_EAR_REQUEST_VALUE_LEN 12 /* type 1 + request ID TV 4 + expiry TV 7 */
+#define MCSEC_EAR_MIN_LEN (1 + 5 + MCSEC_EAR_ID_LEN + 1 + 2 + 1 + 1 + 2 + 1 + MCSEC_ECCSI_SIG_LEN)
+#define MCSEC_EAR_MAX_LEN                                                                          \
+    (1 + 5 + MCSEC_EAR_ID_LEN + 1 + 2 + MCSEC_EAR_URI_MAX + 1 + 2 + MCSEC_EAR_URI_MAX + 3 +        \
+     MCSEC_EAR_REQUEST_VALUE_LEN + MCSEC_ECCSI_SIG_LEN)
+/* base64url of the largest EAR, padded, plus a NUL. */
+#define MCSEC_EAR_HEADER_MAX (4 * ((MCSEC_EAR_MAX_LEN + 2) / 3) + 1)
+#define MCSEC_EAR_DATE_MAX ((UINT64_C(1) << 40) - 1)
+#define MCSEC_EAR_EXPIRY_MAX ((UINT64_C(1) << 48) - 1)
+#define MCSEC_EAR_REQUEST_ID_MAX 0xFFFFFFu
+#define MCSEC_EAR_DEFAULT_SKEW 30
+
+typedef enum {
+    MCSEC_EAR_ROLE_MC_CLIENT = 0x01,
+    MCSEC_EAR_ROLE_MC_SERVER = 0x02,
+    MCSEC_EAR_ROLE_GMS = 0x03,
+    MCSEC_EAR_ROLE_BORDER_PROXY = 0x04,
+} mcsec_ear_role_t;
+
+/* Request types (NOTES.md section 4). */
+enum {
+    MCSEC_EAR_REQ_PRIVILEGED = 0x01,
+    MCSEC_EAR_REQ_INTERWORKING = 0x02,
+    MCSEC_EAR_REQ_GROUP = 0x03,
+    MCSEC_EAR_REQ_MIGRATION = 0x05,
+    MCSEC_EAR_REQ_OFF_NETWORK = 0x06,
+};
+
+/* The fields of an EAR. Decoding fills the views (source_id, target_id,
+ * signed_part, signature) with pointers into the decoded input; for
+ * encoding the caller fills the fields and the views are ignored except
+ * source_id and target_id. */
+typedef struct {
+    uint64_t date; /* Unix seconds, < 2^40 */
+    uint8_t ear_id[MCSEC_EAR_ID_LEN];
+    uint8_t source_role;
+    mcsec_str_t source_id;
+    uint8_t target_role;
+    mcsec_str_t target_id;
+    bool has_request;
+    uint8_t request_type;
+    uint32_t request_id;        /* < 2^24 */
+    uint64_t request_expiry;    /* Unix seconds, < 2^48 */
+    const uint8_t *signed_part; /* the octets the signature covers */
+    size_t signed_len;
+    const uint8_t *signature; /* MCSEC_ECCSI_SIG_LEN octets */
+} mcsec_ear_t;
+
+/* Decodes payload || signature. MCSEC_ERR_PARSE for anything that breaks
+ * the layout or its bounds (wrong message ID, unknown role, bad lengths,
+ * empty/overlong/non-UTF-8 URI, unknown IEI, octets left over). */
+mcsec_err_t mcsec_ear_decode(const uint8_t *in, size_t n, mcsec_ear_t *ear);
+
+/* Encodes the payload (everything the signature covers) into out.
+ * MCSEC_ERR_ARG when a field is out of range or out is too small
+ * (MCSEC_EAR_MAX_LEN always suffices). */
+mcsec_err_t mcsec_ear_encode_payload(const mcsec_ear_t *ear, uint8_t *out, size_t out_size,
+                                     size_t *out_len);
+
+/* Encodes and signs: out gets payload || signature. The signer must hold
+ * the SSK/PVT issued for the UID of ear->source_id in the key period of
+ * ear->date (the verifier checks exactly that). */
+mcsec_err_t mcsec_ear_sign(const mcsec_ear_t *ear, const mcsec_eccsi_signer_t *signer, uint8_t *out,
+                           size_t out_size, size_t *out_len);
+
+/* Fresh random EAR ID. */
+mcsec_err_t mcsec_ear_new_id(uint8_t ear_id[MCSEC_EAR_ID_LEN]);
+
+/* MCX-EAR header value: base64url without padding, NUL terminated. */
+mcsec_err_t mcsec_ear_to_header(const uint8_t *ear, size_t n, char *out, size_t out_size);
+
+/* Header value to octets: base64url, padding optional, surrounding spaces
+ * and tabs ignored. MCSEC_ERR_PARSE for any other character, a bad length
+ * or non-zero unused bits; MCSEC_ERR_ARG when out is too small. */
+mcsec_err_t mcsec_ear_from_header(const char *value, size_t len, uint8_t *out, size_t out_size,
+                                  size_t *out_len);
+
+/* ---- verification ----------------------------------------------------- */
+
+/* What one partner's policy and this request say about an EAR. Lists and
+ * strings are borrowed for the call. */
+typedef struct {
+    const mcsec_kms_pub_t *kms;             /* partner KMS: URI, key period, offset */
+    const mcsec_eccsi_pub_t *kpak;          /* the same KMS's KPAK, parsed */
+    const mcsec_strlist_t *partner_domains; /* source ID host must match */
+    const uint8_t *source_roles;            /* allowed source roles */
+    size_t source_role_count;
+    const char *our_identity; /* our border's MC service ID URI */
+    const mcsec_strlist_t *our_domains;
+    mcsec_str_t request_uri;      /* the request's target */
+    int64_t now;                  /* Unix seconds */
+    uint32_t skew;                /* seconds; 0 means MCSEC_EAR_DEFAULT_SKEW */
+    const uint8_t *request_types; /* allowed request types (none: all refused) */
+    size_t request_type_count;
+    mcsec_replay_cache_t *replay; /* required */
+} mcsec_ear_policy_t;
+
+/* Applies the checks in this order (cheap and unauthenticated first, the
+ * replay cache last so that only EARs that pass everything else, signature
+ * included, are ever recorded):
+ *   ear.malformed        message fields unusable (NULL views, role 0)
+ *   ear.stale            |date - now| > skew
+ *   ear.unknown_signer   source ID host not in the partner's domains, or
+ *                        source role not allowed
+ *   ear.wrong_target     target ID neither our identity nor in our
+ *                        domains, or not the request-URI
+ *   ear.bad_signature    not signed for UID(source ID, KMS, key period of
+ *                        the date) under the KPAK
+ *   ear.expired          request expiry < now
+ *   ear.type_denied      request type not allowed
+ *   ear.replay           EAR ID recorded within the window (2 x skew)
+ *   ear.replay_cache_full  could not record the ID (503, never passed)
+ * Returns MCSEC_REASON_NONE when the EAR passes. detail (may be NULL) gets
+ * a short log text without secrets. */
+mcsec_reason_t mcsec_ear_verify(const mcsec_ear_t *ear, const mcsec_ear_policy_t *policy,
+                                char *detail, size_t detail_size);
+
+/* Header value in, verdict out: empty or NULL value is ear.missing,
+ * undecodable base64url or layout is ear.malformed, then mcsec_ear_verify.
+ * buf (at least MCSEC_EAR_MAX_LEN octets) receives the decoded octets that
+ * ear (may be NULL) points into. */
+mcsec_reason_t mcsec_ear_check_header(const char *value, size_t len,
+                                      const mcsec_ear_policy_t *policy, uint8_t *buf,
+                                      size_t buf_size, mcsec_ear_t *ear, char *detail,
+                                      size_t detail_size);
+
+/* URI comparison used for the target check: same scheme (sip and sips
+ * differ), same user part (case-sensitive), same host (case-insensitive);
+ * port, parameters and headers ignored. */
+bool mcsec_ear_uri_equal(mcsec_str_t a, mcsec_str_t b);
+
+#endif

@@ -1,0 +1,50 @@
+/* The EAR replay cache: remembers EAR IDs until they can no longer pass the
+ * freshness check.
+ *
+ * Contract: an interface of function pointers, so each deployment plugs in
+ * the store that every verifier sees (the in-process table below for tools
+ * and tests; a Kamailio shared-memory/htable one in mcsec.so; a replicated
+ * store across border nodes). seen_or_insert atomically looks the 16-octet
+ * ID up and, when absent or expired, records it until `expiry` (Unix
+ * seconds). It answers FULL when it cannot record a new ID (bounded store
+ * full, or the store failed): the caller must refuse the request, never
+ * let it through. */
+#ifndef MCSEC_REPLAY_H
+#define MCSEC_REPLAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mcsec/status.h"
+
+#define MCSEC_REPLAY_ID_LEN 16
+
+typedef enum {
+    MCSEC_REPLAY_NEW = 0,    /* not seen: now recorded */
+    MCSEC_REPLAY_REPLAY = 1, /* seen and not yet expired */
+    MCSEC_REPLAY_FULL = 2,   /* cannot record: refuse */
+} mcsec_replay_result_t;
+
+typedef struct mcsec_replay_cache mcsec_replay_cache_t;
+
+struct mcsec_replay_cache {
+    mcsec_replay_result_t (*seen_or_insert)(mcsec_replay_cache_t *cache,
+                                            const uint8_t id[MCSEC_REPLAY_ID_LEN], int64_t expiry,
+                                            int64_t now);
+    void (*destroy)(mcsec_replay_cache_t *cache); /* NULL-safe through mcsec_replay_free */
+};
+
+/* In-process implementation: at most max_entries live IDs (1..2^24), a
+ * hash table keyed with a random SipHash key (so IDs chosen by a sender
+ * cannot force collisions), expired entries reclaimed when room is needed.
+ * Not thread-safe: one per process or behind the caller's lock. */
+mcsec_err_t mcsec_replay_mem_new(size_t max_entries, mcsec_replay_cache_t **out);
+
+/* Number of live (unexpired at `now`) entries, for stats and tests; only
+ * for caches made by mcsec_replay_mem_new. */
+size_t mcsec_replay_mem_count(const mcsec_replay_cache_t *cache, int64_t now);
+
+/* Calls cache->destroy; NULL is a no-op. */
+void mcsec_replay_free(mcsec_replay_cache_t *cache);
+
+#endif

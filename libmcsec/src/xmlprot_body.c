@@ -1,0 +1,491 @@
+/* The body-level API: single mcptt-info documents and SIP bodies (single or
+ * multipart/mixed), gluing the splitter, encryption and signature. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+
+#include "xmlprot_internal.h"
+
+/* A growable output buffer with a hard cap. */
+typedef struct {
+    uint8_t *data;
+    size_t len, cap;
+    bool failed;
+} out_buf_t;
+
+static void put(out_buf_t *buf, const void *p, size_t n)
+{
+    if (buf->failed)
+        return;
+    if (buf->len + n + 1 > buf->cap) {
+        size_t cap = buf->cap ? buf->cap : 1024;
+        while (cap < buf->len + n + 1)
+            cap *= 2;
+        uint8_t *grown = cap <= 4 * MCSEC_XMLPROT_MAX_BODY ? realloc(buf->data, cap) : NULL;
+        if (!grown) {
+            buf->failed = true;
+            return;
+        }
+        buf->data = grown;
+        buf->cap = cap;
+    }
+    memcpy(buf->data + buf->len, p, n);
+    buf->len += n;
+    buf->data[buf->len] = '\0';
+}
+
+static void puts_buf(out_buf_t *buf, const char *s)
+{
+    put(buf, s, strlen(s));
+}
+
+static mcsec_err_t set_out(mcsec_body_t *out, const char *content_type, size_t ct_len,
+                           const uint8_t *data, size_t len)
+{
+    out->content_type = strndup(content_type, ct_len);
+    out->data = malloc(len + 1);
+    if (!out->content_type || !out->data) {
+        mcsec_body_free(out);
+        return MCSEC_ERR_NOMEM;
+    }
+    if (len)
+        memcpy(out->data, data, len);
+    out->data[len] = '\0';
+    out->len = len;
+    return MCSEC_OK;
+}
+
+static void result_ok(mcsec_xmlprot_result_t *result)
+{
+    if (result) {
+        result->reason = MCSEC_REASON_NONE;
+        result->detail[0] = '\0';
+    }
+}
+
+static bool check_args(const mcsec_xmlprot_t *prot, const void *data, size_t len,
+                       const mcsec_body_t *out)
+{
+    return prot && out && (data || len == 0);
+}
+
+/* Parses an mcptt-info document, runs encrypt or decrypt, serialises. */
+static mcsec_err_t transform_doc(mcsec_xmlprot_t *prot, const uint8_t *xml, size_t len,
+                                 bool protect, size_t *changed, uint8_t **out, size_t *out_len,
+                                 mcsec_xmlprot_result_t *result)
+{
+    xmlDocPtr doc = xp_parse(prot, xml, len);
+    if (!doc)
+        return xp_fail(result, MCSEC_ERR_PARSE, MCSEC_REASON_SPK_MALFORMED,
+                       "mcptt-info is not acceptable XML (syntax, DTD or limits)");
+    mcsec_err_t rc = protect ? xp_encrypt_doc(prot, doc, changed, result)
+                             : xp_decrypt_doc(prot, doc, changed, result);
+    if (rc == MCSEC_OK && *changed)
+        rc = xp_serialize(doc, out, out_len);
+    xmlFreeDoc(doc);
+    return rc;
+}
+
+mcsec_err_t mcsec_xmlprot_protect_doc(mcsec_xmlprot_t *prot, const uint8_t *xml, size_t len,
+                                      mcsec_body_t *out, mcsec_xmlprot_result_t *result)
+{
+    if (!check_args(prot, xml, len, out))
+        return MCSEC_ERR_ARG;
+    memset(out, 0, sizeof(*out));
+    result_ok(result);
+    uint8_t *data = NULL;
+    size_t data_len = 0, changed = 0;
+    mcsec_err_t rc = transform_doc(prot, xml, len, true, &changed, &data, &data_len, result);
+    if (rc == MCSEC_OK)
+        rc = changed
+                 ? set_out(out, MCSEC_CT_MCPTT_INFO, strlen(MCSEC_CT_MCPTT_INFO), data, data_len)
+                 : set_out(out, MCSEC_CT_MCPTT_INFO, strlen(MCSEC_CT_MCPTT_INFO), xml, len);
+    free(data);
+    return rc;
+}
+
+mcsec_err_t mcsec_xmlprot_unprotect_doc(mcsec_xmlprot_t *prot, const uint8_t *xml, size_t len,
+                                        bool required, mcsec_body_t *out,
+                                        mcsec_xmlprot_result_t *result)
+{
+    if (!check_args(prot, xml, len, out))
+        return MCSEC_ERR_ARG;
+    memset(out, 0, sizeof(*out));
+    result_ok(result);
+    uint8_t *data = NULL;
+    size_t data_len = 0, found = 0;
+    mcsec_err_t rc = transform_doc(prot, xml, len, false, &found, &data, &data_len, result);
+    if (rc == MCSEC_OK && found == 0 && required)
+        rc = xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_MISSING,
+                     "no encrypted element in mcptt-info");
+    if (rc == MCSEC_OK)
+        rc = found ? set_out(out, MCSEC_CT_MCPTT_INFO, strlen(MCSEC_CT_MCPTT_INFO), data, data_len)
+                   : set_out(out, MCSEC_CT_MCPTT_INFO, strlen(MCSEC_CT_MCPTT_INFO), xml, len);
+    free(data);
+    return rc;
+}
+
+/* ---- bodies ---- */
+
+typedef struct {
+    xp_mime_t mime;
+    int info;                                   /* index of the mcptt-info part, -1 when none */
+    int signature;                              /* index of the signature part, -1 when none */
+    uint8_t *new_body[MCSEC_XMLPROT_MAX_PARTS]; /* replaced part bodies */
+    size_t new_len[MCSEC_XMLPROT_MAX_PARTS];
+    char added_cid[MCSEC_XMLPROT_MAX_PARTS][128];
+} body_work_t;
+
+static void work_free(body_work_t *work)
+{
+    for (size_t i = 0; i < MCSEC_XMLPROT_MAX_PARTS; i++)
+        free(work->new_body[i]);
+}
+
+static bool is_signed_type(const mcsec_xmlprot_t *prot, const char *type)
+{
+    if (strcmp(type, MCSEC_CT_MCPTT_INFO) == 0)
+        return true;
+    for (size_t i = 0; i < prot->signed_type_count; i++)
+        if (strcmp(type, prot->signed_types[i]) == 0)
+            return true;
+    return false;
+}
+
+static bool is_xml_type(const char *type)
+{
+    size_t n = strlen(type);
+    return (n > 4 && strcmp(type + n - 4, "+xml") == 0) || strcmp(type, "application/xml") == 0 ||
+           strcmp(type, "text/xml") == 0;
+}
+
+static mcsec_err_t split_body(mcsec_xmlprot_t *prot, const char *content_type, const uint8_t *body,
+                              size_t len, body_work_t *work, mcsec_xmlprot_result_t *result)
+{
+    memset(work, 0, sizeof(*work));
+    work->info = work->signature = -1;
+    if (len > prot->max_body)
+        return xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_MALFORMED,
+                       "body larger than the SPK limit");
+    if (xp_mime_split(content_type, body, len, &work->mime) != MCSEC_OK)
+        return xp_fail(result, MCSEC_ERR_PARSE, MCSEC_REASON_SPK_MALFORMED,
+                       "body is not a parsable single or multipart/mixed body");
+    for (size_t i = 0; i < work->mime.count; i++) {
+        const char *type = work->mime.parts[i].type;
+        int *slot = strcmp(type, MCSEC_CT_MCPTT_INFO) == 0     ? &work->info
+                    : strcmp(type, MCSEC_CT_MCPTT_SIGNED) == 0 ? &work->signature
+                                                               : NULL;
+        if (!slot)
+            continue;
+        if (*slot >= 0)
+            return xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_MALFORMED,
+                           "more than one mcptt-info or signature part");
+        *slot = (int)i;
+    }
+    return MCSEC_OK;
+}
+
+static const uint8_t *part_body(const body_work_t *work, size_t i, size_t *len)
+{
+    if (work->new_body[i]) {
+        *len = work->new_len[i];
+        return work->new_body[i];
+    }
+    *len = work->mime.parts[i].body_len;
+    return work->mime.parts[i].body;
+}
+
+static const char *part_cid(const body_work_t *work, size_t i)
+{
+    return work->added_cid[i][0] ? work->added_cid[i] : work->mime.parts[i].cid;
+}
+
+/* Views of the parts that have a Content-ID, for the cid: resolver. */
+static size_t cid_parts(const body_work_t *work, xp_cid_part_t *parts, size_t *index)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < work->mime.count; i++) {
+        const char *cid = part_cid(work, i);
+        if ((int)i == work->signature || !cid[0])
+            continue;
+        parts[count].cid = cid;
+        parts[count].cid_len = strlen(cid);
+        parts[count].data = part_body(work, i, &parts[count].len);
+        index[count++] = i;
+    }
+    return count;
+}
+
+static bool body_contains(const uint8_t *body, size_t len, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (size_t i = 0; i + n <= len; i++)
+        if (body[i] == (uint8_t)needle[0] && memcmp(body + i, needle, n) == 0)
+            return true;
+    return false;
+}
+
+/* Writes the parts (skipping skip) as multipart/mixed, plus an optional
+ * signature part. */
+static mcsec_err_t build_multipart(const body_work_t *work, const char *boundary, int skip,
+                                   const uint8_t *sig, size_t sig_len, out_buf_t *buf)
+{
+    char delim[80];
+    snprintf(delim, sizeof(delim), "\r\n--%s", boundary);
+    for (size_t i = 0; i < work->mime.count; i++) {
+        size_t len;
+        const uint8_t *body = part_body(work, i, &len);
+        if ((int)i != skip && body_contains(body, len, delim))
+            return MCSEC_ERR_INVALID;
+    }
+    if (sig && body_contains(sig, sig_len, delim))
+        return MCSEC_ERR_INVALID;
+    for (size_t i = 0; i < work->mime.count; i++) {
+        if ((int)i == skip)
+            continue;
+        const xp_part_t *part = &work->mime.parts[i];
+        puts_buf(buf, delim + 2);
+        puts_buf(buf, "\r\n");
+        if (!work->mime.multipart) {
+            puts_buf(buf, "Content-Type: ");
+            put(buf, part->ct_value, part->ct_value_len);
+            puts_buf(buf, "\r\n");
+        } else if (part->headers_len) {
+            put(buf, part->headers, part->headers_len);
+            puts_buf(buf, "\r\n");
+        }
+        if (work->added_cid[i][0]) {
+            puts_buf(buf, "Content-ID: <");
+            puts_buf(buf, work->added_cid[i]);
+            puts_buf(buf, ">\r\n");
+        }
+        puts_buf(buf, "\r\n");
+        size_t len;
+        const uint8_t *body = part_body(work, i, &len);
+        put(buf, body, len);
+        puts_buf(buf, "\r\n");
+    }
+    if (sig) {
+        puts_buf(buf, delim + 2);
+        puts_buf(buf, "\r\nContent-Type: " MCSEC_CT_MCPTT_SIGNED "\r\n\r\n");
+        put(buf, sig, sig_len);
+        puts_buf(buf, "\r\n");
+    }
+    puts_buf(buf, delim + 2);
+    puts_buf(buf, "--\r\n");
+    return buf->failed ? MCSEC_ERR_NOMEM : MCSEC_OK;
+}
+
+/* Host part of the identity for generated Content-IDs (RFC 2392 needs an
+ * addr-spec); letters, digits, '.' and '-' only. */
+static void cid_domain(const char *identity, char *out, size_t out_size)
+{
+    const char *at = strrchr(identity, '@');
+    const char *colon = strchr(identity, ':');
+    const char *p = at ? at + 1 : colon ? colon + 1 : identity;
+    size_t n = 0;
+    while (p[n] && n + 1 < out_size &&
+           (p[n] == '.' || p[n] == '-' || (p[n] >= '0' && p[n] <= '9') ||
+            (p[n] >= 'a' && p[n] <= 'z') || (p[n] >= 'A' && p[n] <= 'Z')))
+        n++;
+    if (n == 0)
+        snprintf(out, out_size, "mcsec.invalid");
+    else
+        snprintf(out, out_size, "%.*s", (int)n, p);
+}
+
+mcsec_err_t mcsec_xmlprot_protect_body(mcsec_xmlprot_t *prot, const char *content_type,
+                                       const uint8_t *body, size_t len, mcsec_body_t *out,
+                                       mcsec_xmlprot_result_t *result)
+{
+    if (!check_args(prot, body, len, out) || !content_type)
+        return MCSEC_ERR_ARG;
+    memset(out, 0, sizeof(*out));
+    result_ok(result);
+    body_work_t work;
+    out_buf_t buf = {0};
+    uint8_t *sig = NULL;
+    size_t sig_len = 0;
+    mcsec_err_t rc = split_body(prot, content_type, body, len, &work, result);
+    if (rc != MCSEC_OK)
+        goto out;
+    if (work.signature >= 0) {
+        rc = xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_MALFORMED,
+                     "body already carries a signature part");
+        goto out;
+    }
+    bool any_signed = false;
+    for (size_t i = 0; i < work.mime.count; i++)
+        any_signed = any_signed || is_signed_type(prot, work.mime.parts[i].type);
+    if (!any_signed) {
+        rc = set_out(out, content_type, strlen(content_type), body, len);
+        goto out;
+    }
+    if (work.info >= 0) {
+        size_t changed = 0;
+        const xp_part_t *info = &work.mime.parts[work.info];
+        rc = transform_doc(prot, info->body, info->body_len, true, &changed,
+                           &work.new_body[work.info], &work.new_len[work.info], result);
+        if (rc != MCSEC_OK)
+            goto out;
+    }
+    char domain[64];
+    cid_domain(prot->identity, domain, sizeof(domain));
+    for (size_t i = 0; i < work.mime.count; i++) {
+        char token[33];
+        if (!is_signed_type(prot, work.mime.parts[i].type) || work.mime.parts[i].cid[0])
+            continue;
+        if ((rc = xp_random_token(token, sizeof(token), 12)) != MCSEC_OK)
+            goto out;
+        snprintf(work.added_cid[i], sizeof(work.added_cid[i]), "%s@%s", token, domain);
+    }
+    /* Sign exactly the parts of a signed type. */
+    xp_cid_part_t parts[MCSEC_XMLPROT_MAX_PARTS];
+    size_t index[MCSEC_XMLPROT_MAX_PARTS], count = 0;
+    size_t all = cid_parts(&work, parts, index);
+    for (size_t k = 0; k < all; k++)
+        if (is_signed_type(prot, work.mime.parts[index[k]].type))
+            parts[count++] = parts[k];
+    rc = xp_sign_parts(prot, parts, count, &sig, &sig_len, result);
+    if (rc != MCSEC_OK)
+        goto out;
+    char boundary[71];
+    if (work.mime.multipart)
+        snprintf(boundary, sizeof(boundary), "%s", work.mime.boundary);
+    else {
+        memcpy(boundary, "mcsec-", 6);
+        if ((rc = xp_random_token(boundary + 6, sizeof(boundary) - 6, 16)) != MCSEC_OK)
+            goto out;
+    }
+    rc = build_multipart(&work, boundary, -1, sig, sig_len, &buf);
+    if (rc != MCSEC_OK) {
+        xp_fail(result, rc, MCSEC_REASON_SPK_MALFORMED, "cannot build the multipart body");
+        goto out;
+    }
+    char new_type[128];
+    if (work.mime.multipart)
+        snprintf(new_type, sizeof(new_type), "%s", content_type);
+    else
+        snprintf(new_type, sizeof(new_type), "multipart/mixed;boundary=%s", boundary);
+    rc = set_out(out, new_type, strlen(new_type), buf.data, buf.len);
+out:
+    free(sig);
+    free(buf.data);
+    work_free(&work);
+    return rc;
+}
+
+/* Every XML part xmlsec might parse during verification passes our parser
+ * first. */
+static mcsec_err_t check_xml_parts(mcsec_xmlprot_t *prot, const body_work_t *work,
+                                   mcsec_xmlprot_result_t *result)
+{
+    for (size_t i = 0; i < work->mime.count; i++) {
+        if (!is_xml_type(work->mime.parts[i].type))
+            continue;
+        xmlDocPtr doc = xp_parse(prot, work->mime.parts[i].body, work->mime.parts[i].body_len);
+        if (!doc)
+            return xp_fail(result, MCSEC_ERR_PARSE, MCSEC_REASON_SPK_MALFORMED,
+                           "an XML part is not acceptable XML (syntax, DTD or limits)");
+        xmlFreeDoc(doc);
+    }
+    return MCSEC_OK;
+}
+
+static mcsec_err_t verify_body(mcsec_xmlprot_t *prot, body_work_t *work,
+                               mcsec_xmlprot_result_t *result)
+{
+    mcsec_err_t rc = check_xml_parts(prot, work, result);
+    if (rc != MCSEC_OK)
+        return rc;
+    xp_cid_part_t parts[MCSEC_XMLPROT_MAX_PARTS];
+    size_t index[MCSEC_XMLPROT_MAX_PARTS];
+    bool covered[MCSEC_XMLPROT_MAX_PARTS];
+    size_t count = cid_parts(work, parts, index);
+    const xp_part_t *sig = &work->mime.parts[work->signature];
+    rc = xp_verify_parts(prot, sig->body, sig->body_len, parts, count, covered, result);
+    if (rc != MCSEC_OK)
+        return rc;
+    for (size_t i = 0; i < work->mime.count; i++) {
+        if ((int)i == work->signature || !is_signed_type(prot, work->mime.parts[i].type))
+            continue;
+        bool ok = false;
+        for (size_t k = 0; k < count; k++)
+            ok = ok || (index[k] == i && covered[k]);
+        if (!ok)
+            return xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_BAD_SIGNATURE,
+                           "signature does not cover every part that must be signed");
+    }
+    return MCSEC_OK;
+}
+
+mcsec_err_t mcsec_xmlprot_unprotect_body(mcsec_xmlprot_t *prot, const char *content_type,
+                                         const uint8_t *body, size_t len, bool required,
+                                         mcsec_body_t *out, mcsec_xmlprot_result_t *result)
+{
+    if (!check_args(prot, body, len, out) || !content_type)
+        return MCSEC_ERR_ARG;
+    memset(out, 0, sizeof(*out));
+    result_ok(result);
+    body_work_t work;
+    out_buf_t buf = {0};
+    mcsec_err_t rc = split_body(prot, content_type, body, len, &work, result);
+    if (rc != MCSEC_OK)
+        goto out;
+    bool any_signed = false;
+    for (size_t i = 0; i < work.mime.count; i++)
+        any_signed = any_signed || is_signed_type(prot, work.mime.parts[i].type);
+    if (work.signature < 0) {
+        if (any_signed && required) {
+            rc = xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_MISSING,
+                         "SPK required but the body carries no signature part");
+            goto out;
+        }
+    } else if ((rc = verify_body(prot, &work, result)) != MCSEC_OK) {
+        goto out;
+    }
+    if (work.info >= 0) {
+        size_t found = 0;
+        const xp_part_t *info = &work.mime.parts[work.info];
+        rc = transform_doc(prot, info->body, info->body_len, false, &found,
+                           &work.new_body[work.info], &work.new_len[work.info], result);
+        if (rc != MCSEC_OK)
+            goto out;
+    }
+    size_t remaining = work.mime.count - (work.signature >= 0 ? 1 : 0);
+    if (!work.mime.multipart) {
+        size_t n;
+        const uint8_t *data = part_body(&work, 0, &n);
+        rc = set_out(out, content_type, strlen(content_type), data, n);
+    } else if (remaining == 1) {
+        size_t i = work.signature == 0 ? 1 : 0, n;
+        const xp_part_t *part = &work.mime.parts[i];
+        const uint8_t *data = part_body(&work, i, &n);
+        rc = part->ct_value ? set_out(out, part->ct_value, part->ct_value_len, data, n)
+                            : set_out(out, "text/plain", 10, data, n);
+        if (out->content_type) {
+            /* The header value may carry folding or trailing blanks. */
+            char *ct = out->content_type;
+            size_t start = strspn(ct, " \t"), end = strlen(ct);
+            while (end > start && strchr(" \t\r\n", ct[end - 1]))
+                end--;
+            memmove(ct, ct + start, end - start);
+            ct[end - start] = '\0';
+        }
+    } else if (remaining == 0) {
+        rc = xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_MALFORMED,
+                     "body holds only a signature part");
+    } else {
+        rc = build_multipart(&work, work.mime.boundary, work.signature, NULL, 0, &buf);
+        if (rc == MCSEC_OK)
+            rc = set_out(out, content_type, strlen(content_type), buf.data, buf.len);
+        else
+            xp_fail(result, rc, MCSEC_REASON_SPK_MALFORMED, "cannot rebuild the body");
+    }
+out:
+    free(buf.data);
+    work_free(&work);
+    return rc;
+}

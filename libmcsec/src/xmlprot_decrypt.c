@@ -1,0 +1,166 @@
+/* Decryption of every xenc:EncryptedData of an mcptt-info document, after
+ * checking its structure and that its KeyName is one of the partner's. */
+#include <string.h>
+
+#include <xmlsec/crypto.h>
+#include <xmlsec/xmlenc.h>
+#include <xmlsec/xmltree.h>
+
+#include "xmlprot_internal.h"
+
+#define XP_MAX_ENCRYPTED 256
+
+static int collect(xmlNodePtr node, xmlNodePtr *found, size_t *count)
+{
+    for (; node; node = node->next) {
+        if (node->type != XML_ELEMENT_NODE)
+            continue;
+        if (xp_node_is(node, XP_NS_XENC, "EncryptedData") ||
+            xp_node_is(node, XP_NS_XENC, "EncryptedKey")) {
+            if (*count == XP_MAX_ENCRYPTED)
+                return -1;
+            found[(*count)++] = node;
+            continue;
+        }
+        if (collect(node->children, found, count) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static bool attr_is(const xmlNode *node, const char *name, const char *want)
+{
+    xmlChar *value = xmlGetNoNsProp(node, BAD_CAST name);
+    bool same = value && strcmp((const char *)value, want) == 0;
+    xmlFree(value);
+    return same;
+}
+
+/* EncryptedData as we and TS 24.379 use it: Type Element, aes128-gcm, a
+ * KeyInfo with exactly one KeyName, an inline CipherValue; the sole element
+ * child of a contentType element marked type="Encrypted". */
+static mcsec_err_t check_structure(const mcsec_xmlprot_t *prot, xmlNodePtr data, uint32_t *spk_id,
+                                   mcsec_xmlprot_result_t *result)
+{
+    xmlNodePtr parent = data->parent;
+    if (!xp_node_is(data, XP_NS_XENC, "EncryptedData") || !parent ||
+        parent->type != XML_ELEMENT_NODE || !parent->ns ||
+        strcmp((const char *)parent->ns->href, MCSEC_NS_MCPTT_INFO) != 0 ||
+        xp_count_child_elements(parent) != 1 || !attr_is(parent, "type", "Encrypted") ||
+        !attr_is(data, "Type", XP_TYPE_ELEMENT))
+        return xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_MALFORMED,
+                       "EncryptedData is not the Element content of an Encrypted element");
+    xmlNodePtr method = NULL, key_info = NULL, cipher_data = NULL;
+    for (xmlNodePtr child = data->children; child; child = child->next) {
+        if (child->type != XML_ELEMENT_NODE)
+            continue;
+        if (xp_node_is(child, XP_NS_XENC, "EncryptionMethod") && !method && !key_info)
+            method = child;
+        else if (xp_node_is(child, XP_NS_DSIG, "KeyInfo") && !key_info && !cipher_data)
+            key_info = child;
+        else if (xp_node_is(child, XP_NS_XENC, "CipherData") && !cipher_data)
+            cipher_data = child;
+        else
+            return xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_MALFORMED,
+                           "unexpected child of EncryptedData");
+    }
+    if (!method || !attr_is(method, "Algorithm", XP_ALG_AES128_GCM) || method->children)
+        return xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_MALFORMED,
+                       "EncryptionMethod is not aes128-gcm");
+    xmlNodePtr value = xp_first_child_element(cipher_data);
+    if (!cipher_data || xp_count_child_elements(cipher_data) != 1 ||
+        !xp_node_is(value, XP_NS_XENC, "CipherValue"))
+        return xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_MALFORMED,
+                       "CipherData must hold one CipherValue");
+    xmlNodePtr key_name = xp_first_child_element(key_info);
+    if (!key_info || xp_count_child_elements(key_info) != 1 ||
+        !xp_node_is(key_name, XP_NS_DSIG, "KeyName"))
+        return xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_UNKNOWN_KEY,
+                       "EncryptedData without a KeyName");
+    xmlChar *name = xmlNodeGetContent(key_name);
+    int bad = xp_keyname_parse(name, spk_id);
+    xmlFree(name);
+    if (bad || !xp_has_key(prot, *spk_id))
+        return xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_UNKNOWN_KEY,
+                       "KeyName names no key of the partner's SPK file");
+    return MCSEC_OK;
+}
+
+static mcsec_err_t decrypt_one(mcsec_xmlprot_t *prot, xmlNodePtr data,
+                               mcsec_xmlprot_result_t *result)
+{
+    uint32_t spk_id;
+    mcsec_err_t rc = check_structure(prot, data, &spk_id, result);
+    if (rc != MCSEC_OK)
+        return rc;
+    xmlNodePtr parent = data->parent;
+    xmlSecEncCtxPtr ctx = xmlSecEncCtxCreate(prot->conf_mngr);
+    rc = MCSEC_ERR_NOMEM;
+    if (!ctx || xmlSecPtrListCopy(&ctx->transformCtx.enabledTransforms, xp_enc_transforms()) < 0 ||
+        xp_restrict_keyinfo(&ctx->keyInfoReadCtx, xmlSecKeyDataAesId) != MCSEC_OK)
+        goto out;
+    ctx->transformCtx.enabledUris = xmlSecTransformUriTypeNone;
+    if (xmlSecEncCtxDecrypt(ctx, data) < 0 || !ctx->resultReplaced) {
+        rc = xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_BAD_TAG,
+                     "AES-GCM decryption failed (tag or ciphertext)");
+        goto out;
+    }
+    /* The clear content must be exactly one element, within the limits. */
+    if (xp_count_child_elements(parent) != 1 || !xp_depth_ok(prot, parent->children)) {
+        rc = xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_MALFORMED,
+                     "decrypted content is not one element within limits");
+        goto out;
+    }
+    rc = xmlSetProp(parent, BAD_CAST "type", BAD_CAST "Normal") ? MCSEC_OK : MCSEC_ERR_NOMEM;
+out:
+    if (ctx)
+        xmlSecEncCtxDestroy(ctx);
+    if (rc == MCSEC_ERR_NOMEM && result)
+        xp_fail(result, rc, MCSEC_REASON_SPK_MALFORMED, "out of memory");
+    return rc;
+}
+
+/* An element still marked Encrypted after decryption had no EncryptedData. */
+static bool still_encrypted(const xmlNode *node)
+{
+    for (; node; node = node->next) {
+        if (node->type != XML_ELEMENT_NODE)
+            continue;
+        if (attr_is(node, "type", "Encrypted") || still_encrypted(node->children))
+            return true;
+    }
+    return false;
+}
+
+mcsec_err_t xp_decrypt_doc(mcsec_xmlprot_t *prot, xmlDocPtr doc, size_t *found,
+                           mcsec_xmlprot_result_t *result)
+{
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    *found = 0;
+    if (!xp_node_is(root, MCSEC_NS_MCPTT_INFO, "mcpttinfo"))
+        return xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_MALFORMED,
+                       "root is not mcpttinfo in urn:3gpp:ns:mcpttInfo:1.0");
+    xmlNodePtr nodes[XP_MAX_ENCRYPTED];
+    size_t count = 0;
+    if (collect(root, nodes, &count) < 0)
+        return xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_MALFORMED,
+                       "too many encrypted elements");
+    /* Check every one before decrypting any: an unknown key anywhere is
+     * reported as such, whatever comes first in the document. */
+    for (size_t i = 0; i < count; i++) {
+        uint32_t spk_id;
+        mcsec_err_t rc = check_structure(prot, nodes[i], &spk_id, result);
+        if (rc != MCSEC_OK)
+            return rc;
+    }
+    for (size_t i = 0; i < count; i++) {
+        mcsec_err_t rc = decrypt_one(prot, nodes[i], result);
+        if (rc != MCSEC_OK)
+            return rc;
+    }
+    *found = count;
+    if (still_encrypted(root))
+        return xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_MALFORMED,
+                       "element marked Encrypted without EncryptedData");
+    return MCSEC_OK;
+}

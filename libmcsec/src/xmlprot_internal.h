@@ -1,0 +1,133 @@
+/* Private to the xmlprot_*.c files: the object, the MIME part model and the
+ * helpers each file offers the others. */
+#ifndef MCSEC_XMLPROT_INTERNAL_H
+#define MCSEC_XMLPROT_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libxml/tree.h>
+#include <xmlsec/keysmngr.h>
+#include <xmlsec/xmlsec.h>
+
+#include "mcsec/xmlprot.h"
+
+#define XP_NS_XENC "http://www.w3.org/2001/04/xmlenc#"
+#define XP_NS_DSIG "http://www.w3.org/2000/09/xmldsig#"
+#define XP_ALG_AES128_GCM "http://www.w3.org/2009/xmlenc11#aes128-gcm"
+#define XP_ALG_HMAC_SHA256 "http://www.w3.org/2001/04/xmldsig-more#hmac-sha256"
+#define XP_ALG_SHA256 "http://www.w3.org/2001/04/xmlenc#sha256"
+#define XP_ALG_C14N "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
+#define XP_TYPE_ELEMENT "http://www.w3.org/2001/04/xmlenc#Element"
+#define XP_KEYNAME_LEN 9 /* base64 of 4 octets, NUL terminated */
+#define XP_MAX_ELEMENTS 64
+#define XP_MAX_REFS MCSEC_XMLPROT_MAX_PARTS
+
+struct mcsec_xmlprot {
+    xmlSecKeysMngrPtr conf_mngr;  /* AES keys (FC 0x51), named base64(SPK-ID) */
+    xmlSecKeysMngrPtr integ_mngr; /* HMAC keys (FC 0x52), named base64(SPK-ID) */
+    xmlSecKeyPtr conf_current;    /* the protecting keys (last line), owned */
+    xmlSecKeyPtr integ_current;
+    uint32_t spk_ids[MCSEC_KEYSTORE_MAX_KEYS];
+    size_t spk_count;
+    char current_name[XP_KEYNAME_LEN];
+    char *identity; /* P0 of the derived keys; host part names generated
+                       Content-IDs */
+    char *elements[XP_MAX_ELEMENTS];
+    size_t element_count;
+    bool default_elements;
+    char **signed_types;
+    size_t signed_type_count;
+    size_t max_body;
+    unsigned max_depth;
+};
+
+/* Sets result to reason + detail and returns err (for one-line returns). */
+mcsec_err_t xp_fail(mcsec_xmlprot_result_t *result, mcsec_err_t err, mcsec_reason_t reason,
+                    const char *detail);
+
+/* base64 of a 4-octet SPK-ID, and back (0 on success). */
+void xp_keyname(uint32_t spk_id, char out[XP_KEYNAME_LEN]);
+int xp_keyname_parse(const xmlChar *text, uint32_t *spk_id);
+bool xp_has_key(const mcsec_xmlprot_t *prot, uint32_t spk_id);
+
+/* ---- safe parsing (xmlprot_parse.c) ---- */
+
+/* Parses untrusted XML: no network, DTD refused, no entity substitution,
+ * len <= max_body, depth <= max_depth. NULL on refusal. */
+xmlDocPtr xp_parse(const mcsec_xmlprot_t *prot, const uint8_t *xml, size_t len);
+bool xp_depth_ok(const mcsec_xmlprot_t *prot, xmlNodePtr root);
+mcsec_err_t xp_serialize(xmlDocPtr doc, uint8_t **out, size_t *out_len);
+bool xp_node_is(const xmlNode *node, const char *ns, const char *name);
+xmlNodePtr xp_first_child_element(xmlNodePtr node);
+size_t xp_count_child_elements(const xmlNode *node);
+
+/* ---- xmlsec contexts (xmlprot_ctx.c) ---- */
+/* Transform allow-lists, filled once by global_init. */
+xmlSecPtrListPtr xp_enc_transforms(void);
+xmlSecPtrListPtr xp_sig_transforms(void);
+xmlSecPtrListPtr xp_ref_transforms(void);
+mcsec_err_t xp_restrict_keyinfo(xmlSecKeyInfoCtxPtr ctx, xmlSecKeyDataId value_id);
+
+/* ---- cid: resolver (xmlprot_cid.c) ---- */
+typedef struct {
+    const char *cid; /* without "cid:" and angle brackets */
+    size_t cid_len;
+    const uint8_t *data;
+    size_t len;
+} xp_cid_part_t;
+
+/* Sets the parts the cid: resolver may return for the calling thread; pass
+ * (NULL, 0) once the xmlsec call is over. */
+void xp_cid_set_parts(const xp_cid_part_t *parts, size_t count);
+int xp_cid_register(void);
+
+/* ---- documents (xmlprot_encrypt.c, xmlprot_decrypt.c) ---- */
+mcsec_err_t xp_encrypt_doc(mcsec_xmlprot_t *prot, xmlDocPtr doc, size_t *encrypted,
+                           mcsec_xmlprot_result_t *result);
+/* Decrypts all; *found = number of EncryptedData met. */
+mcsec_err_t xp_decrypt_doc(mcsec_xmlprot_t *prot, xmlDocPtr doc, size_t *found,
+                           mcsec_xmlprot_result_t *result);
+
+/* ---- signature (xmlprot_sign.c, xmlprot_verify.c) ---- */
+/* Builds the serialized <signatures> document over parts. */
+mcsec_err_t xp_sign_parts(mcsec_xmlprot_t *prot, const xp_cid_part_t *parts, size_t count,
+                          uint8_t **out, size_t *out_len, mcsec_xmlprot_result_t *result);
+/* Verifies a <signatures> document against the message's parts; covered[i]
+ * is set when parts[i] is referenced by a verified Reference. */
+mcsec_err_t xp_verify_parts(mcsec_xmlprot_t *prot, const uint8_t *sig, size_t sig_len,
+                            const xp_cid_part_t *parts, size_t count, bool *covered,
+                            mcsec_xmlprot_result_t *result);
+
+/* ---- multipart (xmlprot_multipart.c) ---- */
+typedef struct {
+    const uint8_t *headers; /* raw header block, without the empty line */
+    size_t headers_len;
+    const uint8_t *body;
+    size_t body_len;
+    const char *ct_value; /* raw Content-Type value; NULL when absent */
+    size_t ct_value_len;
+    char type[96]; /* lower case type/subtype; "text/plain" when absent */
+    char cid[128]; /* Content-ID without angle brackets; "" when absent */
+} xp_part_t;
+
+typedef struct {
+    bool multipart;
+    char boundary[71];
+    xp_part_t parts[MCSEC_XMLPROT_MAX_PARTS];
+    size_t count;
+} xp_mime_t;
+
+/* Lower case type/subtype of a Content-Type value and, for multipart, its
+ * boundary. MCSEC_ERR_PARSE when unparsable. */
+mcsec_err_t xp_content_type(const char *value, size_t len, char *type, size_t type_size,
+                            char *boundary, size_t boundary_size);
+/* Splits body per content_type; a non-multipart body is one part whose
+ * headers are empty and whose type is the body's. Views point into body. */
+mcsec_err_t xp_mime_split(const char *content_type, const uint8_t *body, size_t len,
+                          xp_mime_t *mime);
+/* A fresh random boundary / Content-ID local part. */
+mcsec_err_t xp_random_token(char *out, size_t out_size, size_t octets);
+
+#endif

@@ -1,0 +1,586 @@
+/* Shared-SPK protection of mcptt-info and SIP bodies: round trips for every
+ * element type, each reason code, hostile XML, cid:-only references and key
+ * rollover. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mcsec/keystore.h"
+#include "mcsec/xmlprot.h"
+
+#define ID_A "sip:border@a.mcx.example"
+#define OLD_KEY "30000001 000102030405060708090a0b0c0d0e0f\n"
+#define NEW_KEY "3abcdef0 f0e0d0c0b0a090807060504030201000\n"
+
+static const char *const element_names[] = {"mcptt-request-uri",     "mcptt-calling-user-id",
+                                            "mcptt-called-party-id", "mcptt-calling-group-id",
+                                            "associated-group-id",   "originated-by",
+                                            "mcptt-client-id",       "functional-alias-URI",
+                                            "emergency-ind",         "alert-ind",
+                                            "imminentperil-ind",     "some-future-element"};
+#define ELEMENT_COUNT (sizeof(element_names) / sizeof(element_names[0]))
+
+/* A document with every element, each holding a distinct secret value. */
+static char *info_doc(void)
+{
+    static char doc[8192];
+    size_t n = (size_t)snprintf(doc, sizeof(doc),
+                                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                                "<mcpttinfo xmlns=\"urn:3gpp:ns:mcpttInfo:1.0\">\n"
+                                "<mcptt-Params>\n");
+    for (size_t i = 0; i < ELEMENT_COUNT; i++) {
+        const char *child = strstr(element_names[i], "-ind")     ? "mcpttBoolean"
+                            : strstr(element_names[i], "client") ? "mcpttString"
+                                                                 : "mcpttURI";
+        n += (size_t)snprintf(doc + n, sizeof(doc) - n,
+                              "<%s type=\"Normal\"><%s>secret-%zu@b.mcx.example</%s></%s>\n",
+                              element_names[i], child, i, child, element_names[i]);
+    }
+    snprintf(doc + n, sizeof(doc) - n,
+             "<mcptt-request-uri-extra>not a contentType</mcptt-request-uri-extra>\n"
+             "</mcptt-Params>\n</mcpttinfo>\n");
+    return doc;
+}
+
+static mcsec_xmlprot_t *make_prot(const char *key_text, const char *identity)
+{
+    mcsec_keystore_t *keys = NULL;
+    assert_int_equal(mcsec_keystore_parse_spk(key_text, strlen(key_text), "t", &keys, NULL, 0),
+                     MCSEC_OK);
+    mcsec_xmlprot_conf_t conf = {.keys = keys, .identity = identity};
+    mcsec_xmlprot_t *prot = NULL;
+    assert_int_equal(mcsec_xmlprot_create(&conf, &prot), MCSEC_OK);
+    mcsec_keystore_destroy(keys);
+    return prot;
+}
+
+static bool contains(const mcsec_body_t *body, const char *needle)
+{
+    return body->data && strstr((const char *)body->data, needle) != NULL;
+}
+
+static void test_doc_round_trip_every_element(void **state)
+{
+    (void)state;
+    mcsec_xmlprot_t *prot = make_prot(OLD_KEY NEW_KEY, ID_A);
+    const char *doc = info_doc();
+    mcsec_body_t enc = {0}, dec = {0};
+    mcsec_xmlprot_result_t res;
+    assert_int_equal(mcsec_xmlprot_protect_doc(prot, (const uint8_t *)doc, strlen(doc), &enc, &res),
+                     MCSEC_OK);
+    for (size_t i = 0; i < ELEMENT_COUNT; i++) {
+        char secret[64];
+        snprintf(secret, sizeof(secret), "secret-%zu@", i);
+        if (contains(&enc, secret))
+            fail_msg("%s left in clear", element_names[i]);
+    }
+    assert_true(contains(&enc, "not a contentType"));
+    assert_true(contains(&enc, "xmlenc11#aes128-gcm"));
+    assert_true(contains(&enc, "<ds:KeyName>Orze8A==</ds:KeyName>")); /* base64(3abcdef0) */
+    assert_false(contains(&enc, "type=\"Normal\""));
+    assert_int_equal(mcsec_xmlprot_unprotect_doc(prot, enc.data, enc.len, true, &dec, &res),
+                     MCSEC_OK);
+    for (size_t i = 0; i < ELEMENT_COUNT; i++) {
+        char secret[64];
+        snprintf(secret, sizeof(secret), "type=\"Normal\"><%s>secret-%zu@b.mcx.example<",
+                 strstr(element_names[i], "-ind")     ? "mcpttBoolean"
+                 : strstr(element_names[i], "client") ? "mcpttString"
+                                                      : "mcpttURI",
+                 i);
+        if (!contains(&dec, secret))
+            fail_msg("%s not restored", element_names[i]);
+    }
+    assert_false(contains(&dec, "Encrypted"));
+    mcsec_body_free(&enc);
+    mcsec_body_free(&dec);
+    mcsec_xmlprot_destroy(prot);
+}
+
+static void test_doc_encrypts_only_listed_elements(void **state)
+{
+    (void)state;
+    mcsec_keystore_t *keys = NULL;
+    assert_int_equal(mcsec_keystore_parse_spk(OLD_KEY, strlen(OLD_KEY), "t", &keys, NULL, 0),
+                     MCSEC_OK);
+    const char *list[] = {"mcptt-calling-user-id"};
+    mcsec_xmlprot_conf_t conf = {
+        .keys = keys, .identity = ID_A, .elements = list, .element_count = 1};
+    mcsec_xmlprot_t *prot = NULL;
+    assert_int_equal(mcsec_xmlprot_create(&conf, &prot), MCSEC_OK);
+    mcsec_keystore_destroy(keys);
+    const char *doc = info_doc();
+    mcsec_body_t enc = {0};
+    assert_int_equal(mcsec_xmlprot_protect_doc(prot, (const uint8_t *)doc, strlen(doc), &enc, NULL),
+                     MCSEC_OK);
+    assert_false(contains(&enc, "secret-1@"));
+    assert_true(contains(&enc, "secret-0@"));
+    assert_true(contains(&enc, "secret-2@"));
+    mcsec_body_free(&enc);
+    mcsec_xmlprot_destroy(prot);
+}
+
+static void expect_doc_reason(mcsec_xmlprot_t *prot, const char *doc, size_t len,
+                              mcsec_reason_t want)
+{
+    mcsec_body_t out = {0};
+    mcsec_xmlprot_result_t res = {MCSEC_REASON_NONE, ""};
+    mcsec_err_t rc = mcsec_xmlprot_unprotect_doc(prot, (const uint8_t *)doc, len, true, &out, &res);
+    assert_int_not_equal(rc, MCSEC_OK);
+    if (res.reason != want)
+        fail_msg("want %s, got %s (%s)", mcsec_reason_code(want), mcsec_reason_code(res.reason),
+                 res.detail);
+    assert_null(out.data);
+}
+
+static void test_doc_tampered_ciphertext_is_bad_tag(void **state)
+{
+    (void)state;
+    mcsec_xmlprot_t *prot = make_prot(OLD_KEY, ID_A);
+    const char *doc = info_doc();
+    mcsec_body_t enc = {0};
+    assert_int_equal(mcsec_xmlprot_protect_doc(prot, (const uint8_t *)doc, strlen(doc), &enc, NULL),
+                     MCSEC_OK);
+    char *value = strstr((char *)enc.data, "<xenc:CipherValue>");
+    assert_non_null(value);
+    value += strlen("<xenc:CipherValue>") + 20;
+    *value = *value == 'A' ? 'B' : 'A';
+    expect_doc_reason(prot, (const char *)enc.data, enc.len, MCSEC_REASON_SPK_BAD_TAG);
+    /* The wrong identity (P0) derives another key: the tag fails too. */
+    mcsec_xmlprot_t *other = make_prot(OLD_KEY, "sip:border@c.mcx.example");
+    *value = *value == 'A' ? 'B' : 'A';
+    expect_doc_reason(other, (const char *)enc.data, enc.len, MCSEC_REASON_SPK_BAD_TAG);
+    mcsec_xmlprot_destroy(other);
+    mcsec_body_free(&enc);
+    mcsec_xmlprot_destroy(prot);
+}
+
+static void test_doc_unknown_key_and_missing(void **state)
+{
+    (void)state;
+    mcsec_xmlprot_t *sender = make_prot(NEW_KEY, ID_A);
+    mcsec_xmlprot_t *receiver = make_prot(OLD_KEY, ID_A);
+    const char *doc = info_doc();
+    mcsec_body_t enc = {0}, out = {0};
+    assert_int_equal(
+        mcsec_xmlprot_protect_doc(sender, (const uint8_t *)doc, strlen(doc), &enc, NULL), MCSEC_OK);
+    expect_doc_reason(receiver, (const char *)enc.data, enc.len, MCSEC_REASON_SPK_UNKNOWN_KEY);
+    expect_doc_reason(receiver, doc, strlen(doc), MCSEC_REASON_SPK_MISSING);
+    /* Not required: the clear document passes unchanged. */
+    assert_int_equal(
+        mcsec_xmlprot_unprotect_doc(receiver, (const uint8_t *)doc, strlen(doc), false, &out, NULL),
+        MCSEC_OK);
+    assert_memory_equal(out.data, doc, strlen(doc));
+    mcsec_body_free(&out);
+    mcsec_body_free(&enc);
+    mcsec_xmlprot_destroy(sender);
+    mcsec_xmlprot_destroy(receiver);
+}
+
+static void test_hostile_xml_refused(void **state)
+{
+    (void)state;
+    mcsec_xmlprot_t *prot = make_prot(OLD_KEY, ID_A);
+    static const char *const docs[] = {
+        /* XXE */
+        "<?xml version=\"1.0\"?><!DOCTYPE m [<!ENTITY x SYSTEM "
+        "\"file:///etc/passwd\">]>"
+        "<mcpttinfo xmlns=\"urn:3gpp:ns:mcpttInfo:1.0\"><a "
+        "type=\"Normal\"><b>&x;</b></a>"
+        "</mcpttinfo>",
+        /* external DTD over the network */
+        "<?xml version=\"1.0\"?><!DOCTYPE m SYSTEM \"http://127.0.0.1:9/x.dtd\">"
+        "<mcpttinfo xmlns=\"urn:3gpp:ns:mcpttInfo:1.0\"/>",
+        /* billion laughs */
+        "<?xml version=\"1.0\"?><!DOCTYPE l [<!ENTITY a \"aaaaaaaaaa\">"
+        "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\"><!ENTITY c "
+        "\"&b;&b;&b;&b;&b;&b;&b;&b;\">"
+        "<!ENTITY d \"&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;\">]>"
+        "<mcpttinfo xmlns=\"urn:3gpp:ns:mcpttInfo:1.0\"><a "
+        "type=\"Normal\"><b>&d;</b></a>"
+        "</mcpttinfo>",
+        /* undeclared entity */
+        "<mcpttinfo "
+        "xmlns=\"urn:3gpp:ns:mcpttInfo:1.0\"><a><b>&x;</b></a></mcpttinfo>",
+        /* XInclude is not processed and not allowed to matter */
+        "<mcpttinfo xmlns=\"urn:3gpp:ns:mcpttInfo:1.0\"><a type=\"Encrypted\">"
+        "<xi:include xmlns:xi=\"http://www.w3.org/2001/XInclude\" "
+        "href=\"file:///etc/passwd\"/>"
+        "</a></mcpttinfo>",
+        /* not well formed */
+        "<mcpttinfo xmlns=\"urn:3gpp:ns:mcpttInfo:1.0\"><a></mcpttinfo>",
+    };
+    for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+        mcsec_body_t out = {0};
+        mcsec_xmlprot_result_t res = {MCSEC_REASON_NONE, ""};
+        assert_int_not_equal(mcsec_xmlprot_unprotect_doc(prot, (const uint8_t *)docs[i],
+                                                         strlen(docs[i]), false, &out, &res),
+                             MCSEC_OK);
+        assert_int_equal(res.reason, MCSEC_REASON_SPK_MALFORMED);
+        mcsec_err_t rc =
+            mcsec_xmlprot_protect_doc(prot, (const uint8_t *)docs[i], strlen(docs[i]), &out, &res);
+        if (strstr(docs[i], "XInclude")) {
+            /* Protecting leaves it as data: nothing included, nothing read. */
+            assert_int_equal(rc, MCSEC_OK);
+            assert_false(contains(&out, "root:"));
+            mcsec_body_free(&out);
+            continue;
+        }
+        assert_int_not_equal(rc, MCSEC_OK);
+        assert_null(out.data);
+    }
+    /* Too deep. */
+    char deep[4096];
+    size_t n =
+        (size_t)snprintf(deep, sizeof(deep), "<mcpttinfo xmlns=\"%s\">", MCSEC_NS_MCPTT_INFO);
+    for (int i = 0; i < 100; i++)
+        n += (size_t)snprintf(deep + n, sizeof(deep) - n, "<d>");
+    for (int i = 0; i < 100; i++)
+        n += (size_t)snprintf(deep + n, sizeof(deep) - n, "</d>");
+    snprintf(deep + n, sizeof(deep) - n, "</mcpttinfo>");
+    expect_doc_reason(prot, deep, strlen(deep), MCSEC_REASON_SPK_MALFORMED);
+    mcsec_xmlprot_destroy(prot);
+}
+
+/* ---- bodies ---- */
+
+#define SDP                                                                                        \
+    "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"                    \
+    "m=audio 4000 RTP/AVP 0\r\n"
+#define RLS                                                                                        \
+    "<?xml version=\"1.0\"?><resource-lists "                                                      \
+    "xmlns=\"urn:ietf:params:xml:ns:resource-lists\">"                                             \
+    "<list><entry uri=\"sip:bob@b.mcx.example\"/></list></resource-lists>"
+
+static char *multipart_body(const char *info)
+{
+    static char body[16384];
+    snprintf(body, sizeof(body),
+             "--XyZ\r\nContent-Type: application/sdp\r\n\r\n" SDP "\r\n"
+             "--XyZ\r\nContent-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n%s\r\n"
+             "--XyZ\r\nContent-Type: application/resource-lists+xml\r\n"
+             "Content-Disposition: recipient-list\r\n\r\n" RLS "\r\n--XyZ--\r\n",
+             info);
+    return body;
+}
+
+static void test_body_single_round_trip(void **state)
+{
+    (void)state;
+    mcsec_xmlprot_t *a = make_prot(OLD_KEY, ID_A);
+    const char *doc = info_doc();
+    mcsec_body_t prot = {0}, clear = {0};
+    mcsec_xmlprot_result_t res;
+    assert_int_equal(mcsec_xmlprot_protect_body(a, MCSEC_CT_MCPTT_INFO, (const uint8_t *)doc,
+                                                strlen(doc), &prot, &res),
+                     MCSEC_OK);
+    assert_int_equal(strncmp(prot.content_type, "multipart/mixed;boundary=", 25), 0);
+    assert_true(contains(&prot, "Content-ID: <"));
+    assert_true(contains(&prot, "Content-Type: " MCSEC_CT_MCPTT_SIGNED));
+    assert_true(contains(&prot, "xmldsig-more#hmac-sha256"));
+    assert_true(contains(&prot, "URI=\"cid:"));
+    assert_false(contains(&prot, "secret-0@"));
+    assert_int_equal(
+        mcsec_xmlprot_unprotect_body(a, prot.content_type, prot.data, prot.len, true, &clear, &res),
+        MCSEC_OK);
+    assert_string_equal(clear.content_type, MCSEC_CT_MCPTT_INFO);
+    assert_true(contains(&clear, "<mcpttURI>secret-0@b.mcx.example</mcpttURI>"));
+    mcsec_body_free(&prot);
+    mcsec_body_free(&clear);
+    mcsec_xmlprot_destroy(a);
+}
+
+static void test_body_multipart_keeps_other_parts_exact(void **state)
+{
+    (void)state;
+    mcsec_keystore_t *keys = NULL;
+    assert_int_equal(mcsec_keystore_parse_spk(OLD_KEY, strlen(OLD_KEY), "t", &keys, NULL, 0),
+                     MCSEC_OK);
+    const char *types[] = {"application/resource-lists+xml"};
+    mcsec_xmlprot_conf_t conf = {
+        .keys = keys, .identity = ID_A, .signed_types = types, .signed_type_count = 1};
+    mcsec_xmlprot_t *a = NULL;
+    assert_int_equal(mcsec_xmlprot_create(&conf, &a), MCSEC_OK);
+    mcsec_keystore_destroy(keys);
+    const char *body = multipart_body(info_doc());
+    mcsec_body_t prot = {0}, clear = {0};
+    mcsec_xmlprot_result_t res;
+    assert_int_equal(mcsec_xmlprot_protect_body(a, "multipart/mixed; boundary=\"XyZ\"",
+                                                (const uint8_t *)body, strlen(body), &prot, &res),
+                     MCSEC_OK);
+    assert_string_equal(prot.content_type, "multipart/mixed; boundary=\"XyZ\"");
+    assert_true(contains(&prot, "\r\n\r\n" SDP "\r\n--XyZ\r\n"));
+    /* Two references: mcptt-info and resource-lists. */
+    char *first = strstr((char *)prot.data, "URI=\"cid:");
+    assert_non_null(first);
+    assert_non_null(strstr(first + 1, "URI=\"cid:"));
+    assert_int_equal(
+        mcsec_xmlprot_unprotect_body(a, prot.content_type, prot.data, prot.len, true, &clear, &res),
+        MCSEC_OK);
+    assert_true(
+        contains(&clear, "--XyZ\r\nContent-Type: application/sdp\r\n\r\n" SDP "\r\n--XyZ\r\n"));
+    assert_true(contains(&clear, "Content-Disposition: recipient-list\r\n"));
+    assert_true(contains(&clear, RLS "\r\n--XyZ--"));
+    assert_true(contains(&clear, "secret-3@b.mcx.example"));
+    assert_false(contains(&clear, MCSEC_CT_MCPTT_SIGNED));
+
+    /* Tampering with the signed resource-lists breaks the signature. */
+    char *copy = strndup((const char *)prot.data, prot.len);
+    char *entry = strstr(copy, "sip:bob@");
+    assert_non_null(entry);
+    entry[4] = 'r';
+    mcsec_body_t out = {0};
+    res.reason = MCSEC_REASON_NONE;
+    assert_int_not_equal(mcsec_xmlprot_unprotect_body(a, prot.content_type, (uint8_t *)copy,
+                                                      prot.len, true, &out, &res),
+                         MCSEC_OK);
+    assert_int_equal(res.reason, MCSEC_REASON_SPK_BAD_SIGNATURE);
+    free(copy);
+    mcsec_body_free(&prot);
+    mcsec_body_free(&clear);
+    mcsec_xmlprot_destroy(a);
+}
+
+static mcsec_body_t protect_single(mcsec_xmlprot_t *prot)
+{
+    const char *doc = info_doc();
+    mcsec_body_t out = {0};
+    assert_int_equal(mcsec_xmlprot_protect_body(prot, MCSEC_CT_MCPTT_INFO, (const uint8_t *)doc,
+                                                strlen(doc), &out, NULL),
+                     MCSEC_OK);
+    return out;
+}
+
+static void expect_body_reason(mcsec_xmlprot_t *prot, const char *ct, const char *body, size_t len,
+                               bool required, mcsec_reason_t want)
+{
+    mcsec_body_t out = {0};
+    mcsec_xmlprot_result_t res = {MCSEC_REASON_NONE, ""};
+    assert_int_not_equal(
+        mcsec_xmlprot_unprotect_body(prot, ct, (const uint8_t *)body, len, required, &out, &res),
+        MCSEC_OK);
+    if (res.reason != want)
+        fail_msg("want %s, got %s (%s)", mcsec_reason_code(want), mcsec_reason_code(res.reason),
+                 res.detail);
+    assert_null(out.data);
+}
+
+/* Replaces the first occurrence of from (same length) in a copy. */
+static char *patched(const mcsec_body_t *body, const char *from, const char *to)
+{
+    char *copy = strndup((const char *)body->data, body->len);
+    char *at = strstr(copy, from);
+    assert_non_null(at);
+    memcpy(at, to, strlen(to));
+    return copy;
+}
+
+static void test_body_reason_codes(void **state)
+{
+    (void)state;
+    mcsec_xmlprot_t *a = make_prot(OLD_KEY, ID_A);
+    mcsec_body_t prot = protect_single(a);
+
+    /* Tampered signature value. */
+    char *sig_value = strstr((char *)prot.data, "<ds:SignatureValue>");
+    assert_non_null(sig_value);
+    char *copy = strndup((const char *)prot.data, prot.len);
+    char *v = copy + (sig_value - (char *)prot.data) + strlen("<ds:SignatureValue>") + 3;
+    *v = *v == 'A' ? 'B' : 'A';
+    expect_body_reason(a, prot.content_type, copy, prot.len, true, MCSEC_REASON_SPK_BAD_SIGNATURE);
+    free(copy);
+
+    /* Tampered document (a ciphertext octet): the signature catches it first. */
+    char *cv = strstr((char *)prot.data, "<xenc:CipherValue>") + strlen("<xenc:CipherValue>");
+    char orig[2] = {cv[5], 0}, repl[2] = {cv[5] == 'A' ? 'B' : 'A', 0};
+    char from[16];
+    snprintf(from, sizeof(from), "%.8s", cv);
+    char to[16];
+    snprintf(to, sizeof(to), "%.5s%s%.2s", cv, repl, cv + 6);
+    (void)orig;
+    copy = patched(&prot, from, to);
+    expect_body_reason(a, prot.content_type, copy, prot.len, true, MCSEC_REASON_SPK_BAD_SIGNATURE);
+    free(copy);
+
+    /* Signature missing. */
+    const char *doc = info_doc();
+    expect_body_reason(a, MCSEC_CT_MCPTT_INFO, doc, strlen(doc), true, MCSEC_REASON_SPK_MISSING);
+
+    /* Unknown key: another partner's SPK. */
+    mcsec_xmlprot_t *c = make_prot(NEW_KEY, ID_A);
+    expect_body_reason(c, prot.content_type, (const char *)prot.data, prot.len, true,
+                       MCSEC_REASON_SPK_UNKNOWN_KEY);
+    mcsec_xmlprot_destroy(c);
+
+    /* A Reference to anything but cid: is refused before xmlsec sees it. */
+    copy = strndup((const char *)prot.data, prot.len);
+    char *uri = strstr(copy, "URI=\"cid:");
+    assert_non_null(uri);
+    memcpy(uri, "URI=\"fil", 8);
+    expect_body_reason(a, prot.content_type, copy, prot.len, true, MCSEC_REASON_SPK_MALFORMED);
+    free(copy);
+
+    /* A cid: naming no part of this message does not resolve. */
+    copy = strndup((const char *)prot.data, prot.len);
+    uri = strstr(copy, "URI=\"cid:");
+    uri[9] = uri[9] == 'a' ? 'b' : 'a';
+    expect_body_reason(a, prot.content_type, copy, prot.len, true, MCSEC_REASON_SPK_BAD_SIGNATURE);
+    free(copy);
+    mcsec_body_free(&prot);
+    mcsec_xmlprot_destroy(a);
+}
+
+static void test_body_hostile_signature_part(void **state)
+{
+    (void)state;
+    mcsec_xmlprot_t *a = make_prot(OLD_KEY, ID_A);
+    char body[4096];
+    const char *info = "<mcpttinfo xmlns=\"urn:3gpp:ns:mcpttInfo:1.0\"/>";
+    /* The signature part carries an XXE; a Reference to file:///etc/passwd
+     * and one to http:// must never be fetched. */
+    static const char *const sigs[] = {
+        "<?xml version=\"1.0\"?><!DOCTYPE s [<!ENTITY x SYSTEM "
+        "\"file:///etc/passwd\">]>"
+        "<signatures xmlns=\"urn:3gpp:ns:mcpttSignedDoc:1.0\">&x;</signatures>",
+        "<signatures xmlns=\"urn:3gpp:ns:mcpttSignedDoc:1.0\"><ds:Signature "
+        "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:SignedInfo>"
+        "<ds:CanonicalizationMethod "
+        "Algorithm=\"http://www.w3.org/TR/2001/REC-xml-c14n-20010315\"/>"
+        "<ds:SignatureMethod "
+        "Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#hmac-sha256\"/>"
+        "<ds:Reference URI=\"file:///etc/passwd\"><ds:DigestMethod "
+        "Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/"
+        "><ds:DigestValue>AA==</"
+        "ds:DigestValue></ds:Reference></ds:SignedInfo><ds:SignatureValue>AA==</"
+        "ds:SignatureValue><ds:KeyInfo><ds:KeyName>MAAAAQ==</ds:KeyName></"
+        "ds:KeyInfo>"
+        "</ds:Signature></signatures>",
+        "<signatures xmlns=\"urn:3gpp:ns:mcpttSignedDoc:1.0\"><ds:Signature "
+        "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:SignedInfo>"
+        "<ds:CanonicalizationMethod "
+        "Algorithm=\"http://www.w3.org/TR/2001/REC-xml-c14n-20010315\"/>"
+        "<ds:SignatureMethod "
+        "Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#hmac-sha256\"/>"
+        "<ds:Reference URI=\"http://127.0.0.1:9/x\"><ds:DigestMethod "
+        "Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/"
+        "><ds:DigestValue>AA==</"
+        "ds:DigestValue></ds:Reference></ds:SignedInfo><ds:SignatureValue>AA==</"
+        "ds:SignatureValue><ds:KeyInfo><ds:KeyName>MAAAAQ==</ds:KeyName></"
+        "ds:KeyInfo>"
+        "</ds:Signature></signatures>",
+        /* An XSLT transform on a cid: reference is not allowed. */
+        "<signatures xmlns=\"urn:3gpp:ns:mcpttSignedDoc:1.0\"><ds:Signature "
+        "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:SignedInfo>"
+        "<ds:CanonicalizationMethod "
+        "Algorithm=\"http://www.w3.org/TR/2001/REC-xml-c14n-20010315\"/>"
+        "<ds:SignatureMethod "
+        "Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#hmac-sha256\"/>"
+        "<ds:Reference URI=\"cid:i@x\"><ds:Transforms><ds:Transform "
+        "Algorithm=\"http://www.w3.org/TR/1999/REC-xslt-19991116\"/></"
+        "ds:Transforms>"
+        "<ds:DigestMethod "
+        "Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/"
+        "><ds:DigestValue>AA==</"
+        "ds:DigestValue></ds:Reference></ds:SignedInfo><ds:SignatureValue>AA==</"
+        "ds:SignatureValue><ds:KeyInfo><ds:KeyName>MAAAAQ==</ds:KeyName></"
+        "ds:KeyInfo>"
+        "</ds:Signature></signatures>",
+    };
+    static const mcsec_reason_t want[] = {MCSEC_REASON_SPK_MALFORMED, MCSEC_REASON_SPK_MALFORMED,
+                                          MCSEC_REASON_SPK_MALFORMED,
+                                          MCSEC_REASON_SPK_BAD_SIGNATURE};
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+        int n = snprintf(body, sizeof(body),
+                         "--b\r\nContent-Type: " MCSEC_CT_MCPTT_INFO
+                         "\r\nContent-ID: <i@x>\r\n\r\n%s\r\n"
+                         "--b\r\nContent-Type: " MCSEC_CT_MCPTT_SIGNED "\r\n\r\n%s\r\n--b--\r\n",
+                         info, sigs[i]);
+        expect_body_reason(a, "multipart/mixed;boundary=b", body, (size_t)n, true, want[i]);
+    }
+    mcsec_xmlprot_destroy(a);
+}
+
+static void test_body_malformed_multipart(void **state)
+{
+    (void)state;
+    mcsec_xmlprot_t *a = make_prot(OLD_KEY, ID_A);
+    const char *unterminated = "--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n";
+    expect_body_reason(a, "multipart/mixed;boundary=b", unterminated, strlen(unterminated), true,
+                       MCSEC_REASON_SPK_MALFORMED);
+    const char *two = "--b\r\nContent-Type: " MCSEC_CT_MCPTT_INFO "\r\n\r\n<a/>\r\n"
+                      "--b\r\nContent-Type: " MCSEC_CT_MCPTT_INFO "\r\n\r\n<a/>\r\n--b--";
+    expect_body_reason(a, "multipart/mixed;boundary=b", two, strlen(two), true,
+                       MCSEC_REASON_SPK_MALFORMED);
+    expect_body_reason(a, "multipart/mixed", two, strlen(two), true, MCSEC_REASON_SPK_MALFORMED);
+    /* Non-mcptt bodies pass untouched, even when SPK is required. */
+    mcsec_body_t out = {0};
+    assert_int_equal(mcsec_xmlprot_unprotect_body(a, "application/sdp", (const uint8_t *)SDP,
+                                                  strlen(SDP), true, &out, NULL),
+                     MCSEC_OK);
+    assert_memory_equal(out.data, SDP, strlen(SDP));
+    mcsec_body_free(&out);
+    /* A body already signed is not protected twice. */
+    mcsec_body_t prot = protect_single(a);
+    mcsec_xmlprot_result_t res;
+    assert_int_equal(
+        mcsec_xmlprot_protect_body(a, prot.content_type, prot.data, prot.len, &out, &res),
+        MCSEC_ERR_INVALID);
+    mcsec_body_free(&prot);
+    mcsec_xmlprot_destroy(a);
+}
+
+static void test_rollover_without_flag_day(void **state)
+{
+    (void)state;
+    /* Step 1: A still protects with the old key, B already holds both. */
+    mcsec_xmlprot_t *a_old = make_prot(OLD_KEY, ID_A);
+    mcsec_xmlprot_t *b_both = make_prot(NEW_KEY OLD_KEY, ID_A);
+    mcsec_xmlprot_t *b_old = make_prot(OLD_KEY, ID_A);
+    mcsec_body_t body = protect_single(a_old), out = {0};
+    assert_int_equal(mcsec_xmlprot_unprotect_body(b_both, body.content_type, body.data, body.len,
+                                                  true, &out, NULL),
+                     MCSEC_OK);
+    mcsec_body_free(&out);
+    mcsec_body_free(&body);
+    /* Step 2: A moves the new key last; B (both keys) still accepts. */
+    mcsec_xmlprot_t *a_new = make_prot(OLD_KEY NEW_KEY, ID_A);
+    body = protect_single(a_new);
+    assert_true(contains(&body, "Orze8A=="));
+    assert_int_equal(mcsec_xmlprot_unprotect_body(b_both, body.content_type, body.data, body.len,
+                                                  true, &out, NULL),
+                     MCSEC_OK);
+    mcsec_body_free(&out);
+    /* A receiver that never learnt the new key refuses it. */
+    expect_body_reason(b_old, body.content_type, (const char *)body.data, body.len, true,
+                       MCSEC_REASON_SPK_UNKNOWN_KEY);
+    mcsec_body_free(&body);
+    mcsec_xmlprot_destroy(a_old);
+    mcsec_xmlprot_destroy(a_new);
+    mcsec_xmlprot_destroy(b_both);
+    mcsec_xmlprot_destroy(b_old);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_doc_round_trip_every_element),
+        cmocka_unit_test(test_doc_encrypts_only_listed_elements),
+        cmocka_unit_test(test_doc_tampered_ciphertext_is_bad_tag),
+        cmocka_unit_test(test_doc_unknown_key_and_missing),
+        cmocka_unit_test(test_hostile_xml_refused),
+        cmocka_unit_test(test_body_single_round_trip),
+        cmocka_unit_test(test_body_multipart_keeps_other_parts_exact),
+        cmocka_unit_test(test_body_reason_codes),
+        cmocka_unit_test(test_body_hostile_signature_part),
+        cmocka_unit_test(test_body_malformed_multipart),
+        cmocka_unit_test(test_rollover_without_flag_day),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    mcsec_xmlprot_global_cleanup();
+    return failed;
+}

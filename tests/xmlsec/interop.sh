@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# Interoperability of mcsec's shared-SPK protection with the xmlsec1 command
+# line tool, an implementation we did not write. Keys are derived here with
+# openssl (S = FC || P0 || L0 || P1 || L1, HMAC-SHA-256, last 16 octets),
+# independently of libmcsec's KDF.
+#   encryption: mcsec -> xmlsec1 decrypt and xmlsec1 encrypt -> mcsec, for
+#               every protected element type;
+#   signature:  xmlsec1 verify (--hmackey, --url-map cid:) accepts mcsec's,
+#               mcsec accepts xmlsec1 sign's; tampering is refused.
+# usage: interop.sh MCSECCTL
+set -euo pipefail
+mcsecctl=$1
+py=/usr/bin/python3
+work=$(mktemp -d /tmp/mcsec-xmlsec-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+identity="sip:border@a.mcx.example"
+spk_id=30000001
+spk=000102030405060708090a0b0c0d0e0f
+key_name="MAAAAQ==" # base64 of the SPK-ID
+printf '# test SPK\n%s %s\n' "$spk_id" "$spk" >spk
+chmod 600 spk
+fails=0
+pass() { echo "ok   $*"; }
+fail() { echo "FAIL $*"; fails=$((fails + 1)); }
+
+hex_to_bin() { printf '%b' "$(sed 's/../\\x&/g' <<<"$1")"; }
+
+# Derived key: HMAC-SHA-256(SPK, FC || P0 || L0 || P1 || L1), last 16 octets.
+derive() {
+  local fc=$1 p0_hex l0
+  p0_hex=$(printf '%s' "$identity" | od -An -tx1 | tr -d ' \n')
+  l0=$(printf '%04x' "${#identity}")
+  hex_to_bin "${fc}${p0_hex}${l0}${spk_id}0004" >"s_$fc"
+  openssl dgst -sha256 -mac HMAC -macopt "hexkey:$spk" -r "s_$fc" | cut -c33-64
+}
+conf_hex=$(derive 51)
+integ_hex=$(derive 52)
+hex_to_bin "$conf_hex" >conf.bin
+hex_to_bin "$integ_hex" >integ.bin
+# Our CLI's derivation must agree (same inputs, different code).
+[ "$("$mcsecctl" spk derive --key-file spk --identity "$identity" --fc 0x51)" = "$conf_hex" ] &&
+  [ "$("$mcsecctl" spk derive --key-file spk --identity "$identity" --fc 0x52)" = "$integ_hex" ] &&
+  pass "KDF: openssl and mcsecctl derive the same keys" || fail "KDF mismatch"
+
+elements=(mcptt-request-uri mcptt-calling-user-id mcptt-called-party-id mcptt-calling-group-id
+  associated-group-id originated-by mcptt-client-id functional-alias-URI emergency-ind
+  alert-ind imminentperil-ind)
+
+child_of() {
+  case $1 in
+  *-ind) echo mcpttBoolean ;;
+  mcptt-client-id) echo mcpttString ;;
+  *) echo mcpttURI ;;
+  esac
+}
+
+{
+  echo '<?xml version="1.0" encoding="UTF-8"?>'
+  echo '<mcpttinfo xmlns="urn:3gpp:ns:mcpttInfo:1.0"><mcptt-Params>'
+  for e in "${elements[@]}"; do
+    c=$(child_of "$e")
+    echo "<$e type=\"Normal\"><$c>value-of-$e@b.mcx.example</$c></$e>"
+  done
+  echo '</mcptt-Params></mcpttinfo>'
+} >info.xml
+
+cat >enc-tmpl.xml <<'XML'
+<xenc:EncryptedData xmlns:xenc="http://www.w3.org/2001/04/xmlenc#" Type="http://www.w3.org/2001/04/xmlenc#Element"><xenc:EncryptionMethod Algorithm="http://www.w3.org/2009/xmlenc11#aes128-gcm"/><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:KeyName>KEYNAME</ds:KeyName></ds:KeyInfo><xenc:CipherData><xenc:CipherValue/></xenc:CipherData></xenc:EncryptedData>
+XML
+sed -i "s|KEYNAME|$key_name|" enc-tmpl.xml
+
+for e in "${elements[@]}"; do
+  c=$(child_of "$e")
+  clear="<$c>value-of-$e@b.mcx.example</$c>"
+  # mcsec encrypts, xmlsec1 decrypts.
+  "$mcsecctl" spk protect --key-file spk --identity "$identity" --elements "$e" <info.xml >m.xml
+  if ! grep -q "value-of-$e@" m.xml && grep -q "<$e type=\"Encrypted\"><xenc:EncryptedData" m.xml &&
+    xmlsec1 decrypt --aeskey:"$key_name" conf.bin --output x.xml m.xml 2>err.txt &&
+    grep -q "$clear" x.xml; then
+    pass "mcsec -> xmlsec1 decrypt: $e"
+  else
+    fail "mcsec -> xmlsec1 decrypt: $e ($(head -c 300 err.txt))"
+  fi
+  # xmlsec1 encrypts, mcsec decrypts.
+  if xmlsec1 encrypt --aeskey:"$key_name" conf.bin --xml-data info.xml \
+    --node-xpath "//*[local-name()='$e']/*" --output x.xml enc-tmpl.xml 2>err.txt; then
+    sed -i "s|<$e type=\"Normal\">|<$e type=\"Encrypted\">|" x.xml
+    if ! grep -q "value-of-$e@" x.xml &&
+      "$mcsecctl" spk unprotect --key-file spk --identity "$identity" <x.xml >m.xml 2>err.txt &&
+      grep -q "<$e type=\"Normal\">$clear" m.xml; then
+      pass "xmlsec1 encrypt -> mcsec: $e"
+    else
+      fail "xmlsec1 encrypt -> mcsec: $e ($(cat err.txt))"
+    fi
+  else
+    fail "xmlsec1 encrypt: $e ($(head -c 300 err.txt))"
+  fi
+done
+
+# Signature, mcsec -> xmlsec1 verify.
+printf 'Content-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n' | cat - info.xml >in.mime
+"$mcsecctl" spk protect --mime --key-file spk --identity "$identity" <in.mime >out.mime
+"$py" - out.mime <<'PY'
+import re, sys
+data = open(sys.argv[1], 'rb').read()
+head, body = data.split(b'\r\n\r\n', 1)
+boundary = re.search(rb'boundary="?([^";\r\n]+)', head).group(1)
+parts = body.split(b'\r\n--' + boundary)
+parts[0] = parts[0][len(b'--' + boundary):]
+for part in parts[:-1]:
+    headers, content = part.lstrip(b'\r\n').split(b'\r\n\r\n', 1)
+    if b'mcptt-signed+xml' in headers:
+        open('sig.xml', 'wb').write(content)
+    else:
+        cid = re.search(rb'Content-ID: <([^>]+)>', headers).group(1)
+        open('part.xml', 'wb').write(content)
+        open('cid.txt', 'wb').write(cid)
+PY
+cid=$(cat cid.txt)
+if xmlsec1 verify --hmackey:"$key_name" integ.bin --url-map:"cid:$cid" part.xml \
+  --enabled-reference-uris remote sig.xml >verify.txt 2>&1; then
+  pass "mcsec signature -> xmlsec1 verify"
+else
+  fail "mcsec signature -> xmlsec1 verify ($(head -c 300 verify.txt))"
+fi
+printf ' ' >>part.xml
+if xmlsec1 verify --hmackey:"$key_name" integ.bin --url-map:"cid:$cid" part.xml sig.xml \
+  >/dev/null 2>&1; then
+  fail "xmlsec1 verify accepted a changed part"
+else
+  pass "xmlsec1 verify refuses a changed part"
+fi
+
+# Signature, xmlsec1 sign -> mcsec (over a part mcsec encrypted).
+"$mcsecctl" spk protect --key-file spk --identity "$identity" <info.xml >signed-part.xml
+cat >sig-tmpl.xml <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<signatures xmlns="urn:3gpp:ns:mcpttSignedDoc:1.0"><ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#hmac-sha256"/><ds:Reference URI="cid:info-1@b.mcx.example"><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference></ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo><ds:KeyName>$key_name</ds:KeyName></ds:KeyInfo></ds:Signature></signatures>
+XML
+build_mime() { # PART SIG > entity
+  printf 'Content-Type: multipart/mixed;boundary=b0undary\r\n\r\n'
+  printf -- '--b0undary\r\nContent-Type: application/vnd.3gpp.mcptt-info+xml\r\n'
+  printf 'Content-ID: <info-1@b.mcx.example>\r\n\r\n'
+  cat "$1"
+  printf '\r\n--b0undary\r\nContent-Type: application/vnd.3gpp.mcptt-signed+xml\r\n\r\n'
+  cat "$2"
+  printf '\r\n--b0undary--\r\n'
+}
+if xmlsec1 sign --hmackey:"$key_name" integ.bin --url-map:cid:info-1@b.mcx.example \
+  signed-part.xml --enabled-reference-uris remote --output xsig.xml sig-tmpl.xml 2>err.txt; then
+  build_mime signed-part.xml xsig.xml >x.mime
+  if "$mcsecctl" spk unprotect --mime --key-file spk --identity "$identity" <x.mime >clear.mime \
+    2>err.txt && grep -q "value-of-mcptt-calling-user-id@" clear.mime; then
+    pass "xmlsec1 sign -> mcsec verify and decrypt"
+  else
+    fail "xmlsec1 sign -> mcsec ($(cat err.txt))"
+  fi
+  # Change one ciphertext character of the signed part.
+  "$py" -c "
+d=open('signed-part.xml').read(); i=d.index('<xenc:CipherValue>')+25
+open('changed.xml','w').write(d[:i]+('A' if d[i]!='A' else 'B')+d[i+1:])"
+  build_mime changed.xml xsig.xml >x.mime
+  if "$mcsecctl" spk unprotect --mime --key-file spk --identity "$identity" <x.mime \
+    >/dev/null 2>err.txt; then
+    fail "mcsec accepted a changed signed part"
+  elif grep -q '^spk.bad_signature' err.txt; then
+    pass "mcsec refuses a changed signed part (spk.bad_signature)"
+  else
+    fail "changed signed part: unexpected error $(cat err.txt)"
+  fi
+else
+  fail "xmlsec1 sign ($(head -c 300 err.txt))"
+fi
+
+echo "interop: $fails failure(s)"
+[ "$fails" -eq 0 ]
