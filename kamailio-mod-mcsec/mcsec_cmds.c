@@ -14,6 +14,7 @@
 #include "mcsec_counters.h"
 #include "mcsec_pv.h"
 #include "mcsec_shm_policy.h"
+#include "mcsec_stages.h"
 #include "mcsec_sipview.h"
 
 /* Copies at most out_size-1 bytes of in into out for a log line, replacing
@@ -134,6 +135,12 @@ static int run_check(struct sip_msg *msg, bool egress)
         mcsec_check_sip_ingress(policy, &view.req, &verdict);
     }
 
+    /* The feature stages run only on requests the policy check passed. */
+    if (verdict.reason == MCSEC_REASON_NONE) {
+        if (mcsec_ear_stage(msg, policy, &view, &verdict, egress) == 0) {
+            (void)mcsec_spk_stage(msg, policy, &view, &verdict, egress);
+        }
+    }
     if (verdict.reason == MCSEC_REASON_NONE && set_next_hop(msg, policy, &verdict, egress) != 0) {
         LM_ERR("mcsec: cannot set the destination URI\n");
         set_local_verdict(&verdict, MCSEC_REASON_POLICY_UNAVAILABLE, policy, verdict.partner_index,

@@ -12,6 +12,7 @@
 #include "mcsec_pv.h"
 #include "mcsec_rpc.h"
 #include "mcsec_shm_policy.h"
+#include "mcsec_stages.h"
 
 MODULE_VERSION
 
@@ -24,7 +25,7 @@ static param_export_t mcsec_params[] = {{"policy", PARAM_STRING, &policy_param},
  * the shared counters. Runs once in the main process before the fork. */
 static int mod_init(void)
 {
-    if (mcsec_counters_init() != 0) {
+    if (mcsec_counters_init() != 0 || mcsec_ear_mod_init() != 0 || mcsec_spk_mod_init() != 0) {
         return -1;
     }
     mcsec_problems_t problems;
@@ -54,6 +55,8 @@ static int child_init(int rank)
 /* Frees shared and per-process state at shutdown. */
 static void mod_destroy(void)
 {
+    mcsec_spk_mod_destroy();
+    mcsec_ear_mod_destroy();
     mcsec_shm_policy_destroy();
     mcsec_counters_destroy();
 }

@@ -68,6 +68,47 @@ typedef struct {
     bool warning_reason;           /* put the reason code in a Warning header */
 } mcsec_sip_rules_t;
 
+/* Shared-SPK protection of SIP-3 XML bodies (TS 33.180 clause 9) towards
+ * and from one partner. */
+typedef enum {
+    MCSEC_SPK_OFF = 0,      /* bodies cross as they are */
+    MCSEC_SPK_OPTIONAL = 1, /* protect what we send; unprotect what is protected */
+    MCSEC_SPK_REQUIRED = 2, /* and refuse unprotected mcptt-info (spk.missing) */
+} mcsec_spk_mode_t;
+
+typedef struct {
+    mcsec_spk_mode_t mode;        /* default off */
+    mcsec_strlist_t elements;     /* contentType elements to encrypt; empty = all */
+    mcsec_strlist_t signed_types; /* other XML MIME types the signature covers */
+    bool reprotect_internal;      /* ingress: re-protect with the internal SPK
+                                     (system.spk) instead of passing clear */
+} mcsec_spk_rules_t;
+
+/* Explicit authentication (EAR, TS 33.180 Annex J) for one partner; used
+ * when auth is explicit. */
+typedef struct {
+    char *header;            /* header carrying the EAR, default "MCX-EAR" */
+    uint32_t skew;           /* allowed clock difference, seconds, default 30 */
+    uint8_t source_roles[8]; /* allowed source roles (profile: 1 MC client,
+                                2 MC server, 3 GMS, 4 border proxy); default 2,3,4 */
+    size_t source_role_count;
+    uint8_t request_types[8]; /* allowed request types; default none */
+    size_t request_type_count;
+    bool in_dialog;      /* also require EARs on in-dialog requests */
+    bool sign_on_behalf; /* egress: the border signs requests our
+                            servers sent without an EAR (weaker) */
+} mcsec_ear_rules_t;
+
+/* Topology hiding towards one partner. */
+typedef struct {
+    bool enabled;                  /* default true when system.keys.topology is set */
+    mcsec_strlist_t strip_headers; /* removed on egress, in addition to the
+                                      built-in list (Server, User-Agent, ...) */
+    mcsec_strlist_t hide_elements; /* mcptt-info elements whose URIs are tokenized */
+    bool tokenize_callid;          /* always tokenize Call-ID (default: only when
+                                      it carries a host) */
+} mcsec_topo_rules_t;
+
 /* Key file references; paths are resolved relative to the policy file's
  * directory. Empty string = not configured. Later issues read them. */
 typedef struct {
@@ -88,14 +129,17 @@ typedef struct {
     bool has_gateway;
     mcsec_auth_mode_t auth;
     mcsec_sip_rules_t sip;
+    mcsec_spk_rules_t spk;
+    mcsec_ear_rules_t ear;
+    mcsec_topo_rules_t topology;
     mcsec_partner_keys_t keys;
     unsigned line, col; /* where the partner entry starts in the file */
 } mcsec_partner_t;
 
 typedef struct {
     char *topology; /* topology-hiding key file */
-    char *spk;      /* SPK file used to protect what we send (may equal a partner's) */
-    char *signing;  /* our ECCSI signing key (EAR) */
+    char *spk;      /* internal SPK file (our MC servers <-> border) */
+    char *signing;  /* our ECCSI key directory (ssk, pvt, kms.pub) for EARs */
     char *cert;     /* our TLS/IKE certificate, PEM */
     char *key;      /* its private key, PEM */
 } mcsec_system_keys_t;
@@ -114,6 +158,17 @@ typedef struct {
     bool has_sip_core;
     mcsec_transport_t sip_transport;      /* towards partners; default UDP */
     mcsec_transport_t sip_core_transport; /* towards sip_core; default UDP */
+    /* The internal SPK (keys.spk) protects bodies between our MC servers and
+     * the border; its KDF P0 is this MC server identity. */
+    char *spk_internal_identity;
+    /* EAR: replay cache capacity (entries), the identity the border signs
+     * as when a partner's ear.sign_on_behalf is on (keys.signing). */
+    size_t ear_replay_entries; /* default 65536 */
+    char *ear_sign_identity;   /* default: identity */
+    /* Topology hiding: host name put in tokens and tokenized-by=, and how
+     * long tokens of a replaced key still decode. */
+    char *topology_host;                 /* default: host of identity */
+    uint32_t topology_previous_validity; /* seconds, default 86400 */
     mcsec_system_keys_t keys;
 } mcsec_system_t;
 

@@ -1,0 +1,34 @@
+/* The feature stages that run after the policy check of mcsec_ingress() and
+ * mcsec_egress() passed, in this order: EAR (explicit authentication),
+ * shared-SPK protection of bodies, topology hiding. Each stage may reject by
+ * setting verdict->reason (and a detail) and returning -1; it returns 0 to
+ * let the request go on. Stages keep their per-process objects (parsed
+ * keys, xmlsec contexts) themselves and rebuild them when the policy
+ * generation changes (mcsec_shm_policy_generation()).
+ *
+ * Each stage also has a mod_init part (before the fork, shared memory) and
+ * a destroy part. */
+#ifndef MCSEC_STAGES_H
+#define MCSEC_STAGES_H
+
+#include <stdbool.h>
+
+#include "core/parser/msg_parser.h"
+
+#include "mcsec/check.h"
+#include "mcsec/policy.h"
+#include "mcsec_sipview.h"
+
+/* EAR: mcsec_ear.c */
+int mcsec_ear_mod_init(void);
+void mcsec_ear_mod_destroy(void);
+int mcsec_ear_stage(struct sip_msg *msg, const mcsec_policy_t *policy, const mcsec_sipview_t *view,
+                    mcsec_verdict_t *verdict, bool egress);
+
+/* Shared SPK: mcsec_spk.c */
+int mcsec_spk_mod_init(void);
+void mcsec_spk_mod_destroy(void);
+int mcsec_spk_stage(struct sip_msg *msg, const mcsec_policy_t *policy, const mcsec_sipview_t *view,
+                    mcsec_verdict_t *verdict, bool egress);
+
+#endif
