@@ -1,25 +1,207 @@
-/* The spk stage: see mcsec_stages.h. */
+/* The shared-SPK stage (TS 33.180 clause 9): see mcsec_stages.h.
+ *
+ * Egress (our core -> partner): a body our MC server protected with the
+ * internal SPK is unprotected first (P0 = system.spk_internal_identity),
+ * then protected with the partner's shared SPK (P0 = our identity).
+ * Ingress (partner -> our core): the signature is verified and the body
+ * decrypted with the shared SPK (P0 = the partner's identity), then either
+ * re-protected with the internal SPK (spk.reprotect_internal) or passed in
+ * clear. The new body and Content-Type replace the old ones through lumps.
+ * All XML work is libmcsec's (mcsec/xmlprot.h); this file only chooses the
+ * objects and applies the result. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/dprint.h"
+
+#include "mcsec/xmlprot.h"
+#include "mcsec_spk_body.h"
+#include "mcsec_spk_keys.h"
 #include "mcsec_stages.h"
 
-/* Nothing to set up before the fork yet. */
+/* Initialises libxml2 and xmlsec1 once in the main process, before the
+ * fork, so that every child inherits the set-up. Returns 0 or -1. */
 int mcsec_spk_mod_init(void)
 {
+    mcsec_err_t rc = mcsec_xmlprot_global_init();
+    if (rc != MCSEC_OK) {
+        LM_ERR("mcsec: spk: cannot initialise libxml2/xmlsec1: %s\n", mcsec_err_str(rc));
+        return -1;
+    }
     return 0;
 }
 
-/* Nothing to free yet. */
+/* Frees this process's key objects (mod_destroy runs in the main process;
+ * children end with their process). */
 void mcsec_spk_mod_destroy(void)
 {
+    mcsec_spk_keys_free();
 }
 
-/* Lets every request pass until the stage is built. */
+/* Records a rejection: reason and a detail that names the step. */
+static int reject(mcsec_verdict_t *verdict, mcsec_reason_t reason, const char *step,
+                  const char *why)
+{
+    verdict->reason = reason;
+    snprintf(verdict->detail, sizeof(verdict->detail), "%s: %s", step, why);
+    return -1;
+}
+
+/* Turns a failed xmlprot call into a rejection: the library's reason, or
+ * spk.malformed for input it could not take without naming one, or
+ * policy.unavailable when the failure was ours (memory, arguments). */
+static int reject_xmlprot(mcsec_verdict_t *verdict, mcsec_err_t rc,
+                          const mcsec_xmlprot_result_t *result, const char *step)
+{
+    mcsec_reason_t reason = result->reason;
+    if (reason == MCSEC_REASON_NONE) {
+        reason = (rc == MCSEC_ERR_PARSE || rc == MCSEC_ERR_INVALID)
+                     ? MCSEC_REASON_SPK_MALFORMED
+                     : MCSEC_REASON_POLICY_UNAVAILABLE;
+    }
+    return reject(verdict, reason, step, result->detail[0] ? result->detail : mcsec_err_str(rc));
+}
+
+/* True when out holds exactly body (same octets and content type). */
+static bool body_unchanged(const mcsec_spk_sip_body_t *body, const mcsec_body_t *out)
+{
+    return out->len == body->len && memcmp(out->data, body->data, body->len) == 0 &&
+           strcmp(out->content_type, body->content_type) == 0;
+}
+
+/* Runs one xmlprot step over the current body (in: the received body, or
+ * the previous step's output) into *out. protect selects protect_body,
+ * else unprotect_body with required. Returns 0 or a rejection (-1). */
+static int run_step(mcsec_xmlprot_t *prot, bool protect, bool required,
+                    const mcsec_spk_sip_body_t *in, mcsec_body_t *out, mcsec_verdict_t *verdict,
+                    const char *step)
+{
+    mcsec_xmlprot_result_t result = {MCSEC_REASON_NONE, ""};
+    mcsec_err_t rc;
+    if (protect) {
+        rc = mcsec_xmlprot_protect_body(prot, in->content_type, in->data, in->len, out, &result);
+    } else {
+        rc = mcsec_xmlprot_unprotect_body(prot, in->content_type, in->data, in->len, required, out,
+                                          &result);
+    }
+    if (rc != MCSEC_OK) {
+        mcsec_body_free(out);
+        return reject_xmlprot(verdict, rc, &result, step);
+    }
+    return 0;
+}
+
+/* Makes *in describe out for the next step (views into out). */
+static int chain(mcsec_spk_sip_body_t *in, const mcsec_body_t *out)
+{
+    size_t ct_len = strlen(out->content_type);
+    if (ct_len >= sizeof(in->content_type)) {
+        return -1;
+    }
+    memcpy(in->content_type, out->content_type, ct_len + 1);
+    in->data = out->data;
+    in->len = out->len;
+    return 0;
+}
+
+/* Egress: internal unprotect (when configured), then shared protect. */
+static int transform_egress(mcsec_xmlprot_t *shared, mcsec_xmlprot_t *internal,
+                            const mcsec_spk_sip_body_t *body, mcsec_body_t *out,
+                            mcsec_verdict_t *verdict)
+{
+    mcsec_spk_sip_body_t current = *body;
+    mcsec_body_t clear = {0};
+    if (internal != NULL) {
+        if (run_step(internal, false, false, body, &clear, verdict, "internal unprotect") != 0) {
+            return -1;
+        }
+        if (chain(&current, &clear) != 0) {
+            mcsec_body_free(&clear);
+            return reject(verdict, MCSEC_REASON_SPK_MALFORMED, "internal unprotect",
+                          "content type too long");
+        }
+    }
+    int rc = run_step(shared, true, false, &current, out, verdict, "protect");
+    mcsec_body_free(&clear);
+    return rc;
+}
+
+/* Ingress: shared unprotect (required per policy), then internal protect
+ * when the policy asks for it. */
+static int transform_ingress(mcsec_xmlprot_t *shared, mcsec_xmlprot_t *internal, bool required,
+                             const mcsec_spk_sip_body_t *body, mcsec_body_t *out,
+                             mcsec_verdict_t *verdict)
+{
+    if (run_step(shared, false, required, body, out, verdict, "unprotect") != 0) {
+        return -1;
+    }
+    if (internal == NULL) {
+        return 0;
+    }
+    mcsec_spk_sip_body_t clear;
+    mcsec_body_t reprotected = {0};
+    if (chain(&clear, out) != 0) {
+        mcsec_body_free(out);
+        return reject(verdict, MCSEC_REASON_SPK_MALFORMED, "unprotect", "content type too long");
+    }
+    int rc = run_step(internal, true, false, &clear, &reprotected, verdict, "internal protect");
+    mcsec_body_free(out);
+    *out = reprotected;
+    return rc;
+}
+
+/* The stage; see mcsec_stages.h. The view is not needed: the body is read
+ * from msg, which the policy check parsed to the end of the headers. */
 int mcsec_spk_stage(struct sip_msg *msg, const mcsec_policy_t *policy, const mcsec_sipview_t *view,
                     mcsec_verdict_t *verdict, bool egress)
 {
-    (void)msg;
-    (void)policy;
     (void)view;
-    (void)verdict;
-    (void)egress;
-    return 0;
+    const mcsec_partner_t *partner = verdict->partner;
+    if (policy == NULL || partner == NULL || partner->spk.mode == MCSEC_SPK_OFF) {
+        return 0;
+    }
+    mcsec_spk_sip_body_t body;
+    int has_body = mcsec_spk_body_get(msg, &body);
+    if (has_body == 0) {
+        return 0;
+    }
+    if (has_body < 0) {
+        return reject(verdict, MCSEC_REASON_SPK_MALFORMED, "body",
+                      "body or Content-Type cannot be read");
+    }
+    if (mcsec_spk_keys_sync(policy) != 0) {
+        return reject(verdict, MCSEC_REASON_POLICY_UNAVAILABLE, "keys", "out of memory");
+    }
+    mcsec_xmlprot_t *shared = mcsec_spk_keys_partner(verdict->partner_index, egress);
+    bool internal_broken = false;
+    mcsec_xmlprot_t *internal = mcsec_spk_keys_internal(&internal_broken);
+    if (shared == NULL) {
+        return reject(verdict, MCSEC_REASON_POLICY_UNAVAILABLE, "keys",
+                      "this partner's SPK keys are not usable (see the log)");
+    }
+    /* Fail closed: an internal SPK the policy names (or asks to re-protect
+     * with) but this process cannot use is never skipped. */
+    bool reprotect = !egress && partner->spk.reprotect_internal;
+    if (internal_broken || (reprotect && internal == NULL)) {
+        return reject(verdict, MCSEC_REASON_POLICY_UNAVAILABLE, "keys",
+                      "the internal SPK keys are not usable (see the log)");
+    }
+    mcsec_body_t out = {0};
+    int rc;
+    if (egress) {
+        rc = transform_egress(shared, internal, &body, &out, verdict);
+    } else {
+        mcsec_xmlprot_t *reprotect_with = partner->spk.reprotect_internal ? internal : NULL;
+        bool required = partner->spk.mode == MCSEC_SPK_REQUIRED;
+        rc = transform_ingress(shared, reprotect_with, required, &body, &out, verdict);
+    }
+    if (rc != 0) {
+        return -1;
+    }
+    if (!body_unchanged(&body, &out) && mcsec_spk_body_replace(msg, &out) != 0) {
+        rc = reject(verdict, MCSEC_REASON_POLICY_UNAVAILABLE, "body",
+                    "cannot replace the body in the message");
+    }
+    mcsec_body_free(&out);
+    return rc;
 }

@@ -8,7 +8,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 packages=(
   build-essential cmake pkg-config clang clang-format cppcheck valgrind
   libssl-dev libxml2-dev libxmlsec1-dev libxmlsec1-openssl xmlsec1 libyaml-dev libcmocka-dev
-  kamailio sip-tester dpkg-dev iproute2 procps python3 ca-certificates
+  kamailio sip-tester dpkg-dev iproute2 procps python3 ca-certificates tcpdump
 )
 
 need_root() {

@@ -6,8 +6,8 @@
 #include "mcsecctl.h"
 
 static const mcsecctl_group_t *const groups[] = {&mcsecctl_policy_group, &mcsecctl_spk_group,
-                                                 &mcsecctl_gmk_group, &mcsecctl_kms_group,
-                                                 &mcsecctl_ear_group};
+                                                 &mcsecctl_gmk_group,    &mcsecctl_kms_group,
+                                                 &mcsecctl_ear_group,    &mcsecctl_key_group};
 
 #define GROUP_COUNT (sizeof(groups) / sizeof(groups[0]))
 

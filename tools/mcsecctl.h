@@ -30,5 +30,7 @@ extern const mcsecctl_group_t mcsecctl_gmk_group;
 /* The kms and ear groups (mcsecctl_kms.c, mcsecctl_ear.c). */
 extern const mcsecctl_group_t mcsecctl_kms_group;
 extern const mcsecctl_group_t mcsecctl_ear_group;
+/* The key group (mcsecctl_key.c): topology key files. */
+extern const mcsecctl_group_t mcsecctl_key_group;
 
 #endif

@@ -72,8 +72,11 @@ static void string_value(writer_t *w, const char *text)
     const char *dot = strchr(text, '.');
     bool numeric =
         text[0] && strspn(text, "0123456789.-+") == strlen(text) && (!dot || !strchr(dot + 1, '.'));
-    bool special = strcmp(text, "true") == 0 || strcmp(text, "false") == 0 ||
-                   strcmp(text, "null") == 0 || strcmp(text, "~") == 0;
+    /* yes/no/on/off: YAML 1.1 readers take them for booleans. */
+    static const char *const words[] = {"true", "false", "null", "~", "yes", "no", "on", "off"};
+    bool special = false;
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        special = special || strcmp(text, words[i]) == 0;
     scalar_styled(w, text,
                   numeric || special ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE);
 }
@@ -142,6 +145,18 @@ static void key_list(writer_t *w, const char *key, const mcsec_strlist_t *list)
     end_seq(w);
 }
 
+static void key_octets(writer_t *w, const char *key, const uint8_t *values, size_t count)
+{
+    scalar(w, key);
+    begin_seq(w, true);
+    for (size_t i = 0; i < count; i++) {
+        char text[4];
+        snprintf(text, sizeof(text), "%u", (unsigned)values[i]);
+        scalar(w, text);
+    }
+    end_seq(w);
+}
+
 /* Emits `key: {name: path, ...}` for the configured (non-empty) paths. */
 static void key_paths(writer_t *w, const char *key, const char *const *names, char *const *paths,
                       size_t count)
@@ -185,6 +200,24 @@ static void dump_system(writer_t *w, const mcsec_system_t *sys)
     key_string(w, "transport", sys->sip_transport == MCSEC_TRANSPORT_TCP ? "tcp" : "udp");
     key_string(w, "core_transport", sys->sip_core_transport == MCSEC_TRANSPORT_TCP ? "tcp" : "udp");
     end_map(w);
+    bool internal = sys->spk_internal_identity && sys->spk_internal_identity[0];
+    scalar(w, "spk");
+    begin_map(w, !internal);
+    if (internal)
+        key_string(w, "internal_identity", sys->spk_internal_identity);
+    end_map(w);
+    scalar(w, "ear");
+    begin_map(w, false);
+    key_number(w, "replay_entries", sys->ear_replay_entries);
+    if (sys->ear_sign_identity)
+        key_string(w, "sign_identity", sys->ear_sign_identity);
+    end_map(w);
+    scalar(w, "topology");
+    begin_map(w, false);
+    if (sys->topology_host)
+        key_string(w, "host", sys->topology_host);
+    key_number(w, "previous_key_validity", sys->topology_previous_validity);
+    end_map(w);
     key_paths(w, "keys", key_names, key_paths_of, 5);
     end_map(w);
 }
@@ -197,6 +230,38 @@ static void dump_logging(writer_t *w, const mcsec_logging_t *logging)
     begin_map(w, false);
     key_string(w, "level", level < 5 ? levels[level] : "notice");
     key_bool(w, "log_passed", logging->log_passed);
+    end_map(w);
+}
+
+static void dump_partner_features(writer_t *w, const mcsec_partner_t *partner)
+{
+    static const char *const spk_modes[] = {"off", "optional", "required"};
+    unsigned mode = (unsigned)partner->spk.mode;
+    scalar(w, "spk");
+    begin_map(w, false);
+    key_string(w, "mode", mode < 3 ? spk_modes[mode] : "off");
+    key_list(w, "elements", &partner->spk.elements);
+    key_list(w, "signed_types", &partner->spk.signed_types);
+    key_bool(w, "reprotect_internal", partner->spk.reprotect_internal);
+    end_map(w);
+    const mcsec_ear_rules_t *ear = &partner->ear;
+    scalar(w, "ear");
+    begin_map(w, false);
+    key_string(w, "header", ear->header ? ear->header : "MCX-EAR");
+    key_number(w, "skew", ear->skew);
+    key_octets(w, "source_roles", ear->source_roles,
+               ear->source_role_count < 8 ? ear->source_role_count : 8);
+    key_octets(w, "request_types", ear->request_types,
+               ear->request_type_count < 8 ? ear->request_type_count : 8);
+    key_bool(w, "in_dialog", ear->in_dialog);
+    key_bool(w, "sign_on_behalf", ear->sign_on_behalf);
+    end_map(w);
+    scalar(w, "topology");
+    begin_map(w, false);
+    key_bool(w, "enabled", partner->topology.enabled);
+    key_list(w, "strip_headers", &partner->topology.strip_headers);
+    key_list(w, "hide_elements", &partner->topology.hide_elements);
+    key_bool(w, "tokenize_callid", partner->topology.tokenize_callid);
     end_map(w);
 }
 
@@ -231,6 +296,7 @@ static void dump_partner(writer_t *w, const mcsec_partner_t *partner)
     key_number(w, "max_body", partner->sip.max_body);
     key_bool(w, "warning_reason", partner->sip.warning_reason);
     end_map(w);
+    dump_partner_features(w, partner);
     key_paths(w, "keys", key_names, key_paths_of, 3);
     end_map(w);
 }

@@ -26,6 +26,9 @@ mcsec_err_t mcsec_strlist_push(mcsec_strlist_t *list, const char *item);
 /* True when list holds a string equal to item (case-sensitive). */
 bool mcsec_strlist_contains(const mcsec_strlist_t *list, const char *item);
 
+/* Same, ignoring ASCII case (header names). */
+bool mcsec_strlist_contains_nocase(const mcsec_strlist_t *list, const char *item);
+
 /* True when both lists hold the same strings in the same order. */
 bool mcsec_strlist_equal(const mcsec_strlist_t *a, const mcsec_strlist_t *b);
 
@@ -71,6 +74,23 @@ bool mcsec_pol_method_valid(const char *method);
 /* "type/subtype" made of RFC 2045 tokens, no '*'. */
 bool mcsec_pol_content_type_valid(const char *content_type);
 
+/* Longest header or element name a policy may hold. */
+#define MCSEC_POL_NAME_MAX 64
+
+/* A valid content type of XML: application/xml, text/xml or any "+xml". */
+bool mcsec_pol_xml_content_type(const char *content_type);
+
+/* SIP header name: an RFC 3261 token without '*'; with allow_prefix a
+ * trailing '*' (after at least one character) is allowed ("P-*"). */
+bool mcsec_pol_header_name_valid(const char *name, bool allow_prefix);
+
+/* XML element local name (ASCII NCName): [A-Za-z_][A-Za-z0-9_.-]*. */
+bool mcsec_pol_xml_name_valid(const char *name);
+
+/* Host as partners see it: a lower-case host name, an IPv4 address or a
+ * bracketed IPv6 reference, optionally followed by ":port". */
+bool mcsec_pol_host_valid(const char *host);
+
 /* Partner name: [a-z0-9-]+. */
 bool mcsec_pol_name_valid(const char *name);
 
@@ -83,6 +103,12 @@ size_t mcsec_pol_edit_distance(const char *a, const char *b, size_t cap);
  * group/other permission bits, a public file no group/other write bit.
  * Returns MCSEC_OK, MCSEC_ERR_IO or MCSEC_ERR_PERM with a reason in why. */
 mcsec_err_t mcsec_pol_keyfile_check(const char *path, bool secret, char *why, size_t why_size);
+
+/* Checks an ECCSI signing key directory (as `mcsecctl kms issue` writes
+ * it): a directory not writable by group or others, holding the secret
+ * `ssk` (no group/other bits) and the public `pvt`, `kms.pub` and `signer`
+ * files (not writable by group or others). Same returns as above. */
+mcsec_err_t mcsec_pol_keydir_check(const char *path, char *why, size_t why_size);
 
 /* Resolves a relative path against base_dir (absolute paths and a NULL or
  * "." base_dir leave it unchanged). Returns a malloc'd string or NULL. */
@@ -166,6 +192,9 @@ bool mcsec_pol_load_addr(mcsec_pol_ctx_t *ctx, yaml_node_t *node, const char *wh
 void mcsec_pol_load_keyfile(mcsec_pol_ctx_t *ctx, yaml_node_t *node, const char *what, bool secret,
                             char **out);
 
+/* Reads a key directory path, resolves it and checks the directory. */
+void mcsec_pol_load_keydir(mcsec_pol_ctx_t *ctx, yaml_node_t *node, const char *what, char **out);
+
 /* Reads a sip:/sips: URI scalar into *out (malloc'd); reports and returns
  * false when it is not one. */
 bool mcsec_pol_load_uri(mcsec_pol_ctx_t *ctx, yaml_node_t *node, const char *what, char **out);
@@ -178,6 +207,44 @@ void mcsec_pol_check_identity_domain(mcsec_pol_ctx_t *ctx, yaml_node_t *node, co
 void mcsec_pol_load_system(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_t *sys,
                            mcsec_pol_domain_refs_t *refs);
 
+/* Sets the system defaults of the optional sections (before loading). */
+void mcsec_pol_system_defaults(mcsec_system_t *sys);
+
+/* Loads the system's `spk`, `ear` and `topology` sections (each may be
+ * NULL = absent), then fills the defaults derived from system.identity
+ * (identity: its value node, for messages; may be NULL). */
+void mcsec_pol_load_system_features(mcsec_pol_ctx_t *ctx, mcsec_system_t *sys,
+                                    yaml_node_t *identity, yaml_node_t *spk, yaml_node_t *ear,
+                                    yaml_node_t *topology);
+
+/* Value nodes of a partner that cross-field rules blame; NULL = absent. */
+typedef struct {
+    yaml_node_t *auth;               /* partner.auth */
+    yaml_node_t *spk_mode;           /* partner.spk.mode */
+    yaml_node_t *spk_reprotect;      /* partner.spk.reprotect_internal */
+    yaml_node_t *ear_sign_on_behalf; /* partner.ear.sign_on_behalf */
+    yaml_node_t *topology_enabled;   /* partner.topology.enabled */
+} mcsec_pol_feature_nodes_t;
+
+/* Sets a partner's feature defaults (before loading); sys must already be
+ * loaded (topology.enabled defaults to whether system.keys.topology is set). */
+void mcsec_pol_partner_defaults(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_partner_t *partner,
+                                const mcsec_system_t *sys);
+
+/* Load a partner's `spk`, `ear` and `topology` mappings. */
+void mcsec_pol_load_partner_spk(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_spk_rules_t *spk,
+                                mcsec_pol_feature_nodes_t *blame);
+void mcsec_pol_load_partner_ear(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_ear_rules_t *ear,
+                                mcsec_pol_feature_nodes_t *blame);
+void mcsec_pol_load_partner_topology(mcsec_pol_ctx_t *ctx, yaml_node_t *node,
+                                     mcsec_topo_rules_t *topology,
+                                     mcsec_pol_feature_nodes_t *blame);
+
+/* Cross-field rules between a loaded partner, its keys and the system. */
+void mcsec_pol_check_partner_features(mcsec_pol_ctx_t *ctx, const mcsec_system_t *sys,
+                                      const mcsec_partner_t *partner,
+                                      const mcsec_pol_feature_nodes_t *blame);
+
 /* Loads the `partners` list into policy (partners, partner_count). */
 void mcsec_pol_load_partners(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_policy_t *policy,
                              mcsec_pol_domain_refs_t *refs);
@@ -189,7 +256,8 @@ void mcsec_pol_load_logging(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_loggi
 void mcsec_pol_check_overlaps(mcsec_pol_ctx_t *ctx, const mcsec_policy_t *policy,
                               const mcsec_pol_domain_refs_t *refs);
 
-/* Fills unset key paths with "" so the model never holds NULL paths. */
+/* Fills unset key paths (and system.spk.internal_identity) with "" so the
+ * model never holds NULL strings there. */
 mcsec_err_t mcsec_pol_fill_empty_paths(mcsec_policy_t *policy);
 
 #endif

@@ -105,6 +105,24 @@ void mcsec_pol_load_keyfile(mcsec_pol_ctx_t *ctx, yaml_node_t *node, const char 
     *out = resolved;
 }
 
+void mcsec_pol_load_keydir(mcsec_pol_ctx_t *ctx, yaml_node_t *node, const char *what, char **out)
+{
+    const char *text = mcsec_pol_scalar(ctx, node, what);
+    if (!text)
+        return;
+    char *resolved = mcsec_pol_resolve_path(ctx->base_dir, text);
+    if (!resolved) {
+        mcsec_pol_problem(ctx, node, MCSEC_ERR_NOMEM, "out of memory");
+        return;
+    }
+    char why[512];
+    mcsec_err_t rc = mcsec_pol_keydir_check(resolved, why, sizeof(why));
+    if (rc != MCSEC_OK)
+        mcsec_pol_problem(ctx, node, rc, "%s", why);
+    free(*out);
+    *out = resolved;
+}
+
 bool mcsec_pol_load_uri(mcsec_pol_ctx_t *ctx, yaml_node_t *node, const char *what, char **out)
 {
     const char *text = mcsec_pol_scalar(ctx, node, what);

@@ -149,19 +149,23 @@ static void load_keys(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_partner_key
         mcsec_pol_load_keyfile(ctx, v[2], "partner.keys.ca", false, &out->ca);
 }
 
-static void load_auth(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_auth_mode_t *auth)
+/* Returns true when the value was valid. */
+static bool load_auth(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_auth_mode_t *auth)
 {
     const char *text = mcsec_pol_scalar(ctx, node, "partner.auth");
     if (!text)
-        return;
+        return false;
     if (strcmp(text, "implicit") == 0)
         *auth = MCSEC_AUTH_IMPLICIT;
     else if (strcmp(text, "explicit") == 0)
         *auth = MCSEC_AUTH_EXPLICIT;
-    else
+    else {
         mcsec_pol_problem(ctx, node, MCSEC_ERR_INVALID,
                           "invalid value '%s' for 'partner.auth': expected implicit or explicit",
                           text);
+        return false;
+    }
+    return true;
 }
 
 /* Loads one partner entry; index is its position in the list. Returns the
@@ -171,12 +175,15 @@ static yaml_node_t *load_partner(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_
 {
     static const mcsec_pol_key_t keys[] = {
         {"name", true}, {"identity", true}, {"domains", true}, {"addresses", true},
-        {"auth", true}, {"sip", true},      {"keys", false}};
+        {"auth", true}, {"sip", true},      {"keys", false},   {"spk", false},
+        {"ear", false}, {"topology", false}};
     mcsec_partner_t *partner = &policy->partners[index];
     yaml_node_t *v[COUNT(keys)];
+    mcsec_pol_feature_nodes_t blame = {NULL, NULL, NULL, NULL, NULL};
     partner->line = mcsec_pol_line(node);
     partner->col = mcsec_pol_col(node);
     partner->sip.max_body = MAX_BODY_DEFAULT;
+    mcsec_pol_partner_defaults(ctx, node, partner, &policy->system);
     if (!mcsec_pol_map(ctx, node, "partner", keys, COUNT(keys), v))
         return node;
     if (v[0] && mcsec_pol_string(ctx, v[0], "partner.name", &partner->name)) {
@@ -201,12 +208,19 @@ static yaml_node_t *load_partner(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_
         mcsec_pol_check_identity_domain(ctx, v[1], partner->identity, &partner->domains,
                                         "the partner's");
     yaml_node_t *sources = v[3] ? load_addresses(ctx, v[3], partner) : node;
-    if (v[4])
-        load_auth(ctx, v[4], &partner->auth);
+    if (v[4] && load_auth(ctx, v[4], &partner->auth))
+        blame.auth = v[4];
     if (v[5])
         load_sip(ctx, v[5], &partner->sip);
     if (v[6])
         load_keys(ctx, v[6], &partner->keys);
+    if (v[7])
+        mcsec_pol_load_partner_spk(ctx, v[7], &partner->spk, &blame);
+    if (v[8])
+        mcsec_pol_load_partner_ear(ctx, v[8], &partner->ear, &blame);
+    if (v[9])
+        mcsec_pol_load_partner_topology(ctx, v[9], &partner->topology, &blame);
+    mcsec_pol_check_partner_features(ctx, &policy->system, partner, &blame);
     return sources;
 }
 

@@ -67,7 +67,7 @@ static void load_keys(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_keys
     if (v[1])
         mcsec_pol_load_keyfile(ctx, v[1], "system.keys.spk", true, &keys_out->spk);
     if (v[2])
-        mcsec_pol_load_keyfile(ctx, v[2], "system.keys.signing", true, &keys_out->signing);
+        mcsec_pol_load_keydir(ctx, v[2], "system.keys.signing", &keys_out->signing);
     if (v[3])
         mcsec_pol_load_keyfile(ctx, v[3], "system.keys.cert", false, &keys_out->cert);
     if (v[4])
@@ -77,12 +77,14 @@ static void load_keys(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_keys
 void mcsec_pol_load_system(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_t *sys,
                            mcsec_pol_domain_refs_t *refs)
 {
-    static const mcsec_pol_key_t keys[] = {{"name", true},    {"identity", true},
-                                           {"domains", true}, {"addresses", false},
-                                           {"sip", false},    {"keys", false}};
+    static const mcsec_pol_key_t keys[] = {
+        {"name", true},       {"identity", true}, {"domains", true},
+        {"addresses", false}, {"sip", false},     {"keys", false},
+        {"spk", false},       {"ear", false},     {"topology", false}};
     yaml_node_t *v[COUNT(keys)];
     sys->sip_transport = MCSEC_TRANSPORT_UDP;
     sys->sip_core_transport = MCSEC_TRANSPORT_UDP;
+    mcsec_pol_system_defaults(sys);
     if (!mcsec_pol_map(ctx, node, "system", keys, COUNT(keys), v))
         return;
     if (v[0] && mcsec_pol_string(ctx, v[0], "system.name", &sys->name) &&
@@ -102,4 +104,5 @@ void mcsec_pol_load_system(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system
         load_sip(ctx, v[4], sys);
     if (v[5])
         load_keys(ctx, v[5], &sys->keys);
+    mcsec_pol_load_system_features(ctx, sys, v[1], v[6], v[7], v[8]);
 }

@@ -13,6 +13,11 @@ static void free_partner(mcsec_partner_t *partner)
     free(partner->is_proxy);
     mcsec_strlist_clear(&partner->sip.methods);
     mcsec_strlist_clear(&partner->sip.content_types);
+    mcsec_strlist_clear(&partner->spk.elements);
+    mcsec_strlist_clear(&partner->spk.signed_types);
+    free(partner->ear.header);
+    mcsec_strlist_clear(&partner->topology.strip_headers);
+    mcsec_strlist_clear(&partner->topology.hide_elements);
     free(partner->keys.spk);
     free(partner->keys.kms);
     free(partner->keys.ca);
@@ -27,6 +32,9 @@ void mcsec_policy_free(mcsec_policy_t *policy)
     free(sys->name);
     free(sys->identity);
     mcsec_strlist_clear(&sys->domains);
+    free(sys->spk_internal_identity);
+    free(sys->ear_sign_identity);
+    free(sys->topology_host);
     free(sys->keys.topology);
     free(sys->keys.spk);
     free(sys->keys.signing);
@@ -60,7 +68,7 @@ mcsec_err_t mcsec_pol_fill_empty_paths(mcsec_policy_t *policy)
 {
     mcsec_system_keys_t *keys = &policy->system.keys;
     bool ok = fill(&keys->topology) && fill(&keys->spk) && fill(&keys->signing) &&
-              fill(&keys->cert) && fill(&keys->key);
+              fill(&keys->cert) && fill(&keys->key) && fill(&policy->system.spk_internal_identity);
     for (size_t i = 0; ok && i < policy->partner_count; i++) {
         mcsec_partner_keys_t *pk = &policy->partners[i].keys;
         ok = fill(&pk->spk) && fill(&pk->kms) && fill(&pk->ca);

@@ -1,7 +1,10 @@
-/* Syntax of the names a policy holds: domains, URIs, methods, types. */
+/* Syntax of the names a policy holds: domains, URIs, methods, types,
+ * header and element names, hosts. */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include "policy_internal.h"
 
@@ -147,6 +150,73 @@ bool mcsec_pol_content_type_valid(const char *content_type)
         if (p != slash && (!token_char(*p) || *p == '*'))
             return false;
     return true;
+}
+
+bool mcsec_pol_xml_content_type(const char *content_type)
+{
+    size_t len = strlen(content_type);
+    return strcmp(content_type, "application/xml") == 0 || strcmp(content_type, "text/xml") == 0 ||
+           (len > 4 && strcmp(content_type + len - 4, "+xml") == 0);
+}
+
+bool mcsec_pol_header_name_valid(const char *name, bool allow_prefix)
+{
+    size_t len = strlen(name);
+    if (len == 0 || len > MCSEC_POL_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        if (!token_char(name[i]))
+            return false;
+        if (name[i] == '*' && !(allow_prefix && i == len - 1 && len > 1))
+            return false;
+    }
+    return true;
+}
+
+bool mcsec_pol_xml_name_valid(const char *name)
+{
+    size_t len = strlen(name);
+    if (len == 0 || len > MCSEC_POL_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = name[i];
+        bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+        bool other = (c >= '0' && c <= '9') || c == '-' || c == '.';
+        if (!letter && (i == 0 || !other))
+            return false;
+    }
+    return true;
+}
+
+bool mcsec_pol_host_valid(const char *host)
+{
+    const char *port;
+    if (host[0] == '[') {
+        const char *close = strchr(host, ']');
+        char v6[48];
+        unsigned char bin[16];
+        size_t len = close ? (size_t)(close - host - 1) : 0;
+        if (!close || len == 0 || len >= sizeof(v6))
+            return false;
+        memcpy(v6, host + 1, len);
+        v6[len] = '\0';
+        if (inet_pton(AF_INET6, v6, bin) != 1)
+            return false;
+        port = close + 1;
+    } else {
+        port = strchr(host, ':');
+        if (!port)
+            port = host + strlen(host);
+        if (!hostname_valid(host, (size_t)(port - host)))
+            return false;
+    }
+    if (*port == '\0')
+        return true;
+    if (*port != ':' || port[1] == '\0' || strlen(port + 1) > 5 ||
+        strspn(port + 1, "0123456789") != strlen(port + 1))
+        return false;
+    long value = strtol(port + 1, NULL, 10);
+    return value >= 1 && value <= 65535;
 }
 
 bool mcsec_pol_name_valid(const char *name)

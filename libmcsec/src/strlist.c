@@ -1,6 +1,8 @@
-/* Owned lists of strings (domains, methods, content types). */
+/* Owned lists of strings (domains, methods, content types, header and
+ * element names). */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "policy_internal.h"
 
@@ -23,6 +25,14 @@ bool mcsec_strlist_contains(const mcsec_strlist_t *list, const char *item)
 {
     for (size_t i = 0; i < list->count; i++)
         if (strcmp(list->items[i], item) == 0)
+            return true;
+    return false;
+}
+
+bool mcsec_strlist_contains_nocase(const mcsec_strlist_t *list, const char *item)
+{
+    for (size_t i = 0; i < list->count; i++)
+        if (strcasecmp(list->items[i], item) == 0)
             return true;
     return false;
 }

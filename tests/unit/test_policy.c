@@ -95,6 +95,23 @@ static void assert_partners_equal(const mcsec_partner_t *a, const mcsec_partner_
     assert_true(strlist_equal(&a->sip.content_types, &b->sip.content_types));
     assert_int_equal(a->sip.max_body, b->sip.max_body);
     assert_int_equal(a->sip.warning_reason, b->sip.warning_reason);
+    assert_int_equal(a->spk.mode, b->spk.mode);
+    assert_true(strlist_equal(&a->spk.elements, &b->spk.elements));
+    assert_true(strlist_equal(&a->spk.signed_types, &b->spk.signed_types));
+    assert_int_equal(a->spk.reprotect_internal, b->spk.reprotect_internal);
+    assert_string_equal(a->ear.header, b->ear.header);
+    assert_int_equal(a->ear.skew, b->ear.skew);
+    assert_int_equal(a->ear.source_role_count, b->ear.source_role_count);
+    assert_memory_equal(a->ear.source_roles, b->ear.source_roles, a->ear.source_role_count);
+    assert_int_equal(a->ear.request_type_count, b->ear.request_type_count);
+    if (a->ear.request_type_count)
+        assert_memory_equal(a->ear.request_types, b->ear.request_types, a->ear.request_type_count);
+    assert_int_equal(a->ear.in_dialog, b->ear.in_dialog);
+    assert_int_equal(a->ear.sign_on_behalf, b->ear.sign_on_behalf);
+    assert_int_equal(a->topology.enabled, b->topology.enabled);
+    assert_true(strlist_equal(&a->topology.strip_headers, &b->topology.strip_headers));
+    assert_true(strlist_equal(&a->topology.hide_elements, &b->topology.hide_elements));
+    assert_int_equal(a->topology.tokenize_callid, b->topology.tokenize_callid);
     assert_string_equal(a->keys.spk, b->keys.spk);
     assert_string_equal(a->keys.kms, b->keys.kms);
     assert_string_equal(a->keys.ca, b->keys.ca);
@@ -116,6 +133,12 @@ static void assert_policies_equal(const mcsec_policy_t *a, const mcsec_policy_t 
     assert_int_equal(sa->has_sip_core, sb->has_sip_core);
     assert_true(!sa->has_sip_core || addr_equal(&sa->sip_core, &sb->sip_core));
     assert_int_equal(sa->sip_transport, sb->sip_transport);
+    assert_int_equal(sa->sip_core_transport, sb->sip_core_transport);
+    assert_string_equal(sa->spk_internal_identity, sb->spk_internal_identity);
+    assert_int_equal(sa->ear_replay_entries, sb->ear_replay_entries);
+    assert_string_equal(sa->ear_sign_identity, sb->ear_sign_identity);
+    assert_string_equal(sa->topology_host, sb->topology_host);
+    assert_int_equal(sa->topology_previous_validity, sb->topology_previous_validity);
     assert_string_equal(sa->keys.topology, sb->keys.topology);
     assert_string_equal(sa->keys.spk, sb->keys.spk);
     assert_string_equal(sa->keys.signing, sb->keys.signing);
@@ -141,6 +164,97 @@ static char *write_file(const char *dir, const char *name, const char *text, mod
     assert_int_equal(fclose(fp), 0);
     assert_int_equal(chmod(path, mode), 0);
     return path;
+}
+
+/* Reads a whole (small) file into a malloc'd string. */
+static char *read_text(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    char *text = calloc(1, 65536);
+    assert_non_null(text);
+    size_t n = fread(text, 1, 65535, fp);
+    assert_true(n < 65535);
+    assert_int_equal(fclose(fp), 0);
+    return text;
+}
+
+/* The key files the data/policy/valid-*.yaml policies name, relative to
+ * the policy, with the modes the loader demands; mode 0 = a directory. */
+static const struct {
+    const char *name;
+    mode_t mode;
+} staged_keys[] = {
+    {"topology.key", 0600},   {"internal.spk", 0600}, {"b.spk", 0600},
+    {"b-kms.pub", 0644},      {"c-kms.pub", 0644},    {"signing", 0},
+    {"signing/ssk", 0600},    {"signing/pvt", 0600},  {"signing/kms.pub", 0644},
+    {"signing/signer", 0644},
+};
+
+#define STAGED_KEY_COUNT (sizeof(staged_keys) / sizeof(staged_keys[0]))
+
+/* A temporary directory holding a copy of one policy of data/policy and
+ * every key file it may name (git keeps no file modes). */
+typedef struct {
+    char dir[32];
+    char path[128]; /* the policy copy */
+} stage_t;
+
+static stage_t stage_policy(const char *name)
+{
+    stage_t stage_value;
+    stage_t *stage = &stage_value;
+    snprintf(stage->dir, sizeof(stage->dir), "/tmp/mcsec-policy-XXXXXX");
+    assert_non_null(mkdtemp(stage->dir));
+    for (size_t i = 0; i < STAGED_KEY_COUNT; i++) {
+        if (staged_keys[i].mode == 0) {
+            char path[128];
+            snprintf(path, sizeof(path), "%.31s/%s", stage->dir, staged_keys[i].name);
+            assert_int_equal(mkdir(path, 0700), 0);
+            assert_int_equal(chmod(path, 0700), 0);
+        } else {
+            free(write_file(stage->dir, staged_keys[i].name, "not a real key\n",
+                            staged_keys[i].mode));
+        }
+    }
+    char source[512];
+    snprintf(source, sizeof(source), "%s/%s", DATA, name);
+    char *text = read_text(source);
+    free(write_file(stage->dir, "policy.yaml", text, 0644));
+    free(text);
+    snprintf(stage->path, sizeof(stage->path), "%.31s/policy.yaml", stage->dir);
+    return stage_value;
+}
+
+static void unstage_policy(stage_t *stage)
+{
+    char path[128];
+    for (size_t i = STAGED_KEY_COUNT; i-- > 0;) {
+        snprintf(path, sizeof(path), "%s/%s", stage->dir, staged_keys[i].name);
+        if (staged_keys[i].mode == 0)
+            assert_int_equal(rmdir(path), 0);
+        else
+            unlink(path); /* some tests remove one */
+    }
+    assert_int_equal(unlink(stage->path), 0);
+    assert_int_equal(rmdir(stage->dir), 0);
+}
+
+/* Loads a staged policy expecting failure with status rc and a problem at
+ * line:col whose message contains text. */
+static void assert_load_fails(const char *path, mcsec_err_t rc, unsigned line, unsigned col,
+                              const char *text)
+{
+    mcsec_diag_list_t diags = {NULL, 0};
+    mcsec_policy_t *policy = NULL;
+    assert_int_equal(mcsec_policy_load_file(path, &policy, &diags), rc);
+    assert_null(policy);
+    if (!has_diag(&diags, line, col, text)) {
+        print_error("expected %u:%u: ...%s...\n", line, col, text);
+        print_diags(&diags);
+        fail();
+    }
+    mcsec_diag_list_free(&diags);
 }
 
 /* ---- the examples ------------------------------------------------------- */
@@ -203,7 +317,8 @@ static void test_policy_example_b_loads(void **state)
 static void test_policy_full_valid_loads(void **state)
 {
     (void)state;
-    mcsec_policy_t *policy = load_ok(DATA "/valid-full.yaml");
+    stage_t stage = stage_policy("valid-full.yaml");
+    mcsec_policy_t *policy = load_ok(stage.path);
     assert_addr(&policy->system.is_proxy, "2001:db8::1", 5060, AF_INET6);
     assert_true(policy->system.has_http_proxy);
     assert_int_equal(policy->system.sip_transport, MCSEC_TRANSPORT_TCP);
@@ -222,7 +337,140 @@ static void test_policy_full_valid_loads(void **state)
     assert_addr(&c->is_proxy[1], "198.51.100.8", 5061, AF_INET);
     assert_int_equal(c->sip.content_types.count, 0);
     assert_int_equal(c->sip.max_body, 16384);
+    assert_non_null(strstr(c->keys.kms, "/c-kms.pub"));
     mcsec_policy_free(policy);
+    unstage_policy(&stage);
+}
+
+/* ---- the feature sections (spk, ear, topology) --------------------------- */
+
+static void test_policy_feature_defaults(void **state)
+{
+    (void)state;
+    mcsec_policy_t *policy = load_ok(MCSEC_SOURCE_DIR "/policies/system-a.yaml");
+    const mcsec_system_t *sys = &policy->system;
+    assert_string_equal(sys->spk_internal_identity, "");
+    assert_int_equal(sys->ear_replay_entries, 65536);
+    assert_string_equal(sys->ear_sign_identity, "sip:border@a.mcx.example");
+    assert_string_equal(sys->topology_host, "a.mcx.example");
+    assert_int_equal(sys->topology_previous_validity, 86400);
+    const mcsec_partner_t *b = &policy->partners[0];
+    assert_int_equal(b->spk.mode, MCSEC_SPK_OFF);
+    assert_int_equal(b->spk.elements.count, 0);
+    assert_int_equal(b->spk.signed_types.count, 0);
+    assert_false(b->spk.reprotect_internal);
+    assert_string_equal(b->ear.header, "MCX-EAR");
+    assert_int_equal(b->ear.skew, 30);
+    assert_int_equal(b->ear.source_role_count, 3);
+    assert_memory_equal(b->ear.source_roles, "\x02\x03\x04", 3);
+    assert_int_equal(b->ear.request_type_count, 0);
+    assert_false(b->ear.in_dialog);
+    assert_false(b->ear.sign_on_behalf);
+    assert_false(b->topology.enabled); /* no system.keys.topology */
+    assert_int_equal(b->topology.strip_headers.count, 0);
+    assert_int_equal(b->topology.hide_elements.count, 0);
+    assert_false(b->topology.tokenize_callid);
+    mcsec_policy_free(policy);
+}
+
+static void test_policy_features_load(void **state)
+{
+    (void)state;
+    stage_t stage = stage_policy("valid-features.yaml");
+    mcsec_policy_t *policy = load_ok(stage.path);
+    const mcsec_system_t *sys = &policy->system;
+    assert_string_equal(sys->spk_internal_identity, "sips:mcptt-as@a.example");
+    assert_int_equal(sys->ear_replay_entries, 131072);
+    assert_string_equal(sys->ear_sign_identity, "sip:signer@mcx.a.example");
+    assert_string_equal(sys->topology_host, "border.a.example:5061"); /* lower-cased */
+    assert_int_equal(sys->topology_previous_validity, 0);
+    char signing[128];
+    snprintf(signing, sizeof(signing), "%s/signing", stage.dir);
+    assert_string_equal(sys->keys.signing, signing);
+    assert_int_equal(policy->partner_count, 3);
+
+    const mcsec_partner_t *b = &policy->partners[0];
+    assert_int_equal(b->auth, MCSEC_AUTH_EXPLICIT);
+    assert_int_equal(b->spk.mode, MCSEC_SPK_REQUIRED);
+    assert_int_equal(b->spk.elements.count, 3);
+    assert_string_equal(b->spk.elements.items[0], "mcptt-calling-user-id");
+    assert_string_equal(b->spk.elements.items[2], "functional-alias-URI");
+    assert_int_equal(b->spk.signed_types.count, 2);
+    assert_string_equal(b->spk.signed_types.items[0], "application/resource-lists+xml");
+    assert_string_equal(b->spk.signed_types.items[1], "application/pidf+xml");
+    assert_true(b->spk.reprotect_internal);
+    assert_string_equal(b->ear.header, "X-Border-EAR");
+    assert_int_equal(b->ear.skew, 3600);
+    assert_int_equal(b->ear.source_role_count, 2);
+    assert_memory_equal(b->ear.source_roles, "\x04\x02", 2);
+    assert_int_equal(b->ear.request_type_count, 3);
+    assert_memory_equal(b->ear.request_types, "\x01\x03\xff", 3);
+    assert_true(b->ear.in_dialog);
+    assert_true(b->ear.sign_on_behalf);
+    assert_false(b->topology.enabled);
+    assert_int_equal(b->topology.strip_headers.count, 3);
+    assert_string_equal(b->topology.strip_headers.items[0], "P-Charging-Vector");
+    assert_string_equal(b->topology.strip_headers.items[2], "P-Acme-*");
+    assert_int_equal(b->topology.hide_elements.count, 1);
+    assert_string_equal(b->topology.hide_elements.items[0], "mcptt-request-uri");
+    assert_true(b->topology.tokenize_callid);
+
+    const mcsec_partner_t *c = &policy->partners[1];
+    assert_int_equal(c->spk.mode, MCSEC_SPK_OPTIONAL);
+    assert_int_equal(c->spk.elements.count, 0); /* all contentType elements */
+    assert_int_equal(c->ear.skew, 1);
+    assert_int_equal(c->ear.source_role_count, 1);
+    assert_int_equal(c->ear.source_roles[0], 1);
+    assert_int_equal(c->ear.request_type_count, 0);
+    assert_true(c->topology.enabled); /* default: system.keys.topology is set */
+
+    const mcsec_partner_t *d = &policy->partners[2];
+    assert_int_equal(d->spk.mode, MCSEC_SPK_OFF);
+    assert_string_equal(d->ear.header, "MCX-EAR");
+    assert_int_equal(d->ear.skew, 30);
+    assert_int_equal(d->ear.source_role_count, 3);
+    assert_true(d->topology.enabled);
+    assert_false(d->topology.tokenize_callid);
+    mcsec_policy_free(policy);
+    unstage_policy(&stage);
+}
+
+/* system.keys.signing is a directory: checked as such, with its files. */
+static void test_policy_signing_directory(void **state)
+{
+    (void)state;
+    stage_t stage = stage_policy("valid-features.yaml");
+    char path[128], expected[256];
+
+    snprintf(path, sizeof(path), "%s/signing/ssk", stage.dir);
+    assert_int_equal(chmod(path, 0640), 0);
+    snprintf(expected, sizeof(expected),
+             "key file '%s' is readable by group or others (mode 0640); chmod 600", path);
+    assert_load_fails(stage.path, MCSEC_ERR_PERM, 20, 14, expected);
+    assert_int_equal(chmod(path, 0600), 0);
+
+    snprintf(path, sizeof(path), "%s/signing", stage.dir);
+    assert_int_equal(chmod(path, 0777), 0);
+    snprintf(expected, sizeof(expected),
+             "key directory '%s' is writable by group or others (mode 0777); chmod 700", path);
+    assert_load_fails(stage.path, MCSEC_ERR_PERM, 20, 14, expected);
+    assert_int_equal(chmod(path, 0755), 0); /* readable by others is fine */
+    mcsec_policy_free(load_ok(stage.path));
+
+    snprintf(path, sizeof(path), "%s/signing/signer", stage.dir);
+    assert_int_equal(unlink(path), 0);
+    snprintf(expected, sizeof(expected), "key file '%s' not found", path);
+    assert_load_fails(stage.path, MCSEC_ERR_IO, 20, 14, expected);
+
+    /* The partner KMS public file may be world-readable, not writable. */
+    free(write_file(stage.dir, "signing/signer", "not a real key\n", 0644));
+    snprintf(path, sizeof(path), "%s/b-kms.pub", stage.dir);
+    assert_int_equal(chmod(path, 0604), 0);
+    mcsec_policy_free(load_ok(stage.path));
+    assert_int_equal(chmod(path, 0646), 0);
+    assert_load_fails(stage.path, MCSEC_ERR_PERM, 48, 29,
+                      "is writable by group or others (mode 0646); chmod 644");
+    unstage_policy(&stage);
 }
 
 /* ---- dump and reload ---------------------------------------------------- */
@@ -260,7 +508,12 @@ static void test_policy_dump_round_trip(void **state)
     (void)state;
     round_trip(MCSEC_SOURCE_DIR "/policies/system-a.yaml");
     round_trip(MCSEC_SOURCE_DIR "/policies/system-b.yaml");
-    round_trip(DATA "/valid-full.yaml");
+    static const char *const staged[] = {"valid-full.yaml", "valid-features.yaml"};
+    for (size_t i = 0; i < sizeof(staged) / sizeof(staged[0]); i++) {
+        stage_t stage = stage_policy(staged[i]);
+        round_trip(stage.path);
+        unstage_policy(&stage);
+    }
 }
 
 /* ---- malformed policies ------------------------------------------------- */
@@ -317,6 +570,42 @@ static const bad_case_t bad_cases[] = {
     {"bad_log_level", 23, 10, "invalid value 'verbose' for 'logging.level'"},
     {"bad_boolean", 22, 23, "expected a boolean (true or false)"},
     {"missing_key_file", 11, 20, "/no-such-topology.key' not found"},
+    /* spk, ear, topology */
+    {"bad_spk_mode", 21, 13, "invalid value 'always' for 'partner.spk.mode': expected off,"},
+    {"unknown_ear_key", 22, 7,
+     "unknown key 'source_role' in 'partner.ear' (did you mean 'source_roles'?)"},
+    {"unknown_topology_key", 20, 16,
+     "unknown key 'strip_header' in 'partner.topology' (did you mean 'strip_headers'?)"},
+    {"ear_not_mapping", 20, 10, "expected a mapping for 'partner.ear' (found a list)"},
+    {"ear_skew_zero", 20, 17, "'partner.ear.skew' must be from 1 to 3600 (found 0)"},
+    {"ear_role_300", 21, 25, "'partner.ear.source_roles' must be from 1 to 255 (found 300)"},
+    {"ear_duplicate_role", 21, 28, "duplicate role 3 in 'partner.ear.source_roles'"},
+    {"ear_too_many_roles", 21, 46, "more than 8 roles in 'partner.ear.source_roles'"},
+    {"empty_source_roles", 20, 25, "'partner.ear.source_roles' must list at least one role"},
+    {"ear_header_space", 21, 15, "invalid header name 'MCX EAR' for 'partner.ear.header'"},
+    {"spk_required_without_key", 20, 17, "spk mode 'required' needs 'partner.keys.spk'"},
+    {"signed_type_not_xml", 21, 22,
+     "'application/sdp' in 'partner.spk.signed_types' is not an XML type"},
+    {"reprotect_without_internal_key", 21, 31,
+     "'partner.spk.reprotect_internal' needs 'system.keys.spk' (the internal SPK)"},
+    {"explicit_without_kms", 17, 11, "auth explicit needs 'partner.keys.kms'"},
+    {"sign_on_behalf_without_signing", 21, 23,
+     "'partner.ear.sign_on_behalf' needs 'system.keys.signing'"},
+    {"topology_enabled_without_key", 21, 16,
+     "'partner.topology.enabled' needs 'system.keys.topology'"},
+    {"strip_needed_header", 21, 35,
+     "'Call-ID' in 'partner.topology.strip_headers' would strip Call-ID"},
+    {"bad_hide_element", 21, 42,
+     "invalid element name 'mcptt request-uri' in 'partner.topology.hide_elements'"},
+    {"bad_internal_identity_scheme", 12, 24,
+     "invalid 'system.spk.internal_identity' URI 'tel:+4930123456'"},
+    {"replay_entries_too_small", 11, 25,
+     "'system.ear.replay_entries' must be from 1024 to 16777216 (found 100)"},
+    {"sign_identity_not_in_domains", 11, 24, "identity host 'z.example' is not in our own"},
+    {"bad_topology_host", 11, 20, "invalid host 'border_a.example' for 'system.topology.host'"},
+    {"previous_validity_too_large", 11, 37,
+     "'system.topology.previous_key_validity' must be from 0 to 2592000 (found 2592001)"},
+    {"signing_not_directory", 10, 19, "/signing_not_directory.yaml' is not a directory"},
 };
 
 #define BAD_CASE_COUNT (sizeof(bad_cases) / sizeof(bad_cases[0]))
@@ -375,7 +664,8 @@ static const char key_policy_template[] = "version: 1\n"
                                           "    domains: [b.example]\n"
                                           "    addresses: {is_proxy: [198.51.100.1]}\n"
                                           "    auth: explicit\n"
-                                          "    sip: {methods: [MESSAGE]}\n";
+                                          "    sip: {methods: [MESSAGE]}\n"
+                                          "    keys: {kms: kms.pub}\n";
 
 static void test_policy_rejects_loose_key_file(void **state)
 {
@@ -384,6 +674,7 @@ static void test_policy_rejects_loose_key_file(void **state)
     assert_non_null(mkdtemp(dir));
     char *key = write_file(dir, "topology.key", "not a real key\n", 0644);
     char *cert = write_file(dir, "border.pem", "not a real cert\n", 0644);
+    char *kms = write_file(dir, "kms.pub", "not a real KMS file\n", 0644);
     char text[1024];
     snprintf(text, sizeof(text), key_policy_template, cert);
     char *policy_path = write_file(dir, "policy.yaml", text, 0644);
@@ -418,10 +709,12 @@ static void test_policy_rejects_loose_key_file(void **state)
 
     assert_int_equal(unlink(key), 0);
     assert_int_equal(unlink(cert), 0);
+    assert_int_equal(unlink(kms), 0);
     assert_int_equal(unlink(policy_path), 0);
     assert_int_equal(rmdir(dir), 0);
     free(key);
     free(cert);
+    free(kms);
     free(policy_path);
 }
 
@@ -504,6 +797,9 @@ int main(void)
         cmocka_unit_test(test_policy_example_a_loads),
         cmocka_unit_test(test_policy_example_b_loads),
         cmocka_unit_test(test_policy_full_valid_loads),
+        cmocka_unit_test(test_policy_feature_defaults),
+        cmocka_unit_test(test_policy_features_load),
+        cmocka_unit_test(test_policy_signing_directory),
         cmocka_unit_test(test_policy_dump_round_trip),
         cmocka_unit_test(test_policy_reports_every_problem),
         cmocka_unit_test(test_policy_rejects_loose_key_file),

@@ -1,0 +1,233 @@
+/* Topology hiding for SIP-3: authenticated tokens in place of every header
+ * value that reveals our inside, restored exactly on the way back.
+ *
+ * A token is base32(key ID (1) || AES-SIV tag (16) || ciphertext), lower
+ * case, no padding. The plaintext is a format octet, an optional issue time
+ * (minutes since 1970, 4 octets, when the kind has a max age) and the value.
+ * The associated data is the token's kind ("via", "rr", "path", "contact",
+ * "callid") and, except for Call-ID tokens, the dialog's partner-side
+ * Call-ID: the Call-ID exactly as it appears on the wire between us and the
+ * partner (our Call-ID token for dialogs we started, the partner's Call-ID
+ * otherwise). A Call-ID token cannot be bound to itself, so its only
+ * associated data is its kind. A token moved into another header kind or
+ * another dialog fails authentication. (Encoding: the associated data is
+ * one S2V component, kind name || NUL || Call-ID; Call-IDs longer than
+ * MCSEC_TOPO_MAX_VALUE are refused.)
+ *
+ * Where tokens go (nowhere tm reads them; tm matches replies on the top Via
+ * branch, which stays the border's own):
+ * - Via: the Vias below the border's own are collapsed into ONE Via
+ *   "SIP/2.0/UDP <host>;branch=z9hG4bK<16 token chars>;mcsec-vt=<token>".
+ *   The partner returns it untouched in replies; restoring gives back the
+ *   original Via values.
+ * - Record-Route / Path: each entry of our inside becomes
+ *   "<sip:<token>@<host>;lr;tokenized-by=<host>>" (TS 24.229 THIG marking).
+ * - Contact of our MC servers: the URI becomes
+ *   "<sip:<token>@<host>;tokenized-by=<host>>", the contact parameters
+ *   (expires, +g.3gpp.* feature tags) stay outside the URI unchanged. The
+ *   partner then uses that URI as the request-URI of in-dialog requests.
+ * - Call-ID (when it carries a host, or always if configured):
+ *   "<token>@<host>". The suffix tells our tokens from partner Call-IDs.
+ * <host> is our border host as partners see it (config.border_host).
+ *
+ * Contract: every function takes its inputs as (pointer, length) and never
+ * reads past the length; outputs go into buffers the caller owns. When an
+ * output buffer is too small, functions return MCSEC_ERR_ARG and set *out_len
+ * to the size needed (out may then be NULL with out_size 0, to ask). A token
+ * that fails authentication, names an unknown key, whose key's decoding
+ * time is over, that is expired or malformed gives MCSEC_ERR_INVALID and
+ * err->reason = MCSEC_REASON_TOPO_BAD_TOKEN, never a partial value.
+ *
+ * Lifetime: mcsec_topo_create() returns a context the caller destroys with
+ * mcsec_topo_destroy(). A context is not thread-safe (it owns OpenSSL
+ * working contexts); Kamailio creates one per process. No globals. The
+ * decoders use about 16 KB of stack (fixed buffers, no allocation). */
+#ifndef MCSEC_TOPO_H
+#define MCSEC_TOPO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mcsec/check.h"
+#include "mcsec/policy.h"
+#include "mcsec/reason.h"
+#include "mcsec/status.h"
+#include "mcsec/topo_keys.h"
+
+typedef enum {
+    MCSEC_TOPO_VIA = 0,
+    MCSEC_TOPO_RR,
+    MCSEC_TOPO_PATH,
+    MCSEC_TOPO_CONTACT,
+    MCSEC_TOPO_CALLID,
+    MCSEC_TOPO_KIND_COUNT
+} mcsec_topo_kind_t;
+
+#define MCSEC_TOPO_MAX_VALUE 4096 /* octets of plaintext a token may carry */
+#define MCSEC_TOPO_VIA_PARAM "mcsec-vt"
+#define MCSEC_TOPO_URI_PARAM "tokenized-by"
+
+typedef struct {
+    /* Our border host as partners see it: a host name, IPv4 address or
+     * bracketed IPv6 reference, optionally with ":port". Required. */
+    mcsec_str_t border_host;
+    /* Seconds a retired key keeps decoding (see topo_keys.h); 0 = not at
+     * all. The policy's default is MCSEC_TOPO_DEFAULT_PREV_VALIDITY. */
+    uint32_t prev_key_validity;
+    /* Per kind: 0 = tokens carry no time and never expire (the default;
+     * dialogs last hours), else the maximum age in seconds. Tokens of a
+     * kind with a max age are deterministic within a minute only. */
+    uint32_t max_age[MCSEC_TOPO_KIND_COUNT];
+    /* Tokenize every Call-ID, not only those that carry a host ('@'). */
+    bool callid_always;
+    /* Clock in unix seconds; NULL = time(NULL). Tests inject time here. */
+    int64_t (*clock)(void *arg);
+    void *clock_arg;
+} mcsec_topo_config_t;
+
+#define MCSEC_TOPO_DEFAULT_PREV_VALIDITY 86400u
+
+/* Why a token was refused, for logs and tests (the partner sees only the
+ * reason code). */
+typedef enum {
+    MCSEC_TOPO_FAULT_NONE = 0,
+    MCSEC_TOPO_FAULT_MALFORMED,   /* not base32, wrong length, not our format */
+    MCSEC_TOPO_FAULT_UNKNOWN_KEY, /* key ID not in the key file */
+    MCSEC_TOPO_FAULT_KEY_RETIRED, /* key retired longer than prev_key_validity ago */
+    MCSEC_TOPO_FAULT_AUTH,        /* tampered, other kind, other dialog */
+    MCSEC_TOPO_FAULT_EXPIRED,     /* older than the kind's max age, or no time */
+} mcsec_topo_fault_t;
+
+typedef struct {
+    mcsec_reason_t reason; /* MCSEC_REASON_TOPO_BAD_TOKEN or NONE */
+    mcsec_topo_fault_t fault;
+} mcsec_topo_error_t;
+
+typedef struct mcsec_topo mcsec_topo_t;
+
+/* ---- lifetime ----------------------------------------------------------- */
+
+/* Loads the key file (topo_keys.h rules, mode 0600) and builds a context.
+ * config is copied (border_host too); NULL config is refused because the
+ * border host is required. Errors as mcsec_topo_keys_load, MCSEC_ERR_ARG for
+ * a bad config; why gets "FILE:LINE: message" or a config message. */
+mcsec_err_t mcsec_topo_create(const char *key_path, const mcsec_topo_config_t *config,
+                              mcsec_topo_t **out, char *why, size_t why_size);
+
+/* Same with a key set already loaded; the context takes ownership of keys
+ * (also on failure, when it destroys them). */
+mcsec_err_t mcsec_topo_create_with_keys(mcsec_topo_keys_t *keys, const mcsec_topo_config_t *config,
+                                        mcsec_topo_t **out, char *why, size_t why_size);
+
+/* Frees the context and wipes its keys. NULL is a no-op. */
+void mcsec_topo_destroy(mcsec_topo_t *topo);
+
+/* "via", "rr", "path", "contact", "callid"; "unknown" out of range. */
+const char *mcsec_topo_kind_name(mcsec_topo_kind_t kind);
+
+/* Short English text for a fault, for log lines. Never NULL. */
+const char *mcsec_topo_fault_str(mcsec_topo_fault_t fault);
+
+/* ---- token codec -------------------------------------------------------- */
+
+/* Upper bound of the token length for a value of value_len octets. */
+size_t mcsec_topo_token_len(size_t value_len);
+
+/* Token for value (1..MCSEC_TOPO_MAX_VALUE octets) of this kind in the
+ * dialog with partner-side Call-ID callid (ignored for MCSEC_TOPO_CALLID),
+ * under the current key. Deterministic (to the minute for kinds with a max
+ * age). */
+mcsec_err_t mcsec_topo_token_encode(mcsec_topo_t *topo, mcsec_topo_kind_t kind, mcsec_str_t callid,
+                                    mcsec_str_t value, char *out, size_t out_size, size_t *out_len);
+
+/* The value inside a token (out_size >= token.len always suffices). */
+mcsec_err_t mcsec_topo_token_decode(mcsec_topo_t *topo, mcsec_topo_kind_t kind, mcsec_str_t callid,
+                                    mcsec_str_t token, char *out, size_t out_size, size_t *out_len,
+                                    mcsec_topo_error_t *err);
+
+/* ---- Via ---------------------------------------------------------------- */
+
+/* Egress: collapses the n (>= 1) Via values below the border's own (each a
+ * via-parm or a whole Via header body, in message order) into the value of
+ * ONE Via that replaces them all: "SIP/2.0/UDP <host>;branch=z9hG4bK...;
+ * mcsec-vt=<token>". The module inserts it right below the border's own Via. */
+mcsec_err_t mcsec_topo_hide_vias(mcsec_topo_t *topo, const mcsec_str_t *vias, size_t n,
+                                 mcsec_str_t callid, char *out, size_t out_size, size_t *out_len);
+
+/* Finds the mcsec-vt parameter in a Via value; returns true and the token
+ * when present (the Via is one of ours), false otherwise. */
+bool mcsec_topo_via_token(mcsec_str_t via, mcsec_str_t *token);
+
+/* Ingress (replies): the original Via values, in order. They are written
+ * into buf (buf_size >= token.len always suffices) and items[0..*count)
+ * point into buf; max_items too small is MCSEC_ERR_ARG with *count set to
+ * the number needed. */
+mcsec_err_t mcsec_topo_restore_vias(mcsec_topo_t *topo, mcsec_str_t token, mcsec_str_t callid,
+                                    char *buf, size_t buf_size, mcsec_str_t *items,
+                                    size_t max_items, size_t *count, mcsec_topo_error_t *err);
+
+/* ---- Record-Route, Path, Contact, request-URI -------------------------- */
+
+/* Egress: one Record-Route or Path entry (kind MCSEC_TOPO_RR or
+ * MCSEC_TOPO_PATH; the whole rec-route text: optional display name,
+ * <URI>, rr-params) becomes "<sip:<token>@<host>;lr;tokenized-by=<host>>"
+ * ("sips:" when the entry's URI is sips). */
+mcsec_err_t mcsec_topo_hide_route(mcsec_topo_t *topo, mcsec_topo_kind_t kind, mcsec_str_t entry,
+                                  mcsec_str_t callid, char *out, size_t out_size, size_t *out_len);
+
+/* Ingress: a Record-Route entry (replies) or Route entry (in-dialog
+ * requests) that mcsec_topo_uri_token() says is ours, back to the exact
+ * original entry text (out_size >= entry.len always suffices). */
+mcsec_err_t mcsec_topo_restore_route(mcsec_topo_t *topo, mcsec_topo_kind_t kind, mcsec_str_t entry,
+                                     mcsec_str_t callid, char *out, size_t out_size,
+                                     size_t *out_len, mcsec_topo_error_t *err);
+
+/* Egress: one contact-param of our MC server (name-addr or addr-spec, then
+ * contact params). Output "<sip:<token>@<host>;tokenized-by=<host>>" followed
+ * by the original text after the URI (after '>' for a name-addr). The
+ * display name is dropped (it is inside information). MCSEC_ERR_PARSE when
+ * no URI can be found (e.g. "*"). */
+mcsec_err_t mcsec_topo_hide_contact(mcsec_topo_t *topo, mcsec_str_t contact, mcsec_str_t callid,
+                                    char *out, size_t out_size, size_t *out_len);
+
+/* Ingress: a request-URI (or Contact URI, bare or in <>) that
+ * mcsec_topo_uri_token() says is ours, back to the original Contact URI
+ * (out_size >= uri.len always suffices). */
+mcsec_err_t mcsec_topo_restore_contact_uri(mcsec_topo_t *topo, mcsec_str_t uri, mcsec_str_t callid,
+                                           char *out, size_t out_size, size_t *out_len,
+                                           mcsec_topo_error_t *err);
+
+/* Whether a URI, name-addr or route entry is one of our tokenized URIs:
+ * sip/sips, host equal to our border host, parameter tokenized-by=<our
+ * host>. On true, token is the user part. */
+bool mcsec_topo_uri_token(const mcsec_topo_t *topo, mcsec_str_t value, mcsec_str_t *token);
+
+/* ---- Call-ID ------------------------------------------------------------ */
+
+/* Whether our Call-ID must be tokenized on egress: it carries a host ('@'),
+ * or config.callid_always. */
+bool mcsec_topo_callid_needs_hiding(const mcsec_topo_t *topo, mcsec_str_t callid);
+
+/* Whether a partner-side Call-ID is one of our tokens ("...@<our host>"). */
+bool mcsec_topo_callid_is_token(const mcsec_topo_t *topo, mcsec_str_t callid);
+
+/* Egress: "<token>@<host>". Deterministic for the whole dialog. */
+mcsec_err_t mcsec_topo_hide_callid(mcsec_topo_t *topo, mcsec_str_t callid, char *out,
+                                   size_t out_size, size_t *out_len);
+
+/* Ingress: the original Call-ID of a token Call-ID (out_size >= callid.len
+ * always suffices). */
+mcsec_err_t mcsec_topo_restore_callid(mcsec_topo_t *topo, mcsec_str_t callid, char *out,
+                                      size_t out_size, size_t *out_len, mcsec_topo_error_t *err);
+
+/* ---- other leaks -------------------------------------------------------- */
+
+/* Whether a header must be stripped on egress: Server, User-Agent,
+ * Organization, Warning, P-Charging-Vector, or a name in extra (the
+ * policy's list; an entry ending in '*' matches by prefix, e.g. "P-*").
+ * Case-insensitive; SIP compact forms (RFC 3261 7.3.3 and later RFCs) in
+ * name or in extra match their long form. extra may be NULL. */
+bool mcsec_topo_header_stripped(mcsec_str_t name, const mcsec_strlist_t *extra);
+
+#endif

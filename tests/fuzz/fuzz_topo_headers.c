@@ -1,0 +1,140 @@
+/* libFuzzer target: arbitrary header values through every hiding
+ * transform; whenever hiding succeeds, restoring must give back exactly the
+ * input (abort otherwise), and the output must not contain the input's
+ * bytes beyond what the transform keeps by contract. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mcsec/topo.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static mcsec_topo_t *topo_once(void)
+{
+    static mcsec_topo_t *topo;
+    if (!topo) {
+        static const char keys_text[] =
+            "07 0707070707070707070707070707070707070707070707070707070707070707\n";
+        mcsec_topo_keys_t *keys = NULL;
+        if (mcsec_topo_keys_parse(keys_text, sizeof(keys_text) - 1, "fuzz", 0, 0, &keys, NULL, 0) !=
+            MCSEC_OK)
+            abort();
+        mcsec_topo_config_t cfg = {0};
+        cfg.border_host = (mcsec_str_t){"[2001:db8::5]:5060", 18};
+        cfg.prev_key_validity = 3600;
+        if (mcsec_topo_create_with_keys(keys, &cfg, &topo, NULL, 0) != MCSEC_OK)
+            abort();
+    }
+    return topo;
+}
+
+static void same(const char *a, size_t alen, const char *b, size_t blen)
+{
+    if (alen != blen || memcmp(a, b, alen) != 0)
+        abort();
+}
+
+/* Splits data at NUL bytes: field 0 is the Call-ID, the others values. */
+static size_t split(const uint8_t *data, size_t size, mcsec_str_t *fields, size_t max)
+{
+    size_t n = 0, start = 0;
+    for (size_t i = 0; i <= size && n < max; i++) {
+        if (i == size || data[i] == 0) {
+            fields[n++] = (mcsec_str_t){(const char *)data + start, i - start};
+            start = i + 1;
+        }
+    }
+    return n;
+}
+
+static void check_vias(mcsec_topo_t *topo, const mcsec_str_t *vias, size_t n, mcsec_str_t callid,
+                       char *out, size_t cap, char *back)
+{
+    size_t len = 0, count = 0;
+    if (n == 0 || mcsec_topo_hide_vias(topo, vias, n, callid, out, cap, &len) != MCSEC_OK)
+        return;
+    mcsec_str_t token;
+    if (!mcsec_topo_via_token((mcsec_str_t){out, len}, &token))
+        abort();
+    mcsec_str_t items[8];
+    mcsec_topo_error_t err;
+    if (mcsec_topo_restore_vias(topo, token, callid, back, token.len, items, 8, &count, &err) !=
+            MCSEC_OK ||
+        count != n)
+        abort();
+    for (size_t i = 0; i < n; i++)
+        same(items[i].ptr, items[i].len, vias[i].ptr, vias[i].len);
+}
+
+static void check_route(mcsec_topo_t *topo, mcsec_str_t entry, mcsec_str_t callid, char *out,
+                        size_t cap, char *back)
+{
+    size_t len = 0, back_len = 0;
+    mcsec_topo_error_t err;
+    if (mcsec_topo_hide_route(topo, MCSEC_TOPO_RR, entry, callid, out, cap, &len) != MCSEC_OK)
+        return;
+    if (mcsec_topo_restore_route(topo, MCSEC_TOPO_RR, (mcsec_str_t){out, len}, callid, back, len,
+                                 &back_len, &err) != MCSEC_OK)
+        abort();
+    same(back, back_len, entry.ptr, entry.len);
+}
+
+static void check_contact(mcsec_topo_t *topo, mcsec_str_t contact, mcsec_str_t callid, char *out,
+                          size_t cap, char *back)
+{
+    size_t len = 0, back_len = 0;
+    mcsec_topo_error_t err;
+    if (mcsec_topo_hide_contact(topo, contact, callid, out, cap, &len) != MCSEC_OK)
+        return;
+    if (mcsec_topo_restore_contact_uri(topo, (mcsec_str_t){out, len}, callid, back, len, &back_len,
+                                       &err) != MCSEC_OK)
+        abort();
+    /* The restored URI is a substring of the input, and the text after the
+     * token URI is the input's tail. */
+    const char *gt = memchr(out, '>', len);
+    size_t tail = len - (size_t)(gt + 1 - out);
+    if (back_len == 0 || back_len > contact.len || tail > contact.len ||
+        memcmp(gt + 1, contact.ptr + contact.len - tail, tail) != 0)
+        abort();
+}
+
+static void check_callid(mcsec_topo_t *topo, mcsec_str_t callid, char *out, size_t cap, char *back)
+{
+    size_t len = 0, back_len = 0;
+    mcsec_topo_error_t err;
+    if (mcsec_topo_hide_callid(topo, callid, out, cap, &len) != MCSEC_OK)
+        return;
+    if (!mcsec_topo_callid_is_token(topo, (mcsec_str_t){out, len}) ||
+        mcsec_topo_restore_callid(topo, (mcsec_str_t){out, len}, back, len, &back_len, &err) !=
+            MCSEC_OK)
+        abort();
+    same(back, back_len, callid.ptr, callid.len);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    mcsec_topo_t *topo = topo_once();
+    mcsec_str_t fields[6];
+    size_t n = split(data, size, fields, 6);
+    size_t cap = 2 * size + 512;
+    char *out = malloc(cap);
+    char *back = malloc(cap);
+    if (!out || !back) {
+        free(out);
+        free(back);
+        return 0;
+    }
+    mcsec_str_t callid = fields[0];
+    check_vias(topo, fields + 1, n - 1, callid, out, cap, back);
+    for (size_t i = 1; i < n; i++) {
+        check_route(topo, fields[i], callid, out, cap, back);
+        check_contact(topo, fields[i], callid, out, cap, back);
+        (void)mcsec_topo_header_stripped(fields[i], NULL);
+    }
+    check_callid(topo, callid, out, cap, back);
+    free(out);
+    free(back);
+    return 0;
+}

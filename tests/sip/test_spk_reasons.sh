@@ -1,0 +1,129 @@
+#!/bin/bash
+# Every SPK reason code produced by a real message at system B's border:
+# a sipp UAC on system A's outside address (127.0.10.1:5060, the address
+# B's policy lists for system-a; A's kamailio is not running) sends MESSAGEs
+# with crafted bodies (made with mcsecctl spk protect --mime, then altered)
+# straight to B's outside socket. B requires SPK from system-a:
+#   a correctly protected body            -> 200, clear at B's core
+#   unprotected mcptt-info                -> spk.missing
+#   protected with a key B does not have  -> spk.unknown_key
+#   signed, but a ciphertext flipped before signing -> spk.bad_tag
+#   ciphertext flipped after signing      -> spk.bad_signature
+#   multipart without its boundary        -> spk.malformed
+# Each rejection answers 403 (400 for spk.malformed) with Warning: 399 ... "<code>" and moves that
+# code's counter for system-a by one.
+. "$(dirname "$0")/lib_two.sh"
+two_init "$@"
+
+spk_id=3a5c0001
+spk_key=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+two_spk_file "$T_DIR/b-shared-a.spk" "$spk_id" "$spk_key"
+two_spk_file "$T_DIR/a-shared-b.spk" "$spk_id" "$spk_key"
+two_spk_file "$T_DIR/stranger.spk" 3bad0001 "$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+# UDP towards A: replies go back to the sipp UAC on A's address.
+two_policy b "$T_DIR/policy-b.yaml" SPK_FILE="$T_DIR/b-shared-a.spk" TRANSPORT=udp
+border_start b "$T_DIR/policy-b.yaml"
+A_ID=sip:border@a.mcx.example
+
+# The clear document: the same URIs as scenarios/uac_spk_message.xml.
+cat >"$T_DIR/clear.xml" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<mcpttinfo xmlns="urn:3gpp:ns:mcpttInfo:1.0"><mcptt-Params><mcptt-request-uri type="Normal"><mcpttURI>sip:hidden-callee@b.mcx.example</mcpttURI></mcptt-request-uri><mcptt-calling-user-id type="Normal"><mcpttURI>sip:hidden-caller@a.mcx.example</mcpttURI></mcptt-calling-user-id><mcptt-client-id type="Normal"><mcpttString>hidden-client-1</mcpttString></mcptt-client-id></mcptt-Params></mcpttinfo>
+XML
+
+# protect_mime KEYFILE IN_CT IN_BODY OUT: mcsecctl spk protect --mime;
+# writes OUT.body (octets) and OUT.ct (the Content-Type value).
+protect_mime() {
+    local keys=$1 ct=$2 in=$3 out=$4
+    { printf 'Content-Type: %s\r\n\r\n' "$ct"; cat "$in"; } |
+        "$MCSEC_CTL" spk protect --mime --key-file "$keys" --identity "$A_ID" >"$out.mime" ||
+        t_die "mcsecctl spk protect --mime $out"
+    split_mime "$out.mime" "$out"
+}
+
+# split_mime IN OUT: header/body of a MIME entity into OUT.ct and OUT.body.
+split_mime() {
+    $T_PY - "$1" "$2" <<'PY'
+import sys
+raw = open(sys.argv[1], "rb").read()
+head, body = raw.split(b"\r\n\r\n", 1)
+ct = head.split(b":", 1)[1].strip()
+open(sys.argv[2] + ".ct", "wb").write(ct)
+open(sys.argv[2] + ".body", "wb").write(body)
+PY
+}
+
+# flip_cipher IN OUT: flips one base64 character in the first CipherValue.
+flip_cipher() {
+    $T_PY - "$1" "$2" <<'PY'
+import sys
+data = bytearray(open(sys.argv[1], "rb").read())
+at = data.index(b"<xenc:CipherValue>") + len(b"<xenc:CipherValue>") + 20
+data[at] = ord("B") if data[at] != ord("B") else ord("C")
+open(sys.argv[2], "wb").write(bytes(data))
+PY
+}
+
+# ok: a body A would send.
+protect_mime "$T_DIR/a-shared-b.spk" application/vnd.3gpp.mcptt-info+xml "$T_DIR/clear.xml" \
+    "$T_DIR/ok"
+# missing: the clear document as it is.
+cp "$T_DIR/clear.xml" "$T_DIR/missing.body"
+printf 'application/vnd.3gpp.mcptt-info+xml' >"$T_DIR/missing.ct"
+# unknown_key: protected with a key B was never given.
+protect_mime "$T_DIR/stranger.spk" application/vnd.3gpp.mcptt-info+xml "$T_DIR/clear.xml" \
+    "$T_DIR/unknown"
+# bad_tag: encrypt, flip a ciphertext octet, then sign what is there (the
+# signature is valid, the GCM tag is not).
+"$MCSEC_CTL" spk protect --key-file "$T_DIR/a-shared-b.spk" --identity "$A_ID" \
+    <"$T_DIR/clear.xml" >"$T_DIR/encrypted.xml" || t_die "mcsecctl spk protect"
+flip_cipher "$T_DIR/encrypted.xml" "$T_DIR/flipped.xml"
+protect_mime "$T_DIR/a-shared-b.spk" application/vnd.3gpp.mcptt-info+xml "$T_DIR/flipped.xml" \
+    "$T_DIR/badtag"
+# bad_signature: the signed mcptt-info part changed after signing.
+flip_cipher "$T_DIR/ok.body" "$T_DIR/badsig.body"
+cp "$T_DIR/ok.ct" "$T_DIR/badsig.ct"
+# malformed: multipart whose boundary never appears.
+printf 'this is not\r\na multipart body\r\n' >"$T_DIR/malformed.body"
+printf 'multipart/mixed;boundary=never-there' >"$T_DIR/malformed.ct"
+
+uac_keys ruri=sip:bob@b.mcx.example to=sip:bob@b.mcx.example from=sip:alice@a.mcx.example \
+    pai="P-Asserted-Identity: <sip:alice@a.mcx.example>"
+
+# send NAME STATUS [REASON]: sends NAME.body with NAME.ct from A's address.
+send() {
+    local name=$1 status=$2 reason=${3:-} warn=true
+    [ -z "$reason" ] && warn=false
+    local scen=$T_DIR/uac-$name.xml
+    t_render "$T_SCEN/uac_spk_body.xml.in" "$scen" "CTYPE=$(cat "$T_DIR/$name.ct")" \
+        "BODY=$T_DIR/$name.body" "STATUS=$status" "REASON=${reason:-none}" \
+        "REASON_RE=$(printf '%s' "${reason:-none}" | sed 's/\./\\./g')" "WARN=$warn"
+    sipp_run "a-$name" "$scen" "$A_OUT_IP" "$SIP_PORT" udp "$B_OUT_IP:$SIP_PORT" "${UAC_KEYS[@]}"
+}
+
+border_use b
+sipp_bg b-core "$T_SCEN/uas_spk_message.xml" "$B_CORE_IP" "$CORE_PORT" udp -m 1 ||
+    t_die "B's core listens"
+in0=$(stat_get system-a passed_in)
+send ok 200
+assert_eq "a correctly protected body passes (200)" 0 $?
+sipp_wait b-core
+assert_eq "B's core got it in clear" 0 $?
+assert_delta "system-a passed_in" 1 "$in0" "$(stat_get system-a passed_in)"
+
+# NAME:REASON:STATUS (a malformed body is a 400, mcsec_reason_sip_status).
+for case in missing:spk.missing:403 unknown:spk.unknown_key:403 badtag:spk.bad_tag:403 \
+    badsig:spk.bad_signature:403 malformed:spk.malformed:400; do
+    IFS=: read -r name reason status <<<"$case"
+    before=$(stat_get system-a "$reason")
+    log0=$(log_size)
+    send "$name" "$status" "$reason"
+    assert_eq "$reason: $status with Warning \"$reason\"" 0 $?
+    assert_delta "$reason: counter for system-a" 1 "$before" "$(stat_get system-a "$reason")"
+    assert_match "$reason: logged with the partner and reason" \
+        "reject dir=in partner=system-a reason=$reason" "$(log_since "$log0")"
+done
+assert_eq "no key material in B's log" 0 "$(grep -c -i -e "$spk_key" "$KAM_LOG")"
+t_check "B still up with all its processes" kam_alive
+
+t_finish
