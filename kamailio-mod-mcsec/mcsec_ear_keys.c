@@ -1,0 +1,154 @@
+/* Per-process EAR keys: see mcsec_ear_keys.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/dprint.h"
+
+#include "mcsec/uid.h"
+#include "mcsec_ear_keys.h"
+#include "mcsec_ear_replay.h"
+#include "mcsec_shm_policy.h"
+
+/* Per-process cache and what it was built for. */
+static mcsec_ear_keys_t proc_keys;
+static const mcsec_policy_t *proc_keys_policy;
+static int proc_keys_generation = -1;
+
+/* Frees one KMS entry and marks it unusable. */
+static void kms_clear(mcsec_ear_kms_t *entry)
+{
+    mcsec_eccsi_pub_free(entry->kpak);
+    memset(entry, 0, sizeof(*entry));
+}
+
+/* Reads a KMS public file into entry; logs why not (what names the use). */
+static void kms_load(mcsec_ear_kms_t *entry, const char *path, const char *what)
+{
+    char why[256] = "";
+    memset(entry, 0, sizeof(*entry));
+    if (mcsec_kms_pub_read(path, &entry->kms, why, sizeof(why)) != MCSEC_OK) {
+        LM_ERR("mcsec: ear: %s: cannot use KMS public file %s: %s\n", what, path, why);
+        return;
+    }
+    if (mcsec_eccsi_pub_new(entry->kms.kpak, &entry->kpak) != MCSEC_OK) {
+        LM_ERR("mcsec: ear: %s: the KPAK in %s is not a valid P-256 point\n", what, path);
+        return;
+    }
+    entry->usable = true;
+}
+
+/* Frees everything in proc_keys (wiping the signer). */
+static void keys_clear(void)
+{
+    for (size_t i = 0; i < proc_keys.partner_count; i++) {
+        kms_clear(&proc_keys.partners[i]);
+    }
+    free(proc_keys.partners);
+    kms_clear(&proc_keys.own);
+    mcsec_eccsi_signer_free(proc_keys.signer);
+    memset(&proc_keys, 0, sizeof(proc_keys));
+}
+
+/* Builds the border's signer from the signing directory for the identity
+ * the policy names; logs and leaves signer NULL on any problem. */
+static void signer_load(const mcsec_policy_t *policy)
+{
+    const char *dir = policy->system.keys.signing;
+    const char *identity =
+        policy->system.ear_sign_identity != NULL && policy->system.ear_sign_identity[0] != '\0'
+            ? policy->system.ear_sign_identity
+            : policy->system.identity;
+    proc_keys.sign_identity = identity;
+    if (dir == NULL || dir[0] == '\0') {
+        LM_ERR("mcsec: ear: sign_on_behalf needs system.keys.signing; refusing such requests\n");
+        return;
+    }
+    char why[256] = "";
+    mcsec_eccsi_keydir_t keydir;
+    if (mcsec_eccsi_keydir_read(dir, &keydir, why, sizeof(why)) != MCSEC_OK) {
+        LM_ERR("mcsec: ear: signing keys %s unusable: %s\n", dir, why);
+        return;
+    }
+    uint8_t uid[MCSEC_UID_LEN];
+    if (identity == NULL || strcmp(keydir.uri, identity) != 0) {
+        LM_ERR("mcsec: ear: signing keys in %s are for another identity than %s\n", dir,
+               identity != NULL ? identity : "(none)");
+    } else if (mcsec_uid_compute(keydir.uri, strlen(keydir.uri), keydir.kms.kms_uri,
+                                 strlen(keydir.kms.kms_uri), keydir.kms.key_period,
+                                 keydir.kms.key_offset, keydir.key_period_number,
+                                 uid) != MCSEC_OK ||
+               mcsec_eccsi_signer_new(keydir.kms.kpak, uid, sizeof(uid), keydir.ssk, keydir.pvt,
+                                      &proc_keys.signer) != MCSEC_OK) {
+        LM_ERR("mcsec: ear: signing keys in %s fail the RFC 6507 key check\n", dir);
+        proc_keys.signer = NULL;
+    } else {
+        proc_keys.signer_period = keydir.key_period_number;
+    }
+    mcsec_eccsi_keydir_clear(&keydir);
+}
+
+/* Builds proc_keys for policy. */
+static void keys_build(const mcsec_policy_t *policy)
+{
+    bool any_explicit = false;
+    bool any_sign = false;
+    proc_keys.partners = calloc(policy->partner_count, sizeof(*proc_keys.partners));
+    if (proc_keys.partners == NULL && policy->partner_count > 0) {
+        LM_ERR("mcsec: ear: out of memory; refusing requests that need an EAR\n");
+        return;
+    }
+    proc_keys.partner_count = policy->partner_count;
+    for (size_t i = 0; i < policy->partner_count; i++) {
+        const mcsec_partner_t *partner = &policy->partners[i];
+        if (partner->auth != MCSEC_AUTH_EXPLICIT) {
+            continue;
+        }
+        any_explicit = true;
+        any_sign = any_sign || partner->ear.sign_on_behalf;
+        if (partner->keys.kms == NULL || partner->keys.kms[0] == '\0') {
+            LM_ERR("mcsec: ear: partner %s is explicit but has no keys.kms\n", partner->name);
+            continue;
+        }
+        kms_load(&proc_keys.partners[i], partner->keys.kms, partner->name);
+    }
+    const char *signing = policy->system.keys.signing;
+    if (any_explicit && signing != NULL && signing[0] != '\0') {
+        char path[4096];
+        int n = snprintf(path, sizeof(path), "%s/kms.pub", signing);
+        if (n > 0 && (size_t)n < sizeof(path)) {
+            kms_load(&proc_keys.own, path, "our KMS");
+        }
+    }
+    if (any_sign) {
+        signer_load(policy);
+    }
+    (void)mcsec_ear_replay_configure(policy->system.ear_replay_entries);
+}
+
+/* The set for policy, rebuilt when needed (see the header). A new policy
+ * object is always allocated before the old one is freed, so a pointer
+ * change reliably marks a rebuilt policy even when the generation moved
+ * between the caller's mcsec_proc_policy() and this call. */
+const mcsec_ear_keys_t *mcsec_ear_keys_get(const mcsec_policy_t *policy)
+{
+    if (policy == NULL) {
+        return NULL;
+    }
+    int generation = mcsec_shm_policy_generation();
+    if (policy != proc_keys_policy || generation != proc_keys_generation) {
+        keys_clear();
+        keys_build(policy);
+        proc_keys_policy = policy;
+        proc_keys_generation = generation;
+    }
+    return &proc_keys;
+}
+
+/* Frees this process's set. */
+void mcsec_ear_keys_free(void)
+{
+    keys_clear();
+    proc_keys_policy = NULL;
+    proc_keys_generation = -1;
+}

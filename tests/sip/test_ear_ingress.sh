@@ -1,0 +1,183 @@
+#!/bin/bash
+# Explicit authentication on ingress, through real kamailio + mcsec.so: a
+# partner request with a valid EAR (signed by the partner's MC server with
+# keys from a KMS generated at test time) reaches our core; every EAR reason
+# code is produced by a real request (403, 400 for ear.missing and
+# ear.malformed, with Warning: 399 <host> "<code>"; its counter moves by one;
+# nothing reaches the core); a replayed EAR is still refused after a policy
+# reload (the shared cache survives);
+# an in-dialog BYE without EAR passes when in_dialog is false and is refused
+# (ear.missing) when it is true, the ACK passes either way; a retransmission
+# over UDP is absorbed by tm and not taken for a replay; a tiny replay cache
+# fills up and then refuses new EARs with 503 ear.replay_cache_full.
+# Usage: test_ear_ingress.sh [udp|tcp]   (tcp runs a subset)
+. "$(dirname "$0")/lib.sh"
+t_init "$@"
+. "$T_LIB_DIR/test_ear_lib.sh"
+
+tr=${1:-udp}
+B_PAI="P-Asserted-Identity: <$B_USER>"
+NO_EAR="X-Test: no-ear"
+
+# ear_case LABEL REASON STATUS EAR_LINE [KEY=VALUE...]: one partner request
+# the border must refuse with REASON.
+ear_case() {
+    local label=$1 reason=$2 status=$3 ear_line=$4
+    shift 4
+    local scen name before after log0 core0 core1 rc
+    scen=$(ear_reject_scenario "$reason" "$status")
+    name="in-$reason-$label-$tr"
+    before=$(stat_get system-b "$reason")
+    log0=$(log_size)
+    core0=$(wc -l <"$T_DIR/core-requests.log")
+    uac_keys ruri="$A_USER" to="$A_USER" from="$B_USER" pai="$B_PAI" ear="$ear_line" "$@"
+    sipp_run "$name" "$scen" "$PARTNER_IP" "$SIP_PORT" "$tr" "$OUT_IP:$SIP_PORT" "${UAC_KEYS[@]}"
+    rc=$?
+    sleep 0.1
+    after=$(stat_get system-b "$reason")
+    core1=$(wc -l <"$T_DIR/core-requests.log")
+    assert_eq "$tr $label: $status with Warning \"$reason\"" 0 $rc
+    assert_delta "$tr $label: counter system-b/$reason" 1 "$before" "$after"
+    assert_match "$tr $label: log line" \
+        "mcsec: reject dir=in partner=system-b reason=${reason//./\\.} " "$(log_since "$log0")"
+    assert_eq "$tr $label: nothing reached the core" "$core0" "$core1"
+}
+
+# ear_pass LABEL EAR_LINE: a partner MESSAGE that must reach the core.
+ear_pass() {
+    local label=$1 ear_line=$2 before after core0 core1 rc
+    before=$(stat_get system-b passed_in)
+    core0=$(wc -l <"$T_DIR/core-requests.log")
+    uac_keys ruri="$A_USER" to="$A_USER" from="$B_USER" pai="$B_PAI" ear="$ear_line"
+    sipp_run "pass-$label-$tr" "$T_SCEN/uac_ear_message.xml" "$PARTNER_IP" "$SIP_PORT" "$tr" \
+        "$OUT_IP:$SIP_PORT" "${UAC_KEYS[@]}"
+    rc=$?
+    sleep 0.1
+    after=$(stat_get system-b passed_in)
+    core1=$(wc -l <"$T_DIR/core-requests.log")
+    assert_eq "$tr $label: 200 from our core" 0 $rc
+    assert_delta "$tr $label: counter system-b/passed_in" 1 "$before" "$after"
+    assert_delta "$tr $label: arrived at the core" 1 "$core0" "$core1"
+}
+
+t_log "=== keys and policy ($tr)"
+ear_keys_init
+ear_policy "$T_DIR/policy.yaml" "TRANSPORT=$tr"
+kam_start "$T_DIR/policy.yaml"
+
+if [ "$tr" = udp ]; then
+    t_log "=== retransmission of a request with an EAR is not a replay"
+    sipp_bg core-slow "$T_SCEN/uas_ear_slow.xml" "$CORE_IP" "$CORE_PORT" udp -m 1 ||
+        t_fail "slow core sipp binds"
+    ear=$(ear_sign srv-b "$B_SRV" "$A_USER")
+    replay0=$(stat_get system-b ear.replay)
+    pass0=$(stat_get system-b passed_in)
+    uac_keys ruri="$A_USER" to="$A_USER" from="$B_USER" pai="$B_PAI" ear="MCX-EAR: $ear"
+    sipp_run "retrans-$tr" "$T_SCEN/uac_ear_message.xml" "$PARTNER_IP" "$SIP_PORT" udp \
+        "$OUT_IP:$SIP_PORT" "${UAC_KEYS[@]}"
+    assert_eq "retransmitted MESSAGE gets the core's 200" 0 $?
+    sipp_wait core-slow
+    assert_eq "slow core got the MESSAGE with its EAR" 0 $?
+    sleep 0.1
+    sent=$(grep -c '^MESSAGE sip:' "$T_DIR/sipp-retrans-$tr.msg")
+    t_check "the sender retransmitted (sent $sent copies)" [ "$sent" -ge 2 ]
+    assert_delta "retransmissions not counted as ear.replay" 0 "$replay0" \
+        "$(stat_get system-b ear.replay)"
+    assert_delta "one pass for the transaction" 1 "$pass0" "$(stat_get system-b passed_in)"
+fi
+
+core_responder_start
+: >>"$T_DIR/core-requests.log"
+
+t_log "=== a valid EAR passes"
+valid=$(ear_sign srv-b "$B_SRV" "$A_USER")
+ear_pass valid-ear "MCX-EAR: $valid"
+
+t_log "=== each reason code"
+ear_case missing ear.missing 400 "$NO_EAR"
+ear_case replayed ear.replay 403 "MCX-EAR: $valid"
+ear_case other-kms ear.bad_signature 403 "MCX-EAR: $(ear_sign srv-x "$B_SRV" "$A_USER")"
+if [ "$tr" = udp ]; then
+    ear_case not-base64 ear.malformed 400 "MCX-EAR: not*an*EAR"
+    ear_case truncated ear.malformed 400 "MCX-EAR: ${valid:0:60}"
+    ear_case flipped-byte ear.bad_signature 403 \
+        "MCX-EAR: $(ear_flip "$(ear_sign srv-b "$B_SRV" "$A_USER")")"
+    ear_case third-system ear.unknown_signer 403 "MCX-EAR: $(ear_sign srv-c "$C_SRV" "$A_USER")"
+    ear_case client-role ear.unknown_signer 403 \
+        "MCX-EAR: $(ear_sign srv-b "$B_SRV" "$A_USER" --source-role 1)"
+    ear_case other-target ear.wrong_target 403 \
+        "MCX-EAR: $(ear_sign srv-b "$B_SRV" sip:carol@a.mcx.example)"
+    ear_case old-date ear.stale 403 \
+        "MCX-EAR: $(ear_sign srv-b "$B_SRV" "$A_USER" --now $(($(date +%s) - 300)))"
+    ear_case expired ear.expired 403 \
+        "MCX-EAR: $(ear_sign srv-b "$B_SRV" "$A_USER" --now $(($(date +%s) - 10)) --expiry 5)"
+    ear_case privileged-type ear.type_denied 403 \
+        "MCX-EAR: $(ear_sign srv-b "$B_SRV" "$A_USER" --request-type 1)"
+    two="MCX-EAR: $(ear_sign srv-b "$B_SRV" "$A_USER")"
+    ear_case two-headers ear.malformed 400 "$two"$'\r\n'"$two"
+
+    t_log "=== the replay cache survives a policy reload"
+    gen0=$(kam_rpc mcsec.reload 2>&1)
+    t_log "mcsec.reload: $(printf '%s' "$gen0" | tr '\n' ' ')"
+    ear_case replayed-after-reload ear.replay 403 "MCX-EAR: $valid"
+
+    t_log "=== in-dialog requests without EAR pass (in_dialog: false)"
+    missing0=$(stat_get system-b ear.missing)
+    pass0=$(stat_get system-b passed_in)
+    core0=$(wc -l <"$T_DIR/core-requests.log")
+    uac_keys ruri="$A_USER" to="$A_USER" from="$B_USER" pai="$B_PAI" \
+        ear="MCX-EAR: $(ear_sign srv-b "$B_SRV" "$A_USER")"
+    sipp_run "dialog-$tr" "$T_SCEN/uac_ear_invite.xml" "$PARTNER_IP" "$SIP_PORT" udp \
+        "$OUT_IP:$SIP_PORT" "${UAC_KEYS[@]}"
+    assert_eq "INVITE with EAR, ACK and BYE without: dialog completes" 0 $?
+    sleep 0.1
+    assert_delta "no ear.missing for ACK and BYE" 0 "$missing0" "$(stat_get system-b ear.missing)"
+    assert_delta "INVITE, ACK, BYE passed" 3 "$pass0" "$(stat_get system-b passed_in)"
+    assert_match "BYE reached the core" "BYE sip:" "$(tail -n +$((core0 + 1)) "$T_DIR/core-requests.log")"
+
+    t_log "=== in_dialog: true (after a reload): the BYE without EAR is refused"
+    ear_policy "$T_DIR/policy.yaml" "TRANSPORT=$tr" B_IN_DIALOG=true
+    assert_match "reload to in_dialog: true" "generation: 3" "$(kam_rpc mcsec.reload 2>&1)"
+    missing0=$(stat_get system-b ear.missing)
+    uac_keys ruri="$A_USER" to="$A_USER" from="$B_USER" pai="$B_PAI" \
+        ear="MCX-EAR: $(ear_sign srv-b "$B_SRV" "$A_USER")"
+    sipp_run "dialog-in-dialog-$tr" "$T_SCEN/uac_ear_invite_bye_refused.xml" "$PARTNER_IP" \
+        "$SIP_PORT" udp "$OUT_IP:$SIP_PORT" "${UAC_KEYS[@]}"
+    assert_eq "INVITE with EAR passes, ACK passes, BYE without EAR gets 400 ear.missing" 0 $?
+    sleep 0.1
+    assert_delta "ear.missing counted once (the BYE)" 1 "$missing0" \
+        "$(stat_get system-b ear.missing)"
+fi
+t_check "$tr: kamailio still up with all its processes" kam_alive
+kam_stop
+
+if [ "$tr" = udp ]; then
+    t_log "=== a full replay cache refuses new EARs with 503"
+    # The loader's smallest system.ear.replay_entries.
+    small=${EAR_MIN_REPLAY:-1024}
+    ear_policy "$T_DIR/policy-small.yaml" "REPLAY=$small"
+    kam_start "$T_DIR/policy-small.yaml"
+        echo SEQUENTIAL >"$T_DIR/fill.csv"
+    # One short line per process: concurrent appends do not interleave.
+    seq 1 "$small" | xargs -P 4 -I{} "$MCSEC_CTL" ear sign --keys "$EAR_KEYS/srv-b" \
+        --source-id "$B_SRV" --source-role 2 --target-id "$A_USER" --target-role 2 \
+        >>"$T_DIR/fill.csv"
+    t_check "$small EARs signed for the fill" [ "$(grep -c . "$T_DIR/fill.csv")" -eq $((small + 1)) ]
+    first=$(sed -n 2p "$T_DIR/fill.csv")
+    pass0=$(stat_get system-b passed_in)
+    uac_keys ruri="$A_USER" to="$A_USER" from="$B_USER" pai="$B_PAI"
+    # shellcheck disable=SC2046
+    sipp $(sipp_common fill "$T_SCEN/uac_ear_fill.xml" "$PARTNER_IP" "$SIP_PORT" udp) \
+        -inf "$T_DIR/fill.csv" -m "$small" -r 1000 -l 50 "${UAC_KEYS[@]}" "$OUT_IP:$SIP_PORT" \
+        </dev/null >"$T_DIR/sipp-fill.out" 2>&1
+    rc=$?
+    [ $rc -ne 0 ] && sipp_explain fill $rc
+    assert_eq "$small valid EARs pass and fill the cache" 0 $rc
+    assert_delta "passed_in moved by $small" "$small" "$pass0" "$(stat_get system-b passed_in)"
+    ear_case cache-full ear.replay_cache_full 503 "MCX-EAR: $(ear_sign srv-b "$B_SRV" "$A_USER")"
+    ear_case replay-in-full-cache ear.replay 403 "MCX-EAR: $first"
+    t_check "kamailio still up with all its processes" kam_alive
+    kam_stop
+fi
+
+t_finish

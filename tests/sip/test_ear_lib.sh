@@ -1,0 +1,162 @@
+# shellcheck shell=bash
+# The variables below are used by the scripts that source this file.
+# shellcheck disable=SC2034
+# Helpers for the EAR tests (test_ear_*.sh); source after lib.sh and t_init.
+# Not a test itself (ctest does not run it).
+#
+# ear_keys_init makes, under $T_DIR/keys, with mcsecctl kms init|issue:
+#   kms-b  partner B's KMS     srv-b  sip:mcptt@b.mcx.example (B's MC server)
+#   kms-x  a rogue KMS         srv-x  sip:mcptt@b.mcx.example issued by kms-x
+#   kms-c  system C's KMS      srv-c  sip:mcptt@c.mcx.example (a third system)
+#   kms-a  our KMS             border-a  sip:border@a.mcx.example (our border,
+#                              system.keys.signing)   srv-a  sip:mcptt@a.mcx.example
+#                              (our MC server)   srv-xa  the same URI issued by kms-x
+# ear_policy renders a policy of system A in which system-b and system-c are
+# explicit partners.
+
+EAR_KEYS=
+B_SRV=sip:mcptt@b.mcx.example
+C_SRV=sip:mcptt@c.mcx.example
+A_SRV=sip:mcptt@a.mcx.example
+A_BORDER=sip:border@a.mcx.example
+A_USER=sip:alice@a.mcx.example
+B_USER=sip:bob@b.mcx.example
+C_USER=sip:carol@c.mcx.example
+
+# ear_keys_init: the KMSs and key directories above (dies on failure).
+ear_keys_init() {
+    EAR_KEYS=$T_DIR/keys
+    mkdir -p "$EAR_KEYS"
+    local k
+    for k in a b c x; do
+        "$MCSEC_CTL" kms init --out "$EAR_KEYS/kms-$k" --kms-uri "kms.$k.mcx.example" \
+            >>"$T_DIR/keys.log" 2>&1 || t_die "mcsecctl kms init kms-$k"
+    done
+    ear_issue kms-b srv-b "$B_SRV"
+    ear_issue kms-x srv-x "$B_SRV"
+    ear_issue kms-c srv-c "$C_SRV"
+    ear_issue kms-a border-a "$A_BORDER"
+    ear_issue kms-a srv-a "$A_SRV"
+    ear_issue kms-x srv-xa "$A_SRV"
+}
+
+# ear_issue KMS OUT URI
+ear_issue() {
+    "$MCSEC_CTL" kms issue --kms "$EAR_KEYS/$1" --id "$3" --out "$EAR_KEYS/$2" \
+        >>"$T_DIR/keys.log" 2>&1 || t_die "mcsecctl kms issue $2 for $3"
+}
+
+# ear_sign KEYDIR SOURCE_ID TARGET_ID [mcsecctl ear sign options]: prints the
+# header value. Defaults: source role 2, target role 2, request type 3
+# (group), request ID 1, expiry 60 s from now.
+ear_sign() {
+    local keys=$1 source=$2 target=$3
+    shift 3
+    local -A opt=([--source-role]=2 [--target-role]=2 [--request-type]=3
+        [--request-id]=1 [--expiry]=60)
+    while [ $# -ge 2 ]; do
+        opt[$1]=$2
+        shift 2
+    done
+    local args=() k
+    for k in "${!opt[@]}"; do
+        [ -n "${opt[$k]}" ] && args+=("$k" "${opt[$k]}")
+    done
+    "$MCSEC_CTL" ear sign --keys "$EAR_KEYS/$keys" --source-id "$source" \
+        --target-id "$target" "${args[@]}" 2>>"$T_DIR/keys.log"
+}
+
+# ear_policy OUT [KEY=VALUE...]: policy of system A with EAR. Keys and
+# defaults: TRANSPORT=udp, REPLAY=1024 (system.ear.replay_entries),
+# B_SIGN=false, B_IN_DIALOG=false, B_TYPES="3" (system-b's ear.request_types).
+ear_policy() {
+    local out=$1 kv
+    shift
+    local -A val=([TRANSPORT]=udp [REPLAY]=1024 [B_SIGN]=false [B_IN_DIALOG]=false
+        [B_TYPES]=3)
+    for kv in "$@"; do val[${kv%%=*}]=${kv#*=}; done
+    cat >"$out" <<EOF
+# EAR test policy of system A (tests/sip/test_ear_lib.sh).
+version: 1
+
+system:
+  name: system-a
+  identity: $A_BORDER
+  domains: [a.mcx.example, "*.a.mcx.example"]
+  addresses:
+    is_proxy: $OUT_IP:$SIP_PORT
+  sip:
+    core: $CORE_IP:$CORE_PORT
+    transport: ${val[TRANSPORT]}
+  ear:
+    replay_entries: ${val[REPLAY]}
+    sign_identity: $A_BORDER
+  keys:
+    signing: $EAR_KEYS/border-a
+
+logging:
+  level: notice
+  log_passed: true
+
+partners:
+  - name: system-b
+    identity: sip:border@b.mcx.example
+    domains: [b.mcx.example, "*.b.mcx.example"]
+    addresses:
+      is_proxy: [$PARTNER_IP:$SIP_PORT]
+    auth: explicit
+    ear:
+      header: MCX-EAR
+      skew: 30
+      source_roles: [2, 3, 4]
+      request_types: [${val[B_TYPES]}]
+      in_dialog: ${val[B_IN_DIALOG]}
+      sign_on_behalf: ${val[B_SIGN]}
+    sip:
+      methods: [INVITE, ACK, BYE, CANCEL, MESSAGE, OPTIONS, SUBSCRIBE, NOTIFY, REFER]
+      content_types: [application/sdp, application/vnd.3gpp.mcptt-info+xml, text/plain]
+      max_body: 4096
+      warning_reason: true
+    keys:
+      kms: $EAR_KEYS/kms-b/kms.pub
+  - name: system-c
+    identity: sip:border@c.mcx.example
+    domains: [c.mcx.example]
+    addresses:
+      is_proxy: [127.0.30.1:$SIP_PORT]
+    auth: explicit
+    ear:
+      request_types: [3]
+      sign_on_behalf: false
+    sip:
+      methods: [INVITE, ACK, BYE, CANCEL, MESSAGE, OPTIONS]
+      content_types: [application/sdp, application/vnd.3gpp.mcptt-info+xml, text/plain]
+      max_body: 4096
+      warning_reason: true
+    keys:
+      kms: $EAR_KEYS/kms-c/kms.pub
+EOF
+    if ! "$MCSEC_CTL" policy check "$out" >"$out.check" 2>&1; then
+        t_die "mcsecctl policy check $out: $(cat "$out.check")"
+    fi
+}
+
+# ear_reject_scenario REASON STATUS [METHOD]: renders uac_ear_reject.xml.in
+# and prints its path (reply STATUS with Warning: 399 HOST "REASON").
+ear_reject_scenario() {
+    local reason=$1 status=$2 method=${3:-MESSAGE}
+    local out=$T_DIR/ear-reject-$reason-$status-$method.xml
+    t_render "$T_SCEN/uac_ear_reject.xml.in" "$out" "REASON=$reason" "STATUS=$status" \
+        "METHOD=$method" "REASON_RE=$(printf '%s' "$reason" | sed 's/\./\\./g')"
+    echo "$out"
+}
+
+# ear_flip VALUE: the header value with one character of the signature's s
+# part changed (still base64url, same length).
+ear_flip() {
+    local v=$1 pos c
+    pos=$((${#v} - 100))
+    c=${v:$pos:1}
+    if [ "$c" = A ]; then c=B; else c=A; fi
+    printf '%s%s%s' "${v:0:$pos}" "$c" "${v:$((pos + 1))}"
+}
