@@ -9,6 +9,8 @@ packages=(
   build-essential cmake pkg-config clang clang-format cppcheck valgrind
   libssl-dev libxml2-dev libxmlsec1-dev libxmlsec1-openssl xmlsec1 libyaml-dev libcmocka-dev
   kamailio sip-tester dpkg-dev iproute2 procps python3 ca-certificates tcpdump
+  strongswan-charon strongswan-swanctl strongswan-pki libstrongswan-standard-plugins
+  libcharon-extra-plugins nftables socat
 )
 
 need_root() {

@@ -5,9 +5,9 @@
 
 #include "mcsecctl.h"
 
-static const mcsecctl_group_t *const groups[] = {&mcsecctl_policy_group, &mcsecctl_spk_group,
-                                                 &mcsecctl_gmk_group,    &mcsecctl_kms_group,
-                                                 &mcsecctl_ear_group,    &mcsecctl_key_group};
+static const mcsecctl_group_t *const groups[] = {
+    &mcsecctl_policy_group, &mcsecctl_spk_group, &mcsecctl_gmk_group,  &mcsecctl_kms_group,
+    &mcsecctl_ear_group,    &mcsecctl_key_group, &mcsecctl_ipsec_group};
 
 #define GROUP_COUNT (sizeof(groups) / sizeof(groups[0]))
 

@@ -32,5 +32,12 @@ extern const mcsecctl_group_t mcsecctl_kms_group;
 extern const mcsecctl_group_t mcsecctl_ear_group;
 /* The key group (mcsecctl_key.c): topology key files. */
 extern const mcsecctl_group_t mcsecctl_key_group;
+/* The ipsec group (mcsecctl_ipsec.c): `ipsec render`. */
+extern const mcsecctl_group_t mcsecctl_ipsec_group;
+
+/* `mcsecctl policy pair A.yaml B.yaml` (mcsecctl_pair.c); argv[0] is "pair".
+ * Exit 0 when the two policies agree, 1 when not (one line per disagreement
+ * on stderr) or when one does not load, 2 usage. */
+int mcsecctl_policy_pair(int argc, char **argv);
 
 #endif

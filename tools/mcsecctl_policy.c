@@ -72,6 +72,10 @@ static const mcsecctl_cmd_t policy_cmds[] = {
      policy_check},
     {"show", "FILE", "print the effective policy (defaults filled in, key paths resolved)",
      policy_show},
+    {"pair", "A.yaml B.yaml",
+     "check that two partners' policies agree (identity, domains, addresses, CA, SPK); one "
+     "line per disagreement",
+     mcsecctl_policy_pair},
 };
 
 const mcsecctl_group_t mcsecctl_policy_group = {

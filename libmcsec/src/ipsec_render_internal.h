@@ -1,0 +1,51 @@
+/* Shared by the swanctl.conf and nftables renderers (ipsec_render*.c).
+ * Not installed. */
+#ifndef MCSEC_IPSEC_RENDER_INTERNAL_H
+#define MCSEC_IPSEC_RENDER_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mcsec/ipsec.h"
+
+/* A growing text; after an allocation failure every append is a no-op and
+ * nomem stays set. */
+typedef struct {
+    char *text;
+    size_t len, cap;
+    bool nomem;
+} ipsec_text_t;
+
+void ipsec_text_printf(ipsec_text_t *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Hands the text over: MCSEC_OK and *out = text, or MCSEC_ERR_NOMEM (text
+ * freed, *out NULL). */
+mcsec_err_t ipsec_text_finish(ipsec_text_t *t, char **out);
+
+/* Up to this many distinct service addresses per side. */
+#define IPSEC_MAX_ADDRS 16
+
+/* The service addresses (IP only, deduplicated) of one side. */
+typedef struct {
+    const mcsec_addr_t *items[IPSEC_MAX_ADDRS];
+    size_t count;
+} ipsec_addrs_t;
+
+/* What the renderers walk: our service addresses and the chosen partners. */
+typedef struct {
+    ipsec_addrs_t local;
+    const mcsec_partner_t *partners[64];
+    ipsec_addrs_t remote[64];
+    size_t partner_count;
+} ipsec_plan_t;
+
+/* Checks the policy for what the renderer needs (need_keys: certificate,
+ * key and partner CAs too) and fills plan. Returns MCSEC_OK, or
+ * MCSEC_ERR_INVALID / MCSEC_ERR_NOMEM with at least one diagnostic. */
+mcsec_err_t ipsec_plan(const mcsec_policy_t *policy, const mcsec_ipsec_options_t *opts,
+                       bool need_keys, ipsec_plan_t *plan, mcsec_diag_list_t *diags);
+
+/* Prefix length of a host address: 32 or 128. */
+unsigned ipsec_host_prefix(const mcsec_addr_t *addr);
+
+#endif

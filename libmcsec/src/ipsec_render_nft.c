@@ -1,0 +1,100 @@
+/* nftables rules that keep traffic with the partners' service addresses
+ * inside the tunnel. With kernel-libipsec a missing SA means the packets
+ * take the ordinary route in clear, so this is what makes "no SA" mean
+ * "no traffic"; with kernel XFRM it is a second line behind the policies. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "ipsec_render_internal.h"
+
+/* Writes "elements = { a, b }" of one family; returns false when empty. */
+static bool write_set(ipsec_text_t *t, const ipsec_plan_t *plan, int family, const char *name)
+{
+    size_t n = 0;
+    for (size_t p = 0; p < plan->partner_count; p++)
+        for (size_t i = 0; i < plan->remote[p].count; i++)
+            if (plan->remote[p].items[i]->family == family) {
+                if (n++ == 0)
+                    ipsec_text_printf(t, "    set %s {\n        type %s\n        elements = { ",
+                                      name, family == AF_INET6 ? "ipv6_addr" : "ipv4_addr");
+                else
+                    ipsec_text_printf(t, ", ");
+                ipsec_text_printf(t, "%s", plan->remote[p].items[i]->ip);
+            }
+    if (n)
+        ipsec_text_printf(t, " }\n    }\n");
+    return n > 0;
+}
+
+/* The drop rules of one direction for one family. */
+static void write_rules(ipsec_text_t *t, const char *hook, const char *proto, const char *set,
+                        bool libipsec)
+{
+    bool out = strcmp(hook, "output") == 0;
+    bool in = strcmp(hook, "input") == 0;
+    if (libipsec) {
+        if (!in)
+            ipsec_text_printf(t, "        %s daddr @%s oifname != \"%s\" counter drop\n", proto,
+                              set, MCSEC_IPSEC_TUN_NAME);
+        if (!out)
+            ipsec_text_printf(t, "        %s saddr @%s iifname != \"%s\" counter drop\n", proto,
+                              set, MCSEC_IPSEC_TUN_NAME);
+    } else {
+        if (!in)
+            ipsec_text_printf(t, "        %s daddr @%s rt ipsec missing counter drop\n", proto,
+                              set);
+        if (!out)
+            ipsec_text_printf(t, "        %s saddr @%s meta ipsec missing counter drop\n", proto,
+                              set);
+    }
+}
+
+mcsec_err_t mcsec_ipsec_render_nft(const mcsec_policy_t *policy, const mcsec_ipsec_options_t *opts,
+                                   char **out, mcsec_diag_list_t *diags)
+{
+    if (!out)
+        return MCSEC_ERR_ARG;
+    *out = NULL;
+    if (!policy || !opts || !diags)
+        return MCSEC_ERR_ARG;
+    if (opts->backend != MCSEC_IPSEC_KERNEL && opts->backend != MCSEC_IPSEC_LIBIPSEC)
+        return MCSEC_ERR_ARG;
+    ipsec_plan_t *plan = malloc(sizeof(*plan));
+    if (!plan)
+        return MCSEC_ERR_NOMEM;
+    mcsec_err_t rc = ipsec_plan(policy, opts, false, plan, diags);
+    if (rc != MCSEC_OK) {
+        free(plan);
+        return rc;
+    }
+    bool libipsec = opts->backend == MCSEC_IPSEC_LIBIPSEC;
+    ipsec_text_t t = {NULL, 0, 0, false};
+    ipsec_text_printf(&t,
+                      "#!/usr/sbin/nft -f\n"
+                      "# nftables rules of border %s, rendered by `mcsecctl ipsec render --nft`\n"
+                      "# from %s (back end: %s). Traffic to or from a partner's service\n"
+                      "# addresses that did not cross the tunnel is dropped.\n",
+                      policy->system.name, policy->source_path ? policy->source_path : "<memory>",
+                      libipsec ? "libipsec" : "kernel");
+    /* Declaring the table first makes the delete succeed on a first load. */
+    ipsec_text_printf(&t, "table inet mcsec_ipsec\ndelete table inet mcsec_ipsec\n"
+                          "table inet mcsec_ipsec {\n");
+    bool v4 = write_set(&t, plan, AF_INET, "partner_svc4");
+    bool v6 = write_set(&t, plan, AF_INET6, "partner_svc6");
+    static const char *const hooks[] = {"input", "output", "forward"};
+    for (size_t h = 0; h < sizeof(hooks) / sizeof(hooks[0]); h++) {
+        ipsec_text_printf(&t,
+                          "    chain %s {\n        type filter hook %s priority filter; "
+                          "policy accept;\n",
+                          hooks[h], hooks[h]);
+        if (v4)
+            write_rules(&t, hooks[h], "ip", "partner_svc4", libipsec);
+        if (v6)
+            write_rules(&t, hooks[h], "ip6", "partner_svc6", libipsec);
+        ipsec_text_printf(&t, "    }\n");
+    }
+    ipsec_text_printf(&t, "}\n");
+    free(plan);
+    return ipsec_text_finish(&t, out);
+}

@@ -1,0 +1,120 @@
+/* swanctl.conf for our border: one IKEv2 connection per partner, pinned to
+ * the partner's CA and identity, NDS/IP proposals only. docs/ipsec.md says
+ * why each setting is what it is. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipsec_render_internal.h"
+
+/* Comma-separated IP/prefix list of one side's service addresses. */
+static void write_ts(ipsec_text_t *t, const ipsec_addrs_t *addrs)
+{
+    for (size_t i = 0; i < addrs->count; i++)
+        ipsec_text_printf(t, "%s%s/%u", i ? "," : "", addrs->items[i]->ip,
+                          ipsec_host_prefix(addrs->items[i]));
+}
+
+static void write_connection(ipsec_text_t *t, const mcsec_policy_t *policy,
+                             const mcsec_partner_t *p, const ipsec_addrs_t *local,
+                             const ipsec_addrs_t *remote, mcsec_ipsec_backend_t backend)
+{
+    char local_id[256], remote_id[256];
+    /* ipsec_plan checked both identities already. */
+    mcsec_ipsec_identity(policy->system.identity, local_id, sizeof(local_id));
+    mcsec_ipsec_identity(p->identity, remote_id, sizeof(remote_id));
+    bool libipsec = backend == MCSEC_IPSEC_LIBIPSEC;
+
+    ipsec_text_printf(t, "    %s {\n", p->name);
+    ipsec_text_printf(t, "        version = 2\n");
+    ipsec_text_printf(t, "        local_addrs = %s\n", policy->system.gateway.ip);
+    ipsec_text_printf(t, "        remote_addrs = %s\n", p->gateway.ip);
+    ipsec_text_printf(t, "        proposals = %s\n", MCSEC_IPSEC_IKE_PROPOSALS);
+    if (libipsec)
+        ipsec_text_printf(t, "        encap = yes\n");
+    ipsec_text_printf(t, "        mobike = no\n");
+    ipsec_text_printf(t, "        fragmentation = yes\n");
+    ipsec_text_printf(t, "        send_cert = always\n");
+    ipsec_text_printf(t, "        dpd_delay = 10s\n");
+    ipsec_text_printf(t, "        rekey_time = 4h\n");
+    ipsec_text_printf(t, "        reauth_time = 0\n");
+    ipsec_text_printf(t, "        keyingtries = 0\n");
+    ipsec_text_printf(t, "        local {\n");
+    ipsec_text_printf(t, "            auth = pubkey\n");
+    ipsec_text_printf(t, "            certs = \"%s\"\n", policy->system.keys.cert);
+    ipsec_text_printf(t, "            id = %s\n", local_id);
+    ipsec_text_printf(t, "        }\n");
+    ipsec_text_printf(t, "        remote {\n");
+    ipsec_text_printf(t, "            auth = pubkey\n");
+    ipsec_text_printf(t, "            cacerts = \"%s\"\n", p->keys.ca);
+    ipsec_text_printf(t, "            id = %s\n", remote_id);
+    ipsec_text_printf(t, "            revocation = relaxed\n");
+    ipsec_text_printf(t, "        }\n");
+    ipsec_text_printf(t, "        children {\n");
+    ipsec_text_printf(t, "            %s {\n", p->name);
+    ipsec_text_printf(t, "                mode = tunnel\n");
+    ipsec_text_printf(t, "                local_ts = ");
+    write_ts(t, local);
+    ipsec_text_printf(t, "\n                remote_ts = ");
+    write_ts(t, remote);
+    ipsec_text_printf(t, "\n                esp_proposals = %s\n", MCSEC_IPSEC_ESP_PROPOSALS);
+    ipsec_text_printf(t, "                rekey_time = 1h\n");
+    ipsec_text_printf(t, "                life_time = 66m\n");
+    ipsec_text_printf(t, "                replay_window = 128\n");
+    if (libipsec) {
+        /* kernel-libipsec installs no trap policy that would hold packets
+         * until the SA exists, so the tunnel is kept up instead. */
+        ipsec_text_printf(t, "                start_action = start\n");
+        ipsec_text_printf(t, "                dpd_action = restart\n");
+        ipsec_text_printf(t, "                close_action = start\n");
+    } else {
+        ipsec_text_printf(t, "                start_action = trap\n");
+        ipsec_text_printf(t, "                dpd_action = trap\n");
+        ipsec_text_printf(t, "                close_action = trap\n");
+    }
+    ipsec_text_printf(t, "            }\n");
+    ipsec_text_printf(t, "        }\n");
+    ipsec_text_printf(t, "    }\n");
+}
+
+mcsec_err_t mcsec_ipsec_render_swanctl(const mcsec_policy_t *policy,
+                                       const mcsec_ipsec_options_t *opts, char **out,
+                                       mcsec_diag_list_t *diags)
+{
+    if (!out)
+        return MCSEC_ERR_ARG;
+    *out = NULL;
+    if (!policy || !opts || !diags)
+        return MCSEC_ERR_ARG;
+    if (opts->backend != MCSEC_IPSEC_KERNEL && opts->backend != MCSEC_IPSEC_LIBIPSEC)
+        return MCSEC_ERR_ARG;
+    ipsec_plan_t *plan = malloc(sizeof(*plan));
+    if (!plan)
+        return MCSEC_ERR_NOMEM;
+    mcsec_err_t rc = ipsec_plan(policy, opts, true, plan, diags);
+    if (rc != MCSEC_OK) {
+        free(plan);
+        return rc;
+    }
+    bool libipsec = opts->backend == MCSEC_IPSEC_LIBIPSEC;
+    ipsec_text_t t = {NULL, 0, 0, false};
+    ipsec_text_printf(&t,
+                      "# swanctl.conf of border %s, rendered by `mcsecctl ipsec render` from\n"
+                      "# %s (back end: %s). Do not edit; change the policy and render again.\n"
+                      "# IKEv2, certificates pinned to each partner's CA, NDS/IP proposals only.\n",
+                      policy->system.name, policy->source_path ? policy->source_path : "<memory>",
+                      libipsec ? "libipsec" : "kernel");
+    if (libipsec)
+        ipsec_text_printf(&t, "# kernel-libipsec: tunnel mode, ESP in UDP 4500, no kernel "
+                              "policy; load the nftables\n# rules (--nft) so that nothing "
+                              "crosses in clear while the SA is down.\n");
+    ipsec_text_printf(&t, "connections {\n");
+    for (size_t i = 0; i < plan->partner_count; i++)
+        write_connection(&t, policy, plan->partners[i], &plan->local, &plan->remote[i],
+                         opts->backend);
+    ipsec_text_printf(&t, "}\n");
+    /* swanctl loads private keys only from the private/ folder next to
+     * swanctl.conf; ipsec/border-up.sh links the key named here into it. */
+    ipsec_text_printf(&t, "# %s %s\n", MCSEC_IPSEC_KEY_COMMENT, policy->system.keys.key);
+    free(plan);
+    return ipsec_text_finish(&t, out);
+}

@@ -1,0 +1,233 @@
+/* Cross-check of two partners' policies (policy_pair.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "mcsec/ipsec.h"
+#include "mcsec/keystore.h"
+#include "mcsec/policy_pair.h"
+#include "policy_internal.h"
+
+/* One direction: what `self` says about `other`. */
+typedef struct {
+    const mcsec_policy_t *self;
+    const mcsec_policy_t *other;
+    const mcsec_partner_t *entry; /* self's partner entry for other */
+    mcsec_diag_list_t *diags;
+    mcsec_err_t *rc;
+} side_t;
+
+static void say(const side_t *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void say(const side_t *s, const char *fmt, ...)
+{
+    char message[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof(message), fmt, ap);
+    va_end(ap);
+    unsigned line = s->entry ? s->entry->line : 0;
+    unsigned col = s->entry ? s->entry->col : 0;
+    if (mcsec_diag_addf(s->diags, s->self->source_path, line, col, "%s", message) != MCSEC_OK)
+        *s->rc = MCSEC_ERR_NOMEM;
+    else if (*s->rc == MCSEC_OK)
+        *s->rc = MCSEC_ERR_INVALID;
+}
+
+static const mcsec_partner_t *find_entry(const mcsec_policy_t *self, const mcsec_system_t *other)
+{
+    for (size_t i = 0; i < self->partner_count; i++)
+        if (strcmp(self->partners[i].identity, other->identity) == 0)
+            return &self->partners[i];
+    return mcsec_policy_partner_by_name(self, other->name);
+}
+
+static void check_domains(const side_t *s)
+{
+    const mcsec_strlist_t *said = &s->entry->domains;
+    const mcsec_strlist_t *own = &s->other->system.domains;
+    for (size_t i = 0; i < own->count; i++)
+        if (!mcsec_strlist_contains_nocase(said, own->items[i]))
+            say(s, "partner '%s' lacks domain '%s' that %s serves", s->entry->name, own->items[i],
+                s->other->source_path);
+    for (size_t i = 0; i < said->count; i++)
+        if (!mcsec_strlist_contains_nocase(own, said->items[i]))
+            say(s, "partner '%s' lists domain '%s' that %s does not serve", s->entry->name,
+                said->items[i], s->other->source_path);
+}
+
+static void check_addr(const side_t *s, const char *what, bool said_set, const mcsec_addr_t *said,
+                       bool own_set, const mcsec_addr_t *own)
+{
+    if (said_set && !own_set)
+        say(s, "partner '%s' addresses.%s is %s but %s sets no system addresses.%s", s->entry->name,
+            what, said->ip, s->other->source_path, what);
+    else if (!said_set && own_set)
+        say(s, "partner '%s' has no addresses.%s; %s says %s", s->entry->name, what,
+            s->other->source_path, own->ip);
+    else if (said_set && (strcmp(said->ip, own->ip) != 0 || said->port != own->port))
+        say(s, "partner '%s' addresses.%s is %s port %u but %s says %s port %u", s->entry->name,
+            what, said->ip, said->port, s->other->source_path, own->ip, own->port);
+}
+
+static void check_is_proxy(const side_t *s)
+{
+    const mcsec_system_t *own = &s->other->system;
+    if (!own->has_is_proxy)
+        return;
+    for (size_t i = 0; i < s->entry->is_proxy_count; i++) {
+        const mcsec_addr_t *a = &s->entry->is_proxy[i];
+        if (strcmp(a->ip, own->is_proxy.ip) == 0 && (a->port == 0 || a->port == own->is_proxy.port))
+            return;
+    }
+    say(s, "partner '%s' addresses.is_proxy does not include %s port %u, the IS proxy %s names",
+        s->entry->name, own->is_proxy.ip, own->is_proxy.port, s->other->source_path);
+}
+
+static X509 *read_cert(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    X509 *cert = PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    return cert;
+}
+
+static void check_ca(const side_t *s)
+{
+    const char *ca_path = s->entry->keys.ca;
+    const char *cert_path = s->other->system.keys.cert;
+    if (!ca_path || !ca_path[0] || !cert_path || !cert_path[0])
+        return;
+    X509 *ca = read_cert(ca_path);
+    X509 *cert = read_cert(cert_path);
+    if (!ca)
+        say(s, "partner '%s' keys.ca %s: not a readable PEM certificate", s->entry->name, ca_path);
+    if (!cert)
+        say(s, "%s keys.cert %s: not a readable PEM certificate", s->other->source_path, cert_path);
+    if (ca && cert) {
+        EVP_PKEY *ca_key = X509_get0_pubkey(ca);
+        if (X509_check_issued(ca, cert) != X509_V_OK || !ca_key || X509_verify(cert, ca_key) != 1)
+            say(s, "partner '%s' keys.ca %s did not issue %s's certificate %s", s->entry->name,
+                ca_path, s->other->system.name, cert_path);
+        char host[256];
+        if (mcsec_ipsec_identity(s->other->system.identity, host, sizeof(host)) == MCSEC_OK &&
+            X509_check_host(cert, host, 0,
+                            X509_CHECK_FLAG_NO_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT,
+                            NULL) != 1)
+            say(s, "certificate %s of %s has no subjectAltName dNSName '%s' (its IKE identity)",
+                cert_path, s->other->system.name, host);
+    }
+    X509_free(ca);
+    X509_free(cert);
+}
+
+static const char *spk_path(const mcsec_partner_t *p)
+{
+    return p && p->keys.spk && p->keys.spk[0] ? p->keys.spk : NULL;
+}
+
+/* Keys of `mine` must agree with `theirs` where IDs meet, and mine's
+ * current key must be known to theirs. */
+static void compare_spk(const side_t *s, const mcsec_keystore_t *mine,
+                        const mcsec_keystore_t *theirs, const char *their_path)
+{
+    for (size_t i = 0; i < mcsec_keystore_count(mine); i++) {
+        uint32_t id;
+        const uint8_t *key;
+        if (mcsec_keystore_at(mine, i, &id, &key) != MCSEC_OK)
+            continue;
+        const uint8_t *other_key = mcsec_keystore_find(theirs, id);
+        if (other_key && CRYPTO_memcmp(key, other_key, MCSEC_SPK_LEN) != 0)
+            say(s, "partner '%s' SPK ID %08x differs from SPK ID %08x in %s", s->entry->name, id,
+                id, their_path);
+    }
+    uint32_t current;
+    const uint8_t *key;
+    if (mcsec_keystore_current(mine, &current, &key) == MCSEC_OK &&
+        !mcsec_keystore_find(theirs, current))
+        say(s, "partner '%s' current SPK ID %08x is not in %s", s->entry->name, current,
+            their_path);
+}
+
+/* Only run from a's side: the files are shared, one comparison is enough. */
+static void check_spk(const side_t *s, const mcsec_partner_t *back)
+{
+    const char *mine_path = spk_path(s->entry), *their_path = spk_path(back);
+    if (!mine_path && !their_path)
+        return;
+    if (!mine_path || !their_path) {
+        say(s, "partner '%s' %s a shared SPK file but %s %s", s->entry->name,
+            mine_path ? "names" : "names no", s->other->source_path,
+            their_path ? "names one" : "names none");
+        return;
+    }
+    mcsec_keystore_t *mine = NULL, *theirs = NULL;
+    char why[256];
+    if (mcsec_keystore_load_spk(mine_path, &mine, why, sizeof(why)) != MCSEC_OK)
+        say(s, "partner '%s' keys.spk: %s", s->entry->name, why);
+    else if (mcsec_keystore_load_spk(their_path, &theirs, why, sizeof(why)) != MCSEC_OK)
+        say(s, "%s: %s", s->other->source_path, why);
+    else {
+        compare_spk(s, mine, theirs, their_path);
+        side_t back_side = {s->other, s->self, back, s->diags, s->rc};
+        compare_spk(&back_side, theirs, mine, mine_path);
+    }
+    mcsec_keystore_destroy(mine);
+    mcsec_keystore_destroy(theirs);
+}
+
+static void check_spk_mode(const side_t *s, const mcsec_partner_t *back)
+{
+    if (s->entry->spk.mode == MCSEC_SPK_REQUIRED && back && back->spk.mode == MCSEC_SPK_OFF)
+        say(s, "partner '%s' spk.mode is required but %s sends bodies unprotected (spk.mode off)",
+            s->entry->name, s->other->source_path);
+}
+
+/* Runs the one-way checks; returns self's entry for other (NULL = none). */
+static const mcsec_partner_t *check_side(side_t *s)
+{
+    const mcsec_system_t *other = &s->other->system;
+    s->entry = find_entry(s->self, other);
+    if (!s->entry) {
+        say(s, "no partner for %s (name '%s', identity '%s')", s->other->source_path, other->name,
+            other->identity);
+        return NULL;
+    }
+    if (strcmp(s->entry->identity, other->identity) != 0)
+        say(s, "partner '%s' identity is '%s' but %s says '%s'", s->entry->name, s->entry->identity,
+            s->other->source_path, other->identity);
+    check_domains(s);
+    check_is_proxy(s);
+    check_addr(s, "http_proxy", s->entry->has_http_proxy, &s->entry->http_proxy,
+               other->has_http_proxy, &other->http_proxy);
+    check_addr(s, "gateway", s->entry->has_gateway, &s->entry->gateway, other->has_gateway,
+               &other->gateway);
+    check_ca(s);
+    return s->entry;
+}
+
+mcsec_err_t mcsec_policy_pair(const mcsec_policy_t *a, const mcsec_policy_t *b,
+                              mcsec_diag_list_t *diags)
+{
+    if (!a || !b || !diags)
+        return MCSEC_ERR_ARG;
+    mcsec_err_t rc = MCSEC_OK;
+    side_t from_a = {a, b, NULL, diags, &rc};
+    side_t from_b = {b, a, NULL, diags, &rc};
+    const mcsec_partner_t *a_for_b = check_side(&from_a);
+    const mcsec_partner_t *b_for_a = check_side(&from_b);
+    if (a_for_b && b_for_a) {
+        check_spk(&from_a, b_for_a);
+        check_spk_mode(&from_a, b_for_a);
+        check_spk_mode(&from_b, a_for_b);
+    }
+    return rc;
+}

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# mcsecctl ipsec render and mcsecctl policy pair from the command line: exit
+# codes, output to stdout or -o, problems as FILE[:LINE:COL]: message. No
+# namespaces, no daemons.
+# usage: test_ipsec_cli_render_and_pair.sh MCSECCTL SOURCE_DIR
+set -u
+MCSECCTL=${1:?usage: $0 MCSECCTL SOURCE_DIR}
+SRC=${2:?usage: $0 MCSECCTL SOURCE_DIR}
+TMP=$(mktemp -d /tmp/mcsec-ipsec-cli.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+failures=0
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+expect_rc() {
+  local want=$1
+  shift
+  "$@" >"$TMP/out" 2>"$TMP/err"
+  local got=$?
+  [ "$got" -eq "$want" ] || fail "$* exited $got, want $want: $(head -3 "$TMP/err")"
+}
+DATA="$SRC/tests/unit/data/ipsec"
+printf 'key\n' >"$TMP/key.pem"
+chmod 600 "$TMP/key.pem"
+
+# policy SELF OTHER: a policy of system-SELF naming system-OTHER
+policy() {
+  local self=$1 other=$2 n=1 o=2
+  [ "$self" = b ] && n=2 o=1
+  cat <<POLICY
+version: 1
+system:
+  name: system-$self
+  identity: sip:border@$self.mcx.example
+  domains: [$self.mcx.example]
+  addresses:
+    is_proxy: 198.51.100.$n:5060
+    http_proxy: 198.51.100.$n:8443
+    gateway: 203.0.113.$n
+  keys:
+    cert: $DATA/border-$self.pem
+    key: $TMP/key.pem
+partners:
+  - name: system-$other
+    identity: sip:border@$other.mcx.example
+    domains: [$other.mcx.example]
+    addresses:
+      is_proxy: [198.51.100.$o:5060]
+      http_proxy: 198.51.100.$o:8443
+      gateway: 203.0.113.$o
+    auth: implicit
+    sip:
+      methods: [INVITE, MESSAGE]
+      content_types: [text/plain]
+      max_body: 4096
+    keys:
+      ca: $DATA/ca-$other.pem
+POLICY
+}
+policy a b >"$TMP/a.yaml"
+policy b a >"$TMP/b.yaml"
+
+expect_rc 0 "$MCSECCTL" --help
+grep -q 'ipsec render' "$TMP/out" || fail "--help does not list 'ipsec render'"
+grep -q 'policy pair' "$TMP/out" || fail "--help does not list 'policy pair'"
+
+expect_rc 2 "$MCSECCTL" ipsec render
+expect_rc 2 "$MCSECCTL" ipsec render --policy "$TMP/a.yaml" --backend esp
+expect_rc 2 "$MCSECCTL" ipsec render --policy "$TMP/a.yaml" --frobnicate
+expect_rc 0 "$MCSECCTL" ipsec render --policy "$TMP/a.yaml"
+grep -q '^ *start_action = trap$' "$TMP/out" || fail "kernel back end is not the default"
+grep -q '^ *cacerts = ".*/ca-b.pem"$' "$TMP/out" || fail "render: no pinned CA"
+expect_rc 0 "$MCSECCTL" ipsec render --policy "$TMP/a.yaml" --backend libipsec --partner system-b -o "$TMP/swanctl.conf"
+[ -s "$TMP/out" ] && fail "render -o also wrote to stdout"
+grep -q '^ *start_action = start$' "$TMP/swanctl.conf" || fail "render -o: libipsec file not written"
+expect_rc 0 "$MCSECCTL" ipsec render --policy "$TMP/a.yaml" --backend libipsec --nft
+grep -q 'oifname != "ipsec0"' "$TMP/out" || fail "--nft: no TUN rule"
+if command -v nft >/dev/null && [ "$(id -u)" -eq 0 ]; then
+  ns="mcsec-cli-$$"
+  ip netns add "$ns"
+  ip netns exec "$ns" nft -f "$TMP/out" || fail "nft does not accept the libipsec rules"
+  ip netns exec "$ns" nft -f "$TMP/out" || fail "nft does not accept the rules twice"
+  "$MCSECCTL" ipsec render --policy "$TMP/a.yaml" --nft >"$TMP/kernel.nft"
+  ip netns exec "$ns" nft -f "$TMP/kernel.nft" || fail "nft does not accept the kernel rules"
+  ip netns del "$ns"
+fi
+expect_rc 1 "$MCSECCTL" ipsec render --policy "$TMP/a.yaml" --partner system-x
+grep -q "a.yaml: ipsec: no partner named 'system-x'" "$TMP/err" || fail "unknown partner not reported"
+expect_rc 1 "$MCSECCTL" ipsec render --policy "$TMP/nonexistent.yaml"
+
+expect_rc 2 "$MCSECCTL" policy pair "$TMP/a.yaml"
+expect_rc 0 "$MCSECCTL" policy pair "$TMP/a.yaml" "$TMP/b.yaml"
+grep -q 'agree' "$TMP/out" || fail "pair: no 'agree'"
+sed 's/gateway: 203.0.113.2/gateway: 203.0.113.9/' "$TMP/a.yaml" >"$TMP/a-bad.yaml"
+sed -i 's/ca-b.pem/ca-rogue.pem/' "$TMP/a-bad.yaml"
+expect_rc 1 "$MCSECCTL" policy pair "$TMP/a-bad.yaml" "$TMP/b.yaml"
+grep -q "a-bad.yaml:[0-9]*:[0-9]*: partner 'system-b' addresses.gateway is 203.0.113.9" "$TMP/err" ||
+  fail "pair: gateway mismatch not reported with position"
+grep -q "did not issue system-b's certificate" "$TMP/err" || fail "pair: wrong CA not reported"
+expect_rc 1 "$MCSECCTL" policy pair "$TMP/a.yaml" "$TMP/nonexistent.yaml"
+
+[ "$failures" -eq 0 ] && echo PASS && exit 0
+echo "$failures failure(s)" >&2
+exit 1
