@@ -2,12 +2,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 
 #include "core/dprint.h"
 
 #include "mcsec/reason.h"
 #include "mcsec_counters.h"
+#include "mcsec_ear_replay.h"
 #include "mcsec_rpc.h"
 #include "mcsec_shm_policy.h"
 
@@ -116,7 +118,8 @@ static void rpc_stats(rpc_t *rpc, void *ctx)
         free(snap);
         return;
     }
-    rpc->struct_add(th, "d", "generation", mcsec_shm_policy_generation());
+    rpc->struct_add(th, "du", "generation", mcsec_shm_policy_generation(), "ear_replay_entries",
+                    (unsigned)mcsec_ear_replay_count((int64_t)time(NULL)));
     if (rpc->struct_add(th, "{", "total", &sub) >= 0) {
         add_row_cells(rpc, sub, totals);
     }
