@@ -11,6 +11,7 @@ packages=(
   kamailio sip-tester dpkg-dev iproute2 procps python3 ca-certificates tcpdump
   strongswan-charon strongswan-swanctl strongswan-pki libstrongswan-standard-plugins
   libcharon-extra-plugins nftables socat
+  libmicrohttpd-dev libcurl4-openssl-dev libgnutls28-dev gnutls-bin sslscan nginx-light
 )
 
 need_root() {

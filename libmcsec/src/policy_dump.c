@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "policy_gmk_internal.h"
 #include "policy_internal.h"
 
 typedef struct {
@@ -218,7 +219,21 @@ static void dump_system(writer_t *w, const mcsec_system_t *sys)
         key_string(w, "host", sys->topology_host);
     key_number(w, "previous_key_validity", sys->topology_previous_validity);
     end_map(w);
+    const mcsec_http_system_t *http = &sys->http;
+    scalar(w, "http");
+    begin_map(w, false);
+    if (http->has_inside)
+        key_addr(w, "inside", &http->inside);
+    if (http->public_host)
+        key_string(w, "public_host", http->public_host);
+    key_list(w, "internal_hosts", &http->internal_hosts);
+    key_number(w, "connection_limit", http->connection_limit);
+    key_number(w, "client_timeout", http->client_timeout);
+    key_number(w, "threads", http->threads);
+    end_map(w);
     key_paths(w, "keys", key_names, key_paths_of, 5);
+    if (!w->failed && !mcsec_pol_dump_system_gmk(&w->emitter, sys))
+        w->failed = true;
     end_map(w);
 }
 
@@ -265,6 +280,34 @@ static void dump_partner_features(writer_t *w, const mcsec_partner_t *partner)
     end_map(w);
 }
 
+/* The partner's http section, only when it has one (it turns HTTP-3 on). */
+static void dump_partner_http(writer_t *w, const mcsec_http_rules_t *http)
+{
+    if (!http->enabled)
+        return;
+    scalar(w, "http");
+    begin_map(w, false);
+    key_list(w, "methods", &http->methods);
+    key_list(w, "path_prefixes", &http->path_prefixes);
+    key_list(w, "content_types", &http->content_types);
+    key_number(w, "max_body", http->max_body);
+    key_number(w, "max_header_bytes", http->max_header_bytes);
+    key_number(w, "connection_limit", http->connection_limit);
+    key_number(w, "timeout", http->timeout);
+    if (http->peer_name)
+        key_string(w, "peer_name", http->peer_name);
+    scalar(w, "upstream");
+    begin_seq(w, false);
+    for (size_t i = 0; i < http->upstream_count; i++) {
+        begin_map(w, true);
+        key_string(w, "prefix", http->upstreams[i].prefix);
+        key_string(w, "url", http->upstreams[i].url);
+        end_map(w);
+    }
+    end_seq(w);
+    end_map(w);
+}
+
 static void dump_partner(writer_t *w, const mcsec_partner_t *partner)
 {
     static const char *const key_names[] = {"spk", "kms", "ca"};
@@ -297,7 +340,10 @@ static void dump_partner(writer_t *w, const mcsec_partner_t *partner)
     key_bool(w, "warning_reason", partner->sip.warning_reason);
     end_map(w);
     dump_partner_features(w, partner);
+    dump_partner_http(w, &partner->http);
     key_paths(w, "keys", key_names, key_paths_of, 3);
+    if (!w->failed && !mcsec_pol_dump_partner_gmk(&w->emitter, partner))
+        w->failed = true;
     end_map(w);
 }
 

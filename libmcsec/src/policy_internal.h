@@ -245,6 +245,27 @@ void mcsec_pol_check_partner_features(mcsec_pol_ctx_t *ctx, const mcsec_system_t
                                       const mcsec_partner_t *partner,
                                       const mcsec_pol_feature_nodes_t *blame);
 
+/* ---- HTTP-3 sections (policy_load_http.c) --------------------------------- */
+
+/* Origin-form path prefix: '/' first, RFC 3986 pchar without %-escapes, no
+ * "//" and no "." or ".." segment. */
+bool mcsec_pol_http_path_valid(const char *path);
+
+/* Sets the defaults of system.http (before loading). */
+void mcsec_pol_system_http_defaults(mcsec_system_t *sys);
+
+/* Loads system.http (node may be NULL = absent), then fills public_host
+ * from the topology host when unset; call after the system features. */
+void mcsec_pol_load_system_http(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_t *sys);
+
+/* Sets a partner's HTTP defaults (before loading). */
+void mcsec_pol_partner_http_defaults(mcsec_http_rules_t *http);
+
+/* Loads partners[].http and checks what it needs: the partner's keys.ca
+ * (loaded before), our keys.cert, keys.key and addresses.http_proxy. */
+void mcsec_pol_load_partner_http(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_partner_t *partner,
+                                 const mcsec_system_t *sys);
+
 /* Loads the `partners` list into policy (partners, partner_count). */
 void mcsec_pol_load_partners(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_policy_t *policy,
                              mcsec_pol_domain_refs_t *refs);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "policy_gmk_internal.h"
 #include "policy_internal.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -174,15 +175,16 @@ static yaml_node_t *load_partner(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_
                                  int index, mcsec_pol_domain_refs_t *refs)
 {
     static const mcsec_pol_key_t keys[] = {
-        {"name", true}, {"identity", true}, {"domains", true}, {"addresses", true},
-        {"auth", true}, {"sip", true},      {"keys", false},   {"spk", false},
-        {"ear", false}, {"topology", false}};
+        {"name", true}, {"identity", true},  {"domains", true}, {"addresses", true},
+        {"auth", true}, {"sip", true},       {"keys", false},   {"spk", false},
+        {"ear", false}, {"topology", false}, {"http", false},   {"gmk", false}};
     mcsec_partner_t *partner = &policy->partners[index];
     yaml_node_t *v[COUNT(keys)];
     mcsec_pol_feature_nodes_t blame = {NULL, NULL, NULL, NULL, NULL};
     partner->line = mcsec_pol_line(node);
     partner->col = mcsec_pol_col(node);
     partner->sip.max_body = MAX_BODY_DEFAULT;
+    mcsec_pol_partner_http_defaults(&partner->http);
     mcsec_pol_partner_defaults(ctx, node, partner, &policy->system);
     if (!mcsec_pol_map(ctx, node, "partner", keys, COUNT(keys), v))
         return node;
@@ -220,6 +222,9 @@ static yaml_node_t *load_partner(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_
         mcsec_pol_load_partner_ear(ctx, v[8], &partner->ear, &blame);
     if (v[9])
         mcsec_pol_load_partner_topology(ctx, v[9], &partner->topology, &blame);
+    if (v[10])
+        mcsec_pol_load_partner_http(ctx, v[10], partner, &policy->system);
+    mcsec_pol_load_partner_gmk(ctx, v[11], partner, &policy->system);
     mcsec_pol_check_partner_features(ctx, &policy->system, partner, &blame);
     return sources;
 }

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "policy_gmk_internal.h"
 #include "policy_internal.h"
 
 /* Frees what one partner entry owns (not the entry itself). */
@@ -18,9 +19,19 @@ static void free_partner(mcsec_partner_t *partner)
     free(partner->ear.header);
     mcsec_strlist_clear(&partner->topology.strip_headers);
     mcsec_strlist_clear(&partner->topology.hide_elements);
+    mcsec_strlist_clear(&partner->http.methods);
+    mcsec_strlist_clear(&partner->http.path_prefixes);
+    mcsec_strlist_clear(&partner->http.content_types);
+    free(partner->http.peer_name);
+    for (size_t i = 0; i < partner->http.upstream_count; i++) {
+        free(partner->http.upstreams[i].prefix);
+        free(partner->http.upstreams[i].url);
+    }
+    free(partner->http.upstreams);
     free(partner->keys.spk);
     free(partner->keys.kms);
     free(partner->keys.ca);
+    mcsec_pol_free_partner_gmk(&partner->gmk);
 }
 
 void mcsec_policy_free(mcsec_policy_t *policy)
@@ -35,11 +46,14 @@ void mcsec_policy_free(mcsec_policy_t *policy)
     free(sys->spk_internal_identity);
     free(sys->ear_sign_identity);
     free(sys->topology_host);
+    free(sys->http.public_host);
+    mcsec_strlist_clear(&sys->http.internal_hosts);
     free(sys->keys.topology);
     free(sys->keys.spk);
     free(sys->keys.signing);
     free(sys->keys.cert);
     free(sys->keys.key);
+    mcsec_pol_free_system_gmk(&sys->gmk);
     for (size_t i = 0; i < policy->partner_count; i++)
         free_partner(&policy->partners[i]);
     free(policy->partners);

@@ -97,6 +97,77 @@ static const reason_entry_t reason_table[MCSEC_REASON_COUNT] = {
                                      "topology token failed authentication, has an unknown or "
                                      "retired key ID, is expired or malformed",
                                      400, 400},
+    [MCSEC_REASON_HTTP_BAD_FRAMING] =
+        {"http.bad_framing",
+         "HTTP message framing is ambiguous or broken (Content-Length "
+         "with Transfer-Encoding, duplicate Content-Length, header "
+         "name not a token, CR/LF/NUL in a value, obs-fold, bare LF)",
+         400, 400},
+    [MCSEC_REASON_HTTP_UNSUPPORTED_ENCODING] = {"http.unsupported_encoding",
+                                                "request Transfer-Encoding other than chunked", 400,
+                                                501},
+    [MCSEC_REASON_HTTP_BAD_TARGET] = {"http.bad_target",
+                                      "request target is not a clean origin-form path (absolute "
+                                      "form, encoded '.', '/' or '\\', dot segments, control "
+                                      "octets)",
+                                      400, 400},
+    [MCSEC_REASON_HTTP_METHOD_DENIED] = {"http.method_denied",
+                                         "HTTP method not allowed for this partner", 403, 405},
+    [MCSEC_REASON_HTTP_PATH_DENIED] = {"http.path_denied",
+                                       "path under none of the partner's path prefixes (or no "
+                                       "upstream for it)",
+                                       403, 403},
+    [MCSEC_REASON_HTTP_CONTENT_TYPE_DENIED] = {"http.content_type_denied",
+                                               "HTTP body content type not allowed for this "
+                                               "partner",
+                                               403, 415},
+    [MCSEC_REASON_HTTP_BODY_TOO_LARGE] = {"http.body_too_large",
+                                          "HTTP body larger than the partner's http.max_body", 403,
+                                          413},
+    [MCSEC_REASON_HTTP_HEADERS_TOO_LARGE] = {"http.headers_too_large",
+                                             "request line and headers larger than the partner's "
+                                             "http.max_header_bytes",
+                                             403, 431},
+    [MCSEC_REASON_HTTP_TIMEOUT] = {"http.timeout",
+                                   "client too slow: headers or body not complete in time", 408,
+                                   408},
+    [MCSEC_REASON_HTTP_OVERLOADED] = {"http.overloaded",
+                                      "connection or request limit of the border or of the "
+                                      "partner reached",
+                                      503, 503},
+    [MCSEC_REASON_HTTP_UPSTREAM_ERROR] = {"http.upstream_error",
+                                          "the next hop (internal server or partner HTTP proxy) "
+                                          "failed, timed out or sent an unusable response",
+                                          502, 502},
+    [MCSEC_REASON_GMK_MALFORMED] = {"gmk.malformed",
+                                    "a Group Key Transport payload is not a well-formed "
+                                    "MIKEY-SAKKE I_MESSAGE (or its carrier is broken)",
+                                    400, 400},
+    [MCSEC_REASON_GMK_WRONG_PURPOSE] = {"gmk.wrong_purpose",
+                                        "GMK transport message whose CSB-ID purpose tag is not GMK",
+                                        403, 403},
+    [MCSEC_REASON_GMK_WRONG_SENDER] = {"gmk.wrong_sender",
+                                       "GMK transport message not from the partner's GMS (IDRi or "
+                                       "IDRuidi)",
+                                       403, 403},
+    [MCSEC_REASON_GMK_WRONG_RECEIVER] = {"gmk.wrong_receiver",
+                                         "GMK transport message not addressed to our GMS (IDRr or "
+                                         "IDRuidr)",
+                                         403, 403},
+    [MCSEC_REASON_GMK_WRONG_KMS] = {"gmk.wrong_kms",
+                                    "GMK transport message names other KMSs than the partner's "
+                                    "and ours (IDRkmsi, IDRkmsr)",
+                                    403, 403},
+    [MCSEC_REASON_GMK_STALE] = {"gmk.stale",
+                                "GMK transport message timestamp outside the allowed age", 403,
+                                403},
+    [MCSEC_REASON_GMK_BAD_SIGNATURE] = {"gmk.bad_signature",
+                                        "GMK transport message ECCSI signature does not verify "
+                                        "under the signer's KMS",
+                                        403, 403},
+    [MCSEC_REASON_GMK_REPLAY] = {"gmk.replay",
+                                 "GMK transport message already seen within the allowed age", 403,
+                                 403},
     [MCSEC_REASON_POLICY_UNAVAILABLE] = {"policy.unavailable",
                                          "no valid policy is loaded (fail closed)", 500, 503},
 };

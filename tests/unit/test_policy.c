@@ -112,6 +112,22 @@ static void assert_partners_equal(const mcsec_partner_t *a, const mcsec_partner_
     assert_true(strlist_equal(&a->topology.strip_headers, &b->topology.strip_headers));
     assert_true(strlist_equal(&a->topology.hide_elements, &b->topology.hide_elements));
     assert_int_equal(a->topology.tokenize_callid, b->topology.tokenize_callid);
+    assert_int_equal(a->http.enabled, b->http.enabled);
+    assert_true(strlist_equal(&a->http.methods, &b->http.methods));
+    assert_true(strlist_equal(&a->http.path_prefixes, &b->http.path_prefixes));
+    assert_true(strlist_equal(&a->http.content_types, &b->http.content_types));
+    assert_int_equal(a->http.max_body, b->http.max_body);
+    assert_int_equal(a->http.max_header_bytes, b->http.max_header_bytes);
+    assert_int_equal(a->http.connection_limit, b->http.connection_limit);
+    assert_int_equal(a->http.timeout, b->http.timeout);
+    assert_true((a->http.peer_name == NULL) == (b->http.peer_name == NULL));
+    if (a->http.peer_name)
+        assert_string_equal(a->http.peer_name, b->http.peer_name);
+    assert_int_equal(a->http.upstream_count, b->http.upstream_count);
+    for (size_t i = 0; i < a->http.upstream_count; i++) {
+        assert_string_equal(a->http.upstreams[i].prefix, b->http.upstreams[i].prefix);
+        assert_string_equal(a->http.upstreams[i].url, b->http.upstreams[i].url);
+    }
     assert_string_equal(a->keys.spk, b->keys.spk);
     assert_string_equal(a->keys.kms, b->keys.kms);
     assert_string_equal(a->keys.ca, b->keys.ca);
@@ -139,6 +155,13 @@ static void assert_policies_equal(const mcsec_policy_t *a, const mcsec_policy_t 
     assert_string_equal(sa->ear_sign_identity, sb->ear_sign_identity);
     assert_string_equal(sa->topology_host, sb->topology_host);
     assert_int_equal(sa->topology_previous_validity, sb->topology_previous_validity);
+    assert_int_equal(sa->http.has_inside, sb->http.has_inside);
+    assert_true(!sa->http.has_inside || addr_equal(&sa->http.inside, &sb->http.inside));
+    assert_string_equal(sa->http.public_host, sb->http.public_host);
+    assert_true(strlist_equal(&sa->http.internal_hosts, &sb->http.internal_hosts));
+    assert_int_equal(sa->http.connection_limit, sb->http.connection_limit);
+    assert_int_equal(sa->http.client_timeout, sb->http.client_timeout);
+    assert_int_equal(sa->http.threads, sb->http.threads);
     assert_string_equal(sa->keys.topology, sb->keys.topology);
     assert_string_equal(sa->keys.spk, sb->keys.spk);
     assert_string_equal(sa->keys.signing, sb->keys.signing);
@@ -188,7 +211,8 @@ static const struct {
     {"topology.key", 0600},   {"internal.spk", 0600}, {"b.spk", 0600},
     {"b-kms.pub", 0644},      {"c-kms.pub", 0644},    {"signing", 0},
     {"signing/ssk", 0600},    {"signing/pvt", 0600},  {"signing/kms.pub", 0644},
-    {"signing/signer", 0644},
+    {"signing/signer", 0644}, {"cert.pem", 0644},     {"key.pem", 0600},
+    {"b-ca.pem", 0644},
 };
 
 #define STAGED_KEY_COUNT (sizeof(staged_keys) / sizeof(staged_keys[0]))
@@ -473,6 +497,64 @@ static void test_policy_signing_directory(void **state)
     unstage_policy(&stage);
 }
 
+/* ---- the http sections --------------------------------------------------- */
+
+static void test_policy_http_defaults(void **state)
+{
+    (void)state;
+    mcsec_policy_t *policy = load_ok(MCSEC_SOURCE_DIR "/policies/system-a.yaml");
+    const mcsec_system_t *sys = &policy->system;
+    assert_false(sys->http.has_inside);
+    assert_string_equal(sys->http.public_host, "a.mcx.example"); /* the topology host */
+    assert_int_equal(sys->http.internal_hosts.count, 0);
+    assert_int_equal(sys->http.connection_limit, 256);
+    assert_int_equal(sys->http.client_timeout, 10);
+    assert_int_equal(sys->http.threads, 4);
+    assert_false(policy->partners[0].http.enabled);
+    assert_int_equal(policy->partners[0].http.max_body, 65536);
+    mcsec_policy_free(policy);
+}
+
+static void test_policy_http_loads(void **state)
+{
+    (void)state;
+    stage_t stage = stage_policy("valid-http.yaml");
+    mcsec_policy_t *policy = load_ok(stage.path);
+    const mcsec_system_t *sys = &policy->system;
+    assert_true(sys->http.has_inside);
+    assert_addr(&sys->http.inside, "10.0.0.1", 8080, AF_INET);
+    assert_string_equal(sys->http.public_host, "border.a.example");
+    assert_int_equal(sys->http.internal_hosts.count, 2);
+    assert_string_equal(sys->http.internal_hosts.items[1], "10.0.0.5:8080");
+    assert_int_equal(sys->http.connection_limit, 512);
+    assert_int_equal(sys->http.client_timeout, 5);
+    assert_int_equal(sys->http.threads, 8);
+    const mcsec_http_rules_t *b = &policy->partners[0].http;
+    assert_true(b->enabled);
+    assert_int_equal(b->methods.count, 3);
+    assert_string_equal(b->methods.items[2], "DELETE");
+    assert_int_equal(b->path_prefixes.count, 2);
+    assert_string_equal(b->path_prefixes.items[1], "/cms");
+    assert_string_equal(b->content_types.items[0], "application/vnd.oma.poc.groups+xml");
+    assert_int_equal(b->max_body, 1048576);
+    assert_int_equal(b->max_header_bytes, 16384);
+    assert_int_equal(b->connection_limit, 4);
+    assert_int_equal(b->timeout, 30);
+    assert_string_equal(b->peer_name, "http.b.example");
+    assert_int_equal(b->upstream_count, 2);
+    assert_string_equal(b->upstreams[0].prefix, "/xcap-root/");
+    assert_string_equal(b->upstreams[1].url, "https://cms.a.internal/cms");
+    const mcsec_http_rules_t *c = &policy->partners[1].http;
+    assert_string_equal(c->peer_name, "c.example"); /* host of the identity */
+    assert_int_equal(c->max_body, 65536);
+    assert_int_equal(c->max_header_bytes, 8192);
+    assert_int_equal(c->connection_limit, 32);
+    assert_int_equal(c->timeout, 10);
+    assert_int_equal(c->upstream_count, 0);
+    mcsec_policy_free(policy);
+    unstage_policy(&stage);
+}
+
 /* ---- dump and reload ---------------------------------------------------- */
 
 static void round_trip(const char *path)
@@ -508,7 +590,8 @@ static void test_policy_dump_round_trip(void **state)
     (void)state;
     round_trip(MCSEC_SOURCE_DIR "/policies/system-a.yaml");
     round_trip(MCSEC_SOURCE_DIR "/policies/system-b.yaml");
-    static const char *const staged[] = {"valid-full.yaml", "valid-features.yaml"};
+    static const char *const staged[] = {"valid-full.yaml", "valid-features.yaml",
+                                         "valid-http.yaml"};
     for (size_t i = 0; i < sizeof(staged) / sizeof(staged[0]); i++) {
         stage_t stage = stage_policy(staged[i]);
         round_trip(stage.path);
@@ -606,6 +689,28 @@ static const bad_case_t bad_cases[] = {
     {"previous_validity_too_large", 11, 37,
      "'system.topology.previous_key_validity' must be from 0 to 2592000 (found 2592001)"},
     {"signing_not_directory", 10, 19, "/signing_not_directory.yaml' is not a directory"},
+    {"http_connect_method", 19, 22, "CONNECT is never allowed across the border"},
+    {"http_lowercase_method", 19, 17, "invalid method 'get': expected an upper-case HTTP method"},
+    {"http_path_no_slash", 20, 23,
+     "invalid path prefix 'xcap-root/' in 'partner.http.path_prefixes'"},
+    {"http_path_dot_segment", 20, 23, "invalid path prefix '/xcap-root/../etc/'"},
+    {"http_path_escape", 20, 23, "invalid path prefix '/xcap%2froot/'"},
+    {"http_upstream_bad_url", 22, 30,
+     "invalid URL 'ftp://10.0.0.5/x/' for 'partner.http.upstream.url'"},
+    {"http_max_body_too_large", 21, 17, "'partner.http.max_body' must be from 0 to 16777216"},
+    {"http_unknown_key", 20, 7,
+     "unknown key 'path_prefix' in 'partner.http' (did you mean 'path_prefixes'?)"},
+    {"http_without_ca", 19, 7, "'partner.http' needs 'partner.keys.ca'"},
+    {"http_inside_no_port", 9, 13,
+     "invalid address '10.0.0.1' for 'system.http.inside': missing port"},
+    /* gmk */
+    {"gmk_bad_transfer", 22, 21, "invalid value 'maybe' for 'partner.gmk.transfer'"},
+    {"gmk_check_without_partner_gms", 22, 21, "gmk transfer check needs 'partner.gmk.gms'"},
+    {"gmk_check_without_system_gms", 22, 21, "gmk transfer check needs 'system.gmk.gms'"},
+    {"gmk_gms_space", 22, 16, "'partner.gmk.gms' must be a GMS identity URI"},
+    {"gmk_kms_not_kms_file", 11, 40, "is not a KMS public file"},
+    {"gmk_max_age_zero", 11, 68, "'system.gmk.max_age' must be from 1 to 31622400 (found 0)"},
+    {"gmk_unknown_key", 22, 11, "unknown key 'transfr' in 'partner.gmk'"},
 };
 
 #define BAD_CASE_COUNT (sizeof(bad_cases) / sizeof(bad_cases[0]))
@@ -800,6 +905,8 @@ int main(void)
         cmocka_unit_test(test_policy_feature_defaults),
         cmocka_unit_test(test_policy_features_load),
         cmocka_unit_test(test_policy_signing_directory),
+        cmocka_unit_test(test_policy_http_defaults),
+        cmocka_unit_test(test_policy_http_loads),
         cmocka_unit_test(test_policy_dump_round_trip),
         cmocka_unit_test(test_policy_reports_every_problem),
         cmocka_unit_test(test_policy_rejects_loose_key_file),

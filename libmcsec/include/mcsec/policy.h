@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mcsec/policy_gmk.h"
 #include "mcsec/status.h"
 
 /* ---- diagnostics -------------------------------------------------------- */
@@ -109,6 +110,32 @@ typedef struct {
                                       it carries a host) */
 } mcsec_topo_rules_t;
 
+/* HTTP-3 (mcsec-httpd): one upstream mapping. Inbound requests whose
+ * path starts with prefix go to url, the prefix replaced by the URL's path
+ * ("/xcap-root/" -> "http://10.0.0.5:8080/xcap/" sends /xcap-root/a to
+ * /xcap/a). */
+typedef struct {
+    char *prefix; /* starts with '/' */
+    char *url;    /* http:// or https://, host[:port], path ending in '/' */
+} mcsec_http_upstream_t;
+
+/* HTTP-3 rules for one partner; both directions use them (what the partner
+ * may send us, and what we may send the partner). */
+typedef struct {
+    bool enabled;                     /* the partner has an `http` section */
+    mcsec_strlist_t methods;          /* upper-case tokens; CONNECT, TRACE never */
+    mcsec_strlist_t path_prefixes;    /* origin-form paths, each starting with '/' */
+    mcsec_strlist_t content_types;    /* lower case type/subtype; empty = no bodies */
+    size_t max_body;                  /* octets, default 65536 */
+    size_t max_header_bytes;          /* request line + headers, default 8192 */
+    unsigned connection_limit;        /* concurrent inbound connections, default 32 */
+    uint32_t timeout;                 /* seconds for the next hop to answer, default 10 */
+    char *peer_name;                  /* name in the partner HTTP proxy's certificate
+                                         (SAN dNSName); default host of identity */
+    mcsec_http_upstream_t *upstreams; /* inbound: path prefix -> internal server */
+    size_t upstream_count;
+} mcsec_http_rules_t;
+
 /* Key file references; paths are resolved relative to the policy file's
  * directory. Empty string = not configured. Later issues read them. */
 typedef struct {
@@ -132,8 +159,10 @@ typedef struct {
     mcsec_spk_rules_t spk;
     mcsec_ear_rules_t ear;
     mcsec_topo_rules_t topology;
+    mcsec_http_rules_t http;
     mcsec_partner_keys_t keys;
-    unsigned line, col; /* where the partner entry starts in the file */
+    unsigned line, col;    /* where the partner entry starts in the file */
+    mcsec_gmk_rules_t gmk; /* GMK transfer (policy_gmk.h) */
 } mcsec_partner_t;
 
 typedef struct {
@@ -143,6 +172,21 @@ typedef struct {
     char *cert;     /* our TLS/IKE certificate, PEM */
     char *key;      /* its private key, PEM */
 } mcsec_system_keys_t;
+
+/* HTTP-3 proxy settings of this border (mcsec-httpd). The partner-side
+ * listener is addresses.http_proxy, with keys.cert and keys.key. */
+typedef struct {
+    mcsec_addr_t inside; /* listener for our GMS/CMS (requests to partners) */
+    bool has_inside;
+    char *public_host;              /* our name in rewritten URIs; default
+                                       topology host */
+    mcsec_strlist_t internal_hosts; /* host[:port] never shown to partners, in
+                                       addition to the upstream URL hosts */
+    unsigned connection_limit;      /* all listeners together, default 256 */
+    uint32_t client_timeout;        /* seconds a client may stay idle mid-request
+                                       (headers, body), default 10 */
+    unsigned threads;               /* MHD worker threads, default 4 */
+} mcsec_http_system_t;
 
 typedef struct {
     char *name;
@@ -169,7 +213,9 @@ typedef struct {
      * long tokens of a replaced key still decode. */
     char *topology_host;                 /* default: host of identity */
     uint32_t topology_previous_validity; /* seconds, default 86400 */
+    mcsec_http_system_t http;
     mcsec_system_keys_t keys;
+    mcsec_gmk_system_t gmk; /* GMK transfer (policy_gmk.h) */
 } mcsec_system_t;
 
 typedef enum {

@@ -1,0 +1,232 @@
+/* mcsec-httpd internals: the objects the parts of the HTTP-3 border proxy
+ * share. One file per job:
+ *   main.c      options, signals, privilege drop, reload, stop
+ *   state.c     a loaded generation: policy, TLS material, partner trust
+ *   tls.c       TLS profile (priority string) and client certificate checks
+ *   listener.c  libmicrohttpd daemons (outside TLS, inside, admin) and their
+ *               callbacks
+ *   request.c   the access handler: framing, target, policy, body, verdict
+ *   forward.c   libcurl multi in its own thread; suspended connections
+ *   respond.c   our error pages and the rebuilt relayed responses
+ *   rawscan.c   the plaintext stream seen before libmicrohttpd parses it
+ *   stats.c     counters per partner and reason code, the log line
+ * Everything hangs off one httpd_t passed as the callbacks' closure: no
+ * global mutable state. */
+#ifndef MCSEC_HTTPD_H
+#define MCSEC_HTTPD_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <microhttpd.h>
+
+#include "mcsec/http_check.h"
+#include "mcsec/policy.h"
+#include "mcsec/reason.h"
+
+#define HTTPD_MAX_PARTNERS 64
+#define HTTPD_STATS_SLOTS (HTTPD_MAX_PARTNERS + 1) /* + "none" (unknown source) */
+
+/* ---- one loaded generation (state.c) ------------------------------------ */
+
+/* Everything derived from one policy file: replaced as a whole on reload,
+ * reference counted so requests in flight keep the one they started with. */
+typedef struct httpd_gen {
+    mcsec_policy_t *policy;
+    char *cert_pem;  /* our certificate chain, PEM */
+    char *key_pem;   /* its key, PEM (wiped on free) */
+    char *trust_pem; /* every partner CA, concatenated: the CA names we send */
+    gnutls_x509_trust_list_t trust[HTTPD_MAX_PARTNERS]; /* per partner, NULL = none */
+    const char **internal_hosts; /* rewritten to public_host; views into policy */
+    size_t internal_count;
+    atomic_uint partner_conns[HTTPD_MAX_PARTNERS];
+    atomic_int refs;
+} httpd_gen_t;
+
+/* Loads policy_path into a new generation (refs = 1). On failure returns
+ * NULL and writes one line per problem to err (NUL terminated). */
+httpd_gen_t *httpd_gen_load(const char *policy_path, char *err, size_t err_size);
+httpd_gen_t *httpd_gen_ref(httpd_gen_t *gen);
+void httpd_gen_unref(httpd_gen_t *gen);
+/* True when a and b need different TLS daemons (cert, key, CAs). */
+bool httpd_gen_tls_differs(const httpd_gen_t *a, const httpd_gen_t *b);
+
+/* ---- counters and log (stats.c) ----------------------------------------- */
+
+typedef struct {
+    pthread_mutex_t lock;
+    char names[HTTPD_STATS_SLOTS][64]; /* partner names; "" = free slot */
+    unsigned long counts[HTTPD_STATS_SLOTS][MCSEC_REASON_COUNT];
+    unsigned long passed_in[HTTPD_STATS_SLOTS];
+    unsigned long passed_out[HTTPD_STATS_SLOTS];
+} httpd_stats_t;
+
+void httpd_stats_init(httpd_stats_t *stats);
+void httpd_stats_destroy(httpd_stats_t *stats);
+/* Counts one request for the partner called name (NULL = unknown source). */
+void httpd_stats_count(httpd_stats_t *stats, const char *name, mcsec_reason_t reason,
+                       bool outbound);
+/* Writes the counters as text lines "partner reason count" into a malloc'd
+ * string the caller frees; NULL when out of memory. */
+char *httpd_stats_text(httpd_stats_t *stats);
+
+/* ---- the proxy ------------------------------------------------------------ */
+
+typedef enum { LISTEN_OUTSIDE = 0, LISTEN_INSIDE = 1, LISTEN_ADMIN = 2 } listen_kind_t;
+
+typedef struct httpd httpd_t;
+
+typedef struct {
+    httpd_t *httpd;
+    listen_kind_t kind;
+    struct MHD_Daemon *daemon;
+    int fd; /* our listening socket (kept across daemon restarts) */
+} httpd_listener_t;
+
+typedef struct forwarder forwarder_t;
+
+struct httpd {
+    pthread_mutex_t gen_lock;
+    httpd_gen_t *gen; /* current generation; take with httpd_current() */
+    const char *policy_path;
+    httpd_listener_t listeners[3];
+    struct MHD_Daemon *retired[3]; /* quiesced daemons still finishing */
+    forwarder_t *forwarder;
+    httpd_stats_t stats;
+    mcsec_log_level_t log_level;
+    bool verbose;
+};
+
+/* A reference to the current generation; release with httpd_gen_unref. */
+httpd_gen_t *httpd_current(httpd_t *httpd);
+
+/* One log line to stderr: "mcsec-httpd: <text>". */
+void httpd_log(httpd_t *httpd, mcsec_log_level_t level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- TLS (tls.c) -------------------------------------------------------- */
+
+/* GnuTLS priority string of the TS 33.310 / 33.210 profile: TLS 1.2 and
+ * 1.3 only, AEAD suites with ECDHE only. */
+extern const char *const httpd_tls_priorities;
+/* The same profile for libcurl (OpenSSL names). */
+extern const char *const httpd_curl_ciphers;
+extern const char *const httpd_curl_tls13_ciphers;
+
+/* Index of the partner whose CA, key purpose (clientAuth) and HTTP proxy
+ * name (peer_name in a SAN dNSName) the session's client certificate
+ * matches; -1 when none (no certificate, other CA, wrong purpose, an MC
+ * client certificate...). detail gets a short reason for the log. */
+int httpd_tls_partner_of(const httpd_gen_t *gen, gnutls_session_t session, char *detail,
+                         size_t detail_size);
+
+/* ---- connections and requests (listener.c, request.c) ------------------ */
+
+#define HTTPD_CONN_MAGIC 0x6d637363u
+
+/* Per connection (MHD socket context). */
+typedef struct {
+    uint32_t magic;
+    httpd_listener_t *listener;
+    bool scan_enabled;
+    mcsec_http_framing_t scan; /* raw plaintext of an outside connection */
+    bool verified;             /* client certificate looked at */
+    int partner_index;         /* -1 = not a partner */
+    httpd_gen_t *gen;          /* generation the partner index belongs to */
+    bool counted;              /* holds one of gen->partner_conns */
+    bool over_limit;
+    char peer[64];
+} httpd_conn_t;
+
+typedef struct fwd_job fwd_job_t;
+
+/* Per request (MHD request context, made by the URI log callback). */
+typedef struct {
+    httpd_conn_t *conn;
+    char *raw_target; /* as received, before any unescaping */
+    bool started;
+    bool rejected; /* verdict taken; answer when the body is in */
+    mcsec_reason_t reason;
+    char detail[160];
+    int partner_index;
+    httpd_gen_t *gen;
+    char *body;
+    size_t body_len, body_cap, body_limit;
+    char *method;
+    char *path;
+    fwd_job_t *job;
+    bool answered; /* a response is queued (ours or relayed) */
+    bool outbound; /* came in on the inside listener */
+} httpd_req_t;
+
+/* Frees a request context (MHD's completed callback calls it). */
+void httpd_req_free(httpd_req_t *req);
+
+/* Logs and counts a verdict for req (reason NONE = passed). */
+void httpd_req_log(httpd_t *httpd, const httpd_req_t *req, mcsec_reason_t reason, int status,
+                   const char *detail);
+
+/* Starts the listener's daemon on its socket with the generation's TLS
+ * material. Returns 0 or -1 (logged). */
+int httpd_listener_start(httpd_listener_t *listener, httpd_gen_t *gen);
+
+/* MHD callbacks (listener.c wires them, request.c implements the handler). */
+enum MHD_Result httpd_access_handler(void *cls, struct MHD_Connection *connection, const char *url,
+                                     const char *method, const char *version,
+                                     const char *upload_data, size_t *upload_data_size,
+                                     void **req_cls);
+
+/* ---- responses (respond.c) ---------------------------------------------- */
+
+/* Queues our error page for reason (status from the reason table, header
+ * X-Mcsec-Reason, Connection: close when close). */
+enum MHD_Result httpd_respond_error(struct MHD_Connection *connection, mcsec_reason_t reason,
+                                    bool close);
+
+/* Queues the relayed response of a finished job, rebuilt (allow-listed
+ * headers, internal hosts rewritten). */
+enum MHD_Result httpd_respond_relay(struct MHD_Connection *connection, httpd_req_t *req);
+
+/* ---- forwarding (forward.c) ---------------------------------------------- */
+
+typedef struct {
+    char *name;
+    char *value;
+} httpd_field_t;
+
+struct fwd_job {
+    fwd_job_t *next;
+    httpd_t *httpd;
+    struct MHD_Connection *connection;
+    httpd_req_t *req;
+    bool outbound; /* inside -> partner */
+    char *url;
+    char *connect_to; /* "name:port:ip:port" for outbound */
+    struct curl_slist *connect_slist;
+    const char *method;
+    struct curl_slist *headers;
+    long timeout;
+    /* result */
+    int curl_code; /* CURLcode */
+    long status;
+    httpd_field_t *fields;
+    size_t field_count, field_cap;
+    char *body;
+    size_t body_len, body_cap, body_limit;
+    bool too_large;
+    atomic_bool done;
+};
+
+forwarder_t *httpd_forwarder_start(httpd_t *httpd);
+/* Hands a job to the curl thread; the connection must already be
+ * suspended. The thread resumes it when the job is done. */
+void httpd_forwarder_submit(forwarder_t *fwd, fwd_job_t *job);
+void httpd_forwarder_stop(forwarder_t *fwd);
+void httpd_job_free(fwd_job_t *job);
+
+#endif

@@ -1,0 +1,420 @@
+/* The access handler: one request from headers to answer.
+ *
+ * First call (headers in): the partner behind the client certificate, the
+ * raw stream's framing verdict, the parsed header list, the raw target,
+ * then the policy (libmcsec). A rejection is answered at once (and the
+ * connection closed for framing and target problems). Body calls: the
+ * body is buffered up to the partner's max_body. Last call: the request is
+ * rebuilt as a job for the curl thread and the connection suspended; the
+ * call after the resume relays the answer. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sys/socket.h>
+
+#include <curl/curl.h>
+
+#include "httpd.h"
+
+#define MAX_FIELDS 100
+
+typedef struct {
+    mcsec_http_header_t fields[MAX_FIELDS];
+    size_t count;
+    bool too_many;
+} field_list_t;
+
+static enum MHD_Result collect_field(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     size_t key_size, const char *value, size_t value_size)
+{
+    field_list_t *list = cls;
+    (void)kind;
+    if (list->count == MAX_FIELDS) {
+        list->too_many = true;
+        return MHD_NO;
+    }
+    list->fields[list->count].name = (mcsec_str_t){key, key_size};
+    list->fields[list->count].value = (mcsec_str_t){value ? value : "", value ? value_size : 0};
+    list->count++;
+    return MHD_YES;
+}
+
+static bool is(mcsec_str_t text, const char *word)
+{
+    size_t n = strlen(word);
+    return text.len == n && strncasecmp(text.ptr, word, n) == 0;
+}
+
+void httpd_req_free(httpd_req_t *req)
+{
+    if (!req)
+        return;
+    httpd_job_free(req->job);
+    httpd_gen_unref(req->gen);
+    free(req->raw_target);
+    free(req->body);
+    free(req->method);
+    free(req->path);
+    free(req);
+}
+
+/* Copies text for the log with control octets and quotes replaced. */
+static void shown(const char *text, char *out, size_t out_size)
+{
+    size_t n = 0;
+    for (; text && *text && n + 1 < out_size && n < 96; text++)
+        out[n++] = ((unsigned char)*text < 0x21 || (unsigned char)*text > 0x7e) ? '?' : *text;
+    out[n] = '\0';
+}
+
+void httpd_req_log(httpd_t *httpd, const httpd_req_t *req, mcsec_reason_t reason, int status,
+                   const char *detail)
+{
+    const char *partner = NULL;
+    if (req->gen && req->partner_index >= 0 &&
+        (size_t)req->partner_index < req->gen->policy->partner_count)
+        partner = req->gen->policy->partners[req->partner_index].name;
+    httpd_stats_count(&httpd->stats, partner, reason, req->outbound);
+    char target[100], method[40], why[170];
+    shown(req->raw_target, target, sizeof(target));
+    shown(req->method, method, sizeof(method));
+    snprintf(why, sizeof(why), "%s", detail ? detail : "");
+    for (char *p = why; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == '"')
+            *p = '?';
+    if (reason == MCSEC_REASON_NONE) {
+        httpd_log(httpd, MCSEC_LOG_INFO,
+                  "pass dir=%s partner=%s status=%d peer=%s method=%s "
+                  "target=%s",
+                  req->outbound ? "out" : "in", partner ? partner : "-", status, req->conn->peer,
+                  method, target);
+        return;
+    }
+    httpd_log(httpd, MCSEC_LOG_NOTICE,
+              "reject dir=%s partner=%s reason=%s status=%d peer=%s method=%s target=%s "
+              "detail=\"%s\"",
+              req->outbound ? "out" : "in", partner ? partner : "-", mcsec_reason_code(reason),
+              status, req->conn->peer, method, target, why);
+}
+
+/* Answers with our error page now; framing-level problems close. */
+static enum MHD_Result reject(httpd_t *httpd, struct MHD_Connection *connection, httpd_req_t *req,
+                              mcsec_reason_t reason, const char *detail)
+{
+    bool close = reason == MCSEC_REASON_HTTP_BAD_FRAMING ||
+                 reason == MCSEC_REASON_HTTP_UNSUPPORTED_ENCODING ||
+                 reason == MCSEC_REASON_HTTP_BAD_TARGET ||
+                 reason == MCSEC_REASON_HTTP_HEADERS_TOO_LARGE ||
+                 reason == MCSEC_REASON_SRC_NOT_PARTNER || reason == MCSEC_REASON_HTTP_OVERLOADED ||
+                 reason == MCSEC_REASON_HTTP_BODY_TOO_LARGE;
+    req->answered = true;
+    req->rejected = true;
+    httpd_req_log(httpd, req, reason, mcsec_reason_http_status(reason), detail);
+    return httpd_respond_error(connection, reason, close);
+}
+
+/* The client certificate of an outside connection, looked at once. */
+static void verify_peer(httpd_t *httpd, struct MHD_Connection *connection, httpd_conn_t *conn)
+{
+    if (conn->verified)
+        return;
+    conn->verified = true;
+    conn->gen = httpd_current(httpd);
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    char detail[160];
+    conn->partner_index = httpd_tls_partner_of(
+        conn->gen, info ? (gnutls_session_t)info->tls_session : NULL, detail, sizeof(detail));
+    if (conn->partner_index < 0) {
+        httpd_log(httpd, MCSEC_LOG_INFO, "peer %s: %s", conn->peer, detail);
+        return;
+    }
+    const mcsec_partner_t *partner = &conn->gen->policy->partners[conn->partner_index];
+    unsigned now = atomic_fetch_add(&conn->gen->partner_conns[conn->partner_index], 1) + 1;
+    conn->counted = true;
+    conn->over_limit = now > partner->http.connection_limit;
+}
+
+/* Appends "Name: value" to the curl header list; false when out of memory. */
+static bool add_header(struct curl_slist **list, mcsec_str_t name, const char *value,
+                       size_t value_len)
+{
+    size_t size = name.len + value_len + 3;
+    char *line = malloc(size);
+    if (!line)
+        return false;
+    snprintf(line, size, "%.*s: %.*s", (int)name.len, name.ptr, (int)value_len, value);
+    struct curl_slist *grown = curl_slist_append(*list, line);
+    free(line);
+    if (!grown)
+        return false;
+    *list = grown;
+    return true;
+}
+
+/* Rebuilds the request for the next hop: URL, allow-listed headers. */
+static fwd_job_t *make_job(httpd_t *httpd, httpd_req_t *req, const field_list_t *fields,
+                           const mcsec_http_upstream_t *upstream)
+{
+    const mcsec_partner_t *partner = &req->gen->policy->partners[req->partner_index];
+    fwd_job_t *job = calloc(1, sizeof(*job));
+    if (!job)
+        return NULL;
+    job->httpd = httpd;
+    job->req = req;
+    job->outbound = req->outbound;
+    job->method = req->method;
+    job->timeout = (long)partner->http.timeout;
+    size_t size = strlen(req->raw_target) + 512;
+    job->url = malloc(size);
+    bool ok = job->url != NULL;
+    if (ok && !req->outbound) {
+        snprintf(job->url, size, "%s%s", upstream->url, req->raw_target + strlen(upstream->prefix));
+    } else if (ok) {
+        const mcsec_addr_t *to = &partner->http_proxy;
+        bool v6 = to->family == AF_INET6;
+        snprintf(job->url, size, "https://%s:%u%s", partner->http.peer_name, to->port,
+                 req->raw_target);
+        job->connect_to = malloc(strlen(partner->http.peer_name) + 80);
+        ok = job->connect_to != NULL;
+        if (ok)
+            sprintf(job->connect_to, "%s:%u:%s%s%s:%u", partner->http.peer_name, to->port,
+                    v6 ? "[" : "", to->ip, v6 ? "]" : "", to->port);
+    }
+    const char *ear = partner->auth == MCSEC_AUTH_EXPLICIT ? partner->ear.header : NULL;
+    for (size_t i = 0; ok && i < fields->count; i++) {
+        const mcsec_http_header_t *field = &fields->fields[i];
+        if (mcsec_http_header_allowed(field->name, MCSEC_HTTP_REQUEST_HEADERS, ear))
+            ok = add_header(&job->headers, field->name, field->value.ptr, field->value.len);
+    }
+    /* curl would add Expect: 100-continue for large bodies; no Accept
+     * default either: only what the client sent. */
+    if (ok)
+        ok = add_header(&job->headers, (mcsec_str_t){"Expect", 6}, "", 0);
+    if (!ok) {
+        httpd_job_free(job);
+        return NULL;
+    }
+    return job;
+}
+
+/* The X-3GPP-Asserted-Identity values, up to 8. */
+static size_t identities(const field_list_t *fields, mcsec_str_t *out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < fields->count && n < max; i++)
+        if (is(fields->fields[i].name, MCSEC_HTTP_IDENTITY_HEADER))
+            out[n++] = fields->fields[i].value;
+    return n;
+}
+
+static enum MHD_Result start_request(httpd_t *httpd, struct MHD_Connection *connection,
+                                     httpd_req_t *req, const char *method, const char *version)
+{
+    httpd_conn_t *conn = req->conn;
+    req->method = strdup(method);
+    if (!req->method)
+        return MHD_NO;
+    if (conn->listener->kind == LISTEN_OUTSIDE) {
+        verify_peer(httpd, connection, conn);
+        req->gen = httpd_gen_ref(conn->gen);
+        req->partner_index = conn->partner_index;
+    } else {
+        req->gen = httpd_current(httpd);
+        req->outbound = true;
+    }
+    if (conn->scan_enabled && conn->scan.verdict != MCSEC_REASON_NONE)
+        return reject(httpd, connection, req, conn->scan.verdict, "raw stream");
+    field_list_t fields = {.count = 0, .too_many = false};
+    MHD_get_connection_values_n(connection, MHD_HEADER_KIND, collect_field, &fields);
+    if (fields.too_many)
+        return reject(httpd, connection, req, MCSEC_REASON_HTTP_HEADERS_TOO_LARGE,
+                      "too many header fields");
+    mcsec_reason_t framing = mcsec_http_check_headers(fields.fields, fields.count);
+    if (framing != MCSEC_REASON_NONE)
+        return reject(httpd, connection, req, framing, "parsed header fields");
+    mcsec_str_t path;
+    mcsec_reason_t target =
+        mcsec_http_check_target((mcsec_str_t){req->raw_target, strlen(req->raw_target)}, &path);
+    if (target != MCSEC_REASON_NONE)
+        return reject(httpd, connection, req, target, "request target");
+    if (conn->over_limit)
+        return reject(httpd, connection, req, MCSEC_REASON_HTTP_OVERLOADED,
+                      "partner connection limit");
+
+    mcsec_str_t ids[8];
+    mcsec_http_request_t http = {.method = {method, strlen(method)}, .path = path};
+    http.asserted_ids = ids;
+    http.asserted_id_count = identities(&fields, ids, 8);
+    http.header_bytes = strlen(method) + strlen(req->raw_target) + strlen(version) + 6;
+    for (size_t i = 0; i < fields.count; i++) {
+        const mcsec_http_header_t *field = &fields.fields[i];
+        http.header_bytes += field->name.len + field->value.len + 4;
+        if (is(field->name, "Content-Type"))
+            http.content_type = field->value;
+        else if (is(field->name, "Host"))
+            http.host = field->value;
+        else if (is(field->name, "Content-Length")) {
+            http.body_len = (size_t)strtoull(field->value.ptr, NULL, 10);
+            http.has_body = http.body_len > 0;
+        } else if (is(field->name, "Transfer-Encoding"))
+            http.has_body = true;
+    }
+    mcsec_verdict_t verdict;
+    if (req->outbound)
+        mcsec_check_http_egress(req->gen->policy, &http, &verdict);
+    else
+        mcsec_check_http_ingress(req->gen->policy, req->partner_index, &http, &verdict);
+    if (req->outbound)
+        req->partner_index = verdict.partner_index;
+    if (verdict.reason != MCSEC_REASON_NONE)
+        return reject(httpd, connection, req, verdict.reason, verdict.detail);
+
+    const mcsec_partner_t *partner = verdict.partner;
+    const mcsec_http_upstream_t *upstream = NULL;
+    if (!req->outbound) {
+        upstream = mcsec_http_upstream_for(partner, path);
+        if (!upstream)
+            return reject(httpd, connection, req, MCSEC_REASON_HTTP_PATH_DENIED,
+                          "no upstream for the path");
+    } else if (!partner->has_http_proxy) {
+        return reject(httpd, connection, req, MCSEC_REASON_DST_NOT_PARTNER,
+                      "partner has no addresses.http_proxy");
+    }
+    req->body_limit = partner->http.max_body;
+    req->job = make_job(httpd, req, &fields, upstream);
+    if (!req->job)
+        return MHD_NO;
+    return MHD_YES;
+}
+
+/* Buffers one piece of the body; past the limit the rest is dropped and
+ * the request answered with http.body_too_large at the end. */
+static void take_body(httpd_req_t *req, const char *data, size_t n)
+{
+    if (req->rejected)
+        return;
+    if (req->body_len + n > req->body_limit) {
+        req->rejected = true;
+        req->reason = MCSEC_REASON_HTTP_BODY_TOO_LARGE;
+        snprintf(req->detail, sizeof(req->detail), "chunked body over %zu octets", req->body_limit);
+        return;
+    }
+    if (req->body_len + n + 1 > req->body_cap) {
+        size_t cap = req->body_cap ? req->body_cap : 4096;
+        while (cap < req->body_len + n + 1)
+            cap *= 2;
+        char *grown = realloc(req->body, cap);
+        if (!grown) {
+            req->rejected = true;
+            req->reason = MCSEC_REASON_HTTP_OVERLOADED;
+            snprintf(req->detail, sizeof(req->detail), "out of memory");
+            return;
+        }
+        req->body = grown;
+        req->body_cap = cap;
+    }
+    memcpy(req->body + req->body_len, data, n);
+    req->body_len += n;
+    req->body[req->body_len] = '\0';
+}
+
+/* Outbound bodies are ours: internal host names in XML go out rewritten. */
+static bool rewrite_outbound_body(httpd_req_t *req, struct MHD_Connection *connection)
+{
+    const char *type = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Content-Type");
+    if (!req->outbound || !type || req->body_len == 0 ||
+        !mcsec_http_rewritable_type((mcsec_str_t){type, strlen(type)}))
+        return true;
+    const char *public_host = req->gen->policy->system.http.public_host;
+    char *out = NULL;
+    size_t out_len = 0;
+    if (mcsec_http_rewrite_hosts((mcsec_str_t){req->body, req->body_len}, req->gen->internal_hosts,
+                                 req->gen->internal_count, public_host ? public_host : "", &out,
+                                 &out_len, NULL) != MCSEC_OK)
+        return false;
+    free(req->body);
+    req->body = out;
+    req->body_len = out_len;
+    req->body_cap = out_len + 1;
+    return true;
+}
+
+/* Admin listener: GET /stats gives the counters. */
+static enum MHD_Result admin(httpd_t *httpd, struct MHD_Connection *connection, const char *url,
+                             const char *method)
+{
+    if (strcmp(method, "GET") != 0 || strcmp(url, "/stats") != 0)
+        return httpd_respond_error(connection, MCSEC_REASON_HTTP_PATH_DENIED, false);
+    char *text = httpd_stats_text(&httpd->stats);
+    if (!text)
+        return MHD_NO;
+    struct MHD_Response *response =
+        MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    if (!response) {
+        free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+    enum MHD_Result rc = MHD_queue_response(connection, MHD_HTTP_OK, response);
+    MHD_destroy_response(response);
+    return rc;
+}
+
+static enum MHD_Result finish_request(httpd_t *httpd, struct MHD_Connection *connection,
+                                      httpd_req_t *req)
+{
+    fwd_job_t *job = req->job;
+    if (!atomic_load(&job->done)) {
+        /* The raw stream may have turned bad while the body came in. */
+        if (req->conn->scan_enabled && req->conn->scan.verdict != MCSEC_REASON_NONE)
+            return reject(httpd, connection, req, req->conn->scan.verdict, "raw stream");
+        if (!rewrite_outbound_body(req, connection))
+            return MHD_NO;
+        MHD_suspend_connection(connection);
+        job->connection = connection;
+        httpd_forwarder_submit(httpd->forwarder, job);
+        return MHD_YES;
+    }
+    req->answered = true;
+    if (job->curl_code != CURLE_OK || job->status < 100 || job->status >= 500 || job->too_large) {
+        char detail[160];
+        snprintf(detail, sizeof(detail), "%s, status %ld",
+                 job->too_large ? "response too large" : curl_easy_strerror(job->curl_code),
+                 job->status);
+        httpd_req_log(httpd, req, MCSEC_REASON_HTTP_UPSTREAM_ERROR, 502, detail);
+        return httpd_respond_error(connection, MCSEC_REASON_HTTP_UPSTREAM_ERROR, false);
+    }
+    httpd_req_log(httpd, req, MCSEC_REASON_NONE, (int)job->status, NULL);
+    return httpd_respond_relay(connection, req);
+}
+
+enum MHD_Result httpd_access_handler(void *cls, struct MHD_Connection *connection, const char *url,
+                                     const char *method, const char *version,
+                                     const char *upload_data, size_t *upload_data_size,
+                                     void **req_cls)
+{
+    httpd_listener_t *listener = cls;
+    httpd_t *httpd = listener->httpd;
+    httpd_req_t *req = *req_cls;
+    if (listener->kind == LISTEN_ADMIN)
+        return admin(httpd, connection, url, method);
+    if (!req)
+        return MHD_NO; /* the URI callback always makes one */
+    if (!req->started) {
+        req->started = true;
+        return start_request(httpd, connection, req, method, version);
+    }
+    if (*upload_data_size > 0) {
+        take_body(req, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (req->answered)
+        return MHD_YES;
+    if (req->rejected)
+        return reject(httpd, connection, req, req->reason, req->detail);
+    return finish_request(httpd, connection, req);
+}

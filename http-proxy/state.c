@@ -1,0 +1,235 @@
+/* A generation: the policy and the TLS material read from the files it
+ * names, loaded completely before it replaces the running one. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+
+#include "httpd.h"
+
+/* Reads a whole (small) file; NULL when it cannot. */
+static char *read_text(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return NULL;
+    size_t cap = 4096, len = 0;
+    char *text = malloc(cap);
+    while (text) {
+        len += fread(text + len, 1, cap - len - 1, fp);
+        if (len < cap - 1 || cap > (1u << 20))
+            break;
+        char *grown = realloc(text, cap * 2);
+        if (!grown) {
+            free(text);
+            text = NULL;
+            break;
+        }
+        text = grown;
+        cap *= 2;
+    }
+    fclose(fp);
+    if (text)
+        text[len] = '\0';
+    return text;
+}
+
+/* Appends "problem\n" to err. */
+static void add_err(char *err, size_t err_size, const char *text)
+{
+    size_t used = strlen(err);
+    if (used < err_size)
+        snprintf(err + used, err_size - used, "%s\n", text);
+}
+
+/* host[:port] of an http(s) URL as a view-free malloc'd copy. */
+static char *url_authority(const char *url)
+{
+    const char *rest = strstr(url, "://");
+    if (!rest)
+        return NULL;
+    rest += 3;
+    size_t n = strcspn(rest, "/");
+    return strndup(rest, n);
+}
+
+static bool add_internal(httpd_gen_t *gen, const char *host, size_t *cap)
+{
+    for (size_t i = 0; i < gen->internal_count; i++)
+        if (strcmp(gen->internal_hosts[i], host) == 0)
+            return true;
+    if (gen->internal_count == *cap) {
+        size_t more = *cap ? *cap * 2 : 8;
+        const char **grown = realloc(gen->internal_hosts, more * sizeof(*grown));
+        if (!grown)
+            return false;
+        gen->internal_hosts = grown;
+        *cap = more;
+    }
+    gen->internal_hosts[gen->internal_count++] = host;
+    return true;
+}
+
+static void gen_free(httpd_gen_t *gen)
+{
+    if (!gen)
+        return;
+    for (size_t i = 0; i < HTTPD_MAX_PARTNERS; i++)
+        if (gen->trust[i])
+            gnutls_x509_trust_list_deinit(gen->trust[i], 1);
+    /* internal_hosts owns the authority copies made from upstream URLs: they
+     * follow the policy's own entries. */
+    size_t own = gen->policy ? gen->policy->system.http.internal_hosts.count : 0;
+    for (size_t i = own; i < gen->internal_count; i++)
+        free((char *)gen->internal_hosts[i]);
+    free(gen->internal_hosts);
+    if (gen->key_pem) {
+        gnutls_memset(gen->key_pem, 0, strlen(gen->key_pem));
+        free(gen->key_pem);
+    }
+    free(gen->cert_pem);
+    free(gen->trust_pem);
+    mcsec_policy_free(gen->policy);
+    free(gen);
+}
+
+/* Loads the partner CAs into per-partner trust lists and one PEM bundle. */
+static bool load_partner_trust(httpd_gen_t *gen, char *err, size_t err_size)
+{
+    const mcsec_policy_t *policy = gen->policy;
+    size_t bundle_len = 0;
+    gen->trust_pem = calloc(1, 1);
+    if (!gen->trust_pem)
+        return false;
+    for (size_t p = 0; p < policy->partner_count; p++) {
+        const mcsec_partner_t *partner = &policy->partners[p];
+        if (!partner->http.enabled)
+            continue;
+        char *pem = read_text(partner->keys.ca);
+        char line[512];
+        if (!pem) {
+            snprintf(line, sizeof(line), "%s: cannot read partner CA", partner->keys.ca);
+            add_err(err, err_size, line);
+            return false;
+        }
+        gnutls_datum_t datum = {(unsigned char *)pem, (unsigned)strlen(pem)};
+        int rc = gnutls_x509_trust_list_init(&gen->trust[p], 0);
+        if (rc >= 0)
+            rc = gnutls_x509_trust_list_add_trust_mem(gen->trust[p], &datum, NULL,
+                                                      GNUTLS_X509_FMT_PEM, 0, 0);
+        if (rc <= 0) {
+            snprintf(line, sizeof(line), "%s: no CA certificate (%s)", partner->keys.ca,
+                     rc < 0 ? gnutls_strerror(rc) : "empty");
+            add_err(err, err_size, line);
+            free(pem);
+            return false;
+        }
+        size_t n = strlen(pem);
+        char *grown = realloc(gen->trust_pem, bundle_len + n + 2);
+        if (!grown) {
+            free(pem);
+            return false;
+        }
+        gen->trust_pem = grown;
+        memcpy(gen->trust_pem + bundle_len, pem, n);
+        bundle_len += n;
+        gen->trust_pem[bundle_len++] = '\n';
+        gen->trust_pem[bundle_len] = '\0';
+        free(pem);
+    }
+    return true;
+}
+
+httpd_gen_t *httpd_gen_load(const char *policy_path, char *err, size_t err_size)
+{
+    err[0] = '\0';
+    httpd_gen_t *gen = calloc(1, sizeof(*gen));
+    if (!gen) {
+        add_err(err, err_size, "out of memory");
+        return NULL;
+    }
+    atomic_init(&gen->refs, 1);
+    mcsec_diag_list_t diags = {NULL, 0};
+    if (mcsec_policy_load_file(policy_path, &gen->policy, &diags) != MCSEC_OK) {
+        for (size_t i = 0; i < diags.count; i++) {
+            char line[512];
+            mcsec_diag_format(&diags.items[i], line, sizeof(line));
+            add_err(err, err_size, line);
+        }
+        mcsec_diag_list_free(&diags);
+        gen_free(gen);
+        return NULL;
+    }
+    mcsec_diag_list_free(&diags);
+    const mcsec_policy_t *policy = gen->policy;
+    const mcsec_system_t *sys = &policy->system;
+    bool any_http = false;
+    for (size_t p = 0; p < policy->partner_count; p++)
+        any_http = any_http || policy->partners[p].http.enabled;
+    if (!any_http || policy->partner_count > HTTPD_MAX_PARTNERS) {
+        add_err(err, err_size,
+                any_http ? "too many partners for mcsec-httpd"
+                         : "no partner has an 'http' section: nothing to proxy");
+        gen_free(gen);
+        return NULL;
+    }
+    gen->cert_pem = read_text(sys->keys.cert);
+    gen->key_pem = read_text(sys->keys.key);
+    if (!gen->cert_pem || !gen->key_pem) {
+        add_err(err, err_size, "cannot read system.keys.cert or system.keys.key");
+        gen_free(gen);
+        return NULL;
+    }
+    if (!load_partner_trust(gen, err, err_size)) {
+        if (!err[0])
+            add_err(err, err_size, "out of memory");
+        gen_free(gen);
+        return NULL;
+    }
+    size_t cap = 0;
+    bool ok = true;
+    for (size_t i = 0; ok && i < sys->http.internal_hosts.count; i++)
+        ok = add_internal(gen, sys->http.internal_hosts.items[i], &cap);
+    for (size_t p = 0; ok && p < policy->partner_count; p++) {
+        const mcsec_http_rules_t *http = &policy->partners[p].http;
+        for (size_t u = 0; ok && u < http->upstream_count; u++) {
+            char *authority = url_authority(http->upstreams[u].url);
+            size_t before = gen->internal_count;
+            ok = authority && add_internal(gen, authority, &cap);
+            if (!ok || gen->internal_count == before)
+                free(authority);
+        }
+    }
+    if (!ok) {
+        add_err(err, err_size, "out of memory");
+        gen_free(gen);
+        return NULL;
+    }
+    return gen;
+}
+
+httpd_gen_t *httpd_gen_ref(httpd_gen_t *gen)
+{
+    if (gen)
+        atomic_fetch_add(&gen->refs, 1);
+    return gen;
+}
+
+void httpd_gen_unref(httpd_gen_t *gen)
+{
+    if (gen && atomic_fetch_sub(&gen->refs, 1) == 1)
+        gen_free(gen);
+}
+
+static bool text_differs(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "") != 0;
+}
+
+bool httpd_gen_tls_differs(const httpd_gen_t *a, const httpd_gen_t *b)
+{
+    return text_differs(a->cert_pem, b->cert_pem) || text_differs(a->key_pem, b->key_pem) ||
+           text_differs(a->trust_pem, b->trust_pem);
+}

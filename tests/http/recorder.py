@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Test next hop for mcsec-httpd: an HTTP (or, with --tls, HTTPS requiring
+a client certificate) server that appends every request it receives to a
+JSON-lines file and answers with headers and an XML body that leak its
+internal topology, so the tests can prove the proxy hides them.
+
+usage: recorder.py PORT RECORD_FILE LEAK_HOST [--tls CERT KEY CLIENT_CA]"""
+import http.server
+import json
+import ssl
+import sys
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "InternalGMS/9.9"
+    sys_version = ""
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def handle_any(self):
+        length = int(self.headers.get("Content-Length", "0") or 0)
+        body = self.rfile.read(length) if length else b""
+        peer = None
+        if isinstance(self.connection, ssl.SSLSocket):
+            cert = self.connection.getpeercert()
+            peer = dict(x[0] for x in cert.get("subject", ())).get("commonName") if cert else None
+        with open(self.server.record, "a") as out:
+            out.write(json.dumps({"method": self.command, "path": self.path,
+                                  "headers": [[k, v] for k, v in self.headers.items()],
+                                  "body": body.decode("utf-8", "replace"),
+                                  "peer_cn": peer}) + "\n")
+        leak = self.server.leak
+        if self.path.endswith("/fail500"):
+            page = b"<html>stack trace at gms.a.internal</html>"
+            self.send_response(500)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+            return
+        doc = ('<?xml version="1.0"?>\n<list-service uri="http://%s/xcap-root/groups/g1">'
+               '<entry uri="http://gms.a.internal:8080/xcap-root/x"/>'
+               '<display-name>ok %s</display-name></list-service>\n' % (leak, self.command))
+        data = doc.encode()
+        self.send_response(201 if self.command == "PUT" else 200)
+        self.send_header("Content-Type", "application/vnd.oma.poc.groups+xml")
+        self.send_header("ETag", '"v1"')
+        self.send_header("Via", "1.1 gms.a.internal")
+        self.send_header("X-Powered-By", "InternalStack/1.0")
+        self.send_header("X-Forwarded-For", "10.9.9.9")
+        self.send_header("Forwarded", "for=10.9.9.9")
+        self.send_header("X-Internal-Node", "gms-7")
+        self.send_header("Location", "http://%s/xcap-root/groups/g1" % leak)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = do_PATCH = handle_any
+
+
+def main():
+    port, record, leak = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server.record, server.leak = record, leak
+    if len(sys.argv) > 4 and sys.argv[4] == "--tls":
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(sys.argv[5], sys.argv[6])
+        ctx.load_verify_locations(sys.argv[7])
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    open(record, "a").close()
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
