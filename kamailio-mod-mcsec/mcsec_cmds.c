@@ -16,6 +16,7 @@
 #include "mcsec_shm_policy.h"
 #include "mcsec_stages.h"
 #include "mcsec_sipview.h"
+#include "mcsec_topo.h"
 
 /* Copies at most out_size-1 bytes of in into out for a log line, replacing
  * anything that is not printable ASCII (and spaces unless allow_space) with
@@ -137,7 +138,10 @@ static int run_check(struct sip_msg *msg, bool egress)
 
     /* The feature stages run only on requests the policy check passed. */
     if (verdict.reason == MCSEC_REASON_NONE) {
-        if (mcsec_ear_stage(msg, policy, &view, &verdict, egress) == 0) {
+        /* Topology first: a request with a bad token is refused before
+         * anything reads its restored headers. */
+        if (mcsec_topo_stage(msg, policy, &verdict, egress) == 0 &&
+            mcsec_ear_stage(msg, policy, &view, &verdict, egress) == 0) {
             (void)mcsec_spk_stage(msg, policy, &view, &verdict, egress);
         }
     }

@@ -13,6 +13,7 @@
 #include "mcsec_rpc.h"
 #include "mcsec_shm_policy.h"
 #include "mcsec_stages.h"
+#include "mcsec_topo.h"
 
 MODULE_VERSION
 
@@ -25,7 +26,8 @@ static param_export_t mcsec_params[] = {{"policy", PARAM_STRING, &policy_param},
  * the shared counters. Runs once in the main process before the fork. */
 static int mod_init(void)
 {
-    if (mcsec_counters_init() != 0 || mcsec_ear_mod_init() != 0 || mcsec_spk_mod_init() != 0) {
+    if (mcsec_counters_init() != 0 || mcsec_ear_mod_init() != 0 || mcsec_spk_mod_init() != 0 ||
+        mcsec_topo_mod_init() != 0) {
         return -1;
     }
     mcsec_problems_t problems;
@@ -55,6 +57,7 @@ static int child_init(int rank)
 /* Frees shared and per-process state at shutdown. */
 static void mod_destroy(void)
 {
+    mcsec_topo_mod_destroy();
     mcsec_spk_mod_destroy();
     mcsec_ear_mod_destroy();
     mcsec_shm_policy_destroy();

@@ -1,0 +1,80 @@
+/* Topology hiding in mcsec.so (issue 3): the adapter between Kamailio and
+ * libmcsec's token transforms (mcsec/topo.h). docs/topology.md explains the
+ * whole design; in short:
+ *
+ * - Messages to a partner IS proxy are rewritten in Kamailio's
+ *   SREV_NET_DATA_OUT event (every message, whoever built it: relayed, tm's
+ *   retransmissions, tm's CANCEL and ACK, local replies): Vias below the
+ *   border's own collapse into one token Via, Record-Route and Path entries
+ *   of our side and every Contact become tokens, the leaking headers go.
+ * - Messages from a partner IS proxy are restored in SREV_NET_DATA_IN,
+ *   before Kamailio parses them (tm then matches replies on the border's
+ *   own Via branch, which was never touched). A request with a bad token is
+ *   left as it is and marked with an internal header, so that the request
+ *   route answers 400 topo.bad_token; a reply with a bad token is dropped.
+ * - The Call-ID of requests we send is replaced in the request route
+ *   (mcsec_egress() calls the stage below) so tm's stored request, from
+ *   which it builds CANCEL and non-2xx ACK, already carries the token.
+ *   Dialogs started inside record-route ;mcsec-cid=<token>, so in-dialog
+ *   requests from inside find their partner-side Call-ID in their Route;
+ *   requests from the partner whose Call-ID was a token get
+ *   ;mcsec-cid=<token> on the partner's Via, echoed by every reply.
+ *
+ * Per-process state only (one mcsec_topo_t per Kamailio process, rebuilt
+ * when the policy generation moves), so a restart or a second node with the
+ * same key file decodes every token. */
+#ifndef MCSEC_TOPO_MOD_H
+#define MCSEC_TOPO_MOD_H
+
+#include <stdbool.h>
+
+#include "core/events.h"
+#include "core/parser/msg_parser.h"
+
+#include "mcsec/check.h"
+#include "mcsec/policy.h"
+#include "mcsec/topo.h"
+
+/* The internal header that marks a request from a partner whose tokens did
+ * not decode (never sent to a partner; a partner's copy is removed). */
+#define MCSEC_TOPO_FAULT_HDR "Mcsec-Topo-Fault"
+/* Via parameter (partner's Via) and Record-Route parameter (ours) that
+ * carry the partner-side Call-ID token of a dialog. */
+#define MCSEC_TOPO_CID_PARAM "mcsec-cid"
+
+/* mod_init (main process, before the fork): registers the network event
+ * callbacks, asks tcp_read to clone receive buffers (they are rewritten in
+ * place) and binds the rr module's API when rr is loaded. 0 or -1. */
+int mcsec_topo_mod_init(void);
+
+/* mod_destroy: frees this process's token context. */
+void mcsec_topo_mod_destroy(void);
+
+/* The stage run by mcsec_ingress()/mcsec_egress() after the policy check
+ * passed (see mcsec_stages.h for the convention: 0 goes on, -1 rejects
+ * with verdict->reason and a detail). Egress: replaces the Call-ID with its
+ * token (or the token the dialog's Route names) and adds ;mcsec-cid= to the
+ * Record-Route the cfg adds next. Ingress: rejects a request that
+ * SREV_NET_DATA_IN marked as carrying a bad token (topo.bad_token). Does
+ * nothing for partners without topology hiding. */
+int mcsec_topo_stage(struct sip_msg *msg, const mcsec_policy_t *policy, mcsec_verdict_t *verdict,
+                     bool egress);
+
+/* ---- shared between the mcsec_topo*.c files ---------------------------- */
+
+/* This process's token context for policy, rebuilt when the policy or its
+ * generation changed. NULL when the policy names no topology key file, or
+ * when it cannot be built (then *broken is true and the reason was
+ * logged once per build). */
+mcsec_topo_t *mcsec_topo_proc(const mcsec_policy_t *policy, bool *broken);
+
+/* The partner (index, or -1) a message from or to ip:port belongs to when
+ * topology hiding is on for it. */
+int mcsec_topo_partner(const mcsec_policy_t *policy, const char *ip, unsigned port);
+
+/* SREV_NET_DATA_IN and SREV_NET_DATA_OUT callbacks (mcsec_topo_in.c,
+ * mcsec_topo_out.c). Always return 0 (Kamailio ignores the value). */
+int mcsec_topo_net_in(sr_event_param_t *evp);
+int mcsec_topo_net_out(sr_event_param_t *evp);
+
+#endif

@@ -1,0 +1,393 @@
+/* SREV_NET_DATA_OUT: hides our inside in every message sent to a partner
+ * IS proxy with topology hiding on. See mcsec_topo.h. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/dprint.h"
+#include "core/ip_addr.h"
+#include "core/mem/mem.h"
+#include "core/parser/contact/parse_contact.h"
+#include "core/parser/parse_rr.h"
+#include "core/parser/parse_uri.h"
+
+#include "mcsec/reason.h"
+#include "mcsec/topo.h"
+#include "mcsec_shm_policy.h"
+#include "mcsec_topo.h"
+#include "mcsec_topo_msg.h"
+
+/* What one outgoing message needs. */
+typedef struct {
+    struct sip_msg *msg;
+    mcsec_topo_t *topo;
+    const mcsec_partner_t *partner;
+    const mcsec_policy_t *policy;
+    struct socket_info *send_sock; /* NULL when unknown */
+    mcsec_str_t callid;            /* the partner-side Call-ID (associated data) */
+    mcsec_topo_edits_t *edits;
+    char callid_buf[MCSEC_TOPO_MAX_VALUE]; /* a reply's token Call-ID */
+} out_ctx_t;
+
+/* Replaces [start, end) by the output of a libmcsec transform written
+ * straight into the arena. Returns 0 or -1. */
+typedef mcsec_err_t (*transform_f)(out_ctx_t *ctx, mcsec_str_t value, char *out, size_t out_size,
+                                   size_t *out_len);
+
+static int edit_transform(out_ctx_t *ctx, int start, int end, mcsec_str_t value,
+                          transform_f transform)
+{
+    size_t avail = 0;
+    char *space = mcsec_topo_edit_space(ctx->edits, &avail);
+    size_t len = 0;
+    mcsec_err_t rc = transform(ctx, value, space, avail, &len);
+    if (rc != MCSEC_OK) {
+        LM_ERR("mcsec: topo: cannot tokenize a value (%s)\n", mcsec_err_str(rc));
+        return -1;
+    }
+    mcsec_topo_edit_commit(ctx->edits, start, end, len);
+    return 0;
+}
+
+/* Transforms with the shape transform_f. */
+static mcsec_err_t hide_rr(out_ctx_t *ctx, mcsec_str_t v, char *o, size_t n, size_t *l)
+{
+    return mcsec_topo_hide_route(ctx->topo, MCSEC_TOPO_RR, v, ctx->callid, o, n, l);
+}
+static mcsec_err_t hide_path(out_ctx_t *ctx, mcsec_str_t v, char *o, size_t n, size_t *l)
+{
+    return mcsec_topo_hide_route(ctx->topo, MCSEC_TOPO_PATH, v, ctx->callid, o, n, l);
+}
+static mcsec_err_t hide_contact(out_ctx_t *ctx, mcsec_str_t v, char *o, size_t n, size_t *l)
+{
+    return mcsec_topo_hide_contact(ctx->topo, v, ctx->callid, o, n, l);
+}
+
+/* Whether a route entry's URI names the socket the message leaves from
+ * (the border's own outside Record-Route, which must stay readable). */
+static bool is_send_socket(const out_ctx_t *ctx, const rr_t *entry)
+{
+    const struct socket_info *sock = ctx->send_sock;
+    struct sip_uri uri;
+    if (sock == NULL || parse_uri(entry->nameaddr.uri.s, entry->nameaddr.uri.len, &uri) != 0) {
+        return false;
+    }
+    unsigned port = uri.port_no != 0 ? uri.port_no : (uri.type == SIPS_URI_T ? 5061 : 5060);
+    bool host_match = (uri.host.len == sock->address_str.len &&
+                       strncasecmp(uri.host.s, sock->address_str.s, uri.host.len) == 0) ||
+                      (sock->useinfo.name.len > 0 && uri.host.len == sock->useinfo.name.len &&
+                       strncasecmp(uri.host.s, sock->useinfo.name.s, uri.host.len) == 0);
+    unsigned sock_port =
+        sock->useinfo.port_no > 0 ? (unsigned)sock->useinfo.port_no : (unsigned)sock->port_no;
+    return host_match && (port == sock->port_no || port == sock_port);
+}
+
+/* Record-Route (or Path) entries. Requests: every entry except the one of
+ * our outside socket. Replies: the entries above our outside socket's
+ * (those of our side); all of them when ours is not there. */
+static int hide_routes(out_ctx_t *ctx, enum _hdr_types_t type, bool reply)
+{
+    transform_f transform = type == HDR_PATH_T ? hide_path : hide_rr;
+    for (struct hdr_field *hf = ctx->msg->headers; hf != NULL; hf = hf->next) {
+        if (hf->type != type) {
+            continue;
+        }
+        if (parse_rr(hf) < 0) {
+            LM_ERR("mcsec: topo: cannot parse a %.*s header\n", hf->name.len, hf->name.s);
+            return -1;
+        }
+        for (rr_t *entry = hf->parsed; entry != NULL; entry = entry->next) {
+            if (type == HDR_RECORDROUTE_T && is_send_socket(ctx, entry)) {
+                if (reply) {
+                    return 0;
+                }
+                continue;
+            }
+            str text = {entry->nameaddr.name.s, entry->len};
+            text = mcsec_topo_trim(text);
+            int start = mcsec_topo_off(ctx->msg, text.s);
+            if (edit_transform(ctx, start, start + text.len, mcsec_topo_mstr(text), transform) !=
+                0) {
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Every Contact (our MC servers'), except "*". */
+static int hide_contacts(out_ctx_t *ctx)
+{
+    for (struct hdr_field *hf = ctx->msg->headers; hf != NULL; hf = hf->next) {
+        if (hf->type != HDR_CONTACT_T) {
+            continue;
+        }
+        if (hf->parsed == NULL && parse_contact(hf) < 0) {
+            LM_ERR("mcsec: topo: cannot parse a Contact header\n");
+            return -1;
+        }
+        contact_body_t *body = hf->parsed;
+        if (body->star) {
+            continue;
+        }
+        for (contact_t *c = body->contacts; c != NULL; c = c->next) {
+            str text = {c->name.s, c->len};
+            text = mcsec_topo_trim(text);
+            int start = mcsec_topo_off(ctx->msg, text.s);
+            if (edit_transform(ctx, start, start + text.len, mcsec_topo_mstr(text), hide_contact) !=
+                0) {
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* The border's own rejection reason (cfg: Warning: 399 HOST "<reason
+ * code>", when the partner's sip.warning_reason is on) is the one Warning
+ * a partner may see: a Warning of exactly that shape whose text is one of
+ * our reason codes is rewritten with our topology host as the agent;
+ * every other Warning is stripped like the rest. Returns true when hf was
+ * rewritten. */
+static bool keep_reason_warning(out_ctx_t *ctx, struct hdr_field *hf)
+{
+    str body = mcsec_topo_trim(hf->body);
+    if (!mcsec_topo_hdr_is(hf, "Warning") || body.len < 8 || strncmp(body.s, "399 ", 4) != 0) {
+        return false;
+    }
+    const char *open = memchr(body.s, '"', (size_t)body.len);
+    if (open == NULL || body.s[body.len - 1] != '"' || open == body.s + body.len - 1) {
+        return false;
+    }
+    char code[64];
+    int code_len = (int)(body.s + body.len - 1 - (open + 1));
+    if (code_len <= 0 || code_len >= (int)sizeof(code)) {
+        return false;
+    }
+    memcpy(code, open + 1, (size_t)code_len);
+    code[code_len] = '\0';
+    mcsec_reason_t reason = mcsec_reason_from_code(code);
+    if (reason == MCSEC_REASON_NONE || reason == MCSEC_REASON_COUNT) {
+        return false;
+    }
+    char line[160];
+    int n = snprintf(line, sizeof(line), "Warning: 399 %s \"%s\"\r\n",
+                     ctx->policy->system.topology_host, code);
+    if (n <= 0 || (size_t)n >= sizeof(line)) {
+        return false;
+    }
+    int start = mcsec_topo_off(ctx->msg, hf->name.s);
+    mcsec_topo_edit_add(ctx->edits, start, start + hf->len, line, (size_t)n);
+    return true;
+}
+
+/* Headers the policy strips, and our internal marker. */
+static void strip_headers(out_ctx_t *ctx)
+{
+    for (struct hdr_field *hf = ctx->msg->headers; hf != NULL; hf = hf->next) {
+        if (keep_reason_warning(ctx, hf)) {
+            continue;
+        }
+        if (mcsec_topo_hdr_is(hf, MCSEC_TOPO_FAULT_HDR) ||
+            mcsec_topo_header_stripped(mcsec_topo_mstr(hf->name),
+                                       &ctx->partner->topology.strip_headers)) {
+            int start = mcsec_topo_off(ctx->msg, hf->name.s);
+            mcsec_topo_edit_add(ctx->edits, start, start + hf->len, NULL, 0);
+        }
+    }
+}
+
+/* Requests: the Vias below the border's own collapse into one token Via. */
+static int hide_vias(out_ctx_t *ctx)
+{
+    mcsec_str_t values[64];
+    size_t n = 0;
+    struct hdr_field *first = NULL;
+    int insert_at = -1;
+    for (struct hdr_field *hf = ctx->msg->headers; hf != NULL; hf = hf->next) {
+        if (hf->type != HDR_VIA_T || hf->parsed == NULL) {
+            continue;
+        }
+        struct via_body *vb = hf->parsed;
+        if (first == NULL) {
+            first = hf;
+            if (vb->next == NULL) {
+                continue;
+            }
+            /* Our Via shares its header with others: cut them off it. */
+            str ours = mcsec_topo_via_text(hf, vb);
+            int from = mcsec_topo_off(ctx->msg, ours.s + ours.len);
+            str body = mcsec_topo_trim(hf->body);
+            mcsec_topo_edit_add(ctx->edits, from, mcsec_topo_off(ctx->msg, body.s + body.len), NULL,
+                                0);
+            insert_at = mcsec_topo_off(ctx->msg, hf->name.s + hf->len);
+            vb = vb->next;
+        } else {
+            if (insert_at < 0) {
+                insert_at = mcsec_topo_off(ctx->msg, hf->name.s);
+            }
+            int start = mcsec_topo_off(ctx->msg, hf->name.s);
+            mcsec_topo_edit_add(ctx->edits, start, start + hf->len, NULL, 0);
+        }
+        for (; vb != NULL; vb = vb->next) {
+            if (n == sizeof(values) / sizeof(values[0])) {
+                LM_ERR("mcsec: topo: too many Vias\n");
+                return -1;
+            }
+            values[n++] = mcsec_topo_mstr(mcsec_topo_via_text(hf, vb));
+        }
+    }
+    if (n == 0) {
+        return 0; /* a request of the border itself (tm's CANCEL, ACK) */
+    }
+    static const char name[] = "Via: ";
+    size_t avail = 0;
+    char *space = mcsec_topo_edit_space(ctx->edits, &avail);
+    if (avail < sizeof(name) + 2) {
+        return -1;
+    }
+    memcpy(space, name, sizeof(name) - 1);
+    size_t len = 0;
+    mcsec_err_t rc = mcsec_topo_hide_vias(ctx->topo, values, n, ctx->callid,
+                                          space + sizeof(name) - 1, avail - sizeof(name) - 1, &len);
+    if (rc != MCSEC_OK) {
+        LM_ERR("mcsec: topo: cannot tokenize the Vias (%s)\n", mcsec_err_str(rc));
+        return -1;
+    }
+    len += sizeof(name) - 1;
+    space[len++] = '\r';
+    space[len++] = '\n';
+    mcsec_topo_edit_commit(ctx->edits, insert_at, insert_at, len);
+    return 0;
+}
+
+/* Replies: the partner's top Via carries ;mcsec-cid=<token> when its
+ * request came with our Call-ID token: the reply gets the token back and
+ * the parameter goes. */
+static int reply_callid(out_ctx_t *ctx)
+{
+    char *buf = ctx->callid_buf;
+    size_t buf_size = sizeof(ctx->callid_buf);
+    struct via_param *param = mcsec_topo_via_param(ctx->msg->via1, MCSEC_TOPO_CID_PARAM);
+    if (param == NULL) {
+        return 0;
+    }
+    const char *host = ctx->policy->system.topology_host;
+    int n = snprintf(buf, buf_size, "%.*s@%s", param->value.len, param->value.s, host);
+    if (n <= 0 || (size_t)n >= buf_size || param->value.len <= 0) {
+        return -1;
+    }
+    /* The parameter with its ';' (param->start is just after it). */
+    int start = mcsec_topo_off(ctx->msg, param->start) - 1;
+    mcsec_topo_edit_add(ctx->edits, start, start + 1 + param->size, NULL, 0);
+    str old = mcsec_topo_callid(ctx->msg);
+    int cid_start = mcsec_topo_off(ctx->msg, old.s);
+    mcsec_topo_edit_add(ctx->edits, cid_start, cid_start + old.len, buf, (size_t)n);
+    ctx->callid = (mcsec_str_t){buf, (size_t)n};
+    return 0;
+}
+
+/* Collects every edit of one message. */
+static int hide_message(out_ctx_t *ctx)
+{
+    ctx->callid = mcsec_topo_mstr(mcsec_topo_callid(ctx->msg));
+    bool reply = ctx->msg->first_line.type == SIP_REPLY;
+    if (reply) {
+        if (reply_callid(ctx) != 0) {
+            return -1;
+        }
+    } else if (hide_vias(ctx) != 0) {
+        return -1;
+    }
+    if (hide_routes(ctx, HDR_RECORDROUTE_T, reply) != 0 ||
+        hide_routes(ctx, HDR_PATH_T, reply) != 0 || hide_contacts(ctx) != 0) {
+        return -1;
+    }
+    strip_headers(ctx);
+    return 0;
+}
+
+/* Drops the message: msg_send_buffer() refuses a NULL buffer. */
+static void drop(str *obuf)
+{
+    pkg_free(obuf->s);
+    obuf->s = NULL;
+    obuf->len = 0;
+}
+
+/* See mcsec_topo.h. */
+int mcsec_topo_net_out(sr_event_param_t *evp)
+{
+    str *obuf = (str *)evp->data;
+    if (obuf == NULL || obuf->s == NULL || evp->dst == NULL) {
+        return 0;
+    }
+    const mcsec_policy_t *policy = mcsec_proc_policy();
+    if (policy == NULL) {
+        return 0;
+    }
+    struct ip_addr ip;
+    su2ip_addr(&ip, &evp->dst->to);
+    int partner_index = mcsec_topo_partner(policy, ip_addr2a(&ip), su_getport(&evp->dst->to));
+    if (partner_index < 0) {
+        return 0;
+    }
+    bool broken = false;
+    mcsec_topo_t *topo = mcsec_topo_proc(policy, &broken);
+    if (topo == NULL) {
+        LM_ERR("mcsec: topo: no usable topology key: message to partner %s dropped\n",
+               policy->partners[partner_index].name);
+        drop(obuf);
+        return 0;
+    }
+    struct sip_msg msg;
+    mcsec_topo_edits_t edits;
+    int parse_rc = mcsec_topo_parse(&msg, obuf->s, obuf->len);
+    if (parse_rc != 0) {
+        /* Not SIP we can read (keepalives are not parsed either). */
+        mcsec_topo_unparse(&msg);
+        if (obuf->len > 4) {
+            LM_ERR("mcsec: topo: cannot parse a message to partner %s (step %d): dropped\n",
+                   policy->partners[partner_index].name, -parse_rc);
+            drop(obuf);
+        }
+        return 0;
+    }
+    if (mcsec_topo_edits_init(&edits, (size_t)obuf->len * 2 + 16384) != 0) {
+        mcsec_topo_unparse(&msg);
+        drop(obuf);
+        return 0;
+    }
+    out_ctx_t ctx; /* no initializer: callid_buf needs no zeroing */
+    ctx.msg = &msg;
+    ctx.topo = topo;
+    ctx.partner = &policy->partners[partner_index];
+    ctx.policy = policy;
+    ctx.send_sock = evp->dst->send_sock;
+    ctx.callid = (mcsec_str_t){NULL, 0};
+    ctx.edits = &edits;
+    char *nbuf = NULL;
+    int nlen = -1;
+    if (hide_message(&ctx) == 0 && !edits.failed) {
+        int size = mcsec_topo_edits_result_len(&edits, obuf->len) + 1;
+        nbuf = pkg_malloc((size_t)size);
+        if (nbuf != NULL) {
+            nlen = mcsec_topo_edits_apply(&edits, obuf->s, obuf->len, nbuf, size);
+        }
+    }
+    mcsec_topo_edits_free(&edits);
+    mcsec_topo_unparse(&msg);
+    if (nlen < 0) {
+        LM_ERR("mcsec: topo: cannot hide the topology of a message to partner %s: dropped\n",
+               policy->partners[partner_index].name);
+        if (nbuf != NULL) {
+            pkg_free(nbuf);
+        }
+        drop(obuf);
+        return 0;
+    }
+    pkg_free(obuf->s);
+    obuf->s = nbuf;
+    obuf->len = nlen;
+    return 0;
+}

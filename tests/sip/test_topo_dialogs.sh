@@ -1,0 +1,71 @@
+#!/bin/bash
+# Topology hiding through two real borders (issue 3): whole dialogs in both
+# directions cross system A's and system B's IS proxies, each hiding its
+# own inside from the other with authenticated tokens, and complete:
+# INVITE/100/180/200/ACK, re-INVITE and UPDATE from each side, BYE from each
+# side, CANCEL before answer, 3xx redirect to an internal target, 4xx and
+# 5xx failures (500: a proxy turns 503 into 500), SUBSCRIBE/NOTIFY, MESSAGE, OPTIONS, and a dialog that
+# outlives a restart of border A (same key file). A tcpdump capture between
+# the borders must hold none of either side's inside addresses, host names,
+# Call-IDs or leaking headers (Server, User-Agent, Organization, Warning,
+# P-Charging-Vector, the policy's X-Internal-Route and P-Private-*).
+# Argument: udp (default) or tcp, the transport between the borders.
+. "$(dirname "$0")/test_topo_lib.sh"
+two_init "$@"
+transport=${1:-udp}
+
+topo_key "$T_DIR/a-topology.key"
+topo_key "$T_DIR/b-topology.key"
+topo_policy a "$T_DIR/policy-a.yaml" "$T_DIR/a-topology.key" TRANSPORT="$transport"
+topo_policy b "$T_DIR/policy-b.yaml" "$T_DIR/b-topology.key" TRANSPORT="$transport"
+border_start a "$T_DIR/policy-a.yaml"
+border_start b "$T_DIR/policy-b.yaml"
+capture_start "$T_DIR/sip3.pcap"
+
+topo_cross dialog-a-to-b a topo_caller.xml topo_callee.xml
+topo_cross dialog-b-to-a b topo_caller.xml topo_callee.xml
+topo_cross cancel-a-to-b a topo_cancel_caller.xml topo_cancel_callee.xml
+topo_cross cancel-b-to-a b topo_cancel_caller.xml topo_cancel_callee.xml
+topo_cross redirect-b-to-a b topo_redirect_caller.xml topo_redirect_callee.xml
+topo_cross redirect-a-to-b a topo_redirect_caller.xml topo_redirect_callee.xml
+topo_cross busy-a-to-b a "$(topo_render topo_fail_caller.xml.in 486 STATUS=486 PHRASE=Busy)" \
+    "$(topo_render topo_fail_callee.xml.in 486 STATUS=486 PHRASE=Busy)"
+topo_cross error-b-to-a b "$(topo_render topo_fail_caller.xml.in 500 STATUS=500 PHRASE=Server-Error)" \
+    "$(topo_render topo_fail_callee.xml.in 500 STATUS=500 PHRASE=Server-Error)"
+topo_cross subscribe-a-to-b a topo_subscribe_caller.xml topo_subscribe_callee.xml
+topo_cross subscribe-b-to-a b topo_subscribe_caller.xml topo_subscribe_callee.xml
+for req in MESSAGE:a OPTIONS:b MESSAGE:b OPTIONS:a; do
+    method=${req%:*} from=${req#*:}
+    topo_cross "$method-from-$from" "$from" \
+        "$(topo_render topo_request_caller.xml.in "$method" METHOD="$method")" \
+        "$(topo_render topo_request_callee.xml.in "$method" METHOD="$method")"
+done
+
+# A dialog from A's core, then border A restarts (same policy and key file)
+# while the dialog is up: the re-INVITE from A's core and the BYE from B's
+# core must still find their way (no per-dialog state anywhere).
+topo_keys_b
+sipp_bg restart-callee "$T_SCEN/topo_restart_callee.xml" "$B_CORE_IP" "$CORE_PORT" udp -m 1 \
+    "${UAC_KEYS[@]}" || t_fail "restart: the callee listens"
+topo_keys_a
+sipp_bg restart-caller "$T_SCEN/topo_restart_caller.xml" "$A_CORE_IP" "$CORE_PORT" udp -m 1 \
+    "${UAC_KEYS[@]}" -cid_str "topo-%u-%p@$TOPO_A_ME" "$A_IN_IP:$SIP_PORT" ||
+    t_fail "restart: the caller starts"
+sleep 1.5
+border_use a
+kam_stop >/dev/null 2>&1
+t_log "border A stopped in the middle of the dialog"
+border_start a "$T_DIR/policy-a.yaml"
+sipp_wait restart-caller
+assert_eq "restart: the caller completes (re-INVITE after the restart, BYE from B)" 0 $?
+sipp_wait restart-callee
+assert_eq "restart: the callee completes" 0 $?
+
+capture_stop
+topo_capture_clean "$T_DIR/sip3.pcap"
+
+for sys in a b; do
+    border_use $sys
+    assert_eq "border $sys counted no topo.bad_token" 0 "$(stat_get '*' topo.bad_token)"
+done
+t_finish
