@@ -10,6 +10,8 @@
  *   respond.c   our error pages and the rebuilt relayed responses
  *   rawscan.c   the plaintext stream seen before libmicrohttpd parses it
  *   stats.c     counters per partner and reason code, the log line
+ *   auth.c      EAR (explicit authentication) and GMK transfer stages
+ *   replay.c    the replay caches (EAR, GMK) that outlive generations
  * Everything hangs off one httpd_t passed as the callbacks' closure: no
  * global mutable state. */
 #ifndef MCSEC_HTTPD_H
@@ -25,14 +27,23 @@
 #include <gnutls/x509.h>
 #include <microhttpd.h>
 
+#include "mcsec/eccsi.h"
 #include "mcsec/http_check.h"
 #include "mcsec/policy.h"
+#include "mcsec/replay.h"
 #include "mcsec/reason.h"
 
 #define HTTPD_MAX_PARTNERS 64
 #define HTTPD_STATS_SLOTS (HTTPD_MAX_PARTNERS + 1) /* + "none" (unknown source) */
 
 /* ---- one loaded generation (state.c) ------------------------------------ */
+
+/* A KMS public file, parsed once per generation (EAR, GMK). */
+typedef struct {
+    bool usable;
+    mcsec_kms_pub_t kms;
+    mcsec_eccsi_pub_t *kpak;
+} httpd_kms_t;
 
 /* Everything derived from one policy file: replaced as a whole on reload,
  * reference counted so requests in flight keep the one they started with. */
@@ -45,6 +56,16 @@ typedef struct httpd_gen {
     const char **internal_hosts; /* rewritten to public_host; views into policy */
     size_t internal_count;
     atomic_uint partner_conns[HTTPD_MAX_PARTNERS];
+    /* EAR and GMK keys: each partner's keys.kms (explicit or gmk check
+     * partners with an http section), our KMS for EARs (kms.pub of
+     * system.keys.signing) and for GMK (system.gmk.kms), the border's
+     * signer when a partner has ear.sign_on_behalf. */
+    httpd_kms_t partner_kms[HTTPD_MAX_PARTNERS];
+    httpd_kms_t own_ear_kms;
+    httpd_kms_t own_gmk_kms;
+    mcsec_eccsi_signer_t *signer;
+    uint64_t signer_period; /* key period number the signer's keys are for */
+    const char *sign_identity;
     atomic_int refs;
 } httpd_gen_t;
 
@@ -75,6 +96,23 @@ void httpd_stats_count(httpd_stats_t *stats, const char *name, mcsec_reason_t re
  * string the caller frees; NULL when out of memory. */
 char *httpd_stats_text(httpd_stats_t *stats);
 
+/* ---- replay caches (replay.c) -------------------------------------------- */
+
+/* An in-process replay cache (mcsec_replay_mem) behind a lock, owned by
+ * the proxy rather than a generation so that it survives reloads. A reload
+ * with another bound starts a new table and keeps consulting the old one
+ * until its IDs have expired. */
+typedef struct httpd_replay httpd_replay_t;
+
+httpd_replay_t *httpd_replay_new(size_t entries);
+/* The interface libmcsec's checks call (thread-safe). */
+mcsec_replay_cache_t *httpd_replay_cache(httpd_replay_t *replay);
+/* New bound after a reload: no-op when unchanged; else the current table
+ * is kept for lookups until keep_until (Unix seconds). 0 or -1 (the old
+ * table stays current). */
+int httpd_replay_resize(httpd_replay_t *replay, size_t entries, int64_t keep_until);
+void httpd_replay_free(httpd_replay_t *replay);
+
 /* ---- the proxy ------------------------------------------------------------ */
 
 typedef enum { LISTEN_OUTSIDE = 0, LISTEN_INSIDE = 1, LISTEN_ADMIN = 2 } listen_kind_t;
@@ -98,6 +136,8 @@ struct httpd {
     struct MHD_Daemon *retired[3]; /* quiesced daemons still finishing */
     forwarder_t *forwarder;
     httpd_stats_t stats;
+    httpd_replay_t *ear_replay; /* EAR IDs of partners' EARs (inbound) */
+    httpd_replay_t *gmk_replay; /* GMK messages pushed (both directions) */
     mcsec_log_level_t log_level;
     bool verbose;
 };
@@ -162,6 +202,7 @@ typedef struct {
     fwd_job_t *job;
     bool answered; /* a response is queued (ours or relayed) */
     bool outbound; /* came in on the inside listener */
+    bool ear_sign; /* outbound: the border signs an EAR (sign_on_behalf) */
 } httpd_req_t;
 
 /* Frees a request context (MHD's completed callback calls it). */
@@ -180,6 +221,36 @@ enum MHD_Result httpd_access_handler(void *cls, struct MHD_Connection *connectio
                                      const char *method, const char *version,
                                      const char *upload_data, size_t *upload_data_size,
                                      void **req_cls);
+
+/* ---- EAR and GMK stages (auth.c) ----------------------------------------- */
+
+/* Default name of the header carrying the EAR (partner ear.header). */
+const char *httpd_ear_header_name(const mcsec_partner_t *partner);
+
+/* EAR of a request from (inbound) or to (outbound) an explicit partner.
+ * value/len: the first EAR header field (NULL when none), count: how many
+ * there were. Inbound: verified under the partner's KMS, target = our
+ * border identity, recorded in the EAR replay cache. Outbound: an EAR of
+ * our server is verified under our KMS, target = the partner's border
+ * identity, not recorded; without one, *sign is set when the partner's
+ * ear.sign_on_behalf lets the border sign (httpd_ear_sign), else
+ * ear.missing. Returns MCSEC_REASON_NONE to pass. */
+mcsec_reason_t httpd_ear_check(httpd_t *httpd, const httpd_gen_t *gen, int partner_index,
+                               bool outbound, const char *value, size_t len, size_t count,
+                               bool *sign, char *detail, size_t detail_size);
+
+/* Signs an EAR as the border (sign_on_behalf) for a request to the partner
+ * and writes the header value (at least MCSEC_EAR_HEADER_MAX octets). */
+mcsec_reason_t httpd_ear_sign(const httpd_gen_t *gen, int partner_index, char *out, size_t out_size,
+                              char *detail, size_t detail_size);
+
+/* GMK transfer stage for one body (request or response) per the partner's
+ * gmk.transfer: from_partner tells which way the body travels (partner to
+ * us: the partner's GMS signs for ours), push whether freshness and replay
+ * apply (PUT, POST, PATCH requests). */
+mcsec_reason_t httpd_gmk_check(httpd_t *httpd, const httpd_gen_t *gen, int partner_index,
+                               bool from_partner, bool push, const char *content_type,
+                               const char *body, size_t len, char *detail, size_t detail_size);
 
 /* ---- responses (respond.c) ---------------------------------------------- */
 

@@ -20,8 +20,10 @@
 
 #include <curl/curl.h>
 #include <gnutls/gnutls.h>
+#include <libxml/parser.h>
 
 #include "httpd.h"
+#include "mcsec/ear.h"
 
 typedef struct {
     const char *policy;
@@ -195,6 +197,42 @@ static void reap_retired(httpd_t *httpd, bool force)
     }
 }
 
+/* How long the IDs a generation recorded can still matter: EAR IDs for
+ * 2 x skew, GMK messages for max_age (the longest of all partners). */
+static int64_t ear_window(const httpd_gen_t *gen)
+{
+    int64_t window = 2 * MCSEC_EAR_DEFAULT_SKEW;
+    for (size_t p = 0; p < gen->policy->partner_count; p++)
+        if (2 * (int64_t)gen->policy->partners[p].ear.skew > window)
+            window = 2 * (int64_t)gen->policy->partners[p].ear.skew;
+    return window;
+}
+
+static int64_t gmk_window(const httpd_gen_t *gen)
+{
+    int64_t window = gen->policy->system.gmk.max_age;
+    for (size_t p = 0; p < gen->policy->partner_count; p++)
+        if ((int64_t)gen->policy->partners[p].gmk.max_age > window)
+            window = gen->policy->partners[p].gmk.max_age;
+    return window;
+}
+
+/* A reload that changes a replay bound: the old table stays consulted
+ * until the IDs recorded under either generation's windows have expired. */
+static void resize_replay(httpd_t *httpd, const httpd_gen_t *old, const httpd_gen_t *gen)
+{
+    int64_t now = (int64_t)time(NULL);
+    int64_t ear = ear_window(old) > ear_window(gen) ? ear_window(old) : ear_window(gen);
+    int64_t gmk = gmk_window(old) > gmk_window(gen) ? gmk_window(old) : gmk_window(gen);
+    if (httpd_replay_resize(httpd->ear_replay, gen->policy->system.ear_replay_entries, now + ear) !=
+            0 ||
+        httpd_replay_resize(httpd->gmk_replay, gen->policy->system.gmk.replay_entries, now + gmk) !=
+            0)
+        httpd_log(httpd, MCSEC_LOG_ERROR,
+                  "out of memory for a new replay cache bound: the "
+                  "running bound stays");
+}
+
 /* SIGHUP: load the policy again; keep the running state when it fails.
  * When the TLS material changed, a new outside daemon takes over the same
  * listening socket and the old one finishes its open connections. */
@@ -208,6 +246,7 @@ static void reload(httpd_t *httpd)
     }
     httpd_gen_t *old = httpd_current(httpd);
     bool tls = httpd_gen_tls_differs(old, gen);
+    resize_replay(httpd, old, gen);
     httpd_gen_unref(old);
     if (tls) {
         httpd_listener_t *outside = &httpd->listeners[LISTEN_OUTSIDE];
@@ -350,6 +389,9 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     char err[4096];
+    /* The GMK body scanner parses XML in the MHD and curl threads: libxml2
+     * must be initialised once before any of them runs. */
+    xmlInitParser();
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || gnutls_global_init() < 0) {
         fprintf(stderr, "mcsec-httpd: cannot initialise libcurl or GnuTLS\n");
         return 1;
@@ -360,6 +402,12 @@ int main(int argc, char **argv)
         rc = 1;
     } else if (opt.check) {
         printf("%s: ok\n", opt.policy);
+    } else if (!(httpd.ear_replay =
+                     httpd_replay_new(httpd.gen->policy->system.ear_replay_entries)) ||
+               !(httpd.gmk_replay =
+                     httpd_replay_new(httpd.gen->policy->system.gmk.replay_entries))) {
+        fprintf(stderr, "mcsec-httpd: out of memory for the replay caches\n");
+        rc = 1;
     } else {
         httpd.log_level = opt.level;
         rc = run(&httpd, &opt);
@@ -367,6 +415,8 @@ int main(int argc, char **argv)
             stop(&httpd, 0);
     }
     httpd_gen_unref(httpd.gen);
+    httpd_replay_free(httpd.ear_replay);
+    httpd_replay_free(httpd.gmk_replay);
     httpd_stats_destroy(&httpd.stats);
     pthread_mutex_destroy(&httpd.gen_lock);
     gnutls_global_deinit();

@@ -17,6 +17,7 @@
 #include <curl/curl.h>
 
 #include "httpd.h"
+#include "mcsec/ear.h"
 
 #define MAX_FIELDS 100
 
@@ -210,6 +211,24 @@ static size_t identities(const field_list_t *fields, mcsec_str_t *out, size_t ma
     return n;
 }
 
+/* The EAR of a request to or from an explicit partner (auth.c); sets
+ * req->ear_sign when the border is to sign on the way out. */
+static mcsec_reason_t ear_stage(httpd_t *httpd, httpd_req_t *req, const field_list_t *fields)
+{
+    const mcsec_partner_t *partner = &req->gen->policy->partners[req->partner_index];
+    if (partner->auth != MCSEC_AUTH_EXPLICIT)
+        return MCSEC_REASON_NONE;
+    const char *name = httpd_ear_header_name(partner);
+    const mcsec_http_header_t *first = NULL;
+    size_t count = 0;
+    for (size_t i = 0; i < fields->count; i++)
+        if (is(fields->fields[i].name, name) && count++ == 0)
+            first = &fields->fields[i];
+    return httpd_ear_check(httpd, req->gen, req->partner_index, req->outbound,
+                           first ? first->value.ptr : NULL, first ? first->value.len : 0, count,
+                           &req->ear_sign, req->detail, sizeof(req->detail));
+}
+
 static enum MHD_Result start_request(httpd_t *httpd, struct MHD_Connection *connection,
                                      httpd_req_t *req, const char *method, const char *version)
 {
@@ -283,6 +302,9 @@ static enum MHD_Result start_request(httpd_t *httpd, struct MHD_Connection *conn
         return reject(httpd, connection, req, MCSEC_REASON_DST_NOT_PARTNER,
                       "partner has no addresses.http_proxy");
     }
+    mcsec_reason_t ear = ear_stage(httpd, req, &fields);
+    if (ear != MCSEC_REASON_NONE)
+        return reject(httpd, connection, req, ear, req->detail);
     req->body_limit = partner->http.max_body;
     req->job = make_job(httpd, req, &fields, upstream);
     if (!req->job)
@@ -363,6 +385,38 @@ static enum MHD_Result admin(httpd_t *httpd, struct MHD_Connection *connection, 
     return rc;
 }
 
+/* Requests that push keys: freshness and replay of GKTP payloads apply. */
+static bool is_push(const char *method)
+{
+    return strcmp(method, "PUT") == 0 || strcmp(method, "POST") == 0 ||
+           strcmp(method, "PATCH") == 0;
+}
+
+/* Value of the first response field called name; NULL when none. */
+static const char *job_field(const fwd_job_t *job, const char *name)
+{
+    for (size_t i = 0; i < job->field_count; i++)
+        if (strcasecmp(job->fields[i].name, name) == 0)
+            return job->fields[i].value;
+    return NULL;
+}
+
+/* The border's own EAR (sign_on_behalf), signed just before the request
+ * leaves. */
+static mcsec_reason_t add_border_ear(httpd_req_t *req)
+{
+    const mcsec_partner_t *partner = &req->gen->policy->partners[req->partner_index];
+    char value[MCSEC_EAR_HEADER_MAX];
+    mcsec_reason_t reason = httpd_ear_sign(req->gen, req->partner_index, value, sizeof(value),
+                                           req->detail, sizeof(req->detail));
+    if (reason != MCSEC_REASON_NONE)
+        return reason;
+    const char *name = httpd_ear_header_name(partner);
+    if (!add_header(&req->job->headers, (mcsec_str_t){name, strlen(name)}, value, strlen(value)))
+        return MCSEC_REASON_HTTP_OVERLOADED;
+    return MCSEC_REASON_NONE;
+}
+
 static enum MHD_Result finish_request(httpd_t *httpd, struct MHD_Connection *connection,
                                       httpd_req_t *req)
 {
@@ -371,8 +425,19 @@ static enum MHD_Result finish_request(httpd_t *httpd, struct MHD_Connection *con
         /* The raw stream may have turned bad while the body came in. */
         if (req->conn->scan_enabled && req->conn->scan.verdict != MCSEC_REASON_NONE)
             return reject(httpd, connection, req, req->conn->scan.verdict, "raw stream");
+        const char *type = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Content-Type");
+        mcsec_reason_t gmk = httpd_gmk_check(httpd, req->gen, req->partner_index, !req->outbound,
+                                             is_push(req->method), type, req->body, req->body_len,
+                                             req->detail, sizeof(req->detail));
+        if (gmk != MCSEC_REASON_NONE)
+            return reject(httpd, connection, req, gmk, req->detail);
         if (!rewrite_outbound_body(req, connection))
             return MHD_NO;
+        if (req->ear_sign) {
+            mcsec_reason_t ear = add_border_ear(req);
+            if (ear != MCSEC_REASON_NONE)
+                return reject(httpd, connection, req, ear, req->detail);
+        }
         MHD_suspend_connection(connection);
         job->connection = connection;
         httpd_forwarder_submit(httpd->forwarder, job);
@@ -386,6 +451,16 @@ static enum MHD_Result finish_request(httpd_t *httpd, struct MHD_Connection *con
                  job->status);
         httpd_req_log(httpd, req, MCSEC_REASON_HTTP_UPSTREAM_ERROR, 502, detail);
         return httpd_respond_error(connection, MCSEC_REASON_HTTP_UPSTREAM_ERROR, false);
+    }
+    /* GKTP payloads in the answer (a stored group document): checked for
+     * structure, addressing and signature, never for age or replay. */
+    char detail[160];
+    mcsec_reason_t gmk = httpd_gmk_check(httpd, req->gen, req->partner_index, job->outbound, false,
+                                         job_field(job, "Content-Type"), job->body, job->body_len,
+                                         detail, sizeof(detail));
+    if (gmk != MCSEC_REASON_NONE) {
+        httpd_req_log(httpd, req, gmk, mcsec_reason_http_status(gmk), detail);
+        return httpd_respond_error(connection, gmk, false);
     }
     httpd_req_log(httpd, req, MCSEC_REASON_NONE, (int)job->status, NULL);
     return httpd_respond_relay(connection, req);

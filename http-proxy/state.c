@@ -8,6 +8,7 @@
 #include <gnutls/x509.h>
 
 #include "httpd.h"
+#include "mcsec/uid.h"
 
 /* Reads a whole (small) file; NULL when it cannot. */
 static char *read_text(const char *path)
@@ -72,10 +73,21 @@ static bool add_internal(httpd_gen_t *gen, const char *host, size_t *cap)
     return true;
 }
 
+static void kms_clear(httpd_kms_t *kms)
+{
+    mcsec_eccsi_pub_free(kms->kpak);
+    memset(kms, 0, sizeof(*kms));
+}
+
 static void gen_free(httpd_gen_t *gen)
 {
     if (!gen)
         return;
+    for (size_t i = 0; i < HTTPD_MAX_PARTNERS; i++)
+        kms_clear(&gen->partner_kms[i]);
+    kms_clear(&gen->own_ear_kms);
+    kms_clear(&gen->own_gmk_kms);
+    mcsec_eccsi_signer_free(gen->signer);
     for (size_t i = 0; i < HTTPD_MAX_PARTNERS; i++)
         if (gen->trust[i])
             gnutls_x509_trust_list_deinit(gen->trust[i], 1);
@@ -142,6 +154,104 @@ static bool load_partner_trust(httpd_gen_t *gen, char *err, size_t err_size)
     return true;
 }
 
+/* Reads and parses a KMS public file (kms_uri, KPAK, key period). */
+static bool kms_load(httpd_kms_t *kms, const char *path, const char *what, char *err,
+                     size_t err_size)
+{
+    char why[256] = "";
+    char line[512];
+    if (!path || !path[0]) {
+        snprintf(line, sizeof(line), "%s: no KMS public file configured", what);
+        add_err(err, err_size, line);
+        return false;
+    }
+    if (mcsec_kms_pub_read(path, &kms->kms, why, sizeof(why)) != MCSEC_OK) {
+        snprintf(line, sizeof(line), "%s: %s: unusable KMS public file: %s", what, path, why);
+        add_err(err, err_size, line);
+        return false;
+    }
+    if (mcsec_eccsi_pub_new(kms->kms.kpak, &kms->kpak) != MCSEC_OK) {
+        snprintf(line, sizeof(line), "%s: %s: the KPAK is not a valid P-256 point", what, path);
+        add_err(err, err_size, line);
+        return false;
+    }
+    kms->usable = true;
+    return true;
+}
+
+/* The border's ECCSI signer (sign_on_behalf) from system.keys.signing for
+ * the identity it signs as. The key period is checked when signing: keys
+ * for the next period may be installed ahead of time. */
+static bool signer_load(httpd_gen_t *gen, char *err, size_t err_size)
+{
+    const mcsec_system_t *sys = &gen->policy->system;
+    const char *dir = sys->keys.signing;
+    gen->sign_identity = sys->ear_sign_identity && sys->ear_sign_identity[0]
+                             ? sys->ear_sign_identity
+                             : sys->identity;
+    char why[256] = "";
+    char line[2400];
+    mcsec_eccsi_keydir_t keydir;
+    if (!dir || !dir[0] || mcsec_eccsi_keydir_read(dir, &keydir, why, sizeof(why)) != MCSEC_OK) {
+        snprintf(line, sizeof(line), "system.keys.signing %s: unusable for sign_on_behalf: %s",
+                 dir ? dir : "(unset)", why);
+        add_err(err, err_size, line);
+        return false;
+    }
+    uint8_t uid[MCSEC_UID_LEN];
+    bool ok = false;
+    if (!gen->sign_identity || strcmp(keydir.uri, gen->sign_identity) != 0)
+        snprintf(line, sizeof(line), "system.keys.signing %s: keys are for %s, not for %s", dir,
+                 keydir.uri, gen->sign_identity ? gen->sign_identity : "(no identity)");
+    else if (mcsec_uid_compute(keydir.uri, strlen(keydir.uri), keydir.kms.kms_uri,
+                               strlen(keydir.kms.kms_uri), keydir.kms.key_period,
+                               keydir.kms.key_offset, keydir.key_period_number, uid) != MCSEC_OK ||
+             mcsec_eccsi_signer_new(keydir.kms.kpak, uid, sizeof(uid), keydir.ssk, keydir.pvt,
+                                    &gen->signer) != MCSEC_OK)
+        snprintf(line, sizeof(line), "system.keys.signing %s: keys fail the RFC 6507 key check",
+                 dir);
+    else
+        ok = true;
+    if (ok)
+        gen->signer_period = keydir.key_period_number;
+    else
+        add_err(err, err_size, line);
+    mcsec_eccsi_keydir_clear(&keydir);
+    return ok;
+}
+
+/* EAR and GMK keys of the partners with an http section (see httpd.h). */
+static bool load_auth_keys(httpd_gen_t *gen, char *err, size_t err_size)
+{
+    const mcsec_policy_t *policy = gen->policy;
+    const mcsec_system_t *sys = &policy->system;
+    bool explicit_any = false, sign_any = false, gmk_any = false;
+    for (size_t p = 0; p < policy->partner_count; p++) {
+        const mcsec_partner_t *partner = &policy->partners[p];
+        if (!partner->http.enabled)
+            continue;
+        bool ear = partner->auth == MCSEC_AUTH_EXPLICIT;
+        bool gmk = partner->gmk.transfer == MCSEC_GMK_TRANSFER_CHECK;
+        explicit_any = explicit_any || ear;
+        sign_any = sign_any || (ear && partner->ear.sign_on_behalf);
+        gmk_any = gmk_any || gmk;
+        if ((ear || gmk) &&
+            !kms_load(&gen->partner_kms[p], partner->keys.kms, partner->name, err, err_size))
+            return false;
+    }
+    if (explicit_any && sys->keys.signing && sys->keys.signing[0]) {
+        char path[4096];
+        int n = snprintf(path, sizeof(path), "%s/kms.pub", sys->keys.signing);
+        if (n < 0 || (size_t)n >= sizeof(path) ||
+            !kms_load(&gen->own_ear_kms, path, "our KMS (EAR)", err, err_size))
+            return false;
+    }
+    if (gmk_any &&
+        !kms_load(&gen->own_gmk_kms, sys->gmk.kms, "our KMS (system.gmk.kms)", err, err_size))
+        return false;
+    return !sign_any || signer_load(gen, err, err_size);
+}
+
 httpd_gen_t *httpd_gen_load(const char *policy_path, char *err, size_t err_size)
 {
     err[0] = '\0';
@@ -185,6 +295,10 @@ httpd_gen_t *httpd_gen_load(const char *policy_path, char *err, size_t err_size)
     if (!load_partner_trust(gen, err, err_size)) {
         if (!err[0])
             add_err(err, err_size, "out of memory");
+        gen_free(gen);
+        return NULL;
+    }
+    if (!load_auth_keys(gen, err, err_size)) {
         gen_free(gen);
         return NULL;
     }

@@ -144,6 +144,10 @@ static int run_check(struct sip_msg *msg, bool egress)
             mcsec_ear_stage(msg, policy, &view, &verdict, egress) == 0) {
             (void)mcsec_spk_stage(msg, policy, &view, &verdict, egress);
         }
+        /* GMK after SPK: it checks the clear body. */
+        if (verdict.reason == MCSEC_REASON_NONE) {
+            (void)mcsec_gmk_stage(msg, policy, &view, &verdict, egress);
+        }
     }
     if (verdict.reason == MCSEC_REASON_NONE && set_next_hop(msg, policy, &verdict, egress) != 0) {
         LM_ERR("mcsec: cannot set the destination URI\n");

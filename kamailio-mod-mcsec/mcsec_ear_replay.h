@@ -1,19 +1,8 @@
-/* The EAR replay cache of mcsec.so: libmcsec's replay interface (replay.h)
- * over a table in Kamailio shared memory, so that every SIP worker of this
- * node sees every recorded EAR ID, and the IDs survive a policy reload.
- *
- * Layout: the same open-addressing table as libmcsec's in-process cache
- * (linear probing, at most half full, SipHash-2-4 with a random key chosen
- * once per start), guarded by one Kamailio lock. The bound is the policy's
- * system.ear_replay_entries; when no entry can be freed the cache answers
- * FULL (the caller refuses with ear.replay_cache_full, 503). Expired entries
- * are reused in place and dropped by a rebuild when the bound is reached.
- *
- * Why not the htable module: its API has no atomic "insert unless present"
- * (get_clone + set races between two workers that receive the same EAR),
- * no bound on the number of entries, and one expiry per table fixed in the
- * cfg, while ours is 2 x skew per partner and changes with a reload. See
- * docs/ear.md for sharing the cache across border nodes. */
+/* The EAR replay cache of mcsec.so: one instance of the shared-memory
+ * replay cache (mcsec_shm_replay.h, which says how it works and why not the
+ * htable module), bounded by the policy's system.ear_replay_entries; when
+ * full, callers refuse with ear.replay_cache_full (503). See docs/ear.md
+ * for sharing the cache across border nodes. */
 #ifndef MCSEC_EAR_REPLAY_H
 #define MCSEC_EAR_REPLAY_H
 

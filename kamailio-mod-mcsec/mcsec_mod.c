@@ -27,7 +27,7 @@ static param_export_t mcsec_params[] = {{"policy", PARAM_STRING, &policy_param},
 static int mod_init(void)
 {
     if (mcsec_counters_init() != 0 || mcsec_ear_mod_init() != 0 || mcsec_spk_mod_init() != 0 ||
-        mcsec_topo_mod_init() != 0) {
+        mcsec_gmk_mod_init() != 0 || mcsec_topo_mod_init() != 0) {
         return -1;
     }
     mcsec_problems_t problems;
@@ -58,6 +58,7 @@ static int child_init(int rank)
 static void mod_destroy(void)
 {
     mcsec_topo_mod_destroy();
+    mcsec_gmk_mod_destroy();
     mcsec_spk_mod_destroy();
     mcsec_ear_mod_destroy();
     mcsec_shm_policy_destroy();

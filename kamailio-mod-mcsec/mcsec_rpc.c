@@ -10,6 +10,7 @@
 #include "mcsec/reason.h"
 #include "mcsec_counters.h"
 #include "mcsec_ear_replay.h"
+#include "mcsec_gmk_replay.h"
 #include "mcsec_rpc.h"
 #include "mcsec_shm_policy.h"
 
@@ -118,8 +119,10 @@ static void rpc_stats(rpc_t *rpc, void *ctx)
         free(snap);
         return;
     }
-    rpc->struct_add(th, "du", "generation", mcsec_shm_policy_generation(), "ear_replay_entries",
-                    (unsigned)mcsec_ear_replay_count((int64_t)time(NULL)));
+    int64_t now = (int64_t)time(NULL);
+    rpc->struct_add(th, "duu", "generation", mcsec_shm_policy_generation(), "ear_replay_entries",
+                    (unsigned)mcsec_ear_replay_count(now), "gmk_replay_entries",
+                    (unsigned)mcsec_gmk_replay_count(now));
     if (rpc->struct_add(th, "{", "total", &sub) >= 0) {
         add_row_cells(rpc, sub, totals);
     }

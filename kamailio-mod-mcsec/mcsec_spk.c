@@ -8,8 +8,13 @@
  * re-protected with the internal SPK (spk.reprotect_internal) or passed in
  * clear. The new body and Content-Type replace the old ones through lumps.
  * All XML work is libmcsec's (mcsec/xmlprot.h); this file only chooses the
- * objects and applies the result. */
+ * objects and applies the result.
+ *
+ * Stages after this one (GMK) need the body in clear, which after a rewrite
+ * exists only in lumps: the stage keeps a per-process copy of the clear
+ * body of the message it rewrote last (mcsec_spk_clear_body()). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/dprint.h"
@@ -31,11 +36,81 @@ int mcsec_spk_mod_init(void)
     return 0;
 }
 
-/* Frees this process's key objects (mod_destroy runs in the main process;
- * children end with their process). */
+/* The clear body of the message this process's stage rewrote last: set
+ * pending by the transforms, tied to the message (id and pid, as Kamailio
+ * numbers received messages per process) once its body was replaced. */
+typedef struct {
+    bool pending;        /* content_type/data hold the current message's clear body */
+    bool valid;          /* ... and that message is msg_id/msg_pid, rewritten */
+    unsigned int msg_id; /* sip_msg id */
+    int msg_pid;         /* sip_msg pid */
+    char content_type[MCSEC_SPK_MAX_CONTENT_TYPE];
+    char *data; /* malloc'd, size octets, len used */
+    size_t len;
+    size_t size;
+} spk_clear_t;
+
+/* Per process. */
+static spk_clear_t proc_clear;
+
+/* Forgets the kept body (start of every stage run). */
+static void clear_forget(void)
+{
+    proc_clear.pending = false;
+    proc_clear.valid = false;
+}
+
+/* Copies the clear body for the message in progress; -1 when out of
+ * memory (the caller refuses: a later stage must never see the protected
+ * body as if it were all there is). */
+static int clear_keep(const mcsec_spk_sip_body_t *clear)
+{
+    if (clear->len > proc_clear.size) {
+        char *grown = realloc(proc_clear.data, clear->len);
+        if (grown == NULL) {
+            return -1;
+        }
+        proc_clear.data = grown;
+        proc_clear.size = clear->len;
+    }
+    if (clear->len > 0) {
+        memcpy(proc_clear.data, clear->data, clear->len);
+    }
+    proc_clear.len = clear->len;
+    memcpy(proc_clear.content_type, clear->content_type, sizeof(proc_clear.content_type));
+    proc_clear.pending = true;
+    return 0;
+}
+
+/* Ties the pending copy to msg, whose body was just replaced. */
+static void clear_commit(const struct sip_msg *msg)
+{
+    if (proc_clear.pending) {
+        proc_clear.msg_id = msg->id;
+        proc_clear.msg_pid = msg->pid;
+        proc_clear.valid = true;
+    }
+}
+
+/* See mcsec_stages.h. */
+const char *mcsec_spk_clear_body(const struct sip_msg *msg, size_t *len, const char **content_type)
+{
+    if (msg == NULL || !proc_clear.valid || msg->id != proc_clear.msg_id ||
+        msg->pid != proc_clear.msg_pid) {
+        return NULL;
+    }
+    *len = proc_clear.len;
+    *content_type = proc_clear.content_type;
+    return proc_clear.data;
+}
+
+/* Frees this process's key objects and kept body (mod_destroy runs in the
+ * main process; children end with their process). */
 void mcsec_spk_mod_destroy(void)
 {
     mcsec_spk_keys_free();
+    free(proc_clear.data);
+    memset(&proc_clear, 0, sizeof(proc_clear));
 }
 
 /* Records a rejection: reason and a detail that names the step. */
@@ -104,7 +179,8 @@ static int chain(mcsec_spk_sip_body_t *in, const mcsec_body_t *out)
     return 0;
 }
 
-/* Egress: internal unprotect (when configured), then shared protect. */
+/* Egress: internal unprotect (when configured), then shared protect; the
+ * body between the two is kept as the clear body. */
 static int transform_egress(mcsec_xmlprot_t *shared, mcsec_xmlprot_t *internal,
                             const mcsec_spk_sip_body_t *body, mcsec_body_t *out,
                             mcsec_verdict_t *verdict)
@@ -121,13 +197,17 @@ static int transform_egress(mcsec_xmlprot_t *shared, mcsec_xmlprot_t *internal,
                           "content type too long");
         }
     }
+    if (clear_keep(&current) != 0) {
+        mcsec_body_free(&clear);
+        return reject(verdict, MCSEC_REASON_POLICY_UNAVAILABLE, "body", "out of memory");
+    }
     int rc = run_step(shared, true, false, &current, out, verdict, "protect");
     mcsec_body_free(&clear);
     return rc;
 }
 
-/* Ingress: shared unprotect (required per policy), then internal protect
- * when the policy asks for it. */
+/* Ingress: shared unprotect (required per policy), kept as the clear body,
+ * then internal protect when the policy asks for it. */
 static int transform_ingress(mcsec_xmlprot_t *shared, mcsec_xmlprot_t *internal, bool required,
                              const mcsec_spk_sip_body_t *body, mcsec_body_t *out,
                              mcsec_verdict_t *verdict)
@@ -135,15 +215,24 @@ static int transform_ingress(mcsec_xmlprot_t *shared, mcsec_xmlprot_t *internal,
     if (run_step(shared, false, required, body, out, verdict, "unprotect") != 0) {
         return -1;
     }
+    mcsec_spk_sip_body_t clear;
+    if (chain(&clear, out) != 0) {
+        mcsec_body_free(out);
+        /* Without re-protection the same body could not replace the old
+         * one either (the header limit): the reason replacing gives. */
+        return reject(verdict,
+                      internal == NULL ? MCSEC_REASON_POLICY_UNAVAILABLE
+                                       : MCSEC_REASON_SPK_MALFORMED,
+                      "unprotect", "content type too long");
+    }
+    if (clear_keep(&clear) != 0) {
+        mcsec_body_free(out);
+        return reject(verdict, MCSEC_REASON_POLICY_UNAVAILABLE, "body", "out of memory");
+    }
     if (internal == NULL) {
         return 0;
     }
-    mcsec_spk_sip_body_t clear;
     mcsec_body_t reprotected = {0};
-    if (chain(&clear, out) != 0) {
-        mcsec_body_free(out);
-        return reject(verdict, MCSEC_REASON_SPK_MALFORMED, "unprotect", "content type too long");
-    }
     int rc = run_step(internal, true, false, &clear, &reprotected, verdict, "internal protect");
     mcsec_body_free(out);
     *out = reprotected;
@@ -156,6 +245,7 @@ int mcsec_spk_stage(struct sip_msg *msg, const mcsec_policy_t *policy, const mcs
                     mcsec_verdict_t *verdict, bool egress)
 {
     (void)view;
+    clear_forget();
     const mcsec_partner_t *partner = verdict->partner;
     if (policy == NULL || partner == NULL || partner->spk.mode == MCSEC_SPK_OFF) {
         return 0;
@@ -198,9 +288,13 @@ int mcsec_spk_stage(struct sip_msg *msg, const mcsec_policy_t *policy, const mcs
     if (rc != 0) {
         return -1;
     }
-    if (!body_unchanged(&body, &out) && mcsec_spk_body_replace(msg, &out) != 0) {
-        rc = reject(verdict, MCSEC_REASON_POLICY_UNAVAILABLE, "body",
-                    "cannot replace the body in the message");
+    if (!body_unchanged(&body, &out)) {
+        if (mcsec_spk_body_replace(msg, &out) != 0) {
+            rc = reject(verdict, MCSEC_REASON_POLICY_UNAVAILABLE, "body",
+                        "cannot replace the body in the message");
+        } else {
+            clear_commit(msg);
+        }
     }
     mcsec_body_free(&out);
     return rc;

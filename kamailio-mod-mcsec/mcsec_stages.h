@@ -31,4 +31,21 @@ void mcsec_spk_mod_destroy(void);
 int mcsec_spk_stage(struct sip_msg *msg, const mcsec_policy_t *policy, const mcsec_sipview_t *view,
                     mcsec_verdict_t *verdict, bool egress);
 
+/* The clear body of msg as the SPK stage produced it (ingress: after the
+ * shared unprotect, before any internal re-protection; egress: after the
+ * internal unprotect, before the shared protect), with its Content-Type
+ * (NUL terminated) in *content_type. NULL when the SPK stage did not
+ * rewrite msg in this process: then the message's own body is the clear
+ * one. Valid until the SPK stage runs again in this process. */
+const char *mcsec_spk_clear_body(const struct sip_msg *msg, size_t *len, const char **content_type);
+
+/* GMK transfer (TS 33.180 11.1.2.2, docs/gmk.md): mcsec_gmk.c. Runs after
+ * SPK on the clear body: every GKTP payload in a request to or from a
+ * partner with gmk transfer check is checked (gmk.* reasons); deny refuses
+ * any; off passes. */
+int mcsec_gmk_mod_init(void);
+void mcsec_gmk_mod_destroy(void);
+int mcsec_gmk_stage(struct sip_msg *msg, const mcsec_policy_t *policy, const mcsec_sipview_t *view,
+                    mcsec_verdict_t *verdict, bool egress);
+
 #endif

@@ -12,6 +12,7 @@ packages=(
   strongswan-charon strongswan-swanctl strongswan-pki libstrongswan-standard-plugins
   libcharon-extra-plugins nftables socat
   libmicrohttpd-dev libcurl4-openssl-dev libgnutls28-dev gnutls-bin sslscan nginx-light
+  faketime libfaketime gnuplot-nox
 )
 
 need_root() {

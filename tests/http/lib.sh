@@ -25,6 +25,7 @@ GROUPS_PATH=/xcap-root/org.openmobilealliance.groups
 XML=application/vnd.oma.poc.groups+xml
 PIDS=()
 FAILS=0
+[ -n "${HTTPD_WRAP+x}" ] || HTTPD_WRAP=()
 
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
@@ -114,23 +115,29 @@ YAML
 }
 
 wait_port() {
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 "${WAIT_TRIES:-100}"); do
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
     sleep 0.05
   done
   return 1
 }
 
+# A test may define edit_policy (run after write_policy, before the start),
+# set HTTPD_WRAP (an array: a command the proxy runs under, e.g. valgrind)
+# and RECORDER_DOC (a file the next hops serve for paths ending in /doc).
 start_all() {
   make_certs
   write_policy
-  python3 "$HERE/recorder.py" "$PU" "$WORK/upstream.jsonl" "127.0.0.1:$PU" &
+  if declare -F edit_policy >/dev/null; then edit_policy; fi
+  local doc=()
+  [ -n "${RECORDER_DOC:-}" ] && doc=(--doc "$RECORDER_DOC")
+  python3 "$HERE/recorder.py" "$PU" "$WORK/upstream.jsonl" "127.0.0.1:$PU" "${doc[@]}" &
   PIDS+=($!)
   python3 "$HERE/recorder.py" "$PB" "$WORK/partner.jsonl" "$B_NAME" --tls \
-    "$WORK/b-border.pem" "$WORK/b-border-key.pem" "$WORK/a-ca.pem" &
+    "$WORK/b-border.pem" "$WORK/b-border-key.pem" "$WORK/a-ca.pem" "${doc[@]}" &
   PIDS+=($!)
-  "$HTTPD" --policy "$WORK/policy.yaml" --admin "127.0.0.1:$PADM" --log-level info \
-    2> "$WORK/httpd.log" &
+  "${HTTPD_WRAP[@]}" "$HTTPD" --policy "$WORK/policy.yaml" --admin "127.0.0.1:$PADM" \
+    --log-level info 2> "$WORK/httpd.log" &
   HTTPD_PID=$!
   PIDS+=($HTTPD_PID)
   wait_port "$PU" && wait_port "$PB" && wait_port "$PA" && wait_port "$PI" || {

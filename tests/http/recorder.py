@@ -4,7 +4,10 @@ a client certificate) server that appends every request it receives to a
 JSON-lines file and answers with headers and an XML body that leak its
 internal topology, so the tests can prove the proxy hides them.
 
-usage: recorder.py PORT RECORD_FILE LEAK_HOST [--tls CERT KEY CLIENT_CA]"""
+With --doc FILE, paths ending in /doc are answered with that file as an
+application/xml document (a stored group document, e.g. holding GKTPs).
+
+usage: recorder.py PORT RECORD_FILE LEAK_HOST [--tls CERT KEY CLIENT_CA] [--doc FILE]"""
 import http.server
 import json
 import ssl
@@ -32,6 +35,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                   "body": body.decode("utf-8", "replace"),
                                   "peer_cn": peer}) + "\n")
         leak = self.server.leak
+        if self.server.doc is not None and self.path.endswith("/doc"):
+            with open(self.server.doc, "rb") as f:
+                page = f.read()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(page)
+            return
         if self.path.endswith("/fail500"):
             page = b"<html>stack trace at gms.a.internal</html>"
             self.send_response(500)
@@ -64,11 +77,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
 def main():
     port, record, leak = int(sys.argv[1]), sys.argv[2], sys.argv[3]
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    server.record, server.leak = record, leak
-    if len(sys.argv) > 4 and sys.argv[4] == "--tls":
+    server.record, server.leak, server.doc = record, leak, None
+    args = sys.argv[4:]
+    tls = None
+    while args:
+        if args[0] == "--tls":
+            tls, args = args[1:4], args[4:]
+        elif args[0] == "--doc":
+            server.doc, args = args[1], args[2:]
+        else:
+            sys.exit("recorder.py: unknown argument " + args[0])
+    if tls:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(sys.argv[5], sys.argv[6])
-        ctx.load_verify_locations(sys.argv[7])
+        ctx.load_cert_chain(tls[0], tls[1])
+        ctx.load_verify_locations(tls[2])
         ctx.verify_mode = ssl.CERT_REQUIRED
         server.socket = ctx.wrap_socket(server.socket, server_side=True)
     open(record, "a").close()

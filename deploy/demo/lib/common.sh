@@ -1,0 +1,85 @@
+# shellcheck shell=bash
+# Two-system demo: report output, checks and small helpers (sourced by
+# deploy/demo/two-system-demo.sh).
+
+DEMO_FAILS=0      # failed expectations in the whole run
+STEP_FAILS=0      # failed expectations in the current step
+STEP_N=0
+STEP_SKIPPED=0
+STEP_TITLE=
+
+# say TEXT: a plain report line.
+say() { printf '%s\n' "$*"; }
+
+# row LABEL TEXT: one line of a step ("   sent      INVITE ...").
+row() { printf '   %-9s %s\n' "$1" "$2"; }
+
+# bad TEXT: a failed expectation (the story is also a test).
+bad() {
+    DEMO_FAILS=$((DEMO_FAILS + 1))
+    STEP_FAILS=$((STEP_FAILS + 1))
+    printf '   %-9s FAIL: %s\n' '!!' "$*"
+}
+
+# expect DESC CMD...: bad DESC unless CMD succeeds.
+expect() {
+    local desc=$1
+    shift
+    "$@" || bad "$desc"
+}
+
+# die TEXT: set-up failure; the EXIT trap cleans up.
+die() {
+    printf 'two-system-demo: %s\n' "$*" >&2
+    DEMO_FAILS=$((DEMO_FAILS + 1))
+    exit 1
+}
+
+# step_begin TITLE / step_end: frame of one step of the story.
+step_begin() {
+    STEP_N=$((STEP_N + 1))
+    STEP_FAILS=0
+    STEP_TITLE=$1
+    say ""
+    say "== $STEP_N. $1"
+}
+step_end() {
+    if [ "$STEP_FAILS" -eq 0 ]; then
+        row "=>" "as expected"
+    else
+        row "=>" "NOT as expected ($STEP_FAILS problem(s)): $STEP_TITLE"
+    fi
+}
+
+# step_skip WHY: the current step cannot be played here.
+step_skip() {
+    STEP_SKIPPED=$((STEP_SKIPPED + 1))
+    row skipped "$1"
+}
+
+# wait_for SECONDS CMD...: polls CMD every 0.1 s.
+wait_for() {
+    local limit=$(($1 * 10))
+    shift
+    local _
+    for _ in $(seq 1 "$limit"); do
+        "$@" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# render TEMPLATE OUT KEY=VALUE...: replaces @KEY@ in TEMPLATE.
+render() {
+    local in=$1 out=$2 kv args=()
+    shift 2
+    for kv in "$@"; do
+        local k=${kv%%=*} v=${kv#*=}
+        v=$(printf '%s' "$v" | sed -e 's/[\\/&|]/\\&/g')
+        args+=(-e "s|@$k@|$v|g")
+    done
+    sed "${args[@]}" "$in" >"$out"
+}
+
+# rand_hex N: N random octets in hex.
+rand_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
