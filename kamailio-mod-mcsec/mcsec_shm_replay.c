@@ -2,7 +2,6 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -11,145 +10,27 @@
 #include "core/locking.h"
 #include "core/mem/shm_mem.h"
 
+#include "mcsec/replay_table.h"
+
 #include "mcsec_shm_replay.h"
 
-/* libmcsec's limit for the in-process cache; the policy loader keeps the
- * configured sizes below it. */
-#define REPLAY_MAX_ENTRIES ((size_t)1 << 24)
-#define REPLAY_KEY_LEN 16
-
-typedef struct {
-    uint8_t id[MCSEC_REPLAY_ID_LEN];
-    int64_t expiry;
-    uint64_t hash; /* kept so that a rebuild needs no rehashing */
-    uint8_t used;
-} replay_slot_t;
-
 struct mcsec_shm_replay_table {
-    gen_lock_t lock;                  /* guards everything below */
-    uint8_t hash_key[REPLAY_KEY_LEN]; /* constant after mod_init */
-    size_t max_entries;               /* bound on used slots; 0 = no table yet */
-    size_t mask;                      /* capacity - 1, capacity >= 2 * bound */
-    replay_slot_t *slots;             /* shm, capacity slots */
-    replay_slot_t *spare;             /* shm, same size: target of rebuilds */
-    size_t occupied;                  /* used slots, live or expired */
-    int64_t min_expiry;               /* lower bound of the used slots' expiries */
+    gen_lock_t lock;                        /* guards everything below */
+    uint8_t hash_key[MCSEC_REPLAY_KEY_LEN]; /* constant after mod_init */
+    /* Slots and spare in shm; none, and a bound of 0, before configure. */
+    mcsec_replay_table_t table;
 };
 typedef struct mcsec_shm_replay_table shm_replay_t;
-
-/* SipHash-2-4 of id under the shared key into *hash. Returns false when
- * OpenSSL fails. Runs outside the lock. */
-static bool keyed_hash(EVP_MAC_CTX *mac, const uint8_t id[MCSEC_REPLAY_ID_LEN], uint64_t *hash)
-{
-    uint8_t out[8];
-    size_t out_len = 0;
-    EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(mac);
-    bool ok = ctx != NULL && EVP_MAC_update(ctx, id, MCSEC_REPLAY_ID_LEN) == 1 &&
-              EVP_MAC_final(ctx, out, &out_len, sizeof(out)) == 1 && out_len == sizeof(out);
-    EVP_MAC_CTX_free(ctx);
-    if (!ok) {
-        return false;
-    }
-    uint64_t h = 0;
-    for (size_t i = 0; i < sizeof(out); i++) {
-        h = (h << 8) | out[i];
-    }
-    *hash = h;
-    return true;
-}
-
-/* Copies the live entries of from (from_mask + 1 slots) into to (to_mask +
- * 1 slots, zeroed here). Returns the number copied and sets *min_expiry.
- * Caller holds the lock; to has room (capacity >= 2 x live). */
-static size_t move_live(const replay_slot_t *from, size_t from_mask, replay_slot_t *to,
-                        size_t to_mask, int64_t now, int64_t *min_expiry)
-{
-    memset(to, 0, (to_mask + 1) * sizeof(replay_slot_t));
-    size_t live = 0;
-    int64_t lowest = INT64_MAX;
-    for (size_t i = 0; i <= from_mask; i++) {
-        const replay_slot_t *slot = &from[i];
-        if (!slot->used || slot->expiry <= now) {
-            continue;
-        }
-        size_t idx = (size_t)slot->hash & to_mask;
-        while (to[idx].used) {
-            idx = (idx + 1) & to_mask;
-        }
-        to[idx] = *slot;
-        live++;
-        if (slot->expiry < lowest) {
-            lowest = slot->expiry;
-        }
-    }
-    *min_expiry = lowest;
-    return live;
-}
-
-/* Drops expired entries by moving the live ones into the spare table.
- * Caller holds the lock. */
-static void rebuild(shm_replay_t *cache, int64_t now)
-{
-    cache->occupied =
-        move_live(cache->slots, cache->mask, cache->spare, cache->mask, now, &cache->min_expiry);
-    replay_slot_t *old = cache->slots;
-    cache->slots = cache->spare;
-    cache->spare = old;
-}
-
-/* Records id in slot. Caller holds the lock. */
-static void store(shm_replay_t *cache, replay_slot_t *slot, const uint8_t id[MCSEC_REPLAY_ID_LEN],
-                  uint64_t hash, int64_t expiry)
-{
-    memcpy(slot->id, id, MCSEC_REPLAY_ID_LEN);
-    slot->hash = hash;
-    slot->expiry = expiry;
-    slot->used = 1;
-    if (expiry < cache->min_expiry) {
-        cache->min_expiry = expiry;
-    }
-}
 
 /* The lookup-and-record of replay.h under the lock. */
 static mcsec_replay_result_t seen_or_insert_locked(shm_replay_t *cache,
                                                    const uint8_t id[MCSEC_REPLAY_ID_LEN],
                                                    uint64_t hash, int64_t expiry, int64_t now)
 {
-    if (cache->slots == NULL || cache->max_entries == 0) {
+    if (cache->table.slots == NULL || cache->table.max_entries == 0) {
         return MCSEC_REPLAY_FULL;
     }
-    for (int pass = 0; pass < 2; pass++) {
-        size_t idx = (size_t)hash & cache->mask;
-        replay_slot_t *reusable = NULL;
-        for (; cache->slots[idx].used; idx = (idx + 1) & cache->mask) {
-            replay_slot_t *slot = &cache->slots[idx];
-            if (slot->hash == hash && memcmp(slot->id, id, MCSEC_REPLAY_ID_LEN) == 0) {
-                if (slot->expiry > now) {
-                    return MCSEC_REPLAY_REPLAY;
-                }
-                store(cache, slot, id, hash, expiry);
-                return MCSEC_REPLAY_NEW;
-            }
-            if (reusable == NULL && slot->expiry <= now) {
-                reusable = slot;
-            }
-        }
-        /* The ID is in no slot of its probe sequence. */
-        if (reusable != NULL) {
-            store(cache, reusable, id, hash, expiry);
-            return MCSEC_REPLAY_NEW;
-        }
-        if (cache->occupied < cache->max_entries) {
-            store(cache, &cache->slots[idx], id, hash, expiry);
-            cache->occupied++;
-            return MCSEC_REPLAY_NEW;
-        }
-        if (pass > 0 || now < cache->min_expiry) {
-            break; /* nothing can have expired: really full */
-        }
-        rebuild(cache, now);
-    }
-    return MCSEC_REPLAY_FULL;
+    return mcsec_replay_table_seen_or_insert(&cache->table, id, hash, expiry, now);
 }
 
 /* replay.h seen_or_insert over the shared table; FULL whenever the answer
@@ -163,7 +44,8 @@ static mcsec_replay_result_t shm_seen_or_insert(mcsec_replay_cache_t *iface,
     mcsec_shm_replay_t *r = (mcsec_shm_replay_t *)iface; /* iface is r's first member */
     shm_replay_t *shm_replay = r->shared;
     uint64_t hash;
-    if (shm_replay == NULL || r->mac == NULL || id == NULL || !keyed_hash(r->mac, id, &hash)) {
+    if (shm_replay == NULL || r->mac == NULL || id == NULL ||
+        !mcsec_replay_hash(r->mac, id, &hash)) {
         return MCSEC_REPLAY_FULL;
     }
     lock_get(&shm_replay->lock);
@@ -189,7 +71,7 @@ int mcsec_shm_replay_init(mcsec_shm_replay_t *r, const char *what)
         return -1;
     }
     memset(shm_replay, 0, sizeof(*shm_replay));
-    shm_replay->min_expiry = INT64_MAX;
+    shm_replay->table.min_expiry = INT64_MAX;
     if (lock_init(&shm_replay->lock) == NULL) {
         LM_ERR("mcsec: cannot initialise the %s replay cache lock\n", what);
         shm_free(shm_replay);
@@ -213,11 +95,11 @@ void mcsec_shm_replay_destroy(mcsec_shm_replay_t *r)
     if (shm_replay == NULL) {
         return;
     }
-    if (shm_replay->slots != NULL) {
-        shm_free(shm_replay->slots);
+    if (shm_replay->table.slots != NULL) {
+        shm_free(shm_replay->table.slots);
     }
-    if (shm_replay->spare != NULL) {
-        shm_free(shm_replay->spare);
+    if (shm_replay->table.spare != NULL) {
+        shm_free(shm_replay->table.spare);
     }
     OPENSSL_cleanse(shm_replay->hash_key, sizeof(shm_replay->hash_key));
     lock_destroy(&shm_replay->lock);
@@ -226,9 +108,9 @@ void mcsec_shm_replay_destroy(mcsec_shm_replay_t *r)
 }
 
 /* Allocates two zeroed tables of capacity slots; false when shm is short. */
-static bool alloc_tables(size_t capacity, replay_slot_t **slots, replay_slot_t **spare)
+static bool alloc_tables(size_t capacity, mcsec_replay_slot_t **slots, mcsec_replay_slot_t **spare)
 {
-    size_t bytes = capacity * sizeof(replay_slot_t);
+    size_t bytes = capacity * sizeof(mcsec_replay_slot_t);
     *slots = shm_malloc(bytes);
     *spare = shm_malloc(bytes);
     if (*slots == NULL || *spare == NULL) {
@@ -252,36 +134,34 @@ int mcsec_shm_replay_configure(mcsec_shm_replay_t *r, size_t max_entries)
     if (shm_replay == NULL || max_entries == 0) {
         return -1;
     }
-    if (max_entries > REPLAY_MAX_ENTRIES) {
-        max_entries = REPLAY_MAX_ENTRIES;
+    if (max_entries > MCSEC_REPLAY_MAX_ENTRIES) {
+        max_entries = MCSEC_REPLAY_MAX_ENTRIES;
     }
-    size_t capacity = 2;
-    while (capacity < 2 * max_entries) {
-        capacity <<= 1;
-    }
+    size_t capacity = mcsec_replay_table_capacity(max_entries);
     int rc = 0;
     lock_get(&shm_replay->lock);
-    if (shm_replay->slots == NULL || capacity > shm_replay->mask + 1) {
-        replay_slot_t *slots = NULL;
-        replay_slot_t *spare = NULL;
+    mcsec_replay_table_t *table = &shm_replay->table;
+    if (table->slots == NULL || capacity > table->mask + 1) {
+        mcsec_replay_slot_t *slots = NULL;
+        mcsec_replay_slot_t *spare = NULL;
         if (!alloc_tables(capacity, &slots, &spare)) {
             rc = -1;
         } else {
-            if (shm_replay->slots != NULL) {
+            if (table->slots != NULL) {
                 /* Expired entries may go; live ones move (now = 0 keeps
                  * every used slot, the next rebuild drops the stale ones). */
-                shm_replay->occupied = move_live(shm_replay->slots, shm_replay->mask, slots,
-                                                 capacity - 1, 0, &shm_replay->min_expiry);
-                shm_free(shm_replay->slots);
-                shm_free(shm_replay->spare);
+                table->occupied = mcsec_replay_table_move_live(table->slots, table->mask, slots,
+                                                               capacity - 1, 0, &table->min_expiry);
+                shm_free(table->slots);
+                shm_free(table->spare);
             }
-            shm_replay->slots = slots;
-            shm_replay->spare = spare;
-            shm_replay->mask = capacity - 1;
-            shm_replay->max_entries = max_entries;
+            table->slots = slots;
+            table->spare = spare;
+            table->mask = capacity - 1;
+            table->max_entries = max_entries;
         }
     } else {
-        shm_replay->max_entries = max_entries;
+        table->max_entries = max_entries;
     }
     lock_release(&shm_replay->lock);
     if (rc != 0) {
@@ -300,15 +180,8 @@ mcsec_replay_cache_t *mcsec_shm_replay_cache(mcsec_shm_replay_t *r)
         return NULL;
     }
     if (r->mac == NULL) {
-        size_t out_size = 8;
-        EVP_MAC *mac = EVP_MAC_fetch(NULL, "SIPHASH", NULL);
-        EVP_MAC_CTX *ctx = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
-        EVP_MAC_free(mac); /* the context holds its own reference */
-        OSSL_PARAM params[] = {OSSL_PARAM_construct_size_t(OSSL_MAC_PARAM_SIZE, &out_size),
-                               OSSL_PARAM_construct_end()};
-        if (ctx == NULL ||
-            EVP_MAC_init(ctx, shm_replay->hash_key, sizeof(shm_replay->hash_key), params) != 1) {
-            EVP_MAC_CTX_free(ctx);
+        EVP_MAC_CTX *ctx = mcsec_replay_mac_new(shm_replay->hash_key);
+        if (ctx == NULL) {
             LM_ERR("mcsec: cannot set up SipHash for the %s replay cache\n", r->what);
             return NULL;
         }
@@ -326,11 +199,8 @@ size_t mcsec_shm_replay_count(const mcsec_shm_replay_t *r, int64_t now)
     if (shm_replay == NULL) {
         return 0;
     }
-    size_t live = 0;
     lock_get(&shm_replay->lock);
-    for (size_t i = 0; shm_replay->slots != NULL && i <= shm_replay->mask; i++) {
-        live += shm_replay->slots[i].used && shm_replay->slots[i].expiry > now;
-    }
+    size_t live = mcsec_replay_table_count(&shm_replay->table, now);
     lock_release(&shm_replay->lock);
     return live;
 }

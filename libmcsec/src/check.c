@@ -6,29 +6,11 @@
 #include <strings.h>
 
 #include "mcsec/check.h"
+
+#include "check_internal.h"
 #include "sip_uri.h"
 
 typedef enum { DIR_INGRESS, DIR_EGRESS } direction_t;
-
-/* Identity classes of an asserted identity, relative to one partner. */
-typedef enum {
-    ID_NONE,      /* no sip/sips URI asserted */
-    ID_MALFORMED, /* a value could not be parsed, or more than one SIP URI */
-    ID_OURS,      /* host in our domains */
-    ID_PARTNER,   /* host in the partner's domains */
-    ID_ELSEWHERE, /* anyone else */
-} id_class_t;
-
-/* Sets the reason and a log detail "<label><value>", the value cut to 96
- * octets so a hostile header cannot flood the log. */
-static void set_verdict(mcsec_verdict_t *verdict, mcsec_reason_t reason, const char *label,
-                        mcsec_str_t value)
-{
-    int shown = value.len > 96 ? 96 : (int)value.len;
-    verdict->reason = reason;
-    snprintf(verdict->detail, sizeof(verdict->detail), "%s%.*s", label, shown,
-             value.ptr != NULL ? value.ptr : "");
-}
 
 bool mcsec_domain_match(const char *pattern, mcsec_str_t host)
 {
@@ -117,52 +99,6 @@ int mcsec_partner_by_domain(const mcsec_policy_t *policy, mcsec_str_t host)
     return -1;
 }
 
-/* Classifies every asserted identity in the request. RFC 3325 allows one
- * SIP or SIPS URI (plus one tel URI); two SIP URIs are malformed. *shown
- * is set to the identity that decided the class, for the log detail. */
-static id_class_t classify_identity(const mcsec_policy_t *policy, const mcsec_partner_t *partner,
-                                    const mcsec_sip_request_t *req, mcsec_str_t *shown)
-{
-    mcsec_str_t sip_host = {NULL, 0};
-    size_t sip_count = 0;
-    for (size_t h = 0; h < req->asserted_id_count; h++) {
-        mcsec_str_t list = req->asserted_ids[h];
-        mcsec_str_t item;
-        mcsec_err_t err;
-        while ((err = mcsec_split_next(&list, &item)) == MCSEC_OK) {
-            mcsec_str_t host;
-            mcsec_err_t uri_err = mcsec_sip_uri_host(item, &host);
-            if (uri_err == MCSEC_ERR_ARG) {
-                continue; /* tel: and other schemes are not identities here */
-            }
-            if (uri_err != MCSEC_OK) {
-                *shown = item;
-                return ID_MALFORMED;
-            }
-            sip_host = host;
-            *shown = item;
-            sip_count++;
-        }
-        if (err == MCSEC_ERR_PARSE) {
-            *shown = req->asserted_ids[h];
-            return ID_MALFORMED;
-        }
-    }
-    if (sip_count == 0) {
-        return ID_NONE;
-    }
-    if (sip_count > 1) {
-        return ID_MALFORMED;
-    }
-    if (mcsec_domain_list_match(&policy->system.domains, sip_host)) {
-        return ID_OURS;
-    }
-    if (partner != NULL && mcsec_domain_list_match(&partner->domains, sip_host)) {
-        return ID_PARTNER;
-    }
-    return ID_ELSEWHERE;
-}
-
 static bool method_is(mcsec_str_t method, const char *name)
 {
     size_t n = strlen(name);
@@ -182,27 +118,9 @@ static bool method_allowed(const mcsec_partner_t *partner, mcsec_str_t method)
     return false;
 }
 
-/* type/subtype of a Content-Type value, without parameters or blanks. */
-static mcsec_str_t media_type_of(mcsec_str_t content_type)
-{
-    mcsec_str_t media = content_type;
-    const char *semicolon = memchr(media.ptr, ';', media.len);
-    if (semicolon != NULL) {
-        media.len = (size_t)(semicolon - media.ptr);
-    }
-    while (media.len > 0 && (media.ptr[0] == ' ' || media.ptr[0] == '\t')) {
-        media.ptr++;
-        media.len--;
-    }
-    while (media.len > 0 && (media.ptr[media.len - 1] == ' ' || media.ptr[media.len - 1] == '\t')) {
-        media.len--;
-    }
-    return media;
-}
-
 static bool content_type_allowed(const mcsec_partner_t *partner, mcsec_str_t content_type)
 {
-    mcsec_str_t media = media_type_of(content_type);
+    mcsec_str_t media = mcsec_media_type_of(content_type);
     for (size_t i = 0; i < partner->sip.content_types.count; i++) {
         const char *allowed = partner->sip.content_types.items[i];
         if (strlen(allowed) == media.len && strncasecmp(allowed, media.ptr, media.len) == 0) {
@@ -226,76 +144,70 @@ static void check_rules(const mcsec_policy_t *policy, const mcsec_partner_t *par
                         const mcsec_sip_request_t *req, direction_t dir, mcsec_verdict_t *verdict)
 {
     if (!method_allowed(partner, req->method)) {
-        set_verdict(verdict, MCSEC_REASON_SIP_METHOD_DENIED, "method ", req->method);
+        mcsec_verdict_set(verdict, MCSEC_REASON_SIP_METHOD_DENIED, "method ", req->method);
         return;
     }
     mcsec_str_t shown = {"", 0};
-    id_class_t id = classify_identity(policy, dir == DIR_INGRESS ? partner : NULL, req, &shown);
+    id_class_t id =
+        mcsec_classify_identity(policy, dir == DIR_INGRESS ? partner : NULL, req->asserted_ids,
+                                req->asserted_id_count, false, &shown);
     switch (id) {
     case ID_MALFORMED:
-        set_verdict(verdict, MCSEC_REASON_SIP_MALFORMED, "bad asserted identity ", shown);
+        mcsec_verdict_set(verdict, MCSEC_REASON_SIP_MALFORMED, "bad asserted identity ", shown);
         return;
     case ID_NONE:
         if (!identity_optional(req->method)) {
-            set_verdict(verdict, MCSEC_REASON_SRC_NO_IDENTITY, "no SIP identity asserted",
-                        (mcsec_str_t){"", 0});
+            mcsec_verdict_set(verdict, MCSEC_REASON_SRC_NO_IDENTITY, "no SIP identity asserted",
+                              (mcsec_str_t){"", 0});
             return;
         }
         break;
     case ID_OURS:
         if (dir == DIR_INGRESS) {
-            set_verdict(verdict, MCSEC_REASON_SRC_INTERNAL_ID_SPOOF, "identity ", shown);
+            mcsec_verdict_set(verdict, MCSEC_REASON_SRC_INTERNAL_ID_SPOOF, "identity ", shown);
             return;
         }
         break;
     case ID_PARTNER:
         break; /* only reachable on ingress */
     case ID_ELSEWHERE:
-        set_verdict(verdict,
-                    dir == DIR_INGRESS ? MCSEC_REASON_SRC_FOREIGN_ID
-                                       : MCSEC_REASON_SRC_NOT_INTERNAL,
-                    "identity ", shown);
+        mcsec_verdict_set(verdict,
+                          dir == DIR_INGRESS ? MCSEC_REASON_SRC_FOREIGN_ID
+                                             : MCSEC_REASON_SRC_NOT_INTERNAL,
+                          "identity ", shown);
         return;
     }
     if (req->content_type.len > 0 && !content_type_allowed(partner, req->content_type)) {
-        set_verdict(verdict, MCSEC_REASON_SIP_CONTENT_TYPE_DENIED, "content type ",
-                    req->content_type);
+        mcsec_verdict_set(verdict, MCSEC_REASON_SIP_CONTENT_TYPE_DENIED, "content type ",
+                          req->content_type);
         return;
     }
     if (req->content_type.len == 0 && req->body_len > 0) {
-        set_verdict(verdict, MCSEC_REASON_SIP_CONTENT_TYPE_DENIED, "body without type",
-                    (mcsec_str_t){"", 0});
+        mcsec_verdict_set(verdict, MCSEC_REASON_SIP_CONTENT_TYPE_DENIED, "body without type",
+                          (mcsec_str_t){"", 0});
         return;
     }
     if (req->body_len > partner->sip.max_body) {
         char size[48];
         int n = snprintf(size, sizeof(size), "%zu > %zu", req->body_len, partner->sip.max_body);
-        set_verdict(verdict, MCSEC_REASON_SIP_BODY_TOO_LARGE, "body octets ",
-                    (mcsec_str_t){size, (size_t)n});
+        mcsec_verdict_set(verdict, MCSEC_REASON_SIP_BODY_TOO_LARGE, "body octets ",
+                          (mcsec_str_t){size, (size_t)n});
         return;
     }
     verdict->reason = MCSEC_REASON_NONE;
 }
 
-static void verdict_init(mcsec_verdict_t *verdict)
-{
-    verdict->reason = MCSEC_REASON_NONE;
-    verdict->partner = NULL;
-    verdict->partner_index = -1;
-    verdict->detail[0] = '\0';
-}
-
 void mcsec_check_sip_ingress(const mcsec_policy_t *policy, const mcsec_sip_request_t *req,
                              mcsec_verdict_t *verdict)
 {
-    verdict_init(verdict);
+    mcsec_verdict_init(verdict);
     if (policy == NULL) {
         verdict->reason = MCSEC_REASON_POLICY_UNAVAILABLE;
         return;
     }
     int index = mcsec_partner_by_source(policy, req->src_ip, req->src_port);
     if (index < 0) {
-        set_verdict(verdict, MCSEC_REASON_SRC_NOT_PARTNER, "source ", req->src_ip);
+        mcsec_verdict_set(verdict, MCSEC_REASON_SRC_NOT_PARTNER, "source ", req->src_ip);
         return;
     }
     verdict->partner_index = index;
@@ -306,7 +218,7 @@ void mcsec_check_sip_ingress(const mcsec_policy_t *policy, const mcsec_sip_reque
 void mcsec_check_sip_egress(const mcsec_policy_t *policy, const mcsec_sip_request_t *req,
                             mcsec_verdict_t *verdict)
 {
-    verdict_init(verdict);
+    mcsec_verdict_init(verdict);
     if (policy == NULL) {
         verdict->reason = MCSEC_REASON_POLICY_UNAVAILABLE;
         return;
@@ -315,7 +227,7 @@ void mcsec_check_sip_egress(const mcsec_policy_t *policy, const mcsec_sip_reques
     mcsec_str_t target_host;
     mcsec_err_t err = mcsec_sip_uri_host(req->ruri, &target_host);
     if (err == MCSEC_ERR_PARSE) {
-        set_verdict(verdict, MCSEC_REASON_SIP_MALFORMED, "bad request-URI ", req->ruri);
+        mcsec_verdict_set(verdict, MCSEC_REASON_SIP_MALFORMED, "bad request-URI ", req->ruri);
         return;
     }
     if (err == MCSEC_OK) {
@@ -325,7 +237,7 @@ void mcsec_check_sip_egress(const mcsec_policy_t *policy, const mcsec_sip_reques
         index = mcsec_partner_by_source(policy, req->next_hop_ip, req->next_hop_port);
     }
     if (index < 0) {
-        set_verdict(verdict, MCSEC_REASON_DST_NOT_PARTNER, "target ", req->ruri);
+        mcsec_verdict_set(verdict, MCSEC_REASON_DST_NOT_PARTNER, "target ", req->ruri);
         return;
     }
     verdict->partner_index = index;

@@ -8,26 +8,12 @@
 
 #include "mcsec/ear.h"
 
-typedef struct {
-    const uint8_t *p;
-    size_t left;
-} cursor_t;
-
-static bool take(cursor_t *c, size_t n, const uint8_t **out)
-{
-    if (c->left < n) {
-        return false;
-    }
-    *out = c->p;
-    c->p += n;
-    c->left -= n;
-    return true;
-}
+#include "cursor_internal.h"
 
 static bool take_uint(cursor_t *c, size_t n, uint64_t *value)
 {
     const uint8_t *octets;
-    if (!take(c, n, &octets)) {
+    if (!cursor_take(c, n, &octets)) {
         return false;
     }
     uint64_t v = 0;
@@ -98,7 +84,7 @@ static bool take_lve_uri(cursor_t *c, mcsec_str_t *uri)
     uint64_t len;
     const uint8_t *octets;
     if (!take_uint(c, 2, &len) || len == 0 || len > MCSEC_EAR_URI_MAX ||
-        !take(c, (size_t)len, &octets) || !uri_text_valid(octets, (size_t)len)) {
+        !cursor_take(c, (size_t)len, &octets) || !uri_text_valid(octets, (size_t)len)) {
         return false;
     }
     uri->ptr = (const char *)octets;
@@ -116,10 +102,10 @@ static bool take_request(cursor_t *c, mcsec_ear_t *ear)
     uint64_t expiry;
     const uint8_t *t_id;
     const uint8_t *t_expiry;
-    if (!take(c, 1, &iei) || iei[0] != MCSEC_EAR_IEI_REQUEST || !take_uint(c, 2, &len) ||
+    if (!cursor_take(c, 1, &iei) || iei[0] != MCSEC_EAR_IEI_REQUEST || !take_uint(c, 2, &len) ||
         len != MCSEC_EAR_REQUEST_VALUE_LEN || c->left != len || !take_uint(c, 1, &type) ||
-        !take(c, 1, &t_id) || t_id[0] != MCSEC_EAR_IEI_REQUEST_ID || !take_uint(c, 3, &id) ||
-        !take(c, 1, &t_expiry) || t_expiry[0] != MCSEC_EAR_IEI_REQUEST_EXPIRY ||
+        !cursor_take(c, 1, &t_id) || t_id[0] != MCSEC_EAR_IEI_REQUEST_ID || !take_uint(c, 3, &id) ||
+        !cursor_take(c, 1, &t_expiry) || t_expiry[0] != MCSEC_EAR_IEI_REQUEST_EXPIRY ||
         !take_uint(c, 6, &expiry)) {
         return false;
     }
@@ -144,8 +130,8 @@ mcsec_err_t mcsec_ear_decode(const uint8_t *in, size_t n, mcsec_ear_t *ear)
     const uint8_t *ear_id;
     uint64_t date;
     uint64_t role;
-    if (!take(&c, 1, &message_id) || message_id[0] != MCSEC_EAR_MESSAGE_ID ||
-        !take_uint(&c, 5, &date) || !take(&c, MCSEC_EAR_ID_LEN, &ear_id)) {
+    if (!cursor_take(&c, 1, &message_id) || message_id[0] != MCSEC_EAR_MESSAGE_ID ||
+        !take_uint(&c, 5, &date) || !cursor_take(&c, MCSEC_EAR_ID_LEN, &ear_id)) {
         return MCSEC_ERR_PARSE;
     }
     ear->date = date;

@@ -5,20 +5,11 @@
 #include <strings.h>
 
 #include "mcsec/http_check.h"
+#include "check_internal.h"
+#include "hex_internal.h"
 #include "sip_uri.h"
 
 /* ---- the request target ----------------------------------------------- */
-
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* True when the segment [seg, seg+len) is "." or "..". */
 static bool dot_segment(const char *seg, size_t len)
@@ -40,8 +31,8 @@ mcsec_reason_t mcsec_http_check_target(mcsec_str_t target, mcsec_str_t *path)
             return MCSEC_REASON_HTTP_BAD_TARGET;
         if (c != '%')
             continue;
-        int hi = i + 2 < target.len ? hex_digit(target.ptr[i + 1]) : -1;
-        int lo = i + 2 < target.len ? hex_digit(target.ptr[i + 2]) : -1;
+        int hi = i + 2 < target.len ? mcsec_hex_digit((unsigned char)target.ptr[i + 1]) : -1;
+        int lo = i + 2 < target.len ? mcsec_hex_digit((unsigned char)target.ptr[i + 2]) : -1;
         if (hi < 0 || lo < 0)
             return MCSEC_REASON_HTTP_BAD_TARGET;
         int decoded = hi * 16 + lo;
@@ -71,15 +62,6 @@ mcsec_reason_t mcsec_http_check_target(mcsec_str_t target, mcsec_str_t *path)
 }
 
 /* ---- policy --------------------------------------------------------------- */
-
-static void set_verdict(mcsec_verdict_t *verdict, mcsec_reason_t reason, const char *label,
-                        mcsec_str_t value)
-{
-    int shown = value.len > 96 ? 96 : (int)value.len;
-    verdict->reason = reason;
-    snprintf(verdict->detail, sizeof(verdict->detail), "%s%.*s", label, shown,
-             value.ptr != NULL ? value.ptr : "");
-}
 
 static const mcsec_str_t empty = {"", 0};
 
@@ -128,72 +110,6 @@ static bool path_allowed(const mcsec_partner_t *partner, mcsec_str_t path)
     return false;
 }
 
-typedef enum { ID_NONE, ID_MALFORMED, ID_OURS, ID_PARTNER, ID_ELSEWHERE } id_class_t;
-
-/* An X-3GPP-Asserted-Identity entry may be a quoted URI ("sip:a@b"), a
- * name-addr or a bare URI: the quotes go before the SIP URI parser. */
-static mcsec_str_t unquote(mcsec_str_t item)
-{
-    if (item.len >= 2 && item.ptr[0] == '"' && item.ptr[item.len - 1] == '"') {
-        item.ptr++;
-        item.len -= 2;
-    }
-    return item;
-}
-
-static id_class_t classify_identity(const mcsec_policy_t *policy, const mcsec_partner_t *partner,
-                                    const mcsec_http_request_t *req, mcsec_str_t *shown)
-{
-    mcsec_str_t sip_host = empty;
-    size_t sip_count = 0;
-    for (size_t h = 0; h < req->asserted_id_count; h++) {
-        mcsec_str_t list = req->asserted_ids[h];
-        mcsec_str_t item;
-        mcsec_err_t err;
-        while ((err = mcsec_split_next(&list, &item)) == MCSEC_OK) {
-            mcsec_str_t host;
-            item = unquote(item);
-            mcsec_err_t uri_err = mcsec_sip_uri_host(item, &host);
-            if (uri_err == MCSEC_ERR_ARG)
-                continue; /* tel: and others are not identities here */
-            *shown = item;
-            if (uri_err != MCSEC_OK)
-                return ID_MALFORMED;
-            sip_host = host;
-            sip_count++;
-        }
-        if (err == MCSEC_ERR_PARSE) {
-            *shown = req->asserted_ids[h];
-            return ID_MALFORMED;
-        }
-    }
-    if (sip_count == 0)
-        return ID_NONE;
-    if (sip_count > 1)
-        return ID_MALFORMED;
-    if (mcsec_domain_list_match(&policy->system.domains, sip_host))
-        return ID_OURS;
-    if (partner && mcsec_domain_list_match(&partner->domains, sip_host))
-        return ID_PARTNER;
-    return ID_ELSEWHERE;
-}
-
-/* type/subtype of a Content-Type value, without parameters or blanks. */
-static mcsec_str_t media_type_of(mcsec_str_t content_type)
-{
-    mcsec_str_t media = content_type;
-    const char *semicolon = media.ptr ? memchr(media.ptr, ';', media.len) : NULL;
-    if (semicolon)
-        media.len = (size_t)(semicolon - media.ptr);
-    while (media.len > 0 && (media.ptr[0] == ' ' || media.ptr[0] == '\t')) {
-        media.ptr++;
-        media.len--;
-    }
-    while (media.len > 0 && (media.ptr[media.len - 1] == ' ' || media.ptr[media.len - 1] == '\t'))
-        media.len--;
-    return media;
-}
-
 typedef enum { DIR_INGRESS, DIR_EGRESS } direction_t;
 
 static void check_rules(const mcsec_policy_t *policy, const mcsec_partner_t *partner,
@@ -204,80 +120,78 @@ static void check_rules(const mcsec_policy_t *policy, const mcsec_partner_t *par
         char size[48];
         int n =
             snprintf(size, sizeof(size), "%zu > %zu", req->header_bytes, http->max_header_bytes);
-        set_verdict(verdict, MCSEC_REASON_HTTP_HEADERS_TOO_LARGE, "header octets ",
-                    (mcsec_str_t){size, (size_t)n});
+        mcsec_verdict_set(verdict, MCSEC_REASON_HTTP_HEADERS_TOO_LARGE, "header octets ",
+                          (mcsec_str_t){size, (size_t)n});
         return;
     }
     if (!list_has(&http->methods, req->method, false)) {
-        set_verdict(verdict, MCSEC_REASON_HTTP_METHOD_DENIED, "method ", req->method);
+        mcsec_verdict_set(verdict, MCSEC_REASON_HTTP_METHOD_DENIED, "method ", req->method);
         return;
     }
     if (!path_allowed(partner, req->path)) {
-        set_verdict(verdict, MCSEC_REASON_HTTP_PATH_DENIED, "path ", req->path);
+        mcsec_verdict_set(verdict, MCSEC_REASON_HTTP_PATH_DENIED, "path ", req->path);
         return;
     }
     mcsec_str_t shown = empty;
-    switch (classify_identity(policy, dir == DIR_INGRESS ? partner : NULL, req, &shown)) {
+    /* An X-3GPP-Asserted-Identity entry may be a quoted URI ("sip:a@b"), a
+     * name-addr or a bare URI: the quotes go before the SIP URI parser. */
+    id_class_t id =
+        mcsec_classify_identity(policy, dir == DIR_INGRESS ? partner : NULL, req->asserted_ids,
+                                req->asserted_id_count, true, &shown);
+    switch (id) {
     case ID_MALFORMED:
-        set_verdict(verdict, MCSEC_REASON_SIP_MALFORMED, "bad asserted identity ", shown);
+        mcsec_verdict_set(verdict, MCSEC_REASON_SIP_MALFORMED, "bad asserted identity ", shown);
         return;
     case ID_NONE:
-        set_verdict(verdict, MCSEC_REASON_SRC_NO_IDENTITY, "no SIP identity asserted", empty);
+        mcsec_verdict_set(verdict, MCSEC_REASON_SRC_NO_IDENTITY, "no SIP identity asserted", empty);
         return;
     case ID_OURS:
         if (dir == DIR_INGRESS) {
-            set_verdict(verdict, MCSEC_REASON_SRC_INTERNAL_ID_SPOOF, "identity ", shown);
+            mcsec_verdict_set(verdict, MCSEC_REASON_SRC_INTERNAL_ID_SPOOF, "identity ", shown);
             return;
         }
         break;
     case ID_PARTNER:
         break;
     case ID_ELSEWHERE:
-        set_verdict(verdict,
-                    dir == DIR_INGRESS ? MCSEC_REASON_SRC_FOREIGN_ID
-                                       : MCSEC_REASON_SRC_NOT_INTERNAL,
-                    "identity ", shown);
+        mcsec_verdict_set(verdict,
+                          dir == DIR_INGRESS ? MCSEC_REASON_SRC_FOREIGN_ID
+                                             : MCSEC_REASON_SRC_NOT_INTERNAL,
+                          "identity ", shown);
         return;
     }
-    mcsec_str_t media = media_type_of(req->content_type);
+    mcsec_str_t media = mcsec_media_type_of(req->content_type);
     if (media.len > 0 && !list_has(&http->content_types, media, true)) {
-        set_verdict(verdict, MCSEC_REASON_HTTP_CONTENT_TYPE_DENIED, "content type ",
-                    req->content_type);
+        mcsec_verdict_set(verdict, MCSEC_REASON_HTTP_CONTENT_TYPE_DENIED, "content type ",
+                          req->content_type);
         return;
     }
     if (media.len == 0 && req->has_body && req->body_len > 0) {
-        set_verdict(verdict, MCSEC_REASON_HTTP_CONTENT_TYPE_DENIED, "body without type", empty);
+        mcsec_verdict_set(verdict, MCSEC_REASON_HTTP_CONTENT_TYPE_DENIED, "body without type",
+                          empty);
         return;
     }
     if (req->body_len > http->max_body) {
         char size[48];
         int n = snprintf(size, sizeof(size), "%zu > %zu", req->body_len, http->max_body);
-        set_verdict(verdict, MCSEC_REASON_HTTP_BODY_TOO_LARGE, "body octets ",
-                    (mcsec_str_t){size, (size_t)n});
+        mcsec_verdict_set(verdict, MCSEC_REASON_HTTP_BODY_TOO_LARGE, "body octets ",
+                          (mcsec_str_t){size, (size_t)n});
         return;
     }
     verdict->reason = MCSEC_REASON_NONE;
 }
 
-static void verdict_init(mcsec_verdict_t *verdict)
-{
-    verdict->reason = MCSEC_REASON_NONE;
-    verdict->partner = NULL;
-    verdict->partner_index = -1;
-    verdict->detail[0] = '\0';
-}
-
 void mcsec_check_http_ingress(const mcsec_policy_t *policy, int partner_index,
                               const mcsec_http_request_t *req, mcsec_verdict_t *verdict)
 {
-    verdict_init(verdict);
+    mcsec_verdict_init(verdict);
     if (!policy) {
         verdict->reason = MCSEC_REASON_POLICY_UNAVAILABLE;
         return;
     }
     if (partner_index < 0 || (size_t)partner_index >= policy->partner_count ||
         !policy->partners[partner_index].http.enabled) {
-        set_verdict(verdict, MCSEC_REASON_SRC_NOT_PARTNER, "no partner certificate", empty);
+        mcsec_verdict_set(verdict, MCSEC_REASON_SRC_NOT_PARTNER, "no partner certificate", empty);
         return;
     }
     verdict->partner_index = partner_index;
@@ -303,7 +217,7 @@ static mcsec_str_t host_of(mcsec_str_t host)
 void mcsec_check_http_egress(const mcsec_policy_t *policy, const mcsec_http_request_t *req,
                              mcsec_verdict_t *verdict)
 {
-    verdict_init(verdict);
+    mcsec_verdict_init(verdict);
     if (!policy) {
         verdict->reason = MCSEC_REASON_POLICY_UNAVAILABLE;
         return;
@@ -311,7 +225,7 @@ void mcsec_check_http_egress(const mcsec_policy_t *policy, const mcsec_http_requ
     mcsec_str_t host = host_of(req->host);
     int index = host.len > 0 ? mcsec_partner_by_domain(policy, host) : -1;
     if (index < 0 || !policy->partners[index].http.enabled) {
-        set_verdict(verdict, MCSEC_REASON_DST_NOT_PARTNER, "host ", req->host);
+        mcsec_verdict_set(verdict, MCSEC_REASON_DST_NOT_PARTNER, "host ", req->host);
         return;
     }
     verdict->partner_index = index;

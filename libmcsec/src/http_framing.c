@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "mcsec/http_check.h"
+#include "hex_internal.h"
 
 enum {
     S_METHOD = 0, /* request line: method */
@@ -44,17 +45,6 @@ static bool is_tchar(uint8_t c)
 static bool is_value_octet(uint8_t c)
 {
     return c == ' ' || c == '\t' || (c >= 0x21 && c != 0x7f);
-}
-
-static int hex_value(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 static uint8_t lower_octet(uint8_t c)
@@ -253,7 +243,7 @@ static mcsec_reason_t chunk_octet(mcsec_http_framing_t *scan, uint8_t c)
 {
     switch (scan->state) {
     case S_CHUNK_SIZE: {
-        int digit = hex_value(c);
+        int digit = mcsec_hex_digit(c);
         if (digit >= 0 && scan->chunk_digits < MAX_CHUNK_DIGITS) {
             scan->remaining = scan->remaining * 16 + (uint64_t)digit;
             scan->chunk_digits++;

@@ -45,6 +45,14 @@ typedef struct {
 mcsec_err_t ipsec_plan(const mcsec_policy_t *policy, const mcsec_ipsec_options_t *opts,
                        bool need_keys, ipsec_plan_t *plan, mcsec_diag_list_t *diags);
 
+/* The start of both renderers: checks the arguments (setting *out to NULL
+ * once out is known), allocates and fills the plan (need_keys as above).
+ * Returns the plan, to free(), or NULL with *rc set (MCSEC_ERR_ARG,
+ * MCSEC_ERR_NOMEM or what ipsec_plan() returned). */
+ipsec_plan_t *ipsec_render_start(const mcsec_policy_t *policy, const mcsec_ipsec_options_t *opts,
+                                 bool need_keys, char **out, mcsec_diag_list_t *diags,
+                                 mcsec_err_t *rc);
+
 /* Prefix length of a host address: 32 or 128. */
 unsigned ipsec_host_prefix(const mcsec_addr_t *addr);
 

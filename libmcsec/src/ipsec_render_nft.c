@@ -53,21 +53,10 @@ static void write_rules(ipsec_text_t *t, const char *hook, const char *proto, co
 mcsec_err_t mcsec_ipsec_render_nft(const mcsec_policy_t *policy, const mcsec_ipsec_options_t *opts,
                                    char **out, mcsec_diag_list_t *diags)
 {
-    if (!out)
-        return MCSEC_ERR_ARG;
-    *out = NULL;
-    if (!policy || !opts || !diags)
-        return MCSEC_ERR_ARG;
-    if (opts->backend != MCSEC_IPSEC_KERNEL && opts->backend != MCSEC_IPSEC_LIBIPSEC)
-        return MCSEC_ERR_ARG;
-    ipsec_plan_t *plan = malloc(sizeof(*plan));
+    mcsec_err_t rc;
+    ipsec_plan_t *plan = ipsec_render_start(policy, opts, false, out, diags, &rc);
     if (!plan)
-        return MCSEC_ERR_NOMEM;
-    mcsec_err_t rc = ipsec_plan(policy, opts, false, plan, diags);
-    if (rc != MCSEC_OK) {
-        free(plan);
         return rc;
-    }
     bool libipsec = opts->backend == MCSEC_IPSEC_LIBIPSEC;
     ipsec_text_t t = {NULL, 0, 0, false};
     ipsec_text_printf(&t,

@@ -241,3 +241,28 @@ mcsec_err_t mcsec_ipsec_identity(const char *uri, char *out, size_t out_size)
     out[len] = '\0';
     return MCSEC_OK;
 }
+
+ipsec_plan_t *ipsec_render_start(const mcsec_policy_t *policy, const mcsec_ipsec_options_t *opts,
+                                 bool need_keys, char **out, mcsec_diag_list_t *diags,
+                                 mcsec_err_t *rc)
+{
+    *rc = MCSEC_ERR_ARG;
+    if (!out)
+        return NULL;
+    *out = NULL;
+    if (!policy || !opts || !diags)
+        return NULL;
+    if (opts->backend != MCSEC_IPSEC_KERNEL && opts->backend != MCSEC_IPSEC_LIBIPSEC)
+        return NULL;
+    ipsec_plan_t *plan = malloc(sizeof(*plan));
+    if (!plan) {
+        *rc = MCSEC_ERR_NOMEM;
+        return NULL;
+    }
+    *rc = ipsec_plan(policy, opts, need_keys, plan, diags);
+    if (*rc != MCSEC_OK) {
+        free(plan);
+        return NULL;
+    }
+    return plan;
+}

@@ -80,21 +80,10 @@ mcsec_err_t mcsec_ipsec_render_swanctl(const mcsec_policy_t *policy,
                                        const mcsec_ipsec_options_t *opts, char **out,
                                        mcsec_diag_list_t *diags)
 {
-    if (!out)
-        return MCSEC_ERR_ARG;
-    *out = NULL;
-    if (!policy || !opts || !diags)
-        return MCSEC_ERR_ARG;
-    if (opts->backend != MCSEC_IPSEC_KERNEL && opts->backend != MCSEC_IPSEC_LIBIPSEC)
-        return MCSEC_ERR_ARG;
-    ipsec_plan_t *plan = malloc(sizeof(*plan));
+    mcsec_err_t rc;
+    ipsec_plan_t *plan = ipsec_render_start(policy, opts, true, out, diags, &rc);
     if (!plan)
-        return MCSEC_ERR_NOMEM;
-    mcsec_err_t rc = ipsec_plan(policy, opts, true, plan, diags);
-    if (rc != MCSEC_OK) {
-        free(plan);
         return rc;
-    }
     bool libipsec = opts->backend == MCSEC_IPSEC_LIBIPSEC;
     ipsec_text_t t = {NULL, 0, 0, false};
     ipsec_text_printf(&t,

@@ -17,6 +17,8 @@
 
 #include "mcsec/eccsi.h"
 
+#include "keyfile_internal.h"
+
 #define KEYFILE_MAX 8192
 
 __attribute__((format(printf, 4, 5))) static void set_why(char *why, size_t why_size, unsigned line,
@@ -40,71 +42,31 @@ __attribute__((format(printf, 4, 5))) static void set_why(char *why, size_t why_
 /* Reads a whole small file into buf (NUL terminated). */
 static mcsec_err_t read_small(const char *path, int secret, char *buf, size_t buf_size, size_t *len)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) {
-        return MCSEC_ERR_IO;
-    }
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
+    mcsec_keyfile_fail_t fail;
+    int fd = mcsec_keyfile_open(AT_FDCWD, path, 0, secret ? 077u : 0u, &st, &fail, NULL);
+    if (fd < 0) {
+        return fail == MCSEC_KEYFILE_MODE ? MCSEC_ERR_PERM : MCSEC_ERR_IO;
+    }
+    ssize_t got = mcsec_keyfile_read_upto(fd, buf, buf_size - 1);
+    close(fd);
+    if (got < 0) {
         return MCSEC_ERR_IO;
     }
-    if (secret && (st.st_mode & 077) != 0) {
-        close(fd);
-        return MCSEC_ERR_PERM;
+    size_t total = (size_t)got;
+    if (total == buf_size - 1) {
+        return MCSEC_ERR_PARSE; /* larger than any key file */
     }
-    size_t total = 0;
-    for (;;) {
-        ssize_t got = read(fd, buf + total, buf_size - 1 - total);
-        if (got < 0 && errno == EINTR) {
-            continue;
-        }
-        if (got < 0) {
-            close(fd);
-            return MCSEC_ERR_IO;
-        }
-        if (got == 0) {
-            break;
-        }
-        total += (size_t)got;
-        if (total == buf_size - 1) {
-            close(fd);
-            return MCSEC_ERR_PARSE; /* larger than any key file */
-        }
-    }
-    close(fd);
     buf[total] = '\0';
     *len = total;
     return MCSEC_OK;
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /* Exactly 2*len hex digits. */
 static mcsec_err_t hex_decode(const char *text, size_t text_len, uint8_t *out, size_t len)
 {
-    if (text_len != 2 * len) {
+    if (text_len != 2 * len || !mcsec_keyfile_hex_decode(text, len, out)) {
         return MCSEC_ERR_PARSE;
-    }
-    for (size_t i = 0; i < len; i++) {
-        int hi = hex_value(text[2 * i]);
-        int lo = hex_value(text[2 * i + 1]);
-        if (hi < 0 || lo < 0) {
-            return MCSEC_ERR_PARSE;
-        }
-        out[i] = (uint8_t)(hi << 4 | lo);
     }
     return MCSEC_OK;
 }
@@ -212,14 +174,12 @@ typedef mcsec_err_t (*field_fn)(void *ctx, const char *name, const char *value, 
 static mcsec_err_t parse_fields(const char *text, size_t len, field_fn field, void *ctx, char *why,
                                 size_t why_size)
 {
-    unsigned line_no = 0;
-    size_t pos = 0;
-    while (pos < len) {
-        line_no++;
-        const char *line = text + pos;
-        const char *nl = memchr(line, '\n', len - pos);
-        size_t line_len = nl != NULL ? (size_t)(nl - line) : len - pos;
-        pos += line_len + (nl != NULL ? 1 : 0);
+    mcsec_keyfile_lines_t lines;
+    mcsec_keyfile_lines_init(&lines, text, len);
+    const char *line;
+    size_t line_len;
+    while (mcsec_keyfile_lines_next(&lines, &line, &line_len)) {
+        unsigned line_no = lines.lineno;
         while (line_len > 0 && is_space(line[line_len - 1])) {
             line_len--;
         }

@@ -6,26 +6,12 @@
 #include "mcsec/mikey.h"
 #include "mcsec/uid.h"
 
-typedef struct {
-    const uint8_t *p;
-    size_t left;
-} cursor_t;
-
-static bool take(cursor_t *c, size_t n, const uint8_t **out)
-{
-    if (c->left < n) {
-        return false;
-    }
-    *out = c->p;
-    c->p += n;
-    c->left -= n;
-    return true;
-}
+#include "cursor_internal.h"
 
 static bool take_u8(cursor_t *c, uint8_t *value)
 {
     const uint8_t *octet;
-    if (!take(c, 1, &octet)) {
+    if (!cursor_take(c, 1, &octet)) {
         return false;
     }
     *value = octet[0];
@@ -35,7 +21,7 @@ static bool take_u8(cursor_t *c, uint8_t *value)
 static bool take_u16(cursor_t *c, size_t *value)
 {
     const uint8_t *octets;
-    if (!take(c, 2, &octets)) {
+    if (!cursor_take(c, 2, &octets)) {
         return false;
     }
     *value = ((size_t)octets[0] << 8) | octets[1];
@@ -45,7 +31,7 @@ static bool take_u16(cursor_t *c, size_t *value)
 static bool take_view(cursor_t *c, size_t n, mcsec_bytes_t *view)
 {
     const uint8_t *ptr;
-    if (!take(c, n, &ptr)) {
+    if (!cursor_take(c, n, &ptr)) {
         return false;
     }
     view->ptr = ptr;
@@ -78,7 +64,7 @@ static bool parse_cs_map(cursor_t *c, mcsec_mikey_t *out)
     const uint8_t *skip;
     switch (out->cs_map_type) {
     case 0: /* SRTP-ID: policy (1), SSRC (4), ROC (4) per CS */
-        if (!take(c, (size_t)out->cs_count * 9, &skip)) {
+        if (!cursor_take(c, (size_t)out->cs_count * 9, &skip)) {
             return false;
         }
         break;
@@ -92,8 +78,9 @@ static bool parse_cs_map(cursor_t *c, mcsec_mikey_t *out)
             size_t session_len;
             uint8_t spi_len;
             if (!take_u8(c, &cs_id) || !take_u8(c, &prot_type) || !take_u8(c, &s_and_count) ||
-                !take(c, s_and_count & 0x7Fu, &skip) || !take_u16(c, &session_len) ||
-                !take(c, session_len, &skip) || !take_u8(c, &spi_len) || !take(c, spi_len, &skip)) {
+                !cursor_take(c, s_and_count & 0x7Fu, &skip) || !take_u16(c, &session_len) ||
+                !cursor_take(c, session_len, &skip) || !take_u8(c, &spi_len) ||
+                !cursor_take(c, spi_len, &skip)) {
                 return false;
             }
         }
@@ -200,7 +187,7 @@ static bool parse_payload(cursor_t *c, uint8_t type, int *phase, uint8_t *next, 
     uint8_t len8;
     switch (type) {
     case MCSEC_MIKEY_PT_T:
-        if (!take_u8(c, &out->ts_type) || out->ts_type > 1 || !take(c, 8, &octets)) {
+        if (!take_u8(c, &out->ts_type) || out->ts_type > 1 || !cursor_take(c, 8, &octets)) {
             return false;
         }
         out->ts_value = 0;
@@ -216,7 +203,7 @@ static bool parse_payload(cursor_t *c, uint8_t type, int *phase, uint8_t *next, 
         uint8_t policy_no;
         uint8_t prot_type;
         if (out->sp_count >= MCSEC_MIKEY_MAX_SP || !take_u8(c, &policy_no) ||
-            !take_u8(c, &prot_type) || !take_u16(c, &len) || !take(c, len, &octets)) {
+            !take_u8(c, &prot_type) || !take_u16(c, &len) || !cursor_take(c, len, &octets)) {
             return false;
         }
         out->sp_count++;
@@ -265,7 +252,7 @@ mcsec_err_t mcsec_mikey_parse(const uint8_t *in, size_t n, mcsec_mikey_t *out)
     uint8_t next;
     uint8_t v_prf;
     if (!take_u8(&c, &out->version) || !take_u8(&c, &out->data_type) || !take_u8(&c, &next) ||
-        !take_u8(&c, &v_prf) || !take(&c, 4, &csb) || !take_u8(&c, &out->cs_count) ||
+        !take_u8(&c, &v_prf) || !cursor_take(&c, 4, &csb) || !take_u8(&c, &out->cs_count) ||
         !take_u8(&c, &out->cs_map_type)) {
         return MCSEC_ERR_PARSE;
     }

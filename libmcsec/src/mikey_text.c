@@ -5,23 +5,11 @@
 
 #include "mcsec/mikey.h"
 
+#include "hex_internal.h"
+
 static bool is_space(uint8_t c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-static int hex_value(uint8_t c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
 }
 
 mcsec_err_t mcsec_mikey_decode_hex(const uint8_t *in, size_t n, uint8_t *out, size_t out_size,
@@ -36,7 +24,7 @@ mcsec_err_t mcsec_mikey_decode_hex(const uint8_t *in, size_t n, uint8_t *out, si
         if (is_space(in[i])) {
             continue;
         }
-        int v = hex_value(in[i]);
+        int v = mcsec_hex_digit(in[i]);
         if (v < 0) {
             return MCSEC_ERR_PARSE;
         }

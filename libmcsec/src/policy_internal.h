@@ -184,6 +184,30 @@ typedef struct {
 void mcsec_pol_load_domains(mcsec_pol_ctx_t *ctx, yaml_node_t *node, const char *what, int owner,
                             mcsec_strlist_t *list, mcsec_pol_domain_refs_t *refs);
 
+/* How mcsec_pol_load_strlist() reads a list of strings. Each entry must be
+ * a scalar; its checks run in this order: check (reports its own problem
+ * and returns false), "duplicate <noun> '<value>' in '<what>'" (without the
+ * " in" part with dup_without_what), "more than <max> <plural> in '<what>'"
+ * (when max is not 0; stops the list with stop_when_full, otherwise every
+ * further entry is reported), then the entry is added. */
+typedef struct {
+    const char *what;
+    bool (*check)(mcsec_pol_ctx_t *ctx, yaml_node_t *item, const char *text, const char *value,
+                  const char *what); /* text as written, value as stored; NULL: any */
+    bool lowercase;                  /* value is text in lower case */
+    bool nocase;                     /* duplicates compared ignoring case */
+    const char *at_least_one;        /* not NULL: "'<what>' must list at least one <it>" */
+    const char *noun;
+    bool dup_without_what;
+    size_t max;
+    const char *plural;
+    bool stop_when_full;
+} mcsec_pol_strlist_spec_t;
+
+/* Reads a sequence of strings into list as spec says. */
+void mcsec_pol_load_strlist(mcsec_pol_ctx_t *ctx, yaml_node_t *node,
+                            const mcsec_pol_strlist_spec_t *spec, mcsec_strlist_t *list);
+
 /* Reads an address scalar of the given form. */
 bool mcsec_pol_load_addr(mcsec_pol_ctx_t *ctx, yaml_node_t *node, const char *what,
                          mcsec_addr_form_t form, mcsec_addr_t *out);

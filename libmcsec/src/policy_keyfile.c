@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "keyfile_internal.h"
 #include "policy_internal.h"
 
 char *mcsec_pol_resolve_path(const char *base_dir, const char *path)
@@ -40,39 +41,44 @@ static const char *open_failure(int err)
     }
 }
 
-/* Checks the file open on fd (closes it); path is for messages. */
-static mcsec_err_t check_open_file(int fd, const char *path, bool secret, char *why,
-                                   size_t why_size)
+/* Opens name (relative to dir_fd) and checks it is a regular file, for a
+ * secret with no access by group or others, otherwise not writable by them;
+ * path is for messages. */
+static mcsec_err_t check_file(int dir_fd, const char *name, const char *path, bool secret,
+                              char *why, size_t why_size)
 {
     struct stat st;
-    int rc = fstat(fd, &st);
-    close(fd);
-    if (rc != 0 || !S_ISREG(st.st_mode)) {
+    mcsec_keyfile_fail_t fail;
+    int err = 0;
+    int fd = mcsec_keyfile_open(dir_fd, name, O_NONBLOCK, secret ? 077u : 022u, &st, &fail, &err);
+    if (fd >= 0) {
+        close(fd);
+        return MCSEC_OK;
+    }
+    unsigned mode = (unsigned)st.st_mode & 07777u;
+    switch (fail) {
+    case MCSEC_KEYFILE_CANNOT_OPEN:
+        snprintf(why, why_size, "key file '%s' %s", path, open_failure(err));
+        return MCSEC_ERR_IO;
+    case MCSEC_KEYFILE_MODE:
+        if (secret)
+            snprintf(why, why_size,
+                     "key file '%s' is readable by group or others (mode %04o); chmod 600", path,
+                     mode);
+        else
+            snprintf(why, why_size,
+                     "key file '%s' is writable by group or others (mode %04o); chmod 644", path,
+                     mode);
+        return MCSEC_ERR_PERM;
+    default:
         snprintf(why, why_size, "key file '%s' is not a regular file", path);
         return MCSEC_ERR_IO;
     }
-    unsigned mode = (unsigned)st.st_mode & 07777u;
-    if (secret && (mode & 077u)) {
-        snprintf(why, why_size,
-                 "key file '%s' is readable by group or others (mode %04o); chmod 600", path, mode);
-        return MCSEC_ERR_PERM;
-    }
-    if (!secret && (mode & 022u)) {
-        snprintf(why, why_size,
-                 "key file '%s' is writable by group or others (mode %04o); chmod 644", path, mode);
-        return MCSEC_ERR_PERM;
-    }
-    return MCSEC_OK;
 }
 
 mcsec_err_t mcsec_pol_keyfile_check(const char *path, bool secret, char *why, size_t why_size)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0) {
-        snprintf(why, why_size, "key file '%s' %s", path, open_failure(errno));
-        return MCSEC_ERR_IO;
-    }
-    return check_open_file(fd, path, secret, why, why_size);
+    return check_file(AT_FDCWD, path, path, secret, why, why_size);
 }
 
 mcsec_err_t mcsec_pol_keydir_check(const char *path, char *why, size_t why_size)
@@ -110,13 +116,7 @@ mcsec_err_t mcsec_pol_keydir_check(const char *path, char *why, size_t why_size)
         snprintf(file, sizeof(file), "%s%s%s", path, sep ? "/" : "", files[i].name);
         /* openat() on the checked directory: the files are the ones in it,
          * whatever happens to the path meanwhile. */
-        int fd = openat(dir, files[i].name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0) {
-            snprintf(why, why_size, "key file '%s' %s", file, open_failure(errno));
-            rc = MCSEC_ERR_IO;
-        } else {
-            rc = check_open_file(fd, file, files[i].secret, why, why_size);
-        }
+        rc = check_file(dir, files[i].name, file, files[i].secret, why, why_size);
     }
     close(dir);
     return rc;

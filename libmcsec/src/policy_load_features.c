@@ -175,81 +175,63 @@ static void load_octets(mcsec_pol_ctx_t *ctx, yaml_node_t *node, const char *wha
     }
 }
 
+static bool element_ok(mcsec_pol_ctx_t *ctx, yaml_node_t *item, const char *text, const char *value,
+                       const char *what)
+{
+    (void)value;
+    if (mcsec_pol_xml_name_valid(text))
+        return true;
+    mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID,
+                      "invalid element name '%s' in '%s': expected an XML local name "
+                      "such as mcptt-calling-user-id",
+                      text, what);
+    return false;
+}
+
 /* Reads a list of XML element local names (no duplicates). */
 static void load_elements(mcsec_pol_ctx_t *ctx, yaml_node_t *node, const char *what, size_t max,
                           mcsec_strlist_t *list)
 {
-    yaml_node_item_t *items;
-    size_t n;
-    if (!mcsec_pol_sequence(ctx, node, what, &items, &n))
-        return;
-    for (size_t i = 0; i < n; i++) {
-        yaml_node_t *item = mcsec_pol_node(ctx, items[i]);
-        const char *name = item ? mcsec_pol_scalar(ctx, item, what) : NULL;
-        if (!name)
-            continue;
-        if (!mcsec_pol_xml_name_valid(name)) {
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID,
-                              "invalid element name '%s' in '%s': expected an XML local name "
-                              "such as mcptt-calling-user-id",
-                              name, what);
-        } else if (mcsec_strlist_contains(list, name)) {
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID, "duplicate element '%s' in '%s'", name,
-                              what);
-        } else if (list->count == max) {
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID, "more than %zu elements in '%s'", max,
-                              what);
-            return;
-        } else if (mcsec_strlist_push(list, name) != MCSEC_OK) {
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_NOMEM, "out of memory");
-        }
+    const mcsec_pol_strlist_spec_t spec = {.what = what,
+                                           .check = element_ok,
+                                           .noun = "element",
+                                           .max = max,
+                                           .plural = "elements",
+                                           .stop_when_full = true};
+    mcsec_pol_load_strlist(ctx, node, &spec, list);
+}
+
+static bool signed_type_ok(mcsec_pol_ctx_t *ctx, yaml_node_t *item, const char *text,
+                           const char *value, const char *what)
+{
+    if (!mcsec_pol_content_type_valid(value)) {
+        mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID,
+                          "invalid content type '%s': expected type/subtype without "
+                          "parameters or wildcards",
+                          text);
+        return false;
     }
+    if (!mcsec_pol_xml_content_type(value)) {
+        mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID,
+                          "'%s' in '%s' is not an XML type (expected application/xml, "
+                          "text/xml or a +xml type)",
+                          value, what);
+        return false;
+    }
+    return true;
 }
 
 /* Reads the XML content types the SPK signature also covers. */
 static void load_signed_types(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_strlist_t *types)
 {
-    const char *what = "partner.spk.signed_types";
-    yaml_node_item_t *items;
-    size_t n;
-    if (!mcsec_pol_sequence(ctx, node, what, &items, &n))
-        return;
-    for (size_t i = 0; i < n; i++) {
-        yaml_node_t *item = mcsec_pol_node(ctx, items[i]);
-        const char *text = item ? mcsec_pol_scalar(ctx, item, what) : NULL;
-        char *lower = text ? strdup(text) : NULL;
-        if (!lower) {
-            if (text)
-                mcsec_pol_problem(ctx, item, MCSEC_ERR_NOMEM, "out of memory");
-            continue;
-        }
-        for (char *p = lower; *p; p++)
-            *p = (char)tolower((unsigned char)*p);
-        bool stop = false;
-        if (!mcsec_pol_content_type_valid(lower)) {
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID,
-                              "invalid content type '%s': expected type/subtype without "
-                              "parameters or wildcards",
-                              text);
-        } else if (!mcsec_pol_xml_content_type(lower)) {
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID,
-                              "'%s' in '%s' is not an XML type (expected application/xml, "
-                              "text/xml or a +xml type)",
-                              lower, what);
-        } else if (mcsec_strlist_contains(types, lower)) {
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID, "duplicate content type '%s' in '%s'",
-                              lower, what);
-        } else if (types->count == SPK_MAX_SIGNED_TYPES) {
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID, "more than %d content types in '%s'",
-                              SPK_MAX_SIGNED_TYPES, what);
-            stop = true;
-        } else if (mcsec_strlist_push(types, lower) != MCSEC_OK) {
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_NOMEM, "out of memory");
-        }
-        free(lower);
-        if (stop)
-            return;
-    }
+    static const mcsec_pol_strlist_spec_t spec = {.what = "partner.spk.signed_types",
+                                                  .check = signed_type_ok,
+                                                  .lowercase = true,
+                                                  .noun = "content type",
+                                                  .max = SPK_MAX_SIGNED_TYPES,
+                                                  .plural = "content types",
+                                                  .stop_when_full = true};
+    mcsec_pol_load_strlist(ctx, node, &spec, types);
 }
 
 /* Headers that routing, transactions and dialogs need (long form, and the
@@ -276,39 +258,37 @@ static const char *needed_header(const char *entry)
     return NULL;
 }
 
+static bool strip_header_ok(mcsec_pol_ctx_t *ctx, yaml_node_t *item, const char *text,
+                            const char *value, const char *what)
+{
+    (void)value;
+    const char *needed = NULL;
+    if (!mcsec_pol_header_name_valid(text, true)) {
+        mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID,
+                          "invalid header name '%s' in '%s': expected a SIP header name "
+                          "token, optionally ending in '*'",
+                          text, what);
+        return false;
+    }
+    if ((needed = needed_header(text)) != NULL) {
+        mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID,
+                          "'%s' in '%s' would strip %s, which SIP routing and dialogs need", text,
+                          what, needed);
+        return false;
+    }
+    return true;
+}
+
 static void load_strip_headers(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_strlist_t *list)
 {
-    const char *what = "partner.topology.strip_headers";
-    yaml_node_item_t *items;
-    size_t n;
-    if (!mcsec_pol_sequence(ctx, node, what, &items, &n))
-        return;
-    for (size_t i = 0; i < n; i++) {
-        yaml_node_t *item = mcsec_pol_node(ctx, items[i]);
-        const char *name = item ? mcsec_pol_scalar(ctx, item, what) : NULL;
-        if (!name)
-            continue;
-        const char *needed = NULL;
-        if (!mcsec_pol_header_name_valid(name, true)) {
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID,
-                              "invalid header name '%s' in '%s': expected a SIP header name "
-                              "token, optionally ending in '*'",
-                              name, what);
-        } else if ((needed = needed_header(name)) != NULL) {
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID,
-                              "'%s' in '%s' would strip %s, which SIP routing and dialogs need",
-                              name, what, needed);
-        } else if (mcsec_strlist_contains_nocase(list, name)) {
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID, "duplicate header '%s' in '%s'", name,
-                              what);
-        } else if (list->count == LIST_MAX) {
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID, "more than %d headers in '%s'",
-                              LIST_MAX, what);
-            return;
-        } else if (mcsec_strlist_push(list, name) != MCSEC_OK) {
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_NOMEM, "out of memory");
-        }
-    }
+    static const mcsec_pol_strlist_spec_t spec = {.what = "partner.topology.strip_headers",
+                                                  .check = strip_header_ok,
+                                                  .nocase = true,
+                                                  .noun = "header",
+                                                  .max = LIST_MAX,
+                                                  .plural = "headers",
+                                                  .stop_when_full = true};
+    mcsec_pol_load_strlist(ctx, node, &spec, list);
 }
 
 /* ---- partner: sections --------------------------------------------------- */

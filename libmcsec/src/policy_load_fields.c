@@ -1,11 +1,64 @@
 /* Loading of field kinds shared by the system and partner sections:
- * domain lists, addresses, identity URIs and key file references. */
+ * string lists, domain lists, addresses, identity URIs and key file references. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "policy_internal.h"
+
+void mcsec_pol_load_strlist(mcsec_pol_ctx_t *ctx, yaml_node_t *node,
+                            const mcsec_pol_strlist_spec_t *spec, mcsec_strlist_t *list)
+{
+    const char *what = spec->what;
+    yaml_node_item_t *items;
+    size_t count;
+    if (!mcsec_pol_sequence(ctx, node, what, &items, &count))
+        return;
+    if (spec->at_least_one && count == 0) {
+        mcsec_pol_problem(ctx, node, MCSEC_ERR_INVALID, "'%s' must list at least one %s", what,
+                          spec->at_least_one);
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        yaml_node_t *item = mcsec_pol_node(ctx, items[i]);
+        const char *text = item ? mcsec_pol_scalar(ctx, item, what) : NULL;
+        if (!text)
+            continue;
+        char *copy = NULL;
+        if (spec->lowercase) {
+            copy = strdup(text);
+            if (!copy) {
+                mcsec_pol_problem(ctx, item, MCSEC_ERR_NOMEM, "out of memory");
+                continue;
+            }
+            for (char *p = copy; *p; p++)
+                *p = (char)tolower((unsigned char)*p);
+        }
+        const char *value = copy ? copy : text;
+        bool stop = false;
+        if (spec->check && !spec->check(ctx, item, text, value, what)) {
+            /* reported by check */
+        } else if (spec->nocase ? mcsec_strlist_contains_nocase(list, value)
+                                : mcsec_strlist_contains(list, value)) {
+            if (spec->dup_without_what)
+                mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID, "duplicate %s '%s'", spec->noun,
+                                  value);
+            else
+                mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID, "duplicate %s '%s' in '%s'",
+                                  spec->noun, value, what);
+        } else if (spec->max && list->count == spec->max) {
+            mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID, "more than %zu %s in '%s'", spec->max,
+                              spec->plural, what);
+            stop = spec->stop_when_full;
+        } else if (mcsec_strlist_push(list, value) != MCSEC_OK) {
+            mcsec_pol_problem(ctx, item, MCSEC_ERR_NOMEM, "out of memory");
+        }
+        free(copy);
+        if (stop)
+            return;
+    }
+}
 
 /* Records where a domain entry came from, for the overlap check. */
 static void add_domain_ref(mcsec_pol_ctx_t *ctx, mcsec_pol_domain_refs_t *refs, const char *domain,

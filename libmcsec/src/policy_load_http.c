@@ -104,38 +104,27 @@ void mcsec_pol_system_http_defaults(mcsec_system_t *sys)
     sys->http.threads = HTTP_THREADS_DEFAULT;
 }
 
+static bool host_ok(mcsec_pol_ctx_t *ctx, yaml_node_t *item, const char *text, const char *value,
+                    const char *what)
+{
+    if (mcsec_pol_host_valid(value))
+        return true;
+    mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID,
+                      "invalid host '%s' in '%s': expected a host name, IPv4 address or "
+                      "[IPv6] reference, optionally with :port",
+                      text, what);
+    return false;
+}
+
 static void load_internal_hosts(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_strlist_t *list)
 {
-    const char *what = "system.http.internal_hosts";
-    yaml_node_item_t *items;
-    size_t n;
-    if (!mcsec_pol_sequence(ctx, node, what, &items, &n))
-        return;
-    for (size_t i = 0; i < n; i++) {
-        yaml_node_t *item = mcsec_pol_node(ctx, items[i]);
-        const char *text = item ? mcsec_pol_scalar(ctx, item, what) : NULL;
-        char *host = text ? strdup(text) : NULL;
-        if (!host) {
-            if (text)
-                mcsec_pol_problem(ctx, item, MCSEC_ERR_NOMEM, "out of memory");
-            continue;
-        }
-        lower(host);
-        if (!mcsec_pol_host_valid(host))
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID,
-                              "invalid host '%s' in '%s': expected a host name, IPv4 address or "
-                              "[IPv6] reference, optionally with :port",
-                              text, what);
-        else if (mcsec_strlist_contains(list, host))
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID, "duplicate host '%s' in '%s'", host,
-                              what);
-        else if (list->count == HTTP_LIST_MAX)
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID, "more than %d hosts in '%s'",
-                              HTTP_LIST_MAX, what);
-        else if (mcsec_strlist_push(list, host) != MCSEC_OK)
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_NOMEM, "out of memory");
-        free(host);
-    }
+    static const mcsec_pol_strlist_spec_t spec = {.what = "system.http.internal_hosts",
+                                                  .check = host_ok,
+                                                  .lowercase = true,
+                                                  .noun = "host",
+                                                  .max = HTTP_LIST_MAX,
+                                                  .plural = "hosts"};
+    mcsec_pol_load_strlist(ctx, node, &spec, list);
 }
 
 void mcsec_pol_load_system_http(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_t *sys)
@@ -197,94 +186,76 @@ void mcsec_pol_partner_http_defaults(mcsec_http_rules_t *http)
     http->timeout = HTTP_TIMEOUT_DEFAULT;
 }
 
+static bool http_method_ok(mcsec_pol_ctx_t *ctx, yaml_node_t *item, const char *text,
+                           const char *value, const char *what)
+{
+    (void)value;
+    (void)what;
+    if (strcasecmp(text, "CONNECT") == 0 || strcasecmp(text, "TRACE") == 0) {
+        mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID, "%s is never allowed across the border",
+                          text);
+        return false;
+    }
+    if (!method_valid(text)) {
+        mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID,
+                          "invalid method '%s': expected an upper-case HTTP method token", text);
+        return false;
+    }
+    return true;
+}
+
 static void load_methods(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_strlist_t *methods)
 {
-    const char *what = "partner.http.methods";
-    yaml_node_item_t *items;
-    size_t count;
-    if (!mcsec_pol_sequence(ctx, node, what, &items, &count))
-        return;
-    if (count == 0)
-        mcsec_pol_problem(ctx, node, MCSEC_ERR_INVALID, "'%s' must list at least one method", what);
-    for (size_t i = 0; i < count; i++) {
-        yaml_node_t *item = mcsec_pol_node(ctx, items[i]);
-        const char *method = item ? mcsec_pol_scalar(ctx, item, what) : NULL;
-        if (!method)
-            continue;
-        if (strcasecmp(method, "CONNECT") == 0 || strcasecmp(method, "TRACE") == 0)
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID, "%s is never allowed across the border",
-                              method);
-        else if (!method_valid(method))
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID,
-                              "invalid method '%s': expected an upper-case HTTP method token",
-                              method);
-        else if (mcsec_strlist_contains(methods, method))
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID, "duplicate method '%s' in '%s'", method,
-                              what);
-        else if (mcsec_strlist_push(methods, method) != MCSEC_OK)
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_NOMEM, "out of memory");
-    }
+    static const mcsec_pol_strlist_spec_t spec = {.what = "partner.http.methods",
+                                                  .check = http_method_ok,
+                                                  .at_least_one = "method",
+                                                  .noun = "method"};
+    mcsec_pol_load_strlist(ctx, node, &spec, methods);
+}
+
+static bool path_prefix_ok(mcsec_pol_ctx_t *ctx, yaml_node_t *item, const char *text,
+                           const char *value, const char *what)
+{
+    (void)value;
+    if (mcsec_pol_http_path_valid(text))
+        return true;
+    mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID,
+                      "invalid path prefix '%s' in '%s': expected a path starting with "
+                      "'/' without %%-escapes, '?', '//' or dot segments",
+                      text, what);
+    return false;
 }
 
 static void load_prefixes(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_strlist_t *prefixes)
 {
-    const char *what = "partner.http.path_prefixes";
-    yaml_node_item_t *items;
-    size_t count;
-    if (!mcsec_pol_sequence(ctx, node, what, &items, &count))
-        return;
-    if (count == 0)
-        mcsec_pol_problem(ctx, node, MCSEC_ERR_INVALID, "'%s' must list at least one path", what);
-    for (size_t i = 0; i < count; i++) {
-        yaml_node_t *item = mcsec_pol_node(ctx, items[i]);
-        const char *path = item ? mcsec_pol_scalar(ctx, item, what) : NULL;
-        if (!path)
-            continue;
-        if (!mcsec_pol_http_path_valid(path))
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID,
-                              "invalid path prefix '%s' in '%s': expected a path starting with "
-                              "'/' without %%-escapes, '?', '//' or dot segments",
-                              path, what);
-        else if (mcsec_strlist_contains(prefixes, path))
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID, "duplicate path prefix '%s' in '%s'",
-                              path, what);
-        else if (prefixes->count == HTTP_LIST_MAX)
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID, "more than %d paths in '%s'",
-                              HTTP_LIST_MAX, what);
-        else if (mcsec_strlist_push(prefixes, path) != MCSEC_OK)
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_NOMEM, "out of memory");
-    }
+    static const mcsec_pol_strlist_spec_t spec = {.what = "partner.http.path_prefixes",
+                                                  .check = path_prefix_ok,
+                                                  .at_least_one = "path",
+                                                  .noun = "path prefix",
+                                                  .max = HTTP_LIST_MAX,
+                                                  .plural = "paths"};
+    mcsec_pol_load_strlist(ctx, node, &spec, prefixes);
+}
+
+static bool http_content_type_ok(mcsec_pol_ctx_t *ctx, yaml_node_t *item, const char *text,
+                                 const char *value, const char *what)
+{
+    if (mcsec_pol_content_type_valid(value))
+        return true;
+    mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID,
+                      "invalid content type '%s' in '%s': expected type/subtype without "
+                      "parameters or wildcards",
+                      text, what);
+    return false;
 }
 
 static void load_content_types(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_strlist_t *types)
 {
-    const char *what = "partner.http.content_types";
-    yaml_node_item_t *items;
-    size_t count;
-    if (!mcsec_pol_sequence(ctx, node, what, &items, &count))
-        return;
-    for (size_t i = 0; i < count; i++) {
-        yaml_node_t *item = mcsec_pol_node(ctx, items[i]);
-        const char *text = item ? mcsec_pol_scalar(ctx, item, what) : NULL;
-        char *type = text ? strdup(text) : NULL;
-        if (!type) {
-            if (text)
-                mcsec_pol_problem(ctx, item, MCSEC_ERR_NOMEM, "out of memory");
-            continue;
-        }
-        lower(type);
-        if (!mcsec_pol_content_type_valid(type))
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID,
-                              "invalid content type '%s' in '%s': expected type/subtype without "
-                              "parameters or wildcards",
-                              text, what);
-        else if (mcsec_strlist_contains(types, type))
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID, "duplicate content type '%s' in '%s'",
-                              type, what);
-        else if (mcsec_strlist_push(types, type) != MCSEC_OK)
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_NOMEM, "out of memory");
-        free(type);
-    }
+    static const mcsec_pol_strlist_spec_t spec = {.what = "partner.http.content_types",
+                                                  .check = http_content_type_ok,
+                                                  .lowercase = true,
+                                                  .noun = "content type"};
+    mcsec_pol_load_strlist(ctx, node, &spec, types);
 }
 
 static void load_upstream(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_http_rules_t *http)

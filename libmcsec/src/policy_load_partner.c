@@ -59,61 +59,54 @@ static yaml_node_t *load_addresses(mcsec_pol_ctx_t *ctx, yaml_node_t *node,
     return v[0] ? v[0] : node;
 }
 
+static bool sip_method_ok(mcsec_pol_ctx_t *ctx, yaml_node_t *item, const char *text,
+                          const char *value, const char *what)
+{
+    (void)value;
+    (void)what;
+    if (strcasecmp(text, "REGISTER") == 0) {
+        mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID,
+                          "REGISTER is never allowed across the border");
+        return false;
+    }
+    if (!mcsec_pol_method_valid(text)) {
+        mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID,
+                          "invalid method '%s': expected an upper-case SIP method token", text);
+        return false;
+    }
+    return true;
+}
+
+static bool sip_content_type_ok(mcsec_pol_ctx_t *ctx, yaml_node_t *item, const char *text,
+                                const char *value, const char *what)
+{
+    (void)what;
+    if (mcsec_pol_content_type_valid(value))
+        return true;
+    mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID,
+                      "invalid content type '%s': expected type/subtype without "
+                      "parameters or wildcards",
+                      text);
+    return false;
+}
+
 static void load_methods(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_strlist_t *methods)
 {
-    const char *what = "partner.sip.methods";
-    yaml_node_item_t *items;
-    size_t count;
-    if (!mcsec_pol_sequence(ctx, node, what, &items, &count))
-        return;
-    for (size_t i = 0; i < count; i++) {
-        yaml_node_t *item = mcsec_pol_node(ctx, items[i]);
-        const char *method = item ? mcsec_pol_scalar(ctx, item, what) : NULL;
-        if (!method)
-            continue;
-        if (strcasecmp(method, "REGISTER") == 0)
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID,
-                              "REGISTER is never allowed across the border");
-        else if (!mcsec_pol_method_valid(method))
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID,
-                              "invalid method '%s': expected an upper-case SIP method token",
-                              method);
-        else if (mcsec_strlist_contains(methods, method))
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID, "duplicate method '%s'", method);
-        else if (mcsec_strlist_push(methods, method) != MCSEC_OK)
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_NOMEM, "out of memory");
-    }
+    static const mcsec_pol_strlist_spec_t spec = {.what = "partner.sip.methods",
+                                                  .check = sip_method_ok,
+                                                  .noun = "method",
+                                                  .dup_without_what = true};
+    mcsec_pol_load_strlist(ctx, node, &spec, methods);
 }
 
 static void load_content_types(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_strlist_t *types)
 {
-    const char *what = "partner.sip.content_types";
-    yaml_node_item_t *items;
-    size_t count;
-    if (!mcsec_pol_sequence(ctx, node, what, &items, &count))
-        return;
-    for (size_t i = 0; i < count; i++) {
-        yaml_node_t *item = mcsec_pol_node(ctx, items[i]);
-        const char *text = item ? mcsec_pol_scalar(ctx, item, what) : NULL;
-        char *lower = text ? strdup(text) : NULL;
-        if (!lower) {
-            if (text)
-                mcsec_pol_problem(ctx, item, MCSEC_ERR_NOMEM, "out of memory");
-            continue;
-        }
-        for (char *p = lower; *p; p++)
-            *p = (char)tolower((unsigned char)*p);
-        if (!mcsec_pol_content_type_valid(lower))
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID,
-                              "invalid content type '%s': expected type/subtype without "
-                              "parameters or wildcards",
-                              text);
-        else if (mcsec_strlist_contains(types, lower))
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID, "duplicate content type '%s'", lower);
-        else if (mcsec_strlist_push(types, lower) != MCSEC_OK)
-            mcsec_pol_problem(ctx, item, MCSEC_ERR_NOMEM, "out of memory");
-        free(lower);
-    }
+    static const mcsec_pol_strlist_spec_t spec = {.what = "partner.sip.content_types",
+                                                  .check = sip_content_type_ok,
+                                                  .lowercase = true,
+                                                  .noun = "content type",
+                                                  .dup_without_what = true};
+    mcsec_pol_load_strlist(ctx, node, &spec, types);
 }
 
 static void load_sip(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_sip_rules_t *sip)

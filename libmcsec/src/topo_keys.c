@@ -1,9 +1,5 @@
 /* Topology key files (topo_keys.h): bounded line parser, permission check on
  * the opened descriptor, rotation times, keys wiped on destroy. */
-#include <errno.h>
-#include <fcntl.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,75 +9,14 @@
 
 #include "mcsec/topo_keys.h"
 
+#include "keyfile_internal.h"
+
 struct mcsec_topo_keys {
     size_t count;
     int64_t mtime;
     int16_t index_of_id[256]; /* -1 when the ID is unused */
     mcsec_topo_key_t entries[MCSEC_TOPO_KEYS_MAX];
 };
-
-static void say(char *why, size_t why_size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void say(char *why, size_t why_size, const char *fmt, ...)
-{
-    if (!why || why_size == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, why_size, fmt, ap);
-    va_end(ap);
-}
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Decodes exactly 2*n hex digits at p into out. */
-static bool hex_decode(const char *p, size_t n, uint8_t *out)
-{
-    for (size_t i = 0; i < n; i++) {
-        int hi = hex_value(p[2 * i]), lo = hex_value(p[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return false;
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return true;
-}
-
-static bool is_blank(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r';
-}
-
-/* Splits a line into at most 4 blank-separated fields (4 = "too many"). */
-static int split_fields(const char *line, size_t len, const char **field, size_t *field_len)
-{
-    int count = 0;
-    size_t i = 0;
-    while (i < len) {
-        while (i < len && is_blank(line[i]))
-            i++;
-        if (i == len)
-            break;
-        if (count == 4)
-            return 4;
-        size_t start = i;
-        while (i < len && !is_blank(line[i]))
-            i++;
-        field[count] = line + start;
-        field_len[count] = i - start;
-        count++;
-    }
-    return count;
-}
 
 /* "since=<decimal unix seconds>", at most 12 digits (year 33658). */
 static bool parse_since(const char *p, size_t len, int64_t *since)
@@ -105,32 +40,32 @@ static mcsec_err_t parse_line(mcsec_topo_keys_t *keys, const char *name, unsigne
 {
     const char *field[4];
     size_t field_len[4];
-    int n = split_fields(line, len, field, field_len);
-    if (n == 0 || field[0][0] == '#')
+    int n = mcsec_keyfile_fields(line, len, 4, field, field_len);
+    if (n == 0)
         return MCSEC_OK;
     if (n < 2 || n > 3) {
-        say(why, why_size,
-            "%s:%u: expected '<key ID 2 hex digits> <key 64 hex digits> "
-            "[since=<unix seconds>]'",
-            name, lineno);
+        mcsec_keyfile_say(why, why_size,
+                          "%s:%u: expected '<key ID 2 hex digits> <key 64 hex digits> "
+                          "[since=<unix seconds>]'",
+                          name, lineno);
         return MCSEC_ERR_PARSE;
     }
     uint8_t id;
-    if (field_len[0] != 2 || !hex_decode(field[0], 1, &id)) {
-        say(why, why_size, "%s:%u: key ID must be 2 hex digits", name, lineno);
+    if (field_len[0] != 2 || !mcsec_keyfile_hex_decode(field[0], 1, &id)) {
+        mcsec_keyfile_say(why, why_size, "%s:%u: key ID must be 2 hex digits", name, lineno);
         return MCSEC_ERR_PARSE;
     }
     if (keys->index_of_id[id] >= 0) {
-        say(why, why_size, "%s:%u: duplicate key ID %02x (first on line %u)", name, lineno, id,
-            keys->entries[keys->index_of_id[id]].line);
+        mcsec_keyfile_say(why, why_size, "%s:%u: duplicate key ID %02x (first on line %u)", name,
+                          lineno, id, keys->entries[keys->index_of_id[id]].line);
         return MCSEC_ERR_INVALID;
     }
     mcsec_topo_key_t *entry = &keys->entries[keys->count];
     if (field_len[1] != 2 * MCSEC_TOPO_KEY_LEN ||
-        !hex_decode(field[1], MCSEC_TOPO_KEY_LEN, entry->key)) {
+        !mcsec_keyfile_hex_decode(field[1], MCSEC_TOPO_KEY_LEN, entry->key)) {
         OPENSSL_cleanse(entry->key, sizeof(entry->key));
-        say(why, why_size, "%s:%u: key must be %d hex digits", name, lineno,
-            2 * MCSEC_TOPO_KEY_LEN);
+        mcsec_keyfile_say(why, why_size, "%s:%u: key must be %d hex digits", name, lineno,
+                          2 * MCSEC_TOPO_KEY_LEN);
         return MCSEC_ERR_PARSE;
     }
     entry->has_since = false;
@@ -138,7 +73,8 @@ static mcsec_err_t parse_line(mcsec_topo_keys_t *keys, const char *name, unsigne
     if (n == 3) {
         if (!parse_since(field[2], field_len[2], &entry->since)) {
             OPENSSL_cleanse(entry->key, sizeof(entry->key));
-            say(why, why_size, "%s:%u: third field must be since=<unix seconds>", name, lineno);
+            mcsec_keyfile_say(why, why_size, "%s:%u: third field must be since=<unix seconds>",
+                              name, lineno);
             return MCSEC_ERR_PARSE;
         }
         entry->has_since = true;
@@ -147,8 +83,8 @@ static mcsec_err_t parse_line(mcsec_topo_keys_t *keys, const char *name, unsigne
         if (keys->entries[i].has_since && entry->has_since &&
             keys->entries[i].since > entry->since) {
             OPENSSL_cleanse(entry->key, sizeof(entry->key));
-            say(why, why_size, "%s:%u: since is earlier than on line %u", name, lineno,
-                keys->entries[i].line);
+            mcsec_keyfile_say(why, why_size, "%s:%u: since is earlier than on line %u", name,
+                              lineno, keys->entries[i].line);
             return MCSEC_ERR_INVALID;
         }
     }
@@ -173,28 +109,26 @@ mcsec_err_t mcsec_topo_keys_parse(const char *text, size_t len, const char *name
         return MCSEC_ERR_NOMEM;
     memset(keys->index_of_id, 0xff, sizeof(keys->index_of_id));
     keys->mtime = mtime;
-    unsigned lineno = 0;
-    size_t pos = 0;
-    while (pos < len) {
-        const char *nl = memchr(text + pos, '\n', len - pos);
-        size_t line_len = nl ? (size_t)(nl - (text + pos)) : len - pos;
-        lineno++;
+    mcsec_keyfile_lines_t lines;
+    mcsec_keyfile_lines_init(&lines, text, len);
+    const char *line;
+    size_t line_len;
+    while (mcsec_keyfile_lines_next(&lines, &line, &line_len)) {
         mcsec_err_t rc = MCSEC_OK;
-        if (memchr(text + pos, '\0', line_len)) {
-            say(why, why_size, "%s:%u: NUL byte", name, lineno);
+        if (memchr(line, '\0', line_len)) {
+            mcsec_keyfile_say(why, why_size, "%s:%u: NUL byte", name, lines.lineno);
             rc = MCSEC_ERR_PARSE;
         } else {
             /* 256 distinct one-octet IDs at most: a 257th line is a duplicate. */
-            rc = parse_line(keys, name, lineno, text + pos, line_len, why, why_size);
+            rc = parse_line(keys, name, lines.lineno, line, line_len, why, why_size);
         }
         if (rc != MCSEC_OK) {
             mcsec_topo_keys_destroy(keys);
             return rc;
         }
-        pos += line_len + (nl ? 1 : 0);
     }
     if (keys->count == 0 && !(flags & MCSEC_TOPO_KEYS_ALLOW_EMPTY)) {
-        say(why, why_size, "%s: no key", name);
+        mcsec_keyfile_say(why, why_size, "%s: no key", name);
         mcsec_topo_keys_destroy(keys);
         return MCSEC_ERR_INVALID;
     }
@@ -208,52 +142,25 @@ mcsec_err_t mcsec_topo_keys_load(const char *path, mcsec_topo_keys_t **out, char
     if (!path || !out)
         return MCSEC_ERR_ARG;
     *out = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0) {
-        say(why, why_size, "%s: cannot open (%s)", path,
-            errno == ENOENT ? "not found" : "not readable");
-        return MCSEC_ERR_IO;
-    }
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        say(why, why_size, "%s: not a regular file", path);
-        return MCSEC_ERR_IO;
-    }
-    unsigned mode = (unsigned)st.st_mode & 07777u;
-    if (mode & 077u) {
-        close(fd);
-        say(why, why_size,
-            "%s: topology key file is accessible by group or others (mode %04o); chmod 600", path,
-            mode);
-        return MCSEC_ERR_PERM;
-    }
-    if (st.st_size > MCSEC_TOPO_KEYS_MAX_FILE) {
-        close(fd);
-        say(why, why_size, "%s: larger than %d octets", path, MCSEC_TOPO_KEYS_MAX_FILE);
-        return MCSEC_ERR_IO;
-    }
+    mcsec_err_t rc;
+    int fd = mcsec_keyfile_open_secret(path, "topology key file", MCSEC_TOPO_KEYS_MAX_FILE, &st,
+                                       &rc, why, why_size);
+    if (fd < 0)
+        return rc;
     size_t size = (size_t)st.st_size;
     char *text = malloc(size + 1);
     if (!text) {
         close(fd);
         return MCSEC_ERR_NOMEM;
     }
-    size_t got = 0;
-    while (got < size) {
-        ssize_t r = read(fd, text + got, size - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
+    ssize_t got = mcsec_keyfile_read_upto(fd, text, size);
     close(fd);
-    mcsec_err_t rc = MCSEC_ERR_IO;
-    if (got == size)
+    rc = MCSEC_ERR_IO;
+    if (got >= 0 && (size_t)got == size)
         rc = mcsec_topo_keys_parse(text, size, path, (int64_t)st.st_mtime, 0, out, why, why_size);
     else
-        say(why, why_size, "%s: short read", path);
+        mcsec_keyfile_say(why, why_size, "%s: short read", path);
     OPENSSL_cleanse(text, size + 1);
     free(text);
     return rc;

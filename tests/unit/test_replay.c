@@ -1,5 +1,7 @@
 /* The in-process EAR replay cache: replays caught, entries expire, a full
- * cache refuses and never forgets a live entry. */
+ * cache refuses and never forgets a live entry. The replay table under it
+ * (also mcsec.so's shared one) tested directly: colliding hashes, rebuild,
+ * growth, keyed hash. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +10,10 @@
 
 #include <cmocka.h>
 
+#include <openssl/evp.h>
+
 #include "mcsec/replay.h"
+#include "mcsec/replay_table.h"
 
 static void id_of(uint32_t n, uint8_t id[16])
 {
@@ -111,6 +116,110 @@ static void test_replay_rejects_bad_sizes(void **state)
     assert_int_equal(mcsec_replay_mem_count(NULL, 0), 0);
 }
 
+static void test_table_capacity(void **state)
+{
+    (void)state;
+    assert_int_equal(mcsec_replay_table_capacity(1), 2);
+    assert_int_equal(mcsec_replay_table_capacity(2), 4);
+    assert_int_equal(mcsec_replay_table_capacity(3), 8);
+    assert_int_equal(mcsec_replay_table_capacity(4), 8);
+    assert_int_equal(mcsec_replay_table_capacity(MCSEC_REPLAY_MAX_ENTRIES),
+                     2 * MCSEC_REPLAY_MAX_ENTRIES);
+}
+
+/* Every ID with the same hash: found by probing, refused when full, an
+ * expired one reused, a rebuild frees the room of the expired ones. */
+static void test_table_colliding_hashes(void **state)
+{
+    (void)state;
+    mcsec_replay_slot_t slots[8];
+    mcsec_replay_slot_t spare[8];
+    memset(slots, 0, sizeof(slots));
+    mcsec_replay_table_t t = {slots, spare, 7, 4, 0, INT64_MAX};
+    uint8_t id[16];
+    for (uint32_t n = 0; n < 4; n++) {
+        id_of(n, id);
+        assert_int_equal(mcsec_replay_table_seen_or_insert(&t, id, 5, 100 + n, 10),
+                         MCSEC_REPLAY_NEW);
+    }
+    assert_int_equal(t.occupied, 4);
+    assert_int_equal(t.min_expiry, 100);
+    for (uint32_t n = 0; n < 4; n++) {
+        id_of(n, id);
+        assert_int_equal(mcsec_replay_table_seen_or_insert(&t, id, 5, 200, 10),
+                         MCSEC_REPLAY_REPLAY);
+    }
+    id_of(9, id);
+    assert_int_equal(mcsec_replay_table_seen_or_insert(&t, id, 5, 200, 10), MCSEC_REPLAY_FULL);
+    /* At 101, IDs 0 and 1 expired: 9 takes the first one's slot in place. */
+    assert_int_equal(mcsec_replay_table_seen_or_insert(&t, id, 5, 200, 101), MCSEC_REPLAY_NEW);
+    assert_int_equal(t.occupied, 4);
+    assert_int_equal(mcsec_replay_table_count(&t, 101), 3);
+    /* Another hash: no expired slot on its path, bound reached, a rebuild
+     * drops ID 1 and makes room. */
+    id_of(10, id);
+    assert_int_equal(mcsec_replay_table_seen_or_insert(&t, id, 2, 200, 101), MCSEC_REPLAY_NEW);
+    assert_int_equal(t.occupied, 4);
+    assert_ptr_equal(t.slots, spare);
+    assert_int_equal(mcsec_replay_table_count(&t, 101), 4);
+    for (uint32_t n = 2; n < 4; n++) {
+        id_of(n, id);
+        assert_int_equal(mcsec_replay_table_seen_or_insert(&t, id, 5, 300, 101),
+                         MCSEC_REPLAY_REPLAY);
+    }
+}
+
+static void test_table_move_live_grows(void **state)
+{
+    (void)state;
+    mcsec_replay_slot_t small[4];
+    mcsec_replay_slot_t small_spare[4];
+    memset(small, 0, sizeof(small));
+    mcsec_replay_table_t t = {small, small_spare, 3, 2, 0, INT64_MAX};
+    uint8_t id[16];
+    for (uint32_t n = 0; n < 2; n++) {
+        id_of(n, id);
+        assert_int_equal(mcsec_replay_table_seen_or_insert(&t, id, n * 3, 50 + n, 10),
+                         MCSEC_REPLAY_NEW);
+    }
+    mcsec_replay_slot_t big[16];
+    mcsec_replay_slot_t big_spare[16];
+    int64_t min_expiry = 0;
+    assert_int_equal(mcsec_replay_table_move_live(small, 3, big, 15, 50, &min_expiry), 1);
+    assert_int_equal(min_expiry, 51);
+    mcsec_replay_table_t grown = {big, big_spare, 15, 8, 1, min_expiry};
+    id_of(1, id);
+    assert_int_equal(mcsec_replay_table_seen_or_insert(&grown, id, 3, 99, 50), MCSEC_REPLAY_REPLAY);
+    id_of(0, id);
+    assert_int_equal(mcsec_replay_table_seen_or_insert(&grown, id, 0, 99, 50), MCSEC_REPLAY_NEW);
+    assert_int_equal(mcsec_replay_table_count(&grown, 50), 2);
+    assert_int_equal(mcsec_replay_table_move_live(big, 15, small, 3, 1000, &min_expiry), 0);
+    assert_int_equal(min_expiry, INT64_MAX);
+    mcsec_replay_table_t none = {NULL, NULL, 0, 0, 0, INT64_MAX};
+    assert_int_equal(mcsec_replay_table_count(&none, 0), 0);
+}
+
+static void test_table_keyed_hash(void **state)
+{
+    (void)state;
+    uint8_t key1[MCSEC_REPLAY_KEY_LEN] = {1};
+    uint8_t key2[MCSEC_REPLAY_KEY_LEN] = {2};
+    EVP_MAC_CTX *mac1 = mcsec_replay_mac_new(key1);
+    EVP_MAC_CTX *mac2 = mcsec_replay_mac_new(key2);
+    assert_non_null(mac1);
+    assert_non_null(mac2);
+    uint8_t id[16];
+    id_of(7, id);
+    uint64_t a = 0, b = 0, c = 0;
+    assert_true(mcsec_replay_hash(mac1, id, &a));
+    assert_true(mcsec_replay_hash(mac1, id, &b));
+    assert_true(mcsec_replay_hash(mac2, id, &c));
+    assert_true(a == b);
+    assert_true(a != c);
+    EVP_MAC_CTX_free(mac1);
+    EVP_MAC_CTX_free(mac2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -119,6 +228,10 @@ int main(void)
         cmocka_unit_test(test_replay_full_refuses_until_entries_expire),
         cmocka_unit_test(test_replay_bounded_under_steady_traffic),
         cmocka_unit_test(test_replay_rejects_bad_sizes),
+        cmocka_unit_test(test_table_capacity),
+        cmocka_unit_test(test_table_colliding_hashes),
+        cmocka_unit_test(test_table_move_live_grows),
+        cmocka_unit_test(test_table_keyed_hash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

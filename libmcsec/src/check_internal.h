@@ -1,0 +1,41 @@
+/* What the SIP-3 (check.c) and HTTP-3 (http_check.c) border checks share:
+ * verdicts, media types and the classes of asserted identities. Internal
+ * to libmcsec. */
+#ifndef MCSEC_CHECK_INTERNAL_H
+#define MCSEC_CHECK_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mcsec/check.h"
+
+/* Identity classes of an asserted identity, relative to one partner. */
+typedef enum {
+    ID_NONE,      /* no sip/sips URI asserted */
+    ID_MALFORMED, /* a value could not be parsed, or more than one SIP URI */
+    ID_OURS,      /* host in our domains */
+    ID_PARTNER,   /* host in the partner's domains */
+    ID_ELSEWHERE, /* anyone else */
+} id_class_t;
+
+/* No reason, no partner (index -1), empty detail. */
+void mcsec_verdict_init(mcsec_verdict_t *verdict);
+
+/* Sets the reason and a log detail "<label><value>", the value cut to 96
+ * octets so a hostile header cannot flood the log. */
+void mcsec_verdict_set(mcsec_verdict_t *verdict, mcsec_reason_t reason, const char *label,
+                       mcsec_str_t value);
+
+/* type/subtype of a Content-Type value, without parameters or blanks. */
+mcsec_str_t mcsec_media_type_of(mcsec_str_t content_type);
+
+/* Classifies every asserted identity (count header values, each a list).
+ * RFC 3325 allows one SIP or SIPS URI (plus one tel URI); two SIP URIs are
+ * malformed. With unquote, an item in double quotes is taken without them.
+ * *shown is set to the identity that decided the class, for the log
+ * detail. partner may be NULL. */
+id_class_t mcsec_classify_identity(const mcsec_policy_t *policy, const mcsec_partner_t *partner,
+                                   const mcsec_str_t *asserted_ids, size_t count, bool unquote,
+                                   mcsec_str_t *shown);
+
+#endif
