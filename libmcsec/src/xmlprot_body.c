@@ -72,11 +72,12 @@ static bool check_args(const mcsec_xmlprot_t *prot, const void *data, size_t len
 }
 
 /* Parses an mcptt-info document, runs encrypt or decrypt, serialises. */
+/* parsed: xml already parsed by xp_parse (taken over), or NULL. */
 static mcsec_err_t transform_doc(mcsec_xmlprot_t *prot, const uint8_t *xml, size_t len,
-                                 bool protect, size_t *changed, uint8_t **out, size_t *out_len,
-                                 mcsec_xmlprot_result_t *result)
+                                 xmlDocPtr parsed, bool protect, size_t *changed, uint8_t **out,
+                                 size_t *out_len, mcsec_xmlprot_result_t *result)
 {
-    xmlDocPtr doc = xp_parse(prot, xml, len);
+    xmlDocPtr doc = parsed ? parsed : xp_parse(prot, xml, len);
     if (!doc)
         return xp_fail(result, MCSEC_ERR_PARSE, MCSEC_REASON_SPK_MALFORMED,
                        "mcptt-info is not acceptable XML (syntax, DTD or limits)");
@@ -97,7 +98,7 @@ mcsec_err_t mcsec_xmlprot_protect_doc(mcsec_xmlprot_t *prot, const uint8_t *xml,
     result_ok(result);
     uint8_t *data = NULL;
     size_t data_len = 0, changed = 0;
-    mcsec_err_t rc = transform_doc(prot, xml, len, true, &changed, &data, &data_len, result);
+    mcsec_err_t rc = transform_doc(prot, xml, len, NULL, true, &changed, &data, &data_len, result);
     if (rc == MCSEC_OK)
         rc = changed
                  ? set_out(out, MCSEC_CT_MCPTT_INFO, strlen(MCSEC_CT_MCPTT_INFO), data, data_len)
@@ -116,7 +117,7 @@ mcsec_err_t mcsec_xmlprot_unprotect_doc(mcsec_xmlprot_t *prot, const uint8_t *xm
     result_ok(result);
     uint8_t *data = NULL;
     size_t data_len = 0, found = 0;
-    mcsec_err_t rc = transform_doc(prot, xml, len, false, &found, &data, &data_len, result);
+    mcsec_err_t rc = transform_doc(prot, xml, len, NULL, false, &found, &data, &data_len, result);
     if (rc == MCSEC_OK && found == 0 && required)
         rc = xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_MISSING,
                      "no encrypted element in mcptt-info");
@@ -136,12 +137,19 @@ typedef struct {
     uint8_t *new_body[MCSEC_XMLPROT_MAX_PARTS]; /* replaced part bodies */
     size_t new_len[MCSEC_XMLPROT_MAX_PARTS];
     char added_cid[MCSEC_XMLPROT_MAX_PARTS][128];
+    /* The mcptt-info and signature parts once check_xml_parts parsed them,
+     * kept for the signature check and the decryption (each parse of a
+     * part costs as much as its decryption). */
+    xmlDocPtr info_doc;
+    xmlDocPtr signature_doc;
 } body_work_t;
 
 static void work_free(body_work_t *work)
 {
     for (size_t i = 0; i < MCSEC_XMLPROT_MAX_PARTS; i++)
         free(work->new_body[i]);
+    xmlFreeDoc(work->info_doc);
+    xmlFreeDoc(work->signature_doc);
 }
 
 static bool is_signed_type(const mcsec_xmlprot_t *prot, const char *type)
@@ -326,7 +334,7 @@ mcsec_err_t mcsec_xmlprot_protect_body(mcsec_xmlprot_t *prot, const char *conten
     if (work.info >= 0) {
         size_t changed = 0;
         const xp_part_t *info = &work.mime.parts[work.info];
-        rc = transform_doc(prot, info->body, info->body_len, true, &changed,
+        rc = transform_doc(prot, info->body, info->body_len, NULL, true, &changed,
                            &work.new_body[work.info], &work.new_len[work.info], result);
         if (rc != MCSEC_OK)
             goto out;
@@ -379,7 +387,7 @@ out:
 
 /* Every XML part xmlsec might parse during verification passes our parser
  * first. */
-static mcsec_err_t check_xml_parts(mcsec_xmlprot_t *prot, const body_work_t *work,
+static mcsec_err_t check_xml_parts(mcsec_xmlprot_t *prot, body_work_t *work,
                                    mcsec_xmlprot_result_t *result)
 {
     for (size_t i = 0; i < work->mime.count; i++) {
@@ -389,7 +397,12 @@ static mcsec_err_t check_xml_parts(mcsec_xmlprot_t *prot, const body_work_t *wor
         if (!doc)
             return xp_fail(result, MCSEC_ERR_PARSE, MCSEC_REASON_SPK_MALFORMED,
                            "an XML part is not acceptable XML (syntax, DTD or limits)");
-        xmlFreeDoc(doc);
+        if ((int)i == work->info && !work->info_doc)
+            work->info_doc = doc;
+        else if ((int)i == work->signature && !work->signature_doc)
+            work->signature_doc = doc;
+        else
+            xmlFreeDoc(doc);
     }
     return MCSEC_OK;
 }
@@ -404,8 +417,15 @@ static mcsec_err_t verify_body(mcsec_xmlprot_t *prot, body_work_t *work,
     size_t index[MCSEC_XMLPROT_MAX_PARTS];
     bool covered[MCSEC_XMLPROT_MAX_PARTS];
     size_t count = cid_parts(work, parts, index);
-    const xp_part_t *sig = &work->mime.parts[work->signature];
-    rc = xp_verify_parts(prot, sig->body, sig->body_len, parts, count, covered, result);
+    if (!work->signature_doc) {
+        /* Not of an XML type by its name: parsed here as before. */
+        const xp_part_t *sig = &work->mime.parts[work->signature];
+        work->signature_doc = xp_parse(prot, sig->body, sig->body_len);
+        if (!work->signature_doc)
+            return xp_fail(result, MCSEC_ERR_PARSE, MCSEC_REASON_SPK_MALFORMED,
+                           "signed part is not acceptable XML (syntax, DTD or limits)");
+    }
+    rc = xp_verify_parts(prot, work->signature_doc, parts, count, covered, result);
     if (rc != MCSEC_OK)
         return rc;
     for (size_t i = 0; i < work->mime.count; i++) {
@@ -449,7 +469,9 @@ mcsec_err_t mcsec_xmlprot_unprotect_body(mcsec_xmlprot_t *prot, const char *cont
     if (work.info >= 0) {
         size_t found = 0;
         const xp_part_t *info = &work.mime.parts[work.info];
-        rc = transform_doc(prot, info->body, info->body_len, false, &found,
+        xmlDocPtr parsed = work.info_doc;
+        work.info_doc = NULL; /* transform_doc takes it over */
+        rc = transform_doc(prot, info->body, info->body_len, parsed, false, &found,
                            &work.new_body[work.info], &work.new_len[work.info], result);
         if (rc != MCSEC_OK)
             goto out;

@@ -94,11 +94,11 @@ mcsec_err_t xp_decrypt_doc(mcsec_xmlprot_t *prot, xmlDocPtr doc, size_t *found,
 /* Builds the serialized <signatures> document over parts. */
 mcsec_err_t xp_sign_parts(mcsec_xmlprot_t *prot, const xp_cid_part_t *parts, size_t count,
                           uint8_t **out, size_t *out_len, mcsec_xmlprot_result_t *result);
-/* Verifies a <signatures> document against the message's parts; covered[i]
- * is set when parts[i] is referenced by a verified Reference. */
-mcsec_err_t xp_verify_parts(mcsec_xmlprot_t *prot, const uint8_t *sig, size_t sig_len,
-                            const xp_cid_part_t *parts, size_t count, bool *covered,
-                            mcsec_xmlprot_result_t *result);
+/* Verifies a <signatures> document (parsed by xp_parse, still owned by the
+ * caller) against the message's parts; covered[i] is set when parts[i] is
+ * referenced by a verified Reference. */
+mcsec_err_t xp_verify_parts(mcsec_xmlprot_t *prot, xmlDocPtr doc, const xp_cid_part_t *parts,
+                            size_t count, bool *covered, mcsec_xmlprot_result_t *result);
 
 /* ---- multipart (xmlprot_multipart.c) ---- */
 typedef struct {

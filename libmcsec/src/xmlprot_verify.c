@@ -101,16 +101,11 @@ static void mark_covered(const xmlSecDSigCtx *ctx, const xp_cid_part_t *parts, s
     }
 }
 
-mcsec_err_t xp_verify_parts(mcsec_xmlprot_t *prot, const uint8_t *sig, size_t sig_len,
-                            const xp_cid_part_t *parts, size_t count, bool *covered,
-                            mcsec_xmlprot_result_t *result)
+mcsec_err_t xp_verify_parts(mcsec_xmlprot_t *prot, xmlDocPtr doc, const xp_cid_part_t *parts,
+                            size_t count, bool *covered, mcsec_xmlprot_result_t *result)
 {
     for (size_t i = 0; i < count; i++)
         covered[i] = false;
-    xmlDocPtr doc = xp_parse(prot, sig, sig_len);
-    if (!doc)
-        return xp_fail(result, MCSEC_ERR_PARSE, MCSEC_REASON_SPK_MALFORMED,
-                       "signed part is not acceptable XML (syntax, DTD or limits)");
     xmlNodePtr signature = NULL;
     mcsec_err_t rc = check_shape(prot, doc, &signature, result);
     xmlSecDSigCtxPtr ctx = NULL;
@@ -141,6 +136,5 @@ out:
         ctx->enabledReferenceTransforms = NULL;
         xmlSecDSigCtxDestroy(ctx);
     }
-    xmlFreeDoc(doc);
     return rc;
 }
