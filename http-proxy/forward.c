@@ -10,6 +10,13 @@
 
 #include "httpd.h"
 
+/* Easy handles kept for reuse, and idle next-hop connections kept open in
+ * the multi's connection cache. libcurl's default cache size is four times
+ * the number of easy handles in the multi at the time: with few requests
+ * in flight it closed connections the next requests had to open again. */
+#define FWD_IDLE_EASY_MAX 64
+#define FWD_MAX_CONNECTS 256L
+
 struct forwarder {
     httpd_t *httpd;
     CURLM *multi;
@@ -17,6 +24,12 @@ struct forwarder {
     pthread_mutex_t lock;
     fwd_job_t *pending; /* handed over, not yet added to multi */
     bool stop;
+    /* Finished easy handles kept for the next jobs (curl_easy_reset between
+     * jobs): curl_easy_init and curl_easy_cleanup cost about 14 000
+     * instructions per request (callgrind), reset about 3 000. Only the
+     * curl thread touches it. */
+    CURL *idle[FWD_IDLE_EASY_MAX];
+    size_t idle_count;
 };
 
 /* Largest response body we relay (the partner's max_body bounds requests;
@@ -120,7 +133,13 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userdata)
 /* Sets up the easy handle of a job; NULL when curl refuses. */
 static CURL *make_easy(forwarder_t *fwd, fwd_job_t *job)
 {
-    CURL *easy = curl_easy_init();
+    CURL *easy;
+    if (fwd->idle_count > 0) {
+        easy = fwd->idle[--fwd->idle_count];
+        curl_easy_reset(easy); /* no option of the previous job survives */
+    } else {
+        easy = curl_easy_init();
+    }
     if (!easy)
         return NULL;
     httpd_gen_t *gen = job->req->gen;
@@ -165,14 +184,26 @@ static CURL *make_easy(forwarder_t *fwd, fwd_job_t *job)
                          (long)(CURL_SSLVERSION_TLSv1_2 | CURL_SSLVERSION_MAX_TLSv1_3));
         curl_easy_setopt(easy, CURLOPT_SSL_CIPHER_LIST, httpd_curl_ciphers);
         curl_easy_setopt(easy, CURLOPT_TLS13_CIPHERS, httpd_curl_tls13_ciphers);
+        /* A reused handle keeps its TLS session cache across
+         * curl_easy_reset: no resumption, so a reload's new CA file is
+         * always checked (as with a fresh handle per request). */
+        curl_easy_setopt(easy, CURLOPT_SSL_SESSIONID_CACHE, 0L);
         connect_to = curl_slist_append(NULL, job->connect_to);
         curl_easy_setopt(easy, CURLOPT_CONNECT_TO, connect_to);
         /* curl copies nothing of CONNECT_TO: keep the list with the job. */
         curl_slist_free_all(job->connect_slist);
         job->connect_slist = connect_to;
     }
-    (void)fwd;
     return easy;
+}
+
+/* Keeps a finished easy handle for a next job, or frees it. */
+static void release_easy(forwarder_t *fwd, CURL *easy)
+{
+    if (fwd->idle_count < FWD_IDLE_EASY_MAX)
+        fwd->idle[fwd->idle_count++] = easy;
+    else
+        curl_easy_cleanup(easy);
 }
 
 /* Resumes the connection of a finished job. */
@@ -196,7 +227,7 @@ static void take_pending(forwarder_t *fwd)
         CURL *easy = make_easy(fwd, job);
         if (!easy || curl_multi_add_handle(fwd->multi, easy) != CURLM_OK) {
             if (easy)
-                curl_easy_cleanup(easy);
+                release_easy(fwd, easy);
             finish(job, CURLE_FAILED_INIT);
         }
     }
@@ -215,7 +246,7 @@ static void collect_done(forwarder_t *fwd)
         curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&job);
         curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &job->status);
         curl_multi_remove_handle(fwd->multi, easy);
-        curl_easy_cleanup(easy);
+        release_easy(fwd, easy);
         finish(job, (int)code);
     }
 }
@@ -250,6 +281,7 @@ forwarder_t *httpd_forwarder_start(httpd_t *httpd)
         return NULL;
     }
     curl_multi_setopt(fwd->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 64L);
+    curl_multi_setopt(fwd->multi, CURLMOPT_MAXCONNECTS, FWD_MAX_CONNECTS);
     pthread_mutex_init(&fwd->lock, NULL);
     if (pthread_create(&fwd->thread, NULL, run, fwd) != 0) {
         curl_multi_cleanup(fwd->multi);
@@ -278,6 +310,9 @@ void httpd_forwarder_stop(forwarder_t *fwd)
     pthread_mutex_unlock(&fwd->lock);
     curl_multi_wakeup(fwd->multi);
     pthread_join(fwd->thread, NULL);
+    /* Handles first: they may still refer to the multi's caches. */
+    while (fwd->idle_count > 0)
+        curl_easy_cleanup(fwd->idle[--fwd->idle_count]);
     curl_multi_cleanup(fwd->multi);
     pthread_mutex_destroy(&fwd->lock);
     free(fwd);
