@@ -23,6 +23,7 @@
 #include "mcsec_spk_body.h"
 #include "mcsec_spk_keys.h"
 #include "mcsec_stages.h"
+#include "mcsec_topo.h"
 
 /* Initialises libxml2 and xmlsec1 once in the main process, before the
  * fork, so that every child inherits the set-up. Returns 0 or -1. */
@@ -179,14 +180,16 @@ static int chain(mcsec_spk_sip_body_t *in, const mcsec_body_t *out)
     return 0;
 }
 
-/* Egress: internal unprotect (when configured), then shared protect; the
- * body between the two is kept as the clear body. */
-static int transform_egress(mcsec_xmlprot_t *shared, mcsec_xmlprot_t *internal,
-                            const mcsec_spk_sip_body_t *body, mcsec_body_t *out,
-                            mcsec_verdict_t *verdict)
+/* Egress: internal unprotect (when configured), topology hiding of the
+ * listed mcptt-info elements (mcsec_topo_body_elements), then shared
+ * protect; the body before the protect is kept as the clear body. */
+static int transform_egress(const mcsec_policy_t *policy, mcsec_xmlprot_t *shared,
+                            mcsec_xmlprot_t *internal, const mcsec_spk_sip_body_t *body,
+                            mcsec_body_t *out, mcsec_verdict_t *verdict)
 {
     mcsec_spk_sip_body_t current = *body;
     mcsec_body_t clear = {0};
+    mcsec_body_t hidden = {0};
     if (internal != NULL) {
         if (run_step(internal, false, false, body, &clear, verdict, "internal unprotect") != 0) {
             return -1;
@@ -197,18 +200,30 @@ static int transform_egress(mcsec_xmlprot_t *shared, mcsec_xmlprot_t *internal,
                           "content type too long");
         }
     }
-    if (clear_keep(&current) != 0) {
+    if (mcsec_topo_body_elements(policy, verdict, current.content_type, current.data, current.len,
+                                 true, &hidden) != 0) {
         mcsec_body_free(&clear);
-        return reject(verdict, MCSEC_REASON_POLICY_UNAVAILABLE, "body", "out of memory");
+        return -1;
     }
-    int rc = run_step(shared, true, false, &current, out, verdict, "protect");
+    if (hidden.data != NULL) {
+        (void)chain(&current, &hidden); /* same content type: it fits */
+    }
+    int rc = 0;
+    if (clear_keep(&current) != 0) {
+        rc = reject(verdict, MCSEC_REASON_POLICY_UNAVAILABLE, "body", "out of memory");
+    } else {
+        rc = run_step(shared, true, false, &current, out, verdict, "protect");
+    }
+    mcsec_body_free(&hidden);
     mcsec_body_free(&clear);
     return rc;
 }
 
-/* Ingress: shared unprotect (required per policy), kept as the clear body,
- * then internal protect when the policy asks for it. */
-static int transform_ingress(mcsec_xmlprot_t *shared, mcsec_xmlprot_t *internal, bool required,
+/* Ingress: shared unprotect (required per policy), restoring of the
+ * listed mcptt-info elements (mcsec_topo_body_elements), kept as the clear
+ * body, then internal protect when the policy asks for it. */
+static int transform_ingress(const mcsec_policy_t *policy, mcsec_xmlprot_t *shared,
+                             mcsec_xmlprot_t *internal, bool required,
                              const mcsec_spk_sip_body_t *body, mcsec_body_t *out,
                              mcsec_verdict_t *verdict)
 {
@@ -224,6 +239,17 @@ static int transform_ingress(mcsec_xmlprot_t *shared, mcsec_xmlprot_t *internal,
                       internal == NULL ? MCSEC_REASON_POLICY_UNAVAILABLE
                                        : MCSEC_REASON_SPK_MALFORMED,
                       "unprotect", "content type too long");
+    }
+    mcsec_body_t restored = {0};
+    if (mcsec_topo_body_elements(policy, verdict, clear.content_type, clear.data, clear.len, false,
+                                 &restored) != 0) {
+        mcsec_body_free(out);
+        return -1;
+    }
+    if (restored.data != NULL) {
+        mcsec_body_free(out);
+        *out = restored;
+        (void)chain(&clear, out); /* same content type: it fits */
     }
     if (clear_keep(&clear) != 0) {
         mcsec_body_free(out);
@@ -279,11 +305,11 @@ int mcsec_spk_stage(struct sip_msg *msg, const mcsec_policy_t *policy, const mcs
     mcsec_body_t out = {0};
     int rc;
     if (egress) {
-        rc = transform_egress(shared, internal, &body, &out, verdict);
+        rc = transform_egress(policy, shared, internal, &body, &out, verdict);
     } else {
         mcsec_xmlprot_t *reprotect_with = partner->spk.reprotect_internal ? internal : NULL;
         bool required = partner->spk.mode == MCSEC_SPK_REQUIRED;
-        rc = transform_ingress(shared, reprotect_with, required, &body, &out, verdict);
+        rc = transform_ingress(policy, shared, reprotect_with, required, &body, &out, verdict);
     }
     if (rc != 0) {
         return -1;

@@ -250,5 +250,7 @@ int mcsec_topo_stage(struct sip_msg *msg, const mcsec_policy_t *policy, mcsec_ve
         return reject(verdict, MCSEC_REASON_POLICY_UNAVAILABLE,
                       "the topology key is not usable (see the log)");
     }
-    return egress ? stage_egress(msg, policy, partner, topo, verdict) : stage_ingress(msg, verdict);
+    int rc =
+        egress ? stage_egress(msg, policy, partner, topo, verdict) : stage_ingress(msg, verdict);
+    return rc != 0 ? rc : mcsec_topo_body_stage(msg, policy, verdict, egress);
 }

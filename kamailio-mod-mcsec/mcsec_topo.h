@@ -34,6 +34,7 @@
 #include "mcsec/check.h"
 #include "mcsec/policy.h"
 #include "mcsec/topo.h"
+#include "mcsec/xmlprot.h"
 
 /* The internal header that marks a request from a partner whose tokens did
  * not decode (never sent to a partner; a partner's copy is removed). */
@@ -59,6 +60,24 @@ void mcsec_topo_mod_destroy(void);
  * nothing for partners without topology hiding. */
 int mcsec_topo_stage(struct sip_msg *msg, const mcsec_policy_t *policy, mcsec_verdict_t *verdict,
                      bool egress);
+
+/* mcptt-info element hiding (mcsec_topo_body.c). For a clear body of a
+ * request to (egress) or from the partner of verdict: when the partner has
+ * topology on with hide_elements and the body is mcptt-info, the listed
+ * elements' URIs are tokenized (egress) or restored (ingress). Returns 0
+ * with out->data NULL when nothing changed, 0 with *out the new body
+ * (malloc'd, freed with mcsec_body_free) when it did, -1 with a rejection
+ * (topo.bad_token, sip.malformed for refused XML, policy.unavailable). The
+ * SPK stage calls it on the clear body between its steps. */
+int mcsec_topo_body_elements(const mcsec_policy_t *policy, mcsec_verdict_t *verdict,
+                             const char *content_type, const uint8_t *data, size_t len, bool egress,
+                             mcsec_body_t *out);
+
+/* The same on the message body itself, for partners with SPK off (with
+ * SPK on it does nothing: the SPK stage does it on the clear body).
+ * Called by mcsec_topo_stage(); 0 or -1 as there. */
+int mcsec_topo_body_stage(struct sip_msg *msg, const mcsec_policy_t *policy,
+                          mcsec_verdict_t *verdict, bool egress);
 
 /* ---- shared between the mcsec_topo*.c files ---------------------------- */
 

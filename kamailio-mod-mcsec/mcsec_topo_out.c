@@ -197,6 +197,44 @@ static void strip_headers(out_ctx_t *ctx)
     }
 }
 
+/* The partner's topology.rewrite_headers (a header stripped anyway is
+ * left to strip_headers): IP literals and host names of our domains in
+ * their values become the topology host. Returns 0 or -1. */
+static int rewrite_headers(out_ctx_t *ctx)
+{
+    const mcsec_strlist_t *list = &ctx->partner->topology.rewrite_headers;
+    if (list->count == 0) {
+        return 0;
+    }
+    for (struct hdr_field *hf = ctx->msg->headers; hf != NULL; hf = hf->next) {
+        mcsec_str_t name = mcsec_topo_mstr(hf->name);
+        /* header_stripped(name, list) is true for a listed name, and for
+         * the built-in list (Warning too), which strip_headers handled. */
+        if (mcsec_topo_hdr_is(hf, MCSEC_TOPO_FAULT_HDR) ||
+            mcsec_topo_header_stripped(name, &ctx->partner->topology.strip_headers) ||
+            !mcsec_topo_header_stripped(name, list) || hf->body.len <= 0) {
+            continue;
+        }
+        size_t avail = 0;
+        char *space = mcsec_topo_edit_space(ctx->edits, &avail);
+        size_t len = 0;
+        bool changed = false;
+        mcsec_err_t rc =
+            mcsec_topo_rewrite_hosts(ctx->topo, mcsec_topo_mstr(hf->body),
+                                     &ctx->policy->system.domains, space, avail, &len, &changed);
+        if (rc != MCSEC_OK) {
+            LM_ERR("mcsec: topo: cannot rewrite header %.*s (%s)\n", hf->name.len, hf->name.s,
+                   mcsec_err_str(rc));
+            return -1;
+        }
+        if (changed) {
+            int start = mcsec_topo_off(ctx->msg, hf->body.s);
+            mcsec_topo_edit_commit(ctx->edits, start, start + hf->body.len, len);
+        }
+    }
+    return 0;
+}
+
 /* Requests: the Vias below the border's own collapse into one token Via. */
 static int hide_vias(out_ctx_t *ctx)
 {
@@ -304,7 +342,7 @@ static int hide_message(out_ctx_t *ctx)
         return -1;
     }
     strip_headers(ctx);
-    return 0;
+    return rewrite_headers(ctx);
 }
 
 /* Drops the message: msg_send_buffer() refuses a NULL buffer. */

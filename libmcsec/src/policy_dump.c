@@ -276,6 +276,7 @@ static void dump_partner_features(writer_t *w, const mcsec_partner_t *partner)
     key_bool(w, "enabled", partner->topology.enabled);
     key_list(w, "strip_headers", &partner->topology.strip_headers);
     key_list(w, "hide_elements", &partner->topology.hide_elements);
+    key_list(w, "rewrite_headers", &partner->topology.rewrite_headers);
     key_bool(w, "tokenize_callid", partner->topology.tokenize_callid);
     end_map(w);
 }

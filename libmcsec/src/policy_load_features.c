@@ -258,10 +258,11 @@ static const char *needed_header(const char *entry)
     return NULL;
 }
 
-static bool strip_header_ok(mcsec_pol_ctx_t *ctx, yaml_node_t *item, const char *text,
-                            const char *value, const char *what)
+/* A header name for strip_headers / rewrite_headers (verb "strip" or
+ * "rewrite" for the message about headers SIP needs). */
+static bool header_entry_ok(mcsec_pol_ctx_t *ctx, yaml_node_t *item, const char *text,
+                            const char *what, const char *verb)
 {
-    (void)value;
     const char *needed = NULL;
     if (!mcsec_pol_header_name_valid(text, true)) {
         mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID,
@@ -272,17 +273,43 @@ static bool strip_header_ok(mcsec_pol_ctx_t *ctx, yaml_node_t *item, const char 
     }
     if ((needed = needed_header(text)) != NULL) {
         mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID,
-                          "'%s' in '%s' would strip %s, which SIP routing and dialogs need", text,
-                          what, needed);
+                          "'%s' in '%s' would %s %s, which SIP routing and dialogs need", text,
+                          what, verb, needed);
         return false;
     }
     return true;
+}
+
+static bool strip_header_ok(mcsec_pol_ctx_t *ctx, yaml_node_t *item, const char *text,
+                            const char *value, const char *what)
+{
+    (void)value;
+    return header_entry_ok(ctx, item, text, what, "strip");
 }
 
 static void load_strip_headers(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_strlist_t *list)
 {
     static const mcsec_pol_strlist_spec_t spec = {.what = "partner.topology.strip_headers",
                                                   .check = strip_header_ok,
+                                                  .nocase = true,
+                                                  .noun = "header",
+                                                  .max = LIST_MAX,
+                                                  .plural = "headers",
+                                                  .stop_when_full = true};
+    mcsec_pol_load_strlist(ctx, node, &spec, list);
+}
+
+static bool rewrite_header_ok(mcsec_pol_ctx_t *ctx, yaml_node_t *item, const char *text,
+                              const char *value, const char *what)
+{
+    (void)value;
+    return header_entry_ok(ctx, item, text, what, "rewrite");
+}
+
+static void load_rewrite_headers(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_strlist_t *list)
+{
+    static const mcsec_pol_strlist_spec_t spec = {.what = "partner.topology.rewrite_headers",
+                                                  .check = rewrite_header_ok,
                                                   .nocase = true,
                                                   .noun = "header",
                                                   .max = LIST_MAX,
@@ -379,7 +406,8 @@ void mcsec_pol_load_partner_topology(mcsec_pol_ctx_t *ctx, yaml_node_t *node,
     static const mcsec_pol_key_t keys[] = {{"enabled", false},
                                            {"strip_headers", false},
                                            {"hide_elements", false},
-                                           {"tokenize_callid", false}};
+                                           {"tokenize_callid", false},
+                                           {"rewrite_headers", false}};
     yaml_node_t *v[COUNT(keys)];
     if (!mcsec_pol_map(ctx, node, "partner.topology", keys, COUNT(keys), v))
         return;
@@ -393,6 +421,8 @@ void mcsec_pol_load_partner_topology(mcsec_pol_ctx_t *ctx, yaml_node_t *node,
     if (v[3])
         mcsec_pol_boolean(ctx, v[3], "partner.topology.tokenize_callid",
                           &topology->tokenize_callid);
+    if (v[4])
+        load_rewrite_headers(ctx, v[4], &topology->rewrite_headers);
 }
 
 /* ---- cross-field rules --------------------------------------------------- */

@@ -19,6 +19,7 @@ static void free_partner(mcsec_partner_t *partner)
     free(partner->ear.header);
     mcsec_strlist_clear(&partner->topology.strip_headers);
     mcsec_strlist_clear(&partner->topology.hide_elements);
+    mcsec_strlist_clear(&partner->topology.rewrite_headers);
     mcsec_strlist_clear(&partner->http.methods);
     mcsec_strlist_clear(&partner->http.path_prefixes);
     mcsec_strlist_clear(&partner->http.content_types);

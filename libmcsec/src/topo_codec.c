@@ -23,15 +23,15 @@ size_t topo_sealed_len(const mcsec_topo_t *topo, mcsec_topo_kind_t kind, size_t 
 
 /* The associated data, one S2V component (OpenSSL's SIV duplicates a CMAC
  * context per component, so one is cheaper than two): the kind name, a NUL,
- * then (except for Call-ID tokens, which are the Call-ID) the partner-side
- * Call-ID. Kind names contain no NUL, so the split is unambiguous. Returns
- * false when the Call-ID is longer than MCSEC_TOPO_MAX_VALUE. */
+ * then (except for Call-ID tokens, which are the Call-ID, and element
+ * tokens, which outlive a dialog) the partner-side Call-ID. Kind names contain no NUL, so the split
+ * is unambiguous. Returns false when the Call-ID is longer than MCSEC_TOPO_MAX_VALUE. */
 static bool build_aad(mcsec_topo_kind_t kind, mcsec_str_t callid, uint8_t *buf, mcsec_bytes_t *aad)
 {
     const char *name = mcsec_topo_kind_name(kind);
     size_t n = strlen(name) + 1;
     memcpy(buf, name, n);
-    if (kind != MCSEC_TOPO_CALLID) {
+    if (kind != MCSEC_TOPO_CALLID && kind != MCSEC_TOPO_ELEMENT) {
         if (callid.len > MCSEC_TOPO_MAX_VALUE)
             return false;
         if (callid.len)

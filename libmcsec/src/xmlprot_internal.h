@@ -57,6 +57,9 @@ bool xp_has_key(const mcsec_xmlprot_t *prot, uint32_t spk_id);
 /* Parses untrusted XML: no network, DTD refused, no entity substitution,
  * len <= max_body, depth <= max_depth. NULL on refusal. */
 xmlDocPtr xp_parse(const mcsec_xmlprot_t *prot, const uint8_t *xml, size_t len);
+/* The same with explicit limits, for XML work outside an xmlprot object
+ * (topology hiding of mcptt-info elements). */
+xmlDocPtr xp_parse_limited(const uint8_t *xml, size_t len, size_t max_body, unsigned max_depth);
 bool xp_depth_ok(const mcsec_xmlprot_t *prot, xmlNodePtr root);
 mcsec_err_t xp_serialize(xmlDocPtr doc, uint8_t **out, size_t *out_len);
 bool xp_node_is(const xmlNode *node, const char *ns, const char *name);

@@ -67,7 +67,12 @@ bool xp_depth_ok(const mcsec_xmlprot_t *prot, xmlNodePtr root)
 
 xmlDocPtr xp_parse(const mcsec_xmlprot_t *prot, const uint8_t *xml, size_t len)
 {
-    if (!xml || len == 0 || len > prot->max_body || len > (size_t)INT32_MAX)
+    return xp_parse_limited(xml, len, prot->max_body, prot->max_depth);
+}
+
+xmlDocPtr xp_parse_limited(const uint8_t *xml, size_t len, size_t max_body, unsigned max_depth)
+{
+    if (!xml || len == 0 || len > max_body || len > (size_t)INT32_MAX)
         return NULL;
     xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
     if (!ctxt)
@@ -87,7 +92,7 @@ xmlDocPtr xp_parse(const mcsec_xmlprot_t *prot, const uint8_t *xml, size_t len)
     bool refused = ctxt->_private != NULL || !ctxt->wellFormed;
     xmlFreeParserCtxt(ctxt);
     if (doc && (refused || doc->intSubset || doc->extSubset || !xmlDocGetRootElement(doc) ||
-                !xp_depth_ok(prot, xmlDocGetRootElement(doc)))) {
+                !depth_walk(xmlDocGetRootElement(doc), 0, max_depth, &max_body))) {
         xmlFreeDoc(doc);
         doc = NULL;
     }

@@ -113,6 +113,25 @@ static void check_callid(mcsec_topo_t *topo, mcsec_str_t callid, char *out, size
     same(back, back_len, callid.ptr, callid.len);
 }
 
+/* rewrite_hosts: the size it asks for is the size it writes. */
+static void check_rewrite(mcsec_topo_t *topo, mcsec_str_t v)
+{
+    static char *names[] = {"a.example", "*.a.example"};
+    const mcsec_strlist_t domains = {names, 2};
+    size_t need = 0, len = 0;
+    bool changed = false;
+    mcsec_err_t rc = mcsec_topo_rewrite_hosts(topo, v, &domains, NULL, 0, &need, &changed);
+    if (rc == MCSEC_OK && need != 0)
+        abort();
+    char *buf = malloc(need + 1);
+    if (!buf)
+        return;
+    if (mcsec_topo_rewrite_hosts(topo, v, &domains, buf, need, &len, &changed) != MCSEC_OK ||
+        len != need || (!changed && (len != v.len || memcmp(buf, v.ptr, len) != 0)))
+        abort();
+    free(buf);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     mcsec_topo_t *topo = topo_once();
@@ -132,6 +151,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_route(topo, fields[i], callid, out, cap, back);
         check_contact(topo, fields[i], callid, out, cap, back);
         (void)mcsec_topo_header_stripped(fields[i], NULL);
+        check_rewrite(topo, fields[i]);
     }
     check_callid(topo, callid, out, cap, back);
     free(out);

@@ -29,6 +29,9 @@ topo_key() {
 #   STRIP="[X-Internal-Route, \"P-Private-*\"]"  partner topology.strip_headers
 #   TOPO_ENABLED=true      partner topology.enabled
 #   PREV=86400             system topology.previous_key_validity
+#   HIDE=                  partner topology.hide_elements (a YAML list; none when empty)
+#   SPK_FILE=              partner keys.spk with spk.mode required (empty = SPK off)
+#   REWRITE=               partner topology.rewrite_headers (a YAML list; none when empty)
 topo_policy() {
     local sys=$1 out=$2 key_file=$3 kv
     shift 3
@@ -40,8 +43,18 @@ topo_policy() {
     fi
     local core_ip=${self_out%.1}.2
     local -A val=([TRANSPORT]=udp [PEER_PROXY]="$peer_out:$SIP_PORT"
-        [STRIP]='[X-Internal-Route, "P-Private-*"]' [TOPO_ENABLED]=true [PREV]=86400)
+        [STRIP]='[X-Internal-Route, "P-Private-*"]' [TOPO_ENABLED]=true [PREV]=86400
+        [HIDE]="" [SPK_FILE]="" [REWRITE]="")
     for kv in "$@"; do val[${kv%%=*}]=${kv#*=}; done
+    local hide_line="" spk_lines="" spk_keys="" spk_types=""
+    [ -n "${val[HIDE]}" ] && hide_line="      hide_elements: ${val[HIDE]}"$'\n'
+    [ -n "${val[REWRITE]}" ] &&
+        hide_line+="      rewrite_headers: ${val[REWRITE]}"$'\n'
+    if [ -n "${val[SPK_FILE]}" ]; then
+        spk_lines="    spk: {mode: required}"$'\n'
+        spk_keys="spk: ${val[SPK_FILE]}"
+        spk_types=", application/vnd.3gpp.mcptt-signed+xml, multipart/mixed"
+    fi
     cat >"$out" <<POLICY
 # Test policy of system $self with topology hiding (tests/sip/test_topo_lib.sh).
 version: 1
@@ -71,13 +84,13 @@ partners:
     sip:
       methods: [INVITE, ACK, BYE, CANCEL, UPDATE, INFO, MESSAGE, OPTIONS, NOTIFY,
                 SUBSCRIBE, REFER, PRACK]
-      content_types: [application/sdp, application/vnd.3gpp.mcptt-info+xml, text/plain]
+      content_types: [application/sdp, application/vnd.3gpp.mcptt-info+xml, text/plain$spk_types]
       max_body: 16384
       warning_reason: true
     topology:
       enabled: ${val[TOPO_ENABLED]}
       strip_headers: ${val[STRIP]}
-    keys: {}
+${hide_line}${spk_lines}    keys: {$spk_keys}
 POLICY
     if ! "$MCSEC_CTL" policy check "$out" >"$out.check" 2>&1; then
         cat "$out.check"

@@ -111,6 +111,7 @@ static void assert_partners_equal(const mcsec_partner_t *a, const mcsec_partner_
     assert_int_equal(a->topology.enabled, b->topology.enabled);
     assert_true(strlist_equal(&a->topology.strip_headers, &b->topology.strip_headers));
     assert_true(strlist_equal(&a->topology.hide_elements, &b->topology.hide_elements));
+    assert_true(strlist_equal(&a->topology.rewrite_headers, &b->topology.rewrite_headers));
     assert_int_equal(a->topology.tokenize_callid, b->topology.tokenize_callid);
     assert_int_equal(a->http.enabled, b->http.enabled);
     assert_true(strlist_equal(&a->http.methods, &b->http.methods));
@@ -393,6 +394,7 @@ static void test_policy_feature_defaults(void **state)
     assert_false(b->topology.enabled); /* no system.keys.topology */
     assert_int_equal(b->topology.strip_headers.count, 0);
     assert_int_equal(b->topology.hide_elements.count, 0);
+    assert_int_equal(b->topology.rewrite_headers.count, 0);
     assert_false(b->topology.tokenize_callid);
     mcsec_policy_free(policy);
 }
@@ -437,6 +439,8 @@ static void test_policy_features_load(void **state)
     assert_string_equal(b->topology.strip_headers.items[2], "P-Acme-*");
     assert_int_equal(b->topology.hide_elements.count, 1);
     assert_string_equal(b->topology.hide_elements.items[0], "mcptt-request-uri");
+    assert_int_equal(b->topology.rewrite_headers.count, 2);
+    assert_string_equal(b->topology.rewrite_headers.items[1], "P-Served-*");
     assert_true(b->topology.tokenize_callid);
 
     const mcsec_partner_t *c = &policy->partners[1];
@@ -492,7 +496,7 @@ static void test_policy_signing_directory(void **state)
     assert_int_equal(chmod(path, 0604), 0);
     mcsec_policy_free(load_ok(stage.path));
     assert_int_equal(chmod(path, 0646), 0);
-    assert_load_fails(stage.path, MCSEC_ERR_PERM, 48, 29,
+    assert_load_fails(stage.path, MCSEC_ERR_PERM, 49, 29,
                       "is writable by group or others (mode 0646); chmod 644");
     unstage_policy(&stage);
 }
@@ -678,6 +682,8 @@ static const bad_case_t bad_cases[] = {
      "'partner.topology.enabled' needs 'system.keys.topology'"},
     {"strip_needed_header", 21, 35,
      "'Call-ID' in 'partner.topology.strip_headers' would strip Call-ID"},
+    {"rewrite_needed_header", 21, 35,
+     "'Vi*' in 'partner.topology.rewrite_headers' would rewrite Via"},
     {"bad_hide_element", 21, 42,
      "invalid element name 'mcptt request-uri' in 'partner.topology.hide_elements'"},
     {"bad_internal_identity_scheme", 12, 24,

@@ -369,6 +369,47 @@ static void test_long_and_odd_inputs_never_crash(void **state)
     free(out);
 }
 
+static void rewrite(mcsec_topo_t *topo, const char *in, const char *expect)
+{
+    static char *names[] = {"a.example", "*.a.example"};
+    const mcsec_strlist_t domains = {names, 2};
+    char out[512];
+    size_t len = 0;
+    bool changed = true;
+    assert_int_equal(
+        mcsec_topo_rewrite_hosts(topo, S(in), &domains, out, sizeof(out), &len, &changed),
+        MCSEC_OK);
+    assert_int_equal(changed, strcmp(in, expect) != 0);
+    out[len] = '\0';
+    assert_string_equal(out, expect);
+}
+
+static void test_rewrite_hosts(void **state)
+{
+    mcsec_topo_t *topo = *state;
+    rewrite(topo, "gms.a.example 10.0.0.5:5060, [fd00::5]:5061 fd00::7.",
+            HOST " " HOST ":5060, " HOST ":5061 " HOST ".");
+    rewrite(topo, "sip:alice@a.example;x=gw.a.example.", "sip:alice@" HOST ";x=" HOST ".");
+    /* Not ours: other domains, words without dots, look-alikes. */
+    rewrite(topo, "b.example xa.example a.example.org deadbeef 10.0.0 mcptt-as 999.1.1.1",
+            "b.example xa.example a.example.org deadbeef 10.0.0 mcptt-as 999.1.1.1");
+    rewrite(topo, HOST " ok", HOST " ok");
+    rewrite(topo, "", "");
+    /* Size query and short buffer. */
+    size_t len = 0;
+    bool changed = false;
+    assert_int_equal(mcsec_topo_rewrite_hosts(topo, S("10.1.2.3"), NULL, NULL, 0, &len, &changed),
+                     MCSEC_ERR_ARG);
+    assert_int_equal(len, strlen(HOST));
+    char small[4];
+    assert_int_equal(
+        mcsec_topo_rewrite_hosts(topo, S("10.1.2.3"), NULL, small, sizeof(small), &len, &changed),
+        MCSEC_ERR_ARG);
+    assert_int_equal(
+        mcsec_topo_rewrite_hosts(NULL, S("x"), NULL, small, sizeof(small), &len, &changed),
+        MCSEC_ERR_ARG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -379,6 +420,7 @@ int main(void)
         cmocka_unit_test(test_uri_token_recognises_only_ours),
         cmocka_unit_test(test_callid_tokenized_and_restored),
         cmocka_unit_test(test_strip_list),
+        cmocka_unit_test(test_rewrite_hosts),
         cmocka_unit_test(test_long_and_odd_inputs_never_crash),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -102,12 +102,15 @@ typedef struct {
 
 /* Topology hiding towards one partner. */
 typedef struct {
-    bool enabled;                  /* default true when system.keys.topology is set */
-    mcsec_strlist_t strip_headers; /* removed on egress, in addition to the
-                                      built-in list (Server, User-Agent, ...) */
-    mcsec_strlist_t hide_elements; /* mcptt-info elements whose URIs are tokenized */
-    bool tokenize_callid;          /* always tokenize Call-ID (default: only when
-                                      it carries a host) */
+    bool enabled;                    /* default true when system.keys.topology is set */
+    mcsec_strlist_t strip_headers;   /* removed on egress, in addition to the
+                                        built-in list (Server, User-Agent, ...) */
+    mcsec_strlist_t hide_elements;   /* mcptt-info elements whose URIs are tokenized */
+    mcsec_strlist_t rewrite_headers; /* egress: in these headers, IP literals
+                                        and host names of our system domains
+                                        become the topology host */
+    bool tokenize_callid;            /* always tokenize Call-ID (default: only when
+                                        it carries a host) */
 } mcsec_topo_rules_t;
 
 /* HTTP-3 (mcsec-httpd): one upstream mapping. Inbound requests whose

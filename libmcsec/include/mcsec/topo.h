@@ -61,6 +61,7 @@ typedef enum {
     MCSEC_TOPO_PATH,
     MCSEC_TOPO_CONTACT,
     MCSEC_TOPO_CALLID,
+    MCSEC_TOPO_ELEMENT, /* a URI in an mcptt-info element (hide_elements) */
     MCSEC_TOPO_KIND_COUNT
 } mcsec_topo_kind_t;
 
@@ -123,7 +124,8 @@ mcsec_err_t mcsec_topo_create_with_keys(mcsec_topo_keys_t *keys, const mcsec_top
 /* Frees the context and wipes its keys. NULL is a no-op. */
 void mcsec_topo_destroy(mcsec_topo_t *topo);
 
-/* "via", "rr", "path", "contact", "callid"; "unknown" out of range. */
+/* "via", "rr", "path", "contact", "callid", "element"; "unknown" out of
+ * range. */
 const char *mcsec_topo_kind_name(mcsec_topo_kind_t kind);
 
 /* Short English text for a fault, for log lines. Never NULL. */
@@ -229,5 +231,56 @@ mcsec_err_t mcsec_topo_restore_callid(mcsec_topo_t *topo, mcsec_str_t callid, ch
  * Case-insensitive; SIP compact forms (RFC 3261 7.3.3 and later RFCs) in
  * name or in extra match their long form. extra may be NULL. */
 bool mcsec_topo_header_stripped(mcsec_str_t name, const mcsec_strlist_t *extra);
+
+/* Egress, for the headers a partner's topology.rewrite_headers lists: a
+ * copy of value in which every IPv4 literal, IPv6 literal (in brackets, or
+ * bare with at least two ':') and every host name (a word with a dot)
+ * matched by domains (mcsec_domain_list_match; the module passes our system
+ * domains; NULL = none) is replaced by the border host (without its port).
+ * Words are maximal runs of letters, digits, '-' and '.'; a port after a
+ * replaced host stays. One-way: nothing restores these values. *changed
+ * tells whether anything was replaced. The output is at most value.len +
+ * (value.len / 2 + 1) * border host length octets; a short buffer gives
+ * MCSEC_ERR_ARG with *out_len the size needed. */
+mcsec_err_t mcsec_topo_rewrite_hosts(const mcsec_topo_t *topo, mcsec_str_t value,
+                                     const mcsec_strlist_t *domains, char *out, size_t out_size,
+                                     size_t *out_len, bool *changed);
+
+/* ---- mcptt-info XML elements ------------------------------------------- */
+
+typedef enum {
+    MCSEC_TOPO_EGRESS = 0, /* our URIs become token URIs */
+    MCSEC_TOPO_INGRESS     /* our token URIs come back */
+} mcsec_topo_direction_t;
+
+/* The URIs in the listed elements of an XML body (mcptt-info). For every
+ * element whose local name (any namespace) is in names, every text node in
+ * its subtree whose trimmed text is a sip: or sips: URI is rewritten:
+ * egress: the URI becomes "sip:<token>@<host>;tokenized-by=<host>" ("sips:"
+ * for sips), unless it carries a tokenized-by= parameter already (our
+ * token or the partner's) or its host matches keep_domains (the partner's
+ * domains, mcsec_domain_list_match rules; NULL = none); ingress: a URI
+ * mcsec_topo_uri_token() says is ours becomes the original URI exactly,
+ * other URIs stay. The surrounding whitespace of the text stays.
+ *
+ * Element tokens (kind "element") are bound to their kind only, not to a
+ * Call-ID: the URIs named there (group and server URIs) are addressed again
+ * in later dialogs, which must restore them.
+ *
+ * xml is parsed like SPK bodies (no network, DTD refused, no entities,
+ * at most MCSEC_TOPO_XML_MAX octets and MCSEC_TOPO_XML_MAX_DEPTH levels).
+ * On MCSEC_OK, *out is NULL (with *out_len 0) when nothing changed, else a
+ * malloc'd serialisation (NUL terminated, not counted in *out_len) the
+ * caller frees. MCSEC_ERR_PARSE for XML that is refused; MCSEC_ERR_INVALID
+ * with err->reason = MCSEC_REASON_TOPO_BAD_TOKEN for a token that does not
+ * decode (ingress); MCSEC_ERR_NOMEM; MCSEC_ERR_ARG for bad arguments. names
+ * NULL or empty: nothing to do (*out NULL). */
+#define MCSEC_TOPO_XML_MAX (256u * 1024u)
+#define MCSEC_TOPO_XML_MAX_DEPTH 32u
+mcsec_err_t mcsec_topo_hide_xml_elements(mcsec_topo_t *topo, const uint8_t *xml, size_t len,
+                                         const mcsec_strlist_t *names,
+                                         const mcsec_strlist_t *keep_domains,
+                                         mcsec_topo_direction_t direction, uint8_t **out,
+                                         size_t *out_len, mcsec_topo_error_t *err);
 
 #endif

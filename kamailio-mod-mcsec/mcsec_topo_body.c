@@ -1,0 +1,119 @@
+/* Topology hiding of mcptt-info elements (topology.hide_elements): the SIP
+ * URIs in the listed elements of a clear mcptt-info body become element
+ * tokens towards the partner and come back from it. The transform is
+ * libmcsec's (mcsec_topo_hide_xml_elements); this file picks the body and
+ * maps failures to reasons. The SPK stage calls it between its two steps
+ * when the partner has SPK on (the body is clear only there); otherwise
+ * the topology stage calls mcsec_topo_body_stage() on the message body. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/dprint.h"
+
+#include "mcsec_spk_body.h"
+#include "mcsec_topo.h"
+
+#define MCPTT_INFO_TYPE "application/vnd.3gpp.mcptt-info+xml"
+
+/* Whether a Content-Type value names mcptt-info (parameters ignored). */
+static bool is_mcptt_info(const char *content_type)
+{
+    const char *p = content_type;
+    while (*p == ' ' || *p == '\t') {
+        p++;
+    }
+    size_t n = strlen(MCPTT_INFO_TYPE);
+    if (strncasecmp(p, MCPTT_INFO_TYPE, n) != 0) {
+        return false;
+    }
+    p += n;
+    while (*p == ' ' || *p == '\t') {
+        p++;
+    }
+    return *p == '\0' || *p == ';';
+}
+
+static int reject(mcsec_verdict_t *verdict, mcsec_reason_t reason, const char *why)
+{
+    verdict->reason = reason;
+    snprintf(verdict->detail, sizeof(verdict->detail), "topology: elements: %s", why);
+    return -1;
+}
+
+/* See mcsec_topo.h. */
+int mcsec_topo_body_elements(const mcsec_policy_t *policy, mcsec_verdict_t *verdict,
+                             const char *content_type, const uint8_t *data, size_t len, bool egress,
+                             mcsec_body_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    const mcsec_partner_t *partner = verdict->partner;
+    if (policy == NULL || partner == NULL || !partner->topology.enabled ||
+        partner->topology.hide_elements.count == 0 || content_type == NULL || len == 0 ||
+        !is_mcptt_info(content_type)) {
+        return 0;
+    }
+    bool broken = false;
+    mcsec_topo_t *topo = mcsec_topo_proc(policy, &broken);
+    if (topo == NULL) {
+        return reject(verdict, MCSEC_REASON_POLICY_UNAVAILABLE,
+                      "the topology key is not usable (see the log)");
+    }
+    mcsec_topo_error_t err = {MCSEC_REASON_NONE, MCSEC_TOPO_FAULT_NONE};
+    uint8_t *xml = NULL;
+    size_t xml_len = 0;
+    mcsec_err_t rc = mcsec_topo_hide_xml_elements(
+        topo, data, len, &partner->topology.hide_elements, &partner->domains,
+        egress ? MCSEC_TOPO_EGRESS : MCSEC_TOPO_INGRESS, &xml, &xml_len, &err);
+    if (rc == MCSEC_ERR_INVALID && err.reason == MCSEC_REASON_TOPO_BAD_TOKEN) {
+        return reject(verdict, MCSEC_REASON_TOPO_BAD_TOKEN, mcsec_topo_fault_str(err.fault));
+    }
+    if (rc == MCSEC_ERR_PARSE) {
+        return reject(verdict, MCSEC_REASON_SIP_MALFORMED, "mcptt-info is not acceptable XML");
+    }
+    if (rc != MCSEC_OK) {
+        return reject(verdict, MCSEC_REASON_POLICY_UNAVAILABLE, mcsec_err_str(rc));
+    }
+    if (xml == NULL) {
+        return 0;
+    }
+    out->content_type = strdup(content_type);
+    if (out->content_type == NULL) {
+        free(xml);
+        return reject(verdict, MCSEC_REASON_POLICY_UNAVAILABLE, "out of memory");
+    }
+    out->data = xml;
+    out->len = xml_len;
+    return 0;
+}
+
+/* See mcsec_topo.h. */
+int mcsec_topo_body_stage(struct sip_msg *msg, const mcsec_policy_t *policy,
+                          mcsec_verdict_t *verdict, bool egress)
+{
+    const mcsec_partner_t *partner = verdict->partner;
+    if (partner == NULL || partner->spk.mode != MCSEC_SPK_OFF ||
+        partner->topology.hide_elements.count == 0) {
+        return 0; /* with SPK on, the SPK stage rewrites the clear body */
+    }
+    mcsec_spk_sip_body_t body;
+    int has_body = mcsec_spk_body_get(msg, &body);
+    if (has_body == 0) {
+        return 0;
+    }
+    if (has_body < 0) {
+        return reject(verdict, MCSEC_REASON_SIP_MALFORMED, "body cannot be read");
+    }
+    mcsec_body_t out;
+    if (mcsec_topo_body_elements(policy, verdict, body.content_type, body.data, body.len, egress,
+                                 &out) != 0) {
+        return -1;
+    }
+    int rc = 0;
+    if (out.data != NULL && mcsec_spk_body_replace(msg, &out) != 0) {
+        rc = reject(verdict, MCSEC_REASON_POLICY_UNAVAILABLE, "cannot replace the body");
+    }
+    mcsec_body_free(&out);
+    return rc;
+}

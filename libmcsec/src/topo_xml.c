@@ -1,0 +1,220 @@
+/* mcptt-info element hiding: the SIP URIs in the elements the policy lists
+ * (topology.hide_elements) become token URIs on egress and come back
+ * exactly on ingress. See mcsec_topo_hide_xml_elements() in mcsec/topo.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/tree.h>
+
+#include "topo_internal.h"
+#include "xmlprot_internal.h"
+
+typedef struct {
+    mcsec_topo_t *topo;
+    const mcsec_strlist_t *names;
+    const mcsec_strlist_t *keep_domains;
+    mcsec_topo_direction_t direction;
+    mcsec_topo_error_t *err;
+    bool changed;
+} xml_walk_t;
+
+static bool is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static bool listed(const xml_walk_t *walk, const xmlNode *node)
+{
+    for (size_t i = 0; i < walk->names->count; i++)
+        if (strcmp((const char *)node->name, walk->names->items[i]) == 0)
+            return true;
+    return false;
+}
+
+/* The sip:/sips: URI a text is (trimmed), or false. */
+static bool text_uri(mcsec_str_t text, mcsec_str_t *uri, bool *sips)
+{
+    size_t i = 0, end = text.len;
+    while (i < end && is_ws(text.ptr[i]))
+        i++;
+    while (end > i && is_ws(text.ptr[end - 1]))
+        end--;
+    *uri = (mcsec_str_t){text.ptr + i, end - i};
+    if (uri->len > 4 && topo_ieq(uri->ptr, 4, "sip:", 4)) {
+        *sips = false;
+    } else if (uri->len > 5 && topo_ieq(uri->ptr, 5, "sips:", 5)) {
+        *sips = true;
+    } else {
+        return false;
+    }
+    for (size_t j = 0; j < uri->len; j++)
+        if (is_ws(uri->ptr[j]))
+            return false;
+    return true;
+}
+
+/* The host of a sip/sips URI (no brackets for IPv6). */
+static mcsec_str_t uri_host(mcsec_str_t uri, bool sips)
+{
+    size_t i = sips ? 5 : 4;
+    size_t end = i;
+    while (end < uri.len && uri.ptr[end] != ';' && uri.ptr[end] != '?')
+        end++;
+    const char *at = memchr(uri.ptr + i, '@', end - i);
+    if (at)
+        i = (size_t)(at - uri.ptr) + 1;
+    if (i < end && uri.ptr[i] == '[') {
+        const char *close = memchr(uri.ptr + i, ']', end - i);
+        size_t stop = close ? (size_t)(close - uri.ptr) : end;
+        return (mcsec_str_t){uri.ptr + i + 1, stop - i - 1};
+    }
+    size_t h = i;
+    while (h < end && uri.ptr[h] != ':')
+        h++;
+    return (mcsec_str_t){uri.ptr + i, h - i};
+}
+
+/* Egress leaves a URI as it is when a border tokenized it already
+ * (tokenized-by=, ours or the partner's) or when its host is one of the
+ * keep domains (the partner's own URIs). */
+static bool keep_uri(const xml_walk_t *walk, mcsec_str_t uri, bool sips)
+{
+    static const char tparam[] = ";" MCSEC_TOPO_URI_PARAM "=";
+    for (size_t i = 0; i + sizeof(tparam) - 1 <= uri.len; i++)
+        if (topo_ieq(uri.ptr + i, sizeof(tparam) - 1, tparam, sizeof(tparam) - 1))
+            return true;
+    return walk->keep_domains && walk->keep_domains->count > 0 &&
+           mcsec_domain_list_match(walk->keep_domains, uri_host(uri, sips));
+}
+
+/* Egress: "sip[s]:TOKEN@HOST;tokenized-by=HOST" for uri into a malloc'd
+ * buffer *value of *value_len octets. */
+static mcsec_err_t token_uri(mcsec_topo_t *topo, mcsec_str_t uri, bool sips, char **value,
+                             size_t *value_len)
+{
+    static const char tparam[] = ";" MCSEC_TOPO_URI_PARAM "=";
+    const mcsec_str_t host = topo->config.border_host;
+    const char *scheme = sips ? "sips:" : "sip:";
+    size_t prefix = strlen(scheme);
+    size_t token_len = topo_sealed_len(topo, MCSEC_TOPO_ELEMENT, uri.len);
+    size_t n = prefix + token_len + 1 + host.len + strlen(tparam) + host.len;
+    char *buf = malloc(n);
+    if (!buf)
+        return MCSEC_ERR_NOMEM;
+    size_t sealed = 0;
+    mcsec_err_t rc = topo_seal(topo, MCSEC_TOPO_ELEMENT, (mcsec_str_t){"", 0},
+                               (const uint8_t *)uri.ptr, uri.len, buf + prefix, token_len, &sealed);
+    if (rc != MCSEC_OK) {
+        free(buf);
+        return rc;
+    }
+    size_t o = 0;
+    topo_put(buf, n, &o, scheme, prefix);
+    o += token_len;
+    topo_put(buf, n, &o, "@", 1);
+    topo_put(buf, n, &o, host.ptr, host.len);
+    topo_put(buf, n, &o, tparam, strlen(tparam));
+    topo_put(buf, n, &o, host.ptr, host.len);
+    *value = buf;
+    *value_len = o;
+    return MCSEC_OK;
+}
+
+/* Rewrites one text node when it is a URI to rewrite. */
+static mcsec_err_t rewrite_text(xml_walk_t *walk, xmlNodePtr text)
+{
+    if (!text->content)
+        return MCSEC_OK;
+    mcsec_str_t all = {(const char *)text->content, strlen((const char *)text->content)};
+    mcsec_str_t uri;
+    bool sips = false;
+    if (!text_uri(all, &uri, &sips))
+        return MCSEC_OK;
+    mcsec_str_t token;
+    bool ours = mcsec_topo_uri_token(walk->topo, uri, &token);
+    char *value = NULL;
+    size_t value_len = 0;
+    mcsec_err_t rc = MCSEC_OK;
+    if (walk->direction == MCSEC_TOPO_EGRESS) {
+        if (ours || keep_uri(walk, uri, sips))
+            return MCSEC_OK;
+        if (uri.len > MCSEC_TOPO_MAX_VALUE)
+            return MCSEC_ERR_ARG;
+        rc = token_uri(walk->topo, uri, sips, &value, &value_len);
+    } else {
+        if (!ours)
+            return MCSEC_OK;
+        value = malloc(token.len + 1);
+        if (!value)
+            return MCSEC_ERR_NOMEM;
+        rc = topo_open(walk->topo, MCSEC_TOPO_ELEMENT, (mcsec_str_t){"", 0}, token,
+                       (uint8_t *)value, token.len + 1, &value_len, walk->err);
+    }
+    if (rc != MCSEC_OK) {
+        free(value);
+        return rc;
+    }
+    /* The text around the URI stays. */
+    size_t lead = (size_t)(uri.ptr - all.ptr);
+    size_t trail = all.len - lead - uri.len;
+    size_t n = lead + value_len + trail;
+    xmlChar *content = malloc(n + 1);
+    if (!content || n > (size_t)INT32_MAX) {
+        free(content);
+        free(value);
+        return MCSEC_ERR_NOMEM;
+    }
+    memcpy(content, all.ptr, lead);
+    memcpy(content + lead, value, value_len);
+    memcpy(content + lead + value_len, uri.ptr + uri.len, trail);
+    content[n] = '\0';
+    free(value);
+    xmlNodeSetContentLen(text, content, (int)n);
+    free(content);
+    walk->changed = true;
+    return MCSEC_OK;
+}
+
+/* Walks node and its siblings; inside is true below a listed element. */
+static mcsec_err_t walk_nodes(xml_walk_t *walk, xmlNodePtr node, bool inside)
+{
+    for (; node; node = node->next) {
+        if (node->type == XML_TEXT_NODE && inside) {
+            mcsec_err_t rc = rewrite_text(walk, node);
+            if (rc != MCSEC_OK)
+                return rc;
+        } else if (node->type == XML_ELEMENT_NODE) {
+            mcsec_err_t rc = walk_nodes(walk, node->children, inside || listed(walk, node));
+            if (rc != MCSEC_OK)
+                return rc;
+        }
+    }
+    return MCSEC_OK;
+}
+
+mcsec_err_t mcsec_topo_hide_xml_elements(mcsec_topo_t *topo, const uint8_t *xml, size_t len,
+                                         const mcsec_strlist_t *names,
+                                         const mcsec_strlist_t *keep_domains,
+                                         mcsec_topo_direction_t direction, uint8_t **out,
+                                         size_t *out_len, mcsec_topo_error_t *err)
+{
+    if (err)
+        *err = (mcsec_topo_error_t){MCSEC_REASON_NONE, MCSEC_TOPO_FAULT_NONE};
+    if (!topo || !out || !out_len || (!xml && len) ||
+        (direction != MCSEC_TOPO_EGRESS && direction != MCSEC_TOPO_INGRESS))
+        return MCSEC_ERR_ARG;
+    *out = NULL;
+    *out_len = 0;
+    if (!names || names->count == 0 || len == 0)
+        return MCSEC_OK;
+    xmlDocPtr doc = xp_parse_limited(xml, len, MCSEC_TOPO_XML_MAX, MCSEC_TOPO_XML_MAX_DEPTH);
+    if (!doc)
+        return MCSEC_ERR_PARSE;
+    mcsec_topo_error_t local = {MCSEC_REASON_NONE, MCSEC_TOPO_FAULT_NONE};
+    xml_walk_t walk = {topo, names, keep_domains, direction, err ? err : &local, false};
+    mcsec_err_t rc = walk_nodes(&walk, xmlDocGetRootElement(doc), false);
+    if (rc == MCSEC_OK && walk.changed)
+        rc = xp_serialize(doc, out, out_len);
+    xmlFreeDoc(doc);
+    return rc;
+}
