@@ -12,40 +12,16 @@
 
 /* Per-process cache and what it was built for. */
 static mcsec_ear_keys_t proc_keys;
-static const mcsec_policy_t *proc_keys_policy;
-static int proc_keys_generation = -1;
-
-/* Frees one KMS entry and marks it unusable. */
-static void kms_clear(mcsec_ear_kms_t *entry)
-{
-    mcsec_eccsi_pub_free(entry->kpak);
-    memset(entry, 0, sizeof(*entry));
-}
-
-/* Reads a KMS public file into entry; logs why not (what names the use). */
-static void kms_load(mcsec_ear_kms_t *entry, const char *path, const char *what)
-{
-    char why[256] = "";
-    memset(entry, 0, sizeof(*entry));
-    if (mcsec_kms_pub_read(path, &entry->kms, why, sizeof(why)) != MCSEC_OK) {
-        LM_ERR("mcsec: ear: %s: cannot use KMS public file %s: %s\n", what, path, why);
-        return;
-    }
-    if (mcsec_eccsi_pub_new(entry->kms.kpak, &entry->kpak) != MCSEC_OK) {
-        LM_ERR("mcsec: ear: %s: the KPAK in %s is not a valid P-256 point\n", what, path);
-        return;
-    }
-    entry->usable = true;
-}
+static mcsec_proc_built_t proc_keys_built = {NULL, -1};
 
 /* Frees everything in proc_keys (wiping the signer). */
 static void keys_clear(void)
 {
     for (size_t i = 0; i < proc_keys.partner_count; i++) {
-        kms_clear(&proc_keys.partners[i]);
+        mcsec_kms_key_clear(&proc_keys.partners[i]);
     }
     free(proc_keys.partners);
-    kms_clear(&proc_keys.own);
+    mcsec_kms_key_clear(&proc_keys.own);
     mcsec_eccsi_signer_free(proc_keys.signer);
     memset(&proc_keys, 0, sizeof(proc_keys));
 }
@@ -110,14 +86,14 @@ static void keys_build(const mcsec_policy_t *policy)
             LM_ERR("mcsec: ear: partner %s is explicit but has no keys.kms\n", partner->name);
             continue;
         }
-        kms_load(&proc_keys.partners[i], partner->keys.kms, partner->name);
+        mcsec_kms_key_load(&proc_keys.partners[i], partner->keys.kms, "ear", partner->name);
     }
     const char *signing = policy->system.keys.signing;
     if (any_explicit && signing != NULL && signing[0] != '\0') {
         char path[4096];
         int n = snprintf(path, sizeof(path), "%s/kms.pub", signing);
         if (n > 0 && (size_t)n < sizeof(path)) {
-            kms_load(&proc_keys.own, path, "our KMS");
+            mcsec_kms_key_load(&proc_keys.own, path, "ear", "our KMS");
         }
     }
     if (any_sign) {
@@ -135,12 +111,9 @@ const mcsec_ear_keys_t *mcsec_ear_keys_get(const mcsec_policy_t *policy)
     if (policy == NULL) {
         return NULL;
     }
-    int generation = mcsec_shm_policy_generation();
-    if (policy != proc_keys_policy || generation != proc_keys_generation) {
+    if (mcsec_proc_rebuild_needed(&proc_keys_built, policy)) {
         keys_clear();
         keys_build(policy);
-        proc_keys_policy = policy;
-        proc_keys_generation = generation;
     }
     return &proc_keys;
 }
@@ -149,6 +122,5 @@ const mcsec_ear_keys_t *mcsec_ear_keys_get(const mcsec_policy_t *policy)
 void mcsec_ear_keys_free(void)
 {
     keys_clear();
-    proc_keys_policy = NULL;
-    proc_keys_generation = -1;
+    proc_keys_built = (mcsec_proc_built_t){NULL, -1};
 }

@@ -15,14 +15,10 @@
 
 #include "mcsec/eccsi.h"
 #include "mcsec/policy.h"
+#include "mcsec_kms_keys.h"
 
-/* A KMS as a verifier needs it; usable is false when the file was missing,
- * unreadable or invalid (requests that need it are refused). */
-typedef struct {
-    bool usable;
-    mcsec_kms_pub_t kms;
-    mcsec_eccsi_pub_t *kpak;
-} mcsec_ear_kms_t;
+/* A KMS entry (mcsec_kms_keys.h). */
+typedef mcsec_kms_key_t mcsec_ear_kms_t;
 
 typedef struct {
     mcsec_ear_kms_t *partners; /* indexed like policy->partners */

@@ -17,14 +17,10 @@
 
 #include "mcsec/eccsi.h"
 #include "mcsec/policy.h"
+#include "mcsec_kms_keys.h"
 
-/* A KMS as the check needs it; usable is false when the file was not set,
- * missing, unreadable or invalid (requests that need it are refused). */
-typedef struct {
-    bool usable;
-    mcsec_kms_pub_t kms;
-    mcsec_eccsi_pub_t *kpak;
-} mcsec_gmk_kms_t;
+/* A KMS entry (mcsec_kms_keys.h). */
+typedef mcsec_kms_key_t mcsec_gmk_kms_t;
 
 typedef struct {
     mcsec_gmk_kms_t *partners; /* indexed like policy->partners; loaded for

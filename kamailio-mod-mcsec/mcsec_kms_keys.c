@@ -1,0 +1,44 @@
+/* Per-process KMS public keys: see mcsec_kms_keys.h. */
+#include <string.h>
+
+#include "core/dprint.h"
+
+#include "mcsec_kms_keys.h"
+#include "mcsec_shm_policy.h"
+
+void mcsec_kms_key_clear(mcsec_kms_key_t *entry)
+{
+    mcsec_eccsi_pub_free(entry->kpak);
+    memset(entry, 0, sizeof(*entry));
+}
+
+void mcsec_kms_key_load(mcsec_kms_key_t *entry, const char *path, const char *feature,
+                        const char *what)
+{
+    char why[256] = "";
+    memset(entry, 0, sizeof(*entry));
+    if (path == NULL || path[0] == '\0') {
+        LM_ERR("mcsec: %s: %s: no KMS public file in the policy\n", feature, what);
+        return;
+    }
+    if (mcsec_kms_pub_read(path, &entry->kms, why, sizeof(why)) != MCSEC_OK) {
+        LM_ERR("mcsec: %s: %s: cannot use KMS public file %s: %s\n", feature, what, path, why);
+        return;
+    }
+    if (mcsec_eccsi_pub_new(entry->kms.kpak, &entry->kpak) != MCSEC_OK) {
+        LM_ERR("mcsec: %s: %s: the KPAK in %s is not a valid P-256 point\n", feature, what, path);
+        return;
+    }
+    entry->usable = true;
+}
+
+bool mcsec_proc_rebuild_needed(mcsec_proc_built_t *built, const mcsec_policy_t *policy)
+{
+    int generation = mcsec_shm_policy_generation();
+    if (policy == built->policy && generation == built->generation) {
+        return false;
+    }
+    built->policy = policy;
+    built->generation = generation;
+    return true;
+}

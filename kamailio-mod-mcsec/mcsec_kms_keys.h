@@ -1,0 +1,39 @@
+/* Per-process KMS public keys and the "rebuild when the policy changed" test
+ * shared by the EAR and GMK stages (mcsec_ear_keys.c, mcsec_gmk_keys.c). */
+#ifndef MCSEC_KMS_KEYS_H
+#define MCSEC_KMS_KEYS_H
+
+#include <stdbool.h>
+
+#include "mcsec/eccsi.h"
+#include "mcsec/policy.h"
+
+/* A KMS as a verifier needs it; usable is false when the file was not set,
+ * missing, unreadable or invalid (requests that need it are refused). */
+typedef struct {
+    bool usable;
+    mcsec_kms_pub_t kms;
+    mcsec_eccsi_pub_t *kpak;
+} mcsec_kms_key_t;
+
+/* Reads the KMS public file at path into entry (zeroed first). On failure
+ * logs "mcsec: <feature>: <what>: ..." and leaves entry unusable. */
+void mcsec_kms_key_load(mcsec_kms_key_t *entry, const char *path, const char *feature,
+                        const char *what);
+
+/* Frees entry's KPAK and marks it unusable. */
+void mcsec_kms_key_clear(mcsec_kms_key_t *entry);
+
+/* What a per-process cache was built for. A new policy object is always
+ * allocated before the old one is freed, so a pointer change reliably marks
+ * a rebuilt policy even when the generation moved in between. */
+typedef struct {
+    const mcsec_policy_t *policy;
+    int generation; /* -1: never built */
+} mcsec_proc_built_t;
+
+/* True when a cache built for *built must be rebuilt for policy; then
+ * records policy and the current shm generation in *built. */
+bool mcsec_proc_rebuild_needed(mcsec_proc_built_t *built, const mcsec_policy_t *policy);
+
+#endif
