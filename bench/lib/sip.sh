@@ -53,12 +53,13 @@ sip_configs_init() {
     SIP_LABEL[plain]="plain stateless relay"
     SIP_LABEL[topoh]="plain relay + topoh"
     SIP_LABEL[topoh-egress]="plain relay + topoh, egress"
+    SIP_LABEL[mcsec-topo-relay]="mcsec topology hiding, stateless relay, egress"
     SIP_LABEL[mcsec-topo]="mcsec topology hiding alone, egress"
     SIP_LABEL[mcsec-implicit]="mcsec implicit"
     SIP_LABEL[mcsec-explicit]="mcsec explicit"
     if sip_module_has_topology; then
         B_TOPO=1
-        SIP_CONFIGS+=(topoh-egress mcsec-topo)
+        SIP_CONFIGS+=(topoh-egress mcsec-topo-relay mcsec-topo)
         SIP_NOTE[mcsec-implicit]="ingress checks + SPK unprotect/re-protect + topology hiding"
     else
         B_TOPO=0
@@ -67,11 +68,13 @@ sip_configs_init() {
     SIP_NOTE[plain]="kamailio forward(), no module"
     SIP_NOTE[topoh]="plain + topoh.so (mask_callid=1)"
     SIP_NOTE[topoh-egress]="topoh relay, egress flow (core -> inside -> partner)"
-    SIP_NOTE[mcsec-topo]="mcsec.so, egress flow (core -> inside -> partner): checks + topology hiding, SPK off"
+    SIP_NOTE[mcsec-topo-relay]="topoh's stateless relay with mcsec.so in place of topoh.so (bench/cfg/mcsec-topo-relay.cfg), egress flow: checks + topology hiding, SPK off"
+    SIP_NOTE[mcsec-topo]="the IS proxy cfg (tm, sanity, record-route) + mcsec.so, egress flow (core -> inside -> partner): checks + topology hiding, SPK off"
     local c
     for c in plain topoh mcsec-implicit mcsec-explicit; do SIP_FLOW[$c]=in; done
     SIP_FLOW[topoh-egress]=out
     SIP_FLOW[mcsec-topo]=out
+    SIP_FLOW[mcsec-topo-relay]=out
     SIP_NOTE[mcsec-explicit]="${SIP_NOTE[mcsec-implicit]} + EAR verify (fresh EAR per request)"
     SIP_CONFIGS+=(mcsec-implicit mcsec-explicit)
     if [ -n "${B_CONFIGS:-}" ]; then
@@ -220,7 +223,7 @@ sip_uac_args() {
         SIP_UAC_IP=$PARTNER_IP SIP_UAC_PORT=$SIP_PORT SIP_UAC_TARGET=$OUT_IP:$SIP_PORT
     fi
     case $1 in
-        plain | topoh | topoh-egress | mcsec-topo) SIP_UAC_SCEN=$B_SIP/uac-clear.xml ;;
+        plain | topoh | topoh-egress | mcsec-topo | mcsec-topo-relay) SIP_UAC_SCEN=$B_SIP/uac-clear.xml ;;
         mcsec-implicit) SIP_UAC_SCEN=$B_SIP/uac-spk.xml ;;
         mcsec-explicit) SIP_UAC_SCEN=$B_SIP/uac-spk-ear.xml ;;
     esac
@@ -254,6 +257,12 @@ kam_start() {
         topoh-egress)
             args+=(-f "$B_SRC/bench/cfg/topoh-relay.cfg" -A EGRESS
                 -A "CORE_ADDR=\"$PARTNER_IP\"" -A "CORE_PORT=$SIP_PORT")
+            ;;
+        mcsec-topo-relay)
+            args+=(-f "$B_SRC/bench/cfg/mcsec-topo-relay.cfg" -A EGRESS
+                -A "CORE_ADDR=\"$PARTNER_IP\"" -A "CORE_PORT=$SIP_PORT"
+                -A "MCSEC_POLICY=\"$B_SIP/policy-topo.yaml\""
+                -A "MCSEC_MODULE=\"$MCSEC_MODULE\"")
             ;;
         mcsec-*)
             local policy=$B_SIP/policy-${config#mcsec-}.yaml
@@ -476,10 +485,10 @@ sip_passed_ok() {
     return 1
 }
 
-# sip_hidden_ok CONFIG UAS_TRACE: for mcsec-topo, the partner received
+# sip_hidden_ok CONFIG UAS_TRACE: for mcsec-topo(-relay), the partner received
 # tokenized Vias (mcsec-vt=) and no Via of our core.
 sip_hidden_ok() {
-    [ "$1" = mcsec-topo ] || return 0
+    case $1 in mcsec-topo | mcsec-topo-relay) ;; *) return 0 ;; esac
     sleep 0.2
     if grep -q 'mcsec-vt=' "$2" && ! grep -qi "^Via:.*$CORE_IP" "$2"; then
         return 0

@@ -1,6 +1,6 @@
-/* The building blocks of topology tokens: AES-SIV (RFC 5297) through
- * OpenSSL 3.0's EVP "AES-128-SIV", and lower-case base32 (RFC 4648
- * alphabet, no padding).
+/* The building blocks of topology tokens: AES-SIV (RFC 5297, AES-CMAC-SIV
+ * with a 256-bit key) composed from OpenSSL 3.0's CMAC and AES-128-CTR, and
+ * lower-case base32 (RFC 4648 alphabet, no padding).
  *
  * Why these: AES-SIV is deterministic authenticated encryption, so the same
  * header value in the same dialog always gives the same token (a Call-ID or
@@ -11,7 +11,8 @@
  *
  * Contract: inputs are (pointer, length) and never read past the length;
  * outputs are sized by the caller. mcsec_siv_t is not thread-safe (it keeps
- * one working context); use one per thread or process. */
+ * its keyed contexts and re-initialises them per operation); use one per
+ * thread or process. */
 #ifndef MCSEC_TOPO_TOKEN_H
 #define MCSEC_TOPO_TOKEN_H
 
@@ -34,8 +35,8 @@ typedef struct {
 typedef struct mcsec_siv mcsec_siv_t;
 
 /* Keys an AES-SIV instance with MCSEC_SIV_KEY_LEN octets (copied into
- * OpenSSL's context; the caller may wipe its copy). MCSEC_ERR_NOMEM, or
- * MCSEC_ERR_INVALID when OpenSSL has no AES-128-SIV. */
+ * OpenSSL's contexts; the caller may wipe its copy). MCSEC_ERR_NOMEM, or
+ * MCSEC_ERR_INVALID when OpenSSL has no CMAC or AES-128-CTR. */
 mcsec_err_t mcsec_siv_create(const uint8_t *key, mcsec_siv_t **out);
 
 /* Frees the instance; OpenSSL wipes the key schedule. NULL is a no-op. */
