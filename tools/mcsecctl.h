@@ -35,6 +35,14 @@ extern const mcsecctl_group_t mcsecctl_key_group;
 /* The ipsec group (mcsecctl_ipsec.c): `ipsec render`. */
 extern const mcsecctl_group_t mcsecctl_ipsec_group;
 
+/* Subcommands whose arguments are all "--name VALUE" pairs
+ * (mcsecctl_opts.c): mcsecctl_opt() is the VALUE after the first argv[i]
+ * equal to name (i >= 1), NULL when absent; mcsecctl_opts_known() is 1 when
+ * every argument from argv[1] on is a pair whose name is in the
+ * NULL-terminated names, else 0 after one line on stderr. */
+const char *mcsecctl_opt(int argc, char **argv, const char *name);
+int mcsecctl_opts_known(int argc, char **argv, const char *const *names);
+
 /* `mcsecctl policy pair A.yaml B.yaml` (mcsecctl_pair.c); argv[0] is "pair".
  * Exit 0 when the two policies agree, 1 when not (one line per disagreement
  * on stderr) or when one does not load, 2 usage. */

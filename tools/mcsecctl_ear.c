@@ -11,31 +11,6 @@
 #include "mcsec/uid.h"
 #include "mcsecctl.h"
 
-static const char *opt(int argc, char **argv, const char *name)
-{
-    for (int i = 1; i + 1 < argc; i++) {
-        if (strcmp(argv[i], name) == 0) {
-            return argv[i + 1];
-        }
-    }
-    return NULL;
-}
-
-static int opts_known(int argc, char **argv, const char *const *names)
-{
-    for (int i = 1; i < argc; i += 2) {
-        int known = 0;
-        for (const char *const *n = names; *n != NULL; n++) {
-            known |= strcmp(argv[i], *n) == 0;
-        }
-        if (!known || i + 1 >= argc) {
-            fprintf(stderr, "mcsecctl: unexpected argument '%s'\n", argv[i]);
-            return 0;
-        }
-    }
-    return 1;
-}
-
 /* Decimal in [0, max]; NULL text leaves *out alone and succeeds. */
 static int parse_num(const char *text, uint64_t max, uint64_t *out)
 {
@@ -57,22 +32,24 @@ static int ear_sign(int argc, char **argv)
     static const char *const names[] = {
         "--keys",         "--source-id",  "--source-role", "--target-id", "--target-role",
         "--request-type", "--request-id", "--expiry",      "--now",       NULL};
-    const char *keys_dir = opt(argc, argv, "--keys");
-    const char *source = opt(argc, argv, "--source-id");
-    const char *target = opt(argc, argv, "--target-id");
-    const char *type = opt(argc, argv, "--request-type");
-    const char *req_id = opt(argc, argv, "--request-id");
-    const char *expiry = opt(argc, argv, "--expiry");
+    const char *keys_dir = mcsecctl_opt(argc, argv, "--keys");
+    const char *source = mcsecctl_opt(argc, argv, "--source-id");
+    const char *target = mcsecctl_opt(argc, argv, "--target-id");
+    const char *type = mcsecctl_opt(argc, argv, "--request-type");
+    const char *req_id = mcsecctl_opt(argc, argv, "--request-id");
+    const char *expiry = mcsecctl_opt(argc, argv, "--expiry");
     uint64_t source_role = 0, target_role = 0, type_v = 0, id_v = 0, expiry_v = 0;
     uint64_t now = (uint64_t)time(NULL);
     int has_request = type != NULL || req_id != NULL || expiry != NULL;
-    if (!opts_known(argc, argv, names) || keys_dir == NULL || source == NULL || target == NULL ||
-        !parse_num(opt(argc, argv, "--source-role"), 255, &source_role) ||
-        !parse_num(opt(argc, argv, "--target-role"), 255, &target_role) ||
+    if (!mcsecctl_opts_known(argc, argv, names) || keys_dir == NULL || source == NULL ||
+        target == NULL ||
+        !parse_num(mcsecctl_opt(argc, argv, "--source-role"), 255, &source_role) ||
+        !parse_num(mcsecctl_opt(argc, argv, "--target-role"), 255, &target_role) ||
         !parse_num(type, 255, &type_v) || !parse_num(req_id, MCSEC_EAR_REQUEST_ID_MAX, &id_v) ||
         !parse_num(expiry, UINT64_C(1) << 32, &expiry_v) ||
-        !parse_num(opt(argc, argv, "--now"), MCSEC_EAR_DATE_MAX, &now) ||
-        opt(argc, argv, "--source-role") == NULL || opt(argc, argv, "--target-role") == NULL ||
+        !parse_num(mcsecctl_opt(argc, argv, "--now"), MCSEC_EAR_DATE_MAX, &now) ||
+        mcsecctl_opt(argc, argv, "--source-role") == NULL ||
+        mcsecctl_opt(argc, argv, "--target-role") == NULL ||
         (has_request && (type == NULL || req_id == NULL || expiry == NULL))) {
         fprintf(stderr, "usage: mcsecctl ear sign --keys DIR --source-id URI --source-role N "
                         "--target-id URI --target-role N [--request-type N --request-id N "
@@ -184,12 +161,12 @@ static void host_of(const char *uri, size_t len, char *out, size_t out_size)
 static int ear_verify(int argc, char **argv)
 {
     static const char *const names[] = {"--kms-pub", "--target-id", "--now", "--skew", NULL};
-    const char *kms_path = opt(argc, argv, "--kms-pub");
-    const char *target = opt(argc, argv, "--target-id");
+    const char *kms_path = mcsecctl_opt(argc, argv, "--kms-pub");
+    const char *target = mcsecctl_opt(argc, argv, "--target-id");
     uint64_t now = (uint64_t)time(NULL), skew = MCSEC_EAR_DEFAULT_SKEW;
-    if (!opts_known(argc, argv, names) || kms_path == NULL || target == NULL ||
-        !parse_num(opt(argc, argv, "--now"), UINT64_C(1) << 48, &now) ||
-        !parse_num(opt(argc, argv, "--skew"), 86400, &skew) || skew == 0) {
+    if (!mcsecctl_opts_known(argc, argv, names) || kms_path == NULL || target == NULL ||
+        !parse_num(mcsecctl_opt(argc, argv, "--now"), UINT64_C(1) << 48, &now) ||
+        !parse_num(mcsecctl_opt(argc, argv, "--skew"), 86400, &skew) || skew == 0) {
         fprintf(stderr, "usage: mcsecctl ear verify --kms-pub FILE --target-id URI [--now UNIX] "
                         "[--skew S] < ear\n");
         return MCSECCTL_USAGE;

@@ -17,33 +17,6 @@
 
 #define DEFAULT_KEY_PERIOD 2592000 /* 30 days */
 
-/* Finds "--name VALUE" in argv; NULL when absent. */
-static const char *opt(int argc, char **argv, const char *name)
-{
-    for (int i = 1; i + 1 < argc; i++) {
-        if (strcmp(argv[i], name) == 0) {
-            return argv[i + 1];
-        }
-    }
-    return NULL;
-}
-
-/* Every argument must be a known "--name VALUE" pair. */
-static int opts_known(int argc, char **argv, const char *const *names)
-{
-    for (int i = 1; i < argc; i += 2) {
-        int known = 0;
-        for (const char *const *n = names; *n != NULL; n++) {
-            known |= strcmp(argv[i], *n) == 0;
-        }
-        if (!known || i + 1 >= argc) {
-            fprintf(stderr, "mcsecctl: unexpected argument '%s'\n", argv[i]);
-            return 0;
-        }
-    }
-    return 1;
-}
-
 static int parse_seconds(const char *text, uint64_t *out)
 {
     char *end = NULL;
@@ -68,14 +41,14 @@ static int make_dir(const char *dir)
 static int kms_init(int argc, char **argv)
 {
     static const char *const names[] = {"--out", "--kms-uri", "--key-period", "--key-offset", NULL};
-    const char *out = opt(argc, argv, "--out");
-    const char *uri = opt(argc, argv, "--kms-uri");
-    const char *period = opt(argc, argv, "--key-period");
-    const char *offset = opt(argc, argv, "--key-offset");
+    const char *out = mcsecctl_opt(argc, argv, "--out");
+    const char *uri = mcsecctl_opt(argc, argv, "--kms-uri");
+    const char *period = mcsecctl_opt(argc, argv, "--key-period");
+    const char *offset = mcsecctl_opt(argc, argv, "--key-offset");
     mcsec_kms_pub_t pub;
     memset(&pub, 0, sizeof(pub));
     pub.key_period = DEFAULT_KEY_PERIOD;
-    if (!opts_known(argc, argv, names) || out == NULL || uri == NULL ||
+    if (!mcsecctl_opts_known(argc, argv, names) || out == NULL || uri == NULL ||
         (period != NULL && (!parse_seconds(period, &pub.key_period) || pub.key_period == 0)) ||
         (offset != NULL && !parse_seconds(offset, &pub.key_offset)) ||
         strlen(uri) > MCSEC_KMS_URI_MAX) {
@@ -117,10 +90,10 @@ static int kms_init(int argc, char **argv)
 static int kms_issue(int argc, char **argv)
 {
     static const char *const names[] = {"--kms", "--id", "--out", NULL};
-    const char *kms_dir = opt(argc, argv, "--kms");
-    const char *id = opt(argc, argv, "--id");
-    const char *out = opt(argc, argv, "--out");
-    if (!opts_known(argc, argv, names) || kms_dir == NULL || id == NULL || out == NULL) {
+    const char *kms_dir = mcsecctl_opt(argc, argv, "--kms");
+    const char *id = mcsecctl_opt(argc, argv, "--id");
+    const char *out = mcsecctl_opt(argc, argv, "--out");
+    if (!mcsecctl_opts_known(argc, argv, names) || kms_dir == NULL || id == NULL || out == NULL) {
         fprintf(stderr, "usage: mcsecctl kms issue --kms DIR --id URI --out DIR\n");
         return MCSECCTL_USAGE;
     }
