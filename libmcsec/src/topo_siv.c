@@ -22,11 +22,24 @@
 #include "mcsec/topo_token.h"
 
 #define BLOCK 16
+#define PREFIX_SLOTS 4    /* short first components remembered */
+#define PREFIX_MAX_LEN 16 /* longest first component remembered */
+
+/* S2V's state after a short first AAD component: tokens whose associated
+ * data is a constant (the kind name of Call-ID and element tokens) skip
+ * one CMAC. A pure function of the key and public bytes; wiped with it. */
+typedef struct {
+    size_t len; /* 0: slot unused */
+    uint8_t aad[PREFIX_MAX_LEN];
+    uint8_t d[BLOCK];
+} s2v_prefix_t;
 
 struct mcsec_siv {
     EVP_MAC_CTX *cmac;   /* CMAC keyed with K1, the left half of the key */
     EVP_CIPHER_CTX *ctr; /* AES-128-CTR keyed with K2, the right half */
     uint8_t d0[BLOCK];   /* S2V's start: CMAC(K1, 128 zero bits) */
+    s2v_prefix_t prefix[PREFIX_SLOTS];
+    unsigned prefix_next; /* slot replaced next when all are used */
 };
 
 /* dbl() of RFC 5297 2.3: multiplication by x in GF(2^128), branch-free. */
@@ -97,8 +110,44 @@ void mcsec_siv_destroy(mcsec_siv_t *siv)
         return;
     EVP_MAC_CTX_free(siv->cmac);
     EVP_CIPHER_CTX_free(siv->ctr);
-    OPENSSL_cleanse(siv->d0, sizeof(siv->d0));
+    OPENSSL_cleanse(siv, sizeof(*siv));
     free(siv);
+}
+
+/* One S2V step: d = dbl(d) xor CMAC(K1, component). */
+static int s2v_step(mcsec_siv_t *siv, const mcsec_bytes_t *component, uint8_t d[BLOCK])
+{
+    uint8_t mac[BLOCK];
+    if (!cmac2(siv, component->ptr, component->len, NULL, 0, mac))
+        return 0;
+    dbl(d);
+    xor_into(d, mac, BLOCK);
+    return 1;
+}
+
+/* d = S2V's state after the first component, remembered when it is short. */
+static int s2v_first(mcsec_siv_t *siv, const mcsec_bytes_t *first, uint8_t d[BLOCK])
+{
+    if (first->len == 0 || first->len > PREFIX_MAX_LEN) {
+        memcpy(d, siv->d0, BLOCK);
+        return s2v_step(siv, first, d);
+    }
+    for (unsigned i = 0; i < PREFIX_SLOTS; i++) {
+        const s2v_prefix_t *slot = &siv->prefix[i];
+        if (slot->len == first->len && memcmp(slot->aad, first->ptr, first->len) == 0) {
+            memcpy(d, slot->d, BLOCK);
+            return 1;
+        }
+    }
+    memcpy(d, siv->d0, BLOCK);
+    if (!s2v_step(siv, first, d))
+        return 0;
+    s2v_prefix_t *slot = &siv->prefix[siv->prefix_next];
+    siv->prefix_next = (siv->prefix_next + 1) % PREFIX_SLOTS;
+    slot->len = first->len;
+    memcpy(slot->aad, first->ptr, first->len);
+    memcpy(slot->d, d, BLOCK);
+    return 1;
 }
 
 /* S2V of RFC 5297 2.4 over the AAD vector and the plaintext: v = the
@@ -106,14 +155,14 @@ void mcsec_siv_destroy(mcsec_siv_t *siv)
 static int s2v(mcsec_siv_t *siv, const mcsec_bytes_t *aad, size_t aad_count, const uint8_t *pt,
                size_t pt_len, uint8_t v[BLOCK])
 {
-    uint8_t d[BLOCK], mac[BLOCK];
-    memcpy(d, siv->d0, BLOCK);
-    for (size_t i = 0; i < aad_count; i++) {
-        if (!cmac2(siv, aad[i].ptr, aad[i].len, NULL, 0, mac))
+    uint8_t d[BLOCK];
+    if (aad_count == 0)
+        memcpy(d, siv->d0, BLOCK);
+    else if (!s2v_first(siv, &aad[0], d))
+        return 0;
+    for (size_t i = 1; i < aad_count; i++)
+        if (!s2v_step(siv, &aad[i], d))
             return 0;
-        dbl(d);
-        xor_into(d, mac, BLOCK);
-    }
     int ok;
     if (pt_len >= BLOCK) { /* T = P xorend D */
         xor_into(d, pt + pt_len - BLOCK, BLOCK);

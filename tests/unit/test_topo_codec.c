@@ -161,6 +161,9 @@ static void test_siv_matches_openssl_siv(void **state)
         assert_int_equal(mcsec_siv_seal(siv, aad, aad_count, pt, pt_len, ours), MCSEC_OK);
         openssl_siv_seal(key, aad, aad_count, pt, pt_len, theirs);
         assert_memory_equal(ours, theirs, 16 + pt_len);
+        /* again: a short first component now comes from the remembered state */
+        assert_int_equal(mcsec_siv_seal(siv, aad, aad_count, pt, pt_len, ours), MCSEC_OK);
+        assert_memory_equal(ours, theirs, 16 + pt_len);
         assert_int_equal(mcsec_siv_open(siv, aad, aad_count, ours, 16 + pt_len, back), MCSEC_OK);
         assert_memory_equal(back, pt, pt_len);
         ours[round % (16 + pt_len)] ^= (uint8_t)(1u << (round % 8));
@@ -168,6 +171,31 @@ static void test_siv_matches_openssl_siv(void **state)
                          MCSEC_ERR_INVALID);
         mcsec_siv_destroy(siv);
     }
+}
+
+/* More distinct short first components than the instance remembers, in
+ * rotation: every result still equals OpenSSL's. */
+static void test_siv_remembered_prefixes_stay_exact(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"callid", "element", "via", "rr", "contact", "x", ""};
+    uint8_t key[32], pt[20];
+    assert_int_equal(RAND_bytes(key, sizeof(key)), 1);
+    assert_int_equal(RAND_bytes(pt, sizeof(pt)), 1);
+    mcsec_siv_t *siv = NULL;
+    assert_int_equal(mcsec_siv_create(key, &siv), MCSEC_OK);
+    for (int round = 0; round < 3; round++) {
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+            mcsec_bytes_t aad[2] = {{(const uint8_t *)names[i], strlen(names[i]) + 1},
+                                    {pt, (size_t)round}};
+            size_t count = 1 + (size_t)(round == 2);
+            uint8_t ours[36], theirs[36];
+            assert_int_equal(mcsec_siv_seal(siv, aad, count, pt, sizeof(pt), ours), MCSEC_OK);
+            openssl_siv_seal(key, aad, count, pt, sizeof(pt), theirs);
+            assert_memory_equal(ours, theirs, sizeof(ours));
+        }
+    }
+    mcsec_siv_destroy(siv);
 }
 
 static void test_base32_round_trip_and_canonical(void **state)
@@ -532,6 +560,7 @@ int main(void)
         cmocka_unit_test(test_siv_matches_rfc5297_a1),
         cmocka_unit_test(test_siv_matches_rfc5297_a2),
         cmocka_unit_test(test_siv_matches_openssl_siv),
+        cmocka_unit_test(test_siv_remembered_prefixes_stay_exact),
         cmocka_unit_test(test_base32_round_trip_and_canonical),
         cmocka_unit_test(test_token_deterministic_and_round_trips_each_kind),
         cmocka_unit_test(test_tampered_token_rejected_at_every_position),
