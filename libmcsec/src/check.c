@@ -147,34 +147,8 @@ static void check_rules(const mcsec_policy_t *policy, const mcsec_partner_t *par
         mcsec_verdict_set(verdict, MCSEC_REASON_SIP_METHOD_DENIED, "method ", req->method);
         return;
     }
-    mcsec_str_t shown = {"", 0};
-    id_class_t id =
-        mcsec_classify_identity(policy, dir == DIR_INGRESS ? partner : NULL, req->asserted_ids,
-                                req->asserted_id_count, false, &shown);
-    switch (id) {
-    case ID_MALFORMED:
-        mcsec_verdict_set(verdict, MCSEC_REASON_SIP_MALFORMED, "bad asserted identity ", shown);
-        return;
-    case ID_NONE:
-        if (!identity_optional(req->method)) {
-            mcsec_verdict_set(verdict, MCSEC_REASON_SRC_NO_IDENTITY, "no SIP identity asserted",
-                              (mcsec_str_t){"", 0});
-            return;
-        }
-        break;
-    case ID_OURS:
-        if (dir == DIR_INGRESS) {
-            mcsec_verdict_set(verdict, MCSEC_REASON_SRC_INTERNAL_ID_SPOOF, "identity ", shown);
-            return;
-        }
-        break;
-    case ID_PARTNER:
-        break; /* only reachable on ingress */
-    case ID_ELSEWHERE:
-        mcsec_verdict_set(verdict,
-                          dir == DIR_INGRESS ? MCSEC_REASON_SRC_FOREIGN_ID
-                                             : MCSEC_REASON_SRC_NOT_INTERNAL,
-                          "identity ", shown);
+    if (!mcsec_check_identity(policy, partner, req->asserted_ids, req->asserted_id_count, false,
+                              dir == DIR_INGRESS, !identity_optional(req->method), verdict)) {
         return;
     }
     if (req->content_type.len > 0 && !content_type_allowed(partner, req->content_type)) {

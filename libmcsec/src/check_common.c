@@ -93,3 +93,38 @@ id_class_t mcsec_classify_identity(const mcsec_policy_t *policy, const mcsec_par
     }
     return ID_ELSEWHERE;
 }
+
+/* See check_internal.h. */
+bool mcsec_check_identity(const mcsec_policy_t *policy, const mcsec_partner_t *partner,
+                          const mcsec_str_t *asserted_ids, size_t count, bool unquote, bool ingress,
+                          bool required, mcsec_verdict_t *verdict)
+{
+    mcsec_str_t shown = {"", 0};
+    switch (mcsec_classify_identity(policy, ingress ? partner : NULL, asserted_ids, count, unquote,
+                                    &shown)) {
+    case ID_MALFORMED:
+        mcsec_verdict_set(verdict, MCSEC_REASON_SIP_MALFORMED, "bad asserted identity ", shown);
+        return false;
+    case ID_NONE:
+        if (required) {
+            mcsec_verdict_set(verdict, MCSEC_REASON_SRC_NO_IDENTITY, "no SIP identity asserted",
+                              (mcsec_str_t){"", 0});
+            return false;
+        }
+        return true;
+    case ID_OURS:
+        if (ingress) {
+            mcsec_verdict_set(verdict, MCSEC_REASON_SRC_INTERNAL_ID_SPOOF, "identity ", shown);
+            return false;
+        }
+        return true;
+    case ID_PARTNER:
+        return true; /* only reachable on ingress */
+    case ID_ELSEWHERE:
+        mcsec_verdict_set(verdict,
+                          ingress ? MCSEC_REASON_SRC_FOREIGN_ID : MCSEC_REASON_SRC_NOT_INTERNAL,
+                          "identity ", shown);
+        return false;
+    }
+    return true;
+}

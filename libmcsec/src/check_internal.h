@@ -38,4 +38,12 @@ id_class_t mcsec_classify_identity(const mcsec_policy_t *policy, const mcsec_par
                                    const mcsec_str_t *asserted_ids, size_t count, bool unquote,
                                    mcsec_str_t *shown);
 
+/* The identity rule of both borders: classifies the asserted identities
+ * (partner is used on ingress only) and refuses malformed ones, a missing
+ * one when required, ours arriving from a partner (ingress) and anyone
+ * else's. Returns false with the verdict set when refused. */
+bool mcsec_check_identity(const mcsec_policy_t *policy, const mcsec_partner_t *partner,
+                          const mcsec_str_t *asserted_ids, size_t count, bool unquote, bool ingress,
+                          bool required, mcsec_verdict_t *verdict);
+
 #endif

@@ -132,32 +132,10 @@ static void check_rules(const mcsec_policy_t *policy, const mcsec_partner_t *par
         mcsec_verdict_set(verdict, MCSEC_REASON_HTTP_PATH_DENIED, "path ", req->path);
         return;
     }
-    mcsec_str_t shown = empty;
     /* An X-3GPP-Asserted-Identity entry may be a quoted URI ("sip:a@b"), a
      * name-addr or a bare URI: the quotes go before the SIP URI parser. */
-    id_class_t id =
-        mcsec_classify_identity(policy, dir == DIR_INGRESS ? partner : NULL, req->asserted_ids,
-                                req->asserted_id_count, true, &shown);
-    switch (id) {
-    case ID_MALFORMED:
-        mcsec_verdict_set(verdict, MCSEC_REASON_SIP_MALFORMED, "bad asserted identity ", shown);
-        return;
-    case ID_NONE:
-        mcsec_verdict_set(verdict, MCSEC_REASON_SRC_NO_IDENTITY, "no SIP identity asserted", empty);
-        return;
-    case ID_OURS:
-        if (dir == DIR_INGRESS) {
-            mcsec_verdict_set(verdict, MCSEC_REASON_SRC_INTERNAL_ID_SPOOF, "identity ", shown);
-            return;
-        }
-        break;
-    case ID_PARTNER:
-        break;
-    case ID_ELSEWHERE:
-        mcsec_verdict_set(verdict,
-                          dir == DIR_INGRESS ? MCSEC_REASON_SRC_FOREIGN_ID
-                                             : MCSEC_REASON_SRC_NOT_INTERNAL,
-                          "identity ", shown);
+    if (!mcsec_check_identity(policy, partner, req->asserted_ids, req->asserted_id_count, true,
+                              dir == DIR_INGRESS, true, verdict)) {
         return;
     }
     mcsec_str_t media = mcsec_media_type_of(req->content_type);
