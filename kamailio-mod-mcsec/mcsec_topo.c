@@ -9,20 +9,19 @@
 #include "core/tcp_options.h"
 #include "modules/rr/api.h"
 
-#include "mcsec_shm_policy.h"
+#include "mcsec_kms_keys.h"
 #include "mcsec_topo.h"
 #include "mcsec_topo_msg.h"
 
 /* This process's token context (Kamailio convention: per-process module
- * state). policy is compared by address, as in mcsec_spk_keys.c. */
+ * state), rebuilt when mcsec_proc_rebuild_needed() says so. */
 typedef struct {
-    const mcsec_policy_t *policy;
-    int generation;
+    mcsec_proc_built_t built;
     mcsec_topo_t *topo;
     bool broken;
 } topo_cache_t;
 
-static topo_cache_t topo_cache;
+static topo_cache_t topo_cache = {{NULL, -1}, NULL, false};
 
 /* The rr module's API, bound once in mod_init before the fork (read-only
  * afterwards). loaded is false when rr is not loaded. */
@@ -33,13 +32,13 @@ typedef struct {
 
 static topo_rr_t topo_rr;
 
-/* Builds the context from the policy's key file and topology settings. */
-static void topo_cache_build(const mcsec_policy_t *policy, int generation)
+/* Builds the context from the policy's key file and topology settings
+ * (topo_cache.built is already set). */
+static void topo_cache_build(const mcsec_policy_t *policy)
 {
     mcsec_topo_destroy(topo_cache.topo);
-    memset(&topo_cache, 0, sizeof(topo_cache));
-    topo_cache.policy = policy;
-    topo_cache.generation = generation;
+    topo_cache.topo = NULL;
+    topo_cache.broken = false;
     const char *key_path = policy->system.keys.topology;
     if (key_path == NULL || key_path[0] == '\0') {
         return;
@@ -66,9 +65,8 @@ static void topo_cache_build(const mcsec_policy_t *policy, int generation)
 /* See mcsec_topo.h. */
 mcsec_topo_t *mcsec_topo_proc(const mcsec_policy_t *policy, bool *broken)
 {
-    int generation = mcsec_shm_policy_generation();
-    if (topo_cache.policy != policy || topo_cache.generation != generation) {
-        topo_cache_build(policy, generation);
+    if (mcsec_proc_rebuild_needed(&topo_cache.built, policy)) {
+        topo_cache_build(policy);
     }
     *broken = topo_cache.broken;
     return topo_cache.topo;
@@ -106,7 +104,7 @@ int mcsec_topo_mod_init(void)
 void mcsec_topo_mod_destroy(void)
 {
     mcsec_topo_destroy(topo_cache.topo);
-    memset(&topo_cache, 0, sizeof(topo_cache));
+    topo_cache = (topo_cache_t){{NULL, -1}, NULL, false};
 }
 
 /* Sets a rejection. */

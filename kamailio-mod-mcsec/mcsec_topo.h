@@ -35,6 +35,7 @@
 #include "mcsec/policy.h"
 #include "mcsec/topo.h"
 #include "mcsec/xmlprot.h"
+#include "mcsec_topo_msg.h"
 
 /* The internal header that marks a request from a partner whose tokens did
  * not decode (never sent to a partner; a partner's copy is removed). */
@@ -63,8 +64,10 @@ int mcsec_topo_stage(struct sip_msg *msg, const mcsec_policy_t *policy, mcsec_ve
 
 /* mcptt-info element hiding (mcsec_topo_body.c). For a clear body of a
  * request to (egress) or from the partner of verdict: when the partner has
- * topology on with hide_elements and the body is mcptt-info, the listed
- * elements' URIs are tokenized (egress) or restored (ingress). Returns 0
+ * topology on with hide_elements and the body is mcptt-info or
+ * multipart/mixed with mcptt-info parts, the listed elements' URIs are
+ * tokenized (egress) or restored (ingress); every other octet of a
+ * multipart body stays (libmcsec mcsec_topo_hide_body_elements). Returns 0
  * with out->data NULL when nothing changed, 0 with *out the new body
  * (malloc'd, freed with mcsec_body_free) when it did, -1 with a rejection
  * (topo.bad_token, sip.malformed for refused XML, policy.unavailable). The
@@ -80,6 +83,15 @@ int mcsec_topo_body_stage(struct sip_msg *msg, const mcsec_policy_t *policy,
                           mcsec_verdict_t *verdict, bool egress);
 
 /* ---- shared between the mcsec_topo*.c files ---------------------------- */
+
+/* Element hiding for the body of a reply msg parsed by mcsec_topo_parse
+ * (replies are never SPK-protected; the network events call this): to the
+ * partner of verdict (egress) or from it. A new body is queued in edits
+ * with the Content-Length value to match (a message without one keeps
+ * none). Returns 0 (also when nothing changed) or -1 with verdict->reason
+ * (topo.bad_token, sip.malformed, policy.unavailable) and detail. */
+int mcsec_topo_reply_body(struct sip_msg *msg, const mcsec_policy_t *policy,
+                          mcsec_verdict_t *verdict, bool egress, mcsec_topo_edits_t *edits);
 
 /* This process's token context for policy, rebuilt when the policy or its
  * generation changed. NULL when the policy names no topology key file, or

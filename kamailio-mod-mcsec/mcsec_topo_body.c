@@ -1,39 +1,21 @@
 /* Topology hiding of mcptt-info elements (topology.hide_elements): the SIP
- * URIs in the listed elements of a clear mcptt-info body become element
- * tokens towards the partner and come back from it. The transform is
- * libmcsec's (mcsec_topo_hide_xml_elements); this file picks the body and
- * maps failures to reasons. The SPK stage calls it between its two steps
- * when the partner has SPK on (the body is clear only there); otherwise
- * the topology stage calls mcsec_topo_body_stage() on the message body. */
+ * URIs in the listed elements of a clear mcptt-info body, or of the
+ * mcptt-info parts of a multipart/mixed body, become element tokens towards
+ * the partner and come back from it. The transform is libmcsec's
+ * (mcsec_topo_hide_body_elements); this file picks the body and maps
+ * failures to reasons. Requests: the SPK stage calls it between its two
+ * steps when the partner has SPK on (the body is clear only there);
+ * otherwise the topology stage calls mcsec_topo_body_stage() on the message
+ * body. Replies (never SPK-protected): the network events call
+ * mcsec_topo_reply_body() on the raw message. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "core/dprint.h"
 
 #include "mcsec_spk_body.h"
 #include "mcsec_topo.h"
-
-#define MCPTT_INFO_TYPE "application/vnd.3gpp.mcptt-info+xml"
-
-/* Whether a Content-Type value names mcptt-info (parameters ignored). */
-static bool is_mcptt_info(const char *content_type)
-{
-    const char *p = content_type;
-    while (*p == ' ' || *p == '\t') {
-        p++;
-    }
-    size_t n = strlen(MCPTT_INFO_TYPE);
-    if (strncasecmp(p, MCPTT_INFO_TYPE, n) != 0) {
-        return false;
-    }
-    p += n;
-    while (*p == ' ' || *p == '\t') {
-        p++;
-    }
-    return *p == '\0' || *p == ';';
-}
 
 static int reject(mcsec_verdict_t *verdict, mcsec_reason_t reason, const char *why)
 {
@@ -50,8 +32,7 @@ int mcsec_topo_body_elements(const mcsec_policy_t *policy, mcsec_verdict_t *verd
     memset(out, 0, sizeof(*out));
     const mcsec_partner_t *partner = verdict->partner;
     if (policy == NULL || partner == NULL || !partner->topology.enabled ||
-        partner->topology.hide_elements.count == 0 || content_type == NULL || len == 0 ||
-        !is_mcptt_info(content_type)) {
+        partner->topology.hide_elements.count == 0 || content_type == NULL || len == 0) {
         return 0;
     }
     bool broken = false;
@@ -63,14 +44,15 @@ int mcsec_topo_body_elements(const mcsec_policy_t *policy, mcsec_verdict_t *verd
     mcsec_topo_error_t err = {MCSEC_REASON_NONE, MCSEC_TOPO_FAULT_NONE};
     uint8_t *xml = NULL;
     size_t xml_len = 0;
-    mcsec_err_t rc = mcsec_topo_hide_xml_elements(
-        topo, data, len, &partner->topology.hide_elements, &partner->domains,
+    mcsec_err_t rc = mcsec_topo_hide_body_elements(
+        topo, content_type, data, len, &partner->topology.hide_elements, &partner->domains,
         egress ? MCSEC_TOPO_EGRESS : MCSEC_TOPO_INGRESS, &xml, &xml_len, &err);
     if (rc == MCSEC_ERR_INVALID && err.reason == MCSEC_REASON_TOPO_BAD_TOKEN) {
         return reject(verdict, MCSEC_REASON_TOPO_BAD_TOKEN, mcsec_topo_fault_str(err.fault));
     }
     if (rc == MCSEC_ERR_PARSE) {
-        return reject(verdict, MCSEC_REASON_SIP_MALFORMED, "mcptt-info is not acceptable XML");
+        return reject(verdict, MCSEC_REASON_SIP_MALFORMED,
+                      "mcptt-info (or the multipart body around it) is not acceptable");
     }
     if (rc != MCSEC_OK) {
         return reject(verdict, MCSEC_REASON_POLICY_UNAVAILABLE, mcsec_err_str(rc));
@@ -116,4 +98,44 @@ int mcsec_topo_body_stage(struct sip_msg *msg, const mcsec_policy_t *policy,
     }
     mcsec_body_free(&out);
     return rc;
+}
+
+/* See mcsec_topo.h. */
+int mcsec_topo_reply_body(struct sip_msg *msg, const mcsec_policy_t *policy,
+                          mcsec_verdict_t *verdict, bool egress, mcsec_topo_edits_t *edits)
+{
+    const mcsec_partner_t *partner = verdict->partner;
+    if (partner == NULL || partner->topology.hide_elements.count == 0) {
+        return 0;
+    }
+    mcsec_spk_sip_body_t body;
+    int has_body = mcsec_spk_body_get(msg, &body);
+    if (has_body == 0) {
+        return 0;
+    }
+    if (has_body < 0) {
+        return reject(verdict, MCSEC_REASON_SIP_MALFORMED, "body cannot be read");
+    }
+    mcsec_body_t out;
+    if (mcsec_topo_body_elements(policy, verdict, body.content_type, body.data, body.len, egress,
+                                 &out) != 0) {
+        return -1;
+    }
+    if (out.data == NULL) {
+        return 0;
+    }
+    int start = mcsec_topo_off(msg, (const char *)body.data);
+    mcsec_topo_edit_add(edits, start, start + (int)body.len, (const char *)out.data, out.len);
+    if (msg->content_length != NULL) {
+        str number = mcsec_topo_trim(msg->content_length->body);
+        char digits[24];
+        int n = snprintf(digits, sizeof(digits), "%zu", out.len);
+        int at = mcsec_topo_off(msg, number.s);
+        mcsec_topo_edit_add(edits, at, at + number.len, digits, (size_t)n);
+    }
+    mcsec_body_free(&out);
+    if (edits->failed) {
+        return reject(verdict, MCSEC_REASON_POLICY_UNAVAILABLE, "the new body does not fit");
+    }
+    return 0;
 }

@@ -23,6 +23,10 @@ typedef struct {
     mcsec_topo_edits_t *edits;
     mcsec_topo_error_t err;
     const char *failed_kind; /* which token failed, for the log */
+    const mcsec_policy_t *policy;
+    int partner_index;
+    mcsec_reason_t reply_reason; /* why a reply is dropped (else topo.bad_token) */
+    char reply_detail[160];
 } in_ctx_t;
 
 /* Restores one value into the arena and records the edit; on failure
@@ -41,7 +45,8 @@ static int restore_edit(in_ctx_t *ctx, int start, int end, mcsec_err_t rc, size_
     return 0;
 }
 
-/* Request-URI token -> the Contact URI of our MC server. */
+/* Request-URI token -> the Contact URI of our MC server, or the URI a
+ * dialog-independent token (element, Refer-To target) stands for. */
 static int restore_ruri(in_ctx_t *ctx)
 {
     str uri = ctx->msg->first_line.u.request.uri;
@@ -52,8 +57,8 @@ static int restore_ruri(in_ctx_t *ctx)
     size_t avail = 0;
     size_t len = 0;
     char *space = mcsec_topo_edit_space(ctx->edits, &avail);
-    mcsec_err_t rc = mcsec_topo_restore_contact_uri(ctx->topo, mcsec_topo_mstr(uri), ctx->callid,
-                                                    space, avail, &len, &ctx->err);
+    mcsec_err_t rc = mcsec_topo_restore_target_uri(ctx->topo, mcsec_topo_mstr(uri), ctx->callid,
+                                                   space, avail, &len, &ctx->err);
     int start = mcsec_topo_off(ctx->msg, uri.s);
     return restore_edit(ctx, start, start + uri.len, rc, len, "request-URI");
 }
@@ -184,6 +189,56 @@ static int restore_vias(in_ctx_t *ctx)
     return 0;
 }
 
+/* Requests: our token in a Refer-To target and the Call-ID tokens in
+ * Replaces (header, or escaped in the Refer-To) come back. */
+static int restore_refer(in_ctx_t *ctx)
+{
+    for (struct hdr_field *hf = ctx->msg->headers; hf != NULL; hf = hf->next) {
+        bool refer_to = hf->type == HDR_REFER_TO_T || mcsec_topo_hdr_is(hf, "Refer-To") ||
+                        mcsec_topo_hdr_is(hf, "r");
+        if (!refer_to && !mcsec_topo_hdr_is(hf, "Replaces")) {
+            continue;
+        }
+        str value = mcsec_topo_trim(hf->body);
+        size_t avail = 0;
+        char *space = mcsec_topo_edit_space(ctx->edits, &avail);
+        size_t len = 0;
+        bool changed = false;
+        mcsec_err_t rc =
+            refer_to ? mcsec_topo_restore_refer_to(ctx->topo, mcsec_topo_mstr(value), ctx->callid,
+                                                   space, avail, &len, &changed, &ctx->err)
+                     : mcsec_topo_restore_replaces(ctx->topo, mcsec_topo_mstr(value), space, avail,
+                                                   &len, &changed, &ctx->err);
+        if (rc != MCSEC_OK) {
+            ctx->failed_kind = refer_to ? "Refer-To" : "Replaces";
+            if (ctx->err.reason == MCSEC_REASON_NONE) {
+                ctx->err.reason = MCSEC_REASON_TOPO_BAD_TOKEN;
+            }
+            return -1;
+        }
+        if (changed) {
+            int start = mcsec_topo_off(ctx->msg, value.s);
+            mcsec_topo_edit_commit(ctx->edits, start, start + value.len, len);
+        }
+    }
+    return 0;
+}
+
+/* Replies: our element tokens in the body come back. A failure sets the
+ * reason the reply is dropped for. */
+static int restore_reply_body(in_ctx_t *ctx)
+{
+    const mcsec_partner_t *partner = &ctx->policy->partners[ctx->partner_index];
+    mcsec_verdict_t verdict = {MCSEC_REASON_NONE, partner, ctx->partner_index, ""};
+    if (mcsec_topo_reply_body(ctx->msg, ctx->policy, &verdict, false, ctx->edits) != 0) {
+        ctx->reply_reason = verdict.reason;
+        snprintf(ctx->reply_detail, sizeof(ctx->reply_detail), "%s", verdict.detail);
+        ctx->failed_kind = "element";
+        return -1;
+    }
+    return 0;
+}
+
 /* Removes every Mcsec-Topo-Fault header the partner sent. */
 static void strip_fault_headers(in_ctx_t *ctx)
 {
@@ -200,11 +255,11 @@ static int restore_message(in_ctx_t *ctx)
 {
     if (ctx->msg->first_line.type == SIP_REQUEST) {
         if (restore_ruri(ctx) != 0 || restore_routes(ctx, HDR_ROUTE_T) != 0 ||
-            restore_callid(ctx, true) != 0) {
+            restore_callid(ctx, true) != 0 || restore_refer(ctx) != 0) {
             return -1;
         }
     } else if (restore_vias(ctx) != 0 || restore_routes(ctx, HDR_RECORDROUTE_T) != 0 ||
-               restore_callid(ctx, false) != 0) {
+               restore_callid(ctx, false) != 0 || restore_reply_body(ctx) != 0) {
         return -1;
     }
     strip_fault_headers(ctx);
@@ -285,16 +340,22 @@ int mcsec_topo_net_in(sr_event_param_t *evp)
                     mcsec_topo_mstr(mcsec_topo_callid(&msg)),
                     &edits,
                     {MCSEC_REASON_NONE, MCSEC_TOPO_FAULT_NONE},
-                    NULL};
+                    NULL,
+                    policy,
+                    partner_index,
+                    MCSEC_REASON_TOPO_BAD_TOKEN,
+                    ""};
     bool request = msg.first_line.type == SIP_REQUEST;
     bool bad = restore_message(&ctx) != 0 || edits.failed;
     if (bad && !request) {
         const mcsec_partner_t *partner = &policy->partners[partner_index];
-        LM_NOTICE("mcsec: reject dir=in partner=%s reason=topo.bad_token method=reply "
-                  "detail=%s token: %s\n",
-                  partner->name, ctx.failed_kind ? ctx.failed_kind : "a",
-                  mcsec_topo_fault_str(ctx.err.fault));
-        mcsec_counters_count(partner_index, MCSEC_REASON_TOPO_BAD_TOKEN, false);
+        if (ctx.reply_detail[0] == '\0') {
+            snprintf(ctx.reply_detail, sizeof(ctx.reply_detail), "%s token: %s",
+                     ctx.failed_kind ? ctx.failed_kind : "a", mcsec_topo_fault_str(ctx.err.fault));
+        }
+        LM_NOTICE("mcsec: reject dir=in partner=%s reason=%s method=reply detail=%s\n",
+                  partner->name, mcsec_reason_code(ctx.reply_reason), ctx.reply_detail);
+        mcsec_counters_count(partner_index, ctx.reply_reason, false);
         buf->len = 0; /* Kamailio drops what it cannot parse */
         buf->s[0] = '\0';
     } else {

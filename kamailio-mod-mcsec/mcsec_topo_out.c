@@ -22,6 +22,7 @@ typedef struct {
     struct sip_msg *msg;
     mcsec_topo_t *topo;
     const mcsec_partner_t *partner;
+    int partner_index;
     const mcsec_policy_t *policy;
     struct socket_info *send_sock; /* NULL when unknown */
     mcsec_str_t callid;            /* the partner-side Call-ID (associated data) */
@@ -325,16 +326,70 @@ static int reply_callid(out_ctx_t *ctx)
     return 0;
 }
 
+/* Whether hf is a Refer-To header (also in its compact form "r"). */
+static bool is_refer_to(const struct hdr_field *hf)
+{
+    return hf->type == HDR_REFER_TO_T || mcsec_topo_hdr_is(hf, "Refer-To") ||
+           mcsec_topo_hdr_is(hf, "r");
+}
+
+/* Requests: a Refer-To target inside becomes a token URI, the Call-ID a
+ * Replaces names (header, or escaped in the Refer-To) becomes the token
+ * that dialog carries on the partner side. Returns 0 or -1. */
+static int hide_refer(out_ctx_t *ctx)
+{
+    const mcsec_topo_refer_rule_t rule = {&ctx->partner->domains,
+                                          ctx->partner->topology.tokenize_callid};
+    for (struct hdr_field *hf = ctx->msg->headers; hf != NULL; hf = hf->next) {
+        bool refer_to = is_refer_to(hf);
+        if (!refer_to && !mcsec_topo_hdr_is(hf, "Replaces")) {
+            continue;
+        }
+        str value = mcsec_topo_trim(hf->body);
+        size_t avail = 0;
+        char *space = mcsec_topo_edit_space(ctx->edits, &avail);
+        size_t len = 0;
+        bool changed = false;
+        mcsec_err_t rc = refer_to ? mcsec_topo_hide_refer_to(ctx->topo, mcsec_topo_mstr(value),
+                                                             &rule, space, avail, &len, &changed)
+                                  : mcsec_topo_hide_replaces(ctx->topo, mcsec_topo_mstr(value),
+                                                             &rule, space, avail, &len, &changed);
+        if (rc != MCSEC_OK) {
+            LM_ERR("mcsec: topo: cannot hide a %.*s header (%s)\n", hf->name.len, hf->name.s,
+                   mcsec_err_str(rc));
+            return -1;
+        }
+        if (changed) {
+            int start = mcsec_topo_off(ctx->msg, value.s);
+            mcsec_topo_edit_commit(ctx->edits, start, start + value.len, len);
+        }
+    }
+    return 0;
+}
+
+/* Replies: the listed mcptt-info elements of the body (replies bypass the
+ * request route, where requests get theirs). Returns 0 or -1. */
+static int hide_reply_body(out_ctx_t *ctx)
+{
+    mcsec_verdict_t verdict = {MCSEC_REASON_NONE, ctx->partner, ctx->partner_index, ""};
+    if (mcsec_topo_reply_body(ctx->msg, ctx->policy, &verdict, true, ctx->edits) != 0) {
+        LM_ERR("mcsec: topo: reply body to partner %s: %s (%s)\n", ctx->partner->name,
+               verdict.detail, mcsec_reason_code(verdict.reason));
+        return -1;
+    }
+    return 0;
+}
+
 /* Collects every edit of one message. */
 static int hide_message(out_ctx_t *ctx)
 {
     ctx->callid = mcsec_topo_mstr(mcsec_topo_callid(ctx->msg));
     bool reply = ctx->msg->first_line.type == SIP_REPLY;
     if (reply) {
-        if (reply_callid(ctx) != 0) {
+        if (reply_callid(ctx) != 0 || hide_reply_body(ctx) != 0) {
             return -1;
         }
-    } else if (hide_vias(ctx) != 0) {
+    } else if (hide_vias(ctx) != 0 || hide_refer(ctx) != 0) {
         return -1;
     }
     if (hide_routes(ctx, HDR_RECORDROUTE_T, reply) != 0 ||
@@ -400,6 +455,7 @@ int mcsec_topo_net_out(sr_event_param_t *evp)
     ctx.msg = &msg;
     ctx.topo = topo;
     ctx.partner = &policy->partners[partner_index];
+    ctx.partner_index = partner_index;
     ctx.policy = policy;
     ctx.send_sock = evp->dst->send_sock;
     ctx.callid = (mcsec_str_t){NULL, 0};

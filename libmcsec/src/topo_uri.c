@@ -3,7 +3,7 @@
  * and come back exactly from Route entries and request-URIs. */
 #include <string.h>
 
-#include "topo_internal.h"
+#include "topo_uri_internal.h"
 
 static bool is_lws(char c)
 {
@@ -27,10 +27,8 @@ static size_t skip_quoted(const char *p, size_t len, size_t i)
     return len;
 }
 
-/* Finds the URI of a name-addr ("Name" <uri>...) or addr-spec (uri;params).
- * For addr-spec the URI ends at the first ';', ',' or LWS. Sets *uri and
- * *after (index after '>' or after the URI). False when there is none. */
-static bool find_uri(mcsec_str_t v, mcsec_str_t *uri, size_t *after)
+/* See topo_uri_internal.h. */
+bool topo_find_uri(mcsec_str_t v, mcsec_str_t *uri, size_t *after)
 {
     size_t i = 0;
     while (i < v.len && is_lws(v.ptr[i]))
@@ -60,8 +58,8 @@ static bool find_uri(mcsec_str_t v, mcsec_str_t *uri, size_t *after)
     return uri->len > 0;
 }
 
-/* Length of "scheme:" at the start of uri (RFC 3986 scheme), or 0. */
-static size_t scheme_len(mcsec_str_t uri)
+/* See topo_uri_internal.h. */
+size_t topo_scheme_len(mcsec_str_t uri)
 {
     size_t i = 0;
     while (i < uri.len) {
@@ -78,7 +76,77 @@ static size_t scheme_len(mcsec_str_t uri)
 
 static bool is_sips(mcsec_str_t uri)
 {
-    return scheme_len(uri) == 5 && topo_ieq(uri.ptr, 5, "sips:", 5);
+    bool sips = false;
+    return topo_sip_scheme(uri, &sips) && sips;
+}
+
+/* See topo_uri_internal.h. */
+bool topo_sip_scheme(mcsec_str_t uri, bool *sips)
+{
+    size_t s = topo_scheme_len(uri);
+    *sips = s == 5 && topo_ieq(uri.ptr, 5, "sips:", 5);
+    return *sips || (s == 4 && topo_ieq(uri.ptr, 4, "sip:", 4));
+}
+
+/* See topo_uri_internal.h. */
+mcsec_str_t topo_uri_host(mcsec_str_t uri, bool sips)
+{
+    size_t i = sips ? 5 : 4;
+    size_t end = i;
+    while (end < uri.len && uri.ptr[end] != ';' && uri.ptr[end] != '?')
+        end++;
+    const char *at = i < end ? memchr(uri.ptr + i, '@', end - i) : NULL;
+    if (at)
+        i = (size_t)(at - uri.ptr) + 1;
+    if (i < end && uri.ptr[i] == '[') {
+        const char *close = memchr(uri.ptr + i, ']', end - i);
+        size_t stop = close ? (size_t)(close - uri.ptr) : end;
+        return (mcsec_str_t){uri.ptr + i + 1, stop - i - 1};
+    }
+    size_t h = i;
+    while (h < end && uri.ptr[h] != ':')
+        h++;
+    return (mcsec_str_t){uri.ptr + i, h - i};
+}
+
+/* See topo_uri_internal.h. */
+bool topo_uri_kept(mcsec_str_t uri, bool sips, const mcsec_strlist_t *keep_domains)
+{
+    static const char tparam[] = ";" MCSEC_TOPO_URI_PARAM "=";
+    for (size_t i = 0; i + sizeof(tparam) - 1 <= uri.len; i++)
+        if (topo_ieq(uri.ptr + i, sizeof(tparam) - 1, tparam, sizeof(tparam) - 1))
+            return true;
+    return keep_domains && keep_domains->count > 0 &&
+           mcsec_domain_list_match(keep_domains, topo_uri_host(uri, sips));
+}
+
+/* See topo_uri_internal.h. */
+mcsec_err_t topo_put_token_uri(mcsec_topo_t *topo, mcsec_topo_kind_t kind, mcsec_str_t callid,
+                               mcsec_str_t value, bool sips, bool lr, char *out, size_t out_size,
+                               size_t *pos)
+{
+    static const char tparam[] = ";" MCSEC_TOPO_URI_PARAM "=";
+    if (!value.ptr || value.len == 0 || value.len > MCSEC_TOPO_MAX_VALUE)
+        return MCSEC_ERR_ARG;
+    const mcsec_str_t host = topo->config.border_host;
+    const char *scheme = sips ? "sips:" : "sip:";
+    size_t token_len = topo_sealed_len(topo, kind, value.len);
+    topo_put(out, out_size, pos, scheme, strlen(scheme));
+    if (out && *pos <= out_size && token_len <= out_size - *pos) {
+        size_t sealed = 0;
+        mcsec_err_t rc = topo_seal(topo, kind, callid, (const uint8_t *)value.ptr, value.len,
+                                   out + *pos, token_len, &sealed);
+        if (rc != MCSEC_OK)
+            return rc;
+    }
+    *pos += token_len;
+    topo_put(out, out_size, pos, "@", 1);
+    topo_put(out, out_size, pos, host.ptr, host.len);
+    if (lr)
+        topo_put(out, out_size, pos, ";lr", 3);
+    topo_put(out, out_size, pos, tparam, strlen(tparam));
+    topo_put(out, out_size, pos, host.ptr, host.len);
+    return MCSEC_OK;
 }
 
 /* Writes <sip[s]:TOKEN@HOST;{lr;}tokenized-by=HOST> + tail. */
@@ -86,32 +154,15 @@ static mcsec_err_t write_token_uri(mcsec_topo_t *topo, mcsec_topo_kind_t kind, m
                                    mcsec_str_t value, bool sips, bool lr, mcsec_str_t tail,
                                    char *out, size_t out_size, size_t *out_len)
 {
-    static const char tparam[] = ";" MCSEC_TOPO_URI_PARAM "=";
-    const mcsec_str_t host = topo->config.border_host;
-    const char *scheme = sips ? "<sips:" : "<sip:";
-    size_t token_len = topo_sealed_len(topo, kind, value.len);
-    size_t prefix = strlen(scheme);
-    *out_len =
-        prefix + token_len + 1 + host.len + (lr ? 3 : 0) + strlen(tparam) + host.len + 1 + tail.len;
-    if (!out || out_size < *out_len)
-        return MCSEC_ERR_ARG;
-    size_t sealed = 0;
-    mcsec_err_t rc = topo_seal(topo, kind, callid, (const uint8_t *)value.ptr, value.len,
-                               out + prefix, token_len, &sealed);
+    size_t o = 0;
+    topo_put(out, out_size, &o, "<", 1);
+    mcsec_err_t rc = topo_put_token_uri(topo, kind, callid, value, sips, lr, out, out_size, &o);
     if (rc != MCSEC_OK)
         return rc;
-    size_t o = 0;
-    topo_put(out, out_size, &o, scheme, prefix);
-    o += token_len;
-    topo_put(out, out_size, &o, "@", 1);
-    topo_put(out, out_size, &o, host.ptr, host.len);
-    if (lr)
-        topo_put(out, out_size, &o, ";lr", 3);
-    topo_put(out, out_size, &o, tparam, strlen(tparam));
-    topo_put(out, out_size, &o, host.ptr, host.len);
     topo_put(out, out_size, &o, ">", 1);
     topo_put(out, out_size, &o, tail.ptr, tail.len);
-    return MCSEC_OK;
+    *out_len = o;
+    return out && o <= out_size ? MCSEC_OK : MCSEC_ERR_ARG;
 }
 
 mcsec_err_t mcsec_topo_hide_route(mcsec_topo_t *topo, mcsec_topo_kind_t kind, mcsec_str_t entry,
@@ -122,7 +173,7 @@ mcsec_err_t mcsec_topo_hide_route(mcsec_topo_t *topo, mcsec_topo_kind_t kind, mc
         return MCSEC_ERR_ARG;
     mcsec_str_t uri = {entry.ptr, 0};
     size_t after = 0;
-    bool sips = find_uri(entry, &uri, &after) && is_sips(uri);
+    bool sips = topo_find_uri(entry, &uri, &after) && is_sips(uri);
     return write_token_uri(topo, kind, callid, entry, sips, true, (mcsec_str_t){"", 0}, out,
                            out_size, out_len);
 }
@@ -134,7 +185,8 @@ mcsec_err_t mcsec_topo_hide_contact(mcsec_topo_t *topo, mcsec_str_t contact, mcs
         return MCSEC_ERR_ARG;
     mcsec_str_t uri;
     size_t after = 0;
-    if (!find_uri(contact, &uri, &after) || scheme_len(uri) == 0 || scheme_len(uri) == uri.len)
+    if (!topo_find_uri(contact, &uri, &after) || topo_scheme_len(uri) == 0 ||
+        topo_scheme_len(uri) == uri.len)
         return MCSEC_ERR_PARSE;
     if (uri.len > MCSEC_TOPO_MAX_VALUE)
         return MCSEC_ERR_ARG;
@@ -177,7 +229,7 @@ bool mcsec_topo_uri_token(const mcsec_topo_t *topo, mcsec_str_t value, mcsec_str
     size_t after = 0;
     bool bracket = memchr(value.ptr, '<', value.len) != NULL;
     if (bracket) {
-        if (!find_uri(value, &uri, &after))
+        if (!topo_find_uri(value, &uri, &after))
             return false;
     } else {
         /* A bare request-URI: its ';' parameters belong to the URI. */
@@ -188,7 +240,7 @@ bool mcsec_topo_uri_token(const mcsec_topo_t *topo, mcsec_str_t value, mcsec_str
             end--;
         uri = (mcsec_str_t){value.ptr + i, end - i};
     }
-    size_t s = scheme_len(uri);
+    size_t s = topo_scheme_len(uri);
     if (!(s == 4 && topo_ieq(uri.ptr, 4, "sip:", 4)) && !is_sips(uri))
         return false;
     size_t user_end = s;
@@ -243,4 +295,27 @@ mcsec_err_t mcsec_topo_restore_contact_uri(mcsec_topo_t *topo, mcsec_str_t uri, 
                                            mcsec_topo_error_t *err)
 {
     return restore_uri_value(topo, MCSEC_TOPO_CONTACT, uri, callid, out, out_size, out_len, err);
+}
+
+mcsec_err_t mcsec_topo_restore_target_uri(mcsec_topo_t *topo, mcsec_str_t uri, mcsec_str_t callid,
+                                          char *out, size_t out_size, size_t *out_len,
+                                          mcsec_topo_error_t *err)
+{
+    mcsec_topo_error_t first = {MCSEC_REASON_NONE, MCSEC_TOPO_FAULT_NONE};
+    mcsec_err_t rc =
+        restore_uri_value(topo, MCSEC_TOPO_CONTACT, uri, callid, out, out_size, out_len, &first);
+    /* Only authentication and age depend on the kind: other faults hold
+     * for every kind. */
+    if (rc != MCSEC_ERR_INVALID ||
+        (first.fault != MCSEC_TOPO_FAULT_AUTH && first.fault != MCSEC_TOPO_FAULT_EXPIRED)) {
+        if (err)
+            *err = first;
+        return rc;
+    }
+    mcsec_topo_error_t second = {MCSEC_REASON_NONE, MCSEC_TOPO_FAULT_NONE};
+    rc = restore_uri_value(topo, MCSEC_TOPO_ELEMENT, uri, (mcsec_str_t){"", 0}, out, out_size,
+                           out_len, &second);
+    if (err)
+        *err = rc == MCSEC_OK ? second : first;
+    return rc;
 }

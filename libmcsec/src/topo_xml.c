@@ -6,7 +6,7 @@
 
 #include <libxml/tree.h>
 
-#include "topo_internal.h"
+#include "topo_uri_internal.h"
 #include "xmlprot_internal.h"
 
 typedef struct {
@@ -53,68 +53,26 @@ static bool text_uri(mcsec_str_t text, mcsec_str_t *uri, bool *sips)
     return true;
 }
 
-/* The host of a sip/sips URI (no brackets for IPv6). */
-static mcsec_str_t uri_host(mcsec_str_t uri, bool sips)
-{
-    size_t i = sips ? 5 : 4;
-    size_t end = i;
-    while (end < uri.len && uri.ptr[end] != ';' && uri.ptr[end] != '?')
-        end++;
-    const char *at = memchr(uri.ptr + i, '@', end - i);
-    if (at)
-        i = (size_t)(at - uri.ptr) + 1;
-    if (i < end && uri.ptr[i] == '[') {
-        const char *close = memchr(uri.ptr + i, ']', end - i);
-        size_t stop = close ? (size_t)(close - uri.ptr) : end;
-        return (mcsec_str_t){uri.ptr + i + 1, stop - i - 1};
-    }
-    size_t h = i;
-    while (h < end && uri.ptr[h] != ':')
-        h++;
-    return (mcsec_str_t){uri.ptr + i, h - i};
-}
-
-/* Egress leaves a URI as it is when a border tokenized it already
- * (tokenized-by=, ours or the partner's) or when its host is one of the
- * keep domains (the partner's own URIs). */
-static bool keep_uri(const xml_walk_t *walk, mcsec_str_t uri, bool sips)
-{
-    static const char tparam[] = ";" MCSEC_TOPO_URI_PARAM "=";
-    for (size_t i = 0; i + sizeof(tparam) - 1 <= uri.len; i++)
-        if (topo_ieq(uri.ptr + i, sizeof(tparam) - 1, tparam, sizeof(tparam) - 1))
-            return true;
-    return walk->keep_domains && walk->keep_domains->count > 0 &&
-           mcsec_domain_list_match(walk->keep_domains, uri_host(uri, sips));
-}
-
 /* Egress: "sip[s]:TOKEN@HOST;tokenized-by=HOST" for uri into a malloc'd
  * buffer *value of *value_len octets. */
 static mcsec_err_t token_uri(mcsec_topo_t *topo, mcsec_str_t uri, bool sips, char **value,
                              size_t *value_len)
 {
-    static const char tparam[] = ";" MCSEC_TOPO_URI_PARAM "=";
-    const mcsec_str_t host = topo->config.border_host;
-    const char *scheme = sips ? "sips:" : "sip:";
-    size_t prefix = strlen(scheme);
-    size_t token_len = topo_sealed_len(topo, MCSEC_TOPO_ELEMENT, uri.len);
-    size_t n = prefix + token_len + 1 + host.len + strlen(tparam) + host.len;
+    const mcsec_str_t none = {"", 0};
+    size_t n = 0;
+    mcsec_err_t rc =
+        topo_put_token_uri(topo, MCSEC_TOPO_ELEMENT, none, uri, sips, false, NULL, 0, &n);
+    if (rc != MCSEC_OK)
+        return rc;
     char *buf = malloc(n);
     if (!buf)
         return MCSEC_ERR_NOMEM;
-    size_t sealed = 0;
-    mcsec_err_t rc = topo_seal(topo, MCSEC_TOPO_ELEMENT, (mcsec_str_t){"", 0},
-                               (const uint8_t *)uri.ptr, uri.len, buf + prefix, token_len, &sealed);
+    size_t o = 0;
+    rc = topo_put_token_uri(topo, MCSEC_TOPO_ELEMENT, none, uri, sips, false, buf, n, &o);
     if (rc != MCSEC_OK) {
         free(buf);
         return rc;
     }
-    size_t o = 0;
-    topo_put(buf, n, &o, scheme, prefix);
-    o += token_len;
-    topo_put(buf, n, &o, "@", 1);
-    topo_put(buf, n, &o, host.ptr, host.len);
-    topo_put(buf, n, &o, tparam, strlen(tparam));
-    topo_put(buf, n, &o, host.ptr, host.len);
     *value = buf;
     *value_len = o;
     return MCSEC_OK;
@@ -136,7 +94,7 @@ static mcsec_err_t rewrite_text(xml_walk_t *walk, xmlNodePtr text)
     size_t value_len = 0;
     mcsec_err_t rc = MCSEC_OK;
     if (walk->direction == MCSEC_TOPO_EGRESS) {
-        if (ours || keep_uri(walk, uri, sips))
+        if (ours || topo_uri_kept(uri, sips, walk->keep_domains))
             return MCSEC_OK;
         if (uri.len > MCSEC_TOPO_MAX_VALUE)
             return MCSEC_ERR_ARG;

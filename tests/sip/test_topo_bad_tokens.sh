@@ -7,15 +7,16 @@
 # of the MESSAGE), made with a foreign key under our key ID, or name an
 # unknown key, and a CANCEL with a tampered Call-ID: each must be answered
 # 400 with Warning "topo.bad_token", and never reach our core. A reply with
-# a tampered Via token is dropped (tm's retransmission then gets a good
-# one). The topo.bad_token counter moves once per refusal; finally a BYE
+# a tampered Via token is dropped, and so is one whose mcptt-info body
+# carries a tampered element token (hide_elements); tm's retransmission
+# then gets a good one. The topo.bad_token counter moves once per refusal; finally a BYE
 # with the real tokens (and a forged Mcsec-Topo-Fault header, which must be
 # removed) ends the dialog at our core.
 . "$(dirname "$0")/test_topo_lib.sh"
 two_init "$@"
 
 topo_key "$T_DIR/a-topology.key"
-topo_policy a "$T_DIR/policy-a.yaml" "$T_DIR/a-topology.key"
+topo_policy a "$T_DIR/policy-a.yaml" "$T_DIR/a-topology.key" HIDE='[mcptt-request-uri]'
 border_start a "$T_DIR/policy-a.yaml"
 
 cat >"$T_DIR/partner.py" <<'PY'
@@ -40,7 +41,7 @@ def headers(msg, name):
     return [l.split(":", 1)[1].strip() for l in msg.split("\r\n\r\n")[0].split("\r\n")[1:]
             if l.lower().startswith(name.lower() + ":")]
 
-def reply(req, status, extra="", totag=None, via_edit=None):
+def reply(req, status, extra="", totag=None, via_edit=None, body=None):
     vias = headers(req, "Via")
     if via_edit:
         vias = [via_edit(v) for v in vias]
@@ -51,7 +52,12 @@ def reply(req, status, extra="", totag=None, via_edit=None):
               "Call-ID: " + headers(req, "Call-ID")[0], "CSeq: " + headers(req, "CSeq")[0]]
     if extra:
         lines.append(extra)
-    sock.sendto(("\r\n".join(lines + ["Content-Length: 0", "", ""])).encode(), BORDER)
+    if body:
+        lines += ["Content-Type: application/vnd.3gpp.mcptt-info+xml",
+                  "Content-Length: %d" % len(body), "", body]
+    else:
+        lines += ["Content-Length: 0", "", ""]
+    sock.sendto("\r\n".join(lines).encode(), BORDER)
 
 def flip(tok, i=None):
     i = len(tok) // 2 if i is None else i
@@ -63,20 +69,29 @@ def b32d(t):
 def b32e(b):
     return base64.b32encode(b).decode().lower().rstrip("=")
 
-# 1. MESSAGE from our core: first a 200 whose Via token was tampered with
-# (A must drop it), then the real 200 to tm's retransmission.
+# 1. MESSAGE from our core (its mcptt-info names an internal URI, which
+# arrives as an element token): first a 200 whose Via token was tampered
+# with, then a 200 whose mcptt-info names the element token tampered with
+# (A must drop both), then the real 200 to tm's next retransmission.
 msg = recv()
 assert msg.startswith("MESSAGE"), msg[:80]
 other_callid = headers(msg, "Call-ID")[0]
+elem = re.search(r"<mcptt-request-uri[^>]*><mcpttURI>sip:([a-z2-7]+)(@[^<]+)</mcpttURI>", msg)
+assert elem, msg
 reply(msg, "200 OK", totag="p1",
       via_edit=lambda v: re.sub(r"mcsec-vt=([a-z2-7]+)", lambda m: "mcsec-vt=" + flip(m.group(1)), v))
 log("sent tampered-via-reply")
-while True:
+replies = [("tampered-element-reply",
+            "<mcpttinfo xmlns=\"urn:3gpp:ns:mcpttInfo:1.0\"><mcptt-Params><mcptt-request-uri>"
+            "<mcpttURI>sip:%s%s</mcpttURI></mcptt-request-uri></mcptt-Params></mcpttinfo>"
+            % (flip(elem.group(1)), elem.group(2))),
+           ("good reply to retransmission", None)]
+while replies:
     msg = recv()
     if msg.startswith("MESSAGE"):
-        reply(msg, "200 OK", totag="p1")
-        log("sent good reply to retransmission")
-        break
+        name, body = replies.pop(0)
+        reply(msg, "200 OK", totag="p1", body=body)
+        log("sent", name)
 
 # 2. The dialog: INVITE, 200, ACK.
 inv = recv()
@@ -146,9 +161,10 @@ T_BG_PIDS+=("$partner_pid")
 sleep 0.3
 
 topo_keys_a
-sipp_run message "$(topo_render topo_request_caller.xml.in MESSAGE METHOD=MESSAGE)" \
+sipp_run message "$(topo_render topo_element_caller.xml.in 200 STATUS=200)" \
     "$A_CORE_IP" "$CORE_PORT" udp "$A_IN_IP:$SIP_PORT" "${UAC_KEYS[@]}" \
-    -cid_str "topo-%u-%p@$TOPO_A_ME"
+    -cid_str "topo-%u-%p@$TOPO_A_ME" -key elemuri sip:gms@gms.a.internal \
+    -key useruri sip:alice@a.mcx.example
 assert_eq "MESSAGE completes once the partner sends a good 200" 0 $?
 sipp_run dialog "$T_SCEN/topo_hold_caller.xml" "$A_CORE_IP" "$CORE_PORT" udp \
     "$A_IN_IP:$SIP_PORT" "${UAC_KEYS[@]}" -cid_str "topo-%u-%p@$TOPO_A_ME"
@@ -169,9 +185,11 @@ t_check "the forged Mcsec-Topo-Fault header did not reach our core" \
     test "$(grep -c 'Mcsec-Topo-Fault' "$T_DIR/sipp-dialog.msg")" -eq 0
 t_check "none of the refused requests reached our core" \
     test "$(grep -c '^INFO\|^CANCEL' "$T_DIR/sipp-dialog.msg")" -eq 0
-assert_delta "topo.bad_token counted 8 requests and 1 reply for system-b" 9 "$before" \
+assert_delta "topo.bad_token counted 8 requests and 2 replies for system-b" 10 "$before" \
     "$(stat_get system-b topo.bad_token)"
 t_check "border A logged the dropped reply" \
     grep -q 'reason=topo.bad_token method=reply detail=Via token' "$KAM_LOG"
+t_check "border A logged the dropped reply with a tampered element token" \
+    grep -q 'reason=topo.bad_token method=reply detail=topology: elements: ' "$KAM_LOG"
 t_check "border A still up with all its processes" kam_alive
 t_finish

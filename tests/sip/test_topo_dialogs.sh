@@ -9,6 +9,13 @@
 # the borders must hold none of either side's inside addresses, host names,
 # Call-IDs or leaking headers (Server, User-Agent, Organization, Warning,
 # P-Charging-Vector, the policy's X-Internal-Route and P-Private-*).
+# REFER: A's core refers B's core, in a dialog, to an internal conference
+# server with an escaped Replaces naming that dialog: B's core receives a
+# token URI of border A and, in the Replaces, exactly the Call-ID token the
+# dialog carries at B; the INVITE B's core then sends to that URI with that
+# Replaces reaches A's core with the internal URI and our own Call-ID, and
+# an INVITE from A's core with a Replaces header naming the dialog reaches
+# B's core with the dialog's Call-ID token.
 # Argument: udp (default) or tcp, the transport between the borders.
 . "$(dirname "$0")/test_topo_lib.sh"
 two_init "$@"
@@ -40,6 +47,33 @@ for req in MESSAGE:a OPTIONS:b MESSAGE:b OPTIONS:a; do
         "$(topo_render topo_request_caller.xml.in "$method" METHOD="$method")" \
         "$(topo_render topo_request_callee.xml.in "$method" METHOD="$method")"
 done
+
+# REFER with Refer-To and an escaped Replaces, then the transfer INVITEs.
+topo_cross refer-a-to-b a topo_refer_caller.xml topo_refer_callee.xml
+refer_log=$(grep -o 'referto=.*' "$T_DIR/sipp-refer-a-to-b-callee.log" | head -1)
+referto=$(sed -n 's/^referto=\([^ ]*\) .*$/\1/p' <<<"$refer_log")
+rcid=$(sed -n 's/^.* rcid=\([^ ]*\) .*$/\1/p' <<<"$refer_log")
+dcid=$(sed -n 's/^.* dcid=\([^ ]*\)$/\1/p' <<<"$refer_log")
+our_cid=$(sed -n 's/^callid=\([^ ]*\) .*$/\1/p' "$T_DIR/sipp-refer-a-to-b-caller.log" | head -1)
+t_check "REFER: B's core received a Refer-To token URI of border A ($referto)" \
+    test -n "$referto" -a -n "$our_cid"
+assert_eq "REFER: the Replaces in the Refer-To names the dialog's Call-ID token at B" "$dcid" "$rcid"
+tags=${referto#*%3Bto-tag%3D}
+to_tag=${tags%%%3B*}
+from_tag=${tags#*from-tag%3D}
+re_escape() { sed -e 's/[].[\*^$()+?{|]/\\&/g' <<<"$1"; }
+# B's core acts on the REFER: INVITE to the target with the Replaces.
+topo_cross transfer-b-to-a b "$(topo_render topo_transfer_caller.xml.in 486 STATUS=486)" \
+    "$(topo_render topo_transfer_callee.xml.in b-to-a STATUS=486 \
+        RURI='sip:conf-1@conf\.a\.internal;transport=udp' \
+        REPLACES="$(re_escape "$our_cid;to-tag=$to_tag;from-tag=$from_tag")")" \
+    -key target "${referto%%\?*}" \
+    -key replaces "$dcid@border.a.mcx.example;to-tag=$to_tag;from-tag=$from_tag"
+# A's core names the same dialog in a Replaces header.
+topo_cross transfer-a-to-b a "$(topo_render topo_transfer_caller.xml.in 486 STATUS=486)" \
+    "$(topo_render topo_transfer_callee.xml.in a-to-b STATUS=486 RURI='sip:bob@b\.mcx\.example' \
+        REPLACES="$(re_escape "$dcid@border.a.mcx.example;to-tag=$to_tag;from-tag=$from_tag")")" \
+    -key target sip:bob@b.mcx.example -key replaces "$our_cid;to-tag=$to_tag;from-tag=$from_tag"
 
 # A dialog from A's core, then border A restarts (same policy and key file)
 # while the dialog is up: the re-INVITE from A's core and the BYE from B's

@@ -14,6 +14,17 @@
 #     restores it, A's core receives sip:gms@gms.a.internal exactly.
 #  3. The same with the token tampered: border A answers 400
 #     (topo.bad_token, counted).
+#  4. A group-call INVITE from A's core with a multipart/mixed body (SDP,
+#     mcptt-info naming sip:gms@gms.a.internal, resource-lists): B's core
+#     receives A's element token in the mcptt-info part, the SDP part (and
+#     with SPK off the resource-lists part) octet for octet, the boundary
+#     and part headers as sent. B's 200 carries mcptt-info naming B's
+#     internal sip:grp@gms.b.internal: A's core receives B's token (reply
+#     bodies are hidden). B's core then sends an INFO in the dialog with a
+#     multipart body naming A's token: A's core receives
+#     sip:gms@gms.a.internal; A's 200 to it names B's token, and B's core
+#     receives sip:grp@gms.b.internal (reply bodies are restored). The
+#     capture holds neither internal URI.
 # Every MESSAGE also carries "X-Origin: <core IP>:<port> sip:<user>@<our
 # domain>", listed in topology.rewrite_headers: the other core sees the
 # sending border's topology host in both places (the callee checks it).
@@ -64,9 +75,41 @@ callee_back=$(topo_render topo_element_callee.xml.in back EXPECT='sip:gms@gms\.a
 topo_cross elements-token-b-to-a b "$caller_200" "$callee_back" -key elemuri "$token_uri" \
     -key useruri sip:bob@b.mcx.example
 
+# 4. Group call: multipart INVITE, mcptt-info in the 200, INFO back, 200.
+gms_b=sip:grp@gms.b.internal
+token_b_re='sip:[a-z2-7]+@border\.b\.mcx\.example;tokenized-by=border\.b\.mcx\.example'
+group_caller=$(topo_render topo_group_caller.xml.in grp REPLY_EXPECT="$token_b_re" \
+    REPLY_ABSENT=gms.b.internal BACK_EXPECT='sip:gms@gms\.a\.internal')
+group_callee=$(topo_render topo_group_callee.xml.in grp EXPECT="$token_re" ABSENT=gms.a.internal \
+    REPLY_BACK='sip:grp@gms\.b\.internal')
+topo_cross group-a-to-b a "$group_caller" "$group_callee" -key elemuri "$internal_uri" \
+    -key reply_uri "$gms_b"
+callee_msg=$T_DIR/sipp-group-a-to-b-callee.msg
+t_check "group call: the SDP part crossed octet for octet" topo_msg_has "$callee_msg" \
+    '--mcsec-grp-b1\nContent-Type: application/sdp\n\nv=0\no=user1 53655765 2353687637 IN IP4 127.0.40.1\ns=-\nc=IN IP4 127.0.40.1\nt=0 0\nm=audio 6000 RTP/AVP 0\n\n--mcsec-grp-b1\nContent-Type: application/vnd.3gpp.mcptt-info+xml'
+t_check "group call: the resource-lists content crossed unchanged" topo_msg_has "$callee_msg" \
+    '<resource-lists xmlns="urn:ietf:params:xml:ns:resource-lists"><list><entry uri="sip:bob@b.mcx.example"/></list></resource-lists>\n--mcsec-grp-b1--'
+if [ "$mode" != spk ]; then
+    t_check "group call: the resource-lists part and its headers crossed octet for octet" \
+        topo_msg_has "$callee_msg" \
+        '\n--mcsec-grp-b1\nContent-Type: application/resource-lists+xml\n\n<?xml version="1.0" encoding="UTF-8"?><resource-lists'
+    t_check "group call: the mcptt-info part headers crossed as sent" topo_msg_has "$callee_msg" \
+        '\n--mcsec-grp-b1\nContent-Type: application/vnd.3gpp.mcptt-info+xml\n\n'
+fi
+t_check "group call: B's core received A's element token in the multipart INVITE" \
+    grep -q -E "elemuri=$token_re" "$T_DIR/sipp-group-a-to-b-callee.log"
+t_check "group call: A's core received B's token in the 200 (reply body hidden)" \
+    grep -q -E "replyuri=$token_b_re" "$T_DIR/sipp-group-a-to-b-caller.log"
+t_check "group call: A's core received its URI back in B's INFO" \
+    grep -q -F "backuri=sip:gms@gms.a.internal" "$T_DIR/sipp-group-a-to-b-caller.log"
+t_check "group call: B's core received its URI back in A's 200 (reply body restored)" \
+    grep -q -F "replyback=$gms_b" "$T_DIR/sipp-group-a-to-b-callee.log"
+
 capture_stop
-n=$(grep -a -c -F -- "gms.a.internal" "$T_DIR/sip3.pcap")
-assert_eq "capture between the borders holds no 'gms.a.internal'" 0 "$n"
+for needle in gms.a.internal gms.b.internal; do
+    n=$(grep -a -c -F -- "$needle" "$T_DIR/sip3.pcap")
+    assert_eq "capture between the borders holds no '$needle'" 0 "$n"
+done
 if [ "$mode" = spk ]; then
     t_check "capture holds the elements encrypted (aes128-gcm)" \
         grep -a -q -F 'xmlenc11#aes128-gcm' "$T_DIR/sip3.pcap"

@@ -53,7 +53,7 @@ topo_policy() {
     if [ -n "${val[SPK_FILE]}" ]; then
         spk_lines="    spk: {mode: required}"$'\n'
         spk_keys="spk: ${val[SPK_FILE]}"
-        spk_types=", application/vnd.3gpp.mcptt-signed+xml, multipart/mixed"
+        spk_types=", application/vnd.3gpp.mcptt-signed+xml"
     fi
     cat >"$out" <<POLICY
 # Test policy of system $self with topology hiding (tests/sip/test_topo_lib.sh).
@@ -84,7 +84,8 @@ partners:
     sip:
       methods: [INVITE, ACK, BYE, CANCEL, UPDATE, INFO, MESSAGE, OPTIONS, NOTIFY,
                 SUBSCRIBE, REFER, PRACK]
-      content_types: [application/sdp, application/vnd.3gpp.mcptt-info+xml, text/plain$spk_types]
+      content_types: [application/sdp, application/vnd.3gpp.mcptt-info+xml, text/plain,
+                      multipart/mixed, application/resource-lists+xml$spk_types]
       max_body: 16384
       warning_reason: true
     topology:
@@ -151,6 +152,17 @@ topo_render() {
     out=$T_DIR/$(basename "$in" .xml.in)-$tag.xml
     t_render "$T_SCEN/$in" "$out" "$@"
     echo "$out"
+}
+
+# topo_msg_has FILE TEXT: FILE (a sipp message trace) holds TEXT, in which
+# "\n" stands for the CRLF of the wire, octet for octet.
+topo_msg_has() {
+    $T_PY - "$1" "$2" <<'PY'
+import sys
+data = open(sys.argv[1], "rb").read()
+want = sys.argv[2].replace("\\n", "\r\n").encode()
+sys.exit(0 if want in data else 1)
+PY
 }
 
 # topo_capture_clean PCAP: the capture between the borders holds none of

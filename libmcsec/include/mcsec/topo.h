@@ -28,6 +28,9 @@
  *   partner then uses that URI as the request-URI of in-dialog requests.
  * - Call-ID (when it carries a host, or always if configured):
  *   "<token>@<host>". The suffix tells our tokens from partner Call-IDs.
+ * - URIs that outlive a dialog (mcptt-info elements, Refer-To targets):
+ *   "sip:<token>@<host>;tokenized-by=<host>", kind "element", bound to the
+ *   kind only; the Call-ID in a Replaces: the Call-ID token above.
  * <host> is our border host as partners see it (config.border_host).
  *
  * Contract: every function takes its inputs as (pointer, length) and never
@@ -200,6 +203,16 @@ mcsec_err_t mcsec_topo_restore_contact_uri(mcsec_topo_t *topo, mcsec_str_t uri, 
                                            char *out, size_t out_size, size_t *out_len,
                                            mcsec_topo_error_t *err);
 
+/* Ingress: a request-URI that mcsec_topo_uri_token() says is ours, back to
+ * the URI it stands for: a Contact token of this dialog (callid, as
+ * mcsec_topo_restore_contact_uri) or else a dialog-independent token (kind
+ * "element": a URI of an mcptt-info element or a Refer-To target the
+ * partner addresses in a new dialog). On failure err is the Contact
+ * attempt's. */
+mcsec_err_t mcsec_topo_restore_target_uri(mcsec_topo_t *topo, mcsec_str_t uri, mcsec_str_t callid,
+                                          char *out, size_t out_size, size_t *out_len,
+                                          mcsec_topo_error_t *err);
+
 /* Whether a URI, name-addr or route entry is one of our tokenized URIs:
  * sip/sips, host equal to our border host, parameter tokenized-by=<our
  * host>. On true, token is the user part. */
@@ -282,5 +295,81 @@ mcsec_err_t mcsec_topo_hide_xml_elements(mcsec_topo_t *topo, const uint8_t *xml,
                                          const mcsec_strlist_t *keep_domains,
                                          mcsec_topo_direction_t direction, uint8_t **out,
                                          size_t *out_len, mcsec_topo_error_t *err);
+
+/* The same for a SIP body of type content_type (the header value, NUL
+ * terminated): an mcptt-info body as above; a multipart/mixed body part by
+ * part, every part of type mcptt-info rewritten as above and everything
+ * else (preamble, delimiters, part headers, the other parts, epilogue)
+ * copied octet for octet; any other type is left alone (*out NULL).
+ * Multipart bodies are split like SPK bodies (xmlprot's splitter: CRLF,
+ * at most MCSEC_XMLPROT_MAX_PARTS parts, no nesting); a body it refuses,
+ * or a rewritten part that would contain the boundary delimiter, is
+ * MCSEC_ERR_PARSE. Other results as mcsec_topo_hide_xml_elements. */
+mcsec_err_t mcsec_topo_hide_body_elements(mcsec_topo_t *topo, const char *content_type,
+                                          const uint8_t *body, size_t len,
+                                          const mcsec_strlist_t *names,
+                                          const mcsec_strlist_t *keep_domains,
+                                          mcsec_topo_direction_t direction, uint8_t **out,
+                                          size_t *out_len, mcsec_topo_error_t *err);
+
+/* ---- Refer-To and Replaces ---------------------------------------------- */
+
+/* What decides whether a Call-ID or URI named in Refer-To/Replaces is ours
+ * on egress: the partner's domains (URIs and Call-ID hosts there are the
+ * partner's and stay) and its topology.tokenize_callid (every Call-ID, not
+ * only those with a host, names one of our dialogs). */
+typedef struct {
+    const mcsec_strlist_t *keep_domains; /* NULL = none */
+    bool tokenize_callid;
+} mcsec_topo_refer_rule_t;
+
+/* Egress: a Replaces header value (RFC 3891: callid *(;param)). The
+ * Call-ID becomes the token mcsec_topo_hide_callid() gives (the token the
+ * dialog carries on the partner side when we started it) unless it is
+ * already one of our tokens, has no host and tokenize_callid is off, or
+ * its host (after the last '@') is one of keep_domains; parameters stay.
+ * *changed tells whether anything was replaced (out then holds the whole
+ * new value; when false out holds a copy). A short buffer gives
+ * MCSEC_ERR_ARG with *out_len the size needed; an empty Call-ID
+ * MCSEC_ERR_PARSE. */
+mcsec_err_t mcsec_topo_hide_replaces(mcsec_topo_t *topo, mcsec_str_t replaces,
+                                     const mcsec_topo_refer_rule_t *rule, char *out,
+                                     size_t out_size, size_t *out_len, bool *changed);
+
+/* Ingress: a Replaces value whose Call-ID is one of our tokens
+ * (mcsec_topo_callid_is_token) gets the original Call-ID back; other
+ * values are copied (*changed false). out_size >= replaces.len always
+ * suffices. A token that does not decode is MCSEC_ERR_INVALID with
+ * topo.bad_token. */
+mcsec_err_t mcsec_topo_restore_replaces(mcsec_topo_t *topo, mcsec_str_t replaces, char *out,
+                                        size_t out_size, size_t *out_len, bool *changed,
+                                        mcsec_topo_error_t *err);
+
+/* Egress: a Refer-To header value (name-addr or addr-spec, then header
+ * parameters). A sip/sips target URI that topo_uri rules do not keep
+ * (tokenized-by= present, host in rule->keep_domains) becomes
+ * "<sip[s]:<token>@<host>;tokenized-by=<host>" with a dialog-independent
+ * token (kind "element": the partner sends it back as the request-URI of a
+ * new dialog) of the URI without its headers part; the headers part
+ * ("?h=v&...") stays after it, with the Call-ID of an embedded Replaces
+ * header (URI-escaped) hidden by the mcsec_topo_hide_replaces() rule and
+ * escaped again. Other URIs (tel:, the partner's) keep their text. Output
+ * conventions as mcsec_topo_hide_replaces; MCSEC_ERR_PARSE when no URI is
+ * found. */
+mcsec_err_t mcsec_topo_hide_refer_to(mcsec_topo_t *topo, mcsec_str_t refer_to,
+                                     const mcsec_topo_refer_rule_t *rule, char *out,
+                                     size_t out_size, size_t *out_len, bool *changed);
+
+/* Ingress: a Refer-To value whose target is one of our token URIs gets the
+ * URI back: a Contact token of the dialog named by the embedded Replaces
+ * (its Call-ID as the partner sent it), else of the REFER's own dialog
+ * (callid), else a dialog-independent token. An embedded Replaces whose
+ * Call-ID is our token is restored (and escaped) as well. Other values are
+ * copied (*changed false). A short buffer gives MCSEC_ERR_ARG with
+ * *out_len the size needed; a token that does not decode is
+ * MCSEC_ERR_INVALID with topo.bad_token. */
+mcsec_err_t mcsec_topo_restore_refer_to(mcsec_topo_t *topo, mcsec_str_t refer_to,
+                                        mcsec_str_t callid, char *out, size_t out_size,
+                                        size_t *out_len, bool *changed, mcsec_topo_error_t *err);
 
 #endif

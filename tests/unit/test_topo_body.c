@@ -1,0 +1,237 @@
+/* Element hiding over a whole SIP body (mcsec_topo_hide_body_elements): an
+ * mcptt-info part of multipart/mixed is hidden and restored while every
+ * other octet (preamble, delimiters, part headers, SDP and resource-lists
+ * parts, epilogue) stays; a single mcptt-info body behaves as the XML
+ * function; other types are left alone; broken multipart is refused. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mcsec/topo.h"
+#include "mcsec/xmlprot.h"
+
+#define KEY_A "1111111111111111111111111111111111111111111111111111111111111111"
+#define MP_TYPE "multipart/mixed; boundary=\"mcsec-b1\""
+
+static const char sdp_part[] = "--mcsec-b1\r\n"
+                               "Content-Type: application/sdp\r\n"
+                               "\r\n"
+                               "v=0\r\n"
+                               "o=- 1 1 IN IP4 127.0.40.1\r\n"
+                               "s=-\r\n"
+                               "c=IN IP4 127.0.40.1\r\n"
+                               "t=0 0\r\n"
+                               "m=audio 6000 RTP/AVP 0\r\n";
+static const char info_head[] = "\r\n--mcsec-b1\r\n"
+                                "Content-Type: application/vnd.3gpp.mcptt-info+xml\r\n"
+                                "Content-ID: <info1@a.example>\r\n"
+                                "\r\n";
+static const char info_xml[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<mcpttinfo xmlns=\"urn:3gpp:ns:mcpttInfo:1.0\"><mcptt-Params>"
+    "<mcptt-request-uri type=\"Normal\"><mcpttURI>sip:gms@gms.a.internal</mcpttURI>"
+    "</mcptt-request-uri>"
+    "<mcptt-calling-user-id type=\"Normal\"><mcpttURI>sip:alice@a.mcx.example</mcpttURI>"
+    "</mcptt-calling-user-id></mcptt-Params></mcpttinfo>";
+static const char tail[] = "\r\n--mcsec-b1\r\n"
+                           "Content-Type: application/resource-lists+xml\r\n"
+                           "\r\n"
+                           "<?xml version=\"1.0\"?><resource-lists><list>"
+                           "<entry uri=\"sip:gms@gms.a.internal\"/></list></resource-lists>"
+                           "\r\n--mcsec-b1--\r\nepilogue";
+
+static char *listed_names[] = {"mcptt-request-uri"};
+static const mcsec_strlist_t listed = {listed_names, 1};
+static char *partner_names[] = {"b.mcx.example", "*.b.mcx.example"};
+static const mcsec_strlist_t partner_domains = {partner_names, 2};
+
+static int setup(void **state)
+{
+    if (mcsec_xmlprot_global_init() != MCSEC_OK)
+        return -1;
+    mcsec_topo_keys_t *keys = NULL;
+    const char *text = "01 " KEY_A "\n";
+    if (mcsec_topo_keys_parse(text, strlen(text), "t", 0, 0, &keys, NULL, 0) != MCSEC_OK)
+        return -1;
+    mcsec_topo_config_t cfg = {0};
+    cfg.border_host = (mcsec_str_t){"border.a.example", 16};
+    mcsec_topo_t *topo = NULL;
+    if (mcsec_topo_create_with_keys(keys, &cfg, &topo, NULL, 0) != MCSEC_OK)
+        return -1;
+    *state = topo;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    mcsec_topo_destroy(*state);
+    return 0;
+}
+
+/* The multipart body: preamble, SDP, mcptt-info, resource-lists, epilogue. */
+static char *multipart_body(const char *xml)
+{
+    size_t n = strlen("preamble\r\n") + strlen(sdp_part) + strlen(info_head) + strlen(xml) +
+               strlen(tail) + 1;
+    char *body = malloc(n);
+    assert_non_null(body);
+    snprintf(body, n, "preamble\r\n%s%s%s%s", sdp_part, info_head, xml, tail);
+    return body;
+}
+
+static char *run(mcsec_topo_t *topo, const char *type, const char *body, mcsec_topo_direction_t dir,
+                 mcsec_err_t expect, mcsec_topo_error_t *err)
+{
+    uint8_t *out = (uint8_t *)"x";
+    size_t out_len = 1;
+    mcsec_err_t rc =
+        mcsec_topo_hide_body_elements(topo, type, (const uint8_t *)body, strlen(body), &listed,
+                                      &partner_domains, dir, &out, &out_len, err);
+    assert_int_equal(rc, expect);
+    if (rc != MCSEC_OK || out == NULL) {
+        assert_null(out);
+        assert_int_equal(out_len, 0);
+        return NULL;
+    }
+    assert_int_equal(strlen((char *)out), out_len);
+    return (char *)out;
+}
+
+/* The mcptt-info part of a body built by multipart_body(). */
+static char *info_part(const char *body)
+{
+    const char *start = strstr(body, info_head);
+    assert_non_null(start);
+    start += strlen(info_head);
+    const char *end = strstr(start, "\r\n--mcsec-b1\r\nContent-Type: application/resource-lists");
+    assert_non_null(end);
+    char *part = calloc(1, (size_t)(end - start) + 1);
+    assert_non_null(part);
+    memcpy(part, start, (size_t)(end - start));
+    return part;
+}
+
+static void test_multipart_part_hidden_rest_byte_identical(void **state)
+{
+    mcsec_topo_t *topo = *state;
+    mcsec_topo_error_t err;
+    char *body = multipart_body(info_xml);
+    char *hidden = run(topo, MP_TYPE, body, MCSEC_TOPO_EGRESS, MCSEC_OK, &err);
+    assert_non_null(hidden);
+    /* Everything before the mcptt-info content and after it is the same. */
+    size_t head_len = strlen("preamble\r\n") + strlen(sdp_part) + strlen(info_head);
+    assert_memory_equal(hidden, body, head_len);
+    size_t hidden_len = strlen(hidden), tail_len = strlen(tail);
+    assert_true(hidden_len > tail_len);
+    assert_string_equal(hidden + hidden_len - tail_len, tail);
+    /* The part is hidden: no internal URI in it, the unlisted one stays. */
+    char *part = info_part(hidden);
+    assert_null(strstr(part, "gms.a.internal"));
+    assert_non_null(strstr(part, "@border.a.example;tokenized-by=border.a.example</mcpttURI>"));
+    assert_non_null(strstr(part, "<mcpttURI>sip:alice@a.mcx.example</mcpttURI>"));
+    /* Identical to hiding the part alone. */
+    uint8_t *alone = NULL;
+    size_t alone_len = 0;
+    assert_int_equal(mcsec_topo_hide_xml_elements(topo, (const uint8_t *)info_xml, strlen(info_xml),
+                                                  &listed, &partner_domains, MCSEC_TOPO_EGRESS,
+                                                  &alone, &alone_len, &err),
+                     MCSEC_OK);
+    assert_int_equal(strlen(part), alone_len);
+    assert_memory_equal(part, alone, alone_len);
+    free(alone);
+    free(part);
+    /* Egress again changes nothing; ingress restores the URI. */
+    assert_null(run(topo, MP_TYPE, hidden, MCSEC_TOPO_EGRESS, MCSEC_OK, &err));
+    char *back = run(topo, MP_TYPE, hidden, MCSEC_TOPO_INGRESS, MCSEC_OK, &err);
+    assert_non_null(back);
+    assert_memory_equal(back, body, head_len);
+    assert_string_equal(back + strlen(back) - tail_len, tail);
+    part = info_part(back);
+    assert_non_null(strstr(part, "<mcpttURI>sip:gms@gms.a.internal</mcpttURI>"));
+    assert_null(strstr(part, "tokenized-by"));
+    free(part);
+    free(back);
+    free(hidden);
+    free(body);
+}
+
+static void test_multipart_bad_token_refused(void **state)
+{
+    mcsec_topo_t *topo = *state;
+    mcsec_topo_error_t err;
+    char *body = multipart_body(info_xml);
+    char *hidden = run(topo, MP_TYPE, body, MCSEC_TOPO_EGRESS, MCSEC_OK, &err);
+    char *tok = strstr(hidden, "<mcpttURI>sip:") + strlen("<mcpttURI>sip:");
+    tok[4] = tok[4] == 'a' ? 'b' : 'a';
+    assert_null(run(topo, MP_TYPE, hidden, MCSEC_TOPO_INGRESS, MCSEC_ERR_INVALID, &err));
+    assert_int_equal(err.reason, MCSEC_REASON_TOPO_BAD_TOKEN);
+    assert_int_equal(err.fault, MCSEC_TOPO_FAULT_AUTH);
+    free(hidden);
+    free(body);
+}
+
+static void test_single_body_and_other_types(void **state)
+{
+    mcsec_topo_t *topo = *state;
+    mcsec_topo_error_t err;
+    /* A single mcptt-info body (type in any case, with parameters). */
+    char *hidden = run(topo, "Application/Vnd.3gpp.MCPTT-Info+XML; charset=UTF-8", info_xml,
+                       MCSEC_TOPO_EGRESS, MCSEC_OK, &err);
+    assert_non_null(hidden);
+    assert_null(strstr(hidden, "gms.a.internal"));
+    free(hidden);
+    /* Other types, and a multipart body without mcptt-info: untouched. */
+    assert_null(run(topo, "application/resource-lists+xml",
+                    "<resource-lists><mcptt-request-uri>sip:gms@gms.a.internal"
+                    "</mcptt-request-uri></resource-lists>",
+                    MCSEC_TOPO_EGRESS, MCSEC_OK, &err));
+    assert_null(run(topo, "multipart/related;boundary=mcsec-b1",
+                    "--mcsec-b1\r\n\r\nx\r\n--mcsec-b1--", MCSEC_TOPO_EGRESS, MCSEC_OK, &err));
+    assert_null(run(topo, MP_TYPE,
+                    "--mcsec-b1\r\nContent-Type: application/sdp\r\n\r\nv=0\r\n--mcsec-b1--\r\n",
+                    MCSEC_TOPO_EGRESS, MCSEC_OK, &err));
+    /* Without listed names nothing is done, whatever the body. */
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    assert_int_equal(mcsec_topo_hide_body_elements(topo, MP_TYPE, (const uint8_t *)"--x", 3, NULL,
+                                                   NULL, MCSEC_TOPO_EGRESS, &out, &out_len, &err),
+                     MCSEC_OK);
+    assert_null(out);
+}
+
+static void test_broken_multipart_refused(void **state)
+{
+    mcsec_topo_t *topo = *state;
+    mcsec_topo_error_t err;
+    /* No closing delimiter, no boundary parameter, bad XML in the part. */
+    assert_null(run(topo, MP_TYPE,
+                    "--mcsec-b1\r\nContent-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n<a/>",
+                    MCSEC_TOPO_EGRESS, MCSEC_ERR_PARSE, &err));
+    assert_null(run(topo, "multipart/mixed", "--mcsec-b1\r\n\r\nx\r\n--mcsec-b1--",
+                    MCSEC_TOPO_EGRESS, MCSEC_ERR_PARSE, &err));
+    char *bad = multipart_body("<mcpttinfo><mcptt-request-uri>sip:x@y");
+    assert_null(run(topo, MP_TYPE, bad, MCSEC_TOPO_EGRESS, MCSEC_ERR_PARSE, &err));
+    free(bad);
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    assert_int_equal(mcsec_topo_hide_body_elements(topo, NULL, (const uint8_t *)"x", 1, &listed,
+                                                   NULL, MCSEC_TOPO_EGRESS, &out, &out_len, &err),
+                     MCSEC_ERR_ARG);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_multipart_part_hidden_rest_byte_identical),
+        cmocka_unit_test(test_multipart_bad_token_refused),
+        cmocka_unit_test(test_single_body_and_other_types),
+        cmocka_unit_test(test_broken_multipart_refused),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
