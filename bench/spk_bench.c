@@ -9,9 +9,15 @@
  *   body:   mcsec_xmlprot_protect_body + mcsec_xmlprot_unprotect_body
  *           (encryption + HMAC signature part, multipart, then verify +
  *           decrypt: what the egress border plus the ingress border do),
- * and prints microseconds per operation and the ratios body/floor and
- * doc/floor. Usage: spk_bench [ITERATIONS] (default 2000). Exit 1 when an
- * operation fails. */
+ *   ingress: what an ingress border with spk.reprotect_internal does to the
+ *           protected body: unprotect with the partner's keys, then protect
+ *           with the internal SPK, once as two calls (unprotect_body +
+ *           protect_body: the clear body is parsed again) and once handing
+ *           the tree on (unprotect_body_kept + reprotect_body),
+ * and prints microseconds per operation and the ratios to the floor.
+ * Usage: spk_bench [ITERATIONS] (default 2000). Exit 1 when an operation
+ * fails. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +29,7 @@
 #include "mcsec/xmlprot.h"
 
 static const char bench_keys[] = "3a5c0001 000102030405060708090a0b0c0d0e0f\n";
+static const char bench_internal_keys[] = "3a5c0101 0f0e0d0c0b0a09080706050403020100\n";
 
 /* A group-call mcptt-info document of about 1 KB. */
 static const char bench_doc[] =
@@ -109,6 +116,64 @@ static int body_once(mcsec_xmlprot_t *egress, mcsec_xmlprot_t *ingress, size_t *
     return rc;
 }
 
+/* Ingress with re-protection once, as two calls: the clear body is parsed
+ * again by the protect. 0 or -1. */
+static int ingress_two_calls(mcsec_xmlprot_t *ingress, mcsec_xmlprot_t *internal,
+                             const mcsec_body_t *wire)
+{
+    mcsec_body_t clear = {0};
+    mcsec_body_t reprotected = {0};
+    mcsec_xmlprot_result_t result;
+    int rc = mcsec_xmlprot_unprotect_body(ingress, wire->content_type, wire->data, wire->len, true,
+                                          &clear, &result) == MCSEC_OK &&
+                     mcsec_xmlprot_protect_body(internal, clear.content_type, clear.data, clear.len,
+                                                &reprotected, &result) == MCSEC_OK
+                 ? 0
+                 : -1;
+    mcsec_body_free(&clear);
+    mcsec_body_free(&reprotected);
+    return rc;
+}
+
+/* The same handing the clear tree on. 0 or -1. */
+static int ingress_kept(mcsec_xmlprot_t *ingress, mcsec_xmlprot_t *internal,
+                        const mcsec_body_t *wire)
+{
+    mcsec_body_t clear = {0};
+    mcsec_body_t reprotected = {0};
+    mcsec_xmlprot_result_t result;
+    mcsec_xmlprot_kept_t *tree = NULL;
+    int rc = mcsec_xmlprot_unprotect_body_kept(ingress, wire->content_type, wire->data, wire->len,
+                                               true, &clear, &tree, &result) == MCSEC_OK &&
+                     mcsec_xmlprot_reprotect_body(internal, &clear, tree, &reprotected, &result) ==
+                         MCSEC_OK
+                 ? 0
+                 : -1;
+    mcsec_body_free(&clear);
+    mcsec_body_free(&reprotected);
+    return rc;
+}
+
+static int ingress_once(mcsec_xmlprot_t *ingress, mcsec_xmlprot_t *internal,
+                        const mcsec_body_t *wire, bool kept)
+{
+    return kept ? ingress_kept(ingress, internal, wire)
+                : ingress_two_calls(ingress, internal, wire);
+}
+
+/* Times ingress_once; seconds per call, or -1 on failure. */
+static double time_ingress(mcsec_xmlprot_t *ingress, mcsec_xmlprot_t *internal,
+                           const mcsec_body_t *wire, bool kept, long iterations)
+{
+    double start = now_seconds();
+    for (long i = 0; i < iterations; i++) {
+        if (ingress_once(ingress, internal, wire, kept) != 0) {
+            return -1;
+        }
+    }
+    return (now_seconds() - start) / (double)iterations;
+}
+
 /* Builds the two objects of one direction: A protects, B unprotects with
  * A's identity as P0. Returns 0 or -1. */
 static int make_objects(mcsec_xmlprot_t **egress, mcsec_xmlprot_t **ingress)
@@ -128,6 +193,26 @@ static int make_objects(mcsec_xmlprot_t **egress, mcsec_xmlprot_t **ingress)
                  : -1;
     mcsec_keystore_destroy(keys);
     return rc;
+}
+
+/* The internal-SPK object (P0 = our MC server), or NULL. */
+static mcsec_xmlprot_t *make_internal(void)
+{
+    mcsec_keystore_t *keys = NULL;
+    if (mcsec_keystore_parse_spk(bench_internal_keys, strlen(bench_internal_keys), "bench", &keys,
+                                 NULL, 0) != MCSEC_OK) {
+        return NULL;
+    }
+    mcsec_xmlprot_conf_t conf;
+    memset(&conf, 0, sizeof(conf));
+    conf.keys = keys;
+    conf.identity = "sip:mcptt-server@a.mcx.example";
+    mcsec_xmlprot_t *internal = NULL;
+    if (mcsec_xmlprot_create(&conf, &internal) != MCSEC_OK) {
+        internal = NULL;
+    }
+    mcsec_keystore_destroy(keys);
+    return internal;
 }
 
 /* Runs the three measurements and prints the table. */
@@ -169,6 +254,20 @@ int main(int argc, char **argv)
         }
         t_body = (now_seconds() - start) / (double)iterations;
     }
+    double t_two_calls = -1, t_kept = -1;
+    mcsec_xmlprot_t *internal = failed ? NULL : make_internal();
+    mcsec_body_t wire = {0};
+    if (internal != NULL &&
+        mcsec_xmlprot_protect_body(egress, MCSEC_CT_MCPTT_INFO, (const uint8_t *)bench_doc,
+                                   strlen(bench_doc), &wire, NULL) == MCSEC_OK &&
+        ingress_once(ingress, internal, &wire, false) == 0 &&
+        ingress_once(ingress, internal, &wire, true) == 0) {
+        t_two_calls = time_ingress(ingress, internal, &wire, false, iterations);
+        t_kept = time_ingress(ingress, internal, &wire, true, iterations);
+    }
+    failed = failed || t_two_calls < 0 || t_kept < 0;
+    mcsec_body_free(&wire);
+    mcsec_xmlprot_destroy(internal);
     mcsec_xmlprot_destroy(egress);
     mcsec_xmlprot_destroy(ingress);
     mcsec_xmlprot_global_cleanup();
@@ -184,5 +283,9 @@ int main(int argc, char **argv)
            t_doc / t_floor);
     printf("body   protect_body+unprotect_body    %8.1f us  ratio %.1f\n", t_body * 1e6,
            t_body / t_floor);
+    printf("ingress unprotect_body+protect_body   %8.1f us  ratio %.1f\n", t_two_calls * 1e6,
+           t_two_calls / t_floor);
+    printf("ingress unprotect_body_kept+reprotect %8.1f us  ratio %.1f\n", t_kept * 1e6,
+           t_kept / t_floor);
     return 0;
 }

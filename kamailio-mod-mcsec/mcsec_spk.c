@@ -167,6 +167,38 @@ static int run_step(mcsec_xmlprot_t *prot, bool protect, bool required,
     return 0;
 }
 
+/* Unprotect step that keeps the clear mcptt-info tree in *kept for a
+ * following reprotect_step (no second parse of the clear body). Returns 0
+ * or a rejection (-1), as run_step. */
+static int unprotect_kept_step(mcsec_xmlprot_t *prot, bool required, const mcsec_spk_sip_body_t *in,
+                               mcsec_body_t *out, mcsec_xmlprot_kept_t **kept,
+                               mcsec_verdict_t *verdict, const char *step)
+{
+    mcsec_xmlprot_result_t result = {MCSEC_REASON_NONE, ""};
+    mcsec_err_t rc = mcsec_xmlprot_unprotect_body_kept(prot, in->content_type, in->data, in->len,
+                                                       required, out, kept, &result);
+    if (rc != MCSEC_OK) {
+        mcsec_body_free(out);
+        return reject_xmlprot(verdict, rc, &result, step);
+    }
+    return 0;
+}
+
+/* Protect step over clear, the body unprotect_kept_step returned (kept is
+ * used only if clear was not rewritten since; always consumed). */
+static int reprotect_step(mcsec_xmlprot_t *prot, const mcsec_body_t *clear,
+                          mcsec_xmlprot_kept_t *kept, mcsec_body_t *out, mcsec_verdict_t *verdict,
+                          const char *step)
+{
+    mcsec_xmlprot_result_t result = {MCSEC_REASON_NONE, ""};
+    mcsec_err_t rc = mcsec_xmlprot_reprotect_body(prot, clear, kept, out, &result);
+    if (rc != MCSEC_OK) {
+        mcsec_body_free(out);
+        return reject_xmlprot(verdict, rc, &result, step);
+    }
+    return 0;
+}
+
 /* Makes *in describe out for the next step (views into out). */
 static int chain(mcsec_spk_sip_body_t *in, const mcsec_body_t *out)
 {
@@ -190,11 +222,14 @@ static int transform_egress(const mcsec_policy_t *policy, mcsec_xmlprot_t *share
     mcsec_spk_sip_body_t current = *body;
     mcsec_body_t clear = {0};
     mcsec_body_t hidden = {0};
+    mcsec_xmlprot_kept_t *kept = NULL;
     if (internal != NULL) {
-        if (run_step(internal, false, false, body, &clear, verdict, "internal unprotect") != 0) {
+        if (unprotect_kept_step(internal, false, body, &clear, &kept, verdict,
+                                "internal unprotect") != 0) {
             return -1;
         }
         if (chain(&current, &clear) != 0) {
+            mcsec_xmlprot_kept_free(kept);
             mcsec_body_free(&clear);
             return reject(verdict, MCSEC_REASON_SPK_MALFORMED, "internal unprotect",
                           "content type too long");
@@ -202,6 +237,7 @@ static int transform_egress(const mcsec_policy_t *policy, mcsec_xmlprot_t *share
     }
     if (mcsec_topo_body_elements(policy, verdict, current.content_type, current.data, current.len,
                                  true, &hidden) != 0) {
+        mcsec_xmlprot_kept_free(kept);
         mcsec_body_free(&clear);
         return -1;
     }
@@ -210,8 +246,13 @@ static int transform_egress(const mcsec_policy_t *policy, mcsec_xmlprot_t *share
     }
     int rc = 0;
     if (clear_keep(&current) != 0) {
+        mcsec_xmlprot_kept_free(kept);
         rc = reject(verdict, MCSEC_REASON_POLICY_UNAVAILABLE, "body", "out of memory");
+    } else if (internal != NULL && hidden.data == NULL) {
+        /* current is clear: the tree the unprotect left serves the protect. */
+        rc = reprotect_step(shared, &clear, kept, out, verdict, "protect");
     } else {
+        mcsec_xmlprot_kept_free(kept);
         rc = run_step(shared, true, false, &current, out, verdict, "protect");
     }
     mcsec_body_free(&hidden);
@@ -227,11 +268,17 @@ static int transform_ingress(const mcsec_policy_t *policy, mcsec_xmlprot_t *shar
                              const mcsec_spk_sip_body_t *body, mcsec_body_t *out,
                              mcsec_verdict_t *verdict)
 {
-    if (run_step(shared, false, required, body, out, verdict, "unprotect") != 0) {
+    mcsec_xmlprot_kept_t *kept = NULL;
+    int step_rc =
+        internal == NULL
+            ? run_step(shared, false, required, body, out, verdict, "unprotect")
+            : unprotect_kept_step(shared, required, body, out, &kept, verdict, "unprotect");
+    if (step_rc != 0) {
         return -1;
     }
     mcsec_spk_sip_body_t clear;
     if (chain(&clear, out) != 0) {
+        mcsec_xmlprot_kept_free(kept);
         mcsec_body_free(out);
         /* Without re-protection the same body could not replace the old
          * one either (the header limit): the reason replacing gives. */
@@ -243,23 +290,28 @@ static int transform_ingress(const mcsec_policy_t *policy, mcsec_xmlprot_t *shar
     mcsec_body_t restored = {0};
     if (mcsec_topo_body_elements(policy, verdict, clear.content_type, clear.data, clear.len, false,
                                  &restored) != 0) {
+        mcsec_xmlprot_kept_free(kept);
         mcsec_body_free(out);
         return -1;
     }
     if (restored.data != NULL) {
+        mcsec_xmlprot_kept_free(kept); /* the tree of the body before the restore */
+        kept = NULL;
         mcsec_body_free(out);
         *out = restored;
         (void)chain(&clear, out); /* same content type: it fits */
     }
     if (clear_keep(&clear) != 0) {
+        mcsec_xmlprot_kept_free(kept);
         mcsec_body_free(out);
         return reject(verdict, MCSEC_REASON_POLICY_UNAVAILABLE, "body", "out of memory");
     }
     if (internal == NULL) {
         return 0;
     }
+    /* Without a restore, the tree the unprotect left serves the protect. */
     mcsec_body_t reprotected = {0};
-    int rc = run_step(internal, true, false, &clear, &reprotected, verdict, "internal protect");
+    int rc = reprotect_step(internal, out, kept, &reprotected, verdict, "internal protect");
     mcsec_body_free(out);
     *out = reprotected;
     return rc;

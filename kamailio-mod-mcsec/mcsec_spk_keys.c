@@ -5,7 +5,7 @@
 #include "core/dprint.h"
 
 #include "mcsec/keystore.h"
-#include "mcsec_shm_policy.h"
+#include "mcsec_kms_keys.h"
 #include "mcsec_spk_keys.h"
 
 typedef struct {
@@ -14,11 +14,10 @@ typedef struct {
 } spk_partner_keys_t;
 
 /* This process's cache (Kamailio convention: per-process module state).
- * policy is compared by address only: a rebuilt policy is parsed before
- * the old one is freed, so a new policy never has the old address. */
+ * built: the policy object and generation it was built for (see
+ * mcsec_proc_rebuild_needed); {NULL, 0} (zeroed) means never built. */
 typedef struct {
-    const mcsec_policy_t *policy;
-    int generation;
+    mcsec_proc_built_t built;
     spk_partner_keys_t *partners;
     size_t partner_count;
     mcsec_xmlprot_t *internal;
@@ -82,11 +81,9 @@ void mcsec_spk_keys_free(void)
 
 /* Builds the objects of every partner whose SPK mode is not off, and the
  * internal one. Returns 0, or -1 when out of memory. */
-static int build_all(const mcsec_policy_t *policy, int generation)
+static int build_all(const mcsec_policy_t *policy)
 {
     mcsec_spk_keys_free();
-    key_cache.policy = policy;
-    key_cache.generation = generation;
     if (policy->partner_count > 0) {
         key_cache.partners = calloc(policy->partner_count, sizeof(*key_cache.partners));
         if (key_cache.partners == NULL) {
@@ -120,18 +117,21 @@ static int build_all(const mcsec_policy_t *policy, int generation)
     return 0;
 }
 
-/* Rebuilds when the policy object or the generation changed. */
+/* Rebuilds when the policy object or the generation changed. The cache
+ * records what it was built for only once the build succeeded, so a
+ * failed build is tried again on the next request. */
 int mcsec_spk_keys_sync(const mcsec_policy_t *policy)
 {
-    int generation = mcsec_shm_policy_generation();
-    if (key_cache.policy == policy && key_cache.generation == generation) {
+    mcsec_proc_built_t built = key_cache.built;
+    if (!mcsec_proc_rebuild_needed(&built, policy)) {
         return 0;
     }
-    if (build_all(policy, generation) != 0) {
+    if (build_all(policy) != 0) {
         LM_ERR("mcsec: spk: out of memory building the SPK key objects\n");
         mcsec_spk_keys_free();
         return -1;
     }
+    key_cache.built = built;
     return 0;
 }
 

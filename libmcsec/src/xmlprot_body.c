@@ -1,5 +1,6 @@
 /* The body-level API: single mcptt-info documents and SIP bodies (single or
  * multipart/mixed), gluing the splitter, encryption and signature. */
+#define _GNU_SOURCE /* memmem */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,9 @@
 #include <libxml/parser.h>
 
 #include "xmlprot_internal.h"
+
+#define XP_CID_OCTETS 12      /* random octets in a generated Content-ID */
+#define XP_BOUNDARY_OCTETS 16 /* random octets in a generated boundary */
 
 /* A growable output buffer with a hard cap. */
 typedef struct {
@@ -71,11 +75,13 @@ static bool check_args(const mcsec_xmlprot_t *prot, const void *data, size_t len
     return prot && out && (data || len == 0);
 }
 
-/* Parses an mcptt-info document, runs encrypt or decrypt, serialises. */
-/* parsed: xml already parsed by xp_parse (taken over), or NULL. */
+/* Parses an mcptt-info document, runs encrypt or decrypt, serialises.
+ * parsed: xml already parsed by xp_parse (taken over), or NULL. keep: when
+ * not NULL, receives the tree on success (the caller frees it) instead of
+ * it being freed; the tree is then what xp_parse makes of the result. */
 static mcsec_err_t transform_doc(mcsec_xmlprot_t *prot, const uint8_t *xml, size_t len,
                                  xmlDocPtr parsed, bool protect, size_t *changed, uint8_t **out,
-                                 size_t *out_len, mcsec_xmlprot_result_t *result)
+                                 size_t *out_len, xmlDocPtr *keep, mcsec_xmlprot_result_t *result)
 {
     xmlDocPtr doc = parsed ? parsed : xp_parse(prot, xml, len);
     if (!doc)
@@ -85,7 +91,10 @@ static mcsec_err_t transform_doc(mcsec_xmlprot_t *prot, const uint8_t *xml, size
                              : xp_decrypt_doc(prot, doc, changed, result);
     if (rc == MCSEC_OK && *changed)
         rc = xp_serialize(doc, out, out_len);
-    xmlFreeDoc(doc);
+    if (rc == MCSEC_OK && keep)
+        *keep = doc;
+    else
+        xmlFreeDoc(doc);
     return rc;
 }
 
@@ -98,7 +107,8 @@ mcsec_err_t mcsec_xmlprot_protect_doc(mcsec_xmlprot_t *prot, const uint8_t *xml,
     result_ok(result);
     uint8_t *data = NULL;
     size_t data_len = 0, changed = 0;
-    mcsec_err_t rc = transform_doc(prot, xml, len, NULL, true, &changed, &data, &data_len, result);
+    mcsec_err_t rc =
+        transform_doc(prot, xml, len, NULL, true, &changed, &data, &data_len, NULL, result);
     if (rc == MCSEC_OK)
         rc = changed
                  ? set_out(out, MCSEC_CT_MCPTT_INFO, strlen(MCSEC_CT_MCPTT_INFO), data, data_len)
@@ -117,7 +127,8 @@ mcsec_err_t mcsec_xmlprot_unprotect_doc(mcsec_xmlprot_t *prot, const uint8_t *xm
     result_ok(result);
     uint8_t *data = NULL;
     size_t data_len = 0, found = 0;
-    mcsec_err_t rc = transform_doc(prot, xml, len, NULL, false, &found, &data, &data_len, result);
+    mcsec_err_t rc =
+        transform_doc(prot, xml, len, NULL, false, &found, &data, &data_len, NULL, result);
     if (rc == MCSEC_OK && found == 0 && required)
         rc = xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_MISSING,
                      "no encrypted element in mcptt-info");
@@ -150,6 +161,48 @@ static void work_free(body_work_t *work)
         free(work->new_body[i]);
     xmlFreeDoc(work->info_doc);
     xmlFreeDoc(work->signature_doc);
+}
+
+/* See xmlprot.h: the clear mcptt-info tree behind the body unprotect
+ * returned, and where in that body its serialization lies. */
+struct mcsec_xmlprot_kept {
+    xmlDocPtr info_doc;
+    const uint8_t *body; /* the clear body's octets (out->data), compared only */
+    size_t body_len;
+    size_t info_at; /* offset of the mcptt-info part's body in body */
+    size_t info_len;
+};
+
+void mcsec_xmlprot_kept_free(mcsec_xmlprot_kept_t *kept)
+{
+    if (!kept)
+        return;
+    xmlFreeDoc(kept->info_doc);
+    free(kept);
+}
+
+/* The kept tree for the mcptt-info part info of clear (taken from kept),
+ * when kept belongs to exactly these octets; NULL otherwise. *refused is
+ * set when the tree exists but is beyond prot's limits, where xp_parse
+ * would have refused its serialization. */
+static xmlDocPtr kept_doc(const mcsec_xmlprot_t *prot, mcsec_xmlprot_kept_t *kept,
+                          const uint8_t *clear, size_t clear_len, const xp_part_t *info,
+                          bool *refused)
+{
+    *refused = false;
+    if (!kept || !kept->info_doc || kept->body != clear || kept->body_len != clear_len ||
+        info->body != clear + kept->info_at || info->body_len != kept->info_len)
+        return NULL;
+    xmlDocPtr doc = kept->info_doc;
+    kept->info_doc = NULL;
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    if (info->body_len == 0 || info->body_len > prot->max_body || doc->intSubset ||
+        doc->extSubset || !root || !xp_depth_ok(prot, root)) {
+        xmlFreeDoc(doc);
+        *refused = true;
+        return NULL;
+    }
+    return doc;
 }
 
 static bool is_signed_type(const mcsec_xmlprot_t *prot, const char *type)
@@ -228,17 +281,15 @@ static size_t cid_parts(const body_work_t *work, xp_cid_part_t *parts, size_t *i
 
 static bool body_contains(const uint8_t *body, size_t len, const char *needle)
 {
-    size_t n = strlen(needle);
-    for (size_t i = 0; i + n <= len; i++)
-        if (body[i] == (uint8_t)needle[0] && memcmp(body + i, needle, n) == 0)
-            return true;
-    return false;
+    return len > 0 && memmem(body, len, needle, strlen(needle)) != NULL;
 }
 
 /* Writes the parts (skipping skip) as multipart/mixed, plus an optional
- * signature part. */
+ * signature part. *info_at gets the offset of the body of part
+ * work->info in buf (when info_at is not NULL and that part is written). */
 static mcsec_err_t build_multipart(const body_work_t *work, const char *boundary, int skip,
-                                   const uint8_t *sig, size_t sig_len, out_buf_t *buf)
+                                   const uint8_t *sig, size_t sig_len, out_buf_t *buf,
+                                   size_t *info_at)
 {
     char delim[80];
     snprintf(delim, sizeof(delim), "\r\n--%s", boundary);
@@ -272,6 +323,8 @@ static mcsec_err_t build_multipart(const body_work_t *work, const char *boundary
         puts_buf(buf, "\r\n");
         size_t len;
         const uint8_t *body = part_body(work, i, &len);
+        if ((int)i == work->info && info_at)
+            *info_at = buf->len;
         put(buf, body, len);
         puts_buf(buf, "\r\n");
     }
@@ -304,12 +357,12 @@ static void cid_domain(const char *identity, char *out, size_t out_size)
         snprintf(out, out_size, "%.*s", (int)n, p);
 }
 
-mcsec_err_t mcsec_xmlprot_protect_body(mcsec_xmlprot_t *prot, const char *content_type,
-                                       const uint8_t *body, size_t len, mcsec_body_t *out,
-                                       mcsec_xmlprot_result_t *result)
+/* protect_body; the mcptt-info tree comes from kept when it belongs to
+ * body (see kept_doc), else from parsing the part. */
+static mcsec_err_t protect_body(mcsec_xmlprot_t *prot, const char *content_type,
+                                const uint8_t *body, size_t len, mcsec_xmlprot_kept_t *kept,
+                                mcsec_body_t *out, mcsec_xmlprot_result_t *result)
 {
-    if (!check_args(prot, body, len, out) || !content_type)
-        return MCSEC_ERR_ARG;
     memset(out, 0, sizeof(*out));
     result_ok(result);
     body_work_t work;
@@ -334,19 +387,28 @@ mcsec_err_t mcsec_xmlprot_protect_body(mcsec_xmlprot_t *prot, const char *conten
     if (work.info >= 0) {
         size_t changed = 0;
         const xp_part_t *info = &work.mime.parts[work.info];
-        rc = transform_doc(prot, info->body, info->body_len, NULL, true, &changed,
-                           &work.new_body[work.info], &work.new_len[work.info], result);
+        bool refused = false;
+        xmlDocPtr parsed = kept_doc(prot, kept, body, len, info, &refused);
+        rc = refused
+                 ? xp_fail(result, MCSEC_ERR_PARSE, MCSEC_REASON_SPK_MALFORMED,
+                           "mcptt-info is not acceptable XML (syntax, DTD or limits)")
+                 : transform_doc(prot, info->body, info->body_len, parsed, true, &changed,
+                                 &work.new_body[work.info], &work.new_len[work.info], NULL, result);
         if (rc != MCSEC_OK)
             goto out;
     }
     char domain[64];
     cid_domain(prot->identity, domain, sizeof(domain));
+    /* Random octets for every Content-ID this body may need, then the
+     * boundary: one RAND_bytes call. */
+    uint8_t random[MCSEC_XMLPROT_MAX_PARTS * XP_CID_OCTETS + XP_BOUNDARY_OCTETS];
+    if ((rc = xp_random_bytes(random, sizeof(random))) != MCSEC_OK)
+        goto out;
     for (size_t i = 0; i < work.mime.count; i++) {
-        char token[33];
+        char token[2 * XP_CID_OCTETS + 1];
         if (!is_signed_type(prot, work.mime.parts[i].type) || work.mime.parts[i].cid[0])
             continue;
-        if ((rc = xp_random_token(token, sizeof(token), 12)) != MCSEC_OK)
-            goto out;
+        (void)xp_hex_token(random + i * XP_CID_OCTETS, XP_CID_OCTETS, token, sizeof(token));
         snprintf(work.added_cid[i], sizeof(work.added_cid[i]), "%s@%s", token, domain);
     }
     /* Sign exactly the parts of a signed type. */
@@ -364,10 +426,10 @@ mcsec_err_t mcsec_xmlprot_protect_body(mcsec_xmlprot_t *prot, const char *conten
         snprintf(boundary, sizeof(boundary), "%s", work.mime.boundary);
     else {
         memcpy(boundary, "mcsec-", 6);
-        if ((rc = xp_random_token(boundary + 6, sizeof(boundary) - 6, 16)) != MCSEC_OK)
-            goto out;
+        (void)xp_hex_token(random + MCSEC_XMLPROT_MAX_PARTS * XP_CID_OCTETS, XP_BOUNDARY_OCTETS,
+                           boundary + 6, sizeof(boundary) - 6);
     }
-    rc = build_multipart(&work, boundary, -1, sig, sig_len, &buf);
+    rc = build_multipart(&work, boundary, -1, sig, sig_len, &buf, NULL);
     if (rc != MCSEC_OK) {
         xp_fail(result, rc, MCSEC_REASON_SPK_MALFORMED, "cannot build the multipart body");
         goto out;
@@ -382,6 +444,26 @@ out:
     free(sig);
     free(buf.data);
     work_free(&work);
+    return rc;
+}
+
+mcsec_err_t mcsec_xmlprot_protect_body(mcsec_xmlprot_t *prot, const char *content_type,
+                                       const uint8_t *body, size_t len, mcsec_body_t *out,
+                                       mcsec_xmlprot_result_t *result)
+{
+    if (!check_args(prot, body, len, out) || !content_type)
+        return MCSEC_ERR_ARG;
+    return protect_body(prot, content_type, body, len, NULL, out, result);
+}
+
+mcsec_err_t mcsec_xmlprot_reprotect_body(mcsec_xmlprot_t *prot, const mcsec_body_t *clear,
+                                         mcsec_xmlprot_kept_t *kept, mcsec_body_t *out,
+                                         mcsec_xmlprot_result_t *result)
+{
+    mcsec_err_t rc = MCSEC_ERR_ARG;
+    if (clear && clear->content_type && check_args(prot, clear->data, clear->len, out))
+        rc = protect_body(prot, clear->content_type, clear->data, clear->len, kept, out, result);
+    mcsec_xmlprot_kept_free(kept);
     return rc;
 }
 
@@ -441,16 +523,18 @@ static mcsec_err_t verify_body(mcsec_xmlprot_t *prot, body_work_t *work,
     return MCSEC_OK;
 }
 
-mcsec_err_t mcsec_xmlprot_unprotect_body(mcsec_xmlprot_t *prot, const char *content_type,
-                                         const uint8_t *body, size_t len, bool required,
-                                         mcsec_body_t *out, mcsec_xmlprot_result_t *result)
+/* unprotect_body; with kept, the clear mcptt-info tree is handed out
+ * (*kept NULL when the result has no mcptt-info part). */
+static mcsec_err_t unprotect_body(mcsec_xmlprot_t *prot, const char *content_type,
+                                  const uint8_t *body, size_t len, bool required, mcsec_body_t *out,
+                                  mcsec_xmlprot_kept_t **kept, mcsec_xmlprot_result_t *result)
 {
-    if (!check_args(prot, body, len, out) || !content_type)
-        return MCSEC_ERR_ARG;
     memset(out, 0, sizeof(*out));
     result_ok(result);
     body_work_t work;
     out_buf_t buf = {0};
+    xmlDocPtr info_tree = NULL;
+    size_t info_at = 0;
     mcsec_err_t rc = split_body(prot, content_type, body, len, &work, result);
     if (rc != MCSEC_OK)
         goto out;
@@ -472,7 +556,8 @@ mcsec_err_t mcsec_xmlprot_unprotect_body(mcsec_xmlprot_t *prot, const char *cont
         xmlDocPtr parsed = work.info_doc;
         work.info_doc = NULL; /* transform_doc takes it over */
         rc = transform_doc(prot, info->body, info->body_len, parsed, false, &found,
-                           &work.new_body[work.info], &work.new_len[work.info], result);
+                           &work.new_body[work.info], &work.new_len[work.info],
+                           kept ? &info_tree : NULL, result);
         if (rc != MCSEC_OK)
             goto out;
     }
@@ -500,14 +585,50 @@ mcsec_err_t mcsec_xmlprot_unprotect_body(mcsec_xmlprot_t *prot, const char *cont
         rc = xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_MALFORMED,
                      "body holds only a signature part");
     } else {
-        rc = build_multipart(&work, work.mime.boundary, work.signature, NULL, 0, &buf);
+        rc = build_multipart(&work, work.mime.boundary, work.signature, NULL, 0, &buf, &info_at);
         if (rc == MCSEC_OK)
             rc = set_out(out, content_type, strlen(content_type), buf.data, buf.len);
         else
             xp_fail(result, rc, MCSEC_REASON_SPK_MALFORMED, "cannot rebuild the body");
     }
+    if (rc == MCSEC_OK && info_tree) {
+        *kept = calloc(1, sizeof(**kept));
+        if (!*kept) {
+            mcsec_body_free(out);
+            rc = xp_fail(result, MCSEC_ERR_NOMEM, MCSEC_REASON_SPK_MALFORMED, "out of memory");
+            goto out;
+        }
+        (*kept)->info_doc = info_tree;
+        (*kept)->body = out->data;
+        (*kept)->body_len = out->len;
+        (*kept)->info_at = info_at;
+        part_body(&work, (size_t)work.info, &(*kept)->info_len);
+        info_tree = NULL;
+    }
 out:
+    xmlFreeDoc(info_tree);
     free(buf.data);
     work_free(&work);
     return rc;
+}
+
+mcsec_err_t mcsec_xmlprot_unprotect_body(mcsec_xmlprot_t *prot, const char *content_type,
+                                         const uint8_t *body, size_t len, bool required,
+                                         mcsec_body_t *out, mcsec_xmlprot_result_t *result)
+{
+    if (!check_args(prot, body, len, out) || !content_type)
+        return MCSEC_ERR_ARG;
+    return unprotect_body(prot, content_type, body, len, required, out, NULL, result);
+}
+
+mcsec_err_t mcsec_xmlprot_unprotect_body_kept(mcsec_xmlprot_t *prot, const char *content_type,
+                                              const uint8_t *body, size_t len, bool required,
+                                              mcsec_body_t *out, mcsec_xmlprot_kept_t **kept,
+                                              mcsec_xmlprot_result_t *result)
+{
+    if (kept)
+        *kept = NULL;
+    if (!check_args(prot, body, len, out) || !content_type || !kept)
+        return MCSEC_ERR_ARG;
+    return unprotect_body(prot, content_type, body, len, required, out, kept, result);
 }

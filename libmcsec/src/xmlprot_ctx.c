@@ -1,5 +1,6 @@
 /* xmlsec process-wide set-up, the transform allow-lists and the
- * mcsec_xmlprot_t object: derived keys in per-partner key managers. */
+ * mcsec_xmlprot_t object: derived keys made once per key file, and the
+ * reusable encryption context. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <libxml/parser.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <xmlsec/buffer.h>
 #include <xmlsec/crypto.h>
 #include <xmlsec/errors.h>
 #include <xmlsec/io.h>
@@ -17,6 +19,8 @@
 
 #include "mcsec/kdf.h"
 #include "xmlprot_internal.h"
+
+#define XP_XMLSEC_BUFFER_SIZE 128 /* first allocation of an xmlsec buffer */
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static mcsec_err_t init_status = MCSEC_ERR_IO;
@@ -54,9 +58,15 @@ static void global_init(void)
     if (xmlSecCheckVersion() != 1 || xmlSecCryptoAppInit(NULL) < 0 || xmlSecCryptoInit() < 0)
         return;
     xmlSecErrorsSetCallback(quiet_errors);
-    /* xmlsec's own parses (decrypted Element content) get the same rules. */
+    /* xmlsec clears every buffer it allocates and wipes it when freed; its
+     * default first allocation (1 KB) is 10x what an encrypted element or
+     * a digest needs. Buffers still double as they grow. */
+    xmlSecBufferSetDefaultAllocMode(xmlSecAllocModeDouble, XP_XMLSEC_BUFFER_SIZE);
+    /* xmlsec's own parses (decrypted Element content) get the same rules,
+     * and the options of xp_parse: a decrypted tree is then what parsing
+     * its serialization gives (re-protection hands the tree on). */
     xmlSecParserSetDefaultOptions(XML_PARSE_NONET | XML_PARSE_NODICT | XML_PARSE_NOERROR |
-                                  XML_PARSE_NOWARNING);
+                                  XML_PARSE_NOWARNING | XML_PARSE_NOCDATA | XML_PARSE_NSCLEAN);
     /* Only cid: URIs resolve; file:, http: and ftp: find no handler. */
     xmlSecIOCleanupCallbacks();
     if (xp_cid_register() < 0)
@@ -157,12 +167,35 @@ int xp_keyname_parse(const xmlChar *text, uint32_t *spk_id)
     return strcmp(again, trimmed) == 0 ? 0 : -1; /* canonical encoding only */
 }
 
-bool xp_has_key(const mcsec_xmlprot_t *prot, uint32_t spk_id)
+static int key_index(const mcsec_xmlprot_t *prot, uint32_t spk_id)
 {
     for (size_t i = 0; i < prot->spk_count; i++)
         if (prot->spk_ids[i] == spk_id)
-            return true;
-    return false;
+            return (int)i;
+    return -1;
+}
+
+bool xp_has_key(const mcsec_xmlprot_t *prot, uint32_t spk_id)
+{
+    return key_index(prot, spk_id) >= 0;
+}
+
+xmlSecKeyPtr xp_conf_key(const mcsec_xmlprot_t *prot, uint32_t spk_id)
+{
+    int i = key_index(prot, spk_id);
+    return i < 0 ? NULL : prot->conf_keys[i];
+}
+
+xmlSecKeyPtr xp_integ_key(const mcsec_xmlprot_t *prot, uint32_t spk_id)
+{
+    int i = key_index(prot, spk_id);
+    return i < 0 ? NULL : prot->integ_keys[i];
+}
+
+void xp_enc_ctx_done(mcsec_xmlprot_t *prot)
+{
+    prot->enc_ctx->encKey = NULL; /* borrowed from prot->conf_keys */
+    xmlSecEncCtxReset(prot->enc_ctx);
 }
 
 void mcsec_body_free(mcsec_body_t *body)
@@ -195,31 +228,20 @@ static xmlSecKeyPtr derived_key(xmlSecKeyDataId id, const uint8_t *spk, uint8_t 
     return key;
 }
 
-static xmlSecKeysMngrPtr new_mngr(void)
+/* The reusable encryption context: our transform allow-list, no URIs,
+ * KeyInfo restricted as for every xmlsec context we run. */
+static xmlSecEncCtxPtr new_enc_ctx(void)
 {
-    xmlSecKeysMngrPtr mngr = xmlSecKeysMngrCreate();
-    if (!mngr)
+    xmlSecEncCtxPtr ctx = xmlSecEncCtxCreate(NULL);
+    if (!ctx)
         return NULL;
-    xmlSecKeyStorePtr store = xmlSecKeyStoreCreate(xmlSecSimpleKeysStoreId);
-    if (!store || xmlSecKeysMngrAdoptKeysStore(mngr, store) < 0) {
-        if (store)
-            xmlSecKeyStoreDestroy(store);
-        xmlSecKeysMngrDestroy(mngr);
+    if (xmlSecPtrListCopy(&ctx->transformCtx.enabledTransforms, xp_enc_transforms()) < 0 ||
+        xp_restrict_keyinfo(&ctx->keyInfoReadCtx, xmlSecKeyDataAesId) != MCSEC_OK) {
+        xmlSecEncCtxDestroy(ctx);
         return NULL;
     }
-    mngr->getKey = xmlSecKeysMngrGetKey; /* KeyName lookup in the store above */
-    return mngr;
-}
-
-static int adopt(xmlSecKeysMngrPtr mngr, xmlSecKeyPtr key)
-{
-    if (!key)
-        return -1;
-    if (xmlSecSimpleKeysStoreAdoptKey(xmlSecKeysMngrGetKeysStore(mngr), key) < 0) {
-        xmlSecKeyDestroy(key);
-        return -1;
-    }
-    return 0;
+    ctx->transformCtx.enabledUris = xmlSecTransformUriTypeNone;
+    return ctx;
 }
 
 static bool name_in(const char *name, const char *const *list, size_t count)
@@ -294,32 +316,28 @@ mcsec_err_t mcsec_xmlprot_create(const mcsec_xmlprot_conf_t *conf, mcsec_xmlprot
     if (rc != MCSEC_OK)
         goto fail;
     rc = MCSEC_ERR_NOMEM;
-    prot->conf_mngr = new_mngr();
-    prot->integ_mngr = new_mngr();
-    if (!prot->conf_mngr || !prot->integ_mngr)
+    prot->enc_ctx = new_enc_ctx();
+    if (!prot->enc_ctx)
         goto fail;
     size_t count = mcsec_keystore_count(conf->keys);
+    if (count > MCSEC_KEYSTORE_MAX_KEYS)
+        goto fail;
     for (size_t i = 0; i < count; i++) {
         uint32_t spk_id;
         const uint8_t *spk;
         if (mcsec_keystore_at(conf->keys, i, &spk_id, &spk) != MCSEC_OK)
             goto fail;
-        if (adopt(prot->conf_mngr, derived_key(xmlSecKeyDataAesId, spk, MCSEC_KDF_FC_XPK_CONF,
-                                               spk_id, conf->identity)) < 0 ||
-            adopt(prot->integ_mngr, derived_key(xmlSecKeyDataHmacId, spk, MCSEC_KDF_FC_XPK_INTEG,
-                                                spk_id, conf->identity)) < 0)
+        prot->conf_keys[i] =
+            derived_key(xmlSecKeyDataAesId, spk, MCSEC_KDF_FC_XPK_CONF, spk_id, conf->identity);
+        prot->integ_keys[i] =
+            derived_key(xmlSecKeyDataHmacId, spk, MCSEC_KDF_FC_XPK_INTEG, spk_id, conf->identity);
+        prot->spk_ids[i] = spk_id;
+        prot->spk_count = i + 1;
+        if (!prot->conf_keys[i] || !prot->integ_keys[i])
             goto fail;
-        prot->spk_ids[prot->spk_count++] = spk_id;
-        if (i == count - 1) {
-            prot->conf_current =
-                derived_key(xmlSecKeyDataAesId, spk, MCSEC_KDF_FC_XPK_CONF, spk_id, conf->identity);
-            prot->integ_current = derived_key(xmlSecKeyDataHmacId, spk, MCSEC_KDF_FC_XPK_INTEG,
-                                              spk_id, conf->identity);
-            xp_keyname(spk_id, prot->current_name);
-            if (!prot->conf_current || !prot->integ_current)
-                goto fail;
-        }
     }
+    prot->current = count - 1;
+    xp_keyname(prot->spk_ids[prot->current], prot->current_name);
     *out = prot;
     return MCSEC_OK;
 fail:
@@ -333,14 +351,16 @@ void mcsec_xmlprot_destroy(mcsec_xmlprot_t *prot)
         return;
     /* xmlsec wipes binary key data (xmlSecBufferFinalize) when a key is
      * destroyed. */
-    if (prot->conf_mngr)
-        xmlSecKeysMngrDestroy(prot->conf_mngr);
-    if (prot->integ_mngr)
-        xmlSecKeysMngrDestroy(prot->integ_mngr);
-    if (prot->conf_current)
-        xmlSecKeyDestroy(prot->conf_current);
-    if (prot->integ_current)
-        xmlSecKeyDestroy(prot->integ_current);
+    if (prot->enc_ctx) {
+        prot->enc_ctx->encKey = NULL; /* never owned */
+        xmlSecEncCtxDestroy(prot->enc_ctx);
+    }
+    for (size_t i = 0; i < prot->spk_count; i++) {
+        if (prot->conf_keys[i])
+            xmlSecKeyDestroy(prot->conf_keys[i]);
+        if (prot->integ_keys[i])
+            xmlSecKeyDestroy(prot->integ_keys[i]);
+    }
     for (size_t i = 0; i < prot->element_count; i++)
         free(prot->elements[i]);
     for (size_t i = 0; i < prot->signed_type_count; i++)

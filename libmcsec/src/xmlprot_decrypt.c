@@ -86,38 +86,28 @@ static mcsec_err_t check_structure(const mcsec_xmlprot_t *prot, xmlNodePtr data,
     return MCSEC_OK;
 }
 
-static mcsec_err_t decrypt_one(mcsec_xmlprot_t *prot, xmlNodePtr data,
+/* Decrypts one EncryptedData that check_structure accepted with the key
+ * its KeyName named. */
+static mcsec_err_t decrypt_one(mcsec_xmlprot_t *prot, xmlNodePtr data, uint32_t spk_id,
                                mcsec_xmlprot_result_t *result)
 {
-    uint32_t spk_id;
-    mcsec_err_t rc = check_structure(prot, data, &spk_id, result);
-    if (rc != MCSEC_OK)
-        return rc;
     xmlNodePtr parent = data->parent;
-    xmlSecEncCtxPtr ctx = xmlSecEncCtxCreate(prot->conf_mngr);
-    rc = MCSEC_ERR_NOMEM;
-    if (!ctx || xmlSecPtrListCopy(&ctx->transformCtx.enabledTransforms, xp_enc_transforms()) < 0 ||
-        xp_restrict_keyinfo(&ctx->keyInfoReadCtx, xmlSecKeyDataAesId) != MCSEC_OK)
-        goto out;
-    ctx->transformCtx.enabledUris = xmlSecTransformUriTypeNone;
-    if (xmlSecEncCtxDecrypt(ctx, data) < 0 || !ctx->resultReplaced) {
-        rc = xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_BAD_TAG,
-                     "AES-GCM decryption failed (tag or ciphertext)");
-        goto out;
-    }
+    xmlSecEncCtxPtr ctx = prot->enc_ctx;
+    /* Borrowed; KeyInfo is not read again: check_structure allowed exactly
+     * one KeyName and it names this key. */
+    ctx->encKey = xp_conf_key(prot, spk_id);
+    bool replaced = ctx->encKey && xmlSecEncCtxDecrypt(ctx, data) >= 0 && ctx->resultReplaced;
+    xp_enc_ctx_done(prot);
+    if (!replaced)
+        return xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_BAD_TAG,
+                       "AES-GCM decryption failed (tag or ciphertext)");
     /* The clear content must be exactly one element, within the limits. */
-    if (xp_count_child_elements(parent) != 1 || !xp_depth_ok(prot, parent->children)) {
-        rc = xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_MALFORMED,
-                     "decrypted content is not one element within limits");
-        goto out;
-    }
-    rc = xmlSetProp(parent, BAD_CAST "type", BAD_CAST "Normal") ? MCSEC_OK : MCSEC_ERR_NOMEM;
-out:
-    if (ctx)
-        xmlSecEncCtxDestroy(ctx);
-    if (rc == MCSEC_ERR_NOMEM && result)
-        xp_fail(result, rc, MCSEC_REASON_SPK_MALFORMED, "out of memory");
-    return rc;
+    if (xp_count_child_elements(parent) != 1 || !xp_depth_ok(prot, parent->children))
+        return xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_MALFORMED,
+                       "decrypted content is not one element within limits");
+    if (!xmlSetProp(parent, BAD_CAST "type", BAD_CAST "Normal"))
+        return xp_fail(result, MCSEC_ERR_NOMEM, MCSEC_REASON_SPK_MALFORMED, "out of memory");
+    return MCSEC_OK;
 }
 
 /* An element still marked Encrypted after decryption had no EncryptedData. */
@@ -147,14 +137,14 @@ mcsec_err_t xp_decrypt_doc(mcsec_xmlprot_t *prot, xmlDocPtr doc, size_t *found,
                        "too many encrypted elements");
     /* Check every one before decrypting any: an unknown key anywhere is
      * reported as such, whatever comes first in the document. */
+    uint32_t spk_ids[XP_MAX_ENCRYPTED];
     for (size_t i = 0; i < count; i++) {
-        uint32_t spk_id;
-        mcsec_err_t rc = check_structure(prot, nodes[i], &spk_id, result);
+        mcsec_err_t rc = check_structure(prot, nodes[i], &spk_ids[i], result);
         if (rc != MCSEC_OK)
             return rc;
     }
     for (size_t i = 0; i < count; i++) {
-        mcsec_err_t rc = decrypt_one(prot, nodes[i], result);
+        mcsec_err_t rc = decrypt_one(prot, nodes[i], spk_ids[i], result);
         if (rc != MCSEC_OK)
             return rc;
     }

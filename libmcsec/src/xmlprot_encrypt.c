@@ -89,22 +89,15 @@ static mcsec_err_t encrypt_one(mcsec_xmlprot_t *prot, xmlDocPtr doc, xmlNodePtr 
     xmlNodePtr tmpl = make_template(prot, doc);
     if (!tmpl)
         return xp_fail(result, MCSEC_ERR_NOMEM, MCSEC_REASON_SPK_MALFORMED, "out of memory");
-    xmlSecEncCtxPtr ctx = xmlSecEncCtxCreate(NULL);
-    mcsec_err_t rc = MCSEC_ERR_NOMEM;
-    if (!ctx || xmlSecPtrListCopy(&ctx->transformCtx.enabledTransforms, xp_enc_transforms()) < 0)
-        goto out;
-    ctx->transformCtx.enabledUris = xmlSecTransformUriTypeNone;
-    ctx->encKey = xmlSecKeyDuplicate(prot->conf_current);
-    if (!ctx->encKey)
-        goto out;
-    rc = MCSEC_ERR_INVALID;
-    if (xmlSecEncCtxXmlEncrypt(ctx, tmpl, child) < 0 || !ctx->resultReplaced)
-        goto out;
-    tmpl = NULL; /* now in the document, child freed */
-    rc = xmlSetProp(target, BAD_CAST "type", BAD_CAST "Encrypted") ? MCSEC_OK : MCSEC_ERR_NOMEM;
-out:
-    if (ctx)
-        xmlSecEncCtxDestroy(ctx);
+    xmlSecEncCtxPtr ctx = prot->enc_ctx;
+    ctx->encKey = prot->conf_keys[prot->current]; /* borrowed */
+    bool replaced = xmlSecEncCtxXmlEncrypt(ctx, tmpl, child) >= 0 && ctx->resultReplaced;
+    xp_enc_ctx_done(prot);
+    mcsec_err_t rc = MCSEC_ERR_INVALID;
+    if (replaced) {
+        tmpl = NULL; /* now in the document, child freed */
+        rc = xmlSetProp(target, BAD_CAST "type", BAD_CAST "Encrypted") ? MCSEC_OK : MCSEC_ERR_NOMEM;
+    }
     if (tmpl)
         xmlFreeNode(tmpl);
     if (rc != MCSEC_OK && result && result->reason == MCSEC_REASON_NONE)

@@ -9,6 +9,7 @@
 
 #include <libxml/tree.h>
 #include <xmlsec/keysmngr.h>
+#include <xmlsec/xmlenc.h>
 #include <xmlsec/xmlsec.h>
 
 #include "mcsec/xmlprot.h"
@@ -25,13 +26,21 @@
 #define XP_MAX_REFS MCSEC_XMLPROT_MAX_PARTS
 
 struct mcsec_xmlprot {
-    xmlSecKeysMngrPtr conf_mngr;  /* AES keys (FC 0x51), named base64(SPK-ID) */
-    xmlSecKeysMngrPtr integ_mngr; /* HMAC keys (FC 0x52), named base64(SPK-ID) */
-    xmlSecKeyPtr conf_current;    /* the protecting keys (last line), owned */
-    xmlSecKeyPtr integ_current;
+    /* Derived once at create time, owned, named base64(SPK-ID); entry i
+     * belongs to spk_ids[i]. xmlsec only borrows them (a context's encKey
+     * or signKey, set back to NULL before the context is reset), so no key
+     * is copied or looked up through a key manager per message: our own
+     * KeyName check (xp_conf_key / xp_integ_key) picks the key. */
+    xmlSecKeyPtr conf_keys[MCSEC_KEYSTORE_MAX_KEYS];  /* AES (FC 0x51) */
+    xmlSecKeyPtr integ_keys[MCSEC_KEYSTORE_MAX_KEYS]; /* HMAC (FC 0x52) */
     uint32_t spk_ids[MCSEC_KEYSTORE_MAX_KEYS];
     size_t spk_count;
+    size_t current; /* index of the protecting keys (last line) */
     char current_name[XP_KEYNAME_LEN];
+    /* One encryption context for every EncryptedData this object writes or
+     * reads, reset after each (xp_enc_ctx_done): the allow-lists are set
+     * once instead of per element. */
+    xmlSecEncCtxPtr enc_ctx;
     char *identity; /* P0 of the derived keys; host part names generated
                        Content-IDs */
     char *elements[XP_MAX_ELEMENTS];
@@ -51,6 +60,13 @@ mcsec_err_t xp_fail(mcsec_xmlprot_result_t *result, mcsec_err_t err, mcsec_reaso
 void xp_keyname(uint32_t spk_id, char out[XP_KEYNAME_LEN]);
 int xp_keyname_parse(const xmlChar *text, uint32_t *spk_id);
 bool xp_has_key(const mcsec_xmlprot_t *prot, uint32_t spk_id);
+/* The derived key of spk_id (borrowed, owned by prot); NULL when the
+ * partner's file has no such SPK-ID. */
+xmlSecKeyPtr xp_conf_key(const mcsec_xmlprot_t *prot, uint32_t spk_id);
+xmlSecKeyPtr xp_integ_key(const mcsec_xmlprot_t *prot, uint32_t spk_id);
+/* prot->enc_ctx after an operation: drops the borrowed key, then resets
+ * the context (transforms, result, replaced nodes) for the next one. */
+void xp_enc_ctx_done(mcsec_xmlprot_t *prot);
 
 /* ---- safe parsing (xmlprot_parse.c) ---- */
 
@@ -89,7 +105,10 @@ int xp_cid_register(void);
 /* ---- documents (xmlprot_encrypt.c, xmlprot_decrypt.c) ---- */
 mcsec_err_t xp_encrypt_doc(mcsec_xmlprot_t *prot, xmlDocPtr doc, size_t *encrypted,
                            mcsec_xmlprot_result_t *result);
-/* Decrypts all; *found = number of EncryptedData met. */
+/* Decrypts all; *found = number of EncryptedData met. Decrypted content
+ * is parsed by xmlsec with the options global_init sets (those of xp_parse
+ * less the DTD hooks, which a fragment cannot use), so the tree equals
+ * what xp_parse makes of its serialization. */
 mcsec_err_t xp_decrypt_doc(mcsec_xmlprot_t *prot, xmlDocPtr doc, size_t *found,
                            mcsec_xmlprot_result_t *result);
 
@@ -130,7 +149,10 @@ mcsec_err_t xp_content_type(const char *value, size_t len, char *type, size_t ty
  * headers are empty and whose type is the body's. Views point into body. */
 mcsec_err_t xp_mime_split(const char *content_type, const uint8_t *body, size_t len,
                           xp_mime_t *mime);
-/* A fresh random boundary / Content-ID local part. */
-mcsec_err_t xp_random_token(char *out, size_t out_size, size_t octets);
+/* Random octets (RAND_bytes), and their hex as a boundary or Content-ID
+ * local part (out_size >= 2 * octets + 1). A body's tokens share one
+ * xp_random_bytes call: each call costs as much as a short AES-GCM. */
+mcsec_err_t xp_random_bytes(uint8_t *out, size_t len);
+mcsec_err_t xp_hex_token(const uint8_t *raw, size_t octets, char *out, size_t out_size);
 
 #endif

@@ -1,6 +1,7 @@
 /* A small, strictly bounded multipart/mixed splitter (RFC 2046 5.1) and
  * Content-Type parser. Views only: nothing is copied or allocated, nothing
  * is read past the given length. CRLF line ends only, as SIP uses. */
+#define _GNU_SOURCE /* memmem */
 #include <ctype.h>
 #include <string.h>
 #include <strings.h>
@@ -95,12 +96,10 @@ mcsec_err_t xp_content_type(const char *value, size_t len, char *type, size_t ty
 static size_t find(const uint8_t *hay, size_t from, size_t len, const char *needle,
                    size_t needle_len)
 {
-    if (needle_len == 0 || len < needle_len)
+    if (needle_len == 0 || from >= len || len - from < needle_len)
         return len;
-    for (size_t i = from; i + needle_len <= len; i++)
-        if (hay[i] == (uint8_t)needle[0] && memcmp(hay + i, needle, needle_len) == 0)
-            return i;
-    return len;
+    const uint8_t *at = memmem(hay + from, len - from, needle, needle_len);
+    return at ? (size_t)(at - hay) : len;
 }
 
 /* Content-Type and Content-ID of one part's header block. */
@@ -238,12 +237,20 @@ mcsec_err_t xp_mime_split(const char *content_type, const uint8_t *body, size_t 
     return split_multipart(body, len, mime);
 }
 
-mcsec_err_t xp_random_token(char *out, size_t out_size, size_t octets)
+mcsec_err_t xp_random_bytes(uint8_t *out, size_t len)
 {
-    uint8_t raw[32];
-    if (octets > sizeof(raw) || out_size < 2 * octets + 1 || RAND_bytes(raw, (int)octets) != 1)
+    return len <= INT32_MAX && RAND_bytes(out, (int)len) == 1 ? MCSEC_OK : MCSEC_ERR_ARG;
+}
+
+mcsec_err_t xp_hex_token(const uint8_t *raw, size_t octets, char *out, size_t out_size)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (out_size < 2 * octets + 1)
         return MCSEC_ERR_ARG;
-    for (size_t i = 0; i < octets; i++)
-        snprintf(out + 2 * i, 3, "%02x", raw[i]);
+    for (size_t i = 0; i < octets; i++) {
+        out[2 * i] = hex[raw[i] >> 4];
+        out[2 * i + 1] = hex[raw[i] & 0x0f];
+    }
+    out[2 * octets] = '\0';
     return MCSEC_OK;
 }

@@ -1,5 +1,6 @@
 /* The application/vnd.3gpp.mcptt-signed+xml document: one HMAC-SHA-256
  * ds:Signature with a cid: Reference per signed body part. */
+#include <stdbool.h>
 #include <stdio.h>
 
 #include <xmlsec/crypto.h>
@@ -37,7 +38,8 @@ mcsec_err_t xp_sign_parts(mcsec_xmlprot_t *prot, const xp_cid_part_t *parts, siz
     if (count == 0 || count > XP_MAX_REFS)
         return xp_fail(result, MCSEC_ERR_ARG, MCSEC_REASON_SPK_MALFORMED, "nothing to sign");
     mcsec_err_t rc = MCSEC_ERR_NOMEM;
-    xmlSecDSigCtxPtr ctx = NULL;
+    xmlSecDSigCtx ctx;
+    bool ctx_ready = false;
     xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
     xmlNodePtr root = doc ? xmlNewDocNode(doc, NULL, BAD_CAST "signatures", NULL) : NULL;
     if (!root)
@@ -48,16 +50,16 @@ mcsec_err_t xp_sign_parts(mcsec_xmlprot_t *prot, const xp_cid_part_t *parts, siz
         goto out;
     xmlSetNs(root, ns);
     xmlNodePtr sig = make_template(prot, doc, root, parts, count);
-    ctx = sig ? xmlSecDSigCtxCreate(NULL) : NULL;
-    if (!ctx || xmlSecPtrListCopy(&ctx->transformCtx.enabledTransforms, xp_sig_transforms()) < 0)
+    ctx_ready = sig && xmlSecDSigCtxInitialize(&ctx, NULL) >= 0;
+    if (!ctx_ready)
         goto out;
-    ctx->enabledReferenceUris = xmlSecTransformUriTypeRemote;
-    ctx->enabledReferenceTransforms = xp_ref_transforms();
-    ctx->signKey = xmlSecKeyDuplicate(prot->integ_current);
-    if (!ctx->signKey)
+    if (xmlSecPtrListCopy(&ctx.transformCtx.enabledTransforms, xp_sig_transforms()) < 0)
         goto out;
+    ctx.enabledReferenceUris = xmlSecTransformUriTypeRemote;
+    ctx.enabledReferenceTransforms = xp_ref_transforms();
+    ctx.signKey = prot->integ_keys[prot->current]; /* borrowed */
     xp_cid_set_parts(parts, count);
-    int signed_ok = xmlSecDSigCtxSign(ctx, sig);
+    int signed_ok = xmlSecDSigCtxSign(&ctx, sig);
     xp_cid_set_parts(NULL, 0);
     if (signed_ok < 0) {
         rc = MCSEC_ERR_INVALID;
@@ -65,9 +67,10 @@ mcsec_err_t xp_sign_parts(mcsec_xmlprot_t *prot, const xp_cid_part_t *parts, siz
     }
     rc = xp_serialize(doc, out, out_len);
 out:
-    if (ctx) {
-        ctx->enabledReferenceTransforms = NULL; /* shared list, not the context's */
-        xmlSecDSigCtxDestroy(ctx);
+    if (ctx_ready) {
+        ctx.enabledReferenceTransforms = NULL; /* shared list, not the context's */
+        ctx.signKey = NULL;                    /* prot's */
+        xmlSecDSigCtxFinalize(&ctx);
     }
     if (doc)
         xmlFreeDoc(doc);

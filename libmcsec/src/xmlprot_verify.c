@@ -50,7 +50,7 @@ static mcsec_err_t check_signed_info(xmlNodePtr signed_info, mcsec_xmlprot_resul
 
 /* Returns the ds:Signature after checking the document's shape. */
 static mcsec_err_t check_shape(mcsec_xmlprot_t *prot, xmlDocPtr doc, xmlNodePtr *signature,
-                               mcsec_xmlprot_result_t *result)
+                               uint32_t *spk_id, mcsec_xmlprot_result_t *result)
 {
     xmlNodePtr root = xmlDocGetRootElement(doc);
     if (!xp_node_is(root, MCSEC_NS_MCPTT_SIGNED, "signatures") ||
@@ -74,11 +74,10 @@ static mcsec_err_t check_shape(mcsec_xmlprot_t *prot, xmlDocPtr doc, xmlNodePtr 
         !xp_node_is(key_name, XP_NS_DSIG, "KeyName"))
         return xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_UNKNOWN_KEY,
                        "Signature without a KeyName");
-    uint32_t spk_id;
     xmlChar *name = xmlNodeGetContent(key_name);
-    int bad = xp_keyname_parse(name, &spk_id);
+    int bad = xp_keyname_parse(name, spk_id);
     xmlFree(name);
-    if (bad || !xp_has_key(prot, spk_id))
+    if (bad || !xp_has_key(prot, *spk_id))
         return xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_UNKNOWN_KEY,
                        "Signature KeyName names no key of the partner's SPK file");
     *signature = sig;
@@ -107,34 +106,38 @@ mcsec_err_t xp_verify_parts(mcsec_xmlprot_t *prot, xmlDocPtr doc, const xp_cid_p
     for (size_t i = 0; i < count; i++)
         covered[i] = false;
     xmlNodePtr signature = NULL;
-    mcsec_err_t rc = check_shape(prot, doc, &signature, result);
-    xmlSecDSigCtxPtr ctx = NULL;
+    uint32_t spk_id = 0;
+    mcsec_err_t rc = check_shape(prot, doc, &signature, &spk_id, result);
     if (rc != MCSEC_OK)
-        goto out;
+        return rc;
+    xmlSecDSigCtx ctx;
+    if (xmlSecDSigCtxInitialize(&ctx, NULL) < 0)
+        return xp_fail(result, MCSEC_ERR_NOMEM, MCSEC_REASON_SPK_MALFORMED, "out of memory");
     rc = MCSEC_ERR_NOMEM;
-    ctx = xmlSecDSigCtxCreate(prot->integ_mngr);
-    if (!ctx || xmlSecPtrListCopy(&ctx->transformCtx.enabledTransforms, xp_sig_transforms()) < 0 ||
-        xp_restrict_keyinfo(&ctx->keyInfoReadCtx, xmlSecKeyDataHmacId) != MCSEC_OK) {
+    if (xmlSecPtrListCopy(&ctx.transformCtx.enabledTransforms, xp_sig_transforms()) < 0 ||
+        xp_restrict_keyinfo(&ctx.keyInfoReadCtx, xmlSecKeyDataHmacId) != MCSEC_OK) {
         xp_fail(result, rc, MCSEC_REASON_SPK_MALFORMED, "out of memory");
         goto out;
     }
-    ctx->flags |= XMLSEC_DSIG_FLAGS_IGNORE_MANIFESTS;
-    ctx->enabledReferenceUris = xmlSecTransformUriTypeRemote;
-    ctx->enabledReferenceTransforms = xp_ref_transforms();
+    ctx.flags |= XMLSEC_DSIG_FLAGS_IGNORE_MANIFESTS;
+    ctx.enabledReferenceUris = xmlSecTransformUriTypeRemote;
+    ctx.enabledReferenceTransforms = xp_ref_transforms();
+    /* Borrowed; KeyInfo is not read again: check_shape allowed exactly one
+     * KeyName and it names this key. */
+    ctx.signKey = xp_integ_key(prot, spk_id);
     xp_cid_set_parts(parts, count);
-    int verified = xmlSecDSigCtxVerify(ctx, signature);
+    int verified = ctx.signKey ? xmlSecDSigCtxVerify(&ctx, signature) : -1;
     xp_cid_set_parts(NULL, 0);
-    if (verified < 0 || ctx->status != xmlSecDSigStatusSucceeded) {
+    if (verified < 0 || ctx.status != xmlSecDSigStatusSucceeded) {
         rc = xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_BAD_SIGNATURE,
                      "XML signature does not verify");
         goto out;
     }
-    mark_covered(ctx, parts, count, covered);
+    mark_covered(&ctx, parts, count, covered);
     rc = MCSEC_OK;
 out:
-    if (ctx) {
-        ctx->enabledReferenceTransforms = NULL;
-        xmlSecDSigCtxDestroy(ctx);
-    }
+    ctx.enabledReferenceTransforms = NULL; /* shared list, not the context's */
+    ctx.signKey = NULL;                    /* prot's */
+    xmlSecDSigCtxFinalize(&ctx);
     return rc;
 }

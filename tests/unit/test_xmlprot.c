@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "mcsec/kdf.h"
 #include "mcsec/keystore.h"
 #include "mcsec/xmlprot.h"
 
@@ -565,6 +567,371 @@ static void test_rollover_without_flag_day(void **state)
     mcsec_xmlprot_destroy(b_old);
 }
 
+/* ---- re-protection: unprotect_body_kept + reprotect_body ---- */
+
+#define ID_INTERNAL "sip:mcptt-server@a.mcx.example"
+#define NEW_KEY_NAME "Orze8A==" /* base64 of SPK-ID 3abcdef0 */
+
+static mcsec_xmlprot_t *make_prot_conf(const char *key_text, const char *identity,
+                                       const char *signed_type, size_t max_body, unsigned max_depth)
+{
+    mcsec_keystore_t *keys = NULL;
+    assert_int_equal(mcsec_keystore_parse_spk(key_text, strlen(key_text), "t", &keys, NULL, 0),
+                     MCSEC_OK);
+    const char *types[] = {signed_type};
+    mcsec_xmlprot_conf_t conf = {.keys = keys,
+                                 .identity = identity,
+                                 .signed_types = signed_type ? types : NULL,
+                                 .signed_type_count = signed_type ? 1 : 0,
+                                 .max_body = max_body,
+                                 .max_depth = max_depth};
+    mcsec_xmlprot_t *prot = NULL;
+    assert_int_equal(mcsec_xmlprot_create(&conf, &prot), MCSEC_OK);
+    mcsec_keystore_destroy(keys);
+    return prot;
+}
+
+static void assert_same_body(const mcsec_body_t *a, const mcsec_body_t *b)
+{
+    assert_string_equal(a->content_type, b->content_type);
+    assert_int_equal(a->len, b->len);
+    assert_memory_equal(a->data, b->data, a->len);
+}
+
+/* Unprotects with the partner's object keeping the tree, re-protects with
+ * the internal one: the result opens to the same clear body, and has the
+ * same size, as protect_body over the clear body. */
+static void reprotect_case(mcsec_xmlprot_t *partner, mcsec_xmlprot_t *internal, const char *ct,
+                           const char *body)
+{
+    mcsec_body_t wire = {0}, clear = {0}, clear_plain = {0}, again = {0}, ref = {0};
+    mcsec_body_t open_again = {0}, open_ref = {0};
+    mcsec_xmlprot_kept_t *kept = NULL;
+    mcsec_xmlprot_result_t res;
+    assert_int_equal(
+        mcsec_xmlprot_protect_body(partner, ct, (const uint8_t *)body, strlen(body), &wire, &res),
+        MCSEC_OK);
+    assert_int_equal(mcsec_xmlprot_unprotect_body_kept(partner, wire.content_type, wire.data,
+                                                       wire.len, true, &clear, &kept, &res),
+                     MCSEC_OK);
+    assert_non_null(kept);
+    assert_int_equal(mcsec_xmlprot_unprotect_body(partner, wire.content_type, wire.data, wire.len,
+                                                  true, &clear_plain, &res),
+                     MCSEC_OK);
+    assert_same_body(&clear, &clear_plain);
+    assert_int_equal(mcsec_xmlprot_reprotect_body(internal, &clear, kept, &again, &res), MCSEC_OK);
+    assert_int_equal(res.reason, MCSEC_REASON_NONE);
+    assert_int_equal(
+        mcsec_xmlprot_protect_body(internal, clear.content_type, clear.data, clear.len, &ref, &res),
+        MCSEC_OK);
+    assert_false(contains(&again, "secret-0@"));
+    assert_true(contains(&again, NEW_KEY_NAME));
+    assert_int_equal(again.len, ref.len); /* same plaintexts, random IVs and IDs */
+    assert_string_equal(strchr(again.content_type, ';') ? "multipart" : again.content_type,
+                        strchr(ref.content_type, ';') ? "multipart" : ref.content_type);
+    assert_int_equal(mcsec_xmlprot_unprotect_body(internal, again.content_type, again.data,
+                                                  again.len, true, &open_again, &res),
+                     MCSEC_OK);
+    assert_int_equal(mcsec_xmlprot_unprotect_body(internal, ref.content_type, ref.data, ref.len,
+                                                  true, &open_ref, &res),
+                     MCSEC_OK);
+    assert_same_body(&open_again, &open_ref);
+    assert_same_body(&open_again, &clear);
+    mcsec_body_t *all[] = {&wire, &clear, &clear_plain, &again, &ref, &open_again, &open_ref};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        mcsec_body_free(all[i]);
+}
+
+static void test_reprotect_equals_protect_of_clear_body(void **state)
+{
+    (void)state;
+    mcsec_xmlprot_t *partner =
+        make_prot_conf(OLD_KEY, ID_A, "application/resource-lists+xml", 0, 0);
+    mcsec_xmlprot_t *internal = make_prot(NEW_KEY, ID_INTERNAL);
+    reprotect_case(partner, internal, MCSEC_CT_MCPTT_INFO, info_doc());
+    reprotect_case(partner, internal, "multipart/mixed; boundary=\"XyZ\"",
+                   multipart_body(info_doc()));
+    mcsec_xmlprot_destroy(partner);
+    mcsec_xmlprot_destroy(internal);
+}
+
+static void test_reprotect_kept_serves_only_its_body(void **state)
+{
+    (void)state;
+    mcsec_xmlprot_t *partner = make_prot(OLD_KEY, ID_A);
+    mcsec_xmlprot_t *internal = make_prot(NEW_KEY, ID_INTERNAL);
+    mcsec_body_t wire = protect_single(partner), clear = {0}, again = {0}, open = {0};
+    mcsec_xmlprot_kept_t *kept = NULL;
+    mcsec_xmlprot_result_t res;
+    assert_int_equal(mcsec_xmlprot_unprotect_body_kept(partner, wire.content_type, wire.data,
+                                                       wire.len, true, &clear, NULL, &res),
+                     MCSEC_ERR_ARG);
+    assert_int_equal(mcsec_xmlprot_unprotect_body_kept(partner, wire.content_type, wire.data,
+                                                       wire.len, true, &clear, &kept, &res),
+                     MCSEC_OK);
+    assert_non_null(kept);
+    /* A body rewritten in between (what topology hiding of elements does)
+     * is protected as it is now, not as the kept tree was. */
+    mcsec_body_t rewritten = {.content_type = strdup(clear.content_type),
+                              .data = (uint8_t *)strndup((const char *)clear.data, clear.len),
+                              .len = clear.len};
+    char *at = strstr((char *)rewritten.data, "secret-0@");
+    assert_non_null(at);
+    memcpy(at, "secreT-0@", 9);
+    assert_int_equal(mcsec_xmlprot_reprotect_body(internal, &rewritten, kept, &again, &res),
+                     MCSEC_OK);
+    assert_int_equal(mcsec_xmlprot_unprotect_body(internal, again.content_type, again.data,
+                                                  again.len, true, &open, &res),
+                     MCSEC_OK);
+    assert_true(contains(&open, "secreT-0@"));
+    assert_false(contains(&open, "secret-0@"));
+    mcsec_body_free(&again);
+    mcsec_body_free(&open);
+    /* No kept tree: plain protect_body. */
+    assert_int_equal(mcsec_xmlprot_reprotect_body(internal, &clear, NULL, &again, &res), MCSEC_OK);
+    assert_int_equal(mcsec_xmlprot_unprotect_body(internal, again.content_type, again.data,
+                                                  again.len, true, &open, &res),
+                     MCSEC_OK);
+    assert_same_body(&open, &clear);
+    mcsec_body_free(&again);
+    mcsec_body_free(&open);
+    /* A body without mcptt-info keeps no tree. */
+    mcsec_body_t sdp = {0};
+    assert_int_equal(mcsec_xmlprot_unprotect_body_kept(partner, "application/sdp",
+                                                       (const uint8_t *)SDP, strlen(SDP), true,
+                                                       &sdp, &kept, &res),
+                     MCSEC_OK);
+    assert_null(kept);
+    mcsec_body_free(&sdp);
+    /* A failed unprotect keeps none either. */
+    kept = (mcsec_xmlprot_kept_t *)&res; /* must be overwritten */
+    char *bad = patched(&wire, "<xenc:CipherValue>", "<xenc:CipherValue>A");
+    assert_int_not_equal(mcsec_xmlprot_unprotect_body_kept(partner, wire.content_type,
+                                                           (const uint8_t *)bad, wire.len, true,
+                                                           &sdp, &kept, &res),
+                         MCSEC_OK);
+    assert_null(kept);
+    free(bad);
+    mcsec_body_free(&rewritten);
+    mcsec_body_free(&wire);
+    mcsec_body_free(&clear);
+    mcsec_xmlprot_destroy(partner);
+    mcsec_xmlprot_destroy(internal);
+}
+
+/* The re-protecting object's limits apply to the kept tree as they would
+ * to the parse: same failure, same reason. */
+static void test_reprotect_keeps_the_limits(void **state)
+{
+    (void)state;
+    mcsec_xmlprot_t *partner = make_prot(OLD_KEY, ID_A);
+    mcsec_xmlprot_t *shallow = make_prot_conf(NEW_KEY, ID_INTERNAL, NULL, 0, 3);
+    mcsec_xmlprot_t *small = make_prot_conf(NEW_KEY, ID_INTERNAL, NULL, 600, 0);
+    mcsec_xmlprot_t *limited[] = {shallow, small};
+    mcsec_body_t wire = protect_single(partner);
+    for (size_t i = 0; i < 2; i++) {
+        mcsec_body_t clear = {0}, out = {0};
+        mcsec_xmlprot_kept_t *kept = NULL;
+        mcsec_xmlprot_result_t want = {MCSEC_REASON_NONE, ""}, got = {MCSEC_REASON_NONE, ""};
+        assert_int_equal(mcsec_xmlprot_unprotect_body_kept(partner, wire.content_type, wire.data,
+                                                           wire.len, true, &clear, &kept, &got),
+                         MCSEC_OK);
+        mcsec_err_t rc_want = mcsec_xmlprot_protect_body(limited[i], clear.content_type, clear.data,
+                                                         clear.len, &out, &want);
+        assert_int_not_equal(rc_want, MCSEC_OK);
+        assert_int_equal(mcsec_xmlprot_reprotect_body(limited[i], &clear, kept, &out, &got),
+                         rc_want);
+        assert_int_equal(got.reason, want.reason);
+        assert_string_equal(got.detail, want.detail);
+        assert_null(out.data);
+        mcsec_body_free(&clear);
+    }
+    mcsec_body_free(&wire);
+    mcsec_xmlprot_destroy(partner);
+    mcsec_xmlprot_destroy(shallow);
+    mcsec_xmlprot_destroy(small);
+}
+
+/* ---- the xmlsec1 command line tool opens what reprotect_body wrote ---- */
+
+static void write_file(const char *dir, const char *name, const void *data, size_t len)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    fclose(f);
+}
+
+/* The body of the part of body whose headers contain header (between the
+ * empty line and the next delimiter), copied into a NUL-terminated buffer;
+ * the part's Content-ID into cid when cid is not NULL. */
+static char *mime_part(const mcsec_body_t *body, const char *boundary, const char *header,
+                       char *cid, size_t cid_size)
+{
+    char delim[96];
+    snprintf(delim, sizeof(delim), "\r\n--%s", boundary);
+    const char *text = (const char *)body->data;
+    const char *at = strstr(text, header);
+    assert_non_null(at);
+    const char *start = strstr(at, "\r\n\r\n");
+    assert_non_null(start);
+    start += 4;
+    const char *end = strstr(start, delim);
+    assert_non_null(end);
+    if (cid) {
+        const char *id = strstr(at, "Content-ID: <");
+        assert_true(id != NULL && id < start);
+        id += 13;
+        size_t n = (size_t)(strchr(id, '>') - id);
+        assert_true(n < cid_size);
+        memcpy(cid, id, n);
+        cid[n] = '\0';
+    }
+    return strndup(start, (size_t)(end - start));
+}
+
+static int run(const char *command)
+{
+    int rc = system(command);
+    return rc == -1 ? -1 : WEXITSTATUS(rc);
+}
+
+static void test_reprotect_opens_with_xmlsec1_cli(void **state)
+{
+    (void)state;
+    if (run("command -v xmlsec1 >/dev/null 2>&1") != 0)
+        skip();
+    mcsec_xmlprot_t *partner = make_prot(OLD_KEY, ID_A);
+    mcsec_xmlprot_t *internal = make_prot(NEW_KEY, ID_INTERNAL);
+    mcsec_body_t wire = protect_single(partner), clear = {0}, again = {0};
+    mcsec_xmlprot_kept_t *kept = NULL;
+    assert_int_equal(mcsec_xmlprot_unprotect_body_kept(partner, wire.content_type, wire.data,
+                                                       wire.len, true, &clear, &kept, NULL),
+                     MCSEC_OK);
+    assert_int_equal(mcsec_xmlprot_reprotect_body(internal, &clear, kept, &again, NULL), MCSEC_OK);
+    const char *boundary = strstr(again.content_type, "boundary=");
+    assert_non_null(boundary);
+    boundary += 9;
+    char cid[128];
+    char *info =
+        mime_part(&again, boundary, "Content-Type: " MCSEC_CT_MCPTT_INFO, cid, sizeof(cid));
+    char *sig = mime_part(&again, boundary, "Content-Type: " MCSEC_CT_MCPTT_SIGNED, NULL, 0);
+
+    /* Keys derived here from the SPK line (3abcdef0 f0e0...00). */
+    static const uint8_t spk[16] = {0xf0, 0xe0, 0xd0, 0xc0, 0xb0, 0xa0, 0x90, 0x80,
+                                    0x70, 0x60, 0x50, 0x40, 0x30, 0x20, 0x10, 0x00};
+    static const uint8_t spk_old[16] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
+                                        0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f};
+    uint8_t conf_key[MCSEC_XPK_KEY_LEN], integ_key[MCSEC_XPK_KEY_LEN];
+    assert_int_equal(mcsec_kdf_xpk(spk, sizeof(spk), MCSEC_KDF_FC_XPK_CONF, 0x3abcdef0, ID_INTERNAL,
+                                   strlen(ID_INTERNAL), conf_key),
+                     MCSEC_OK);
+    assert_int_equal(mcsec_kdf_xpk(spk, sizeof(spk), MCSEC_KDF_FC_XPK_INTEG, 0x3abcdef0,
+                                   ID_INTERNAL, strlen(ID_INTERNAL), integ_key),
+                     MCSEC_OK);
+    char dir[] = "/tmp/mcsec-reprotect-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    write_file(dir, "info.xml", info, strlen(info));
+    write_file(dir, "sig.xml", sig, strlen(sig));
+    write_file(dir, "conf.bin", conf_key, sizeof(conf_key));
+    write_file(dir, "integ.bin", integ_key, sizeof(integ_key));
+    char command[2048];
+    snprintf(command, sizeof(command),
+             "cd %s && xmlsec1 verify --hmackey:" NEW_KEY_NAME " integ.bin "
+             "--url-map:cid:%s info.xml --enabled-reference-uris remote sig.xml >/dev/null 2>&1",
+             dir, cid);
+    assert_int_equal(run(command), 0);
+    for (size_t i = 0; i < ELEMENT_COUNT; i++) {
+        snprintf(command, sizeof(command),
+                 "cd %s && xmlsec1 decrypt --aeskey:" NEW_KEY_NAME " conf.bin "
+                 "--node-xpath \"//*[local-name()='%s']/*\" --output out.xml info.xml "
+                 ">/dev/null 2>&1 && grep -q '>secret-%zu@b.mcx.example<' out.xml",
+                 dir, element_names[i], i);
+        if (run(command) != 0)
+            fail_msg("xmlsec1 cannot decrypt %s", element_names[i]);
+    }
+    /* A changed part no longer verifies. */
+    char *at = strstr(info, "<xenc:CipherValue>");
+    assert_non_null(at);
+    at[18] = at[18] == 'A' ? 'B' : 'A';
+    write_file(dir, "info.xml", info, strlen(info));
+    snprintf(command, sizeof(command),
+             "cd %s && xmlsec1 verify --hmackey:" NEW_KEY_NAME " integ.bin "
+             "--url-map:cid:%s info.xml --enabled-reference-uris remote sig.xml >/dev/null 2>&1",
+             dir, cid);
+    assert_int_not_equal(run(command), 0);
+    free(info);
+    free(sig);
+    mcsec_body_free(&clear);
+    mcsec_body_free(&again);
+
+    /* The other way: content xmlsec1 encrypted keeps its CDATA section and
+     * redundant namespace declaration; the kept tree must still be what
+     * parsing the clear body gives (same plaintext as protect_body). */
+    assert_int_equal(mcsec_kdf_xpk(spk_old, sizeof(spk_old), MCSEC_KDF_FC_XPK_CONF, 0x30000001,
+                                   ID_A, strlen(ID_A), conf_key),
+                     MCSEC_OK);
+    write_file(dir, "conf-a.bin", conf_key, sizeof(conf_key));
+    static const char cdata_doc[] =
+        "<?xml version=\"1.0\"?>\n<mcpttinfo xmlns=\"urn:3gpp:ns:mcpttInfo:1.0\">"
+        "<mcptt-Params><mcptt-request-uri type=\"Encrypted\"><mcpttURI "
+        "xmlns=\"urn:3gpp:ns:mcpttInfo:1.0\"><![CDATA[secret-0@b<x>]]></mcpttURI>"
+        "</mcptt-request-uri></mcptt-Params></mcpttinfo>\n";
+    static const char tmpl[] =
+        "<xenc:EncryptedData xmlns:xenc=\"http://www.w3.org/2001/04/xmlenc#\" "
+        "Type=\"http://www.w3.org/2001/04/xmlenc#Element\"><xenc:EncryptionMethod "
+        "Algorithm=\"http://www.w3.org/2009/xmlenc11#aes128-gcm\"/><ds:KeyInfo "
+        "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:KeyName>MAAAAQ==</ds:KeyName>"
+        "</ds:KeyInfo><xenc:CipherData><xenc:CipherValue/></xenc:CipherData>"
+        "</xenc:EncryptedData>";
+    write_file(dir, "cdata.xml", cdata_doc, strlen(cdata_doc));
+    write_file(dir, "tmpl.xml", tmpl, strlen(tmpl));
+    snprintf(command, sizeof(command),
+             "cd %s && xmlsec1 encrypt --aeskey:MAAAAQ== conf-a.bin --xml-data cdata.xml "
+             "--node-xpath \"//*[local-name()='mcpttURI']\" --output x.xml tmpl.xml "
+             ">/dev/null 2>&1",
+             dir);
+    assert_int_equal(run(command), 0);
+    char path[512];
+    snprintf(path, sizeof(path), "%s/x.xml", dir);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char foreign[8192];
+    size_t foreign_len = fread(foreign, 1, sizeof(foreign) - 1, f);
+    fclose(f);
+    foreign[foreign_len] = '\0';
+    assert_null(strstr(foreign, "secret-0"));
+    mcsec_body_t ref = {0}, open_again = {0}, open_ref = {0};
+    kept = NULL;
+    assert_int_equal(mcsec_xmlprot_unprotect_body_kept(partner, MCSEC_CT_MCPTT_INFO,
+                                                       (const uint8_t *)foreign, foreign_len, false,
+                                                       &clear, &kept, NULL),
+                     MCSEC_OK);
+    assert_non_null(kept);
+    assert_true(contains(&clear, "secret-0@b&lt;x&gt;"));
+    assert_int_equal(mcsec_xmlprot_reprotect_body(internal, &clear, kept, &again, NULL), MCSEC_OK);
+    assert_int_equal(
+        mcsec_xmlprot_protect_body(internal, clear.content_type, clear.data, clear.len, &ref, NULL),
+        MCSEC_OK);
+    assert_int_equal(again.len, ref.len);
+    assert_int_equal(mcsec_xmlprot_unprotect_body(internal, again.content_type, again.data,
+                                                  again.len, true, &open_again, NULL),
+                     MCSEC_OK);
+    assert_int_equal(mcsec_xmlprot_unprotect_body(internal, ref.content_type, ref.data, ref.len,
+                                                  true, &open_ref, NULL),
+                     MCSEC_OK);
+    assert_same_body(&open_again, &open_ref);
+    snprintf(command, sizeof(command), "rm -rf %s", dir);
+    assert_int_equal(run(command), 0);
+    mcsec_body_t *all[] = {&wire, &clear, &again, &ref, &open_again, &open_ref};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        mcsec_body_free(all[i]);
+    mcsec_xmlprot_destroy(partner);
+    mcsec_xmlprot_destroy(internal);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -579,6 +946,10 @@ int main(void)
         cmocka_unit_test(test_body_hostile_signature_part),
         cmocka_unit_test(test_body_malformed_multipart),
         cmocka_unit_test(test_rollover_without_flag_day),
+        cmocka_unit_test(test_reprotect_equals_protect_of_clear_body),
+        cmocka_unit_test(test_reprotect_kept_serves_only_its_body),
+        cmocka_unit_test(test_reprotect_keeps_the_limits),
+        cmocka_unit_test(test_reprotect_opens_with_xmlsec1_cli),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     mcsec_xmlprot_global_cleanup();

@@ -12,8 +12,9 @@
  * One mcsec_xmlprot_t is one direction for one partner: it holds the keys
  * derived from one SPK file with one identity (P0 = the border that applies
  * the protection: ours when protecting, the partner's when unprotecting).
- * Its xmlsec key managers hold only these keys, so a KeyName is looked up
- * only among the partner's keys. An object is not thread-safe; use one per
+ * A KeyName is looked up only among these keys (the partner's). The key
+ * objects and an xmlsec encryption context are made once, at create time,
+ * and reused by every call. An object is not thread-safe; use one per
  * thread (Kamailio: one per process) or serialise calls.
  *
  * Hostile input: XML is parsed with no network, no DTD (a document with one
@@ -134,5 +135,34 @@ mcsec_err_t mcsec_xmlprot_protect_body(mcsec_xmlprot_t *prot, const char *conten
 mcsec_err_t mcsec_xmlprot_unprotect_body(mcsec_xmlprot_t *prot, const char *content_type,
                                          const uint8_t *body, size_t len, bool required,
                                          mcsec_body_t *out, mcsec_xmlprot_result_t *result);
+
+/* ---- re-protection without parsing the clear body again ------------- */
+
+/* The clear mcptt-info tree behind a body unprotect_body_kept returned;
+ * opaque, owned by the caller until handed to reprotect_body or freed. */
+typedef struct mcsec_xmlprot_kept mcsec_xmlprot_kept_t;
+
+/* mcsec_xmlprot_unprotect_body(), which in addition hands out in *kept the
+ * tree of the clear mcptt-info part of *out (NULL when out has none, and on
+ * failure). kept stays tied to out's octets: it serves only while out is
+ * unchanged and alive. MCSEC_ERR_ARG when kept is NULL. */
+mcsec_err_t mcsec_xmlprot_unprotect_body_kept(mcsec_xmlprot_t *prot, const char *content_type,
+                                              const uint8_t *body, size_t len, bool required,
+                                              mcsec_body_t *out, mcsec_xmlprot_kept_t **kept,
+                                              mcsec_xmlprot_result_t *result);
+
+/* Exactly mcsec_xmlprot_protect_body(prot, clear->content_type,
+ * clear->data, clear->len, out, result) (same checks, limits, reasons and
+ * output), except that the mcptt-info part is not parsed again when kept
+ * came with clear from unprotect_body_kept (prot may be another object:
+ * unprotect with the partner's, re-protect with the internal SPK). A kept
+ * that belongs to other octets (NULL, or a body rewritten in between) is
+ * ignored. Always consumes kept. */
+mcsec_err_t mcsec_xmlprot_reprotect_body(mcsec_xmlprot_t *prot, const mcsec_body_t *clear,
+                                         mcsec_xmlprot_kept_t *kept, mcsec_body_t *out,
+                                         mcsec_xmlprot_result_t *result);
+
+/* Frees a kept tree; NULL is a no-op. */
+void mcsec_xmlprot_kept_free(mcsec_xmlprot_kept_t *kept);
 
 #endif
