@@ -167,7 +167,8 @@ report_write() {
         echo "instructions per message (callgrind) are what the goals are judged on."
         echo "Every kamailio: $(kamailio -v | sed -n 's/^version: //p' | sed 's/ *$//'), \`${B_MEM_ARGS[*]}\`"
         echo "(TLSF for shared and private memory, $B_SHM_MB MB / $B_PKG_MB MB), $B_CHILDREN UDP workers for the"
-        echo "rates, 1 for callgrind."
+        echo "rates, 1 for callgrind. Profiles, the fixes made and their before/after"
+        echo "figures: [PROFILES.md](PROFILES.md) (kept by hand; this file is rewritten by every run)."
         echo
         echo "![plot](RESULTS.png)"
         echo
