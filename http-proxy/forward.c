@@ -1,10 +1,15 @@
-/* Forwarding with libcurl multi in one thread of its own. libmicrohttpd's
- * threads never wait for a next hop: the access handler suspends the
- * connection and hands a job over; this thread runs every transfer and
- * resumes the connection when its job is done. */
+/* Forwarding with one libcurl multi per worker thread, driven by that
+ * worker's event loop (curl_multi_socket_action: libcurl's sockets sit in
+ * the worker's epoll set next to its libmicrohttpd daemons). The access
+ * handler starts a job and suspends the connection; the loop never waits
+ * for a next hop, and when the transfer ends it resumes the connection on
+ * the same thread: no request crosses threads. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -17,20 +22,27 @@
 #define FWD_IDLE_EASY_MAX 64
 #define FWD_MAX_CONNECTS 256L
 
+/* Only the worker thread that owns it touches a forwarder. */
 struct forwarder {
-    httpd_t *httpd;
     CURLM *multi;
-    pthread_t thread;
-    pthread_mutex_t lock;
-    fwd_job_t *pending; /* handed over, not yet added to multi */
-    bool stop;
+    int epoll_fd;       /* the worker's */
+    bool timer_set;     /* libcurl asked for a timeout call */
+    uint64_t timer_due; /* ... at this CLOCK_MONOTONIC millisecond */
+    fwd_job_t *running; /* jobs in the multi */
+    size_t running_count;
     /* Finished easy handles kept for the next jobs (curl_easy_reset between
      * jobs): curl_easy_init and curl_easy_cleanup cost about 14 000
-     * instructions per request (callgrind), reset about 3 000. Only the
-     * curl thread touches it. */
+     * instructions per request (callgrind), reset about 3 000. */
     CURL *idle[FWD_IDLE_EASY_MAX];
     size_t idle_count;
 };
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 /* Largest response body we relay (the partner's max_body bounds requests;
  * responses carry documents of the same kind). */
@@ -90,6 +102,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userdata)
             free(job->fields[i].value);
         }
         job->field_count = 0;
+        job->head_bytes = 0;
         return n;
     }
     size_t len = n;
@@ -110,6 +123,14 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userdata)
     for (size_t i = 0; i < value_len; i++)
         if ((unsigned char)value[i] < 0x20 && value[i] != '\t')
             return n;
+    if (mcsec_http_header_allowed((mcsec_str_t){data, name_len}, MCSEC_HTTP_RESPONSE_HEADERS,
+                                  NULL)) {
+        job->head_bytes += name_len + value_len + 4;
+        if (job->head_bytes > HTTPD_RESPONSE_HEAD_MAX) {
+            job->too_large = true;
+            return 0; /* aborts the transfer */
+        }
+    }
     if (job->field_count == job->field_cap) {
         size_t cap = job->field_cap ? job->field_cap * 2 : 16;
         httpd_field_t *grown = realloc(job->fields, cap * sizeof(*grown));
@@ -206,37 +227,32 @@ static void release_easy(forwarder_t *fwd, CURL *easy)
         curl_easy_cleanup(easy);
 }
 
-/* Resumes the connection of a finished job. */
-static void finish(fwd_job_t *job, int code)
+/* Takes a job's transfer out of the multi and resumes its connection. */
+static void finish(forwarder_t *fwd, fwd_job_t *job, int code)
 {
+    curl_multi_remove_handle(fwd->multi, job->easy);
+    release_easy(fwd, job->easy);
+    job->easy = NULL;
+    if (job->prev)
+        job->prev->next = job->next;
+    else
+        fwd->running = job->next;
+    if (job->next)
+        job->next->prev = job->prev;
+    job->prev = job->next = NULL;
+    fwd->running_count--;
     job->curl_code = code;
-    atomic_store(&job->done, true);
+    job->done = true;
     MHD_resume_connection(job->connection);
+    job->req->conn->site->resumed = true;
 }
 
-static void take_pending(forwarder_t *fwd)
-{
-    pthread_mutex_lock(&fwd->lock);
-    fwd_job_t *jobs = fwd->pending;
-    fwd->pending = NULL;
-    pthread_mutex_unlock(&fwd->lock);
-    while (jobs) {
-        fwd_job_t *job = jobs;
-        jobs = job->next;
-        job->next = NULL;
-        CURL *easy = make_easy(fwd, job);
-        if (!easy || curl_multi_add_handle(fwd->multi, easy) != CURLM_OK) {
-            if (easy)
-                release_easy(fwd, easy);
-            finish(job, CURLE_FAILED_INIT);
-        }
-    }
-}
-
-static void collect_done(forwarder_t *fwd)
+/* Ends the transfers libcurl reports done; returns how many. */
+static size_t collect_done(forwarder_t *fwd)
 {
     CURLMsg *msg;
     int left;
+    size_t ended = 0;
     while ((msg = curl_multi_info_read(fwd->multi, &left)) != NULL) {
         if (msg->msg != CURLMSG_DONE)
             continue;
@@ -245,36 +261,61 @@ static void collect_done(forwarder_t *fwd)
         fwd_job_t *job = NULL;
         curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&job);
         curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &job->status);
-        curl_multi_remove_handle(fwd->multi, easy);
-        release_easy(fwd, easy);
-        finish(job, (int)code);
+        finish(fwd, job, (int)code);
+        ended++;
     }
+    return ended;
 }
 
-static void *run(void *arg)
+/* libcurl's socket callback: keeps its sockets in the worker's epoll set.
+ * (Its type is curl_socket_callback: socketp stays non-const.) */
+// cppcheck-suppress constParameter
+static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 {
-    forwarder_t *fwd = arg;
-    for (;;) {
-        pthread_mutex_lock(&fwd->lock);
-        bool stop = fwd->stop;
-        pthread_mutex_unlock(&fwd->lock);
-        if (stop)
-            break;
-        take_pending(fwd);
-        int running = 0;
-        curl_multi_perform(fwd->multi, &running);
-        collect_done(fwd);
-        curl_multi_poll(fwd->multi, NULL, 0, 1000, NULL);
+    forwarder_t *fwd = userp;
+    (void)easy;
+    if (what == CURL_POLL_REMOVE) {
+        epoll_ctl(fwd->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+        return 0;
     }
-    return NULL;
+    struct epoll_event ev = {.events = 0, .data.u64 = HTTPD_EV_CURL | (uint32_t)fd};
+    if (what & CURL_POLL_IN)
+        ev.events |= EPOLLIN;
+    if (what & CURL_POLL_OUT)
+        ev.events |= EPOLLOUT;
+    /* socketp is set once the socket is in the set (libcurl forgets it with
+     * CURL_POLL_REMOVE); a socket closed without one left the set itself. */
+    if (socketp) {
+        if (epoll_ctl(fwd->epoll_fd, EPOLL_CTL_MOD, fd, &ev) == 0)
+            return 0;
+        if (errno != ENOENT)
+            return -1; /* libcurl fails the transfer */
+    }
+    if (epoll_ctl(fwd->epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0 &&
+        (errno != EEXIST || epoll_ctl(fwd->epoll_fd, EPOLL_CTL_MOD, fd, &ev) != 0))
+        return -1;
+    curl_multi_assign(fwd->multi, fd, fwd);
+    return 0;
 }
 
-forwarder_t *httpd_forwarder_start(httpd_t *httpd)
+/* libcurl's timer callback: the loop calls httpd_forwarder_timer when due
+ * (libcurl must not be re-entered from here). */
+static int on_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+    forwarder_t *fwd = userp;
+    (void)multi;
+    fwd->timer_set = timeout_ms >= 0;
+    if (fwd->timer_set)
+        fwd->timer_due = now_ms() + (uint64_t)timeout_ms;
+    return 0;
+}
+
+forwarder_t *httpd_forwarder_new(int epoll_fd)
 {
     forwarder_t *fwd = calloc(1, sizeof(*fwd));
     if (!fwd)
         return NULL;
-    fwd->httpd = httpd;
+    fwd->epoll_fd = epoll_fd;
     fwd->multi = curl_multi_init();
     if (!fwd->multi) {
         free(fwd);
@@ -282,38 +323,87 @@ forwarder_t *httpd_forwarder_start(httpd_t *httpd)
     }
     curl_multi_setopt(fwd->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 64L);
     curl_multi_setopt(fwd->multi, CURLMOPT_MAXCONNECTS, FWD_MAX_CONNECTS);
-    pthread_mutex_init(&fwd->lock, NULL);
-    if (pthread_create(&fwd->thread, NULL, run, fwd) != 0) {
-        curl_multi_cleanup(fwd->multi);
-        pthread_mutex_destroy(&fwd->lock);
-        free(fwd);
-        return NULL;
-    }
+    curl_multi_setopt(fwd->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curl_multi_setopt(fwd->multi, CURLMOPT_SOCKETDATA, fwd);
+    curl_multi_setopt(fwd->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+    curl_multi_setopt(fwd->multi, CURLMOPT_TIMERDATA, fwd);
     return fwd;
 }
 
-void httpd_forwarder_submit(forwarder_t *fwd, fwd_job_t *job)
+int httpd_forwarder_submit(forwarder_t *fwd, fwd_job_t *job)
 {
-    pthread_mutex_lock(&fwd->lock);
-    job->next = fwd->pending;
-    fwd->pending = job;
-    pthread_mutex_unlock(&fwd->lock);
-    curl_multi_wakeup(fwd->multi);
+    CURL *easy = make_easy(fwd, job);
+    if (!easy)
+        return -1;
+    if (curl_multi_add_handle(fwd->multi, easy) != CURLM_OK) {
+        release_easy(fwd, easy);
+        return -1;
+    }
+    job->easy = easy;
+    job->prev = NULL;
+    job->next = fwd->running;
+    if (fwd->running)
+        fwd->running->prev = job;
+    fwd->running = job;
+    fwd->running_count++;
+    return 0;
 }
 
-void httpd_forwarder_stop(forwarder_t *fwd)
+long httpd_forwarder_timeout(const forwarder_t *fwd)
+{
+    if (!fwd->timer_set)
+        return -1;
+    uint64_t now = now_ms();
+    return fwd->timer_due <= now ? 0 : (long)(fwd->timer_due - now);
+}
+
+size_t httpd_forwarder_socket(forwarder_t *fwd, int fd, uint32_t events)
+{
+    int mask = 0;
+    if (events & (EPOLLIN | EPOLLHUP))
+        mask |= CURL_CSELECT_IN;
+    if (events & EPOLLOUT)
+        mask |= CURL_CSELECT_OUT;
+    if (events & EPOLLERR)
+        mask |= CURL_CSELECT_ERR;
+    int running = 0;
+    curl_multi_socket_action(fwd->multi, fd, mask, &running);
+    return collect_done(fwd);
+}
+
+size_t httpd_forwarder_timer(forwarder_t *fwd)
+{
+    if (!fwd->timer_set || fwd->timer_due > now_ms())
+        return 0;
+    fwd->timer_set = false;
+    int running = 0;
+    curl_multi_socket_action(fwd->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    return collect_done(fwd);
+}
+
+size_t httpd_forwarder_abort(forwarder_t *fwd)
+{
+    size_t ended = 0;
+    while (fwd->running) {
+        finish(fwd, fwd->running, CURLE_ABORTED_BY_CALLBACK);
+        ended++;
+    }
+    return ended;
+}
+
+size_t httpd_forwarder_running(const forwarder_t *fwd)
+{
+    return fwd->running_count;
+}
+
+void httpd_forwarder_free(forwarder_t *fwd)
 {
     if (!fwd)
         return;
-    pthread_mutex_lock(&fwd->lock);
-    fwd->stop = true;
-    pthread_mutex_unlock(&fwd->lock);
-    curl_multi_wakeup(fwd->multi);
-    pthread_join(fwd->thread, NULL);
+    httpd_forwarder_abort(fwd);
     /* Handles first: they may still refer to the multi's caches. */
     while (fwd->idle_count > 0)
         curl_easy_cleanup(fwd->idle[--fwd->idle_count]);
     curl_multi_cleanup(fwd->multi);
-    pthread_mutex_destroy(&fwd->lock);
     free(fwd);
 }

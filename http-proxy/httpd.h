@@ -1,12 +1,14 @@
 /* mcsec-httpd internals: the objects the parts of the HTTP-3 border proxy
  * share. One file per job:
- *   main.c      options, signals, privilege drop, reload, stop
+ *   main.c      options, signals, privilege drop, accepting, reload, stop
  *   state.c     a loaded generation: policy, TLS material, partner trust
  *   tls.c       TLS profile (priority string) and client certificate checks
- *   listener.c  libmicrohttpd daemons (outside TLS, inside, admin) and their
- *               callbacks
+ *   listener.c  libmicrohttpd daemons (outside TLS, inside, admin), their
+ *               sizes and callbacks
+ *   worker.c    the worker threads: one event loop each, running that
+ *               thread's daemons and its libcurl multi
  *   request.c   the access handler: framing, target, policy, body, verdict
- *   forward.c   libcurl multi in its own thread; suspended connections
+ *   forward.c   a worker's libcurl multi; suspended connections
  *   respond.c   our error pages and the rebuilt relayed responses
  *   rawscan.c   the plaintext stream seen before libmicrohttpd parses it
  *   stats.c     counters per partner and reason code, the log line
@@ -22,10 +24,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <microhttpd.h>
+#include <sys/socket.h>
 
 #include "mcsec/eccsi.h"
 #include "mcsec/http_check.h"
@@ -118,23 +122,39 @@ void httpd_replay_free(httpd_replay_t *replay);
 typedef enum { LISTEN_OUTSIDE = 0, LISTEN_INSIDE = 1, LISTEN_ADMIN = 2 } listen_kind_t;
 
 typedef struct httpd httpd_t;
+typedef struct httpd_worker httpd_worker_t;
+typedef struct forwarder forwarder_t;
 
 typedef struct {
     httpd_t *httpd;
     listen_kind_t kind;
-    struct MHD_Daemon *daemon;
-    int fd; /* our listening socket (kept across daemon restarts) */
+    int fd; /* our listening socket, kept across daemon restarts (outside and
+               inside: the main thread accepts and hands connections over) */
 } httpd_listener_t;
 
-typedef struct forwarder forwarder_t;
+/* One libmicrohttpd daemon and what its callbacks need (their closure).
+ * Outside and inside daemons have no thread or listening socket of their
+ * own: each worker runs one per listener (plus retired ones still finishing
+ * after a reload). The admin daemon has its own thread and socket. */
+typedef struct {
+    httpd_listener_t *listener;
+    httpd_worker_t *worker; /* the thread running it; NULL for admin */
+    struct MHD_Daemon *daemon;
+    size_t head_limit; /* raw scanner's bound for one request head */
+    size_t pool_size;  /* MHD_OPTION_CONNECTION_MEMORY_LIMIT */
+    bool quiesced;     /* takes no new connections (retired, stopping) */
+    bool resumed;      /* a connection was resumed: run the daemon (worker thread) */
+} httpd_site_t;
 
 struct httpd {
     pthread_mutex_t gen_lock;
     httpd_gen_t *gen; /* current generation; take with httpd_current() */
     const char *policy_path;
     httpd_listener_t listeners[3];
-    struct MHD_Daemon *retired[3]; /* quiesced daemons still finishing */
-    forwarder_t *forwarder;
+    httpd_worker_t **workers; /* system.http.threads at start */
+    size_t worker_count;
+    httpd_site_t *admin;
+    int accept_errno; /* last accept() failure logged (0: none) */
     httpd_stats_t stats;
     httpd_replay_t *ear_replay; /* EAR IDs of partners' EARs (inbound) */
     httpd_replay_t *gmk_replay; /* GMK messages pushed (both directions) */
@@ -180,6 +200,7 @@ typedef struct {
     httpd_gen_t *gen;          /* generation the partner index belongs to */
     bool counted;              /* holds one of gen->partner_conns */
     bool over_limit;
+    httpd_site_t *site; /* the daemon it came in on */
     char peer[64];
 } httpd_conn_t;
 
@@ -188,7 +209,8 @@ typedef struct fwd_job fwd_job_t;
 /* Per request (MHD request context, made by the URI log callback). */
 typedef struct {
     httpd_conn_t *conn;
-    char *raw_target; /* as received, before any unescaping */
+    char *raw_target;  /* as received, before any unescaping */
+    size_t scan_heads; /* heads the raw scanner had completed at the request line */
     bool started;
     bool rejected; /* verdict taken; answer when the body is in */
     mcsec_reason_t reason;
@@ -212,9 +234,23 @@ void httpd_req_free(httpd_req_t *req);
 void httpd_req_log(httpd_t *httpd, const httpd_req_t *req, mcsec_reason_t reason, int status,
                    const char *detail);
 
-/* Starts the listener's daemon on its socket with the generation's TLS
- * material. Returns 0 or -1 (logged). */
-int httpd_listener_start(httpd_listener_t *listener, httpd_gen_t *gen);
+/* Sizes of a daemon for the generation: the raw scanner's head bound and
+ * the connection memory pool (both follow the largest partner
+ * max_header_bytes). */
+void httpd_site_sizes(const httpd_gen_t *gen, size_t *head_limit, size_t *pool_size);
+
+/* Starts a daemon of the listener on its socket with the generation's TLS
+ * material and sizes, for worker (NULL: admin, with a thread of its own)
+ * and connection_limit connections. Returns NULL (logged) on failure. */
+httpd_site_t *httpd_site_start(httpd_listener_t *listener, httpd_worker_t *worker,
+                               const httpd_gen_t *gen, unsigned connection_limit);
+/* Stops the daemon (its listening socket stays open: it is shared) and
+ * frees the site. The daemon must have no suspended connection. */
+void httpd_site_stop(httpd_site_t *site);
+/* True when the daemons of the listener kind, made for old (the current
+ * generation), must be replaced for gen: TLS material (outside) or sizes
+ * changed. */
+bool httpd_sites_outdated(listen_kind_t kind, const httpd_gen_t *old, const httpd_gen_t *gen);
 
 /* MHD callbacks (listener.c wires them, request.c implements the handler). */
 enum MHD_Result httpd_access_handler(void *cls, struct MHD_Connection *connection, const char *url,
@@ -265,13 +301,20 @@ enum MHD_Result httpd_respond_relay(struct MHD_Connection *connection, httpd_req
 
 /* ---- forwarding (forward.c) ---------------------------------------------- */
 
+/* Largest response head we relay (the allow-listed fields, "Name: value"
+ * lines): it must fit the connection's memory pool next to the request
+ * head (listener.c). A larger one is a 502 http.upstream_error, as nginx's
+ * default proxy_buffer_size makes it. */
+#define HTTPD_RESPONSE_HEAD_MAX (8u * 1024u)
+
 typedef struct {
     char *name;
     char *value;
 } httpd_field_t;
 
 struct fwd_job {
-    fwd_job_t *next;
+    fwd_job_t *prev, *next; /* the forwarder's running jobs */
+    void *easy;             /* its CURL handle while running */
     httpd_t *httpd;
     struct MHD_Connection *connection;
     httpd_req_t *req;
@@ -287,17 +330,67 @@ struct fwd_job {
     long status;
     httpd_field_t *fields;
     size_t field_count, field_cap;
+    size_t head_bytes; /* of the relayed (allow-listed) response fields */
     char *body;
     size_t body_len, body_cap, body_limit;
     bool too_large;
-    atomic_bool done;
+    bool done;
 };
 
-forwarder_t *httpd_forwarder_start(httpd_t *httpd);
-/* Hands a job to the curl thread; the connection must already be
- * suspended. The thread resumes it when the job is done. */
-void httpd_forwarder_submit(forwarder_t *fwd, fwd_job_t *job);
-void httpd_forwarder_stop(forwarder_t *fwd);
+/* A libcurl multi driven by one worker's event loop (single-threaded): its
+ * sockets are registered in epoll_fd with HTTPD_EV_CURL data. */
+forwarder_t *httpd_forwarder_new(int epoll_fd);
+/* Starts the transfer of a job whose connection is about to be suspended;
+ * the job's connection is resumed when it ends. -1 when curl refuses it
+ * (the job is not started; answer at once). */
+int httpd_forwarder_submit(forwarder_t *fwd, fwd_job_t *job);
+/* Milliseconds until libcurl's timer is due (0: now), -1 when none. */
+long httpd_forwarder_timeout(const forwarder_t *fwd);
+/* Drives libcurl: one ready socket (events: EPOLLIN...), or its timer when
+ * due (fd -1). Returns how many jobs ended (their connections resumed). */
+size_t httpd_forwarder_socket(forwarder_t *fwd, int fd, uint32_t events);
+size_t httpd_forwarder_timer(forwarder_t *fwd);
+/* Ends every running job with an error (connections resumed). */
+size_t httpd_forwarder_abort(forwarder_t *fwd);
+/* Number of jobs running. */
+size_t httpd_forwarder_running(const forwarder_t *fwd);
+void httpd_forwarder_free(forwarder_t *fwd);
 void httpd_job_free(fwd_job_t *job);
+
+/* ---- worker threads (worker.c) ------------------------------------------- */
+
+/* epoll data of a worker's event sources: tag in the high 32 bits. */
+#define HTTPD_EV_CURL ((uint64_t)1 << 32) /* | socket */
+#define HTTPD_EV_WAKE ((uint64_t)2 << 32)
+#define HTTPD_EV_SITE ((uint64_t)3 << 32) /* | site index */
+
+/* Makes a worker (no thread yet). NULL when out of resources. */
+httpd_worker_t *httpd_worker_new(httpd_t *httpd, unsigned index);
+/* The worker's libcurl multi (its access handlers submit jobs to it). */
+forwarder_t *httpd_worker_forwarder(httpd_worker_t *worker);
+/* Hands a started daemon to the worker. Before httpd_worker_start it is
+ * added directly; afterwards the worker takes it over in its loop: new
+ * connections go to it, the daemon it had for the same listener is
+ * retired (stopped once its last connection is gone). */
+void httpd_worker_give(httpd_worker_t *worker, httpd_site_t *site);
+/* Hands a connection the main thread accepted on the listener of kind to
+ * the worker, which adds it to its current daemon of that kind (the worker
+ * closes fd when it cannot). -1 when out of memory (fd stays the
+ * caller's). */
+int httpd_worker_hand(httpd_worker_t *worker, listen_kind_t kind, int fd,
+                      const struct sockaddr *addr, socklen_t addr_len);
+/* Connections of the listener kind open on the worker or handed to it
+ * (any thread). */
+unsigned httpd_worker_load(httpd_worker_t *worker, listen_kind_t kind);
+/* The daemons' connection notifications (listener.c): one opened/closed. */
+void httpd_worker_count(httpd_worker_t *worker, listen_kind_t kind, bool opened);
+int httpd_worker_start(httpd_worker_t *worker);
+/* Graceful stop: the worker stops accepting at once; requests in flight
+ * get until deadline (Unix seconds), then its transfers are aborted (502)
+ * and its daemons stopped. */
+void httpd_worker_request_stop(httpd_worker_t *worker, time_t deadline);
+/* Waits for a stop requested before (or stops a worker never started),
+ * then frees the worker. */
+void httpd_worker_stop(httpd_worker_t *worker);
 
 #endif

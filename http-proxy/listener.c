@@ -1,7 +1,10 @@
 /* The libmicrohttpd daemons: the outside listener (TLS to our profile,
  * client certificates requested), the inside listener (our GMS/CMS, plain
  * HTTP on the inside network) and the admin listener (counters), each on a
- * socket we bound ourselves so a daemon can be replaced on the same socket.
+ * socket we bound ourselves (before dropping privileges). Outside and inside
+ * daemons run in the worker threads' event loops (one per worker and
+ * listener, worker.c) and get their connections from the main thread's
+ * accept; the admin daemon has a thread of its own and accepts itself.
  * The callbacks here make the per-connection and per-request contexts and
  * make sure a request libmicrohttpd refuses on its own still gets our
  * reason code in the log. */
@@ -13,23 +16,53 @@
 
 #include "httpd.h"
 
-/* Largest request head the raw scanner lets through; the partner's
- * max_header_bytes is checked on top. */
-#define RAW_HEAD_MAX 65536
+/* Sizes. libmicrohttpd keeps a request's head, its parsed header list and
+ * the response head in one memory pool per connection, and clears the
+ * whole pool (memset) before every request on a kept-alive connection:
+ * its size is paid per request (128 KB cost ~200 000 instructions, the
+ * largest single cost). So it follows the policy: the raw scanner lets a
+ * head through up to twice the largest partner max_header_bytes (the
+ * partner's own bound is checked on top, with its exact numbers), and the
+ * pool holds such a head (read buffer), its header list and a response
+ * head of up to HTTPD_RESPONSE_HEAD_MAX (request.c refuses larger ones). */
+#define HEAD_LIMIT_FACTOR 2
+#define POOL_MARGIN (8u * 1024u) /* header list entries, URL, alignment */
+#define POOL_MIN (32u * 1024u)
+
+void httpd_site_sizes(const httpd_gen_t *gen, size_t *head_limit, size_t *pool_size)
+{
+    size_t largest = 0;
+    for (size_t p = 0; p < gen->policy->partner_count; p++) {
+        const mcsec_partner_t *partner = &gen->policy->partners[p];
+        if (partner->http.enabled && partner->http.max_header_bytes > largest)
+            largest = partner->http.max_header_bytes;
+    }
+    if (largest == 0)
+        largest = 8192; /* no HTTP partner: every request is refused anyway */
+    *head_limit = HEAD_LIMIT_FACTOR * largest;
+    size_t pool = *head_limit + HTTPD_RESPONSE_HEAD_MAX + POOL_MARGIN;
+    if (pool < POOL_MIN)
+        pool = POOL_MIN;
+    *pool_size = (pool + 4095) & ~(size_t)4095;
+}
 
 static void notify_connection(void *cls, struct MHD_Connection *connection, void **socket_context,
                               enum MHD_ConnectionNotificationCode code)
 {
-    httpd_listener_t *listener = cls;
+    httpd_site_t *site = cls;
+    if (site->worker)
+        httpd_worker_count(site->worker, site->listener->kind,
+                           code == MHD_CONNECTION_NOTIFY_STARTED);
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
         httpd_conn_t *conn = calloc(1, sizeof(*conn));
         if (!conn)
             return;
         conn->magic = HTTPD_CONN_MAGIC;
-        conn->listener = listener;
+        conn->listener = site->listener;
+        conn->site = site;
         conn->partner_index = -1;
-        conn->scan_enabled = listener->kind == LISTEN_OUTSIDE;
-        mcsec_http_framing_init(&conn->scan, RAW_HEAD_MAX);
+        conn->scan_enabled = site->listener->kind == LISTEN_OUTSIDE;
+        mcsec_http_framing_init(&conn->scan, site->head_limit);
         const union MHD_ConnectionInfo *info =
             MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
         snprintf(conn->peer, sizeof(conn->peer), "?");
@@ -71,6 +104,7 @@ static void *uri_log(void *cls, const char *uri, struct MHD_Connection *connecti
         return NULL;
     req->conn = conn;
     req->partner_index = -1;
+    req->scan_heads = conn->scan.requests;
     req->raw_target = strdup(uri ? uri : "");
     if (!req->raw_target) {
         free(req);
@@ -91,23 +125,30 @@ static size_t keep_escapes(void *cls, struct MHD_Connection *connection, char *s
 static void completed(void *cls, struct MHD_Connection *connection, void **req_cls,
                       enum MHD_RequestTerminationCode code)
 {
-    httpd_listener_t *listener = cls;
+    httpd_site_t *site = cls;
     httpd_req_t *req = *req_cls;
     (void)connection;
     if (!req)
         return;
     if (!req->answered) {
         /* libmicrohttpd ended the request before our handler answered:
-         * a timeout, or a request it refused itself (its own 400). */
+         * a timeout, or a request it refused itself (its own 400, or its
+         * 431 when the head outgrew the connection's memory pool: the
+         * scanner, which sees every octet first, never saw that head end;
+         * a head of many tiny fields needs more pool than its size). */
+        const mcsec_http_framing_t *scan = &req->conn->scan;
         mcsec_reason_t reason = MCSEC_REASON_HTTP_BAD_FRAMING;
         if (code == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED)
             reason = MCSEC_REASON_HTTP_TIMEOUT;
-        else if (req->conn->scan_enabled && req->conn->scan.verdict != MCSEC_REASON_NONE)
-            reason = req->conn->scan.verdict;
-        bool scanned = req->conn->scan_enabled && req->conn->scan.verdict != MCSEC_REASON_NONE;
+        else if (req->conn->scan_enabled && scan->verdict != MCSEC_REASON_NONE)
+            reason = scan->verdict;
+        else if (req->conn->scan_enabled && !req->started && scan->requests == req->scan_heads &&
+                 scan->head_bytes > 0)
+            reason = MCSEC_REASON_HTTP_HEADERS_TOO_LARGE;
+        bool scanned = req->conn->scan_enabled && scan->verdict != MCSEC_REASON_NONE;
         if (code == MHD_REQUEST_TERMINATED_WITH_ERROR ||
             code == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED || scanned)
-            httpd_req_log(listener->httpd, req, reason, mcsec_reason_http_status(reason),
+            httpd_req_log(site->listener->httpd, req, reason, mcsec_reason_http_status(reason),
                           code == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED
                               ? "client too slow"
                               : "refused by the HTTP parser");
@@ -118,22 +159,43 @@ static void completed(void *cls, struct MHD_Connection *connection, void **req_c
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
-    httpd_listener_t *listener = cls;
+    httpd_site_t *site = cls;
     char text[512];
     vsnprintf(text, sizeof(text), fmt, ap);
     text[strcspn(text, "\n")] = '\0';
-    httpd_log(listener->httpd, MCSEC_LOG_DEBUG, "libmicrohttpd: %s", text);
+    httpd_log(site->listener->httpd, MCSEC_LOG_DEBUG, "libmicrohttpd: %s", text);
 }
 
-int httpd_listener_start(httpd_listener_t *listener, httpd_gen_t *gen)
+static const char *listener_name(listen_kind_t kind)
+{
+    return kind == LISTEN_OUTSIDE ? "outside" : kind == LISTEN_INSIDE ? "inside" : "admin";
+}
+
+httpd_site_t *httpd_site_start(httpd_listener_t *listener, httpd_worker_t *worker,
+                               const httpd_gen_t *gen, unsigned connection_limit)
 {
     httpd_t *httpd = listener->httpd;
     const mcsec_http_system_t *sys = &gen->policy->system.http;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-                     MHD_USE_ERROR_LOG;
-    unsigned limit = listener->kind == LISTEN_ADMIN ? 16 : sys->connection_limit;
-    unsigned threads = listener->kind == LISTEN_ADMIN ? 1 : sys->threads;
-    struct MHD_OptionItem tls[] = {
+    httpd_site_t *site = calloc(1, sizeof(*site));
+    if (!site) {
+        httpd_log(httpd, MCSEC_LOG_ERROR, "out of memory for the %s listener",
+                  listener_name(listener->kind));
+        return NULL;
+    }
+    site->listener = listener;
+    site->worker = worker;
+    httpd_site_sizes(gen, &site->head_limit, &site->pool_size);
+    /* Worker daemons are run by the worker's event loop (no thread of
+     * their own: MHD_run when their epoll fd is ready or a timeout is due)
+     * and do not accept: the main thread does, and hands each connection
+     * to the least loaded worker (MHD_add_connection there). */
+    unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    if (worker)
+        flags |= MHD_USE_NO_LISTEN_SOCKET;
+    else
+        flags |= MHD_USE_INTERNAL_POLLING_THREAD;
+    /* The TLS material (outside), or the listening socket (admin). */
+    struct MHD_OptionItem extra[] = {
         {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)(uintptr_t)httpd_tls_priorities},
         {MHD_OPTION_HTTPS_MEM_CERT, 0, gen->cert_pem},
         {MHD_OPTION_HTTPS_MEM_KEY, 0, gen->key_pem},
@@ -144,21 +206,45 @@ int httpd_listener_start(httpd_listener_t *listener, httpd_gen_t *gen)
     };
     if (listener->kind == LISTEN_OUTSIDE)
         flags |= MHD_USE_TLS;
-    listener->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, httpd_access_handler, listener, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
-        listener, MHD_OPTION_LISTEN_SOCKET, listener->fd, MHD_OPTION_THREAD_POOL_SIZE, threads,
-        MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_TIMEOUT, sys->client_timeout,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024), MHD_OPTION_STRICT_FOR_CLIENT, 1,
-        MHD_OPTION_NOTIFY_CONNECTION, notify_connection, listener, MHD_OPTION_URI_LOG_CALLBACK,
-        uri_log, listener, MHD_OPTION_UNESCAPE_CALLBACK, keep_escapes, listener,
-        MHD_OPTION_NOTIFY_COMPLETED, completed, listener, MHD_OPTION_ARRAY,
-        listener->kind == LISTEN_OUTSIDE ? tls : tls + 4, MHD_OPTION_END);
-    if (!listener->daemon) {
+    else
+        extra[0] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    if (!worker)
+        extra[0] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, listener->fd, NULL};
+    site->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, httpd_access_handler, site, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, site,
+        MHD_OPTION_CONNECTION_LIMIT, connection_limit, MHD_OPTION_CONNECTION_TIMEOUT,
+        sys->client_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT, site->pool_size,
+        MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_NOTIFY_CONNECTION, notify_connection, site,
+        MHD_OPTION_URI_LOG_CALLBACK, uri_log, site, MHD_OPTION_UNESCAPE_CALLBACK, keep_escapes,
+        site, MHD_OPTION_NOTIFY_COMPLETED, completed, site, MHD_OPTION_ARRAY, extra,
+        MHD_OPTION_END);
+    if (!site->daemon) {
         httpd_log(httpd, MCSEC_LOG_ERROR, "cannot start the %s listener",
-                  listener->kind == LISTEN_OUTSIDE  ? "outside"
-                  : listener->kind == LISTEN_INSIDE ? "inside"
-                                                    : "admin");
-        return -1;
+                  listener_name(listener->kind));
+        free(site);
+        return NULL;
     }
-    return 0;
+    return site;
+}
+
+void httpd_site_stop(httpd_site_t *site)
+{
+    if (!site)
+        return;
+    /* The admin daemon would close its listening socket when stopped,
+     * unless quiesced: the socket is ours (worker daemons have none). */
+    if (!site->worker && !site->quiesced)
+        MHD_quiesce_daemon(site->daemon);
+    MHD_stop_daemon(site->daemon);
+    free(site);
+}
+
+bool httpd_sites_outdated(listen_kind_t kind, const httpd_gen_t *old, const httpd_gen_t *gen)
+{
+    size_t old_head, old_pool, head, pool;
+    httpd_site_sizes(old, &old_head, &old_pool);
+    httpd_site_sizes(gen, &head, &pool);
+    if (head != old_head || pool != old_pool)
+        return true;
+    return kind == LISTEN_OUTSIDE && httpd_gen_tls_differs(old, gen);
 }

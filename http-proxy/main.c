@@ -3,17 +3,21 @@
  *
  * usage: mcsec-httpd --policy FILE [--admin IP:PORT] [--user NAME]
  *                    [--log-level LEVEL] [--check] */
+#define _GNU_SOURCE /* accept4 */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
+#include <limits.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +28,11 @@
 
 #include "httpd.h"
 #include "mcsec/ear.h"
+
+/* Connections accepted in one go per listener before signals are looked
+ * at again; pause before accepting again at the connection limit. */
+#define ACCEPT_BATCH 64
+#define ACCEPT_RETRY_MS 50
 
 typedef struct {
     const char *policy;
@@ -181,20 +190,23 @@ httpd_gen_t *httpd_current(httpd_t *httpd)
     return gen;
 }
 
-/* Stops retired daemons that have no connection left. */
-static void reap_retired(httpd_t *httpd, bool force)
+/* Starts one daemon of the listener per worker for gen into sites. Returns
+ * 0, or -1 with none left running (logged). */
+static int start_sites(httpd_t *httpd, httpd_listener_t *listener, const httpd_gen_t *gen,
+                       httpd_site_t **sites)
 {
-    for (size_t i = 0; i < 3; i++) {
-        struct MHD_Daemon *old = httpd->retired[i];
-        if (!old)
-            continue;
-        const union MHD_DaemonInfo *info =
-            MHD_get_daemon_info(old, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-        if (force || !info || info->num_connections == 0) {
-            MHD_stop_daemon(old);
-            httpd->retired[i] = NULL;
+    /* Each may take the whole limit: the main thread keeps the listener's
+     * total under it (accept_some). */
+    for (size_t w = 0; w < httpd->worker_count; w++) {
+        sites[w] = httpd_site_start(listener, httpd->workers[w], gen,
+                                    gen->policy->system.http.connection_limit);
+        if (!sites[w]) {
+            while (w-- > 0)
+                httpd_site_stop(sites[w]);
+            return -1;
         }
     }
+    return 0;
 }
 
 /* How long the IDs a generation recorded can still matter: EAR IDs for
@@ -234,8 +246,9 @@ static void resize_replay(httpd_t *httpd, const httpd_gen_t *old, const httpd_ge
 }
 
 /* SIGHUP: load the policy again; keep the running state when it fails.
- * When the TLS material changed, a new outside daemon takes over the same
- * listening socket and the old one finishes its open connections. */
+ * When the TLS material or the daemon sizes changed, new daemons (one per
+ * worker) take over the same listening socket and the old ones finish
+ * their open connections. */
 static void reload(httpd_t *httpd)
 {
     char err[4096];
@@ -245,27 +258,38 @@ static void reload(httpd_t *httpd)
         return;
     }
     httpd_gen_t *old = httpd_current(httpd);
-    bool tls = httpd_gen_tls_differs(old, gen);
+    httpd_site_t **fresh[2] = {NULL, NULL};
+    bool ok = true, renewed = false, tls = httpd_gen_tls_differs(old, gen);
+    for (size_t kind = 0; ok && kind < 2; kind++) {
+        httpd_listener_t *listener = &httpd->listeners[kind];
+        if (listener->fd < 0 || !httpd_sites_outdated((listen_kind_t)kind, old, gen))
+            continue;
+        fresh[kind] = calloc(httpd->worker_count, sizeof(*fresh[kind]));
+        ok = fresh[kind] && start_sites(httpd, listener, gen, fresh[kind]) == 0;
+        if (!ok) {
+            free(fresh[kind]);
+            fresh[kind] = NULL;
+        }
+    }
+    if (!ok) {
+        for (size_t kind = 0; kind < 2; kind++) {
+            for (size_t w = 0; fresh[kind] && w < httpd->worker_count; w++)
+                httpd_site_stop(fresh[kind][w]);
+            free(fresh[kind]);
+        }
+        httpd_gen_unref(old);
+        httpd_gen_unref(gen);
+        httpd_log(httpd, MCSEC_LOG_ERROR,
+                  "reload failed: TLS material refused, keeping the running state");
+        return;
+    }
     resize_replay(httpd, old, gen);
     httpd_gen_unref(old);
-    if (tls) {
-        httpd_listener_t *outside = &httpd->listeners[LISTEN_OUTSIDE];
-        reap_retired(httpd, true);
-        struct MHD_Daemon *previous = outside->daemon;
-        MHD_quiesce_daemon(previous);
-        if (httpd_listener_start(outside, gen) != 0) {
-            /* The old daemon cannot take its socket back: keep serving the
-             * open connections, accept again with a daemon of the old state. */
-            httpd_gen_t *running = httpd_current(httpd);
-            int rc = httpd_listener_start(outside, running);
-            httpd_gen_unref(running);
-            httpd->retired[LISTEN_OUTSIDE] = previous;
-            httpd_gen_unref(gen);
-            httpd_log(httpd, MCSEC_LOG_ERROR, "reload failed: TLS material refused%s",
-                      rc == 0 ? ", keeping the running state" : "");
-            return;
-        }
-        httpd->retired[LISTEN_OUTSIDE] = previous;
+    for (size_t kind = 0; kind < 2; kind++) {
+        for (size_t w = 0; fresh[kind] && w < httpd->worker_count; w++)
+            httpd_worker_give(httpd->workers[w], fresh[kind][w]);
+        renewed = renewed || fresh[kind];
+        free(fresh[kind]);
     }
     pthread_mutex_lock(&httpd->gen_lock);
     old = httpd->gen;
@@ -273,41 +297,123 @@ static void reload(httpd_t *httpd)
     pthread_mutex_unlock(&httpd->gen_lock);
     httpd_gen_unref(old);
     httpd_log(httpd, MCSEC_LOG_NOTICE, "reloaded %s%s", httpd->policy_path,
-              tls ? " (new TLS daemon)" : "");
+              tls       ? " (new TLS daemon)"
+              : renewed ? " (new daemons)"
+                        : "");
 }
 
 /* Graceful stop: no new connections, let requests in flight finish (up to
  * a deadline), then stop. */
 static void stop(httpd_t *httpd, unsigned grace)
 {
-    for (size_t i = 0; i < 3; i++)
-        if (httpd->listeners[i].daemon)
-            MHD_quiesce_daemon(httpd->listeners[i].daemon);
-    time_t deadline = time(NULL) + grace;
-    for (;;) {
-        unsigned open = 0;
-        for (size_t i = 0; i < 3; i++) {
-            if (!httpd->listeners[i].daemon || i == LISTEN_ADMIN)
-                continue;
-            const union MHD_DaemonInfo *info = MHD_get_daemon_info(
-                httpd->listeners[i].daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-            open += info ? info->num_connections : 0;
-        }
-        if (open == 0 || time(NULL) >= deadline)
-            break;
-        struct timespec nap = {0, 50 * 1000 * 1000};
-        nanosleep(&nap, NULL);
+    if (httpd->admin) {
+        MHD_quiesce_daemon(httpd->admin->daemon);
+        httpd->admin->quiesced = true;
     }
-    /* Jobs still in the curl thread resume their connections when done;
-     * stop it first so no connection stays suspended. */
-    httpd_forwarder_stop(httpd->forwarder);
-    httpd->forwarder = NULL;
-    reap_retired(httpd, true);
-    for (size_t i = 0; i < 3; i++)
-        if (httpd->listeners[i].daemon) {
-            MHD_stop_daemon(httpd->listeners[i].daemon);
-            httpd->listeners[i].daemon = NULL;
+    time_t deadline = time(NULL) + grace;
+    /* Each worker stops accepting at once, ends what it still forwards at
+     * the deadline (no connection stays suspended), then stops its daemons. */
+    for (size_t w = 0; w < httpd->worker_count; w++)
+        httpd_worker_request_stop(httpd->workers[w], deadline);
+    for (size_t w = 0; w < httpd->worker_count; w++)
+        httpd_worker_stop(httpd->workers[w]);
+    free(httpd->workers);
+    httpd->workers = NULL;
+    httpd->worker_count = 0;
+    if (httpd->admin) {
+        httpd_site_stop(httpd->admin);
+        httpd->admin = NULL;
+    }
+}
+
+/* Worker threads: system.http.threads, but at most one per online CPU (a
+ * worker never blocks on the network: more threads than CPUs only take
+ * turns, at the cost of context switches) and one per connection the
+ * limit allows. Each runs an outside and an inside daemon. */
+static int start_workers(httpd_t *httpd)
+{
+    const mcsec_http_system_t *sys = &httpd->gen->policy->system.http;
+    size_t count = sys->threads < sys->connection_limit ? sys->threads : sys->connection_limit;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cpus > 0 && (size_t)cpus < count) {
+        httpd_log(httpd, MCSEC_LOG_NOTICE,
+                  "system.http.threads %u: %ld worker threads (one per CPU)", sys->threads, cpus);
+        count = (size_t)cpus;
+    }
+    httpd->workers = calloc(count ? count : 1, sizeof(*httpd->workers));
+    if (!httpd->workers)
+        return -1;
+    for (size_t w = 0; w < count; w++) {
+        httpd->workers[w] = httpd_worker_new(httpd, (unsigned)w);
+        if (!httpd->workers[w]) {
+            httpd_log(httpd, MCSEC_LOG_ERROR, "cannot make worker %zu", w);
+            return -1;
         }
+        httpd->worker_count++;
+    }
+    for (size_t kind = 0; kind < 2; kind++) {
+        httpd_listener_t *listener = &httpd->listeners[kind];
+        if (listener->fd < 0)
+            continue;
+        httpd_site_t **sites = calloc(count, sizeof(*sites));
+        if (!sites || start_sites(httpd, listener, httpd->gen, sites) != 0) {
+            free(sites);
+            return -1;
+        }
+        for (size_t w = 0; w < count; w++)
+            httpd_worker_give(httpd->workers[w], sites[w]);
+        free(sites);
+    }
+    for (size_t w = 0; w < count; w++)
+        if (httpd_worker_start(httpd->workers[w]) != 0) {
+            httpd_log(httpd, MCSEC_LOG_ERROR, "cannot start worker thread %zu", w);
+            return -1;
+        }
+    return 0;
+}
+
+/* Accepts connections waiting on the outside or inside listening socket
+ * and hands each to the worker with the fewest connections of that
+ * listener (so the workers share the load evenly, whatever the order they
+ * wake in). Returns false when the listener is at
+ * system.http.connection_limit or accept fails for want of resources: the
+ * rest waits in the backlog and the caller tries again shortly. */
+static bool accept_some(httpd_t *httpd, httpd_listener_t *listener)
+{
+    unsigned limit = httpd->gen->policy->system.http.connection_limit;
+    for (unsigned n = 0; n < ACCEPT_BATCH; n++) {
+        size_t least = 0;
+        unsigned total = 0, least_load = UINT_MAX;
+        for (size_t w = 0; w < httpd->worker_count; w++) {
+            unsigned load = httpd_worker_load(httpd->workers[w], listener->kind);
+            total += load;
+            if (load < least_load) {
+                least_load = load;
+                least = w;
+            }
+        }
+        if (total >= limit)
+            return false;
+        struct sockaddr_storage addr;
+        socklen_t len = sizeof(addr);
+        int fd =
+            accept4(listener->fd, (struct sockaddr *)&addr, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+                return true;
+            if (errno == ECONNABORTED || errno == EPROTO)
+                continue;
+            if (errno != httpd->accept_errno)
+                httpd_log(httpd, MCSEC_LOG_ERROR, "accept: %s", strerror(errno));
+            httpd->accept_errno = errno;
+            return false;
+        }
+        httpd->accept_errno = 0;
+        if (httpd_worker_hand(httpd->workers[least], listener->kind, fd,
+                              (const struct sockaddr *)&addr, len) != 0)
+            close(fd);
+    }
+    return true;
 }
 
 static int run(httpd_t *httpd, const options_t *opt)
@@ -338,14 +444,11 @@ static int run(httpd_t *httpd, const options_t *opt)
     }
     if (opt->user && !drop_privileges(httpd, opt->user))
         return 1;
-    httpd->forwarder = httpd_forwarder_start(httpd);
-    if (!httpd->forwarder) {
-        httpd_log(httpd, MCSEC_LOG_ERROR, "cannot start the forwarding thread");
+    if (start_workers(httpd) != 0)
         return 1;
-    }
-    for (size_t i = 0; i < 3; i++)
-        if (httpd->listeners[i].fd >= 0 && httpd_listener_start(&httpd->listeners[i], httpd->gen))
-            return 1;
+    if (httpd->listeners[LISTEN_ADMIN].fd >= 0 &&
+        !(httpd->admin = httpd_site_start(&httpd->listeners[LISTEN_ADMIN], NULL, httpd->gen, 16)))
+        return 1;
     httpd_log(httpd, MCSEC_LOG_NOTICE, "listening: outside %s:%u%s%s", sys->http_proxy.ip,
               sys->http_proxy.port, sys->http.has_inside ? ", inside " : "",
               sys->http.has_inside ? sys->http.inside.ip : "");
@@ -354,17 +457,34 @@ static int run(httpd_t *httpd, const options_t *opt)
     sigaddset(&set, SIGHUP);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    int sigfd = signalfd(-1, &set, SFD_CLOEXEC);
+    if (sigfd < 0) {
+        httpd_log(httpd, MCSEC_LOG_ERROR, "signalfd: %s", strerror(errno));
+        return 1;
+    }
+    /* The main thread accepts for the workers and handles the signals. */
+    bool full[2] = {false, false};
     for (;;) {
-        struct timespec tick = {1, 0};
-        int sig = sigtimedwait(&set, NULL, &tick);
-        if (sig == SIGHUP) {
+        struct pollfd fds[3] = {{sigfd, POLLIN, 0}, {-1, POLLIN, 0}, {-1, POLLIN, 0}};
+        for (size_t kind = 0; kind < 2; kind++)
+            if (!full[kind])
+                fds[1 + kind].fd = httpd->listeners[kind].fd;
+        int ready = poll(fds, 3, full[0] || full[1] ? ACCEPT_RETRY_MS : 1000);
+        for (size_t kind = 0; ready >= 0 && kind < 2; kind++)
+            if (httpd->listeners[kind].fd >= 0 && (full[kind] || fds[1 + kind].revents))
+                full[kind] = !accept_some(httpd, &httpd->listeners[kind]);
+        struct signalfd_siginfo info;
+        if (ready <= 0 || !(fds[0].revents & POLLIN) ||
+            read(sigfd, &info, sizeof(info)) != (ssize_t)sizeof(info))
+            continue;
+        if (info.ssi_signo == SIGHUP) {
             reload(httpd);
-        } else if (sig == SIGTERM || sig == SIGINT) {
+        } else if (info.ssi_signo == SIGTERM || info.ssi_signo == SIGINT) {
             httpd_log(httpd, MCSEC_LOG_NOTICE, "stopping");
+            close(sigfd);
             stop(httpd, 10);
             return 0;
         }
-        reap_retired(httpd, false);
     }
 }
 
@@ -380,7 +500,7 @@ int main(int argc, char **argv)
     httpd.policy_path = opt.policy;
     pthread_mutex_init(&httpd.gen_lock, NULL);
     httpd_stats_init(&httpd.stats);
-    /* Signals go to the main thread's sigtimedwait only; SIGPIPE nowhere. */
+    /* Signals go to the main thread's signalfd only; SIGPIPE nowhere. */
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGHUP);
@@ -389,7 +509,7 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     char err[4096];
-    /* The GMK body scanner parses XML in the MHD and curl threads: libxml2
+    /* The GMK body scanner parses XML in the worker threads: libxml2
      * must be initialised once before any of them runs. */
     xmlInitParser();
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || gnutls_global_init() < 0) {

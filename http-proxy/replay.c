@@ -1,10 +1,9 @@
 /* The replay caches of mcsec-httpd (EAR IDs, GMK messages): libmcsec's
  * in-process table (mcsec_replay_mem) made thread-safe with one lock, and
  * owned by the proxy, not by a generation, so a SIGHUP reload keeps every
- * recorded ID. mcsec-httpd is one process: its MHD worker threads and the
- * curl thread all see this one table, and lookup + insert is one step
- * under the lock (the same EAR sent on two connections at once passes at
- * most once).
+ * recorded ID. mcsec-httpd is one process: its worker threads all see
+ * this one table, and lookup + insert is one step under the lock (the
+ * same EAR sent on two connections at once passes at most once).
  *
  * A reload that changes the bound starts a new table of the new size and
  * keeps the old one for lookups until every ID it holds has expired (the

@@ -5,8 +5,8 @@
  * then the policy (libmcsec). A rejection is answered at once (and the
  * connection closed for framing and target problems). Body calls: the
  * body is buffered up to the partner's max_body. Last call: the request is
- * rebuilt as a job for the curl thread and the connection suspended; the
- * call after the resume relays the answer. */
+ * rebuilt as a job for this worker's libcurl multi and the connection
+ * suspended; the call after the resume relays the answer. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -421,7 +421,7 @@ static enum MHD_Result finish_request(httpd_t *httpd, struct MHD_Connection *con
                                       httpd_req_t *req)
 {
     fwd_job_t *job = req->job;
-    if (!atomic_load(&job->done)) {
+    if (!job->done) {
         /* The raw stream may have turned bad while the body came in. */
         if (req->conn->scan_enabled && req->conn->scan.verdict != MCSEC_REASON_NONE)
             return reject(httpd, connection, req, req->conn->scan.verdict, "raw stream");
@@ -438,9 +438,16 @@ static enum MHD_Result finish_request(httpd_t *httpd, struct MHD_Connection *con
             if (ear != MCSEC_REASON_NONE)
                 return reject(httpd, connection, req, ear, req->detail);
         }
-        MHD_suspend_connection(connection);
+        /* The transfer starts when the handler has returned (the worker's
+         * loop runs libcurl), so suspending after the submit is safe. */
         job->connection = connection;
-        httpd_forwarder_submit(httpd->forwarder, job);
+        if (httpd_forwarder_submit(httpd_worker_forwarder(req->conn->site->worker), job) != 0) {
+            req->answered = true;
+            httpd_req_log(httpd, req, MCSEC_REASON_HTTP_UPSTREAM_ERROR, 502,
+                          "cannot start the transfer");
+            return httpd_respond_error(connection, MCSEC_REASON_HTTP_UPSTREAM_ERROR, false);
+        }
+        MHD_suspend_connection(connection);
         return MHD_YES;
     }
     req->answered = true;
@@ -471,10 +478,10 @@ enum MHD_Result httpd_access_handler(void *cls, struct MHD_Connection *connectio
                                      const char *upload_data, size_t *upload_data_size,
                                      void **req_cls)
 {
-    httpd_listener_t *listener = cls;
-    httpd_t *httpd = listener->httpd;
+    const httpd_site_t *site = cls;
+    httpd_t *httpd = site->listener->httpd;
     httpd_req_t *req = *req_cls;
-    if (listener->kind == LISTEN_ADMIN)
+    if (site->listener->kind == LISTEN_ADMIN)
         return admin(httpd, connection, url, method);
     if (!req)
         return MHD_NO; /* the URI callback always makes one */

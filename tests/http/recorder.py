@@ -6,12 +6,15 @@ internal topology, so the tests can prove the proxy hides them.
 
 With --doc FILE, paths ending in /doc are answered with that file as an
 application/xml document (a stored group document, e.g. holding GKTPs).
+Paths ending in /slow are answered after 1.5 s; paths ending in /bighead
+carry a 9000-octet ETag (a response head too large to relay).
 
 usage: recorder.py PORT RECORD_FILE LEAK_HOST [--tls CERT KEY CLIENT_CA] [--doc FILE]"""
 import http.server
 import json
 import ssl
 import sys
+import time
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -35,6 +38,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                   "body": body.decode("utf-8", "replace"),
                                   "peer_cn": peer}) + "\n")
         leak = self.server.leak
+        if self.path.endswith("/slow"):
+            time.sleep(1.5)
         if self.server.doc is not None and self.path.endswith("/doc"):
             with open(self.server.doc, "rb") as f:
                 page = f.read()
@@ -59,7 +64,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         data = doc.encode()
         self.send_response(201 if self.command == "PUT" else 200)
         self.send_header("Content-Type", "application/vnd.oma.poc.groups+xml")
-        self.send_header("ETag", '"v1"')
+        self.send_header("ETag", '"%s"' % ("v" * 9000 if self.path.endswith("/bighead") else "v1"))
         self.send_header("Via", "1.1 gms.a.internal")
         self.send_header("X-Powered-By", "InternalStack/1.0")
         self.send_header("X-Forwarded-For", "10.9.9.9")
