@@ -184,7 +184,17 @@ static int dialog_callid_token(struct sip_msg *msg, mcsec_topo_t *topo, const ch
     return 1;
 }
 
-/* Egress: Call-ID token, and ;mcsec-cid= on the Record-Route to come. */
+/* Whether the request came with a Route header: an in-dialog request of
+ * a dialog through the border always does (our Record-Route). */
+static bool has_route(struct sip_msg *msg)
+{
+    return parse_headers(msg, HDR_ROUTE_F, 0) == 0 && msg->route != NULL;
+}
+
+/* Egress: Call-ID token, and ;mcsec-cid= on the Record-Route to come. An
+ * in-dialog request without any Route belongs to no dialog through the
+ * border (a stray ACK or BYE): its Call-ID follows the rule of initial
+ * requests, so an inside Call-ID never leaves unhidden. */
 static int stage_egress(struct sip_msg *msg, const mcsec_policy_t *policy,
                         const mcsec_partner_t *partner, mcsec_topo_t *topo,
                         mcsec_verdict_t *verdict)
@@ -197,11 +207,15 @@ static int stage_egress(struct sip_msg *msg, const mcsec_policy_t *policy,
     char token[MCSEC_TOPO_MAX_VALUE * 2];
     size_t token_len = 0;
     bool initial = !mcsec_topo_has_totag(msg);
+    bool by_rule = initial; /* tokenized only when the Call-ID needs it */
     if (!initial) {
         int found = dialog_callid_token(msg, topo, policy->system.topology_host, callid, token,
                                         sizeof(token), &token_len);
         if (found == 0) {
-            return 0;
+            if (has_route(msg)) {
+                return 0; /* a dialog the partner started: its Call-ID stays */
+            }
+            by_rule = true;
         }
         if (found == 1) {
             return replace_callid(msg, token, token_len) == 0
@@ -211,7 +225,9 @@ static int stage_egress(struct sip_msg *msg, const mcsec_policy_t *policy,
         if (found < 0) {
             return reject(verdict, MCSEC_REASON_POLICY_UNAVAILABLE, "Route Call-ID too long");
         }
-    } else if (!partner->topology.tokenize_callid && !mcsec_topo_callid_needs_hiding(topo, cid)) {
+    }
+    if (by_rule && !partner->topology.tokenize_callid &&
+        !mcsec_topo_callid_needs_hiding(topo, cid)) {
         return 0;
     }
     if (mcsec_topo_hide_callid(topo, cid, token, sizeof(token), &token_len) != MCSEC_OK) {

@@ -5,7 +5,8 @@
 # INVITE/100/180/200/ACK, re-INVITE and UPDATE from each side, BYE from each
 # side, CANCEL before answer, 3xx redirect to an internal target, 4xx and
 # 5xx failures (500: a proxy turns 503 into 500), SUBSCRIBE/NOTIFY, MESSAGE, OPTIONS, and a dialog that
-# outlives a restart of border A (same key file). A tcpdump capture between
+# outlives a restart of border A (same key file); an ACK from A's core in no
+# dialog through the border (no Route) crosses with its Call-ID hidden. A tcpdump capture between
 # the borders must hold none of either side's inside addresses, host names,
 # Call-IDs or leaking headers (Server, User-Agent, Organization, Warning,
 # P-Charging-Vector, the policy's X-Internal-Route and P-Private-*).
@@ -75,6 +76,27 @@ topo_cross transfer-a-to-b a "$(topo_render topo_transfer_caller.xml.in 486 STAT
         REPLACES="$(re_escape "$dcid@border.a.mcx.example;to-tag=$to_tag;from-tag=$from_tag")")" \
     -key target sip:bob@b.mcx.example -key replaces "$our_cid;to-tag=$to_tag;from-tag=$from_tag"
 
+# An ACK from A's core that belongs to no dialog through the border (no
+# Route, so no ;mcsec-cid= to take the token from): it crosses, and its
+# inside Call-ID must not (the capture check below greps for a.internal).
+cat >"$T_DIR/stray-ack.sip" <<EOF
+# description: ACK with a to-tag and no Route, inside Call-ID
+# transport: udp
+ACK sip:bob@b.mcx.example SIP/2.0
+Via: SIP/2.0/UDP $A_CORE_IP:5079;branch=@BRANCH@
+Max-Forwards: 70
+From: <sip:alice@a.mcx.example>;tag=strayfrom
+To: <sip:bob@b.mcx.example>;tag=strayto
+Call-ID: stray-ack-1@$TOPO_A_ME
+CSeq: 1 ACK
+Content-Length: 0
+
+
+EOF
+$T_SIPTOOL send --proto udp --src "$A_CORE_IP:5079" --dst "$A_IN_IP:$SIP_PORT" --timeout 1 \
+    "$T_DIR/stray-ack.sip" >/dev/null 2>&1
+sleep 0.5
+
 # A dialog from A's core, then border A restarts (same policy and key file)
 # while the dialog is up: the re-INVITE from A's core and the BYE from B's
 # core must still find their way (no per-dialog state anywhere).
@@ -97,6 +119,8 @@ assert_eq "restart: the callee completes" 0 $?
 
 capture_stop
 topo_capture_clean "$T_DIR/sip3.pcap"
+t_check "the stray ACK crossed border A" \
+    test "$(grep -a -c 'tag=strayfrom' "$T_DIR/sip3.pcap")" -ge 1
 
 for sys in a b; do
     border_use $sys
