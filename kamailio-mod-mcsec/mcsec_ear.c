@@ -35,6 +35,7 @@
 #include "mcsec_ear_replay.h"
 #include "mcsec_ear_sign.h"
 #include "mcsec_stages.h"
+#include "mcsec_topo.h"
 
 #define EAR_DEFAULT_HEADER "MCX-EAR"
 
@@ -209,8 +210,15 @@ int mcsec_ear_stage(struct sip_msg *msg, const mcsec_policy_t *policy, const mcs
         return ear_reject(verdict, MCSEC_REASON_EAR_MALFORMED, "more than one EAR header");
     }
     if (!egress) {
-        return ear_ingress(policy, partner, &keys->partners[verdict->partner_index], view->req.ruri,
-                           value, verdict);
+        /* With topology hiding the request-URI was restored on arrival:
+         * the target is checked against the token URI the partner signed. */
+        mcsec_str_t ruri = view->req.ruri;
+        str received = STR_NULL;
+        if (mcsec_topo_received_ruri(msg, partner, &received)) {
+            ruri = (mcsec_str_t){received.s, (size_t)received.len};
+        }
+        return ear_ingress(policy, partner, &keys->partners[verdict->partner_index], ruri, value,
+                           verdict);
     }
     if (count == 1) {
         return ear_egress_check(policy, partner, keys, view->req.ruri, value, verdict);

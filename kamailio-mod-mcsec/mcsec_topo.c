@@ -83,6 +83,21 @@ int mcsec_topo_partner(const mcsec_policy_t *policy, const char *ip, unsigned po
 }
 
 /* See mcsec_topo.h. */
+bool mcsec_topo_received_ruri(struct sip_msg *msg, const mcsec_partner_t *partner, str *uri)
+{
+    if (partner == NULL || !partner->topology.enabled) {
+        return false;
+    }
+    for (struct hdr_field *hf = msg->headers; hf != NULL; hf = hf->next) {
+        if (mcsec_topo_hdr_is(hf, MCSEC_TOPO_RURI_HDR)) {
+            *uri = mcsec_topo_trim(hf->body);
+            return uri->len > 0;
+        }
+    }
+    return false;
+}
+
+/* See mcsec_topo.h. */
 int mcsec_topo_mod_init(void)
 {
     if (sr_event_register_cb(SREV_NET_DATA_IN, mcsec_topo_net_in) != 0 ||
@@ -120,6 +135,10 @@ static int reject(mcsec_verdict_t *verdict, mcsec_reason_t reason, const char *w
 static int stage_ingress(struct sip_msg *msg, mcsec_verdict_t *verdict)
 {
     for (struct hdr_field *hf = msg->headers; hf != NULL; hf = hf->next) {
+        if (mcsec_topo_hdr_is(hf, MCSEC_TOPO_RURI_HDR) &&
+            del_lump(msg, mcsec_topo_off(msg, hf->name.s), hf->len, 0) == NULL) {
+            return reject(verdict, MCSEC_REASON_POLICY_UNAVAILABLE, "internal header lump");
+        }
         if (mcsec_topo_hdr_is(hf, MCSEC_TOPO_FAULT_HDR)) {
             str why = mcsec_topo_trim(hf->body);
             char text[96];

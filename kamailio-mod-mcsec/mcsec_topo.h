@@ -40,9 +40,20 @@
 /* The internal header that marks a request from a partner whose tokens did
  * not decode (never sent to a partner; a partner's copy is removed). */
 #define MCSEC_TOPO_FAULT_HDR "Mcsec-Topo-Fault"
+/* The internal header that keeps the request-URI as the partner sent it
+ * (our token URI) when SREV_NET_DATA_IN restored it: the EAR stage checks
+ * the EAR's target against what the partner signed. Added only by us (a
+ * partner's copy is removed), deleted by the ingress stage before the
+ * request goes inside. */
+#define MCSEC_TOPO_RURI_HDR "Mcsec-Topo-Ruri"
 /* Via parameter (partner's Via) and Record-Route parameter (ours) that
  * carry the partner-side Call-ID token of a dialog. */
 #define MCSEC_TOPO_CID_PARAM "mcsec-cid"
+
+/* The request-URI as the partner sent it, when SREV_NET_DATA_IN restored
+ * it from one of our tokens: true with *uri set (a view into msg) only for
+ * a partner with topology hiding on (for others the header is not ours). */
+bool mcsec_topo_received_ruri(struct sip_msg *msg, const mcsec_partner_t *partner, str *uri);
 
 /* mod_init (main process, before the fork): registers the network event
  * callbacks, asks tcp_read to clone receive buffers (they are rewritten in
@@ -57,7 +68,9 @@ void mcsec_topo_mod_destroy(void);
  * with verdict->reason and a detail). Egress: replaces the Call-ID with its
  * token (or the token the dialog's Route names) and adds ;mcsec-cid= to the
  * Record-Route the cfg adds next. Ingress: rejects a request that
- * SREV_NET_DATA_IN marked as carrying a bad token (topo.bad_token). Does
+ * SREV_NET_DATA_IN marked as carrying a bad token (topo.bad_token) and
+ * deletes (a lump) the MCSEC_TOPO_RURI_HDR it added, which stays readable
+ * in the parsed headers for the EAR stage that follows. Does
  * nothing for partners without topology hiding. */
 int mcsec_topo_stage(struct sip_msg *msg, const mcsec_policy_t *policy, mcsec_verdict_t *verdict,
                      bool egress);

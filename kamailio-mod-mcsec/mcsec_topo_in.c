@@ -60,7 +60,20 @@ static int restore_ruri(in_ctx_t *ctx)
     mcsec_err_t rc = mcsec_topo_restore_target_uri(ctx->topo, mcsec_topo_mstr(uri), ctx->callid,
                                                    space, avail, &len, &ctx->err);
     int start = mcsec_topo_off(ctx->msg, uri.s);
-    return restore_edit(ctx, start, start + uri.len, rc, len, "request-URI");
+    if (restore_edit(ctx, start, start + uri.len, rc, len, "request-URI") != 0) {
+        return -1;
+    }
+    /* Keep the URI the partner sent (and signed an EAR for, if any). */
+    char line[2 * MCSEC_TOPO_MAX_VALUE + sizeof(MCSEC_TOPO_RURI_HDR) + 8];
+    int n = snprintf(line, sizeof(line), "%s: %.*s\r\n", MCSEC_TOPO_RURI_HDR, uri.len, uri.s);
+    if (n <= 0 || (size_t)n >= sizeof(line)) {
+        ctx->failed_kind = "request-URI";
+        ctx->err = (mcsec_topo_error_t){MCSEC_REASON_TOPO_BAD_TOKEN, MCSEC_TOPO_FAULT_MALFORMED};
+        return -1;
+    }
+    int at = mcsec_topo_off(ctx->msg, ctx->msg->headers->name.s);
+    mcsec_topo_edit_add(ctx->edits, at, at, line, (size_t)n);
+    return 0;
 }
 
 /* Route (requests) or Record-Route (replies) entries that are our tokens. */
@@ -239,11 +252,13 @@ static int restore_reply_body(in_ctx_t *ctx)
     return 0;
 }
 
-/* Removes every Mcsec-Topo-Fault header the partner sent. */
+/* Removes every Mcsec-Topo-Fault and Mcsec-Topo-Ruri header the partner
+ * sent: only ours may reach mcsec_ingress(). */
 static void strip_fault_headers(in_ctx_t *ctx)
 {
     for (struct hdr_field *hf = ctx->msg->headers; hf != NULL; hf = hf->next) {
-        if (mcsec_topo_hdr_is(hf, MCSEC_TOPO_FAULT_HDR)) {
+        if (mcsec_topo_hdr_is(hf, MCSEC_TOPO_FAULT_HDR) ||
+            mcsec_topo_hdr_is(hf, MCSEC_TOPO_RURI_HDR)) {
             int start = mcsec_topo_off(ctx->msg, hf->name.s);
             mcsec_topo_edit_add(ctx->edits, start, start + hf->len, NULL, 0);
         }

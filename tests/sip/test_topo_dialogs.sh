@@ -121,6 +121,10 @@ capture_stop
 topo_capture_clean "$T_DIR/sip3.pcap"
 t_check "the stray ACK crossed border A" \
     test "$(grep -a -c 'tag=strayfrom' "$T_DIR/sip3.pcap")" -ge 1
+# The border's internal headers (Mcsec-Topo-Ruri on every request whose
+# request-URI was restored, Mcsec-Topo-Fault) never reach a core.
+t_check "no Mcsec-Topo-* header reached a core or a partner" \
+    test -z "$(grep -l -i 'Mcsec-Topo' "$T_DIR"/sipp-*.msg)"
 
 for sys in a b; do
     border_use $sys

@@ -44,7 +44,7 @@ topo_policy() {
     local core_ip=${self_out%.1}.2
     local -A val=([TRANSPORT]=udp [PEER_PROXY]="$peer_out:$SIP_PORT"
         [STRIP]='[X-Internal-Route, "P-Private-*"]' [TOPO_ENABLED]=true [PREV]=86400
-        [HIDE]="" [SPK_FILE]="" [REWRITE]="")
+        [HIDE]="" [SPK_FILE]="" [REWRITE]="" [EAR_DIR]="")
     for kv in "$@"; do val[${kv%%=*}]=${kv#*=}; done
     local hide_line="" spk_lines="" spk_keys="" spk_types=""
     [ -n "${val[HIDE]}" ] && hide_line="      hide_elements: ${val[HIDE]}"$'\n'
@@ -54,6 +54,17 @@ topo_policy() {
         spk_lines="    spk: {mode: required}"$'\n'
         spk_keys="spk: ${val[SPK_FILE]}"
         spk_types=", application/vnd.3gpp.mcptt-signed+xml"
+    fi
+    # EAR_DIR: explicit authentication both ways with kms-<sys>/ and
+    # border-<sys>/ of mcsecctl kms init|issue there: the border signs on
+    # behalf of its core, in dialogs too, and checks the partner's EARs.
+    local auth="auth: implicit" sys_ear="" sys_signing="" partner_ear=""
+    if [ -n "${val[EAR_DIR]}" ]; then
+        auth="auth: explicit"
+        sys_ear="  ear: {sign_identity: \"sip:border@$self.mcx.example\"}"$'\n'
+        sys_signing=", signing: ${val[EAR_DIR]}/border-$self"
+        partner_ear="    ear: {skew: 30, source_roles: [2, 3, 4], in_dialog: true, sign_on_behalf: true}"$'\n'
+        spk_keys="${spk_keys:+$spk_keys, }kms: ${val[EAR_DIR]}/kms-$peer/kms.pub"
     fi
     cat >"$out" <<POLICY
 # Test policy of system $self with topology hiding (tests/sip/test_topo_lib.sh).
@@ -70,7 +81,7 @@ system:
   topology:
     host: border.$self.mcx.example
     previous_key_validity: ${val[PREV]}
-  keys: {topology: $key_file}
+${sys_ear}  keys: {topology: $key_file$sys_signing}
 logging:
   level: notice
   log_passed: false
@@ -80,8 +91,8 @@ partners:
     domains: [$peer.mcx.example, "*.$peer.mcx.example"]
     addresses:
       is_proxy: [${val[PEER_PROXY]}]
-    auth: implicit
-    sip:
+    $auth
+${partner_ear}    sip:
       methods: [INVITE, ACK, BYE, CANCEL, UPDATE, INFO, MESSAGE, OPTIONS, NOTIFY,
                 SUBSCRIBE, REFER, PRACK]
       content_types: [application/sdp, application/vnd.3gpp.mcptt-info+xml, text/plain,
