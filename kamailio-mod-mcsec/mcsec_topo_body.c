@@ -70,6 +70,25 @@ int mcsec_topo_body_elements(const mcsec_policy_t *policy, mcsec_verdict_t *verd
     return 0;
 }
 
+/* Reads msg's body and runs the element transform on it: 0 with *out
+ * filled (out->data NULL when nothing changed or there is no body) and
+ * *body the body read, or -1 with the verdict set. */
+static int transform_msg_body(struct sip_msg *msg, const mcsec_policy_t *policy,
+                              mcsec_verdict_t *verdict, bool egress, mcsec_spk_sip_body_t *body,
+                              mcsec_body_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    int has_body = mcsec_spk_body_get(msg, body);
+    if (has_body == 0) {
+        return 0;
+    }
+    if (has_body < 0) {
+        return reject(verdict, MCSEC_REASON_SIP_MALFORMED, "body cannot be read");
+    }
+    return mcsec_topo_body_elements(policy, verdict, body->content_type, body->data, body->len,
+                                    egress, out);
+}
+
 /* See mcsec_topo.h. */
 int mcsec_topo_body_stage(struct sip_msg *msg, const mcsec_policy_t *policy,
                           mcsec_verdict_t *verdict, bool egress)
@@ -80,16 +99,8 @@ int mcsec_topo_body_stage(struct sip_msg *msg, const mcsec_policy_t *policy,
         return 0; /* with SPK on, the SPK stage rewrites the clear body */
     }
     mcsec_spk_sip_body_t body;
-    int has_body = mcsec_spk_body_get(msg, &body);
-    if (has_body == 0) {
-        return 0;
-    }
-    if (has_body < 0) {
-        return reject(verdict, MCSEC_REASON_SIP_MALFORMED, "body cannot be read");
-    }
     mcsec_body_t out;
-    if (mcsec_topo_body_elements(policy, verdict, body.content_type, body.data, body.len, egress,
-                                 &out) != 0) {
+    if (transform_msg_body(msg, policy, verdict, egress, &body, &out) != 0) {
         return -1;
     }
     int rc = 0;
@@ -109,16 +120,8 @@ int mcsec_topo_reply_body(struct sip_msg *msg, const mcsec_policy_t *policy,
         return 0;
     }
     mcsec_spk_sip_body_t body;
-    int has_body = mcsec_spk_body_get(msg, &body);
-    if (has_body == 0) {
-        return 0;
-    }
-    if (has_body < 0) {
-        return reject(verdict, MCSEC_REASON_SIP_MALFORMED, "body cannot be read");
-    }
     mcsec_body_t out;
-    if (mcsec_topo_body_elements(policy, verdict, body.content_type, body.data, body.len, egress,
-                                 &out) != 0) {
+    if (transform_msg_body(msg, policy, verdict, egress, &body, &out) != 0) {
         return -1;
     }
     if (out.data == NULL) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex_internal.h"
 #include "topo_uri_internal.h"
 
 static bool is_lws(char c)
@@ -151,17 +152,6 @@ mcsec_err_t mcsec_topo_restore_replaces(mcsec_topo_t *topo, mcsec_str_t replaces
 
 /* ---- URI escaping of header values (RFC 3261 hvalue) -------------------- */
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Unescapes in into out (in.len octets suffice). False on a broken '%'. */
 static bool unescape(mcsec_str_t in, char *out, size_t *out_len)
 {
@@ -171,8 +161,8 @@ static bool unescape(mcsec_str_t in, char *out, size_t *out_len)
             out[o++] = in.ptr[i];
             continue;
         }
-        int hi = i + 2 < in.len ? hex_value(in.ptr[i + 1]) : -1;
-        int lo = hi >= 0 ? hex_value(in.ptr[i + 2]) : -1;
+        int hi = i + 2 < in.len ? mcsec_hex_digit((unsigned char)in.ptr[i + 1]) : -1;
+        int lo = hi >= 0 ? mcsec_hex_digit((unsigned char)in.ptr[i + 2]) : -1;
         if (lo < 0)
             return false;
         out[o++] = (char)(hi * 16 + lo);
