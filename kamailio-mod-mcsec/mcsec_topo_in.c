@@ -202,39 +202,32 @@ static int restore_vias(in_ctx_t *ctx)
     return 0;
 }
 
+/* Ingress rewrite of one Refer-To or Replaces value (see restore_refer). */
+static mcsec_err_t restore_refer_value(void *arg, bool refer_to, mcsec_str_t value, char *out,
+                                       size_t out_size, size_t *out_len, bool *changed)
+{
+    in_ctx_t *ctx = arg;
+    return refer_to ? mcsec_topo_restore_refer_to(ctx->topo, value, ctx->callid, out, out_size,
+                                                  out_len, changed, &ctx->err)
+                    : mcsec_topo_restore_replaces(ctx->topo, value, out, out_size, out_len, changed,
+                                                  &ctx->err);
+}
+
 /* Requests: our token in a Refer-To target and the Call-ID tokens in
- * Replaces (header, or escaped in the Refer-To) come back. */
+ * Replaces (header, or escaped in the Refer-To) come back. 0 or -1 with
+ * the failing kind recorded. */
 static int restore_refer(in_ctx_t *ctx)
 {
-    for (struct hdr_field *hf = ctx->msg->headers; hf != NULL; hf = hf->next) {
-        bool refer_to = hf->type == HDR_REFER_TO_T || mcsec_topo_hdr_is(hf, "Refer-To") ||
-                        mcsec_topo_hdr_is(hf, "r");
-        if (!refer_to && !mcsec_topo_hdr_is(hf, "Replaces")) {
-            continue;
-        }
-        str value = mcsec_topo_trim(hf->body);
-        size_t avail = 0;
-        char *space = mcsec_topo_edit_space(ctx->edits, &avail);
-        size_t len = 0;
-        bool changed = false;
-        mcsec_err_t rc =
-            refer_to ? mcsec_topo_restore_refer_to(ctx->topo, mcsec_topo_mstr(value), ctx->callid,
-                                                   space, avail, &len, &changed, &ctx->err)
-                     : mcsec_topo_restore_replaces(ctx->topo, mcsec_topo_mstr(value), space, avail,
-                                                   &len, &changed, &ctx->err);
-        if (rc != MCSEC_OK) {
-            ctx->failed_kind = refer_to ? "Refer-To" : "Replaces";
-            if (ctx->err.reason == MCSEC_REASON_NONE) {
-                ctx->err.reason = MCSEC_REASON_TOPO_BAD_TOKEN;
-            }
-            return -1;
-        }
-        if (changed) {
-            int start = mcsec_topo_off(ctx->msg, value.s);
-            mcsec_topo_edit_commit(ctx->edits, start, start + value.len, len);
-        }
+    bool refer_to = false;
+    if (mcsec_topo_edit_refer_headers(ctx->msg, ctx->edits, restore_refer_value, ctx, &refer_to) ==
+        MCSEC_OK) {
+        return 0;
     }
-    return 0;
+    ctx->failed_kind = refer_to ? "Refer-To" : "Replaces";
+    if (ctx->err.reason == MCSEC_REASON_NONE) {
+        ctx->err.reason = MCSEC_REASON_TOPO_BAD_TOKEN;
+    }
+    return -1;
 }
 
 /* Replies: our element tokens in the body come back. A failure sets the

@@ -239,3 +239,31 @@ bool mcsec_topo_has_totag(struct sip_msg *msg)
     }
     return get_to(msg)->tag_value.len > 0;
 }
+
+/* See mcsec_topo_msg.h. */
+mcsec_err_t mcsec_topo_edit_refer_headers(struct sip_msg *msg, mcsec_topo_edits_t *edits,
+                                          mcsec_topo_refer_fn fn, void *arg, bool *failed_refer_to)
+{
+    for (struct hdr_field *hf = msg->headers; hf != NULL; hf = hf->next) {
+        bool refer_to = hf->type == HDR_REFER_TO_T || mcsec_topo_hdr_is(hf, "Refer-To") ||
+                        mcsec_topo_hdr_is(hf, "r");
+        if (!refer_to && !mcsec_topo_hdr_is(hf, "Replaces")) {
+            continue;
+        }
+        str value = mcsec_topo_trim(hf->body);
+        size_t avail = 0;
+        char *space = mcsec_topo_edit_space(edits, &avail);
+        size_t len = 0;
+        bool changed = false;
+        mcsec_err_t rc = fn(arg, refer_to, mcsec_topo_mstr(value), space, avail, &len, &changed);
+        if (rc != MCSEC_OK) {
+            *failed_refer_to = refer_to;
+            return rc;
+        }
+        if (changed) {
+            int start = mcsec_topo_off(msg, value.s);
+            mcsec_topo_edit_commit(edits, start, start + value.len, len);
+        }
+    }
+    return MCSEC_OK;
+}

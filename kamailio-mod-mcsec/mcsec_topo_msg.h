@@ -79,6 +79,17 @@ static inline mcsec_str_t mcsec_topo_mstr(str s)
 /* Whether the header's name is name (case-insensitive). */
 bool mcsec_topo_hdr_is(const struct hdr_field *hf, const char *name);
 
+/* One rewrite of a Refer-To (refer_to true) or Replaces value into out
+ * (out_size octets): MCSEC_OK with *changed and *out_len, or an error. */
+typedef mcsec_err_t (*mcsec_topo_refer_fn)(void *arg, bool refer_to, mcsec_str_t value, char *out,
+                                           size_t out_size, size_t *out_len, bool *changed);
+
+/* Runs fn on the value of every Refer-To (also compact "r") and Replaces
+ * header of msg and records the changed ones as edits. MCSEC_OK, or the
+ * first error with *failed_refer_to telling which kind of header failed. */
+mcsec_err_t mcsec_topo_edit_refer_headers(struct sip_msg *msg, mcsec_topo_edits_t *edits,
+                                          mcsec_topo_refer_fn fn, void *arg, bool *failed_refer_to);
+
 /* The text of one via-parm: vb (a body of Via header hf) from
  * "SIP/2.0/..." to its last parameter. */
 str mcsec_topo_via_text(const struct hdr_field *hf, const struct via_body *vb);

@@ -326,11 +326,16 @@ static int reply_callid(out_ctx_t *ctx)
     return 0;
 }
 
-/* Whether hf is a Refer-To header (also in its compact form "r"). */
-static bool is_refer_to(const struct hdr_field *hf)
+/* Egress rewrite of one Refer-To or Replaces value (see hide_refer). */
+static mcsec_err_t hide_refer_value(void *arg, bool refer_to, mcsec_str_t value, char *out,
+                                    size_t out_size, size_t *out_len, bool *changed)
 {
-    return hf->type == HDR_REFER_TO_T || mcsec_topo_hdr_is(hf, "Refer-To") ||
-           mcsec_topo_hdr_is(hf, "r");
+    const out_ctx_t *ctx = arg;
+    const mcsec_topo_refer_rule_t rule = {&ctx->partner->domains,
+                                          ctx->partner->topology.tokenize_callid};
+    return refer_to
+               ? mcsec_topo_hide_refer_to(ctx->topo, value, &rule, out, out_size, out_len, changed)
+               : mcsec_topo_hide_replaces(ctx->topo, value, &rule, out, out_size, out_len, changed);
 }
 
 /* Requests: a Refer-To target inside becomes a token URI, the Call-ID a
@@ -338,31 +343,13 @@ static bool is_refer_to(const struct hdr_field *hf)
  * that dialog carries on the partner side. Returns 0 or -1. */
 static int hide_refer(out_ctx_t *ctx)
 {
-    const mcsec_topo_refer_rule_t rule = {&ctx->partner->domains,
-                                          ctx->partner->topology.tokenize_callid};
-    for (struct hdr_field *hf = ctx->msg->headers; hf != NULL; hf = hf->next) {
-        bool refer_to = is_refer_to(hf);
-        if (!refer_to && !mcsec_topo_hdr_is(hf, "Replaces")) {
-            continue;
-        }
-        str value = mcsec_topo_trim(hf->body);
-        size_t avail = 0;
-        char *space = mcsec_topo_edit_space(ctx->edits, &avail);
-        size_t len = 0;
-        bool changed = false;
-        mcsec_err_t rc = refer_to ? mcsec_topo_hide_refer_to(ctx->topo, mcsec_topo_mstr(value),
-                                                             &rule, space, avail, &len, &changed)
-                                  : mcsec_topo_hide_replaces(ctx->topo, mcsec_topo_mstr(value),
-                                                             &rule, space, avail, &len, &changed);
-        if (rc != MCSEC_OK) {
-            LM_ERR("mcsec: topo: cannot hide a %.*s header (%s)\n", hf->name.len, hf->name.s,
-                   mcsec_err_str(rc));
-            return -1;
-        }
-        if (changed) {
-            int start = mcsec_topo_off(ctx->msg, value.s);
-            mcsec_topo_edit_commit(ctx->edits, start, start + value.len, len);
-        }
+    bool refer_to = false;
+    mcsec_err_t rc =
+        mcsec_topo_edit_refer_headers(ctx->msg, ctx->edits, hide_refer_value, ctx, &refer_to);
+    if (rc != MCSEC_OK) {
+        LM_ERR("mcsec: topo: cannot hide a %s header (%s)\n", refer_to ? "Refer-To" : "Replaces",
+               mcsec_err_str(rc));
+        return -1;
     }
     return 0;
 }
