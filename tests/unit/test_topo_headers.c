@@ -13,35 +13,16 @@
 #include <cmocka.h>
 
 #include "mcsec/topo.h"
-
-#define KEY_A "1111111111111111111111111111111111111111111111111111111111111111"
-#define HOST "border.a.example"
-
-static mcsec_str_t S(const char *s)
-{
-    return (mcsec_str_t){s, strlen(s)};
-}
+#include "topo_fixture.h"
 
 static int setup(void **state)
 {
-    mcsec_topo_keys_t *keys = NULL;
-    const char *text = "01 " KEY_A "\n";
-    if (mcsec_topo_keys_parse(text, strlen(text), "t", 0, 0, &keys, NULL, 0) != MCSEC_OK)
-        return -1;
-    mcsec_topo_config_t cfg = {0};
-    cfg.border_host = S(HOST);
-    cfg.prev_key_validity = 3600;
-    mcsec_topo_t *topo = NULL;
-    if (mcsec_topo_create_with_keys(keys, &cfg, &topo, NULL, 0) != MCSEC_OK)
-        return -1;
-    *state = topo;
-    return 0;
+    return topo_fixture_make(state, 3600);
 }
 
 static int teardown(void **state)
 {
-    mcsec_topo_destroy(*state);
-    return 0;
+    return topo_fixture_teardown(state);
 }
 
 static bool starts_with(const char *p, size_t len, const char *prefix)

@@ -14,39 +14,22 @@
 #include <cmocka.h>
 
 #include "mcsec/topo.h"
+#include "topo_fixture.h"
 
-#define KEY_A "1111111111111111111111111111111111111111111111111111111111111111"
-#define HOST "border.a.example"
 #define OUR_CID "topo-1-77@mcptt-as.a.internal"
 
 static char *partner_names[] = {"b.mcx.example", "*.b.mcx.example"};
 static const mcsec_strlist_t partner_domains = {partner_names, 2};
 static const mcsec_topo_refer_rule_t rule = {&partner_domains, false};
 
-static mcsec_str_t S(const char *s)
-{
-    return (mcsec_str_t){s, strlen(s)};
-}
-
 static int setup(void **state)
 {
-    mcsec_topo_keys_t *keys = NULL;
-    const char *text = "01 " KEY_A "\n";
-    if (mcsec_topo_keys_parse(text, strlen(text), "t", 0, 0, &keys, NULL, 0) != MCSEC_OK)
-        return -1;
-    mcsec_topo_config_t cfg = {0};
-    cfg.border_host = S(HOST);
-    mcsec_topo_t *topo = NULL;
-    if (mcsec_topo_create_with_keys(keys, &cfg, &topo, NULL, 0) != MCSEC_OK)
-        return -1;
-    *state = topo;
-    return 0;
+    return topo_fixture_make(state, 0);
 }
 
 static int teardown(void **state)
 {
-    mcsec_topo_destroy(*state);
-    return 0;
+    return topo_fixture_teardown(state);
 }
 
 /* The dialog's Call-ID token, and the same with '@' escaped. */

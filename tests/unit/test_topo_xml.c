@@ -12,9 +12,8 @@
 #include <cmocka.h>
 
 #include "mcsec/topo.h"
+#include "topo_fixture.h"
 #include "mcsec/xmlprot.h"
-
-#define KEY_A "1111111111111111111111111111111111111111111111111111111111111111"
 
 static const char info_xml[] =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -37,24 +36,12 @@ static int setup(void **state)
 {
     if (mcsec_xmlprot_global_init() != MCSEC_OK)
         return -1;
-    mcsec_topo_keys_t *keys = NULL;
-    char why[160] = "";
-    const char *text = "01 " KEY_A "\n";
-    if (mcsec_topo_keys_parse(text, strlen(text), "t", 0, 0, &keys, why, sizeof(why)) != MCSEC_OK)
-        return -1;
-    mcsec_topo_config_t cfg = {0};
-    cfg.border_host = (mcsec_str_t){"border.a.example", 16};
-    mcsec_topo_t *topo = NULL;
-    if (mcsec_topo_create_with_keys(keys, &cfg, &topo, why, sizeof(why)) != MCSEC_OK)
-        return -1;
-    *state = topo;
-    return 0;
+    return topo_fixture_make(state, 0);
 }
 
 static int teardown(void **state)
 {
-    mcsec_topo_destroy(*state);
-    return 0;
+    return topo_fixture_teardown(state);
 }
 
 static char *hide(mcsec_topo_t *topo, const char *xml, mcsec_topo_direction_t dir,

@@ -1,0 +1,42 @@
+/* The topology context the topo unit tests share: one key (ID 01, KEY_A),
+ * border host "border.a.example", the given previous-key validity. Used as
+ * a cmocka group setup/teardown via topo_fixture_setup()/_teardown(). */
+#ifndef MCSEC_TEST_TOPO_FIXTURE_H
+#define MCSEC_TEST_TOPO_FIXTURE_H
+
+#include <string.h>
+
+#include "mcsec/topo.h"
+
+#define KEY_A "1111111111111111111111111111111111111111111111111111111111111111"
+#define HOST "border.a.example"
+
+static inline mcsec_str_t S(const char *s)
+{
+    return (mcsec_str_t){s, strlen(s)};
+}
+
+/* *state = a new context, or -1. */
+static inline int topo_fixture_make(void **state, uint32_t prev_key_validity)
+{
+    mcsec_topo_keys_t *keys = NULL;
+    const char *text = "01 " KEY_A "\n";
+    if (mcsec_topo_keys_parse(text, strlen(text), "t", 0, 0, &keys, NULL, 0) != MCSEC_OK)
+        return -1;
+    mcsec_topo_config_t cfg = {0};
+    cfg.border_host = S(HOST);
+    cfg.prev_key_validity = prev_key_validity;
+    mcsec_topo_t *topo = NULL;
+    if (mcsec_topo_create_with_keys(keys, &cfg, &topo, NULL, 0) != MCSEC_OK)
+        return -1;
+    *state = topo;
+    return 0;
+}
+
+static inline int topo_fixture_teardown(void **state)
+{
+    mcsec_topo_destroy(*state);
+    return 0;
+}
+
+#endif
