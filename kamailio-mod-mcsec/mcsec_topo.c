@@ -73,9 +73,10 @@ mcsec_topo_t *mcsec_topo_proc(const mcsec_policy_t *policy, bool *broken)
 }
 
 /* See mcsec_topo.h. */
-int mcsec_topo_partner(const mcsec_policy_t *policy, const char *ip, unsigned port)
+int mcsec_topo_partner(const mcsec_policy_t *policy, const struct ip_addr *ip, unsigned port)
 {
-    int index = mcsec_partner_by_source(policy, (mcsec_str_t){ip, strlen(ip)}, (uint16_t)port);
+    int family = ip->af == AF_INET6 ? AF_INET6 : ip->af == AF_INET ? AF_INET : -1;
+    int index = mcsec_partner_by_addr(policy, family, ip->u.addr, (uint16_t)port);
     if (index < 0 || !policy->partners[index].topology.enabled) {
         return -1;
     }

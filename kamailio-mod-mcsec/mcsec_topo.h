@@ -113,8 +113,8 @@ int mcsec_topo_reply_body(struct sip_msg *msg, const mcsec_policy_t *policy,
 mcsec_topo_t *mcsec_topo_proc(const mcsec_policy_t *policy, bool *broken);
 
 /* The partner (index, or -1) a message from or to ip:port belongs to when
- * topology hiding is on for it. */
-int mcsec_topo_partner(const mcsec_policy_t *policy, const char *ip, unsigned port);
+ * topology hiding is on for it (binary compare, no address text). */
+int mcsec_topo_partner(const mcsec_policy_t *policy, const struct ip_addr *ip, unsigned port);
 
 /* SREV_NET_DATA_IN and SREV_NET_DATA_OUT callbacks (mcsec_topo_in.c,
  * mcsec_topo_out.c). Always return 0 (Kamailio ignores the value). */

@@ -325,8 +325,7 @@ int mcsec_topo_net_in(sr_event_param_t *evp)
     if (policy == NULL) {
         return 0;
     }
-    int partner_index =
-        mcsec_topo_partner(policy, ip_addr2a(&evp->rcv->src_ip), evp->rcv->src_port);
+    int partner_index = mcsec_topo_partner(policy, &evp->rcv->src_ip, evp->rcv->src_port);
     if (partner_index < 0) {
         return 0;
     }

@@ -191,13 +191,6 @@ str mcsec_topo_trim(str s)
     return s;
 }
 
-/* Case-insensitive header name compare. */
-bool mcsec_topo_hdr_is(const struct hdr_field *hf, const char *name)
-{
-    size_t n = strlen(name);
-    return hf->name.len == (int)n && strncasecmp(hf->name.s, name, n) == 0;
-}
-
 /* From the body's "SIP/2.0" to just before the separator of the next body
  * in the same header, or to the header's end. */
 str mcsec_topo_via_text(const struct hdr_field *hf, const struct via_body *vb)

@@ -10,6 +10,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
+#include <strings.h>
 
 #include "core/parser/msg_parser.h"
 #include "core/parser/parse_via.h"
@@ -76,8 +78,13 @@ static inline mcsec_str_t mcsec_topo_mstr(str s)
     return (mcsec_str_t){s.s, s.len > 0 ? (size_t)s.len : 0};
 }
 
-/* Whether the header's name is name (case-insensitive). */
-bool mcsec_topo_hdr_is(const struct hdr_field *hf, const char *name);
+/* Whether the header's name is name (case-insensitive). Inline: callers
+ * pass literals, whose length the compiler then knows. */
+static inline bool mcsec_topo_hdr_is(const struct hdr_field *hf, const char *name)
+{
+    size_t n = strlen(name);
+    return hf->name.len == (int)n && strncasecmp(hf->name.s, name, n) == 0;
+}
 
 /* One rewrite of a Refer-To (refer_to true) or Replaces value into out
  * (out_size octets): MCSEC_OK with *changed and *out_len, or an error. */

@@ -408,7 +408,7 @@ int mcsec_topo_net_out(sr_event_param_t *evp)
     }
     struct ip_addr ip;
     su2ip_addr(&ip, &evp->dst->to);
-    int partner_index = mcsec_topo_partner(policy, ip_addr2a(&ip), su_getport(&evp->dst->to));
+    int partner_index = mcsec_topo_partner(policy, &ip, su_getport(&evp->dst->to));
     if (partner_index < 0) {
         return 0;
     }

@@ -60,15 +60,11 @@ static bool parse_ip(mcsec_str_t ip, int *family, unsigned char bin[16])
     return false;
 }
 
-static bool addr_matches(const mcsec_addr_t *entry, int family, const unsigned char bin[16],
-                         uint16_t port)
+static bool addr_matches(const mcsec_addr_t *entry, int family, const uint8_t *bin, uint16_t port)
 {
-    unsigned char entry_bin[16];
-    if (entry->family != family || inet_pton(family, entry->ip, entry_bin) != 1) {
-        return false;
-    }
     size_t n = family == AF_INET ? 4 : 16;
-    return memcmp(entry_bin, bin, n) == 0 && (entry->port == 0 || entry->port == port);
+    return entry->family == family && memcmp(entry->bin, bin, n) == 0 &&
+           (entry->port == 0 || entry->port == port);
 }
 
 int mcsec_partner_by_source(const mcsec_policy_t *policy, mcsec_str_t ip, uint16_t port)
@@ -76,6 +72,15 @@ int mcsec_partner_by_source(const mcsec_policy_t *policy, mcsec_str_t ip, uint16
     unsigned char bin[16];
     int family;
     if (!parse_ip(ip, &family, bin)) {
+        return -1;
+    }
+    return mcsec_partner_by_addr(policy, family, bin, port);
+}
+
+int mcsec_partner_by_addr(const mcsec_policy_t *policy, int family, const uint8_t *bin,
+                          uint16_t port)
+{
+    if (bin == NULL || (family != AF_INET && family != AF_INET6)) {
         return -1;
     }
     for (size_t p = 0; p < policy->partner_count; p++) {

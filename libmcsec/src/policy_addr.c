@@ -24,15 +24,16 @@ static bool parse_port(const char *text, uint16_t *port)
     return true;
 }
 
-/* Normalises an IP literal of the given family into out->ip. */
+/* Normalises an IP literal of the given family into out->ip and out->bin. */
 static bool parse_ip(const char *text, int family, mcsec_addr_t *out)
 {
-    unsigned char bin[16];
+    unsigned char bin[16] = {0};
     if (inet_pton(family, text, bin) != 1)
         return false;
     if (!inet_ntop(family, bin, out->ip, sizeof(out->ip)))
         return false;
     out->family = family;
+    memcpy(out->bin, bin, sizeof(out->bin));
     return true;
 }
 

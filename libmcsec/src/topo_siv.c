@@ -1,21 +1,27 @@
-/* AES-SIV (RFC 5297) from OpenSSL 3.0's CMAC (EVP_MAC) and AES-128-CTR
- * (EVP_CIPHER), each keyed once per instance.
+/* AES-SIV (RFC 5297) from two OpenSSL AES-128-ECB contexts, each keyed
+ * once per instance: CMAC (RFC 4493) over K1 for S2V, CTR over K2.
  *
  * Why not OpenSSL's EVP "AES-128-SIV": it is single use (a re-init without
  * a key does not reset its S2V state), so every operation needs a fresh
  * keyed context, and it duplicates a CMAC context per S2V component: about
- * 16 000 instructions per token, the largest cost of topology hiding
- * (bench/RESULTS.md). Here the CMAC context is re-initialised in place
- * (EVP_MAC_init without a key keeps the key schedule), S2V's first value
- * CMAC(K1, <zero>) is computed once, and the CTR context only takes a new
- * IV: about a fifth of the cost. Only the composition of RFC 5297 section
- * 2.4 (dbl, xor, the CTR IV mask) is ours; the unit tests check it against
- * RFC 5297 A.1/A.2 and against OpenSSL's AES-128-SIV on random inputs. */
+ * 16 000 instructions per token. Why not EVP_MAC "CMAC" and "AES-128-CTR"
+ * re-initialised per operation (session 2): each re-init goes through the
+ * provider's parameter machinery (OSSL_PARAM lookups by name), 150 ns per
+ * CMAC of a short value and 77 ns per CTR IV against 12 ns for an AES block
+ * on the same machine (bench/PROFILES.md), so a token cost ~0.5 us of
+ * mostly dispatch. Here OpenSSL does every AES block (AES-NI where the CPU
+ * has it) through a keyed ECB context that is never re-initialised; what is
+ * ours is the chaining of RFC 4493 2.4 (CBC-MAC with the subkeys of 2.3),
+ * the counter blocks of CTR, and the S2V composition of RFC 5297 2.4. The
+ * unit tests check it against RFC 5297 A.1/A.2 and against OpenSSL's
+ * AES-128-SIV (which uses OpenSSL's own CMAC and CTR) on random inputs of
+ * every S2V branch and of many CTR blocks. S2V's first value CMAC(K1,
+ * <zero>) is computed once, and short constant first components are
+ * remembered. */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
@@ -24,6 +30,7 @@
 #define BLOCK 16
 #define PREFIX_SLOTS 4    /* short first components remembered */
 #define PREFIX_MAX_LEN 16 /* longest first component remembered */
+#define CTR_CHUNK 16      /* counter blocks encrypted per OpenSSL call */
 
 /* S2V's state after a short first AAD component: tokens whose associated
  * data is a constant (the kind name of Call-ID and element tokens) skip
@@ -35,9 +42,11 @@ typedef struct {
 } s2v_prefix_t;
 
 struct mcsec_siv {
-    EVP_MAC_CTX *cmac;   /* CMAC keyed with K1, the left half of the key */
-    EVP_CIPHER_CTX *ctr; /* AES-128-CTR keyed with K2, the right half */
-    uint8_t d0[BLOCK];   /* S2V's start: CMAC(K1, 128 zero bits) */
+    EVP_CIPHER_CTX *mac_ecb; /* AES-128-ECB keyed with K1, the left half of the key */
+    EVP_CIPHER_CTX *ctr_ecb; /* AES-128-ECB keyed with K2, the right half */
+    uint8_t sub1[BLOCK];     /* CMAC subkeys of RFC 4493 2.3: K1' = dbl(E(K1, 0)) */
+    uint8_t sub2[BLOCK];     /* K2' = dbl(K1') */
+    uint8_t d0[BLOCK];       /* S2V's start: CMAC(K1, 128 zero bits) */
     s2v_prefix_t prefix[PREFIX_SLOTS];
     unsigned prefix_next; /* slot replaced next when all are used */
 };
@@ -57,15 +66,77 @@ static void xor_into(uint8_t *dst, const uint8_t *src, size_t len)
         dst[i] ^= src[i];
 }
 
+/* One AES block through a keyed ECB context (no padding: whole blocks). */
+static int aes_blocks(EVP_CIPHER_CTX *ecb, const uint8_t *in, size_t len, uint8_t *out)
+{
+    int outl = 0;
+    return EVP_EncryptUpdate(ecb, out, &outl, in, (int)len) == 1 && (size_t)outl == len;
+}
+
+/* CMAC state of RFC 4493 2.4 while the message streams in: x is the
+ * CBC-MAC so far, last the pending (up to one block) tail, which is only
+ * processed when more data follows, since the final block gets a subkey. */
+typedef struct {
+    uint8_t x[BLOCK];
+    uint8_t last[BLOCK];
+    size_t last_len;
+} cmac_state_t;
+
+static int cmac_update(mcsec_siv_t *siv, cmac_state_t *st, const uint8_t *in, size_t len)
+{
+    while (len > 0) {
+        if (st->last_len == BLOCK) {
+            xor_into(st->x, st->last, BLOCK);
+            if (!aes_blocks(siv->mac_ecb, st->x, BLOCK, st->x))
+                return 0;
+            st->last_len = 0;
+        }
+        size_t take = BLOCK - st->last_len < len ? BLOCK - st->last_len : len;
+        memcpy(st->last + st->last_len, in, take);
+        st->last_len += take;
+        in += take;
+        len -= take;
+    }
+    return 1;
+}
+
+static int cmac_final(mcsec_siv_t *siv, cmac_state_t *st, uint8_t out[BLOCK])
+{
+    if (st->last_len == BLOCK) {
+        xor_into(st->last, siv->sub1, BLOCK);
+    } else { /* empty or partial: pad with 10..0 and use K2' */
+        st->last[st->last_len] = 0x80;
+        memset(st->last + st->last_len + 1, 0, BLOCK - st->last_len - 1);
+        xor_into(st->last, siv->sub2, BLOCK);
+    }
+    xor_into(st->x, st->last, BLOCK);
+    int ok = aes_blocks(siv->mac_ecb, st->x, BLOCK, out);
+    OPENSSL_cleanse(st, sizeof(*st));
+    return ok;
+}
+
 /* out = CMAC(K1, a || b); either part may be empty. */
 static int cmac2(mcsec_siv_t *siv, const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
                  uint8_t out[BLOCK])
 {
-    size_t outl = 0;
-    return EVP_MAC_init(siv->cmac, NULL, 0, NULL) == 1 &&
-           (a_len == 0 || EVP_MAC_update(siv->cmac, a, a_len) == 1) &&
-           (b_len == 0 || EVP_MAC_update(siv->cmac, b, b_len) == 1) &&
-           EVP_MAC_final(siv->cmac, out, &outl, BLOCK) == 1 && outl == BLOCK;
+    cmac_state_t st;
+    memset(&st, 0, sizeof(st));
+    if (!cmac_update(siv, &st, a, a_len) || !cmac_update(siv, &st, b, b_len)) {
+        OPENSSL_cleanse(&st, sizeof(st));
+        return 0;
+    }
+    return cmac_final(siv, &st, out);
+}
+
+static EVP_CIPHER_CTX *ecb_keyed(const EVP_CIPHER *aes_ecb, const uint8_t *key)
+{
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    if (ctx && (EVP_EncryptInit_ex2(ctx, aes_ecb, key, NULL, NULL) != 1 ||
+                EVP_CIPHER_CTX_set_padding(ctx, 0) != 1)) {
+        EVP_CIPHER_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
 }
 
 mcsec_err_t mcsec_siv_create(const uint8_t *key, mcsec_siv_t **out)
@@ -73,29 +144,27 @@ mcsec_err_t mcsec_siv_create(const uint8_t *key, mcsec_siv_t **out)
     if (!key || !out)
         return MCSEC_ERR_ARG;
     *out = NULL;
-    EVP_MAC *mac = EVP_MAC_fetch(NULL, "CMAC", NULL);
-    EVP_CIPHER *aes_ctr = EVP_CIPHER_fetch(NULL, "AES-128-CTR", NULL);
+    EVP_CIPHER *aes_ecb = EVP_CIPHER_fetch(NULL, "AES-128-ECB", NULL);
+    if (!aes_ecb)
+        return MCSEC_ERR_INVALID;
     mcsec_siv_t *siv = calloc(1, sizeof(*siv));
     mcsec_err_t rc = MCSEC_ERR_NOMEM;
-    if (siv && mac && aes_ctr) {
-        siv->cmac = EVP_MAC_CTX_new(mac);
-        siv->ctr = EVP_CIPHER_CTX_new();
+    if (siv) {
+        siv->mac_ecb = ecb_keyed(aes_ecb, key);
+        siv->ctr_ecb = ecb_keyed(aes_ecb, key + BLOCK);
     }
-    if (!mac || !aes_ctr) {
-        rc = MCSEC_ERR_INVALID;
-    } else if (siv && siv->cmac && siv->ctr) {
-        char cbc[] = "AES-128-CBC";
-        OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, cbc, 0),
-                               OSSL_PARAM_construct_end()};
+    if (siv && siv->mac_ecb && siv->ctr_ecb) {
         static const uint8_t zero[BLOCK] = {0};
-        rc = EVP_MAC_init(siv->cmac, key, BLOCK, params) == 1 &&
-                     EVP_EncryptInit_ex2(siv->ctr, aes_ctr, key + BLOCK, NULL, NULL) == 1 &&
-                     cmac2(siv, zero, BLOCK, NULL, 0, siv->d0)
-                 ? MCSEC_OK
-                 : MCSEC_ERR_INVALID;
+        rc = MCSEC_ERR_INVALID;
+        if (aes_blocks(siv->mac_ecb, zero, BLOCK, siv->sub1)) {
+            dbl(siv->sub1);
+            memcpy(siv->sub2, siv->sub1, BLOCK);
+            dbl(siv->sub2);
+            if (cmac2(siv, zero, BLOCK, NULL, 0, siv->d0))
+                rc = MCSEC_OK;
+        }
     }
-    EVP_MAC_free(mac);
-    EVP_CIPHER_free(aes_ctr);
+    EVP_CIPHER_free(aes_ecb);
     if (rc != MCSEC_OK) {
         mcsec_siv_destroy(siv);
         return rc;
@@ -108,8 +177,8 @@ void mcsec_siv_destroy(mcsec_siv_t *siv)
 {
     if (!siv)
         return;
-    EVP_MAC_CTX_free(siv->cmac);
-    EVP_CIPHER_CTX_free(siv->ctr);
+    EVP_CIPHER_CTX_free(siv->mac_ecb);
+    EVP_CIPHER_CTX_free(siv->ctr_ecb);
     OPENSSL_cleanse(siv, sizeof(*siv));
     free(siv);
 }
@@ -177,17 +246,44 @@ static int s2v(mcsec_siv_t *siv, const mcsec_bytes_t *aad, size_t aad_count, con
     return ok;
 }
 
-/* out = AES-CTR(K2, Q, in) with Q = V with bits 63 and 31 cleared. */
+/* Adds one to a 128-bit big-endian counter block (as OpenSSL's CTR does). */
+static void ctr_increment(uint8_t c[BLOCK])
+{
+    for (int i = BLOCK - 1; i >= 0; i--)
+        if (++c[i] != 0)
+            break;
+}
+
+/* out = AES-CTR(K2, Q, in) with Q = V with bits 63 and 31 cleared: the
+ * key stream is E(K2, Q), E(K2, Q + 1), ..., made CTR_CHUNK blocks per
+ * OpenSSL call. in and out may be the same buffer. */
 static int ctr_xor(mcsec_siv_t *siv, const uint8_t v[BLOCK], const uint8_t *in, size_t len,
                    uint8_t *out)
 {
-    uint8_t q[BLOCK];
-    memcpy(q, v, BLOCK);
-    q[8] &= 0x7f;
-    q[12] &= 0x7f;
-    int outl = 0;
-    return EVP_EncryptInit_ex2(siv->ctr, NULL, NULL, q, NULL) == 1 &&
-           EVP_EncryptUpdate(siv->ctr, out, &outl, in, (int)len) == 1 && (size_t)outl == len;
+    uint8_t counter[BLOCK];
+    uint8_t blocks[CTR_CHUNK * BLOCK];
+    memcpy(counter, v, BLOCK);
+    counter[8] &= 0x7f;
+    counter[12] &= 0x7f;
+    int ok = 1;
+    while (ok && len > 0) {
+        size_t n = (len + BLOCK - 1) / BLOCK;
+        if (n > CTR_CHUNK)
+            n = CTR_CHUNK;
+        for (size_t i = 0; i < n; i++) {
+            memcpy(blocks + i * BLOCK, counter, BLOCK);
+            ctr_increment(counter);
+        }
+        ok = aes_blocks(siv->ctr_ecb, blocks, n * BLOCK, blocks);
+        size_t take = n * BLOCK < len ? n * BLOCK : len;
+        for (size_t i = 0; ok && i < take; i++)
+            out[i] = in[i] ^ blocks[i];
+        in += take;
+        out += take;
+        len -= take;
+    }
+    OPENSSL_cleanse(blocks, sizeof(blocks));
+    return ok;
 }
 
 static int args_ok(const mcsec_siv_t *siv, const mcsec_bytes_t *aad, size_t aad_count,

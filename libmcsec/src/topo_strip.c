@@ -4,8 +4,13 @@
 
 #include "topo_internal.h"
 
-static const char *const always_stripped[] = {"Server", "User-Agent", "Organization", "Warning",
-                                              "P-Charging-Vector"};
+#define NAME(s)                                                                                    \
+    {                                                                                              \
+        s, sizeof(s) - 1                                                                           \
+    }
+static const mcsec_str_t always_stripped[] = {NAME("Server"), NAME("User-Agent"),
+                                              NAME("Organization"), NAME("Warning"),
+                                              NAME("P-Charging-Vector")};
 
 /* SIP compact forms (RFC 3261 7.3.3, RFC 3515, 3892, 3903, 3841, 4028,
  * 6665, 8224) and their long names. */
@@ -48,9 +53,9 @@ static mcsec_str_t long_form(mcsec_str_t name)
     return name;
 }
 
-static bool matches(mcsec_str_t name, const char *pattern)
+static bool matches(mcsec_str_t name, mcsec_str_t pattern)
 {
-    mcsec_str_t pat = long_form((mcsec_str_t){pattern, strlen(pattern)});
+    mcsec_str_t pat = long_form(pattern);
     if (pat.len > 0 && pat.ptr[pat.len - 1] == '*')
         return name.len >= pat.len - 1 && topo_ieq(name.ptr, pat.len - 1, pat.ptr, pat.len - 1);
     return topo_ieq(name.ptr, name.len, pat.ptr, pat.len);
@@ -69,7 +74,8 @@ bool mcsec_topo_header_stripped(mcsec_str_t name, const mcsec_strlist_t *extra)
         if (matches(name, always_stripped[i]))
             return true;
     for (size_t i = 0; extra && i < extra->count; i++)
-        if (extra->items[i] && matches(name, extra->items[i]))
+        if (extra->items[i] &&
+            matches(name, (mcsec_str_t){extra->items[i], strlen(extra->items[i])}))
             return true;
     return false;
 }

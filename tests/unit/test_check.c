@@ -18,8 +18,11 @@ static char *methods[] = {"INVITE", "ACK", "BYE", "CANCEL", "MESSAGE", "OPTIONS"
 static char *types[] = {"application/sdp", "application/vnd.3gpp.mcptt-info+xml",
                         "multipart/mixed"};
 
-static mcsec_addr_t b_proxy[] = {{"127.0.20.1", 5060, AF_INET}, {"2001:db8::20", 0, AF_INET6}};
-static mcsec_addr_t c_proxy[] = {{"127.0.30.1", 5060, AF_INET}};
+/* As the policy loader fills them: text and binary address. */
+static mcsec_addr_t b_proxy[] = {
+    {"127.0.20.1", 5060, AF_INET, {127, 0, 20, 1}},
+    {"2001:db8::20", 0, AF_INET6, {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x20}}};
+static mcsec_addr_t c_proxy[] = {{"127.0.30.1", 5060, AF_INET, {127, 0, 30, 1}}};
 
 static mcsec_partner_t partners[2];
 static mcsec_policy_t policy;
@@ -406,6 +409,26 @@ static void test_uri_host_extraction(void **state)
     assert_int_equal(mcsec_sip_uri_host(s("<:x>"), &host), MCSEC_ERR_PARSE);
 }
 
+/* The binary lookup the module uses on every message agrees with the
+ * text one: family, address octets and port (0 = any) all count. */
+static void test_partner_by_binary_address(void **state)
+{
+    (void)state;
+    const uint8_t b4[4] = {127, 0, 20, 1}, c4[4] = {127, 0, 30, 1}, other4[4] = {127, 0, 20, 2};
+    const uint8_t b6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x20};
+    assert_int_equal(mcsec_partner_by_addr(&policy, AF_INET, b4, 5060), 0);
+    assert_int_equal(mcsec_partner_by_addr(&policy, AF_INET, c4, 5060), 1);
+    assert_int_equal(mcsec_partner_by_addr(&policy, AF_INET, b4, 5061), -1);
+    assert_int_equal(mcsec_partner_by_addr(&policy, AF_INET, other4, 5060), -1);
+    assert_int_equal(mcsec_partner_by_addr(&policy, AF_INET6, b6, 40000), 0);
+    /* the same 4 leading octets as another family are not that address */
+    assert_int_equal(mcsec_partner_by_addr(&policy, AF_INET6, b4, 5060), -1);
+    assert_int_equal(mcsec_partner_by_addr(&policy, AF_UNIX, b4, 5060), -1);
+    assert_int_equal(mcsec_partner_by_addr(&policy, AF_INET, NULL, 5060), -1);
+    assert_int_equal(mcsec_partner_by_source(&policy, s("127.0.20.1"), 5060), 0);
+    assert_int_equal(mcsec_partner_by_source(&policy, s("2001:DB8:0::20"), 1), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -433,6 +456,7 @@ int main(void)
         cmocka_unit_test_setup(test_egress_in_dialog_by_next_hop, setup),
         cmocka_unit_test_setup(test_egress_source_must_be_ours, setup),
         cmocka_unit_test_setup(test_egress_bad_ruri_malformed, setup),
+        cmocka_unit_test_setup(test_partner_by_binary_address, setup),
         cmocka_unit_test(test_domain_match_rules),
         cmocka_unit_test(test_uri_host_extraction),
     };

@@ -61,6 +61,10 @@ static void assert_addr(const mcsec_addr_t *addr, const char *ip, uint16_t port,
     assert_string_equal(addr->ip, ip);
     assert_int_equal(addr->port, port);
     assert_int_equal(addr->family, family);
+    /* the binary form the per-message lookup compares is the same address */
+    unsigned char bin[16] = {0};
+    assert_int_equal(inet_pton(family, ip, bin), 1);
+    assert_memory_equal(addr->bin, bin, family == AF_INET ? 4 : 16);
 }
 
 static bool addr_equal(const mcsec_addr_t *a, const mcsec_addr_t *b)

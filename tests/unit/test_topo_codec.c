@@ -173,6 +173,34 @@ static void test_siv_matches_openssl_siv(void **state)
     }
 }
 
+/* Long plaintexts (CMAC over many blocks, CTR over several OpenSSL calls
+ * of 16 counter blocks, lengths on and around the block and chunk
+ * boundaries) against OpenSSL's AES-128-SIV. */
+static void test_siv_long_values_match_openssl_siv(void **state)
+{
+    (void)state;
+    static const size_t lengths[] = {15,  16,  17,  31,  32,  33,  255, 256,
+                                     257, 271, 272, 273, 511, 513, 700};
+    uint8_t key[32], pt[700], ad[60], ours[16 + 700], theirs[16 + 700], back[700];
+    assert_int_equal(RAND_bytes(key, sizeof(key)), 1);
+    assert_int_equal(RAND_bytes(pt, sizeof(pt)), 1);
+    assert_int_equal(RAND_bytes(ad, sizeof(ad)), 1);
+    mcsec_siv_t *siv = NULL;
+    assert_int_equal(mcsec_siv_create(key, &siv), MCSEC_OK);
+    for (size_t i = 0; i < sizeof(lengths) / sizeof(lengths[0]); i++) {
+        size_t n = lengths[i];
+        mcsec_bytes_t aad[2] = {{ad, 7}, {ad + 7, 1 + i * 3}};
+        assert_int_equal(mcsec_siv_seal(siv, aad, 2, pt, n, ours), MCSEC_OK);
+        openssl_siv_seal(key, aad, 2, pt, n, theirs);
+        assert_memory_equal(ours, theirs, 16 + n);
+        assert_int_equal(mcsec_siv_open(siv, aad, 2, ours, 16 + n, back), MCSEC_OK);
+        assert_memory_equal(back, pt, n);
+        ours[16 + n - 1] ^= 1;
+        assert_int_equal(mcsec_siv_open(siv, aad, 2, ours, 16 + n, back), MCSEC_ERR_INVALID);
+    }
+    mcsec_siv_destroy(siv);
+}
+
 /* More distinct short first components than the instance remembers, in
  * rotation: every result still equals OpenSSL's. */
 static void test_siv_remembered_prefixes_stay_exact(void **state)
@@ -560,6 +588,7 @@ int main(void)
         cmocka_unit_test(test_siv_matches_rfc5297_a1),
         cmocka_unit_test(test_siv_matches_rfc5297_a2),
         cmocka_unit_test(test_siv_matches_openssl_siv),
+        cmocka_unit_test(test_siv_long_values_match_openssl_siv),
         cmocka_unit_test(test_siv_remembered_prefixes_stay_exact),
         cmocka_unit_test(test_base32_round_trip_and_canonical),
         cmocka_unit_test(test_token_deterministic_and_round_trips_each_kind),

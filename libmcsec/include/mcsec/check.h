@@ -75,6 +75,13 @@ mcsec_err_t mcsec_sip_uri_host(mcsec_str_t uri, mcsec_str_t *host);
  * is 0). Returns the index or -1. */
 int mcsec_partner_by_source(const mcsec_policy_t *policy, mcsec_str_t ip, uint16_t port);
 
+/* The same for a binary address: family AF_INET (bin holds 4 octets) or
+ * AF_INET6 (16), in network order, as a socket API gives it; no text on
+ * the per-message path. Returns the index or -1 (also for other
+ * families). */
+int mcsec_partner_by_addr(const mcsec_policy_t *policy, int family, const uint8_t *bin,
+                          uint16_t port);
+
 /* Partner whose domains hold host; -1 when none. */
 int mcsec_partner_by_domain(const mcsec_policy_t *policy, mcsec_str_t host);
 

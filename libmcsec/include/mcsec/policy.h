@@ -53,7 +53,8 @@ typedef enum { MCSEC_TRANSPORT_UDP = 1, MCSEC_TRANSPORT_TCP = 2 } mcsec_transpor
 typedef struct {
     char ip[46];
     uint16_t port;
-    int family; /* AF_INET or AF_INET6 */
+    int family;      /* AF_INET or AF_INET6 */
+    uint8_t bin[16]; /* ip in network order: 4 octets (AF_INET) or 16 */
 } mcsec_addr_t;
 
 /* A list of strings (domains, methods, content types). */

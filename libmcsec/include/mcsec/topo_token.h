@@ -1,5 +1,6 @@
 /* The building blocks of topology tokens: AES-SIV (RFC 5297, AES-CMAC-SIV
- * with a 256-bit key) composed from OpenSSL 3.0's CMAC and AES-128-CTR, and
+ * with a 256-bit key) composed from OpenSSL's AES-128 (CMAC and CTR chained
+ * over two ECB contexts keyed once, see topo_siv.c), and
  * lower-case base32 (RFC 4648 alphabet, no padding).
  *
  * Why these: AES-SIV is deterministic authenticated encryption, so the same
@@ -36,7 +37,7 @@ typedef struct mcsec_siv mcsec_siv_t;
 
 /* Keys an AES-SIV instance with MCSEC_SIV_KEY_LEN octets (copied into
  * OpenSSL's contexts; the caller may wipe its copy). MCSEC_ERR_NOMEM, or
- * MCSEC_ERR_INVALID when OpenSSL has no CMAC or AES-128-CTR. */
+ * MCSEC_ERR_INVALID when OpenSSL has no AES-128-ECB. */
 mcsec_err_t mcsec_siv_create(const uint8_t *key, mcsec_siv_t **out);
 
 /* Frees the instance; OpenSSL wipes the key schedule. NULL is a no-op. */
