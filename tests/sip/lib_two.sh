@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Two-border SIP test harness: system A's and system B's IS proxies (two
 # kamailio instances with mcsec.so, each with its own policy, RUNDIR, ctl
 # socket and log) in the same private namespace, so SIP-3 really runs
@@ -20,15 +21,9 @@
 
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-
-A_OUT_IP=127.0.10.1
-A_IN_IP=127.0.10.3
-# shellcheck disable=SC2034 # used by the tests that source this file
-A_CORE_IP=127.0.10.2
-B_OUT_IP=127.0.20.1
-B_IN_IP=127.0.20.3
-# shellcheck disable=SC2034
-B_CORE_IP=127.0.20.2
+# The addresses above (A_OUT_IP, A_CORE_IP, ...) and sip_policy.
+# shellcheck source=lib_policy.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib_policy.sh"
 
 # Per-border state, saved and restored by border_use.
 declare -A BORDER_PID=() BORDER_RUNDIR=() BORDER_LOG=() BORDER_KIDS=()
@@ -52,75 +47,13 @@ two_spk_file() {
 }
 
 # two_policy a|b OUT [KEY=VALUE...]: the policy of border A or B with the
-# other one as its only partner. Keys and defaults:
-#   SPK_MODE=required   partner spk.mode
-#   SPK_FILE=           partner keys.spk (absolute path; empty = none)
-#   REPROTECT=false     partner spk.reprotect_internal
-#   INTERNAL_FILE=      system keys.spk (internal SPK; empty = none)
-#   INTERNAL_ID=sip:mcptt-server@<own domain>  system spk.internal_identity
-#   TRANSPORT=tcp       system sip.transport (towards the partner)
-#   PEER_PROXY=<peer outside>:5060  partner is_proxy list (YAML flow items)
-#   MAX_BODY=16384      partner sip.max_body
-# Checked with mcsecctl policy check; dies when the loader refuses it.
+# other one as its only partner: lib_policy.sh's sip_policy with transport tcp
+# and system spk.internal_identity sip:mcptt-server@<own domain>, unless the
+# arguments (sip_policy's switches) say otherwise.
 two_policy() {
-    local sys=$1 out=$2 kv
+    local sys=$1 out=$2
     shift 2
-    local self peer self_out peer_out
-    if [ "$sys" = a ]; then
-        self=a peer=b self_out=$A_OUT_IP peer_out=$B_OUT_IP
-    else
-        self=b peer=a self_out=$B_OUT_IP peer_out=$A_OUT_IP
-    fi
-    local core_ip=${self_out%.1}.2
-    local -A val=([SPK_MODE]=required [SPK_FILE]="" [REPROTECT]=false [INTERNAL_FILE]=""
-        [INTERNAL_ID]="sip:mcptt-server@$self.mcx.example" [TRANSPORT]=tcp
-        [PEER_PROXY]="$peer_out:$SIP_PORT" [MAX_BODY]=16384)
-    for kv in "$@"; do val[${kv%%=*}]=${kv#*=}; done
-    local sys_keys="{}" peer_keys="{}"
-    [ -n "${val[INTERNAL_FILE]}" ] && sys_keys="{spk: ${val[INTERNAL_FILE]}}"
-    [ -n "${val[SPK_FILE]}" ] && peer_keys="{spk: ${val[SPK_FILE]}}"
-    cat >"$out" <<EOF
-# Test policy of system $self (tests/sip/lib_two.sh two_policy).
-version: 1
-system:
-  name: system-$self
-  identity: sip:border@$self.mcx.example
-  domains: [$self.mcx.example, "*.$self.mcx.example"]
-  addresses:
-    is_proxy: $self_out:$SIP_PORT
-  sip:
-    core: $core_ip:$CORE_PORT
-    transport: ${val[TRANSPORT]}
-  spk:
-    internal_identity: ${val[INTERNAL_ID]}
-  keys: $sys_keys
-logging:
-  level: notice
-  log_passed: false
-partners:
-  - name: system-$peer
-    identity: sip:border@$peer.mcx.example
-    domains: [$peer.mcx.example, "*.$peer.mcx.example"]
-    addresses:
-      is_proxy: [${val[PEER_PROXY]}]
-    auth: implicit
-    sip:
-      methods: [INVITE, ACK, BYE, CANCEL, UPDATE, INFO, MESSAGE, OPTIONS, NOTIFY,
-                SUBSCRIBE, REFER, PRACK]
-      content_types: [application/sdp, application/vnd.3gpp.mcptt-info+xml,
-                      application/vnd.3gpp.mcptt-signed+xml,
-                      application/resource-lists+xml, multipart/mixed, text/plain]
-      max_body: ${val[MAX_BODY]}
-      warning_reason: true
-    spk:
-      mode: ${val[SPK_MODE]}
-      reprotect_internal: ${val[REPROTECT]}
-    keys: $peer_keys
-EOF
-    if ! "$MCSEC_CTL" policy check "$out" >"$out.check" 2>&1; then
-        cat "$out.check"
-        t_die "policy of system $self is accepted by mcsecctl policy check"
-    fi
+    sip_policy "$sys" "$out" TRANSPORT=tcp INTERNAL_ID="sip:mcptt-server@$sys.mcx.example" "$@"
 }
 
 # border_use a|b: points lib.sh's KAM_* variables at that border.

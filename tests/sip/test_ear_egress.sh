@@ -58,7 +58,7 @@ egress_pass() {
 
 t_log "=== keys and policy ($tr)"
 ear_keys_init
-ear_policy "$T_DIR/policy.yaml" "TRANSPORT=$tr" B_SIGN=true
+ear_policy "$T_DIR/policy.yaml" "TRANSPORT=$tr" EAR_SIGN=true
 kam_start "$T_DIR/policy.yaml"
 
 t_log "=== sign_on_behalf: the border signs a request that has no EAR"

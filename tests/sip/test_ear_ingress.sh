@@ -136,7 +136,7 @@ if [ "$tr" = udp ]; then
     assert_match "BYE reached the core" "BYE sip:" "$(tail -n +$((core0 + 1)) "$T_DIR/core-requests.log")"
 
     t_log "=== in_dialog: true (after a reload): the BYE without EAR is refused"
-    ear_policy "$T_DIR/policy.yaml" "TRANSPORT=$tr" B_IN_DIALOG=true
+    ear_policy "$T_DIR/policy.yaml" "TRANSPORT=$tr" EAR_IN_DIALOG=true
     assert_match "reload to in_dialog: true" "generation: 3" "$(kam_rpc mcsec.reload 2>&1)"
     missing0=$(stat_get system-b ear.missing)
     uac_keys ruri="$A_USER" to="$A_USER" from="$B_USER" pai="$B_PAI" \
@@ -155,7 +155,7 @@ if [ "$tr" = udp ]; then
     t_log "=== a full replay cache refuses new EARs with 503"
     # The loader's smallest system.ear.replay_entries.
     small=${EAR_MIN_REPLAY:-1024}
-    ear_policy "$T_DIR/policy-small.yaml" "REPLAY=$small"
+    ear_policy "$T_DIR/policy-small.yaml" "EAR_REPLAY=$small"
     kam_start "$T_DIR/policy-small.yaml"
         echo SEQUENTIAL >"$T_DIR/fill.csv"
     # One short line per process: concurrent appends do not interleave.

@@ -14,6 +14,9 @@
 # ear_policy renders a policy of system A in which system-b and system-c are
 # explicit partners.
 
+# shellcheck source=lib_policy.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib_policy.sh"
+
 EAR_KEYS=
 B_SRV=sip:mcptt@b.mcx.example
 C_SRV=sip:mcptt@c.mcx.example
@@ -66,79 +69,19 @@ ear_sign() {
         --target-id "$target" "${args[@]}" 2>>"$T_DIR/keys.log"
 }
 
-# ear_policy OUT [KEY=VALUE...]: policy of system A with EAR. Keys and
-# defaults: TRANSPORT=udp, REPLAY=1024 (system.ear.replay_entries),
-# B_SIGN=false, B_IN_DIALOG=false, B_TYPES="3" (system-b's ear.request_types).
+# ear_policy OUT [KEY=VALUE...]: policy of system A with EAR (keys of
+# ear_keys_init): sip_policy (lib_policy.sh) with explicit partners system-b
+# and system-c, logging.log_passed true, replay_entries 1024, system-b's
+# request_types [3], nine methods, three content types and max_body 4096;
+# sip_policy's switches (e.g. TRANSPORT, EAR_REPLAY, EAR_SIGN, EAR_IN_DIALOG,
+# EAR_TYPES) change that.
 ear_policy() {
-    local out=$1 kv
+    local out=$1
     shift
-    local -A val=([TRANSPORT]=udp [REPLAY]=1024 [B_SIGN]=false [B_IN_DIALOG]=false
-        [B_TYPES]=3)
-    for kv in "$@"; do val[${kv%%=*}]=${kv#*=}; done
-    cat >"$out" <<EOF
-# EAR test policy of system A (tests/sip/test_ear_lib.sh).
-version: 1
-
-system:
-  name: system-a
-  identity: $A_BORDER
-  domains: [a.mcx.example, "*.a.mcx.example"]
-  addresses:
-    is_proxy: $OUT_IP:$SIP_PORT
-  sip:
-    core: $CORE_IP:$CORE_PORT
-    transport: ${val[TRANSPORT]}
-  ear:
-    replay_entries: ${val[REPLAY]}
-    sign_identity: $A_BORDER
-  keys:
-    signing: $EAR_KEYS/border-a
-
-logging:
-  level: notice
-  log_passed: true
-
-partners:
-  - name: system-b
-    identity: sip:border@b.mcx.example
-    domains: [b.mcx.example, "*.b.mcx.example"]
-    addresses:
-      is_proxy: [$PARTNER_IP:$SIP_PORT]
-    auth: explicit
-    ear:
-      header: MCX-EAR
-      skew: 30
-      source_roles: [2, 3, 4]
-      request_types: [${val[B_TYPES]}]
-      in_dialog: ${val[B_IN_DIALOG]}
-      sign_on_behalf: ${val[B_SIGN]}
-    sip:
-      methods: [INVITE, ACK, BYE, CANCEL, MESSAGE, OPTIONS, SUBSCRIBE, NOTIFY, REFER]
-      content_types: [application/sdp, application/vnd.3gpp.mcptt-info+xml, text/plain]
-      max_body: 4096
-      warning_reason: true
-    keys:
-      kms: $EAR_KEYS/kms-b/kms.pub
-  - name: system-c
-    identity: sip:border@c.mcx.example
-    domains: [c.mcx.example]
-    addresses:
-      is_proxy: [127.0.30.1:$SIP_PORT]
-    auth: explicit
-    ear:
-      request_types: [3]
-      sign_on_behalf: false
-    sip:
-      methods: [INVITE, ACK, BYE, CANCEL, MESSAGE, OPTIONS]
-      content_types: [application/sdp, application/vnd.3gpp.mcptt-info+xml, text/plain]
-      max_body: 4096
-      warning_reason: true
-    keys:
-      kms: $EAR_KEYS/kms-c/kms.pub
-EOF
-    if ! "$MCSEC_CTL" policy check "$out" >"$out.check" 2>&1; then
-        t_die "mcsecctl policy check $out: $(cat "$out.check")"
-    fi
+    sip_policy a "$out" EAR_DIR="$EAR_KEYS" EAR_REPLAY=1024 EAR_TYPES=3 PARTNER_C=true \
+        LOG_PASSED=true MAX_BODY=4096 \
+        METHODS="[INVITE, ACK, BYE, CANCEL, MESSAGE, OPTIONS, SUBSCRIBE, NOTIFY, REFER]" \
+        CONTENT_TYPES="[application/sdp, application/vnd.3gpp.mcptt-info+xml, text/plain]" "$@"
 }
 
 # ear_reject_scenario REASON STATUS [METHOD]: renders uac_ear_reject.xml.in

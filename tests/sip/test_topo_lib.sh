@@ -23,91 +23,15 @@ topo_key() {
 }
 
 # topo_policy a|b OUT KEYFILE [KEY=VALUE...]: the policy of one border with
-# the other as its only partner and topology hiding on. Keys and defaults:
-#   TRANSPORT=udp          system sip.transport (towards the partner)
-#   PEER_PROXY=<peer outside>:5060
-#   STRIP="[X-Internal-Route, \"P-Private-*\"]"  partner topology.strip_headers
-#   TOPO_ENABLED=true      partner topology.enabled
-#   PREV=86400             system topology.previous_key_validity
-#   HIDE=                  partner topology.hide_elements (a YAML list; none when empty)
-#   SPK_FILE=              partner keys.spk with spk.mode required (empty = SPK off)
-#   REWRITE=               partner topology.rewrite_headers (a YAML list; none when empty)
+# the other as its only partner and topology hiding on with KEYFILE: sip_policy
+# (lib_policy.sh; its switches, e.g. TRANSPORT, HIDE, REWRITE, SPK_FILE) with
+# TOPO_KEY=KEYFILE. EAR_DIR=DIR adds explicit authentication both ways in which
+# the border signs on behalf of its core, in dialogs too, and checks the
+# partner's EARs (EAR_IN_DIALOG=true EAR_SIGN=true).
 topo_policy() {
-    local sys=$1 out=$2 key_file=$3 kv
+    local sys=$1 out=$2 key_file=$3
     shift 3
-    local self peer self_out peer_out
-    if [ "$sys" = a ]; then
-        self=a peer=b self_out=$A_OUT_IP peer_out=$B_OUT_IP
-    else
-        self=b peer=a self_out=$B_OUT_IP peer_out=$A_OUT_IP
-    fi
-    local core_ip=${self_out%.1}.2
-    local -A val=([TRANSPORT]=udp [PEER_PROXY]="$peer_out:$SIP_PORT"
-        [STRIP]='[X-Internal-Route, "P-Private-*"]' [TOPO_ENABLED]=true [PREV]=86400
-        [HIDE]="" [SPK_FILE]="" [REWRITE]="" [EAR_DIR]="")
-    for kv in "$@"; do val[${kv%%=*}]=${kv#*=}; done
-    local hide_line="" spk_lines="" spk_keys="" spk_types=""
-    [ -n "${val[HIDE]}" ] && hide_line="      hide_elements: ${val[HIDE]}"$'\n'
-    [ -n "${val[REWRITE]}" ] &&
-        hide_line+="      rewrite_headers: ${val[REWRITE]}"$'\n'
-    if [ -n "${val[SPK_FILE]}" ]; then
-        spk_lines="    spk: {mode: required}"$'\n'
-        spk_keys="spk: ${val[SPK_FILE]}"
-        spk_types=", application/vnd.3gpp.mcptt-signed+xml"
-    fi
-    # EAR_DIR: explicit authentication both ways with kms-<sys>/ and
-    # border-<sys>/ of mcsecctl kms init|issue there: the border signs on
-    # behalf of its core, in dialogs too, and checks the partner's EARs.
-    local auth="auth: implicit" sys_ear="" sys_signing="" partner_ear=""
-    if [ -n "${val[EAR_DIR]}" ]; then
-        auth="auth: explicit"
-        sys_ear="  ear: {sign_identity: \"sip:border@$self.mcx.example\"}"$'\n'
-        sys_signing=", signing: ${val[EAR_DIR]}/border-$self"
-        partner_ear="    ear: {skew: 30, source_roles: [2, 3, 4], in_dialog: true, sign_on_behalf: true}"$'\n'
-        spk_keys="${spk_keys:+$spk_keys, }kms: ${val[EAR_DIR]}/kms-$peer/kms.pub"
-    fi
-    cat >"$out" <<POLICY
-# Test policy of system $self with topology hiding (tests/sip/test_topo_lib.sh).
-version: 1
-system:
-  name: system-$self
-  identity: sip:border@$self.mcx.example
-  domains: [$self.mcx.example, "*.$self.mcx.example"]
-  addresses:
-    is_proxy: $self_out:$SIP_PORT
-  sip:
-    core: $core_ip:$CORE_PORT
-    transport: ${val[TRANSPORT]}
-  topology:
-    host: border.$self.mcx.example
-    previous_key_validity: ${val[PREV]}
-${sys_ear}  keys: {topology: $key_file$sys_signing}
-logging:
-  level: notice
-  log_passed: false
-partners:
-  - name: system-$peer
-    identity: sip:border@$peer.mcx.example
-    domains: [$peer.mcx.example, "*.$peer.mcx.example"]
-    addresses:
-      is_proxy: [${val[PEER_PROXY]}]
-    $auth
-${partner_ear}    sip:
-      methods: [INVITE, ACK, BYE, CANCEL, UPDATE, INFO, MESSAGE, OPTIONS, NOTIFY,
-                SUBSCRIBE, REFER, PRACK]
-      content_types: [application/sdp, application/vnd.3gpp.mcptt-info+xml, text/plain,
-                      multipart/mixed, application/resource-lists+xml$spk_types]
-      max_body: 16384
-      warning_reason: true
-    topology:
-      enabled: ${val[TOPO_ENABLED]}
-      strip_headers: ${val[STRIP]}
-${hide_line}${spk_lines}    keys: {$spk_keys}
-POLICY
-    if ! "$MCSEC_CTL" policy check "$out" >"$out.check" 2>&1; then
-        cat "$out.check"
-        t_die "policy of system $self is accepted by mcsecctl policy check"
-    fi
+    sip_policy "$sys" "$out" TOPO_KEY="$key_file" EAR_IN_DIALOG=true EAR_SIGN=true "$@"
 }
 
 # topo_keys_a/b: sipp -key options for a core of A or B calling the other.
