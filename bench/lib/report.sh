@@ -26,6 +26,13 @@ sip_rounds() {
     awk -F, -v c="$1" '$1 == c { printf "%s%s", sep, $3; sep = " " }' "$B_OUT/sip.csv" 2>/dev/null
 }
 
+# sip_cpu_us CONFIG: median kamailio CPU microseconds per message at the
+# fixed rate (sip-cpu.csv).
+sip_cpu_us() {
+    # shellcheck disable=SC2046
+    median $(awk -F, -v c="$1" '$1 == c { print $5 }' "$B_OUT/sip-cpu.csv" 2>/dev/null)
+}
+
 # cpu_per_msg CONFIG: instructions per message (cpu.csv).
 cpu_per_msg() {
     awk -F, -v c="$1" '$1 == c { print $6; exit }' "$B_OUT/cpu.csv" 2>/dev/null
@@ -114,6 +121,10 @@ report_write() {
     i_rate=$(sip_median mcsec-implicit) m_rate=$(sip_median mcsec-topo-relay)
     p_ir=$(cpu_per_msg plain) t_ir=$(cpu_per_msg topoh-egress)
     i_ir=$(cpu_per_msg mcsec-implicit) m_ir=$(cpu_per_msg mcsec-topo-relay)
+    local p_us t_us i_us m_us g1u g2u
+    p_us=$(sip_cpu_us plain) t_us=$(sip_cpu_us topoh-egress)
+    i_us=$(sip_cpu_us mcsec-implicit) m_us=$(sip_cpu_us mcsec-topo-relay)
+    g1u=$(ratio "$t_us" "$m_us") g2u=$(ratio "$p_us" "$i_us")
     local s_rate s_ir g1sr g1si
     s_rate=$(sip_median mcsec-topo) s_ir=$(cpu_per_msg mcsec-topo)
     g1sr=$(ratio "$s_rate" "$t_rate") g1si=$(ratio "$t_ir" "$s_ir")
@@ -178,9 +189,11 @@ report_write() {
         echo "|---|---:|---:|---|"
         echo "| mcsec topology hiding alone vs topoh, egress flow: msg/s (mcsec / topoh) | ${g1r:-—} | ≥ 1.0 | $st1r |"
         echo "| mcsec topology hiding alone vs topoh, egress flow: instructions/msg (topoh / mcsec) | ${g1i:-—} | ≥ 1.0 | $st1i |"
+        echo "| (for information) same: kamailio CPU time per message at $B_CPU_RATE/s (topoh / mcsec) | ${g1u:-—} | — | real CPU time, see the SIP table |"
         echo "| (for information) the stateful IS proxy cfg with mcsec.so vs topoh's stateless relay: msg/s, instructions (topoh / mcsec) | ${g1sr:-—}, ${g1si:-—} | — | not a goal: tm, sanity and record-route included |"
         echo "| mcsec implicit ($implicit_what) vs plain relay: msg/s (mcsec / plain) | ${g2r:-—} | ≥ 0.4 | $st2r |"
         echo "| same: instructions/msg (plain / mcsec) | ${g2i:-—} | ≥ 0.4 | $st2i |"
+        echo "| (for information) same: kamailio CPU time per message at $B_CPU_RATE/s (plain / mcsec) | ${g2u:-—} | — | real CPU time, see the SIP table |"
         echo "| ECCSI verify time / OpenSSL ECDSA P-256 verify time | ${g3:-—} | ≤ 2 | $st3 |"
         echo "| SPK protect+unprotect of the 1 KB document / libxml2 parse+serialize | ${g4:-—} | ≤ 2 | $st4 |"
         echo "| mcsec-httpd / nginx requests/s | ${g5:-—} | ≥ 0.8 | $st5 |"
@@ -202,15 +215,20 @@ report_write() {
         echo "run deploy/kamailio/mcsec-is-proxy.cfg (stateful, tm); mcsec implicit and explicit receive the body"
         echo "SPK-protected ($(stat -c %s "$B_SIP/protected.body" 2>/dev/null) octets, multipart with signature); the others"
         echo "get it in clear ($(stat -c %s "$B_SIP/doc.xml" 2>/dev/null) octets)."
+        echo "CPU: after each search, $B_CPU_SETTLE s of quiet, then $B_STEP_SECONDS s at $B_CPU_RATE msg/s on the same"
+        echo "kamailio: its processes' CPU time (user + system, /proc/PID/task/*/schedstat)"
+        echo "per message, median over the rounds. It counts what callgrind does not: cache"
+        echo "misses, system calls, library dispatch, timers."
         echo
-        echo "| configuration | what runs | msg/s per round | median msg/s | × plain | instructions/msg | plain / this |"
-        echo "|---|---|---|---:|---:|---:|---:|"
+        echo "| configuration | what runs | msg/s per round | median msg/s | × plain | instructions/msg | plain / this | CPU µs/msg | plain / this |"
+        echo "|---|---|---|---:|---:|---:|---:|---:|---:|"
+        local us
         for config in "${SIP_CONFIGS[@]}"; do
-            r=$(sip_median "$config") ir=$(cpu_per_msg "$config")
-            echo "| ${SIP_LABEL[$config]} | ${SIP_NOTE[$config]} | $(sip_rounds "$config") | $(fmt "$r") | $(ratio "$r" "$p_rate") | $(fmt "$ir") | $(ratio "$p_ir" "$ir") |"
+            r=$(sip_median "$config") ir=$(cpu_per_msg "$config") us=$(sip_cpu_us "$config")
+            echo "| ${SIP_LABEL[$config]} | ${SIP_NOTE[$config]} | $(sip_rounds "$config") | $(fmt "$r") | $(ratio "$r" "$p_rate") | $(fmt "$ir") | $(ratio "$p_ir" "$ir") | ${us:-—} | $(ratio "$p_us" "$us") |"
         done
         [ "$B_TOPO" = 1 ] ||
-            echo "| mcsec topology hiding alone | not measured: mcsec.so has no topology hiding yet | | | | | |"
+            echo "| mcsec topology hiding alone | not measured: mcsec.so has no topology hiding yet | | | | | | | |"
         if [ -n "${B_CPU_WARN:-}" ]; then
             echo
             echo "Callgrind runs where not every message passed cleanly:$B_CPU_WARN."

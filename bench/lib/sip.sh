@@ -441,13 +441,49 @@ sip_search() {
     echo "$lo"
 }
 
+# kam_cpu_ns: CPU time (user + system, nanoseconds, from the scheduler's
+# per-task accounting in /proc/PID/task/*/schedstat) of kamailio's main
+# process and its live children so far.
+kam_cpu_ns() {
+    local pid t sum=0 ns
+    for pid in "$KAM_PID" $(kam_children); do
+        for t in /proc/"$pid"/task/*/schedstat; do
+            read -r ns _ <"$t" 2>/dev/null || continue
+            sum=$((sum + ns))
+        done
+    done
+    echo "$sum"
+}
+
+# sip_cpu_step CONFIG DIR: on the running kamailio, one step at the fixed
+# rate B_CPU_RATE (below every configuration's knee) for B_STEP_SECONDS;
+# appends kamailio's CPU microseconds per message to sip-cpu.csv. Unlike
+# callgrind's instruction counts this is real time on this CPU: cache
+# misses, system calls, OpenSSL's dispatch and the timers all count.
+sip_cpu_step() {
+    local config=$1 dir=$2 before after
+    # tm's wait timer (5 s) ends the transactions of the rate search first.
+    sleep "$B_CPU_SETTLE"
+    before=$(kam_cpu_ns)
+    if sip_step "$config" "$B_CPU_RATE" $((B_CPU_RATE * B_STEP_SECONDS)) "$dir/cpu-step" >&2; then
+        after=$(kam_cpu_ns)
+        echo "$config,$B_ROUND,$B_CPU_RATE,$STEP_SUCCESS,$(awk -v a="$after" -v b="$before" \
+            -v n="$STEP_SUCCESS" 'BEGIN { printf "%.1f", (a - b) / 1000 / n }')" >>"$B_OUT/sip-cpu.csv"
+    else
+        b_warn "$config: the CPU step at $B_CPU_RATE/s did not pass cleanly; no CPU figure"
+    fi
+}
+
 # sip_rates: B_ROUNDS rounds, every configuration once per round in the same
 # order (A and B alternate), each on a freshly started kamailio. Writes
-# sip.csv (config,round,msg_per_s).
+# sip.csv (config,round,msg_per_s) and, from a fixed-rate step on the same
+# kamailio after the search, sip-cpu.csv (config,round,rate,messages,
+# cpu_us_per_msg).
 sip_rates() {
     local round config dir rate
     echo "config,round,rate,count,success,failed,retrans,achieved" >"$B_OUT/sip-steps.csv"
     echo "config,round,msg_per_s" >"$B_OUT/sip.csv"
+    echo "config,round,rate,messages,cpu_us_per_msg" >"$B_OUT/sip-cpu.csv"
     for round in $(seq 1 "$B_ROUNDS"); do
         B_ROUND=$round
         for config in "${SIP_CONFIGS[@]}"; do
@@ -457,6 +493,7 @@ sip_rates() {
             uas_start "$dir" "$config"
             kam_start "$config" "$B_CHILDREN" "$dir"
             rate=$(sip_search "$config" "$dir")
+            sip_cpu_step "$config" "$dir"
             kam_stop
             uas_stop
             b_log "SIP round $round: $config holds $rate msg/s at zero loss"
