@@ -456,7 +456,7 @@ kam_cpu_ns() {
 }
 
 # sip_cpu_step CONFIG DIR: on the running kamailio, one step at the fixed
-# rate B_CPU_RATE (below every configuration's knee) for B_STEP_SECONDS;
+# rate B_CPU_RATE (below every configuration's knee) for B_CPU_SECONDS;
 # appends kamailio's CPU microseconds per message to sip-cpu.csv. Unlike
 # callgrind's instruction counts this is real time on this CPU: cache
 # misses, system calls, OpenSSL's dispatch and the timers all count.
@@ -465,7 +465,7 @@ sip_cpu_step() {
     # tm's wait timer (5 s) ends the transactions of the rate search first.
     sleep "$B_CPU_SETTLE"
     before=$(kam_cpu_ns)
-    if sip_step "$config" "$B_CPU_RATE" $((B_CPU_RATE * B_STEP_SECONDS)) "$dir/cpu-step" >&2; then
+    if sip_step "$config" "$B_CPU_RATE" $((B_CPU_RATE * B_CPU_SECONDS)) "$dir/cpu-step" >&2; then
         after=$(kam_cpu_ns)
         echo "$config,$B_ROUND,$B_CPU_RATE,$STEP_SUCCESS,$(awk -v a="$after" -v b="$before" \
             -v n="$STEP_SUCCESS" 'BEGIN { printf "%.1f", (a - b) / 1000 / n }')" >>"$B_OUT/sip-cpu.csv"
