@@ -471,6 +471,7 @@ sip_cpu_step() {
             -v n="$STEP_SUCCESS" 'BEGIN { printf "%.1f", (a - b) / 1000 / n }')" >>"$B_OUT/sip-cpu.csv"
     else
         b_warn "$config: the CPU step at $B_CPU_RATE/s did not pass cleanly; no CPU figure"
+        return 1
     fi
 }
 
@@ -540,14 +541,19 @@ sip_smoke() {
     local config dir
     echo "config,round,rate,count,success,failed,retrans,achieved" >"$B_OUT/sip-steps.csv"
     echo "config,round,msg_per_s" >"$B_OUT/sip.csv"
+    echo "config,round,rate,messages,cpu_us_per_msg" >"$B_OUT/sip-cpu.csv"
     B_ROUND=1
     for config in "${SIP_CONFIGS[@]}"; do
         dir=$B_WORK/sip/smoke-$config
         mkdir -p "$dir"
         uas_start "$dir" "$config"
         kam_start "$config" 1 "$dir"
+        # The CPU step too (B_CPU_RATE 20/s for one second in smoke mode):
+        # it must leave a positive figure for this configuration.
         if sip_step "$config" 20 20 "$dir/step" && sip_passed_ok "$config" 20 &&
-            sip_hidden_ok "$config" "$dir/uas.msg"; then
+            sip_hidden_ok "$config" "$dir/uas.msg" && sip_cpu_step "$config" "$dir" &&
+            awk -F, -v c="$config" '$1 == c && $5 > 0 { ok = 1 } END { exit !ok }' \
+                "$B_OUT/sip-cpu.csv"; then
             echo "$config,1,$STEP_RATE" >>"$B_OUT/sip.csv"
             b_log "smoke: $config relays messages"
         else
