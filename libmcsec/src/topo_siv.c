@@ -66,7 +66,7 @@ static void xor_into(uint8_t *dst, const uint8_t *src, size_t len)
         dst[i] ^= src[i];
 }
 
-/* One AES block through a keyed ECB context (no padding: whole blocks). */
+/* Whole AES blocks through a keyed ECB context (no padding); in == out is fine. */
 static int aes_blocks(EVP_CIPHER_CTX *ecb, const uint8_t *in, size_t len, uint8_t *out)
 {
     int outl = 0;
