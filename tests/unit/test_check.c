@@ -422,7 +422,8 @@ static void test_partner_by_binary_address(void **state)
     assert_int_equal(mcsec_partner_by_addr(&policy, AF_INET, other4, 5060), -1);
     assert_int_equal(mcsec_partner_by_addr(&policy, AF_INET6, b6, 40000), 0);
     /* the same 4 leading octets as another family are not that address */
-    assert_int_equal(mcsec_partner_by_addr(&policy, AF_INET6, b4, 5060), -1);
+    const uint8_t b4_as_v6[16] = {127, 0, 20, 1};
+    assert_int_equal(mcsec_partner_by_addr(&policy, AF_INET6, b4_as_v6, 5060), -1);
     assert_int_equal(mcsec_partner_by_addr(&policy, AF_UNIX, b4, 5060), -1);
     assert_int_equal(mcsec_partner_by_addr(&policy, AF_INET, NULL, 5060), -1);
     assert_int_equal(mcsec_partner_by_source(&policy, s("127.0.20.1"), 5060), 0);
