@@ -4,9 +4,10 @@
 
 #include "topo_internal.h"
 
+/* A string literal with its length, known at compile time. */
 #define NAME(s)                                                                                    \
     {                                                                                              \
-        s, sizeof(s) - 1                                                                           \
+        .ptr = (s), .len = sizeof(s) - 1                                                           \
     }
 static const mcsec_str_t always_stripped[] = {NAME("Server"), NAME("User-Agent"),
                                               NAME("Organization"), NAME("Warning"),
