@@ -51,18 +51,6 @@ static const mcsec_strlist_t listed = {listed_names, 1};
 static char *partner_names[] = {"b.mcx.example", "*.b.mcx.example"};
 static const mcsec_strlist_t partner_domains = {partner_names, 2};
 
-static int setup(void **state)
-{
-    if (mcsec_xmlprot_global_init() != MCSEC_OK)
-        return -1;
-    return topo_fixture_make(state, 0);
-}
-
-static int teardown(void **state)
-{
-    return topo_fixture_teardown(state);
-}
-
 /* The multipart body: preamble, SDP, mcptt-info, resource-lists, epilogue. */
 static char *multipart_body(const char *xml)
 {
@@ -222,5 +210,5 @@ int main(void)
         cmocka_unit_test(test_single_body_and_other_types),
         cmocka_unit_test(test_broken_multipart_refused),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, topo_fixture_setup_xml, topo_fixture_teardown);
 }

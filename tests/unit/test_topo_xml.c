@@ -32,18 +32,6 @@ static const mcsec_strlist_t listed = {listed_names, 3};
 static char *partner_names[] = {"b.mcx.example", "*.b.mcx.example"};
 static const mcsec_strlist_t partner_domains = {partner_names, 2};
 
-static int setup(void **state)
-{
-    if (mcsec_xmlprot_global_init() != MCSEC_OK)
-        return -1;
-    return topo_fixture_make(state, 0);
-}
-
-static int teardown(void **state)
-{
-    return topo_fixture_teardown(state);
-}
-
 static char *hide(mcsec_topo_t *topo, const char *xml, mcsec_topo_direction_t dir,
                   mcsec_err_t expect, mcsec_topo_error_t *err)
 {
@@ -179,5 +167,5 @@ int main(void)
         cmocka_unit_test(test_partner_and_tokenized_uris_stay),
         cmocka_unit_test(test_hostile_xml_refused_and_args),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, topo_fixture_setup_xml, topo_fixture_teardown);
 }

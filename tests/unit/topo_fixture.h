@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "mcsec/topo.h"
+#include "mcsec/xmlprot.h"
 
 #define KEY_A "1111111111111111111111111111111111111111111111111111111111111111"
 #define HOST "border.a.example"
@@ -31,6 +32,15 @@ static inline int topo_fixture_make(void **state, uint32_t prev_key_validity)
         return -1;
     *state = topo;
     return 0;
+}
+
+/* Group setup of the element-hiding tests, which parse XML: libxml2 and
+ * xmlsec initialised first, then the context with no previous key. */
+static inline int topo_fixture_setup_xml(void **state)
+{
+    if (mcsec_xmlprot_global_init() != MCSEC_OK)
+        return -1;
+    return topo_fixture_make(state, 0);
 }
 
 static inline int topo_fixture_teardown(void **state)
