@@ -287,18 +287,6 @@ static bool strip_header_ok(mcsec_pol_ctx_t *ctx, yaml_node_t *item, const char 
     return header_entry_ok(ctx, item, text, what, "strip");
 }
 
-static void load_strip_headers(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_strlist_t *list)
-{
-    static const mcsec_pol_strlist_spec_t spec = {.what = "partner.topology.strip_headers",
-                                                  .check = strip_header_ok,
-                                                  .nocase = true,
-                                                  .noun = "header",
-                                                  .max = LIST_MAX,
-                                                  .plural = "headers",
-                                                  .stop_when_full = true};
-    mcsec_pol_load_strlist(ctx, node, &spec, list);
-}
-
 static bool rewrite_header_ok(mcsec_pol_ctx_t *ctx, yaml_node_t *item, const char *text,
                               const char *value, const char *what)
 {
@@ -306,17 +294,17 @@ static bool rewrite_header_ok(mcsec_pol_ctx_t *ctx, yaml_node_t *item, const cha
     return header_entry_ok(ctx, item, text, what, "rewrite");
 }
 
-static void load_rewrite_headers(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_strlist_t *list)
-{
-    static const mcsec_pol_strlist_spec_t spec = {.what = "partner.topology.rewrite_headers",
-                                                  .check = rewrite_header_ok,
-                                                  .nocase = true,
-                                                  .noun = "header",
-                                                  .max = LIST_MAX,
-                                                  .plural = "headers",
-                                                  .stop_when_full = true};
-    mcsec_pol_load_strlist(ctx, node, &spec, list);
-}
+/* strip_headers and rewrite_headers: the same list of header names, each
+ * checked with its own verb. */
+#define HEADER_LIST_SPEC(WHAT, CHECK)                                                              \
+    {                                                                                              \
+        .what = (WHAT), .check = (CHECK), .nocase = true, .noun = "header", .max = LIST_MAX,       \
+        .plural = "headers", .stop_when_full = true                                                \
+    }
+static const mcsec_pol_strlist_spec_t strip_headers_spec =
+    HEADER_LIST_SPEC("partner.topology.strip_headers", strip_header_ok);
+static const mcsec_pol_strlist_spec_t rewrite_headers_spec =
+    HEADER_LIST_SPEC("partner.topology.rewrite_headers", rewrite_header_ok);
 
 /* ---- partner: sections --------------------------------------------------- */
 
@@ -414,7 +402,7 @@ void mcsec_pol_load_partner_topology(mcsec_pol_ctx_t *ctx, yaml_node_t *node,
     if (v[0] && mcsec_pol_boolean(ctx, v[0], "partner.topology.enabled", &topology->enabled))
         blame->topology_enabled = v[0];
     if (v[1])
-        load_strip_headers(ctx, v[1], &topology->strip_headers);
+        mcsec_pol_load_strlist(ctx, v[1], &strip_headers_spec, &topology->strip_headers);
     if (v[2])
         load_elements(ctx, v[2], "partner.topology.hide_elements", LIST_MAX,
                       &topology->hide_elements);
@@ -422,7 +410,7 @@ void mcsec_pol_load_partner_topology(mcsec_pol_ctx_t *ctx, yaml_node_t *node,
         mcsec_pol_boolean(ctx, v[3], "partner.topology.tokenize_callid",
                           &topology->tokenize_callid);
     if (v[4])
-        load_rewrite_headers(ctx, v[4], &topology->rewrite_headers);
+        mcsec_pol_load_strlist(ctx, v[4], &rewrite_headers_spec, &topology->rewrite_headers);
 }
 
 /* ---- cross-field rules --------------------------------------------------- */
