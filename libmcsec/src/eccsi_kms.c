@@ -18,12 +18,10 @@ static mcsec_err_t kpak_of(const eccsi_curve_t *curve, const BIGNUM *ksak,
     return err;
 }
 
-mcsec_err_t mcsec_eccsi_kms_kpak(const uint8_t ksak[MCSEC_ECCSI_SCALAR_LEN],
-                                 uint8_t kpak[MCSEC_ECCSI_POINT_LEN])
+/* KPAK of the KSAK given, or (given NULL) of a fresh KSAK written to
+ * ksak_out; ksak_out is cleansed on failure. */
+static mcsec_err_t kms_kpak(const uint8_t *given, uint8_t *ksak_out, uint8_t kpak[ECCSI_POINT])
 {
-    if (ksak == NULL || kpak == NULL) {
-        return MCSEC_ERR_ARG;
-    }
     eccsi_curve_t curve;
     BIGNUM *ksak_bn = NULL;
     BN_CTX *bn = BN_CTX_secure_new();
@@ -32,14 +30,32 @@ mcsec_err_t mcsec_eccsi_kms_kpak(const uint8_t ksak[MCSEC_ECCSI_SCALAR_LEN],
         BN_CTX_free(bn);
         return err;
     }
-    err = eccsi_scalar_load(&curve, ksak, 1, &ksak_bn);
+    err = given != NULL ? eccsi_scalar_load(&curve, given, 1, &ksak_bn)
+                        : eccsi_random_scalar(&curve, &ksak_bn, bn);
     if (err == MCSEC_OK) {
         err = kpak_of(&curve, ksak_bn, kpak, bn);
+    }
+    if (given == NULL) {
+        if (err == MCSEC_OK && BN_bn2binpad(ksak_bn, ksak_out, ECCSI_N) != ECCSI_N) {
+            err = MCSEC_ERR_NOMEM;
+        }
+        if (err != MCSEC_OK) {
+            OPENSSL_cleanse(ksak_out, ECCSI_N);
+        }
     }
     BN_clear_free(ksak_bn);
     BN_CTX_free(bn);
     eccsi_curve_clear(&curve);
     return err;
+}
+
+mcsec_err_t mcsec_eccsi_kms_kpak(const uint8_t ksak[MCSEC_ECCSI_SCALAR_LEN],
+                                 uint8_t kpak[MCSEC_ECCSI_POINT_LEN])
+{
+    if (ksak == NULL || kpak == NULL) {
+        return MCSEC_ERR_ARG;
+    }
+    return kms_kpak(ksak, NULL, kpak);
 }
 
 mcsec_err_t mcsec_eccsi_kms_generate(uint8_t ksak[MCSEC_ECCSI_SCALAR_LEN],
@@ -48,28 +64,7 @@ mcsec_err_t mcsec_eccsi_kms_generate(uint8_t ksak[MCSEC_ECCSI_SCALAR_LEN],
     if (ksak == NULL || kpak == NULL) {
         return MCSEC_ERR_ARG;
     }
-    eccsi_curve_t curve;
-    BIGNUM *ksak_bn = NULL;
-    BN_CTX *bn = BN_CTX_secure_new();
-    mcsec_err_t err = bn != NULL ? eccsi_curve_init(&curve) : MCSEC_ERR_NOMEM;
-    if (err != MCSEC_OK) {
-        BN_CTX_free(bn);
-        return err;
-    }
-    err = eccsi_random_scalar(&curve, &ksak_bn, bn);
-    if (err == MCSEC_OK) {
-        err = kpak_of(&curve, ksak_bn, kpak, bn);
-    }
-    if (err == MCSEC_OK && BN_bn2binpad(ksak_bn, ksak, ECCSI_N) != ECCSI_N) {
-        err = MCSEC_ERR_NOMEM;
-    }
-    if (err != MCSEC_OK) {
-        OPENSSL_cleanse(ksak, ECCSI_N);
-    }
-    BN_clear_free(ksak_bn);
-    BN_CTX_free(bn);
-    eccsi_curve_clear(&curve);
-    return err;
+    return kms_kpak(NULL, ksak, kpak);
 }
 
 /* PVT = [v]G, HS = hash(G || KPAK || ID || PVT), SSK = KSAK + HS*v mod q.
