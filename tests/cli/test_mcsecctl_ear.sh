@@ -7,23 +7,7 @@
 # Usage: test_mcsecctl_ear.sh MCSECCTL
 set -u
 MCSECCTL=${1:?usage: $0 MCSECCTL}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-failures=0
-
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
-
-# expect_rc WANT CMD...: runs CMD with stdout/stderr in $TMP/out, $TMP/err.
-expect_rc() {
-    want=$1
-    shift
-    "$@" >"$TMP/out" 2>"$TMP/err"
-    got=$?
-    [ "$got" -eq "$want" ] || fail "$* exited $got, want $want: $(cat "$TMP/err")"
-}
+. "$(dirname "$0")/lib.sh"
 
 # verify_rc WANT EAR ARGS...: feeds EAR to ear verify.
 verify_rc() {
@@ -112,8 +96,4 @@ chmod 600 "$KEYS/ssk"
 expect_rc 2 "$MCSECCTL" ear sign --keys "$KEYS" --source-id "$SRC_ID" --source-role 2 \
     --target-id "$TARGET" --target-role 1 --request-type 3
 
-if [ "$failures" -ne 0 ]; then
-    echo "$failures failure(s)" >&2
-    exit 1
-fi
-echo "test_mcsecctl_ear: ok"
+cli_finish "mcsecctl ear"

@@ -9,15 +9,8 @@ set -u
 MCSECCTL=${1:?usage: $0 MCSECCTL SOURCE_DIR}
 SRC=${2:?usage: $0 MCSECCTL SOURCE_DIR}
 DATA=$SRC/tests/unit/data/gmk
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-failures=0
+. "$(dirname "$0")/lib.sh"
 T=1759448872 # the vector's T
-
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
 
 # check WANT_RC WANT_TEXT INPUT ARGS...: gmk check with INPUT on stdin.
 check() {
@@ -59,8 +52,4 @@ check 1 "gmk.wrong_kms" "$DATA/gmk.mikey" --kms-pub "$DATA/kms.pub" \
 check 2 "usage" "$DATA/gmk.mikey" --kms-pub "$DATA/kms.pub"
 check 2 "usage" "$DATA/gmk.mikey" --kms-pub "$DATA/kms.pub" --initiator a --responder b --now x
 
-if [ "$failures" -ne 0 ]; then
-    echo "$failures failure(s)" >&2
-    exit 1
-fi
-echo "mcsecctl gmk: all checks passed"
+cli_finish "mcsecctl gmk"

@@ -5,23 +5,8 @@
 # Usage: test_mcsecctl_key.sh MCSECCTL
 set -u
 MCSECCTL=${1:?usage: $0 MCSECCTL}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-failures=0
+. "$(dirname "$0")/lib.sh"
 K="$TMP/topology.keys"
-
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
-
-expect_rc() {
-    want=$1
-    shift
-    "$@" >"$TMP/out" 2>"$TMP/err"
-    got=$?
-    [ "$got" -eq "$want" ] || fail "$* exited $got, want $want"
-}
 
 expect_rc 0 "$MCSECCTL" key gen --topology --out "$K"
 [ "$(stat -c %a "$K")" = 600 ] || fail "new key file mode $(stat -c %a "$K"), want 600"
@@ -45,5 +30,4 @@ grep -q ":2: duplicate key ID 01" "$TMP/err" || fail "duplicate not reported wit
 expect_rc 2 "$MCSECCTL" key gen --out "$K"
 expect_rc 2 "$MCSECCTL" key gen --topology --out "$K" --id 1
 
-[ "$failures" -eq 0 ] && echo "mcsecctl key: all checks passed"
-exit "$([ "$failures" -eq 0 ] && echo 0 || echo 1)"
+cli_finish "mcsecctl key"

@@ -5,23 +5,7 @@
 set -u
 MCSECCTL=${1:?usage: $0 MCSECCTL SOURCE_DIR}
 SRC=${2:?usage: $0 MCSECCTL SOURCE_DIR}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-failures=0
-
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
-
-# expect_rc WANT CMD...: runs CMD with stdout/stderr in $TMP/out, $TMP/err.
-expect_rc() {
-    want=$1
-    shift
-    "$@" >"$TMP/out" 2>"$TMP/err"
-    got=$?
-    [ "$got" -eq "$want" ] || fail "$* exited $got, want $want"
-}
+. "$(dirname "$0")/lib.sh"
 
 A="$SRC/policies/system-a.yaml"
 B="$SRC/policies/system-b.yaml"
@@ -65,8 +49,4 @@ cmp -s "$TMP/out" "$TMP/shown.yaml" || fail "show is not stable across a round t
 expect_rc 1 "$MCSECCTL" policy show "$BAD/bad_auth.yaml"
 [ -s "$TMP/out" ] && fail "show printed a policy for an invalid file"
 
-if [ "$failures" -ne 0 ]; then
-    echo "$failures failure(s)" >&2
-    exit 1
-fi
-echo "mcsecctl policy: all checks passed"
+cli_finish "mcsecctl policy"
