@@ -122,36 +122,14 @@ mcsec_reason_t httpd_ear_sign(const httpd_gen_t *gen, int partner_index, char *o
                               char *detail, size_t detail_size)
 {
     const mcsec_partner_t *partner = &gen->policy->partners[partner_index];
-    int64_t now = (int64_t)time(NULL);
-    if (!gen->signer || !gen->sign_identity)
-        return fail(MCSEC_REASON_POLICY_UNAVAILABLE, detail, detail_size,
-                    "no usable border signing keys (system.keys.signing)");
-    uint64_t period = 0;
-    if (mcsec_key_period_number(now, gen->own_ear_kms.kms.key_period,
-                                gen->own_ear_kms.kms.key_offset, &period) != MCSEC_OK ||
-        period != gen->signer_period) {
-        snprintf(detail, detail_size,
-                 "border signing keys are for key period %" PRIu64 ", now is %" PRIu64,
-                 gen->signer_period, period);
-        return MCSEC_REASON_POLICY_UNAVAILABLE;
-    }
-    mcsec_ear_t ear;
-    memset(&ear, 0, sizeof(ear));
-    ear.date = (uint64_t)now;
-    ear.source_role = MCSEC_EAR_ROLE_BORDER_PROXY;
-    ear.source_id = (mcsec_str_t){gen->sign_identity, strlen(gen->sign_identity)};
+    const mcsec_ear_border_keys_t keys = {.signer = gen->signer,
+                                          .identity = gen->sign_identity,
+                                          .kms = &gen->own_ear_kms.kms,
+                                          .period = gen->signer_period};
     /* The target is the partner's border (see the top). */
-    ear.target_id = (mcsec_str_t){partner->identity, strlen(partner->identity)};
-    ear.target_role = MCSEC_EAR_ROLE_BORDER_PROXY;
-    ear.has_request = false;
-    uint8_t raw[MCSEC_EAR_MAX_LEN];
-    size_t raw_len = 0;
-    if (mcsec_ear_new_id(ear.ear_id) != MCSEC_OK ||
-        mcsec_ear_sign(&ear, gen->signer, raw, sizeof(raw), &raw_len) != MCSEC_OK ||
-        mcsec_ear_to_header(raw, raw_len, out, out_size) != MCSEC_OK)
-        return fail(MCSEC_REASON_POLICY_UNAVAILABLE, detail, detail_size,
-                    "cannot sign an EAR for this request");
-    return MCSEC_REASON_NONE;
+    return mcsec_ear_sign_as_border(
+        &keys, (mcsec_str_t){partner->identity, strlen(partner->identity)},
+        MCSEC_EAR_ROLE_BORDER_PROXY, (int64_t)time(NULL), out, out_size, detail, detail_size);
 }
 
 mcsec_reason_t httpd_gmk_check(httpd_t *httpd, const httpd_gen_t *gen, int partner_index,

@@ -51,38 +51,22 @@ mcsec_reason_t mcsec_ear_sign_on_behalf(struct sip_msg *msg, const mcsec_partner
                                         const mcsec_ear_keys_t *keys, mcsec_str_t request_uri,
                                         int64_t now, char *detail, size_t detail_size)
 {
-    if (keys == NULL || keys->signer == NULL || keys->sign_identity == NULL) {
-        return sign_fail(detail, detail_size,
-                         "no usable border signing keys (system.keys.signing)");
-    }
-    uint64_t period = 0;
-    if (mcsec_key_period_number(now, keys->own.kms.key_period, keys->own.kms.key_offset, &period) !=
-            MCSEC_OK ||
-        period != keys->signer_period) {
-        snprintf(detail, detail_size,
-                 "border signing keys are for key period %" PRIu64 ", now is %" PRIu64,
-                 keys->signer_period, period);
-        return MCSEC_REASON_POLICY_UNAVAILABLE;
-    }
-    mcsec_ear_t ear;
-    memset(&ear, 0, sizeof(ear));
-    ear.date = (uint64_t)now;
-    ear.source_role = MCSEC_EAR_ROLE_BORDER_PROXY;
-    ear.source_id = (mcsec_str_t){keys->sign_identity, strlen(keys->sign_identity)};
-    ear.target_id = request_uri;
+    /* No keys at all reads as keys without a signer: "no usable keys". */
+    const mcsec_ear_border_keys_t border =
+        keys != NULL ? (mcsec_ear_border_keys_t){.signer = keys->signer,
+                                                 .identity = keys->sign_identity,
+                                                 .kms = &keys->own.kms,
+                                                 .period = keys->signer_period}
+                     : (mcsec_ear_border_keys_t){0};
     bool to_border = partner->identity != NULL &&
                      mcsec_ear_uri_equal(
                          request_uri, (mcsec_str_t){partner->identity, strlen(partner->identity)});
-    ear.target_role = to_border ? MCSEC_EAR_ROLE_BORDER_PROXY : MCSEC_EAR_ROLE_MC_SERVER;
-    ear.has_request = false;
-    uint8_t raw[MCSEC_EAR_MAX_LEN];
     char value[MCSEC_EAR_HEADER_MAX];
-    size_t raw_len = 0;
-    if (mcsec_ear_new_id(ear.ear_id) != MCSEC_OK ||
-        mcsec_ear_sign(&ear, keys->signer, raw, sizeof(raw), &raw_len) != MCSEC_OK ||
-        mcsec_ear_to_header(raw, raw_len, value, sizeof(value)) != MCSEC_OK) {
-        return sign_fail(detail, detail_size,
-                         "cannot sign an EAR for this request-URI (length 1-1024 octets)");
+    mcsec_reason_t reason = mcsec_ear_sign_as_border(
+        &border, request_uri, to_border ? MCSEC_EAR_ROLE_BORDER_PROXY : MCSEC_EAR_ROLE_MC_SERVER,
+        now, value, sizeof(value), detail, detail_size);
+    if (reason != MCSEC_REASON_NONE) {
+        return reason;
     }
     const char *name = partner->ear.header != NULL && partner->ear.header[0] != '\0'
                            ? partner->ear.header

@@ -346,6 +346,72 @@ static void test_ear_verify_accepts_valid_and_rejects_replay(void **state)
     f->policy.request_uri = (mcsec_str_t){TARGET, strlen(TARGET)};
 }
 
+/* What a border signs itself: border-proxy source role, its identity, the
+ * target as given, now, no request; and it verifies. Keys of another key
+ * period, no keys and an overlong target give policy.unavailable. */
+static void test_ear_sign_as_border(void **state)
+{
+    fixture_t *f = *state;
+    uint64_t period = 0;
+    assert_int_equal(mcsec_key_period_number(NOW, f->kms.key_period, f->kms.key_offset, &period),
+                     MCSEC_OK);
+    mcsec_ear_border_keys_t keys = {
+        .signer = f->signer, .identity = SOURCE, .kms = &f->kms, .period = period};
+    char header[MCSEC_EAR_HEADER_MAX], detail[160];
+    const mcsec_str_t target = {TARGET, strlen(TARGET)};
+    assert_int_equal(mcsec_ear_sign_as_border(&keys, target, MCSEC_EAR_ROLE_MC_SERVER, NOW, header,
+                                              sizeof(header), detail, sizeof(detail)),
+                     MCSEC_REASON_NONE);
+    uint8_t raw[MCSEC_EAR_MAX_LEN];
+    size_t len = 0;
+    mcsec_ear_t ear;
+    assert_int_equal(mcsec_ear_from_header(header, strlen(header), raw, sizeof(raw), &len),
+                     MCSEC_OK);
+    assert_int_equal(mcsec_ear_decode(raw, len, &ear), MCSEC_OK);
+    assert_int_equal(ear.date, NOW);
+    assert_int_equal(ear.source_role, MCSEC_EAR_ROLE_BORDER_PROXY);
+    assert_int_equal(ear.source_id.len, strlen(SOURCE));
+    assert_memory_equal(ear.source_id.ptr, SOURCE, strlen(SOURCE));
+    assert_int_equal(ear.target_role, MCSEC_EAR_ROLE_MC_SERVER);
+    assert_int_equal(ear.target_id.len, strlen(TARGET));
+    assert_memory_equal(ear.target_id.ptr, TARGET, strlen(TARGET));
+    assert_false(ear.has_request);
+    uint8_t buf[MCSEC_EAR_MAX_LEN];
+    f->roles[0] = MCSEC_EAR_ROLE_BORDER_PROXY;
+    assert_int_equal(mcsec_ear_check_header(header, strlen(header), &f->policy, buf, sizeof(buf),
+                                            NULL, detail, sizeof(detail)),
+                     MCSEC_REASON_NONE);
+    f->roles[0] = MCSEC_EAR_ROLE_MC_SERVER;
+
+    /* Keys of the next key period: refused, and the detail says so. */
+    keys.period = period + 1;
+    assert_int_equal(mcsec_ear_sign_as_border(&keys, target, MCSEC_EAR_ROLE_MC_SERVER, NOW, header,
+                                              sizeof(header), detail, sizeof(detail)),
+                     MCSEC_REASON_POLICY_UNAVAILABLE);
+    assert_non_null(strstr(detail, "key period"));
+    keys.period = period;
+    /* No signer, and no keys at all. */
+    keys.signer = NULL;
+    assert_int_equal(mcsec_ear_sign_as_border(&keys, target, MCSEC_EAR_ROLE_MC_SERVER, NOW, header,
+                                              sizeof(header), detail, sizeof(detail)),
+                     MCSEC_REASON_POLICY_UNAVAILABLE);
+    assert_non_null(strstr(detail, "no usable border signing keys"));
+    assert_int_equal(mcsec_ear_sign_as_border(NULL, target, MCSEC_EAR_ROLE_MC_SERVER, NOW, header,
+                                              sizeof(header), detail, sizeof(detail)),
+                     MCSEC_REASON_POLICY_UNAVAILABLE);
+    keys.signer = f->signer;
+    /* A target longer than an EAR holds. */
+    static char long_target[MCSEC_EAR_URI_MAX + 2];
+    memset(long_target, 'a', sizeof(long_target) - 1);
+    memcpy(long_target, "sip:", 4);
+    assert_int_equal(mcsec_ear_sign_as_border(&keys,
+                                              (mcsec_str_t){long_target, strlen(long_target)},
+                                              MCSEC_EAR_ROLE_MC_SERVER, NOW, header, sizeof(header),
+                                              detail, sizeof(detail)),
+                     MCSEC_REASON_POLICY_UNAVAILABLE);
+    assert_non_null(strstr(detail, "cannot sign"));
+}
+
 static void test_ear_verify_missing_and_malformed(void **state)
 {
     fixture_t *f = *state;
@@ -507,6 +573,7 @@ int main(void)
     };
     const struct CMUnitTest verify[] = {
         cmocka_unit_test(test_ear_verify_accepts_valid_and_rejects_replay),
+        cmocka_unit_test(test_ear_sign_as_border),
         cmocka_unit_test(test_ear_verify_missing_and_malformed),
         cmocka_unit_test(test_ear_verify_bad_signature),
         cmocka_unit_test(test_ear_verify_unknown_signer),
