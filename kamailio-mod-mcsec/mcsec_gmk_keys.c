@@ -56,16 +56,12 @@ const mcsec_gmk_keys_t *mcsec_gmk_keys_get(const mcsec_policy_t *policy)
     if (policy == NULL) {
         return NULL;
     }
-    if (mcsec_proc_rebuild_needed(&proc_keys_built, policy)) {
-        keys_clear();
-        keys_build(policy);
-    }
+    mcsec_proc_refresh(&proc_keys_built, policy, keys_clear, keys_build);
     return &proc_keys;
 }
 
 /* Frees this process's set. */
 void mcsec_gmk_keys_free(void)
 {
-    keys_clear();
-    proc_keys_built = (mcsec_proc_built_t){NULL, -1};
+    mcsec_proc_forget(&proc_keys_built, keys_clear);
 }

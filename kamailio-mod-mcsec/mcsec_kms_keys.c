@@ -42,3 +42,18 @@ bool mcsec_proc_rebuild_needed(mcsec_proc_built_t *built, const mcsec_policy_t *
     built->generation = generation;
     return true;
 }
+
+void mcsec_proc_refresh(mcsec_proc_built_t *built, const mcsec_policy_t *policy,
+                        void (*clear)(void), void (*build)(const mcsec_policy_t *policy))
+{
+    if (mcsec_proc_rebuild_needed(built, policy)) {
+        clear();
+        build(policy);
+    }
+}
+
+void mcsec_proc_forget(mcsec_proc_built_t *built, void (*clear)(void))
+{
+    clear();
+    *built = (mcsec_proc_built_t){NULL, -1};
+}

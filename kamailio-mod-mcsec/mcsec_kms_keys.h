@@ -36,4 +36,12 @@ typedef struct {
  * records policy and the current shm generation in *built. */
 bool mcsec_proc_rebuild_needed(mcsec_proc_built_t *built, const mcsec_policy_t *policy);
 
+/* A per-process key set kept in a file's statics: clear() frees it,
+ * build() fills it from a policy. mcsec_proc_refresh() clears and rebuilds
+ * it when mcsec_proc_rebuild_needed() says so; mcsec_proc_forget() clears
+ * it and marks it never built. */
+void mcsec_proc_refresh(mcsec_proc_built_t *built, const mcsec_policy_t *policy,
+                        void (*clear)(void), void (*build)(const mcsec_policy_t *policy));
+void mcsec_proc_forget(mcsec_proc_built_t *built, void (*clear)(void));
+
 #endif
