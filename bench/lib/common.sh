@@ -92,17 +92,8 @@ b_port_free() {
     ! ss -H $flag "src $2:$3" 2>/dev/null | grep -q .
 }
 
-# b_render TEMPLATE OUT KEY=VALUE...: replaces @KEY@ in TEMPLATE.
-b_render() {
-    local in=$1 out=$2 kv args=()
-    shift 2
-    for kv in "$@"; do
-        local k=${kv%%=*} v=${kv#*=}
-        v=$(printf '%s' "$v" | sed -e 's/[\\/&|]/\\&/g')
-        args+=(-e "s|@$k@|$v|g")
-    done
-    sed "${args[@]}" "$in" >"$out"
-}
+. "$B_SRC/scripts/lib/template.sh"
+. "$B_SRC/scripts/lib/proc.sh"
 
 # median NUMBER...: the median (mean of the two middle values for an even
 # count); empty input prints nothing.

@@ -141,11 +141,11 @@ EOF
     done
     # sipp's [file name=...] stops at a '-': the body files are named
     # relative to $B_SIP, where sipp runs (sip_step).
-    b_render "$B_SRC/bench/scenarios/uac_message.xml.in" "$d/uac-clear.xml" \
+    render_template "$B_SRC/bench/scenarios/uac_message.xml.in" "$d/uac-clear.xml" \
         "BODY=doc.xml" "CTYPE=application/vnd.3gpp.mcptt-info+xml" "EAR=X-Bench: no-ear"
-    b_render "$B_SRC/bench/scenarios/uac_message.xml.in" "$d/uac-spk.xml" \
+    render_template "$B_SRC/bench/scenarios/uac_message.xml.in" "$d/uac-spk.xml" \
         "BODY=protected.body" "CTYPE=$(cat "$d/protected.ctype")" "EAR=X-Bench: no-ear"
-    b_render "$B_SRC/bench/scenarios/uac_message.xml.in" "$d/uac-spk-ear.xml" \
+    render_template "$B_SRC/bench/scenarios/uac_message.xml.in" "$d/uac-spk-ear.xml" \
         "BODY=protected.body" "CTYPE=$(cat "$d/protected.ctype")" "EAR=MCX-EAR: [field0]"
     b_log "SIP: body $(stat -c %s "$d/doc.xml") octets clear, $(stat -c %s "$d/protected.body") protected"
 }
@@ -294,17 +294,8 @@ kam_start() {
     b_die "kamailio ($config) did not answer on $KAM_RUNDIR/kamailio_ctl"
 }
 
-# PIDs of kamailio's live children.
-kam_children() {
-    local d st
-    for d in /proc/[0-9]*; do
-        st=$(cat "$d/stat" 2>/dev/null) || continue
-        st=${st##*) }
-        # shellcheck disable=SC2086
-        set -- $st
-        [ "$2" = "$KAM_PID" ] && [ "$1" != Z ] && echo "${d#/proc/}"
-    done
-}
+# PIDs of kamailio's live children (one per line).
+kam_children() { children_of "$KAM_PID"; }
 
 # kam_stop: SIGTERM to the main pid (it stops the children), SIGKILL after
 # KAM_STOP_TIMEOUT seconds (10; callgrind runs need more to write files).

@@ -27,7 +27,7 @@ send() {
     DEMO_N=$((${DEMO_N:-0} + 1))
     name=demo-$DEMO_N
     scen=$T_DIR/$name.xml
-    t_render "$here/any_reply.xml.in" "$scen" "METHOD=$method"
+    render_template "$here/any_reply.xml.in" "$scen" "METHOD=$method"
     before=$(log_size)
     sipp_run "$name" "$scen" "$from_ip" 5060 udp "$dest" \
         -key ruri "$ruri" -key from "sip:demo@$from_ip" \

@@ -167,17 +167,8 @@ t_finish() {
     exit 1
 }
 
-# t_render TEMPLATE OUT KEY=VALUE...: replaces @KEY@ in TEMPLATE.
-t_render() {
-    local in=$1 out=$2 kv args=()
-    shift 2
-    for kv in "$@"; do
-        local k=${kv%%=*} v=${kv#*=}
-        v=$(printf '%s' "$v" | sed -e 's/[\\/&|]/\\&/g')
-        args+=(-e "s|@$k@|$v|g")
-    done
-    sed "${args[@]}" "$in" >"$out"
-}
+. "$MCSEC_SRC/scripts/lib/template.sh"
+. "$MCSEC_SRC/scripts/lib/proc.sh"
 
 # t_policy OUT [KEY=VALUE...]: a test policy from policies/test-a.yaml.in.
 # Keys and defaults: TRANSPORT=udp, B_PROXY=127.0.20.1:5060,
@@ -191,7 +182,7 @@ t_policy() {
     for kv in "$@"; do val[${kv%%=*}]=${kv#*=}; done
     local args=()
     for kv in "${!val[@]}"; do args+=("$kv=${val[$kv]}"); done
-    t_render "$T_LIB_DIR/policies/test-a.yaml.in" "$out" "${args[@]}"
+    render_template "$T_LIB_DIR/policies/test-a.yaml.in" "$out" "${args[@]}"
     if [ -x "$MCSEC_CTL" ] && ! "$MCSEC_CTL" policy check "$out" >"$out.check" 2>&1; then
         t_log "note: mcsecctl policy check $out: $(cat "$out.check")"
     fi
@@ -254,15 +245,7 @@ kam_start() {
 }
 
 # PIDs of kamailio's live children (one per line).
-kam_children() {
-    local d st
-    for d in /proc/[0-9]*; do
-        st=$(cat "$d/stat" 2>/dev/null) || continue
-        st=${st##*) }
-        set -- $st
-        [ "$2" = "$KAM_PID" ] && [ "$1" != Z ] && echo "${d#/proc/}"
-    done | sort -n
-}
+kam_children() { children_of "$KAM_PID"; }
 
 # kam_alive: main pid alive, the pid file names it, and every child forked
 # at start is still there. Prints the problem and returns 1 otherwise.
@@ -444,7 +427,7 @@ reject_scenario() {
     local reason=$1 status=${2:-403} warning=${3:-yes} method=${4:-MESSAGE} warn=true nowarn=false
     [ "$warning" = no ] && warn=false nowarn=true
     local out=$T_DIR/reject-$reason-$status-$warning-$method.xml
-    t_render "$T_SCEN/uac_reject.xml.in" "$out" "REASON=$reason" "STATUS=$status" \
+    render_template "$T_SCEN/uac_reject.xml.in" "$out" "REASON=$reason" "STATUS=$status" \
         "METHOD=$method" \
         "WARN=$warn" "NOWARN=$nowarn" \
         "REASON_RE=$(printf '%s' "$reason" | sed 's/\./\\./g')"

@@ -89,7 +89,7 @@ ear_policy() {
 ear_reject_scenario() {
     local reason=$1 status=$2 method=${3:-MESSAGE}
     local out=$T_DIR/ear-reject-$reason-$status-$method.xml
-    t_render "$T_SCEN/uac_ear_reject.xml.in" "$out" "REASON=$reason" "STATUS=$status" \
+    render_template "$T_SCEN/uac_ear_reject.xml.in" "$out" "REASON=$reason" "STATUS=$status" \
         "METHOD=$method" "REASON_RE=$(printf '%s' "$reason" | sed 's/\./\\./g')"
     echo "$out"
 }

@@ -161,7 +161,7 @@ notify_scenario() {
     [ -f "$body.ct" ] && ctype=$(cat "$body.ct")
     local out
     out=$T_DIR/notify-$reason-$status-$(basename "$body" .xml).xml
-    t_render "$T_SCEN/uac_gmk_notify.xml.in" "$out" "BODY=$body" "STATUS=$status" "CTYPE=$ctype" \
+    render_template "$T_SCEN/uac_gmk_notify.xml.in" "$out" "BODY=$body" "STATUS=$status" "CTYPE=$ctype" \
         "WARN=$warn" "REASON=$reason" "REASON_RE=$(printf '%s' "$reason" | sed 's/\./\\./g')"
     echo "$out"
 }

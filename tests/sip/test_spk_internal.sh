@@ -41,7 +41,7 @@ open(sys.argv[2] + ".ct", "wb").write(head.split(b":", 1)[1].strip())
 open(sys.argv[2] + ".body", "wb").write(body)
 PY
 scen=$T_DIR/uac-internal.xml
-t_render "$T_SCEN/uac_spk_body.xml.in" "$scen" "CTYPE=$(cat "$T_DIR/from-server.ct")" \
+render_template "$T_SCEN/uac_spk_body.xml.in" "$scen" "CTYPE=$(cat "$T_DIR/from-server.ct")" \
     "BODY=$T_DIR/from-server.body" STATUS=200 REASON=none REASON_RE=none WARN=false
 
 # B's core: any MESSAGE, answered 200; its body is read from sipp's trace.

@@ -95,7 +95,7 @@ send() {
     local name=$1 status=$2 reason=${3:-} warn=true
     [ -z "$reason" ] && warn=false
     local scen=$T_DIR/uac-$name.xml
-    t_render "$T_SCEN/uac_spk_body.xml.in" "$scen" "CTYPE=$(cat "$T_DIR/$name.ct")" \
+    render_template "$T_SCEN/uac_spk_body.xml.in" "$scen" "CTYPE=$(cat "$T_DIR/$name.ct")" \
         "BODY=$T_DIR/$name.body" "STATUS=$status" "REASON=${reason:-none}" \
         "REASON_RE=$(printf '%s' "${reason:-none}" | sed 's/\./\\./g')" "WARN=$warn"
     sipp_run "a-$name" "$scen" "$A_OUT_IP" "$SIP_PORT" udp "$B_OUT_IP:$SIP_PORT" "${UAC_KEYS[@]}"

@@ -78,14 +78,14 @@ topo_cross() {
     assert_eq "$name: the callee completes" 0 $rc_uas
 }
 
-# topo_render NAME.xml.in TAG KEY=VALUE...: NAME rendered (t_render) into
+# topo_render NAME.xml.in TAG KEY=VALUE...: NAME rendered (render_template) into
 # the temp dir as NAME-TAG.xml; prints its path.
 topo_render() {
     local in=$1 tag=$2
     shift 2
     local out
     out=$T_DIR/$(basename "$in" .xml.in)-$tag.xml
-    t_render "$T_SCEN/$in" "$out" "$@"
+    render_template "$T_SCEN/$in" "$out" "$@"
     echo "$out"
 }
 

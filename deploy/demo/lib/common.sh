@@ -69,17 +69,5 @@ wait_for() {
     return 1
 }
 
-# render TEMPLATE OUT KEY=VALUE...: replaces @KEY@ in TEMPLATE.
-render() {
-    local in=$1 out=$2 kv args=()
-    shift 2
-    for kv in "$@"; do
-        local k=${kv%%=*} v=${kv#*=}
-        v=$(printf '%s' "$v" | sed -e 's/[\\/&|]/\\&/g')
-        args+=(-e "s|@$k@|$v|g")
-    done
-    sed "${args[@]}" "$in" >"$out"
-}
-
 # rand_hex N: N random octets in hex.
 rand_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
