@@ -257,6 +257,36 @@ attack_rows() {
     [ "$logged" = "$reason" ] || bad "expected reason $reason, B logged '${logged:-nothing}'"
 }
 
+# group_request STEP NAME UAS_XML UAC_XML EAR_HEADER TUNNEL_KIND METHOD OK_TEXT FAIL_TEXT
+# A's MC server sends METHOD to $GROUP through both borders, B's MC server
+# answers; the wire, the tunnel, what arrived and the counters become rows.
+group_request() {
+    local step=$1 name=$2 uas=$3 uac=$4 ear_header=$5 kind=$6 method=$7 uac_rc uas_rc
+    stats_snap "$step-before"
+    uas_start "b-$name" b "$SCEN/$uas" "$B_CORE" 5070
+    cap_start "$step" a:veth-a "$(tunnel_spec)"
+    uac_run "a-$name" a "$SCEN/$uac" "$A_CORE" 5071 udp "$A_IN:5060" \
+        -key ruri "$GROUP" -key to "$GROUP" -key from "$A_SERVER" \
+        -key pai "P-Asserted-Identity: <$A_SERVER>" -key ear "$ear_header" \
+        -key caller "$CALLER" -key group "$GROUP"
+    uac_rc=$?
+    uas_wait
+    uas_rc=$?
+    cap_stop
+    stats_snap "$step-after"
+    wire_rows "$step" 1
+    tunnel_rows "$step" "$kind"
+    arrived_rows "b-$name" "$method" "$GROUP"
+    if [ "$uac_rc" -eq 0 ] && [ "$uas_rc" -eq 0 ]; then
+        row result "$8"
+    else
+        row result "$9"
+        [ "$uac_rc" -eq 0 ] || bad "A's MC server: $(sipp_why "a-$name")"
+        [ "$uas_rc" -eq 0 ] || bad "B's MC server: $(sipp_why "b-$name")"
+    fi
+    counters_row "$step-before" "$step-after"
+}
+
 # --- the story -------------------------------------------------------------------------
 
 # 1. Group call.
@@ -266,29 +296,9 @@ ear=$("$MCSECCTL" ear sign --keys "$WORK/a/mcserver-ear" --source-id "$A_SERVER"
     die "mcsecctl ear sign failed"
 row sent "INVITE $GROUP, from A's MC server $A_CORE to A's IS proxy (inside $A_IN)"
 row "" "body: SDP + mcptt-info (calling user $CALLER); MCX-EAR signed by $A_SERVER (role 2, group call)"
-stats_snap s1-before
-uas_start b-group b "$SCEN/uas_group_call.xml" "$B_CORE" 5070
-cap_start s1 a:veth-a "$(tunnel_spec)"
-uac_run a-group a "$SCEN/uac_group_call.xml" "$A_CORE" 5071 udp "$A_IN:5060" \
-    -key ruri "$GROUP" -key to "$GROUP" -key from "$A_SERVER" \
-    -key pai "P-Asserted-Identity: <$A_SERVER>" -key ear "MCX-EAR: $ear" \
-    -key caller "$CALLER" -key group "$GROUP"
-uac_rc=$?
-uas_wait
-uas_rc=$?
-cap_stop
-stats_snap s1-after
-wire_rows s1 1
-tunnel_rows s1 invite
-arrived_rows b-group INVITE "$GROUP"
-if [ "$uac_rc" -eq 0 ] && [ "$uas_rc" -eq 0 ]; then
-    row result "200 OK back at A's MC server; ACK and BYE crossed the same way: call set up and ended"
-else
-    row result "the call did not complete"
-    [ "$uac_rc" -eq 0 ] || bad "A's MC server: $(sipp_why a-group)"
-    [ "$uas_rc" -eq 0 ] || bad "B's MC server: $(sipp_why b-group)"
-fi
-counters_row s1-before s1-after
+group_request s1 group uas_group_call.xml uac_group_call.xml "MCX-EAR: $ear" invite INVITE \
+    "200 OK back at A's MC server; ACK and BYE crossed the same way: call set up and ended" \
+    "the call did not complete"
 n=$(moved s1-before s1-after a system-b passed_out)
 [ "$n" -eq 3 ] || bad "A counted $n passed_out towards system-b, expected 3 (INVITE, ACK, BYE)"
 n=$(moved s1-before s1-after b system-a passed_in)
@@ -298,29 +308,8 @@ step_end
 # 2. MESSAGE, the border signs the EAR.
 step_begin "A's MC server sends a MESSAGE to the group"
 row sent "MESSAGE $GROUP with mcptt-info, no EAR: A's border signs one on its behalf (sign_on_behalf)"
-stats_snap s2-before
-uas_start b-message b "$SCEN/uas_message.xml" "$B_CORE" 5070
-cap_start s2 a:veth-a "$(tunnel_spec)"
-uac_run a-message a "$SCEN/uac_message.xml" "$A_CORE" 5071 udp "$A_IN:5060" \
-    -key ruri "$GROUP" -key to "$GROUP" -key from "$A_SERVER" \
-    -key pai "P-Asserted-Identity: <$A_SERVER>" -key ear "X-Demo: no-ear" \
-    -key caller "$CALLER" -key group "$GROUP"
-uac_rc=$?
-uas_wait
-uas_rc=$?
-cap_stop
-stats_snap s2-after
-wire_rows s2 1
-tunnel_rows s2 message
-arrived_rows b-message MESSAGE "$GROUP"
-if [ "$uac_rc" -eq 0 ] && [ "$uas_rc" -eq 0 ]; then
-    row result "200 OK back at A's MC server"
-else
-    row result "the MESSAGE did not get through"
-    [ "$uac_rc" -eq 0 ] || bad "A's MC server: $(sipp_why a-message)"
-    [ "$uas_rc" -eq 0 ] || bad "B's MC server: $(sipp_why b-message)"
-fi
-counters_row s2-before s2-after
+group_request s2 message uas_message.xml uac_message.xml "X-Demo: no-ear" message MESSAGE \
+    "200 OK back at A's MC server" "the MESSAGE did not get through"
 n=$(moved s2-before s2-after b system-a passed_in)
 [ "$n" -eq 1 ] || bad "B counted $n passed_in from system-a, expected 1"
 step_end
