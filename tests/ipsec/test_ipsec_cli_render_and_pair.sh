@@ -6,20 +6,8 @@
 set -u
 MCSECCTL=${1:?usage: $0 MCSECCTL SOURCE_DIR}
 SRC=${2:?usage: $0 MCSECCTL SOURCE_DIR}
-TMP=$(mktemp -d /tmp/mcsec-ipsec-cli.XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
-failures=0
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
-expect_rc() {
-  local want=$1
-  shift
-  "$@" >"$TMP/out" 2>"$TMP/err"
-  local got=$?
-  [ "$got" -eq "$want" ] || fail "$* exited $got, want $want: $(head -3 "$TMP/err")"
-}
+# shellcheck source=../cli/lib.sh
+. "$SRC/tests/cli/lib.sh"
 DATA="$SRC/tests/unit/data/ipsec"
 printf 'key\n' >"$TMP/key.pem"
 chmod 600 "$TMP/key.pem"
@@ -100,6 +88,4 @@ grep -q "a-bad.yaml:[0-9]*:[0-9]*: partner 'system-b' addresses.gateway is 203.0
 grep -q "did not issue system-b's certificate" "$TMP/err" || fail "pair: wrong CA not reported"
 expect_rc 1 "$MCSECCTL" policy pair "$TMP/a.yaml" "$TMP/nonexistent.yaml"
 
-[ "$failures" -eq 0 ] && echo PASS && exit 0
-echo "$failures failure(s)" >&2
-exit 1
+cli_finish "mcsecctl ipsec render, policy pair"

@@ -50,16 +50,35 @@ static char *info_doc(void)
     return doc;
 }
 
-static mcsec_xmlprot_t *make_prot(const char *key_text, const char *identity)
+/* A protection object for conf with the keys of key_text (conf.keys is
+ * filled here). */
+static mcsec_xmlprot_t *make_prot_with(const char *key_text, mcsec_xmlprot_conf_t conf)
 {
     mcsec_keystore_t *keys = NULL;
     assert_int_equal(mcsec_keystore_parse_spk(key_text, strlen(key_text), "t", &keys, NULL, 0),
                      MCSEC_OK);
-    mcsec_xmlprot_conf_t conf = {.keys = keys, .identity = identity};
+    conf.keys = keys;
     mcsec_xmlprot_t *prot = NULL;
     assert_int_equal(mcsec_xmlprot_create(&conf, &prot), MCSEC_OK);
     mcsec_keystore_destroy(keys);
     return prot;
+}
+
+static mcsec_xmlprot_t *make_prot(const char *key_text, const char *identity)
+{
+    return make_prot_with(key_text, (mcsec_xmlprot_conf_t){.identity = identity});
+}
+
+static mcsec_xmlprot_t *make_prot_conf(const char *key_text, const char *identity,
+                                       const char *signed_type, size_t max_body, unsigned max_depth)
+{
+    const char *types[] = {signed_type};
+    return make_prot_with(key_text,
+                          (mcsec_xmlprot_conf_t){.identity = identity,
+                                                 .signed_types = signed_type ? types : NULL,
+                                                 .signed_type_count = signed_type ? 1 : 0,
+                                                 .max_body = max_body,
+                                                 .max_depth = max_depth});
 }
 
 static bool contains(const mcsec_body_t *body, const char *needle)
@@ -107,15 +126,9 @@ static void test_doc_round_trip_every_element(void **state)
 static void test_doc_encrypts_only_listed_elements(void **state)
 {
     (void)state;
-    mcsec_keystore_t *keys = NULL;
-    assert_int_equal(mcsec_keystore_parse_spk(OLD_KEY, strlen(OLD_KEY), "t", &keys, NULL, 0),
-                     MCSEC_OK);
     const char *list[] = {"mcptt-calling-user-id"};
-    mcsec_xmlprot_conf_t conf = {
-        .keys = keys, .identity = ID_A, .elements = list, .element_count = 1};
-    mcsec_xmlprot_t *prot = NULL;
-    assert_int_equal(mcsec_xmlprot_create(&conf, &prot), MCSEC_OK);
-    mcsec_keystore_destroy(keys);
+    mcsec_xmlprot_t *prot = make_prot_with(
+        OLD_KEY, (mcsec_xmlprot_conf_t){.identity = ID_A, .elements = list, .element_count = 1});
     const char *doc = info_doc();
     mcsec_body_t enc = {0};
     assert_int_equal(mcsec_xmlprot_protect_doc(prot, (const uint8_t *)doc, strlen(doc), &enc, NULL),
@@ -301,15 +314,7 @@ static void test_body_single_round_trip(void **state)
 static void test_body_multipart_keeps_other_parts_exact(void **state)
 {
     (void)state;
-    mcsec_keystore_t *keys = NULL;
-    assert_int_equal(mcsec_keystore_parse_spk(OLD_KEY, strlen(OLD_KEY), "t", &keys, NULL, 0),
-                     MCSEC_OK);
-    const char *types[] = {"application/resource-lists+xml"};
-    mcsec_xmlprot_conf_t conf = {
-        .keys = keys, .identity = ID_A, .signed_types = types, .signed_type_count = 1};
-    mcsec_xmlprot_t *a = NULL;
-    assert_int_equal(mcsec_xmlprot_create(&conf, &a), MCSEC_OK);
-    mcsec_keystore_destroy(keys);
+    mcsec_xmlprot_t *a = make_prot_conf(OLD_KEY, ID_A, "application/resource-lists+xml", 0, 0);
     const char *body = multipart_body(info_doc());
     mcsec_body_t prot = {0}, clear = {0};
     mcsec_xmlprot_result_t res;
@@ -572,25 +577,6 @@ static void test_rollover_without_flag_day(void **state)
 
 #define ID_INTERNAL "sip:mcptt-server@a.mcx.example"
 #define NEW_KEY_NAME "Orze8A==" /* base64 of SPK-ID 3abcdef0 */
-
-static mcsec_xmlprot_t *make_prot_conf(const char *key_text, const char *identity,
-                                       const char *signed_type, size_t max_body, unsigned max_depth)
-{
-    mcsec_keystore_t *keys = NULL;
-    assert_int_equal(mcsec_keystore_parse_spk(key_text, strlen(key_text), "t", &keys, NULL, 0),
-                     MCSEC_OK);
-    const char *types[] = {signed_type};
-    mcsec_xmlprot_conf_t conf = {.keys = keys,
-                                 .identity = identity,
-                                 .signed_types = signed_type ? types : NULL,
-                                 .signed_type_count = signed_type ? 1 : 0,
-                                 .max_body = max_body,
-                                 .max_depth = max_depth};
-    mcsec_xmlprot_t *prot = NULL;
-    assert_int_equal(mcsec_xmlprot_create(&conf, &prot), MCSEC_OK);
-    mcsec_keystore_destroy(keys);
-    return prot;
-}
 
 static void assert_same_body(const mcsec_body_t *a, const mcsec_body_t *b)
 {
