@@ -102,10 +102,8 @@ static void keys_build(const mcsec_policy_t *policy)
     (void)mcsec_ear_replay_configure(policy->system.ear_replay_entries);
 }
 
-/* The set for policy, rebuilt when needed (see the header). A new policy
- * object is always allocated before the old one is freed, so a pointer
- * change reliably marks a rebuilt policy even when the generation moved
- * between the caller's mcsec_proc_policy() and this call. */
+/* The set for policy, rebuilt when mcsec_proc_rebuild_needed() says so
+ * (mcsec_kms_keys.h). */
 const mcsec_ear_keys_t *mcsec_ear_keys_get(const mcsec_policy_t *policy)
 {
     if (policy == NULL) {

@@ -48,9 +48,8 @@ static void keys_build(const mcsec_policy_t *policy)
     (void)mcsec_gmk_replay_configure(policy->system.gmk.replay_entries);
 }
 
-/* The set for policy, rebuilt when needed (see the header). A new policy
- * object is always allocated before the old one is freed, so a pointer
- * change reliably marks a rebuilt policy. */
+/* The set for policy, rebuilt when mcsec_proc_rebuild_needed() says so
+ * (mcsec_kms_keys.h). */
 const mcsec_gmk_keys_t *mcsec_gmk_keys_get(const mcsec_policy_t *policy)
 {
     if (policy == NULL) {
