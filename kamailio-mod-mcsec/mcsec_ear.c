@@ -96,6 +96,21 @@ static int find_ear_header(struct sip_msg *msg, const char *name, str *value)
     return count;
 }
 
+/* The EAR in value checked under ear_policy; verdict gets the reason. */
+static int ear_check_value(const mcsec_ear_policy_t *ear_policy, str value,
+                           mcsec_verdict_t *verdict)
+{
+    uint8_t buf[MCSEC_EAR_MAX_LEN];
+    mcsec_reason_t reason =
+        mcsec_ear_check_header(value.s, (size_t)value.len, ear_policy, buf, sizeof(buf), NULL,
+                               verdict->detail, sizeof(verdict->detail));
+    if (reason != MCSEC_REASON_NONE) {
+        verdict->reason = reason;
+        return -1;
+    }
+    return 0;
+}
+
 /* Ingress: verifies the partner's EAR and records its ID. */
 static int ear_ingress(const mcsec_policy_t *policy, const mcsec_partner_t *partner,
                        const mcsec_ear_kms_t *kms, mcsec_str_t ruri, str value,
@@ -125,15 +140,7 @@ static int ear_ingress(const mcsec_policy_t *policy, const mcsec_partner_t *part
         .request_type_count = partner->ear.request_type_count,
         .replay = replay,
     };
-    uint8_t buf[MCSEC_EAR_MAX_LEN];
-    mcsec_reason_t reason =
-        mcsec_ear_check_header(value.s, (size_t)value.len, &ear_policy, buf, sizeof(buf), NULL,
-                               verdict->detail, sizeof(verdict->detail));
-    if (reason != MCSEC_REASON_NONE) {
-        verdict->reason = reason;
-        return -1;
-    }
-    return 0;
+    return ear_check_value(&ear_policy, value, verdict);
 }
 
 /* Egress: no replay record for our own servers' EARs (see the top). */
@@ -177,15 +184,7 @@ static int ear_egress_check(const mcsec_policy_t *policy, const mcsec_partner_t 
         .request_type_count = sizeof(all_types),
         .replay = &not_recorded,
     };
-    uint8_t buf[MCSEC_EAR_MAX_LEN];
-    mcsec_reason_t reason =
-        mcsec_ear_check_header(value.s, (size_t)value.len, &ear_policy, buf, sizeof(buf), NULL,
-                               verdict->detail, sizeof(verdict->detail));
-    if (reason != MCSEC_REASON_NONE) {
-        verdict->reason = reason;
-        return -1;
-    }
-    return 0;
+    return ear_check_value(&ear_policy, value, verdict);
 }
 
 /* Checks or adds the EAR on requests to and from explicit partners. */
