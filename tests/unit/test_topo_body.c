@@ -70,14 +70,7 @@ static char *run(mcsec_topo_t *topo, const char *type, const char *body, mcsec_t
     mcsec_err_t rc =
         mcsec_topo_hide_body_elements(topo, type, (const uint8_t *)body, strlen(body), &listed,
                                       &partner_domains, dir, &out, &out_len, err);
-    assert_int_equal(rc, expect);
-    if (rc != MCSEC_OK || out == NULL) {
-        assert_null(out);
-        assert_int_equal(out_len, 0);
-        return NULL;
-    }
-    assert_int_equal(strlen((char *)out), out_len);
-    return (char *)out;
+    return topo_fixture_output(rc, expect, out, out_len);
 }
 
 /* The mcptt-info part of a body built by multipart_body(). */

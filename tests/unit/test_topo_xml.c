@@ -39,14 +39,7 @@ static char *hide(mcsec_topo_t *topo, const char *xml, mcsec_topo_direction_t di
     size_t out_len = 1;
     mcsec_err_t rc = mcsec_topo_hide_xml_elements(topo, (const uint8_t *)xml, strlen(xml), &listed,
                                                   &partner_domains, dir, &out, &out_len, err);
-    assert_int_equal(rc, expect);
-    if (rc != MCSEC_OK || out == NULL) {
-        assert_null(out);
-        assert_int_equal(out_len, 0);
-        return NULL;
-    }
-    assert_int_equal(strlen((char *)out), out_len);
-    return (char *)out;
+    return topo_fixture_output(rc, expect, out, out_len);
 }
 
 static void test_round_trip_restores_exactly(void **state)

@@ -43,6 +43,23 @@ static inline int topo_fixture_setup_xml(void **state)
     return topo_fixture_make(state, 0);
 }
 
+/* What an element-hiding call left in out/out_len (both set to a dummy
+ * before it) after returning rc, which must be expect: the output as a
+ * string, or NULL with nothing left behind when the call failed or had
+ * nothing to write. Needs <cmocka.h> included first. */
+static inline char *topo_fixture_output(mcsec_err_t rc, mcsec_err_t expect, uint8_t *out,
+                                        size_t out_len)
+{
+    assert_int_equal(rc, expect);
+    if (rc != MCSEC_OK || out == NULL) {
+        assert_null(out);
+        assert_int_equal(out_len, 0);
+        return NULL;
+    }
+    assert_int_equal(strlen((char *)out), out_len);
+    return (char *)out;
+}
+
 static inline int topo_fixture_teardown(void **state)
 {
     mcsec_topo_destroy(*state);
