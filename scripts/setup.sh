@@ -29,9 +29,10 @@ done
 
 # apt-get source needs a deb-src entry for bookworm main.
 src_list=/etc/apt/sources.list.d/mcsec-deb-src.sources
+# -q: a match counts even when /etc/apt/sources.list does not exist (grep
+# would exit 2 for the missing file otherwise).
 has_deb_src() {
-  grep -rhsE '^(deb-src|Types:.*deb-src)' /etc/apt/sources.list /etc/apt/sources.list.d/ \
-    >/dev/null 2>&1
+  grep -rqsE '^(deb-src|Types:.*deb-src)' /etc/apt/sources.list /etc/apt/sources.list.d/
 }
 
 if [ ${#missing[@]} -gt 0 ] || ! has_deb_src || [ ! -d "$top/third_party/kamailio/src" ]; then
