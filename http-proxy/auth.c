@@ -14,7 +14,6 @@
  * Which requests: every HTTP request to and from an explicit partner (there
  * are no dialogs, ACKs or retransmissions at this layer: a client that
  * retries sends a new request with a new EAR). */
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -22,7 +21,6 @@
 #include "httpd.h"
 #include "mcsec/ear.h"
 #include "mcsec/gmk_check.h"
-#include "mcsec/uid.h"
 
 #define EAR_DEFAULT_HEADER "MCX-EAR"
 

@@ -1,5 +1,4 @@
 /* Egress sign_on_behalf: see mcsec_ear_sign.h. */
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,7 +7,6 @@
 #include "core/mem/mem.h"
 
 #include "mcsec/ear.h"
-#include "mcsec/uid.h"
 #include "mcsec_ear_sign.h"
 
 /* Writes text into detail; returns POLICY_UNAVAILABLE (the border cannot
