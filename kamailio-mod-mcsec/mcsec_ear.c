@@ -1,5 +1,5 @@
 /* The EAR stage (explicit authentication, TS 33.180 Annex J; our profile in
- * NOTES.md sections 4 and 8): see mcsec_stages.h for the stage contract and
+ * docs/profile.md section 3): see mcsec_stages.h for the stage contract and
  * docs/ear.md for the operator's view.
  *
  * Which requests need an EAR, when the partner's auth is explicit: every

@@ -1,4 +1,4 @@
-/* The GMK transfer stage (TS 33.180 11.1.2.2; NOTES.md section 10;
+/* The GMK transfer stage (TS 33.180 11.1.2.2; docs/profile.md section 7;
  * docs/gmk.md): see mcsec_stages.h for the stage contract.
  *
  * Every request to or from a partner whose gmk transfer is not off has its

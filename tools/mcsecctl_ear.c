@@ -1,5 +1,5 @@
 /* mcsecctl ear sign|verify: make and check MCX-EAR header values (EAR
- * signed with ECCSI for the UID of the source ID, NOTES.md 4 and 8). */
+ * signed with ECCSI for the UID of the source ID, docs/profile.md section 3). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* mcsecctl kms init|issue: a test KMS for ECCSI signing keys (RFC 6507),
  * for tests, the demo and operators without a KMS at hand. Keys are issued
- * for the 3GPP UID of a URI in the current key period (NOTES.md 8, 10). */
+ * for the 3GPP UID of a URI in the current key period (docs/profile.md sections 3 and 4). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # bench/run, SIP CPU cost: instructions per message from callgrind.
 #
-# perf has no hardware counters on these machines (NOTES.md 9), so kamailio
+# perf has no hardware counters on these machines (measured), so kamailio
 # runs under `valgrind --tool=callgrind` (one SIP worker, every process
 # profiled: valgrind follows kamailio's forks and writes one file per
 # process) twice, for B_CG_SHORT and B_CG_LONG messages at a low rate

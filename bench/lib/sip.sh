@@ -12,7 +12,7 @@
 #
 # Every kamailio runs with the same memory manager and sizes:
 #   -x tlsf -X tlsf -m $B_SHM_MB -M $B_PKG_MB
-# (NOTES.md 9: Debian's default qm_malloc with memory joining spends most of
+# (measured: Debian's default qm_malloc with memory joining spends most of
 # a message's instructions on bookkeeping).
 
 OUT_IP=127.0.10.1

@@ -358,7 +358,7 @@ mcsec_err_t mcsec_kms_pub_write(const char *path, const mcsec_kms_pub_t *pub)
     }
     hex_encode(pub->kpak, sizeof(pub->kpak), kpak_hex);
     int len = snprintf(text, sizeof(text),
-                       "# KMS public parameters (mcsec, NOTES.md section 8)\n"
+                       "# KMS public parameters (mcsec profile, docs/profile.md section 4)\n"
                        "kms_uri=%s\nkpak=%s\nkey_period=%" PRIu64 "\nkey_offset=%" PRIu64 "\n",
                        pub->kms_uri, kpak_hex, pub->key_period, pub->key_offset);
     if (len < 0 || (size_t)len >= sizeof(text)) {

@@ -41,7 +41,7 @@ static bool load_gms(mcsec_pol_ctx_t *ctx, yaml_node_t *node, const char *what, 
     return true;
 }
 
-/* The KMS public file must parse (name=value lines, NOTES.md section 8). */
+/* The KMS public file must parse (name=value lines, docs/profile.md section 4). */
 static void check_kms_file(mcsec_pol_ctx_t *ctx, yaml_node_t *node, const char *what,
                            const char *path)
 {

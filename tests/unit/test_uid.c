@@ -1,4 +1,4 @@
-/* MIKEY-SAKKE UIDs and key period numbers (NOTES.md section 10). */
+/* MIKEY-SAKKE UIDs and key period numbers (TS 33.180 Annex F.2.1; docs/profile.md section 3). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,7 +19,7 @@ static void unhex(const char *hex, uint8_t *out, size_t len)
     }
 }
 
-/* The public vector of NOTES.md section 10. */
+/* The public vector of the Streamwide MIKEY-SAKKE library. */
 static void test_uid_matches_public_vector(void **state)
 {
     (void)state;

@@ -1,5 +1,5 @@
 /* EAR, the Element for Authenticating Requests (TS 33.180 Annex J, our
- * profile in NOTES.md sections 4 and 8): encode, decode, carry in the
+ * profile in docs/profile.md section 3): encode, decode, carry in the
  * MCX-EAR header, and verify against a partner's policy.
  *
  * Wire format (all integers big-endian):
@@ -61,7 +61,7 @@ typedef enum {
     MCSEC_EAR_ROLE_BORDER_PROXY = 0x04,
 } mcsec_ear_role_t;
 
-/* Request types (NOTES.md section 4). */
+/* Request types (TS 33.180 Annex J; docs/profile.md section 3). */
 enum {
     MCSEC_EAR_REQ_PRIVILEGED = 0x01,
     MCSEC_EAR_REQ_INTERWORKING = 0x02,

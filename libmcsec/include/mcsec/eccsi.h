@@ -98,7 +98,7 @@ mcsec_err_t mcsec_keyfile_read_hex(const char *path, int secret, uint8_t *out, s
 mcsec_err_t mcsec_keyfile_write_hex(const char *path, int secret, int exclusive,
                                     const uint8_t *data, size_t len);
 
-/* The KMS public file (NOTES.md section 8): name=value lines kms_uri, kpak
+/* The KMS public file (docs/profile.md section 4): name=value lines kms_uri, kpak
  * (hex 04||x||y), key_period (seconds, > 0), key_offset (seconds, default
  * 0, < key_period); '#' comments and blank lines allowed, unknown or
  * repeated names refused. */

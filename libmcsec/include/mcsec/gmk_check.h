@@ -1,5 +1,5 @@
-/* The GMK transfer check at the border (TS 33.180 11.1.2.2; NOTES.md
- * section 10; docs/gmk.md): a Group Key Transport payload (MIKEY-SAKKE
+/* The GMK transfer check at the border (TS 33.180 11.1.2.2; docs/profile.md
+ * section 7; docs/gmk.md): a Group Key Transport payload (MIKEY-SAKKE
  * I_MESSAGE, mikey.h) crossing between the primary GMS of one system and
  * the partner GMS of the other is checked for structure, addressing and
  * signature, without the group key (the border never decrypts it).

@@ -2,8 +2,8 @@
  * the parser the GMK transfer check (gmk_check.h) and mcsecctl use, and the
  * text forms the message travels in.
  *
- * Accepted layout (our strict profile of RFC 6509 section 4.2, NOTES.md
- * sections 5 and 10):
+ * Accepted layout (our strict profile of RFC 6509 section 4.2 and TS 33.180
+ * Annex E; docs/profile.md section 7):
  *   HDR      version 1, data type 26 (SAKKE), V bit 0, PRF 0 or 1, CSB-ID,
  *            #CS and a CS ID map of type 0 (SRTP-ID), 1 (empty) or 2
  *            (GENERIC-ID)
@@ -67,7 +67,7 @@ enum {
     MCSEC_MIKEY_IDR_UIDR = 9,
 };
 
-/* Purpose tags: the top 4 bits of a key ID such as the CSB-ID (NOTES.md 2). */
+/* Purpose tags: the top 4 bits of a key ID such as the CSB-ID (TS 33.180 clause 5). */
 enum {
     MCSEC_KEY_PURPOSE_GMK = 0,
     MCSEC_KEY_PURPOSE_PCK = 1,

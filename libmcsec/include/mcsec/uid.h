@@ -1,5 +1,5 @@
 /* MIKEY-SAKKE UIDs: the ECCSI identity 3GPP KMSs issue keys for
- * (NOTES.md section 10; TS 33.180 Annex F.2.1).
+ * (TS 33.180 Annex F.2.1; docs/profile.md section 3).
  *
  * Contract: UID = SHA-256(0x00 || "MIKEY-SAKKE-UID" || 0x000F || URI || L ||
  * KMS-URI || L || key-period-length || L || key-period-offset || L ||

@@ -56,8 +56,9 @@ typedef struct {
     const mcsec_keystore_t *keys; /* borrowed; read only at create time */
     const char *identity;         /* protecting border's MC service ID URI (P0) */
     /* Local names of the mcptt-info elements to encrypt; NULL = the default
-     * list (the eleven contentType elements of NOTES.md section 3 plus any
-     * element carrying type="Normal"); an empty list (count 0, non-NULL)
+     * list (the eleven contentType elements of TS 24.379 Annex F,
+     * docs/profile.md section 5, plus any element carrying
+     * type="Normal"); an empty list (count 0, non-NULL)
      * encrypts nothing (integrity only). */
     const char *const *elements;
     size_t element_count;
