@@ -10,6 +10,13 @@
 #   signed, but a ciphertext flipped before signing -> spk.bad_tag
 #   ciphertext flipped after signing      -> spk.bad_signature
 #   multipart without its boundary        -> spk.malformed
+#   signature wrapping (issue 14 item 2): the genuine protected mcptt-info
+#   relabelled text/plain keeping its Content-ID, plus a clear mcptt-info
+#   with the same Content-ID                                -> spk.malformed
+#   a clear mcptt-info inside a nested multipart/mixed       -> spk.malformed
+#   a part whose first Content-Type is mcptt-info, last text/plain
+#                                                            -> spk.malformed
+#   (issue 14 item 3); none of them reaches B's core (passed_in unchanged).
 # Each rejection answers 403 (400 for spk.malformed) with Warning: 399 ... "<code>" and moves that
 # code's counter for system-a by one.
 . "$(dirname "$0")/lib_two.sh"
@@ -87,6 +94,36 @@ cp "$T_DIR/ok.ct" "$T_DIR/badsig.ct"
 printf 'this is not\r\na multipart body\r\n' >"$T_DIR/malformed.body"
 printf 'multipart/mixed;boundary=never-there' >"$T_DIR/malformed.ct"
 
+# wrapped, nested, twotypes: the structure attacks of issue 14 items 2, 3.
+$T_PY - "$T_DIR" <<'PY' || t_die "structure attack bodies"
+import re, sys
+d = sys.argv[1]
+ok = open(d + "/ok.body", "rb").read()
+ct = open(d + "/ok.ct", "rb").read()
+clear = open(d + "/clear.xml", "rb").read().replace(b"hidden-caller", b"forged-caller")
+boundary = re.search(rb'boundary="?([^";]+)', ct).group(1)
+info = b"Content-Type: application/vnd.3gpp.mcptt-info+xml\r\nContent-ID: <"
+at = ok.index(info) + len(info)
+cid = ok[at:ok.index(b">", at)]
+sig = b"--" + boundary + b"\r\nContent-Type: application/vnd.3gpp.mcptt-signed+xml"
+wrapped = ok.replace(info, b"Content-Type: text/plain\r\nContent-ID: <", 1)
+wrapped = wrapped.replace(sig, b"--" + boundary + b"\r\nContent-Type: "
+    b"application/vnd.3gpp.mcptt-info+xml\r\nContent-ID: <" + cid + b">\r\n\r\n" + clear +
+    b"\r\n" + sig, 1)
+open(d + "/wrapped.body", "wb").write(wrapped)
+open(d + "/wrapped.ct", "wb").write(ct)
+nested = (b"--outer\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
+          b"--outer\r\nContent-Type: multipart/mixed;boundary=inner\r\n\r\n"
+          b"--inner\r\nContent-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n" + clear +
+          b"\r\n--inner--\r\n\r\n--outer--\r\n")
+open(d + "/nested.body", "wb").write(nested)
+open(d + "/nested.ct", "wb").write(b"multipart/mixed;boundary=outer")
+twotypes = (b"--outer\r\nContent-Type: application/vnd.3gpp.mcptt-info+xml\r\n"
+            b"Content-Type: text/plain\r\n\r\n" + clear + b"\r\n--outer--\r\n")
+open(d + "/twotypes.body", "wb").write(twotypes)
+open(d + "/twotypes.ct", "wb").write(b"multipart/mixed;boundary=outer")
+PY
+
 uac_keys ruri=sip:bob@b.mcx.example to=sip:bob@b.mcx.example from=sip:alice@a.mcx.example \
     pai="P-Asserted-Identity: <sip:alice@a.mcx.example>"
 
@@ -112,17 +149,21 @@ assert_eq "B's core got it in clear" 0 $?
 assert_delta "system-a passed_in" 1 "$in0" "$(stat_get system-a passed_in)"
 
 # NAME:REASON:STATUS (a malformed body is a 400, mcsec_reason_sip_status).
+in1=$(stat_get system-a passed_in)
 for case in missing:spk.missing:403 unknown:spk.unknown_key:403 badtag:spk.bad_tag:403 \
-    badsig:spk.bad_signature:403 malformed:spk.malformed:400; do
+    badsig:spk.bad_signature:403 malformed:spk.malformed:400 wrapped:spk.malformed:400 \
+    nested:spk.malformed:400 twotypes:spk.malformed:400; do
     IFS=: read -r name reason status <<<"$case"
     before=$(stat_get system-a "$reason")
     log0=$(log_size)
     send "$name" "$status" "$reason"
-    assert_eq "$reason: $status with Warning \"$reason\"" 0 $?
-    assert_delta "$reason: counter for system-a" 1 "$before" "$(stat_get system-a "$reason")"
-    assert_match "$reason: logged with the partner and reason" \
+    assert_eq "$name: $status with Warning \"$reason\"" 0 $?
+    assert_delta "$name: $reason counter for system-a" 1 "$before" "$(stat_get system-a "$reason")"
+    assert_match "$name: logged with the partner and reason" \
         "reject dir=in partner=system-a reason=$reason" "$(log_since "$log0")"
 done
+assert_delta "no refused body reached B's core (passed_in)" 0 "$in1" \
+    "$(stat_get system-a passed_in)"
 assert_eq "no key material in B's log" 0 "$(grep -c -i -e "$spk_key" "$KAM_LOG")"
 t_check "B still up with all its processes" kam_alive
 
