@@ -178,17 +178,18 @@ const char *mcsec_mime_xml_not_utf8(const char *charset, const uint8_t *data, si
         return "XML without content";
     if (len > 0 && memchr(data, '\0', len))
         return "XML holding a NUL octet (UTF-16 or UTF-32)";
-    size_t at = 0;
-    if (len >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF)
-        at = 3; /* the UTF-8 byte order mark */
+    /* The document after an optional UTF-8 byte order mark. */
+    bool mark = len >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF;
+    const uint8_t *doc = mark ? data + 3 : data;
+    size_t doc_len = mark ? len - 3 : len;
     /* Anything else first (another mark, EBCDIC "<?xm" 4C 6F A7 94, a
      * UTF-7 or GB 18030 signature) is not an UTF-8 document's start. */
-    if (at < len && data[at] != '<' && !is_xml_space(data[at]))
+    if (doc_len > 0 && doc[0] != '<' && !is_xml_space(doc[0]))
         return "XML starting with something other than '<' (an encoding signature)";
-    if (len - at >= 6 && memcmp(data + at, "<?xml", 5) == 0 && is_xml_space(data[at + 5])) {
+    if (doc_len > 5 && memcmp(doc, "<?xml", 5) == 0 && is_xml_space(doc[5])) {
         const uint8_t *enc;
         size_t enc_len;
-        const char *fault = declared_encoding(data + at, len - at, &enc, &enc_len);
+        const char *fault = declared_encoding(doc, doc_len, &enc, &enc_len);
         if (fault)
             return fault;
         if (enc && !(enc_len == 5 && strncasecmp((const char *)enc, "utf-8", 5) == 0))
