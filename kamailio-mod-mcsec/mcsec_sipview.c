@@ -90,6 +90,20 @@ int mcsec_sipview_fill(struct sip_msg *msg, bool egress, mcsec_sipview_t *view)
     char *body = get_body(msg);
     if (body != NULL && body >= msg->buf && body <= msg->buf + msg->len) {
         req->body_len = (size_t)(msg->buf + msg->len - body);
+        req->body = (const uint8_t *)body;
+    }
+    /* Any Content-Encoding (long or compact "e" form, as the parser
+     * types it): the check refuses it on a request with a body. */
+    for (struct hdr_field *hf = msg->headers; hf != NULL; hf = hf->next) {
+        if (hf->type == HDR_CONTENTENCODING_T) {
+            str value = hf->body;
+            trim(&value);
+            req->content_encoding = view_of(&value);
+            if (req->content_encoding.len == 0) {
+                req->content_encoding = view_of(&hf->name);
+            }
+            break;
+        }
     }
     if (egress) {
         if (msg->dst_uri.s != NULL && msg->dst_uri.len > 0) {

@@ -6,6 +6,8 @@
 #include <strings.h>
 
 #include "mcsec/check.h"
+#include "mcsec/mime.h"
+#include "mcsec/xmlprot.h"
 
 #include "check_internal.h"
 #include "sip_uri.h"
@@ -135,6 +137,71 @@ static bool content_type_allowed(const mcsec_partner_t *partner, mcsec_str_t con
     return false;
 }
 
+/* The walker's visitor for judge_body: every part below the body itself
+ * against the list, every XML leaf against the UTF-8 rule. */
+typedef struct {
+    const mcsec_partner_t *partner;
+    mcsec_verdict_t *verdict;
+} parts_t;
+
+static int judge_part(const mcsec_mime_part_t *part, void *arg)
+{
+    parts_t *ctx = arg;
+    mcsec_str_t type = {part->type, strlen(part->type)};
+    /* The signature part is the SPK stage's own, consumed on ingress and
+     * verified there, written on egress (docs/spk.md). */
+    bool spk_signature = ctx->partner->spk.mode != MCSEC_SPK_OFF && part->depth == 1 &&
+                         strcmp(part->type, MCSEC_CT_MCPTT_SIGNED) == 0;
+    if (part->depth > 0 && !spk_signature && !content_type_allowed(ctx->partner, type)) {
+        mcsec_verdict_set(ctx->verdict, MCSEC_REASON_SIP_CONTENT_TYPE_DENIED, "part content type ",
+                          type);
+        return 1;
+    }
+    if (!part->container && mcsec_mime_is_xml(part->type)) {
+        const char *fault = mcsec_mime_xml_not_utf8(part->charset, part->body, part->body_len);
+        if (fault != NULL) {
+            mcsec_verdict_set(ctx->verdict, MCSEC_REASON_SIP_UNSUPPORTED_ENCODING, "",
+                              (mcsec_str_t){fault, strlen(fault)});
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Judges the body of a request whose top-level type and size passed:
+ * true when it may pass, else the verdict is set. */
+static bool judge_body(const mcsec_partner_t *partner, const mcsec_sip_request_t *req,
+                       mcsec_verdict_t *verdict)
+{
+    if (req->body_len == 0) {
+        return true;
+    }
+    if (req->content_encoding.len > 0) {
+        mcsec_verdict_set(verdict, MCSEC_REASON_SIP_UNSUPPORTED_ENCODING, "Content-Encoding ",
+                          req->content_encoding);
+        return false;
+    }
+    if (req->body == NULL) {
+        mcsec_verdict_set(verdict, MCSEC_REASON_SIP_MALFORMED, "body not available",
+                          (mcsec_str_t){"", 0});
+        return false;
+    }
+    parts_t ctx = {partner, verdict};
+    const char *fault = NULL;
+    mcsec_err_t rc = mcsec_mime_walk(req->content_type.ptr, req->content_type.len, req->body,
+                                     req->body_len, judge_part, &ctx, &fault);
+    if (rc == MCSEC_ERR_INVALID) {
+        return false; /* judge_part set the verdict */
+    }
+    if (rc != MCSEC_OK) {
+        const char *why = fault != NULL ? fault : "body cannot be taken apart";
+        mcsec_verdict_set(verdict, MCSEC_REASON_SIP_MALFORMED,
+                          "body: ", (mcsec_str_t){why, strlen(why)});
+        return false;
+    }
+    return true;
+}
+
 /* ACK and CANCEL belong to a transaction the identity check already
  * passed; they may come without an asserted identity (a present one is
  * still checked). */
@@ -171,6 +238,9 @@ static void check_rules(const mcsec_policy_t *policy, const mcsec_partner_t *par
         int n = snprintf(size, sizeof(size), "%zu > %zu", req->body_len, partner->sip.max_body);
         mcsec_verdict_set(verdict, MCSEC_REASON_SIP_BODY_TOO_LARGE, "body octets ",
                           (mcsec_str_t){size, (size_t)n});
+        return;
+    }
+    if (!judge_body(partner, req, verdict)) {
         return;
     }
     verdict->reason = MCSEC_REASON_NONE;

@@ -1,18 +1,20 @@
-/* GKTP payloads in a message body (mcsec/gmk_check.h): MIME parts through
- * the SPK code's splitter, XML through its hardened parser, every element
- * named GKTP checked, replay recorded only once all of them passed. */
+/* GKTP payloads in a message body (mcsec/gmk_check.h): every MIME leaf
+ * through the one walker (mcsec/mime.h), every XML leaf through the SPK
+ * code's hardened parser, every element named GKTP in the parsed tree
+ * checked, replay recorded only once all of them passed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <libxml/tree.h>
 
+#include "mcsec/mime.h"
+
 #include "gmk_check_internal.h"
 #include "policy_internal.h"
 #include "xmlprot_internal.h"
 
 #define GKTP_NAME "GKTP"
-#define MAX_MIME_DEPTH 2
 
 typedef struct {
     const mcsec_gmk_policy_t *policy; /* NULL: count only */
@@ -111,13 +113,17 @@ static mcsec_reason_t walk(scan_t *scan, xmlNodePtr node)
     return MCSEC_REASON_NONE;
 }
 
-/* One leaf part. A part that never spells "GKTP" holds no GKTP element
- * unless it is XML in a wide encoding (NUL octets): only those are parsed. */
+/* One leaf part. Decided on the parsed document, never on byte patterns
+ * (docs/gmk.md): every XML leaf is parsed, whatever its encoding (libxml2
+ * decodes a declared or marked one, as the GMS would), and its tree walked
+ * for GKTP elements; an XML leaf that does not parse within the limits is
+ * refused, since nothing can be said of it. A leaf of another type is
+ * parsed too when it spells "GKTP" in ASCII (a receiver might still read
+ * it as XML). */
 static mcsec_reason_t scan_part(scan_t *scan, const char *type, const uint8_t *data, size_t len)
 {
-    bool xml = mcsec_pol_xml_content_type(type);
-    bool wide = xml && memchr(data, '\0', len) != NULL;
-    if (len == 0 || (!mentions_gktp(data, len) && !wide)) {
+    bool xml = mcsec_mime_is_xml(type);
+    if (len == 0 || (!xml && !mentions_gktp(data, len))) {
         return MCSEC_REASON_NONE;
     }
     mcsec_xmlprot_t limits;
@@ -126,41 +132,46 @@ static mcsec_reason_t scan_part(scan_t *scan, const char *type, const uint8_t *d
     limits.max_depth = MCSEC_XMLPROT_MAX_DEPTH;
     xmlDocPtr doc = xp_parse(&limits, data, len);
     if (doc == NULL) {
-        return wide ? MCSEC_REASON_NONE
-                    : malformed(scan, "a body part naming GKTP is not well-formed XML within "
-                                      "the limits");
+        return malformed(scan, xml ? "an XML body part is not well-formed XML within the limits"
+                                   : "a body part naming GKTP is not well-formed XML within "
+                                     "the limits");
     }
     mcsec_reason_t reason = walk(scan, xmlDocGetRootElement(doc));
     xmlFreeDoc(doc);
     return reason;
 }
 
-static mcsec_reason_t scan_mime(scan_t *scan, const char *content_type, const uint8_t *body,
-                                size_t len, unsigned depth)
+/* The walker's visitor: every leaf, at any depth. */
+typedef struct {
+    scan_t *scan;
+    mcsec_reason_t reason;
+} visit_t;
+
+static int visit_leaf(const mcsec_mime_part_t *part, void *arg)
 {
-    xp_mime_t mime;
-    if (xp_mime_split(content_type, body, len, &mime) != MCSEC_OK) {
-        return mentions_gktp(body, len) ? malformed(scan, "body naming GKTP cannot be split")
-                                        : MCSEC_REASON_NONE;
+    visit_t *v = arg;
+    if (part->container) {
+        return 0;
     }
-    for (size_t i = 0; i < mime.count; i++) {
-        const xp_part_t *part = &mime.parts[i];
-        mcsec_reason_t reason;
-        if (mime.multipart && strncmp(part->type, "multipart/", 10) == 0) {
-            char nested_type[256];
-            if (depth >= MAX_MIME_DEPTH || part->ct_value == NULL ||
-                part->ct_value_len >= sizeof(nested_type)) {
-                return malformed(scan, "multipart nested too deep");
-            }
-            memcpy(nested_type, part->ct_value, part->ct_value_len);
-            nested_type[part->ct_value_len] = '\0';
-            reason = scan_mime(scan, nested_type, part->body, part->body_len, depth + 1);
-        } else {
-            reason = scan_part(scan, part->type, part->body, part->body_len);
-        }
-        if (reason != MCSEC_REASON_NONE) {
-            return reason;
-        }
+    v->reason = scan_part(v->scan, part->type, part->body, part->body_len);
+    return v->reason != MCSEC_REASON_NONE;
+}
+
+static mcsec_reason_t scan_mime(scan_t *scan, const char *content_type, const uint8_t *body,
+                                size_t len)
+{
+    visit_t v = {scan, MCSEC_REASON_NONE};
+    const char *fault = NULL;
+    mcsec_err_t rc =
+        mcsec_mime_walk(content_type, strlen(content_type), body, len, visit_leaf, &v, &fault);
+    if (v.reason != MCSEC_REASON_NONE) {
+        return v.reason;
+    }
+    if (rc != MCSEC_OK) {
+        char text[160];
+        snprintf(text, sizeof(text), "body cannot be walked: %s",
+                 fault != NULL ? fault : "refused");
+        return malformed(scan, text);
     }
     return MCSEC_REASON_NONE;
 }
@@ -190,7 +201,7 @@ static mcsec_reason_t scan_body(const char *content_type, const uint8_t *body, s
     scan->detail = detail;
     scan->detail_size = detail_size;
     mcsec_reason_t reason = scan_mime(
-        scan, content_type != NULL ? content_type : "application/octet-stream", body, len, 0);
+        scan, content_type != NULL ? content_type : "application/octet-stream", body, len);
     for (size_t i = 0; policy != NULL && reason == MCSEC_REASON_NONE && i < scan->count; i++) {
         reason = mcsec_gmk_record_id(scan->ids[i], scan->times[i], policy, detail, detail_size);
     }

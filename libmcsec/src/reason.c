@@ -38,6 +38,10 @@ static const reason_entry_t reason_table[MCSEC_REASON_COUNT] = {
     [MCSEC_REASON_SIP_MALFORMED] = {"sip.malformed",
                                     "request could not be parsed (headers, URI or identity)", 400,
                                     400},
+    [MCSEC_REASON_SIP_UNSUPPORTED_ENCODING] = {"sip.unsupported_encoding",
+                                               "body the core would decode before reading: a "
+                                               "Content-Encoding, or XML not in UTF-8",
+                                               415, 415},
     [MCSEC_REASON_DST_NOT_PARTNER] = {"dst.not_partner",
                                       "outgoing request's target is in no partner's domains", 403,
                                       403},

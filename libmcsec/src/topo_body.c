@@ -1,12 +1,14 @@
 /* mcptt-info element hiding for a whole SIP body: the body itself when it
  * is mcptt-info, or each mcptt-info part of a multipart/mixed body (the
  * group-call INVITE shape, next to SDP or resource-lists), with everything
- * around the rewritten parts copied octet for octet. The multipart splitter
- * is the SPK code's (xmlprot_multipart.c). See
+ * around the rewritten parts copied octet for octet. Parts come from the
+ * one MIME walker (mcsec/mime.h): every mcptt-info leaf at any depth. See
  * mcsec_topo_hide_body_elements() in mcsec/topo.h. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "mcsec/mime.h"
 
 #include "topo_internal.h"
 #include "xmlprot_internal.h"
@@ -64,6 +66,41 @@ static mcsec_err_t assemble(const uint8_t *body, size_t len, const body_edit_t *
     return MCSEC_OK;
 }
 
+/* The walker's visitor: rewrites each mcptt-info leaf into ctx->edits. */
+typedef struct {
+    mcsec_topo_t *topo;
+    const mcsec_strlist_t *names;
+    const mcsec_strlist_t *keep_domains;
+    mcsec_topo_direction_t direction;
+    mcsec_topo_error_t *err;
+    body_edit_t edits[MCSEC_MIME_MAX_PARTS];
+    size_t count;
+    bool changed;
+    mcsec_err_t rc;
+} hide_ctx_t;
+
+static int hide_leaf(const mcsec_mime_part_t *part, void *arg)
+{
+    hide_ctx_t *ctx = arg;
+    if (part->depth == 0 || strcmp(part->type, MCSEC_CT_MCPTT_INFO) != 0 || part->body_len == 0)
+        return 0;
+    body_edit_t *edit = &ctx->edits[ctx->count++];
+    edit->start = part->body;
+    edit->len = part->body_len;
+    ctx->rc = mcsec_topo_hide_xml_elements(ctx->topo, part->body, part->body_len, ctx->names,
+                                           ctx->keep_domains, ctx->direction, &edit->data,
+                                           &edit->data_len, ctx->err);
+    if (ctx->rc == MCSEC_OK && edit->data) {
+        ctx->changed = true;
+        /* A part that came to contain "CRLF--" could end its part, or an
+         * enclosing one, early on the other side (libxml2 writes a CR as
+         * a character reference, so this is not expected). */
+        if (contains(edit->data, edit->data_len, "\r\n--", 4))
+            ctx->rc = MCSEC_ERR_PARSE;
+    }
+    return ctx->rc != MCSEC_OK;
+}
+
 mcsec_err_t mcsec_topo_hide_body_elements(mcsec_topo_t *topo, const char *content_type,
                                           const uint8_t *body, size_t len,
                                           const mcsec_strlist_t *names,
@@ -90,35 +127,25 @@ mcsec_err_t mcsec_topo_hide_body_elements(mcsec_topo_t *topo, const char *conten
     if (strcmp(type, MCSEC_CT_MCPTT_INFO) == 0)
         return mcsec_topo_hide_xml_elements(topo, body, len, names, keep_domains, direction, out,
                                             out_len, err);
-    if (strcmp(type, "multipart/mixed") != 0)
+    if (strncmp(type, "multipart/", 10) != 0)
         return MCSEC_OK;
-    xp_mime_t mime;
-    if (xp_mime_split(content_type, body, len, &mime) != MCSEC_OK)
-        return MCSEC_ERR_PARSE;
-    /* A part that came to contain "CRLF--boundary" would split the body
-     * differently on the other side. */
-    char delim[2 + 2 + sizeof(mime.boundary)];
-    size_t delim_len = (size_t)snprintf(delim, sizeof(delim), "\r\n--%s", mime.boundary);
-    body_edit_t edits[MCSEC_XMLPROT_MAX_PARTS];
-    memset(edits, 0, sizeof(edits));
-    bool changed = false;
-    mcsec_err_t rc = MCSEC_OK;
-    for (size_t i = 0; i < mime.count && rc == MCSEC_OK; i++) {
-        const xp_part_t *part = &mime.parts[i];
-        edits[i].start = part->body;
-        edits[i].len = part->body_len;
-        if (strcmp(part->type, MCSEC_CT_MCPTT_INFO) != 0 || part->body_len == 0)
-            continue;
-        rc = mcsec_topo_hide_xml_elements(topo, part->body, part->body_len, names, keep_domains,
-                                          direction, &edits[i].data, &edits[i].data_len, err);
-        if (rc == MCSEC_OK && edits[i].data) {
-            changed = true;
-            if (contains(edits[i].data, edits[i].data_len, delim, delim_len))
-                rc = MCSEC_ERR_PARSE;
-        }
-    }
+    /* Every mcptt-info leaf at any depth, in body order (the walker). */
+    hide_ctx_t ctx;
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.topo = topo;
+    ctx.names = names;
+    ctx.keep_domains = keep_domains;
+    ctx.direction = direction;
+    ctx.err = err;
+    mcsec_err_t rc =
+        mcsec_mime_walk(content_type, strlen(content_type), body, len, hide_leaf, &ctx, NULL);
+    if (rc == MCSEC_ERR_INVALID)
+        rc = ctx.rc != MCSEC_OK ? ctx.rc : MCSEC_ERR_PARSE;
+    bool changed = ctx.changed;
+    body_edit_t *edits = ctx.edits;
+    size_t count = ctx.count;
     if (rc == MCSEC_OK && changed)
-        rc = assemble(body, len, edits, mime.count, out, out_len);
-    free_edits(edits, mime.count);
+        rc = assemble(body, len, edits, count, out, out_len);
+    free_edits(edits, count);
     return rc;
 }

@@ -222,6 +222,44 @@ static bool is_xml_type(const char *type)
            strcmp(type, "text/xml") == 0;
 }
 
+/* The walker's visitor for split_body: keeps the top-level parts (or the
+ * body itself when it is not multipart) and refuses protectable content
+ * below the top level. */
+typedef struct {
+    const mcsec_xmlprot_t *prot;
+    body_work_t *work;
+    const char *fault; /* set when the visitor refused */
+} split_ctx_t;
+
+static int keep_top_part(const mcsec_mime_part_t *part, void *arg)
+{
+    split_ctx_t *ctx = arg;
+    xp_mime_t *mime = &ctx->work->mime;
+    if (part->depth == 0) {
+        if (part->container) {
+            mime->multipart = true;
+            if (xp_content_type(part->ct_value, part->ct_value_len, mime->parts[0].type,
+                                sizeof(mime->parts[0].type), mime->boundary,
+                                sizeof(mime->boundary)) != MCSEC_OK)
+                return -1; /* cannot happen: the walker parsed it */
+        } else {
+            mime->parts[mime->count++] = *part;
+        }
+        return 0;
+    }
+    /* docs/spk.md: what reaches our core as protectable content is only
+     * what the signature covers, and the signature covers top-level parts:
+     * mcptt-info, a signature or a signed type further down is refused. */
+    if (part->depth > 1 &&
+        (is_signed_type(ctx->prot, part->type) || strcmp(part->type, MCSEC_CT_MCPTT_SIGNED) == 0)) {
+        ctx->fault = "mcptt-info, a signature or a signed type inside a nested multipart";
+        return -1;
+    }
+    if (part->depth == 1)
+        mime->parts[mime->count++] = *part; /* the splitter allows at most MAX_PARTS */
+    return 0;
+}
+
 static mcsec_err_t split_body(mcsec_xmlprot_t *prot, const char *content_type, const uint8_t *body,
                               size_t len, body_work_t *work, mcsec_xmlprot_result_t *result)
 {
@@ -230,9 +268,18 @@ static mcsec_err_t split_body(mcsec_xmlprot_t *prot, const char *content_type, c
     if (len > prot->max_body)
         return xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_MALFORMED,
                        "body larger than the SPK limit");
-    if (xp_mime_split(content_type, body, len, &work->mime) != MCSEC_OK)
-        return xp_fail(result, MCSEC_ERR_PARSE, MCSEC_REASON_SPK_MALFORMED,
-                       "body is not a parsable single or multipart/mixed body");
+    split_ctx_t ctx = {prot, work, NULL};
+    const char *fault = NULL;
+    mcsec_err_t rc =
+        mcsec_mime_walk(content_type, strlen(content_type), body, len, keep_top_part, &ctx, &fault);
+    if (rc != MCSEC_OK) {
+        char detail[160];
+        snprintf(detail, sizeof(detail), "body refused by the MIME walker: %s",
+                 ctx.fault ? ctx.fault
+                 : fault   ? fault
+                           : "parts cannot be kept");
+        return xp_fail(result, MCSEC_ERR_PARSE, MCSEC_REASON_SPK_MALFORMED, detail);
+    }
     for (size_t i = 0; i < work->mime.count; i++) {
         const char *type = work->mime.parts[i].type;
         int *slot = strcmp(type, MCSEC_CT_MCPTT_INFO) == 0     ? &work->info

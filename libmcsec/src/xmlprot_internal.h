@@ -12,6 +12,7 @@
 #include <xmlsec/xmlenc.h>
 #include <xmlsec/xmlsec.h>
 
+#include "mcsec/mime.h"
 #include "mcsec/xmlprot.h"
 
 #define XP_NS_XENC "http://www.w3.org/2001/04/xmlenc#"
@@ -123,31 +124,32 @@ mcsec_err_t xp_verify_parts(mcsec_xmlprot_t *prot, xmlDocPtr doc, const xp_cid_p
                             size_t count, bool *covered, mcsec_xmlprot_result_t *result);
 
 /* ---- multipart (xmlprot_multipart.c) ---- */
-typedef struct {
-    const uint8_t *headers; /* raw header block, without the empty line */
-    size_t headers_len;
-    const uint8_t *body;
-    size_t body_len;
-    const char *ct_value; /* raw Content-Type value; NULL when absent */
-    size_t ct_value_len;
-    char type[96]; /* lower case type/subtype; "text/plain" when absent */
-    char cid[128]; /* Content-ID without angle brackets; "" when absent */
-} xp_part_t;
+/* A part as the walker hands it out (mcsec/mime.h). */
+typedef mcsec_mime_part_t xp_part_t;
 
 typedef struct {
     bool multipart;
     char boundary[71];
     xp_part_t parts[MCSEC_XMLPROT_MAX_PARTS];
     size_t count;
+    const char *fault; /* why the split failed (static text), NULL if it did not */
 } xp_mime_t;
 
 /* Lower case type/subtype of a Content-Type value and, for multipart, its
  * boundary. MCSEC_ERR_PARSE when unparsable. */
 mcsec_err_t xp_content_type(const char *value, size_t len, char *type, size_t type_size,
                             char *boundary, size_t boundary_size);
-/* Splits body per content_type; a non-multipart body is one part whose
- * headers are empty and whose type is the body's. Views point into body. */
-mcsec_err_t xp_mime_split(const char *content_type, const uint8_t *body, size_t len,
+/* The same, also giving the charset parameter lower-cased (when charset
+ * is not NULL). A repeated boundary or charset parameter is refused. */
+mcsec_err_t xp_content_type_params(const char *value, size_t len, char *type, size_t type_size,
+                                   char *boundary, size_t boundary_size, char *charset,
+                                   size_t charset_size);
+/* Splits body per content_type (ct_len octets), one level only; a
+ * non-multipart body is one part whose headers are empty and whose type is
+ * the body's. Views point into body. The splitter of mcsec_mime_walk(),
+ * which every stage uses (part header rules: mcsec/mime.h); mime->fault
+ * says why it failed. */
+mcsec_err_t xp_mime_split(const char *content_type, size_t ct_len, const uint8_t *body, size_t len,
                           xp_mime_t *mime);
 /* Random octets (RAND_bytes), and their hex as a boundary or Content-ID
  * local part (out_size >= 2 * octets + 1). A body's tokens share one

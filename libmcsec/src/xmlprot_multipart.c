@@ -30,22 +30,35 @@ static size_t read_token(const char *p, size_t i, size_t len)
     return i;
 }
 
-mcsec_err_t xp_content_type(const char *value, size_t len, char *type, size_t type_size,
-                            char *boundary, size_t boundary_size)
+/* Copies a parameter value lower-cased into out (size out_size); false
+ * when it does not fit. */
+static bool copy_lower(const char *value, size_t len, char *out, size_t out_size)
+{
+    if (len >= out_size)
+        return false;
+    for (size_t k = 0; k < len; k++)
+        out[k] = (char)tolower((unsigned char)value[k]);
+    out[len] = '\0';
+    return true;
+}
+
+mcsec_err_t xp_content_type_params(const char *value, size_t len, char *type, size_t type_size,
+                                   char *boundary, size_t boundary_size, char *charset,
+                                   size_t charset_size)
 {
     if (boundary && boundary_size)
         boundary[0] = '\0';
+    if (charset && charset_size)
+        charset[0] = '\0';
+    bool seen_boundary = false, seen_charset = false;
     size_t i = skip_ws(value, 0, len);
     size_t start = i;
     i = read_token(value, i, len);
     if (i == start || i >= len || value[i] != '/')
         return MCSEC_ERR_PARSE;
     i = read_token(value, i + 1, len);
-    if (value[i - 1] == '/' || i - start >= type_size)
+    if (value[i - 1] == '/' || !copy_lower(value + start, i - start, type, type_size))
         return MCSEC_ERR_PARSE;
-    for (size_t k = 0; k < i - start; k++)
-        type[k] = (char)tolower((unsigned char)value[start + k]);
-    type[i - start] = '\0';
     for (;;) {
         i = skip_ws(value, i, len);
         if (i == len)
@@ -83,13 +96,26 @@ mcsec_err_t xp_content_type(const char *value, size_t len, char *type, size_t ty
         }
         param[param_len] = '\0';
         if (name_len == 8 && strncasecmp(value + name, "boundary", 8) == 0 && boundary) {
-            /* RFC 2046: 1 to 70 characters, not ending with a space. */
-            if (param_len == 0 || param_len > 70 || param_len >= boundary_size ||
+            /* RFC 2046: 1 to 70 characters, not ending with a space; one
+             * boundary parameter only (receivers differ on which wins). */
+            if (seen_boundary || param_len == 0 || param_len > 70 || param_len >= boundary_size ||
                 param[param_len - 1] == ' ' || memchr(param, '\0', param_len))
                 return MCSEC_ERR_PARSE;
             memcpy(boundary, param, param_len + 1);
+            seen_boundary = true;
+        } else if (name_len == 7 && strncasecmp(value + name, "charset", 7) == 0 && charset) {
+            if (seen_charset || memchr(param, '\0', param_len) ||
+                !copy_lower(param, param_len, charset, charset_size))
+                return MCSEC_ERR_PARSE;
+            seen_charset = true;
         }
     }
+}
+
+mcsec_err_t xp_content_type(const char *value, size_t len, char *type, size_t type_size,
+                            char *boundary, size_t boundary_size)
+{
+    return xp_content_type_params(value, len, type, type_size, boundary, boundary_size, NULL, 0);
 }
 
 /* First occurrence of needle in hay[from, len), or len. */
@@ -102,13 +128,37 @@ static size_t find(const uint8_t *hay, size_t from, size_t len, const char *need
     return at ? (size_t)(at - hay) : len;
 }
 
-/* Content-Type and Content-ID of one part's header block. */
-static mcsec_err_t part_headers(xp_part_t *part)
+/* Whether the field name h[0, n) is name, or its SIP compact form. */
+static bool field_is(const char *h, size_t n, const char *name, char compact)
+{
+    return (n == strlen(name) && strncasecmp(h, name, n) == 0) ||
+           (compact && n == 1 && tolower((unsigned char)h[0]) == compact);
+}
+
+/* The value h[v, end) without surrounding white space. */
+static void trim_value(const char *h, size_t *v, size_t *end)
+{
+    *v = skip_ws(h, *v, *end);
+    while (*end > *v && (h[*end - 1] == ' ' || h[*end - 1] == '\t'))
+        (*end)--;
+}
+
+static mcsec_err_t refuse(xp_mime_t *mime, const char *fault)
+{
+    mime->fault = fault;
+    return MCSEC_ERR_PARSE;
+}
+
+/* Content-Type, Content-ID, Content-Transfer-Encoding and Content-Encoding
+ * of one part's header block (see mcsec/mime.h for what is refused). */
+static mcsec_err_t part_headers(xp_part_t *part, xp_mime_t *mime)
 {
     strcpy(part->type, "text/plain");
     part->cid[0] = '\0';
+    part->charset[0] = '\0';
     const char *h = (const char *)part->headers;
     size_t len = part->headers_len, i = 0;
+    unsigned seen_type = 0, seen_id = 0, seen_cte = 0;
     while (i < len) {
         size_t end = i;
         /* A field ends at a CRLF not followed by folding white space. */
@@ -121,28 +171,45 @@ static mcsec_err_t part_headers(xp_part_t *part)
         }
         const char *colon = memchr(h + i, ':', end - i);
         if (!colon)
-            return MCSEC_ERR_PARSE;
+            return refuse(mime, "part header field without a colon");
         size_t name_len = (size_t)(colon - (h + i));
-        size_t v = (size_t)(colon - h) + 1;
-        if (name_len == 12 && strncasecmp(h + i, "Content-Type", 12) == 0) {
-            if (xp_content_type(h + v, end - v, part->type, sizeof(part->type), NULL, 0) !=
-                MCSEC_OK)
-                return MCSEC_ERR_PARSE;
+        /* RFC 5322 obsolete syntax allows blanks before the colon. */
+        while (name_len > 0 && (h[i + name_len - 1] == ' ' || h[i + name_len - 1] == '\t'))
+            name_len--;
+        if (name_len == 0 || read_token(h, i, i + name_len) != i + name_len)
+            return refuse(mime, "part header field name is not a token");
+        size_t v = (size_t)(colon - h) + 1, stop = end;
+        trim_value(h, &v, &stop);
+        if (field_is(h + i, name_len, "Content-Type", 'c')) {
+            if (seen_type++)
+                return refuse(mime, "part with more than one Content-Type");
+            if (xp_content_type_params(h + v, stop - v, part->type, sizeof(part->type), NULL, 0,
+                                       part->charset, sizeof(part->charset)) != MCSEC_OK)
+                return refuse(mime, "part Content-Type cannot be parsed");
             part->ct_value = h + v;
-            part->ct_value_len = end - v;
-        } else if (name_len == 10 && strncasecmp(h + i, "Content-ID", 10) == 0) {
-            v = skip_ws(h, v, end);
-            size_t stop = end;
-            while (stop > v && (h[stop - 1] == ' ' || h[stop - 1] == '\t'))
-                stop--;
-            size_t id_len = stop > v ? stop - v : 0;
+            part->ct_value_len = stop - v;
+        } else if (field_is(h + i, name_len, "Content-ID", 0)) {
+            if (seen_id++)
+                return refuse(mime, "part with more than one Content-ID");
+            size_t id_len = stop - v;
             if (id_len < 3 || h[v] != '<' || h[stop - 1] != '>' || id_len - 2 >= sizeof(part->cid))
-                return MCSEC_ERR_PARSE;
+                return refuse(mime, "part Content-ID is not <id> of at most 127 octets");
             for (size_t k = v + 1; k < stop - 1; k++)
                 if (!isgraph((unsigned char)h[k]) || h[k] == '<' || h[k] == '>' || h[k] == '#')
-                    return MCSEC_ERR_PARSE;
-            memcpy(part->cid, h + v + 1, stop - v - 2);
-            part->cid[stop - v - 2] = '\0';
+                    return refuse(mime, "part Content-ID holds a character it may not");
+            memcpy(part->cid, h + v + 1, id_len - 2);
+            part->cid[id_len - 2] = '\0';
+        } else if (field_is(h + i, name_len, "Content-Transfer-Encoding", 0)) {
+            if (seen_cte++)
+                return refuse(mime, "part with more than one Content-Transfer-Encoding");
+            size_t n = stop - v;
+            if (!((n == 4 && strncasecmp(h + v, "7bit", 4) == 0) ||
+                  (n == 4 && strncasecmp(h + v, "8bit", 4) == 0) ||
+                  (n == 6 && strncasecmp(h + v, "binary", 6) == 0)))
+                return refuse(mime, "part Content-Transfer-Encoding other than 7bit, 8bit or "
+                                    "binary");
+        } else if (field_is(h + i, name_len, "Content-Encoding", 'e')) {
+            return refuse(mime, "part with a Content-Encoding");
         }
         i = end + 2;
     }
@@ -177,17 +244,19 @@ static mcsec_err_t split_multipart(const uint8_t *body, size_t len, xp_mime_t *m
     else {
         pos = find(body, 0, len, delim, delim_len);
         if (pos == len)
-            return MCSEC_ERR_PARSE;
+            return refuse(mime, "multipart body without its boundary");
         pos += delim_len;
     }
     bool close = false;
     pos = after_delimiter(body, pos, len, &close);
     if (pos == SIZE_MAX || close)
-        return MCSEC_ERR_PARSE;
+        return refuse(mime, "multipart body without a part");
     while (!close) {
         size_t next = find(body, pos, len, delim, delim_len);
-        if (next == len || mime->count == MCSEC_XMLPROT_MAX_PARTS)
-            return MCSEC_ERR_PARSE;
+        if (next == len)
+            return refuse(mime, "multipart body without its close delimiter");
+        if (mime->count == MCSEC_XMLPROT_MAX_PARTS)
+            return refuse(mime, "more parts in one multipart than the limit");
         xp_part_t *part = &mime->parts[mime->count++];
         memset(part, 0, sizeof(*part));
         if (next - pos >= 2 && body[pos] == '\r' && body[pos + 1] == '\n') {
@@ -198,41 +267,45 @@ static mcsec_err_t split_multipart(const uint8_t *body, size_t len, xp_mime_t *m
         } else {
             size_t blank = find(body, pos, next, "\r\n\r\n", 4);
             if (blank == next)
-                return MCSEC_ERR_PARSE;
+                return refuse(mime, "part without the empty line after its headers");
             part->headers = body + pos;
             part->headers_len = blank - pos;
             part->body = body + blank + 4;
             part->body_len = next - blank - 4;
         }
-        if (part_headers(part) != MCSEC_OK)
+        if (part_headers(part, mime) != MCSEC_OK)
             return MCSEC_ERR_PARSE;
         pos = after_delimiter(body, next + delim_len, len, &close);
         if (pos == SIZE_MAX)
-            return MCSEC_ERR_PARSE;
+            return refuse(mime, "multipart delimiter line followed by other text");
     }
     return MCSEC_OK;
 }
 
-mcsec_err_t xp_mime_split(const char *content_type, const uint8_t *body, size_t len,
+mcsec_err_t xp_mime_split(const char *content_type, size_t ct_len, const uint8_t *body, size_t len,
                           xp_mime_t *mime)
 {
     memset(mime, 0, sizeof(*mime));
-    char type[96];
-    if (!content_type || xp_content_type(content_type, strlen(content_type), type, sizeof(type),
-                                         mime->boundary, sizeof(mime->boundary)) != MCSEC_OK)
-        return MCSEC_ERR_PARSE;
+    char type[MCSEC_MIME_TYPE_SIZE];
+    char charset[MCSEC_MIME_CHARSET_SIZE];
+    if (!content_type ||
+        xp_content_type_params(content_type, ct_len, type, sizeof(type), mime->boundary,
+                               sizeof(mime->boundary), charset, sizeof(charset)) != MCSEC_OK)
+        return refuse(mime, "Content-Type cannot be parsed");
     if (strncmp(type, "multipart/", 10) != 0) {
         mime->count = 1;
         mime->parts[0].headers = body;
         mime->parts[0].body = body;
         mime->parts[0].body_len = len;
         mime->parts[0].ct_value = content_type;
-        mime->parts[0].ct_value_len = strlen(content_type);
+        mime->parts[0].ct_value_len = ct_len;
         strcpy(mime->parts[0].type, type);
+        strcpy(mime->parts[0].charset, charset);
         return MCSEC_OK;
     }
-    if (strcmp(type, "multipart/mixed") != 0 || !mime->boundary[0] || !body)
-        return MCSEC_ERR_PARSE;
+    /* RFC 2046 5.1.7: an unknown multipart subtype is read as mixed. */
+    if (!mime->boundary[0] || !body)
+        return refuse(mime, "multipart without a boundary");
     mime->multipart = true;
     return split_multipart(body, len, mime);
 }

@@ -47,6 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .asserted_ids = &fields[1],
         .asserted_id_count = 2,
         .content_type = fields[3],
+        .body = data,
         .body_len = size,
         .next_hop_ip = fields[2],
         .next_hop_port = 5060,

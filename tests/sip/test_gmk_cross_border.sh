@@ -18,13 +18,19 @@
 #   the same again (new Call-ID)  -> gmk.replay
 #   one hex digit flipped         -> gmk.bad_signature
 #   a non-hex character           -> gmk.malformed (400)
+#   the vector declared and encoded IBM037 (EBCDIC: no ASCII "GKTP" in
+#   it; libxml2, and so the GMS, would decode it): a replay
+#                                 -> sip.unsupported_encoding (415, the SIP
+#                                    check refuses XML not in UTF-8 before
+#                                    any stage; issue 14 item 4)
 #   egress of the vector from our core (our GMS is not its sender)
 #                                 -> gmk.wrong_sender
 # then, after mcsec.reload of a changed policy (keys rebuilt per process):
 #   our GMS sip:bob@streamwide.com -> gmk.wrong_receiver
 #   max_age 30 (T is 60 s old)     -> gmk.stale
 #   transfer: deny                 -> gmk.wrong_sender; a MESSAGE without
-#                                    GKTP still passes
+#                                    GKTP still passes; the EBCDIC vector
+#                                    -> sip.unsupported_encoding
 #   roles swapped (our GMS is the vector's sender), egress of the vector
 #                                 -> gmk.replay: signature, sender and
 #                                    receiver passed in the egress roles,
@@ -78,6 +84,13 @@ PY
 }
 tamper "$T_DIR/good.xml" "$T_DIR/flipped.xml" flip || t_die "tamper flip"
 tamper "$T_DIR/good.xml" "$T_DIR/nonhex.xml" nonhex || t_die "tamper nonhex"
+$T_PY - "$T_DIR/good.xml" "$T_DIR/ebcdic.xml" <<'PY' || t_die "EBCDIC vector"
+import sys
+text = open(sys.argv[1], encoding="utf-8").read()
+text = text.replace('encoding="UTF-8"', 'encoding="IBM037"', 1)
+open(sys.argv[2], "wb").write(text.encode("cp037"))
+PY
+t_check "the EBCDIC vector has no ASCII GKTP" sh -c "! grep -q GKTP '$T_DIR/ebcdic.xml'"
 t_check "flipped body differs from the vector in one octet" \
     test "$(cmp -l "$T_DIR/good.xml" "$T_DIR/flipped.xml" | wc -l)" -eq 1
 
@@ -215,6 +228,7 @@ t_log "=== rejections at the border"
 reject_case replay in gmk.replay 403 "$T_DIR/good.xml"
 reject_case flipped in gmk.bad_signature 403 "$T_DIR/flipped.xml"
 reject_case nonhex in gmk.malformed 400 "$T_DIR/nonhex.xml"
+reject_case ebcdic-replay in sip.unsupported_encoding 415 "$T_DIR/ebcdic.xml"
 reject_case egress-not-our-gms out gmk.wrong_sender 403 "$T_DIR/good.xml"
 
 t_log "=== policy changes (mcsec.reload)"
@@ -224,10 +238,13 @@ reload MAX_AGE=30
 reject_case stale in gmk.stale 403 "$T_DIR/good.xml"
 reload TRANSFER=deny
 reject_case deny in gmk.wrong_sender 403 "$T_DIR/good.xml"
+reject_case ebcdic-deny in sip.unsupported_encoding 415 "$T_DIR/ebcdic.xml"
 sipp_bg core-msg "$T_SCEN/uas_message.xml" "$CORE_IP" "$CORE_PORT" udp -m 1 ||
     t_fail "A's core sipp binds (MESSAGE)"
+# pad=x: the default "-" would end the XML comment in "--->", not
+# well-formed, and every XML leaf is parsed (a broken one is gmk.malformed).
 uac_keys ruri=sip:alice@a.mcx.example to=sip:alice@a.mcx.example from=sip:bob@b.mcx.example \
-    pai="P-Asserted-Identity: <sip:bob@b.mcx.example>"
+    pai="P-Asserted-Identity: <sip:bob@b.mcx.example>" pad=x
 sipp_run deny-no-gktp "$T_SCEN/uac_message.xml" "$PARTNER_IP" "$SIP_PORT" udp \
     "$OUT_IP:$SIP_PORT" "${UAC_KEYS[@]}"
 assert_eq "deny: a MESSAGE without GKTP still passes" 0 $?

@@ -9,7 +9,24 @@
 #   protected with a key B does not have  -> spk.unknown_key
 #   signed, but a ciphertext flipped before signing -> spk.bad_tag
 #   ciphertext flipped after signing      -> spk.bad_signature
-#   multipart without its boundary        -> spk.malformed
+#   a clear mcptt-info inside a nested multipart/mixed (issue 14 item 3)
+#                                         -> spk.malformed
+#   multipart without its boundary        -> sip.malformed
+#   signature wrapping (issue 14 item 2): the genuine protected mcptt-info
+#   relabelled text/plain keeping its Content-ID, plus a clear mcptt-info
+#   with the same Content-ID                                -> sip.malformed
+#   a part whose first Content-Type is mcptt-info, last text/plain
+#   (issue 14 item 3)                                        -> sip.malformed
+#   (the last three: the SIP check walks the body with the same MIME walker
+#   as the SPK stage, before it, and refuses what the walker refuses; the
+#   SPK stage's own refusal of them is in tests/unit/test_xmlprot.c);
+#   none of them reaches B's core (passed_in unchanged).
+# The same socket also shows that every part of a body is judged (issue 14
+# items 9 and 4, the SIP check before the SPK stage):
+#   an application/x-evil part in multipart/mixed, at depth 1 or 2,
+#   in from A and out from B's core              -> sip.content_type_denied
+#   mcptt-info declared and encoded IBM037 (EBCDIC) -> sip.unsupported_encoding
+#   a body with a Content-Encoding: gzip header     -> sip.unsupported_encoding
 # Each rejection answers 403 (400 for spk.malformed) with Warning: 399 ... "<code>" and moves that
 # code's counter for system-a by one.
 . "$(dirname "$0")/lib_two.sh"
@@ -87,6 +104,55 @@ cp "$T_DIR/ok.ct" "$T_DIR/badsig.ct"
 printf 'this is not\r\na multipart body\r\n' >"$T_DIR/malformed.body"
 printf 'multipart/mixed;boundary=never-there' >"$T_DIR/malformed.ct"
 
+# wrapped, nested, twotypes: the structure attacks of issue 14 items 2, 3.
+$T_PY - "$T_DIR" <<'PY' || t_die "structure attack bodies"
+import re, sys
+d = sys.argv[1]
+ok = open(d + "/ok.body", "rb").read()
+ct = open(d + "/ok.ct", "rb").read()
+clear = open(d + "/clear.xml", "rb").read().replace(b"hidden-caller", b"forged-caller")
+boundary = re.search(rb'boundary="?([^";]+)', ct).group(1)
+info = b"Content-Type: application/vnd.3gpp.mcptt-info+xml\r\nContent-ID: <"
+at = ok.index(info) + len(info)
+cid = ok[at:ok.index(b">", at)]
+sig = b"--" + boundary + b"\r\nContent-Type: application/vnd.3gpp.mcptt-signed+xml"
+wrapped = ok.replace(info, b"Content-Type: text/plain\r\nContent-ID: <", 1)
+wrapped = wrapped.replace(sig, b"--" + boundary + b"\r\nContent-Type: "
+    b"application/vnd.3gpp.mcptt-info+xml\r\nContent-ID: <" + cid + b">\r\n\r\n" + clear +
+    b"\r\n" + sig, 1)
+open(d + "/wrapped.body", "wb").write(wrapped)
+open(d + "/wrapped.ct", "wb").write(ct)
+nested = (b"--outer\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
+          b"--outer\r\nContent-Type: multipart/mixed;boundary=inner\r\n\r\n"
+          b"--inner\r\nContent-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n" + clear +
+          b"\r\n--inner--\r\n\r\n--outer--\r\n")
+open(d + "/nested.body", "wb").write(nested)
+open(d + "/nested.ct", "wb").write(b"multipart/mixed;boundary=outer")
+twotypes = (b"--outer\r\nContent-Type: application/vnd.3gpp.mcptt-info+xml\r\n"
+            b"Content-Type: text/plain\r\n\r\n" + clear + b"\r\n--outer--\r\n")
+open(d + "/twotypes.body", "wb").write(twotypes)
+open(d + "/twotypes.ct", "wb").write(b"multipart/mixed;boundary=outer")
+PY
+# evilpart, deepevil, ebcdic, gzip: issue 14 items 9 and 4.
+$T_PY - "$T_DIR" <<'PY' || t_die "part type and encoding bodies"
+import sys
+d = sys.argv[1]
+def write(name, ct, body):
+    open(d + "/" + name + ".body", "wb").write(body)
+    open(d + "/" + name + ".ct", "wb").write(ct)
+mixed = b"multipart/mixed;boundary=outer"
+write("evilpart", mixed, b"--outer\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
+      b"--outer\r\nContent-Type: application/x-evil\r\n\r\nboom\r\n--outer--\r\n")
+write("deepevil", mixed, b"--outer\r\nContent-Type: multipart/mixed;boundary=inner\r\n\r\n"
+      b"--inner\r\nContent-Type: application/x-evil\r\n\r\nboom\r\n--inner--\r\n"
+      b"\r\n--outer--\r\n")
+clear = open(d + "/clear.xml", "rb").read().decode()
+write("ebcdic", b"application/vnd.3gpp.mcptt-info+xml",
+      clear.replace('encoding="UTF-8"', 'encoding="IBM037"').encode("cp037"))
+write("gzip", b"text/plain", b"hello\r\n")
+open(d + "/gzip.extra", "w").write("Content-Encoding: gzip")
+PY
+
 uac_keys ruri=sip:bob@b.mcx.example to=sip:bob@b.mcx.example from=sip:alice@a.mcx.example \
     pai="P-Asserted-Identity: <sip:alice@a.mcx.example>"
 
@@ -98,6 +164,7 @@ send() {
     render_template "$T_SCEN/uac_spk_body.xml.in" "$scen" "CTYPE=$(cat "$T_DIR/$name.ct")" \
         "BODY=$T_DIR/$name.body" "STATUS=$status" "REASON=${reason:-none}" \
         "REASON_RE=$(printf '%s' "${reason:-none}" | sed 's/\./\\./g')" "WARN=$warn"
+    [ -f "$T_DIR/$name.extra" ] && sed -i "/^ *Content-Type: /a\\      $(cat "$T_DIR/$name.extra")" "$scen"
     sipp_run "a-$name" "$scen" "$A_OUT_IP" "$SIP_PORT" udp "$B_OUT_IP:$SIP_PORT" "${UAC_KEYS[@]}"
 }
 
@@ -112,17 +179,38 @@ assert_eq "B's core got it in clear" 0 $?
 assert_delta "system-a passed_in" 1 "$in0" "$(stat_get system-a passed_in)"
 
 # NAME:REASON:STATUS (a malformed body is a 400, mcsec_reason_sip_status).
+in1=$(stat_get system-a passed_in)
 for case in missing:spk.missing:403 unknown:spk.unknown_key:403 badtag:spk.bad_tag:403 \
-    badsig:spk.bad_signature:403 malformed:spk.malformed:400; do
+    badsig:spk.bad_signature:403 nested:spk.malformed:400 malformed:sip.malformed:400 \
+    wrapped:sip.malformed:400 twotypes:sip.malformed:400 \
+    evilpart:sip.content_type_denied:403 deepevil:sip.content_type_denied:403 \
+    ebcdic:sip.unsupported_encoding:415 gzip:sip.unsupported_encoding:415; do
     IFS=: read -r name reason status <<<"$case"
     before=$(stat_get system-a "$reason")
     log0=$(log_size)
     send "$name" "$status" "$reason"
-    assert_eq "$reason: $status with Warning \"$reason\"" 0 $?
-    assert_delta "$reason: counter for system-a" 1 "$before" "$(stat_get system-a "$reason")"
-    assert_match "$reason: logged with the partner and reason" \
+    assert_eq "$name: $status with Warning \"$reason\"" 0 $?
+    assert_delta "$name: $reason counter for system-a" 1 "$before" "$(stat_get system-a "$reason")"
+    assert_match "$name: logged with the partner and reason" \
         "reject dir=in partner=system-a reason=$reason" "$(log_since "$log0")"
 done
+# Egress: B's core sends the evil part towards A (the check runs both ways).
+before=$(stat_get system-a sip.content_type_denied)
+log0=$(log_size)
+scen=$T_DIR/uac-out-evilpart.xml
+render_template "$T_SCEN/uac_spk_body.xml.in" "$scen" "CTYPE=$(cat "$T_DIR/evilpart.ct")" \
+    "BODY=$T_DIR/evilpart.body" STATUS=403 REASON=sip.content_type_denied \
+    'REASON_RE=sip\.content_type_denied' WARN=true
+uac_keys ruri=sip:alice@a.mcx.example to=sip:alice@a.mcx.example from=sip:bob@b.mcx.example \
+    pai="P-Asserted-Identity: <sip:bob@b.mcx.example>"
+sipp_run b-out-evilpart "$scen" "$B_CORE_IP" 5071 udp "$B_IN_IP:$SIP_PORT" "${UAC_KEYS[@]}"
+assert_eq "out evilpart: 403 with Warning \"sip.content_type_denied\"" 0 $?
+assert_delta "out evilpart: counter for system-a" 1 "$before" \
+    "$(stat_get system-a sip.content_type_denied)"
+assert_match "out evilpart: logged" "reject dir=out partner=system-a reason=sip.content_type_denied" \
+    "$(log_since "$log0")"
+assert_delta "no refused body reached B's core (passed_in)" 0 "$in1" \
+    "$(stat_get system-a passed_in)"
 assert_eq "no key material in B's log" 0 "$(grep -c -i -e "$spk_key" "$KAM_LOG")"
 t_check "B still up with all its processes" kam_alive
 

@@ -2,6 +2,7 @@
  * on a policy built in memory, independent of the YAML loader. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -58,6 +59,16 @@ static mcsec_str_t s(const char *text)
     return (mcsec_str_t){text, strlen(text)};
 }
 
+/* A body of 2000 octets: an XML element, then blanks. */
+static uint8_t filler[2000];
+
+static const uint8_t *filler_body(void)
+{
+    memset(filler, ' ', sizeof(filler));
+    memcpy(filler, "<a/>", 4);
+    return filler;
+}
+
 /* A MESSAGE from system B's IS proxy that passes every check. */
 static mcsec_str_t pai_value[4];
 static mcsec_sip_request_t good_ingress(void)
@@ -71,6 +82,7 @@ static mcsec_sip_request_t good_ingress(void)
         .asserted_ids = pai_value,
         .asserted_id_count = 1,
         .content_type = s("application/vnd.3gpp.mcptt-info+xml"),
+        .body = filler_body(),
         .body_len = 200,
     };
     return req;
@@ -257,6 +269,9 @@ static void test_ingress_content_type(void **state)
     (void)state;
     mcsec_sip_request_t req = good_ingress();
     req.content_type = s("Multipart/Mixed ; boundary=xyz");
+    static const char multipart[] = "--xyz\r\nContent-Type: application/sdp\r\n\r\nv=0\r\n--xyz--";
+    req.body = (const uint8_t *)multipart;
+    req.body_len = strlen(multipart);
     assert_int_equal(ingress(&req), MCSEC_REASON_NONE);
     req.content_type = s("application/x-evil");
     assert_int_equal(ingress(&req), MCSEC_REASON_SIP_CONTENT_TYPE_DENIED);
@@ -308,6 +323,7 @@ static mcsec_sip_request_t good_egress(void)
         .asserted_ids = pai_value,
         .asserted_id_count = 1,
         .content_type = s("application/sdp"),
+        .body = filler_body(),
         .body_len = 300,
     };
     return req;
@@ -430,6 +446,87 @@ static void test_partner_by_binary_address(void **state)
     assert_int_equal(mcsec_partner_by_source(&policy, s("2001:DB8:0::20"), 1), 0);
 }
 
+/* Issue 14 item 9: every part of a body, at any depth and in both
+ * directions, is judged against the list, not only the top-level type. */
+static mcsec_reason_t with_body(mcsec_sip_request_t req, bool in, const char *ct, const char *body)
+{
+    req.content_type = s(ct);
+    req.body = (const uint8_t *)body;
+    req.body_len = strlen(body);
+    return in ? ingress(&req) : egress(&req, NULL);
+}
+
+#define MIXED "multipart/mixed;boundary=o"
+
+static void test_every_part_judged(void **state)
+{
+    (void)state;
+    static const char evil[] = "--o\r\nContent-Type: application/sdp\r\n\r\nv=0\r\n"
+                               "--o\r\nContent-Type: application/x-evil\r\n\r\nboom\r\n--o--";
+    static const char deep[] = "--o\r\nContent-Type: multipart/mixed;boundary=i\r\n\r\n"
+                               "--i\r\nContent-Type: application/x-evil\r\n\r\nboom\r\n--i--"
+                               "\r\n--o--";
+    static const char related[] = "--o\r\nContent-Type: multipart/related;boundary=i\r\n\r\n"
+                                  "--i\r\nContent-Type: application/sdp\r\n\r\nv=0\r\n--i--"
+                                  "\r\n--o--";
+    static const char fine[] = "--o\r\nContent-Type: multipart/mixed;boundary=i\r\n\r\n"
+                               "--i\r\nContent-Type: application/sdp\r\n\r\nv=0\r\n--i--"
+                               "\r\n--o--";
+    static const char untyped[] = "--o\r\n\r\nplain text\r\n--o--";
+    static const char signature[] = "--o\r\nContent-Type: application/vnd.3gpp.mcptt-signed+xml"
+                                    "\r\n\r\n<a/>\r\n--o--";
+    for (int in = 0; in < 2; in++) {
+        mcsec_sip_request_t req = in ? good_ingress() : good_egress();
+        assert_int_equal(with_body(req, in, MIXED, fine), MCSEC_REASON_NONE);
+        assert_int_equal(with_body(req, in, MIXED, evil), MCSEC_REASON_SIP_CONTENT_TYPE_DENIED);
+        assert_int_equal(with_body(req, in, MIXED, deep), MCSEC_REASON_SIP_CONTENT_TYPE_DENIED);
+        assert_int_equal(with_body(req, in, MIXED, related), MCSEC_REASON_SIP_CONTENT_TYPE_DENIED);
+        /* A part without Content-Type is text/plain, not on this list. */
+        assert_int_equal(with_body(req, in, MIXED, untyped), MCSEC_REASON_SIP_CONTENT_TYPE_DENIED);
+        /* The SPK signature part is implied only while SPK is on. */
+        assert_int_equal(with_body(req, in, MIXED, signature),
+                         MCSEC_REASON_SIP_CONTENT_TYPE_DENIED);
+        partners[0].spk.mode = MCSEC_SPK_OPTIONAL;
+        assert_int_equal(with_body(req, in, MIXED, signature), MCSEC_REASON_NONE);
+        partners[0].spk.mode = MCSEC_SPK_OFF;
+        /* What the walker refuses is malformed. */
+        assert_int_equal(with_body(req, in, MIXED, "no delimiter"), MCSEC_REASON_SIP_MALFORMED);
+    }
+}
+
+/* Issue 14 item 4, SIP side: XML in another encoding than UTF-8 and a
+ * Content-Encoding are refused (sip.unsupported_encoding), in both
+ * directions, for the body and every XML leaf. */
+static void test_encodings_refused(void **state)
+{
+    (void)state;
+    static const char ibm037[] = "--o\r\nContent-Type: application/vnd.3gpp.mcptt-info+xml\r\n"
+                                 "\r\n<?xml version=\"1.0\" encoding=\"IBM037\"?>\x4c\x81\x61\x6e"
+                                 "\r\n--o--";
+    static const char latin1[] = "--o\r\nContent-Type: application/vnd.3gpp.mcptt-info+xml;"
+                                 "charset=ISO-8859-1\r\n\r\n<a/>\r\n--o--";
+    for (int in = 0; in < 2; in++) {
+        mcsec_sip_request_t req = in ? good_ingress() : good_egress();
+        assert_int_equal(with_body(req, in, MIXED, ibm037), MCSEC_REASON_SIP_UNSUPPORTED_ENCODING);
+        assert_int_equal(with_body(req, in, MIXED, latin1), MCSEC_REASON_SIP_UNSUPPORTED_ENCODING);
+        assert_int_equal(with_body(req, in, "application/vnd.3gpp.mcptt-info+xml",
+                                   "<?xml version='1.0' encoding='UTF-16'?><a/>"),
+                         MCSEC_REASON_SIP_UNSUPPORTED_ENCODING);
+        assert_int_equal(with_body(req, in, "application/vnd.3gpp.mcptt-info+xml", "\xFF\xFE<"),
+                         MCSEC_REASON_SIP_UNSUPPORTED_ENCODING);
+        assert_int_equal(with_body(req, in, "application/vnd.3gpp.mcptt-info+xml",
+                                   "<?xml version='1.0' encoding='utf-8'?><a/>"),
+                         MCSEC_REASON_NONE);
+        req.content_encoding = s("gzip");
+        assert_int_equal(with_body(req, in, "application/sdp", "v=0"),
+                         MCSEC_REASON_SIP_UNSUPPORTED_ENCODING);
+        /* Without a body there is nothing to decode. */
+        req.content_type = s("");
+        req.body_len = 0;
+        assert_int_equal(in ? ingress(&req) : egress(&req, NULL), MCSEC_REASON_NONE);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -449,6 +546,8 @@ int main(void)
         cmocka_unit_test_setup(test_ingress_broken_identity_malformed, setup),
         cmocka_unit_test_setup(test_ingress_ack_cancel_without_identity, setup),
         cmocka_unit_test_setup(test_ingress_content_type, setup),
+        cmocka_unit_test_setup(test_every_part_judged, setup),
+        cmocka_unit_test_setup(test_encodings_refused, setup),
         cmocka_unit_test_setup(test_ingress_body_size, setup),
         cmocka_unit_test_setup(test_ingress_order_source_first, setup),
         cmocka_unit_test_setup(test_no_policy_fails_closed, setup),

@@ -2,9 +2,11 @@
  * with its GMS and receiver; every single flipped bit fails with
  * gmk.bad_signature or gmk.malformed; each other reason has its case; the
  * body scanner finds GKTP payloads in XML and multipart bodies. */
+#define _GNU_SOURCE /* memmem */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <iconv.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -364,6 +366,80 @@ static void test_gmk_body_xml_and_multipart(void **state)
     assert_int_equal(count, 1);
 }
 
+/* xml (UTF-8, declaring UTF-8) re-encoded as charset, its declaration
+ * naming decl (NULL: declaration removed); *len octets, malloc'd. */
+static uint8_t *encoded(const char *xml, const char *charset, const char *decl, size_t *len)
+{
+    const char *body = strstr(xml, "?>");
+    assert_non_null(body);
+    char *text = malloc(strlen(xml) + 64);
+    assert_non_null(text);
+    if (decl)
+        sprintf(text, "<?xml version=\"1.0\" encoding=\"%s\"%s", decl, body);
+    else
+        strcpy(text, body + 2 + strspn(body + 2, "\r\n"));
+    iconv_t cd = iconv_open(charset, "UTF-8");
+    assert_true(cd != (iconv_t)-1);
+    size_t in_left = strlen(text), out_size = 4 * in_left + 8, out_left = out_size;
+    uint8_t *out = malloc(out_size);
+    assert_non_null(out);
+    char *in = text, *outp = (char *)out;
+    assert_int_not_equal(iconv(cd, &in, &in_left, &outp, &out_left), (size_t)-1);
+    iconv_close(cd);
+    free(text);
+    *len = out_size - out_left;
+    return out;
+}
+
+/* Issue 14 item 4: the decision is on the parsed document, whatever the
+ * encoding libxml2 decodes (as the GMS would): an EBCDIC (IBM037) document
+ * with a replayed or tampered payload is refused, and counted for deny;
+ * UTF-16 with a byte order mark and ISO-8859-1 likewise. */
+static void test_gmk_body_other_encodings(void **state)
+{
+    fixture_t *f = *state;
+    size_t count = 0;
+    char detail[160];
+    char *xml = gktp_document(f, false);
+    assert_int_equal(check_body(f, "application/xml", xml, &count), MCSEC_REASON_NONE);
+    size_t len = 0;
+    uint8_t *ebcdic = encoded(xml, "IBM037", "IBM037", &len);
+    assert_null(memmem(ebcdic, len, "GKTP", 4));
+    assert_int_equal(mcsec_gmk_check_body("application/xml", ebcdic, len, &f->policy, &count,
+                                          detail, sizeof(detail)),
+                     MCSEC_REASON_GMK_REPLAY);
+    assert_int_equal(
+        mcsec_gmk_count_body("application/xml", ebcdic, len, &count, detail, sizeof(detail)),
+        MCSEC_REASON_NONE);
+    assert_int_equal(count, 1);
+    free(ebcdic);
+    char *tampered = gktp_document(f, true);
+    ebcdic = encoded(tampered, "IBM037", "IBM037", &len);
+    assert_int_equal(mcsec_gmk_check_body("application/xml", ebcdic, len, &f->policy, &count,
+                                          detail, sizeof(detail)),
+                     MCSEC_REASON_GMK_BAD_SIGNATURE);
+    free(ebcdic);
+    static const struct {
+        const char *charset, *decl;
+    } others[] = {{"UTF-16", NULL}, {"UTF-16", "UTF-16"}, {"ISO-8859-1", "ISO-8859-1"}};
+    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+        uint8_t *doc = encoded(tampered, others[i].charset, others[i].decl, &len);
+        count = 0;
+        assert_int_equal(
+            mcsec_gmk_count_body("application/xml", doc, len, &count, detail, sizeof(detail)),
+            MCSEC_REASON_NONE);
+        assert_int_equal(count, 1);
+        assert_int_equal(mcsec_gmk_check_body("application/xml", doc, len, &f->policy, &count,
+                                              detail, sizeof(detail)),
+                         MCSEC_REASON_GMK_BAD_SIGNATURE);
+        free(doc);
+    }
+    free(tampered);
+    free(xml);
+    /* An XML leaf that does not parse cannot be said to hold no GKTP. */
+    assert_int_equal(check_body(f, "application/xml", "<a>", &count), MCSEC_REASON_GMK_MALFORMED);
+}
+
 /* ---- policy ------------------------------------------------------------ */
 
 static const char policy_yaml[] =
@@ -438,6 +514,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_gmk_incomplete_policy_is_unavailable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gmk_uri_identities_and_missing_ones, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gmk_body_xml_and_multipart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gmk_body_other_encodings, setup, teardown),
         cmocka_unit_test(test_gmk_policy_loads_defaults_and_round_trips),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -195,6 +195,29 @@ static void test_broken_multipart_refused(void **state)
                      MCSEC_ERR_ARG);
 }
 
+/* Every mcptt-info leaf is hidden, at any depth (the MIME walker): one
+ * inside a nested multipart/mixed too; the structure around it stays. */
+static void test_nested_part_hidden(void **state)
+{
+    mcsec_topo_t *topo = *state;
+    mcsec_topo_error_t err;
+    size_t n = strlen(info_xml) + 512;
+    char *body = malloc(n);
+    assert_non_null(body);
+    snprintf(body, n,
+             "--o\r\nContent-Type: multipart/mixed;boundary=i\r\n\r\n"
+             "--i\r\nContent-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n%s\r\n--i--\r\n"
+             "\r\n--o--\r\n",
+             info_xml);
+    char *hidden = run(topo, "multipart/mixed;boundary=o", body, MCSEC_TOPO_EGRESS, MCSEC_OK, &err);
+    assert_non_null(hidden);
+    assert_null(strstr(hidden, "gms.a.internal"));
+    assert_non_null(strstr(hidden, "\r\n--i--\r\n\r\n--o--\r\n"));
+    assert_non_null(strstr(hidden, "<mcpttURI>sip:alice@a.mcx.example</mcpttURI>"));
+    free(hidden);
+    free(body);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -202,6 +225,7 @@ int main(void)
         cmocka_unit_test(test_multipart_bad_token_refused),
         cmocka_unit_test(test_single_body_and_other_types),
         cmocka_unit_test(test_broken_multipart_refused),
+        cmocka_unit_test(test_nested_part_hidden),
     };
     return cmocka_run_group_tests(tests, topo_fixture_setup_xml, topo_fixture_teardown);
 }

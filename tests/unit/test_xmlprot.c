@@ -542,6 +542,109 @@ static void test_body_malformed_multipart(void **state)
     mcsec_xmlprot_destroy(a);
 }
 
+/* The copy of body with the first from replaced by to (any lengths). */
+static char *replaced(const char *body, const char *from, const char *to)
+{
+    const char *at = strstr(body, from);
+    assert_non_null(at);
+    size_t head = (size_t)(at - body), n = strlen(body) - strlen(from) + strlen(to);
+    char *out = malloc(n + 1);
+    assert_non_null(out);
+    snprintf(out, n + 1, "%.*s%s%s", (int)head, body, to, at + strlen(from));
+    return out;
+}
+
+#define CLEAR_INFO                                                                                 \
+    "<mcpttinfo xmlns=\"urn:3gpp:ns:mcpttInfo:1.0\"><mcptt-Params><mcptt-calling-user-id "         \
+    "type=\"Normal\"><mcpttURI>sip:attacker@b.mcx.example</mcpttURI></mcptt-calling-user-id>"      \
+    "</mcptt-Params></mcpttinfo>"
+
+/* Issue 14 item 2: the genuine protected mcptt-info relabelled text/plain,
+ * keeping its Content-ID, and a clear mcptt-info with the same Content-ID
+ * added: refused (a Content-ID names one part); with another Content-ID the
+ * clear part is not covered by the signature. */
+static void test_body_signature_wrapping(void **state)
+{
+    (void)state;
+    mcsec_xmlprot_t *a = make_prot(OLD_KEY, ID_A);
+    const char *body = multipart_body(info_doc());
+    const char *ct = "multipart/mixed; boundary=\"XyZ\"";
+    mcsec_body_t prot = {0};
+    assert_int_equal(
+        mcsec_xmlprot_protect_body(a, ct, (const uint8_t *)body, strlen(body), &prot, NULL),
+        MCSEC_OK);
+    const char *cid_at = strstr((const char *)prot.data, "Content-ID: <");
+    assert_non_null(cid_at);
+    char cid[160];
+    size_t cid_len = strcspn(cid_at + 13, ">");
+    snprintf(cid, sizeof(cid), "%.*s", (int)cid_len, cid_at + 13);
+    char *relabelled =
+        replaced((const char *)prot.data, "Content-Type: " MCSEC_CT_MCPTT_INFO "\r\nContent-ID",
+                 "Content-Type: text/plain\r\nContent-ID");
+    char clear_part[1024];
+    snprintf(clear_part, sizeof(clear_part),
+             "--XyZ\r\nContent-Type: " MCSEC_CT_MCPTT_INFO "\r\nContent-ID: <%s>\r\n\r\n" CLEAR_INFO
+             "\r\n--XyZ\r\nContent-Type: " MCSEC_CT_MCPTT_SIGNED,
+             cid);
+    char *attack =
+        replaced(relabelled, "--XyZ\r\nContent-Type: " MCSEC_CT_MCPTT_SIGNED, clear_part);
+    expect_body_reason(a, ct, attack, strlen(attack), true, MCSEC_REASON_SPK_MALFORMED);
+    expect_body_reason(a, ct, attack, strlen(attack), false, MCSEC_REASON_SPK_MALFORMED);
+    free(attack);
+    /* The same with a Content-ID of its own: not covered. */
+    snprintf(clear_part, sizeof(clear_part),
+             "--XyZ\r\nContent-Type: " MCSEC_CT_MCPTT_INFO
+             "\r\nContent-ID: <x%s>\r\n\r\n" CLEAR_INFO
+             "\r\n--XyZ\r\nContent-Type: " MCSEC_CT_MCPTT_SIGNED,
+             cid);
+    attack = replaced(relabelled, "--XyZ\r\nContent-Type: " MCSEC_CT_MCPTT_SIGNED, clear_part);
+    expect_body_reason(a, ct, attack, strlen(attack), false, MCSEC_REASON_SPK_BAD_SIGNATURE);
+    free(attack);
+    free(relabelled);
+    mcsec_body_free(&prot);
+    mcsec_xmlprot_destroy(a);
+}
+
+/* Issue 14 item 3: spk.mode required bypassed by structure. A clear
+ * mcptt-info inside a nested multipart, and a part whose first
+ * Content-Type is mcptt-info and whose last is text/plain, are refused;
+ * so is protected content (a signature, a signed type) below the top. */
+static void test_body_structure_bypass_refused(void **state)
+{
+    (void)state;
+    mcsec_xmlprot_t *a = make_prot_conf(OLD_KEY, ID_A, "application/resource-lists+xml", 0, 0);
+    const char *ct = "multipart/mixed;boundary=outer";
+    static const char nested[] = "--outer\r\nContent-Type: application/sdp\r\n\r\n" SDP "\r\n"
+                                 "--outer\r\nContent-Type: multipart/mixed;boundary=inner\r\n\r\n"
+                                 "--inner\r\nContent-Type: " MCSEC_CT_MCPTT_INFO
+                                 "\r\n\r\n" CLEAR_INFO "\r\n--inner--\r\n\r\n--outer--\r\n";
+    expect_body_reason(a, ct, nested, strlen(nested), true, MCSEC_REASON_SPK_MALFORMED);
+    expect_body_reason(a, ct, nested, strlen(nested), false, MCSEC_REASON_SPK_MALFORMED);
+    mcsec_body_t out = {0};
+    mcsec_xmlprot_result_t res = {MCSEC_REASON_NONE, ""};
+    assert_int_not_equal(
+        mcsec_xmlprot_protect_body(a, ct, (const uint8_t *)nested, strlen(nested), &out, &res),
+        MCSEC_OK);
+    assert_int_equal(res.reason, MCSEC_REASON_SPK_MALFORMED);
+    char *signed_type = replaced(nested, "Content-Type: " MCSEC_CT_MCPTT_INFO,
+                                 "Content-Type: application/resource-lists+xml");
+    expect_body_reason(a, ct, signed_type, strlen(signed_type), true, MCSEC_REASON_SPK_MALFORMED);
+    free(signed_type);
+    static const char twice[] = "--outer\r\nContent-Type: " MCSEC_CT_MCPTT_INFO "\r\n"
+                                "Content-Type: text/plain\r\n\r\n" CLEAR_INFO "\r\n--outer--\r\n";
+    expect_body_reason(a, ct, twice, strlen(twice), true, MCSEC_REASON_SPK_MALFORMED);
+    /* A nested multipart of other types still passes. */
+    char *plain =
+        replaced(nested, "Content-Type: " MCSEC_CT_MCPTT_INFO, "Content-Type: text/plain");
+    assert_int_equal(mcsec_xmlprot_unprotect_body(a, ct, (const uint8_t *)plain, strlen(plain),
+                                                  true, &out, &res),
+                     MCSEC_OK);
+    assert_memory_equal(out.data, plain, strlen(plain));
+    mcsec_body_free(&out);
+    free(plain);
+    mcsec_xmlprot_destroy(a);
+}
+
 static void test_rollover_without_flag_day(void **state)
 {
     (void)state;
@@ -936,6 +1039,8 @@ int main(void)
         cmocka_unit_test(test_body_reason_codes),
         cmocka_unit_test(test_body_hostile_signature_part),
         cmocka_unit_test(test_body_malformed_multipart),
+        cmocka_unit_test(test_body_signature_wrapping),
+        cmocka_unit_test(test_body_structure_bypass_refused),
         cmocka_unit_test(test_rollover_without_flag_day),
         cmocka_unit_test(test_reprotect_equals_protect_of_clear_body),
         cmocka_unit_test(test_reprotect_kept_serves_only_its_body),

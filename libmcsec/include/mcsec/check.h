@@ -32,7 +32,13 @@ typedef struct {
     const mcsec_str_t *asserted_ids;
     size_t asserted_id_count;
     mcsec_str_t content_type; /* len 0 when absent */
+    /* The body, body_len octets (a view; NULL only when body_len is 0).
+     * Every part of it is judged (docs/mime.md, docs/policy-reference.md). */
+    const uint8_t *body;
     size_t body_len;
+    /* Content-Encoding header value(s) as received; len 0 when absent. A
+     * request with a body and any Content-Encoding is refused. */
+    mcsec_str_t content_encoding;
     /* Egress only: the address the request will be sent to after routing
      * (Route set or request-URI). An in-dialog request whose request-URI is
      * a partner's Contact is matched to the partner whose IS proxy this is. */
@@ -49,7 +55,12 @@ typedef struct {
 
 /* Request arriving from the partner side. Order: source address
  * (src.not_partner), method (sip.method_denied), identity (src.no_identity,
- * src.internal_id_spoof, src.foreign_id), content type, body size. */
+ * src.internal_id_spoof, src.foreign_id), content type, body size, then
+ * the body (both directions): a Content-Encoding (sip.unsupported_encoding),
+ * every part walked (mcsec/mime.h; sip.malformed when the walker refuses),
+ * each part's type against the list (sip.content_type_denied; the SPK
+ * signature part is implied while the partner's SPK is on) and each XML
+ * leaf in UTF-8 (sip.unsupported_encoding). */
 void mcsec_check_sip_ingress(const mcsec_policy_t *policy, const mcsec_sip_request_t *req,
                              mcsec_verdict_t *verdict);
 
