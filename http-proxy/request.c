@@ -562,8 +562,14 @@ static enum MHD_Result finish_request(httpd_t *httpd, struct MHD_Connection *con
      * structure, addressing and signature, never for age or replay. */
     char detail[160];
     /* An answer the body checks cannot read is never relayed: logged with
-     * its code, answered as the next hop's failure. */
-    mcsec_reason_t text = check_answer_body(job, detail, sizeof(detail));
+     * its code, answered as the next hop's failure. (A 4xx body that is not
+     * XML is dropped, never relayed: nothing to read.) */
+    const char *answer_type = job_field(job, "Content-Type");
+    bool relayed = job->status < 400 ||
+                   (answer_type &&
+                    mcsec_http_rewritable_type((mcsec_str_t){answer_type, strlen(answer_type)}));
+    mcsec_reason_t text =
+        relayed ? check_answer_body(job, detail, sizeof(detail)) : MCSEC_REASON_NONE;
     if (text != MCSEC_REASON_NONE) {
         httpd_req_log(httpd, req, text, 502, detail);
         return httpd_respond_error(connection, MCSEC_REASON_HTTP_UPSTREAM_ERROR, false,
