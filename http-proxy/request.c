@@ -317,10 +317,7 @@ static enum MHD_Result start_request(httpd_t *httpd, struct MHD_Connection *conn
     for (size_t i = 0; i < fields.count; i++) {
         const mcsec_http_header_t *field = &fields.fields[i];
         http.header_bytes += field->name.len + field->value.len + 4;
-        if (is(field->name, "Content-Type") && types++ > 0)
-            return reject(httpd, connection, req, MCSEC_REASON_HTTP_CONTENT_TYPE_DENIED,
-                          "two Content-Type fields");
-        if (is(field->name, "Content-Type"))
+        if (is(field->name, "Content-Type") && types++ == 0)
             http.content_type = field->value;
         else if (is(field->name, "Host"))
             http.host = field->value;
@@ -341,6 +338,10 @@ static enum MHD_Result start_request(httpd_t *httpd, struct MHD_Connection *conn
         req->partner_index = verdict.partner_index;
     if (verdict.reason != MCSEC_REASON_NONE)
         return reject(httpd, connection, req, verdict.reason, verdict.detail);
+    /* The body checks and the next hop must read the same type. */
+    if (types > 1)
+        return reject(httpd, connection, req, MCSEC_REASON_HTTP_CONTENT_TYPE_DENIED,
+                      "two Content-Type fields");
     /* A coded body is opaque to every body check (GKTP, internal hosts). */
     if (mcsec_http_check_content_encoding(codings, coding_count) != MCSEC_REASON_NONE)
         return reject(httpd, connection, req, MCSEC_REASON_HTTP_UNSUPPORTED_ENCODING,
