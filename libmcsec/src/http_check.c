@@ -12,6 +12,30 @@
 
 /* ---- the request target ----------------------------------------------- */
 
+/* Characters that Unicode compatibility normalisation (NFKC, which some
+ * frameworks apply to paths) turns into '.', '/', '\\', ';', '%', '?' or
+ * '#' (UnicodeData.txt decompositions): a dot segment, a separator or a
+ * path parameter in disguise. */
+static bool normalises_to_delimiter(uint32_t cp)
+{
+    static const uint32_t list[] = {
+        0x037E,                                          /* ; GREEK QUESTION MARK */
+        0x2024,  0x2025, 0x2026,                         /* . .. ... leaders */
+        0x2047,  0x2048, 0x2049,                         /* ?? ?! !? */
+        0xFE14,  0xFE16, 0xFE52, 0xFE54, 0xFE56, 0xFE5F, /* small and vertical forms */
+        0xFE68,  0xFE6A,                                 /* small \ % */
+        0xFF03,  0xFF05, 0xFF0E, 0xFF0F, 0xFF1B, 0xFF1F, /* fullwidth # % . / ; ? */
+        0xFF3C,                                          /* fullwidth \ */
+        0x1F100,                                         /* DIGIT ZERO FULL STOP */
+    };
+    if (cp >= 0x2488 && cp <= 0x249B)
+        return true; /* DIGIT ONE FULL STOP ... NUMBER TWENTY FULL STOP */
+    for (size_t i = 0; i < sizeof(list) / sizeof(list[0]); i++)
+        if (list[i] == cp)
+            return true;
+    return false;
+}
+
 /* True when the segment [seg, seg+len) is "." or "..". */
 static bool dot_segment(const char *seg, size_t len)
 {
@@ -28,8 +52,9 @@ mcsec_reason_t mcsec_http_check_target(mcsec_str_t target, mcsec_str_t *path)
         path_len = (size_t)(query - target.ptr);
     /* The path's octets once unescaped must be strict UTF-8: an overlong
      * form (%C0%AE is '.' to a lenient decoder) spells a dot segment or a
-     * separator that none of the rules below would see. */
-    mcsec_utf8_t utf8 = {0, 0x80, 0xBF};
+     * separator that none of the rules below would see; so does a
+     * character that NFKC maps to one (%EF%BC%8E, FULLWIDTH FULL STOP). */
+    mcsec_utf8_t utf8 = {0, 0x80, 0xBF, 0};
     for (size_t i = 0; i < target.len; i++) {
         char c = target.ptr[i];
         if ((unsigned char)c <= 0x20 || (unsigned char)c >= 0x7f || c == '\\' || c == '#')
@@ -55,7 +80,9 @@ mcsec_reason_t mcsec_http_check_target(mcsec_str_t target, mcsec_str_t *path)
                 return MCSEC_REASON_HTTP_BAD_TARGET;
             i += 2;
         }
-        if (i < path_len && !mcsec_utf8_feed(&utf8, (uint8_t)octet))
+        if (i < path_len &&
+            (!mcsec_utf8_feed(&utf8, (uint8_t)octet) ||
+             (octet >= 0x80 && mcsec_utf8_done(&utf8) && normalises_to_delimiter(utf8.cp))))
             return MCSEC_REASON_HTTP_BAD_TARGET;
     }
     if (!mcsec_utf8_done(&utf8))

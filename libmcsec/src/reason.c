@@ -110,8 +110,9 @@ static const reason_entry_t reason_table[MCSEC_REASON_COUNT] = {
          400, 501},
     [MCSEC_REASON_HTTP_BAD_TARGET] = {"http.bad_target",
                                       "request target is not a clean origin-form path (absolute "
-                                      "form, encoded '.', '/' or '\\', dot segments, control "
-                                      "octets)",
+                                      "form, encoded '.', '/' or '\\', dot segments, path "
+                                      "parameters ';', path not strict UTF-8 or holding what NFKC "
+                                      "makes a delimiter, control octets)",
                                       400, 400},
     [MCSEC_REASON_HTTP_METHOD_DENIED] = {"http.method_denied",
                                          "HTTP method not allowed for this partner", 403, 405},

@@ -12,6 +12,7 @@
 typedef struct {
     unsigned need;  /* continuation octets still expected */
     uint8_t lo, hi; /* allowed range of the next continuation octet */
+    uint32_t cp;    /* the character so far; whole when need is 0 */
 } mcsec_utf8_t;
 
 /* False as soon as the octets fed so far cannot begin valid UTF-8. */
@@ -20,6 +21,7 @@ static inline bool mcsec_utf8_feed(mcsec_utf8_t *u, uint8_t c)
     if (u->need > 0) {
         if (c < u->lo || c > u->hi)
             return false;
+        u->cp = (u->cp << 6) | (c & 0x3Fu);
         u->need--;
         u->lo = 0x80;
         u->hi = 0xBF;
@@ -27,18 +29,22 @@ static inline bool mcsec_utf8_feed(mcsec_utf8_t *u, uint8_t c)
     }
     u->lo = 0x80;
     u->hi = 0xBF;
+    u->cp = c;
     if (c < 0x80)
         return true;
     if (c >= 0xC2 && c <= 0xDF) {
         u->need = 1;
+        u->cp = c & 0x1Fu;
     } else if (c >= 0xE0 && c <= 0xEF) {
         u->need = 2;
+        u->cp = c & 0x0Fu;
         if (c == 0xE0)
             u->lo = 0xA0; /* overlong */
         else if (c == 0xED)
             u->hi = 0x9F; /* surrogates */
     } else if (c >= 0xF0 && c <= 0xF4) {
         u->need = 3;
+        u->cp = c & 0x07u;
         if (c == 0xF0)
             u->lo = 0x90; /* overlong */
         else if (c == 0xF4)
@@ -58,7 +64,7 @@ static inline bool mcsec_utf8_done(const mcsec_utf8_t *u)
 /* The whole of [p, p + n) is strict UTF-8. */
 static inline bool mcsec_utf8_valid(const uint8_t *p, size_t n)
 {
-    mcsec_utf8_t u = {0, 0x80, 0xBF};
+    mcsec_utf8_t u = {0, 0x80, 0xBF, 0};
     for (size_t i = 0; i < n; i++)
         if (!mcsec_utf8_feed(&u, p[i]))
             return false;

@@ -137,6 +137,14 @@ static void test_target(void **state)
         "/a/%c3/b",
         "/a/%80",
         "/a/%ff",
+        /* what NFKC turns into '.', '/', '\\' or ';' */
+        "/a/%EF%BC%8E%EF%BC%8E/b",
+        "/a/%e2%80%a5/b",
+        "/a%ef%bc%8fb",
+        "/a%ef%bc%bcb",
+        "/a/..%ef%bc%9bx",
+        "/a/%cd%be",
+        "/a/%f0%9f%84%80",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(mcsec_http_check_target((mcsec_str_t){bad[i], strlen(bad[i])}, NULL),
