@@ -43,7 +43,7 @@ check "intended identity of the partner passes" [ "$(echo "$out" | status_of)" =
 check "intended identity forwarded" grep -q 'intended-partner.*X-3GPP-Intended-Identity' "$WORK/upstream.jsonl"
 # ---- bodies: a type, no coding, UTF-8 ----------------------------------------
 refused typeless-chunked 415 http.content_type_denied -H "$ID" -X PUT -H "Content-Type:" -H "Transfer-Encoding: chunked" --data-binary 'a=b' "$(url_out "$P/typeless-chunked")"
-refused two-types 415 http.content_type_denied -H "$ID" -X PUT -H "Content-Type: $XML" -H "Content-Type: text/plain" --data-binary '<x/>' "$(url_out "$P/two-types")"
+refused two-types 415 http.content_type_denied -H "$ID" -X PUT -H "Content-Type: text/plain" -H "Content-Type: $XML" --data-binary '<x/>' "$(url_out "$P/two-types")"
 printf '<x/>' | gzip > "$WORK/x.gz"
 refused coded-gzip 501 http.unsupported_encoding -H "$ID" -X PUT -H "Content-Type: $XML" -H "Content-Encoding: gzip" --data-binary @"$WORK/x.gz" "$(url_out "$P/coded-gzip")"
 refused charset-utf16 415 http.content_type_denied -H "$ID" -X PUT -H "Content-Type: $XML; charset=utf-16" --data-binary '<x/>' "$(url_out "$P/charset-utf16")"
