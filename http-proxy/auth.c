@@ -2,14 +2,12 @@
  * docs/gmk.md): the same libmcsec checks mcsec.so runs on SIP-3, adapted
  * to HTTP-3.
  *
- * EAR target. mcsec_ear_verify accepts a target ID that is our border
- * identity or a sip/sips URI in our domains, and then requires it to equal
- * the request's target (scheme, user, host). An HTTP request has no SIP
- * request-URI, and its effective URI (https://<public_host>/...) could
- * never pass the first rule. The border identity therefore stands for the
- * request target: inbound the EAR's target ID must be our border identity
- * (system.identity), outbound the partner's (partners[].identity), exactly
- * what the SIP side accepts for a request addressed to a border.
+ * EAR target (docs/ear.md, "one EAR, one protocol"). On HTTP-3 the target
+ * ID is an https origin, never a SIP URI: inbound "https://<Host>" with the
+ * host ours (system.domains or system.http.public_host), outbound
+ * "https://<partner http.peer_name>". The SIP side accepts only sip/sips
+ * targets, so no EAR passes on both protocols and the two replay caches
+ * (kamailio's shared memory, this process) need not be one.
  *
  * Which requests: every HTTP request to and from an explicit partner (there
  * are no dialogs, ACKs or retransmissions at this layer: a client that
@@ -55,10 +53,18 @@ static mcsec_replay_result_t not_recorded(mcsec_replay_cache_t *cache,
     return MCSEC_REPLAY_NEW;
 }
 
-mcsec_reason_t httpd_ear_check(httpd_t *httpd, const httpd_gen_t *gen, int partner_index,
-                               bool outbound, const char *value, size_t len, size_t count,
-                               bool *sign, char *detail, size_t detail_size)
+/* "https://" + host into buf (the request target of the HTTP-3 profile). */
+static mcsec_str_t origin(char *buf, size_t size, const char *host, size_t len)
 {
+    int n = snprintf(buf, size, "https://%.*s", (int)len, host ? host : "");
+    return (mcsec_str_t){buf, n > 0 && (size_t)n < size ? (size_t)n : 0};
+}
+
+mcsec_reason_t httpd_ear_check(httpd_t *httpd, const httpd_gen_t *gen, int partner_index,
+                               bool outbound, mcsec_str_t host, const char *value, size_t len,
+                               size_t count, bool *sign, char *detail, size_t detail_size)
+{
+    char target[300];
     const mcsec_policy_t *policy = gen->policy;
     const mcsec_partner_t *partner = &policy->partners[partner_index];
     *sign = false;
@@ -69,7 +75,7 @@ mcsec_reason_t httpd_ear_check(httpd_t *httpd, const httpd_gen_t *gen, int partn
         return fail(MCSEC_REASON_EAR_MALFORMED, detail, detail_size, "more than one EAR header");
     uint8_t all_types[256];
     mcsec_replay_cache_t unrecorded = {not_recorded, NULL};
-    mcsec_ear_policy_t ear = {.now = (int64_t)time(NULL), .skew = partner->ear.skew};
+    mcsec_ear_policy_t ear = {.now = (int64_t)time(NULL), .skew = partner->ear.skew, .http = true};
     if (!outbound) {
         const httpd_kms_t *kms = &gen->partner_kms[partner_index];
         if (!kms->usable)
@@ -80,9 +86,9 @@ mcsec_reason_t httpd_ear_check(httpd_t *httpd, const httpd_gen_t *gen, int partn
         ear.partner_domains = &partner->domains;
         ear.source_roles = partner->ear.source_roles;
         ear.source_role_count = partner->ear.source_role_count;
-        ear.our_identity = policy->system.identity;
         ear.our_domains = &policy->system.domains;
-        ear.request_uri = (mcsec_str_t){policy->system.identity, strlen(policy->system.identity)};
+        ear.our_http_host = policy->system.http.public_host;
+        ear.request_uri = origin(target, sizeof(target), host.ptr, host.len);
         ear.request_types = partner->ear.request_types;
         ear.request_type_count = partner->ear.request_type_count;
         ear.replay = httpd_replay_cache(httpd->ear_replay);
@@ -104,9 +110,10 @@ mcsec_reason_t httpd_ear_check(httpd_t *httpd, const httpd_gen_t *gen, int partn
         ear.partner_domains = &policy->system.domains; /* the signer is one of ours */
         ear.source_roles = egress_source_roles;
         ear.source_role_count = sizeof(egress_source_roles);
-        ear.our_identity = partner->identity; /* the target is the partner */
-        ear.our_domains = &partner->domains;
-        ear.request_uri = (mcsec_str_t){partner->identity, strlen(partner->identity)};
+        ear.our_domains = &partner->domains; /* the target is the partner */
+        ear.our_http_host = partner->http.peer_name;
+        ear.request_uri = origin(target, sizeof(target), partner->http.peer_name,
+                                 partner->http.peer_name ? strlen(partner->http.peer_name) : 0);
         ear.request_types = all_types;
         ear.request_type_count = sizeof(all_types);
         ear.replay = &unrecorded;
@@ -124,9 +131,12 @@ mcsec_reason_t httpd_ear_sign(const httpd_gen_t *gen, int partner_index, char *o
                                           .identity = gen->sign_identity,
                                           .kms = &gen->own_ear_kms.kms,
                                           .period = gen->signer_period};
-    /* The target is the partner's border (see the top). */
+    /* The target is the partner's HTTP-3 border (see the top). */
+    char target[300];
     return mcsec_ear_sign_as_border(
-        &keys, (mcsec_str_t){partner->identity, strlen(partner->identity)},
+        &keys,
+        origin(target, sizeof(target), partner->http.peer_name,
+               partner->http.peer_name ? strlen(partner->http.peer_name) : 0),
         MCSEC_EAR_ROLE_BORDER_PROXY, (int64_t)time(NULL), out, out_size, detail, detail_size);
 }
 

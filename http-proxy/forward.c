@@ -109,8 +109,14 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userdata)
     while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r'))
         len--;
     const char *colon = memchr(data, ':', len);
-    if (!colon || colon == data || job->field_count == RESPONSE_FIELDS_MAX)
+    if (!colon || colon == data)
         return n;
+    if (job->field_count == RESPONSE_FIELDS_MAX) {
+        /* A field we did not keep could be one the answer's checks read
+         * (Content-Encoding, Content-Type): never relay such an answer. */
+        job->too_large = true;
+        return 0;
+    }
     size_t name_len = (size_t)(colon - data);
     const char *value = colon + 1;
     size_t value_len = len - name_len - 1;

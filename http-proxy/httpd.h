@@ -265,15 +265,17 @@ const char *httpd_ear_header_name(const mcsec_partner_t *partner);
 
 /* EAR of a request from (inbound) or to (outbound) an explicit partner.
  * value/len: the first EAR header field (NULL when none), count: how many
- * there were. Inbound: verified under the partner's KMS, target = our
- * border identity, recorded in the EAR replay cache. Outbound: an EAR of
- * our server is verified under our KMS, target = the partner's border
- * identity, not recorded; without one, *sign is set when the partner's
- * ear.sign_on_behalf lets the border sign (httpd_ear_sign), else
- * ear.missing. Returns MCSEC_REASON_NONE to pass. */
+ * there were; host: the request's Host field (inbound). The target is the
+ * HTTP-3 profile's (docs/ear.md): an https origin. Inbound: verified under
+ * the partner's KMS, target "https://<Host>" with the host ours
+ * (system.domains or system.http.public_host), recorded in the EAR replay
+ * cache. Outbound: an EAR of our server is verified under our KMS, target
+ * "https://<partner http.peer_name>", not recorded; without one, *sign is
+ * set when the partner's ear.sign_on_behalf lets the border sign
+ * (httpd_ear_sign), else ear.missing. Returns MCSEC_REASON_NONE to pass. */
 mcsec_reason_t httpd_ear_check(httpd_t *httpd, const httpd_gen_t *gen, int partner_index,
-                               bool outbound, const char *value, size_t len, size_t count,
-                               bool *sign, char *detail, size_t detail_size);
+                               bool outbound, mcsec_str_t host, const char *value, size_t len,
+                               size_t count, bool *sign, char *detail, size_t detail_size);
 
 /* Signs an EAR as the border (sign_on_behalf) for a request to the partner
  * and writes the header value (at least MCSEC_EAR_HEADER_MAX octets). */
@@ -290,14 +292,31 @@ mcsec_reason_t httpd_gmk_check(httpd_t *httpd, const httpd_gen_t *gen, int partn
 
 /* ---- responses (respond.c) ---------------------------------------------- */
 
-/* Queues our error page for reason (status from the reason table, header
- * X-Mcsec-Reason, Connection: close when close). */
+/* Queues our error page for reason (status from the reason table,
+ * Connection: close when close). Only with show do the page and the
+ * X-Mcsec-Reason header name the reason code (httpd_req_shows_reason);
+ * otherwise the page is the bare status. */
 enum MHD_Result httpd_respond_error(struct MHD_Connection *connection, mcsec_reason_t reason,
-                                    bool close);
+                                    bool close, bool show);
+
+/* Whether the client of req may learn our reason codes, by the rule the
+ * SIP side follows (docs/http-proxy.md): on the outside listener only a
+ * partner (its client certificate matched) whose sip.warning_reason is
+ * on; on the inside listener our own servers always. */
+bool httpd_req_shows_reason(const httpd_req_t *req);
 
 /* Queues the relayed response of a finished job, rebuilt (allow-listed
- * headers, internal hosts rewritten). */
-enum MHD_Result httpd_respond_relay(struct MHD_Connection *connection, httpd_req_t *req);
+ * headers; towards a partner internal hosts rewritten in every field and
+ * XML body). When an internal host is left in a form the rewrite cannot
+ * reach (http.internal_host) or memory runs out (http.overloaded), nothing
+ * is queued and *refused says why: the caller answers. */
+enum MHD_Result httpd_respond_relay(struct MHD_Connection *connection, httpd_req_t *req,
+                                    mcsec_reason_t *refused);
+
+/* http.internal_host when text still names an internal host once decoded
+ * (mcsec_http_names_internal_host), http.overloaded when out of memory,
+ * else MCSEC_REASON_NONE. */
+mcsec_reason_t httpd_hidden_host_left(const httpd_gen_t *gen, const char *text, size_t len);
 
 /* ---- forwarding (forward.c) ---------------------------------------------- */
 

@@ -113,7 +113,7 @@ static enum MHD_Result reject(httpd_t *httpd, struct MHD_Connection *connection,
     req->answered = true;
     req->rejected = true;
     httpd_req_log(httpd, req, reason, mcsec_reason_http_status(reason), detail);
-    return httpd_respond_error(connection, reason, close);
+    return httpd_respond_error(connection, reason, close, httpd_req_shows_reason(req));
 }
 
 /* The client certificate of an outside connection, looked at once. */
@@ -155,10 +155,36 @@ static bool add_header(struct curl_slist **list, mcsec_str_t name, const char *v
     return true;
 }
 
-/* Rebuilds the request for the next hop: URL, allow-listed headers. */
-static fwd_job_t *make_job(httpd_t *httpd, httpd_req_t *req, const field_list_t *fields,
-                           const mcsec_http_upstream_t *upstream)
+/* Copies one allow-listed field into the job. Outbound, the value goes
+ * out with internal host names rewritten, and one still naming an internal
+ * host in a form the rewrite cannot reach refuses the request (*reason);
+ * the EAR is signed as it is and never touched. */
+static bool add_field(const httpd_req_t *req, struct curl_slist **list,
+                      const mcsec_http_header_t *field, const char *ear, mcsec_reason_t *reason)
 {
+    if (!req->outbound || (ear && is(field->name, ear)))
+        return add_header(list, field->name, field->value.ptr, field->value.len);
+    const char *public_host = req->gen->policy->system.http.public_host;
+    char *value = NULL;
+    size_t len = 0;
+    if (mcsec_http_rewrite_hosts(field->value, req->gen->internal_hosts, req->gen->internal_count,
+                                 public_host ? public_host : "", &value, &len, NULL) != MCSEC_OK) {
+        *reason = MCSEC_REASON_HTTP_OVERLOADED;
+        return false;
+    }
+    *reason = httpd_hidden_host_left(req->gen, value, len);
+    bool ok = *reason == MCSEC_REASON_NONE && add_header(list, field->name, value, len);
+    free(value);
+    return ok;
+}
+
+/* Rebuilds the request for the next hop: URL, allow-listed headers. NULL
+ * with *reason set when a field is refused (outbound internal host), NULL
+ * with MCSEC_REASON_NONE when out of memory. */
+static fwd_job_t *make_job(httpd_t *httpd, httpd_req_t *req, const field_list_t *fields,
+                           const mcsec_http_upstream_t *upstream, mcsec_reason_t *reason)
+{
+    *reason = MCSEC_REASON_NONE;
     const mcsec_partner_t *partner = &req->gen->policy->partners[req->partner_index];
     fwd_job_t *job = calloc(1, sizeof(*job));
     if (!job)
@@ -184,16 +210,23 @@ static fwd_job_t *make_job(httpd_t *httpd, httpd_req_t *req, const field_list_t 
             sprintf(job->connect_to, "%s:%u:%s%s%s:%u", partner->http.peer_name, to->port,
                     v6 ? "[" : "", to->ip, v6 ? "]" : "", to->port);
     }
-    const char *ear = partner->auth == MCSEC_AUTH_EXPLICIT ? partner->ear.header : NULL;
+    const char *ear = partner->auth == MCSEC_AUTH_EXPLICIT ? httpd_ear_header_name(partner) : NULL;
+    bool typed = false;
     for (size_t i = 0; ok && i < fields->count; i++) {
         const mcsec_http_header_t *field = &fields->fields[i];
         if (mcsec_http_header_allowed(field->name, MCSEC_HTTP_REQUEST_HEADERS, ear))
-            ok = add_header(&job->headers, field->name, field->value.ptr, field->value.len);
+            ok = add_field(req, &job->headers, field, ear, reason);
+        typed = typed || is(field->name, "Content-Type");
     }
     /* curl would add Expect: 100-continue for large bodies; no Accept
-     * default either: only what the client sent. */
+     * default either: only what the client sent. Nor a Content-Type of
+     * its own: libcurl labels a body without one
+     * application/x-www-form-urlencoded ("Content-Type:" with no value
+     * turns that off; the policy check refuses a typed-less body anyway). */
     if (ok)
         ok = add_header(&job->headers, (mcsec_str_t){"Expect", 6}, "", 0);
+    if (ok && !typed)
+        ok = add_header(&job->headers, (mcsec_str_t){"Content-Type", 12}, "", 0);
     if (!ok) {
         httpd_job_free(job);
         return NULL;
@@ -201,12 +234,14 @@ static fwd_job_t *make_job(httpd_t *httpd, httpd_req_t *req, const field_list_t 
     return job;
 }
 
-/* The X-3GPP-Asserted-Identity values, up to 8. */
-static size_t identities(const field_list_t *fields, mcsec_str_t *out, size_t max)
+/* The values of the fields called name, up to max: the caller gives one
+ * more slot than MCSEC_MAX_ASSERTED_IDS so that libmcsec sees, and refuses,
+ * a request with too many (one rule with the SIP side). */
+static size_t identities(const field_list_t *fields, const char *name, mcsec_str_t *out, size_t max)
 {
     size_t n = 0;
     for (size_t i = 0; i < fields->count && n < max; i++)
-        if (is(fields->fields[i].name, MCSEC_HTTP_IDENTITY_HEADER))
+        if (is(fields->fields[i].name, name))
             out[n++] = fields->fields[i].value;
     return n;
 }
@@ -224,7 +259,11 @@ static mcsec_reason_t ear_stage(httpd_t *httpd, httpd_req_t *req, const field_li
     for (size_t i = 0; i < fields->count; i++)
         if (is(fields->fields[i].name, name) && count++ == 0)
             first = &fields->fields[i];
-    return httpd_ear_check(httpd, req->gen, req->partner_index, req->outbound,
+    mcsec_str_t host = {"", 0};
+    for (size_t i = 0; i < fields->count; i++)
+        if (is(fields->fields[i].name, "Host"))
+            host = fields->fields[i].value;
+    return httpd_ear_check(httpd, req->gen, req->partner_index, req->outbound, host,
                            first ? first->value.ptr : NULL, first ? first->value.len : 0, count,
                            &req->ear_sign, req->detail, sizeof(req->detail));
 }
@@ -263,18 +302,27 @@ static enum MHD_Result start_request(httpd_t *httpd, struct MHD_Connection *conn
         return reject(httpd, connection, req, MCSEC_REASON_HTTP_OVERLOADED,
                       "partner connection limit");
 
-    mcsec_str_t ids[8];
+    mcsec_str_t ids[MCSEC_MAX_ASSERTED_IDS + 1];
+    mcsec_str_t intended[MCSEC_MAX_ASSERTED_IDS + 1];
     mcsec_http_request_t http = {.method = {method, strlen(method)}, .path = path};
     http.asserted_ids = ids;
-    http.asserted_id_count = identities(&fields, ids, 8);
+    http.asserted_id_count =
+        identities(&fields, MCSEC_HTTP_IDENTITY_HEADER, ids, MCSEC_MAX_ASSERTED_IDS + 1);
+    http.intended_ids = intended;
+    http.intended_id_count =
+        identities(&fields, MCSEC_HTTP_INTENDED_HEADER, intended, MCSEC_MAX_ASSERTED_IDS + 1);
+    mcsec_str_t codings[MAX_FIELDS];
+    size_t coding_count = 0, types = 0;
     http.header_bytes = strlen(method) + strlen(req->raw_target) + strlen(version) + 6;
     for (size_t i = 0; i < fields.count; i++) {
         const mcsec_http_header_t *field = &fields.fields[i];
         http.header_bytes += field->name.len + field->value.len + 4;
-        if (is(field->name, "Content-Type"))
+        if (is(field->name, "Content-Type") && types++ == 0)
             http.content_type = field->value;
         else if (is(field->name, "Host"))
             http.host = field->value;
+        else if (is(field->name, "Content-Encoding"))
+            codings[coding_count++] = field->value;
         else if (is(field->name, "Content-Length")) {
             http.body_len = (size_t)strtoull(field->value.ptr, NULL, 10);
             http.has_body = http.body_len > 0;
@@ -290,6 +338,14 @@ static enum MHD_Result start_request(httpd_t *httpd, struct MHD_Connection *conn
         req->partner_index = verdict.partner_index;
     if (verdict.reason != MCSEC_REASON_NONE)
         return reject(httpd, connection, req, verdict.reason, verdict.detail);
+    /* The body checks and the next hop must read the same type. */
+    if (types > 1)
+        return reject(httpd, connection, req, MCSEC_REASON_HTTP_CONTENT_TYPE_DENIED,
+                      "two Content-Type fields");
+    /* A coded body is opaque to every body check (GKTP, internal hosts). */
+    if (mcsec_http_check_content_encoding(codings, coding_count) != MCSEC_REASON_NONE)
+        return reject(httpd, connection, req, MCSEC_REASON_HTTP_UNSUPPORTED_ENCODING,
+                      "Content-Encoding on the body");
 
     const mcsec_partner_t *partner = verdict.partner;
     const mcsec_http_upstream_t *upstream = NULL;
@@ -306,7 +362,10 @@ static enum MHD_Result start_request(httpd_t *httpd, struct MHD_Connection *conn
     if (ear != MCSEC_REASON_NONE)
         return reject(httpd, connection, req, ear, req->detail);
     req->body_limit = partner->http.max_body;
-    req->job = make_job(httpd, req, &fields, upstream);
+    mcsec_reason_t refused;
+    req->job = make_job(httpd, req, &fields, upstream, &refused);
+    if (!req->job && refused != MCSEC_REASON_NONE)
+        return reject(httpd, connection, req, refused, "header field names an internal host");
     if (!req->job)
         return MHD_NO;
     return MHD_YES;
@@ -343,25 +402,58 @@ static void take_body(httpd_req_t *req, const char *data, size_t n)
     req->body[req->body_len] = '\0';
 }
 
-/* Outbound bodies are ours: internal host names in XML go out rewritten. */
-static bool rewrite_outbound_body(httpd_req_t *req, struct MHD_Connection *connection)
+/* Outbound bodies are ours: internal host names in XML go out rewritten,
+ * and a body of any type that still names one (escaped, a subdomain, an
+ * entity) is refused: http.internal_host (http.overloaded when out of
+ * memory). */
+static mcsec_reason_t rewrite_outbound_body(httpd_req_t *req, const char *type)
 {
-    const char *type = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Content-Type");
-    if (!req->outbound || !type || req->body_len == 0 ||
-        !mcsec_http_rewritable_type((mcsec_str_t){type, strlen(type)}))
-        return true;
-    const char *public_host = req->gen->policy->system.http.public_host;
-    char *out = NULL;
-    size_t out_len = 0;
-    if (mcsec_http_rewrite_hosts((mcsec_str_t){req->body, req->body_len}, req->gen->internal_hosts,
-                                 req->gen->internal_count, public_host ? public_host : "", &out,
-                                 &out_len, NULL) != MCSEC_OK)
-        return false;
-    free(req->body);
-    req->body = out;
-    req->body_len = out_len;
-    req->body_cap = out_len + 1;
-    return true;
+    if (!req->outbound || req->body_len == 0)
+        return MCSEC_REASON_NONE;
+    if (type && mcsec_http_rewritable_type((mcsec_str_t){type, strlen(type)})) {
+        const char *public_host = req->gen->policy->system.http.public_host;
+        char *out = NULL;
+        size_t out_len = 0;
+        if (mcsec_http_rewrite_hosts((mcsec_str_t){req->body, req->body_len},
+                                     req->gen->internal_hosts, req->gen->internal_count,
+                                     public_host ? public_host : "", &out, &out_len,
+                                     NULL) != MCSEC_OK)
+            return MCSEC_REASON_HTTP_OVERLOADED;
+        free(req->body);
+        req->body = out;
+        req->body_len = out_len;
+        req->body_cap = out_len + 1;
+    }
+    return httpd_hidden_host_left(req->gen, req->body, req->body_len);
+}
+
+/* What an answer must be before the body checks can read it (the request
+ * was judged the same way in finish_request): one Content-Type, no
+ * Content-Encoding, text in UTF-8 (mcsec_http_check_body_text). */
+static mcsec_reason_t check_answer_body(const fwd_job_t *job, char *detail, size_t detail_size)
+{
+    mcsec_str_t codings[1];
+    size_t types = 0;
+    const char *type = NULL;
+    for (size_t i = 0; i < job->field_count; i++) {
+        const httpd_field_t *field = &job->fields[i];
+        if (strcasecmp(field->name, "Content-Type") == 0 && types++ == 0)
+            type = field->value;
+        if (strcasecmp(field->name, "Content-Encoding") == 0) {
+            codings[0] = (mcsec_str_t){field->value, strlen(field->value)};
+            if (mcsec_http_check_content_encoding(codings, 1) != MCSEC_REASON_NONE) {
+                snprintf(detail, detail_size, "answer with Content-Encoding");
+                return MCSEC_REASON_HTTP_UNSUPPORTED_ENCODING;
+            }
+        }
+    }
+    if (types > 1) {
+        snprintf(detail, detail_size, "answer with %zu Content-Type fields", types);
+        return MCSEC_REASON_HTTP_CONTENT_TYPE_DENIED;
+    }
+    return mcsec_http_check_body_text((mcsec_str_t){type ? type : "", type ? strlen(type) : 0},
+                                      (const uint8_t *)job->body, job->body_len, detail,
+                                      detail_size);
 }
 
 /* Admin listener: GET /stats gives the counters. */
@@ -369,7 +461,7 @@ static enum MHD_Result admin(httpd_t *httpd, struct MHD_Connection *connection, 
                              const char *method)
 {
     if (strcmp(method, "GET") != 0 || strcmp(url, "/stats") != 0)
-        return httpd_respond_error(connection, MCSEC_REASON_HTTP_PATH_DENIED, false);
+        return httpd_respond_error(connection, MCSEC_REASON_HTTP_PATH_DENIED, false, true);
     char *text = httpd_stats_text(&httpd->stats);
     if (!text)
         return MHD_NO;
@@ -426,13 +518,19 @@ static enum MHD_Result finish_request(httpd_t *httpd, struct MHD_Connection *con
         if (req->conn->scan_enabled && req->conn->scan.verdict != MCSEC_REASON_NONE)
             return reject(httpd, connection, req, req->conn->scan.verdict, "raw stream");
         const char *type = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Content-Type");
+        mcsec_reason_t text = mcsec_http_check_body_text(
+            (mcsec_str_t){type ? type : "", type ? strlen(type) : 0}, (const uint8_t *)req->body,
+            req->body_len, req->detail, sizeof(req->detail));
+        if (text != MCSEC_REASON_NONE)
+            return reject(httpd, connection, req, text, req->detail);
         mcsec_reason_t gmk = httpd_gmk_check(httpd, req->gen, req->partner_index, !req->outbound,
                                              is_push(req->method), type, req->body, req->body_len,
                                              req->detail, sizeof(req->detail));
         if (gmk != MCSEC_REASON_NONE)
             return reject(httpd, connection, req, gmk, req->detail);
-        if (!rewrite_outbound_body(req, connection))
-            return MHD_NO;
+        mcsec_reason_t hidden = rewrite_outbound_body(req, type);
+        if (hidden != MCSEC_REASON_NONE)
+            return reject(httpd, connection, req, hidden, "body names an internal host");
         if (req->ear_sign) {
             mcsec_reason_t ear = add_border_ear(req);
             if (ear != MCSEC_REASON_NONE)
@@ -445,7 +543,8 @@ static enum MHD_Result finish_request(httpd_t *httpd, struct MHD_Connection *con
             req->answered = true;
             httpd_req_log(httpd, req, MCSEC_REASON_HTTP_UPSTREAM_ERROR, 502,
                           "cannot start the transfer");
-            return httpd_respond_error(connection, MCSEC_REASON_HTTP_UPSTREAM_ERROR, false);
+            return httpd_respond_error(connection, MCSEC_REASON_HTTP_UPSTREAM_ERROR, false,
+                                       httpd_req_shows_reason(req));
         }
         MHD_suspend_connection(connection);
         return MHD_YES;
@@ -457,20 +556,45 @@ static enum MHD_Result finish_request(httpd_t *httpd, struct MHD_Connection *con
                  job->too_large ? "response too large" : curl_easy_strerror(job->curl_code),
                  job->status);
         httpd_req_log(httpd, req, MCSEC_REASON_HTTP_UPSTREAM_ERROR, 502, detail);
-        return httpd_respond_error(connection, MCSEC_REASON_HTTP_UPSTREAM_ERROR, false);
+        return httpd_respond_error(connection, MCSEC_REASON_HTTP_UPSTREAM_ERROR, false,
+                                   httpd_req_shows_reason(req));
     }
     /* GKTP payloads in the answer (a stored group document): checked for
      * structure, addressing and signature, never for age or replay. */
     char detail[160];
+    /* An answer the body checks cannot read is never relayed: logged with
+     * its code, answered as the next hop's failure. (A 4xx body that is not
+     * XML is dropped, never relayed: nothing to read.) */
+    const char *answer_type = job_field(job, "Content-Type");
+    bool relayed = job->status < 400 ||
+                   (answer_type &&
+                    mcsec_http_rewritable_type((mcsec_str_t){answer_type, strlen(answer_type)}));
+    mcsec_reason_t text =
+        relayed ? check_answer_body(job, detail, sizeof(detail)) : MCSEC_REASON_NONE;
+    if (text != MCSEC_REASON_NONE) {
+        httpd_req_log(httpd, req, text, 502, detail);
+        return httpd_respond_error(connection, MCSEC_REASON_HTTP_UPSTREAM_ERROR, false,
+                                   httpd_req_shows_reason(req));
+    }
     mcsec_reason_t gmk = httpd_gmk_check(httpd, req->gen, req->partner_index, job->outbound, false,
                                          job_field(job, "Content-Type"), job->body, job->body_len,
                                          detail, sizeof(detail));
     if (gmk != MCSEC_REASON_NONE) {
         httpd_req_log(httpd, req, gmk, mcsec_reason_http_status(gmk), detail);
-        return httpd_respond_error(connection, gmk, false);
+        return httpd_respond_error(connection, gmk, false, httpd_req_shows_reason(req));
+    }
+    mcsec_reason_t refused = MCSEC_REASON_NONE;
+    enum MHD_Result rc = httpd_respond_relay(connection, req, &refused);
+    if (refused != MCSEC_REASON_NONE) {
+        httpd_req_log(httpd, req, refused, 502,
+                      refused == MCSEC_REASON_HTTP_INTERNAL_HOST
+                          ? "answer names an internal host the rewrite cannot reach"
+                          : "out of memory rebuilding the answer");
+        return httpd_respond_error(connection, MCSEC_REASON_HTTP_UPSTREAM_ERROR, false,
+                                   httpd_req_shows_reason(req));
     }
     httpd_req_log(httpd, req, MCSEC_REASON_NONE, (int)job->status, NULL);
-    return httpd_respond_relay(connection, req);
+    return rc;
 }
 
 enum MHD_Result httpd_access_handler(void *cls, struct MHD_Connection *connection, const char *url,

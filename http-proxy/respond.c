@@ -4,22 +4,37 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 
 #include "httpd.h"
 
+bool httpd_req_shows_reason(const httpd_req_t *req)
+{
+    if (req->outbound)
+        return true; /* our own servers, on the inside listener */
+    /* The partner index of an outside request is the client certificate's
+     * (-1: no partner, who learns nothing, as SIP tells a stranger
+     * nothing); then the partner's own choice, as for SIP Warning. */
+    return req->gen && req->partner_index >= 0 &&
+           (size_t)req->partner_index < req->gen->policy->partner_count &&
+           req->gen->policy->partners[req->partner_index].sip.warning_reason;
+}
+
 enum MHD_Result httpd_respond_error(struct MHD_Connection *connection, mcsec_reason_t reason,
-                                    bool close)
+                                    bool close, bool show)
 {
     char page[256];
     int status = mcsec_reason_http_status(reason);
-    int n = snprintf(page, sizeof(page), "%d %s\n", status, mcsec_reason_code(reason));
+    int n = show ? snprintf(page, sizeof(page), "%d %s\n", status, mcsec_reason_code(reason))
+                 : snprintf(page, sizeof(page), "%d\n", status);
     struct MHD_Response *response =
         MHD_create_response_from_buffer((size_t)n, page, MHD_RESPMEM_MUST_COPY);
     if (!response)
         return MHD_NO;
-    MHD_add_response_header(response, "X-Mcsec-Reason", mcsec_reason_code(reason));
+    if (show)
+        MHD_add_response_header(response, "X-Mcsec-Reason", mcsec_reason_code(reason));
     MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
     if (close)
         MHD_add_response_header(response, MHD_HTTP_HEADER_CONNECTION, "close");
@@ -51,53 +66,95 @@ static char *rewrite(const httpd_gen_t *gen, const char *text, size_t len, size_
     return out;
 }
 
-enum MHD_Result httpd_respond_relay(struct MHD_Connection *connection, httpd_req_t *req)
+mcsec_reason_t httpd_hidden_host_left(const httpd_gen_t *gen, const char *text, size_t len)
 {
-    fwd_job_t *job = req->job;
-    httpd_gen_t *gen = req->gen;
-    /* Towards a partner (inbound requests) we hide our topology; towards
-     * our own servers (outbound) the partner's answer is only rebuilt. */
-    bool hide = !job->outbound;
-    const char *type = field_value(job, "Content-Type");
-    mcsec_str_t type_view = {type ? type : "", type ? strlen(type) : 0};
-    char *body = NULL;
-    size_t body_len = job->body_len;
-    if (hide && mcsec_http_rewritable_type(type_view))
-        body = rewrite(gen, job->body ? job->body : "", job->body_len, &body_len);
-    else if (job->status < 400 || mcsec_http_rewritable_type(type_view))
-        body = job->body_len ? job->body : NULL;
-    else
-        body_len = 0; /* a next hop's error page is not ours to show */
-    if (hide && mcsec_http_rewritable_type(type_view) && !body)
-        return httpd_respond_error(connection, MCSEC_REASON_HTTP_UPSTREAM_ERROR, true);
-    struct MHD_Response *response = MHD_create_response_from_buffer(
-        body_len, body ? body : (char *)"",
-        body && body != job->body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_MUST_COPY);
-    if (!response) {
-        if (body != job->body)
-            free(body);
-        return MHD_NO;
-    }
+    bool found = false;
+    if (mcsec_http_names_internal_host((mcsec_str_t){text, len}, gen->internal_hosts,
+                                       gen->internal_count, &found) != MCSEC_OK)
+        return MCSEC_REASON_HTTP_OVERLOADED; /* out of memory: not relayed */
+    return found ? MCSEC_REASON_HTTP_INTERNAL_HOST : MCSEC_REASON_NONE;
+}
+
+/* Adds the relayed response fields (allow-listed; towards a partner every
+ * value rewritten and checked like the body). */
+static mcsec_reason_t add_fields(struct MHD_Response *response, const httpd_req_t *req, bool hide,
+                                 bool typeless)
+{
+    const fwd_job_t *job = req->job;
     for (size_t i = 0; i < job->field_count; i++) {
         const httpd_field_t *field = &job->fields[i];
         mcsec_str_t name = {field->name, strlen(field->name)};
         if (!mcsec_http_header_allowed(name, MCSEC_HTTP_RESPONSE_HEADERS, NULL))
             continue;
-        if (body_len == 0 && !body && strcasecmp(field->name, "Content-Type") == 0 &&
-            job->status >= 400)
+        if (typeless && strcasecmp(field->name, "Content-Type") == 0)
             continue;
-        bool uri = strcasecmp(field->name, "Location") == 0 ||
-                   strcasecmp(field->name, "Content-Location") == 0;
-        if (hide && uri) {
-            char *value = rewrite(gen, field->value, strlen(field->value), NULL);
-            if (value)
-                MHD_add_response_header(response, field->name, value);
-            free(value);
-        } else {
+        if (!hide) {
             MHD_add_response_header(response, field->name, field->value);
+            continue;
         }
+        size_t len = 0;
+        char *value = rewrite(req->gen, field->value, strlen(field->value), &len);
+        if (!value)
+            return MCSEC_REASON_HTTP_OVERLOADED;
+        mcsec_reason_t left = httpd_hidden_host_left(req->gen, value, len);
+        if (left == MCSEC_REASON_NONE)
+            MHD_add_response_header(response, field->name, value);
+        free(value);
+        if (left != MCSEC_REASON_NONE)
+            return left;
     }
-    enum MHD_Result rc = MHD_queue_response(connection, (unsigned)job->status, response);
+    return MCSEC_REASON_NONE;
+}
+
+enum MHD_Result httpd_respond_relay(struct MHD_Connection *connection, httpd_req_t *req,
+                                    mcsec_reason_t *refused)
+{
+    fwd_job_t *job = req->job;
+    httpd_gen_t *gen = req->gen;
+    *refused = MCSEC_REASON_NONE;
+    /* Towards a partner (inbound requests) we hide our topology: every
+     * internal host name in the fields and the body is rewritten (XML
+     * bodies), and what is left in a form the rewrite cannot reach
+     * (escaped, a subdomain, an entity) refuses the answer. Towards our own
+     * servers (outbound) the partner's answer is only rebuilt. */
+    bool hide = !job->outbound;
+    const char *type = field_value(job, "Content-Type");
+    mcsec_str_t type_view = {type ? type : "", type ? strlen(type) : 0};
+    bool xml = mcsec_http_rewritable_type(type_view);
+    char *body = NULL;
+    size_t body_len = job->body_len;
+    if (hide && xml) {
+        body = rewrite(gen, job->body ? job->body : "", job->body_len, &body_len);
+        if (!body) {
+            *refused = MCSEC_REASON_HTTP_OVERLOADED;
+            return MHD_YES;
+        }
+    } else if (job->status < 400 || xml) {
+        body = job->body_len ? job->body : NULL;
+    } else {
+        body_len = 0; /* a next hop's error page is not ours to show */
+    }
+    bool dropped = body_len == 0 && !body && job->status >= 400; /* no type either */
+    if (hide && body_len > 0)
+        *refused = httpd_hidden_host_left(gen, body, body_len);
+    struct MHD_Response *response = NULL;
+    if (*refused == MCSEC_REASON_NONE) {
+        response = MHD_create_response_from_buffer(
+            body_len, body ? body : (char *)"",
+            body && body != job->body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_MUST_COPY);
+        if (response && body != job->body)
+            body = NULL; /* the response owns it */
+    }
+    if (body && body != job->body)
+        free(body);
+    if (*refused != MCSEC_REASON_NONE)
+        return MHD_YES;
+    if (!response)
+        return MHD_NO;
+    *refused = add_fields(response, req, hide, dropped);
+    enum MHD_Result rc = MHD_YES;
+    if (*refused == MCSEC_REASON_NONE)
+        rc = MHD_queue_response(connection, (unsigned)job->status, response);
     MHD_destroy_response(response);
     return rc;
 }

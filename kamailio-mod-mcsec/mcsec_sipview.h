@@ -11,9 +11,10 @@
 
 #include "mcsec/check.h"
 
-/* More P-Asserted-Identity headers than this is treated as malformed
- * (RFC 3325 allows two identities). */
-#define MCSEC_SIPVIEW_MAX_PAI 8
+/* P-Asserted-Identity headers handed to libmcsec: one more than the shared
+ * limit, so that mcsec_check_identity refuses the excess by the rule both
+ * borders use (mcsec/check.h); still more is refused here as malformed. */
+#define MCSEC_SIPVIEW_MAX_PAI (MCSEC_MAX_ASSERTED_IDS + 1)
 
 typedef struct {
     mcsec_sip_request_t req;

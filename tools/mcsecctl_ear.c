@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "mcsec/ear.h"
@@ -225,6 +226,14 @@ static int ear_verify(int argc, char **argv)
         .request_type_count = sizeof(types),
         .replay = replay,
     };
+    /* An https origin is an HTTP-3 target (docs/ear.md): checked by that
+     * profile's rule, its host standing for our border's HTTP name. */
+    char http_host[256] = "";
+    if (strncasecmp(target, "https://", 8) == 0) {
+        snprintf(http_host, sizeof(http_host), "%.*s", (int)strcspn(target + 8, ":/"), target + 8);
+        policy.http = true;
+        policy.our_http_host = http_host;
+    }
     char detail[160] = "";
     size_t input_len = strlen(input);
     while (input_len > 0 && (input[input_len - 1] == '\n' || input[input_len - 1] == '\r')) {

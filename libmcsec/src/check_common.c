@@ -100,6 +100,15 @@ bool mcsec_check_identity(const mcsec_policy_t *policy, const mcsec_partner_t *p
                           bool required, mcsec_verdict_t *verdict)
 {
     mcsec_str_t shown = {"", 0};
+    if (count > MCSEC_MAX_ASSERTED_IDS) {
+        /* One rule for both borders: every field is judged or the request
+         * refused, never the first few (mcsec/check.h). */
+        char text[48];
+        int n = snprintf(text, sizeof(text), "%zu > %d", count, MCSEC_MAX_ASSERTED_IDS);
+        mcsec_verdict_set(verdict, MCSEC_REASON_SIP_MALFORMED, "asserted identity fields ",
+                          (mcsec_str_t){text, (size_t)n});
+        return false;
+    }
     switch (mcsec_classify_identity(policy, ingress ? partner : NULL, asserted_ids, count, unquote,
                                     &shown)) {
     case ID_MALFORMED:

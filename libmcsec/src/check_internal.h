@@ -38,8 +38,10 @@ id_class_t mcsec_classify_identity(const mcsec_policy_t *policy, const mcsec_par
                                    const mcsec_str_t *asserted_ids, size_t count, bool unquote,
                                    mcsec_str_t *shown);
 
-/* The identity rule of both borders: classifies the asserted identities
- * (partner is used on ingress only) and refuses malformed ones, a missing
+/* The identity rule of both borders: more than MCSEC_MAX_ASSERTED_IDS
+ * fields is sip.malformed (never judged in part); then classifies the
+ * asserted identities (partner is used on ingress only) and refuses
+ * malformed ones, a missing
  * one when required, ours arriving from a partner (ingress) and anyone
  * else's. Returns false with the verdict set when refused. */
 bool mcsec_check_identity(const mcsec_policy_t *policy, const mcsec_partner_t *partner,

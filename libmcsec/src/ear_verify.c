@@ -86,6 +86,116 @@ static bool sip_host(mcsec_str_t uri, mcsec_str_t *host)
     return host->len > 0;
 }
 
+static mcsec_reason_t reject(mcsec_reason_t reason, char *detail, size_t detail_size,
+                             const char *text)
+{
+    if (detail != NULL && detail_size > 0) {
+        snprintf(detail, detail_size, "%s", text);
+    }
+    return reason;
+}
+
+/* Host of an HTTP origin "https://HOST[:port][/]" (RFC 9110 4.2.2 without
+ * userinfo, path or query): false for anything else. */
+static bool https_origin_host(mcsec_str_t uri, mcsec_str_t *host)
+{
+    if (uri.ptr == NULL || uri.len < 9 || strncasecmp(uri.ptr, "https://", 8) != 0) {
+        return false;
+    }
+    const char *p = uri.ptr + 8;
+    const char *end = uri.ptr + uri.len;
+    if (end[-1] == '/') {
+        end--;
+    }
+    const char *host_end = p;
+    if (host_end < end && *host_end == '[') {
+        const char *close = memchr(host_end, ']', (size_t)(end - host_end));
+        if (close == NULL) {
+            return false;
+        }
+        host_end = close + 1;
+    } else {
+        while (host_end < end && *host_end != ':' && *host_end != '/' && *host_end != '@' &&
+               *host_end != '?' && *host_end != '#') {
+            host_end++;
+        }
+    }
+    if (host_end == p) {
+        return false;
+    }
+    if (host_end < end) {
+        if (*host_end != ':' || host_end + 1 == end) {
+            return false;
+        }
+        for (const char *d = host_end + 1; d < end; d++) {
+            if (*d < '0' || *d > '9') {
+                return false;
+            }
+        }
+    }
+    *host = (mcsec_str_t){p, (size_t)(host_end - p)};
+    if (host->len >= 2 && host->ptr[0] == '[') {
+        host->ptr++;
+        host->len -= 2;
+    }
+    return host->len > 0;
+}
+
+/* The SIP-3 target rule: a sip/sips URI that is our identity or in our
+ * domains, and the request-URI (an https origin never is). */
+static mcsec_reason_t check_sip_target(const mcsec_ear_t *ear, const mcsec_ear_policy_t *policy,
+                                       char *detail, size_t detail_size)
+{
+    mcsec_str_t target_host;
+    bool ours = policy->our_identity != NULL &&
+                mcsec_ear_uri_equal(ear->target_id, (mcsec_str_t){policy->our_identity,
+                                                                  strlen(policy->our_identity)});
+    if (!ours && policy->our_domains != NULL && sip_host(ear->target_id, &target_host)) {
+        ours = mcsec_domain_list_match(policy->our_domains, target_host);
+    }
+    if (!ours) {
+        return reject(MCSEC_REASON_EAR_WRONG_TARGET, detail, detail_size,
+                      "target ID is neither our border nor in our domains");
+    }
+    if (!mcsec_ear_uri_equal(ear->target_id, policy->request_uri)) {
+        return reject(MCSEC_REASON_EAR_WRONG_TARGET, detail, detail_size,
+                      "target ID is not the request-URI");
+    }
+    return MCSEC_REASON_NONE;
+}
+
+/* The HTTP-3 target rule (mcsec_ear_policy_t.http). */
+static mcsec_reason_t check_http_target(const mcsec_ear_t *ear, const mcsec_ear_policy_t *policy,
+                                        char *detail, size_t detail_size)
+{
+    mcsec_str_t target_host;
+    mcsec_str_t request_host;
+    if (!https_origin_host(ear->target_id, &target_host)) {
+        return reject(MCSEC_REASON_EAR_WRONG_TARGET, detail, detail_size,
+                      "target ID is not an https origin (HTTP-3 profile)");
+    }
+    bool ours =
+        policy->our_domains != NULL && mcsec_domain_list_match(policy->our_domains, target_host);
+    if (!ours && policy->our_http_host != NULL) {
+        mcsec_str_t name = {policy->our_http_host, strlen(policy->our_http_host)};
+        const char *colon = memchr(name.ptr, ':', name.len);
+        if (colon != NULL && name.ptr[0] != '[') {
+            name.len = (size_t)(colon - name.ptr);
+        }
+        ours = str_eq_ci(name, target_host);
+    }
+    if (!ours) {
+        return reject(MCSEC_REASON_EAR_WRONG_TARGET, detail, detail_size,
+                      "target ID is neither our border's HTTP name nor in our domains");
+    }
+    if (!https_origin_host(policy->request_uri, &request_host) ||
+        !str_eq_ci(target_host, request_host)) {
+        return reject(MCSEC_REASON_EAR_WRONG_TARGET, detail, detail_size,
+                      "target ID is not the request's host");
+    }
+    return MCSEC_REASON_NONE;
+}
+
 static bool byte_in(uint8_t value, const uint8_t *list, size_t count)
 {
     for (size_t i = 0; list != NULL && i < count; i++) {
@@ -94,15 +204,6 @@ static bool byte_in(uint8_t value, const uint8_t *list, size_t count)
         }
     }
     return false;
-}
-
-static mcsec_reason_t reject(mcsec_reason_t reason, char *detail, size_t detail_size,
-                             const char *text)
-{
-    if (detail != NULL && detail_size > 0) {
-        snprintf(detail, detail_size, "%s", text);
-    }
-    return reason;
 }
 
 /* The signature under UID(source ID, KMS, key period of the EAR's date). */
@@ -167,22 +268,12 @@ mcsec_reason_t mcsec_ear_verify(const mcsec_ear_t *ear, const mcsec_ear_policy_t
                  ear->source_role);
         return reject(MCSEC_REASON_EAR_UNKNOWN_SIGNER, detail, detail_size, text);
     }
-    mcsec_str_t target_host;
-    bool ours = policy->our_identity != NULL &&
-                mcsec_ear_uri_equal(ear->target_id, (mcsec_str_t){policy->our_identity,
-                                                                  strlen(policy->our_identity)});
-    if (!ours && policy->our_domains != NULL && sip_host(ear->target_id, &target_host)) {
-        ours = mcsec_domain_list_match(policy->our_domains, target_host);
+    mcsec_reason_t reason = policy->http ? check_http_target(ear, policy, detail, detail_size)
+                                         : check_sip_target(ear, policy, detail, detail_size);
+    if (reason != MCSEC_REASON_NONE) {
+        return reason;
     }
-    if (!ours) {
-        return reject(MCSEC_REASON_EAR_WRONG_TARGET, detail, detail_size,
-                      "target ID is neither our border nor in our domains");
-    }
-    if (!mcsec_ear_uri_equal(ear->target_id, policy->request_uri)) {
-        return reject(MCSEC_REASON_EAR_WRONG_TARGET, detail, detail_size,
-                      "target ID is not the request-URI");
-    }
-    mcsec_reason_t reason = check_signature(ear, policy, detail, detail_size);
+    reason = check_signature(ear, policy, detail, detail_size);
     if (reason != MCSEC_REASON_NONE) {
         return reason;
     }

@@ -8,8 +8,33 @@
 #include "check_internal.h"
 #include "hex_internal.h"
 #include "sip_uri.h"
+#include "utf8_internal.h"
 
 /* ---- the request target ----------------------------------------------- */
+
+/* Characters that Unicode compatibility normalisation (NFKC, which some
+ * frameworks apply to paths) turns into '.', '/', '\\', ';', '%', '?' or
+ * '#' (UnicodeData.txt decompositions): a dot segment, a separator or a
+ * path parameter in disguise. */
+static bool normalises_to_delimiter(uint32_t cp)
+{
+    static const uint32_t list[] = {
+        0x037E,                                          /* ; GREEK QUESTION MARK */
+        0x2024,  0x2025, 0x2026,                         /* . .. ... leaders */
+        0x2047,  0x2048, 0x2049,                         /* ?? ?! !? */
+        0xFE14,  0xFE16, 0xFE52, 0xFE54, 0xFE56, 0xFE5F, /* small and vertical forms */
+        0xFE68,  0xFE6A,                                 /* small \ % */
+        0xFF03,  0xFF05, 0xFF0E, 0xFF0F, 0xFF1B, 0xFF1F, /* fullwidth # % . / ; ? */
+        0xFF3C,                                          /* fullwidth \ */
+        0x1F100,                                         /* DIGIT ZERO FULL STOP */
+    };
+    if (cp >= 0x2488 && cp <= 0x249B)
+        return true; /* DIGIT ONE FULL STOP ... NUMBER TWENTY FULL STOP */
+    for (size_t i = 0; i < sizeof(list) / sizeof(list[0]); i++)
+        if (list[i] == cp)
+            return true;
+    return false;
+}
 
 /* True when the segment [seg, seg+len) is "." or "..". */
 static bool dot_segment(const char *seg, size_t len)
@@ -25,25 +50,43 @@ mcsec_reason_t mcsec_http_check_target(mcsec_str_t target, mcsec_str_t *path)
     const char *query = memchr(target.ptr, '?', target.len);
     if (query)
         path_len = (size_t)(query - target.ptr);
+    /* The path's octets once unescaped must be strict UTF-8: an overlong
+     * form (%C0%AE is '.' to a lenient decoder) spells a dot segment or a
+     * separator that none of the rules below would see; so does a
+     * character that NFKC maps to one (%EF%BC%8E, FULLWIDTH FULL STOP). */
+    mcsec_utf8_t utf8 = {0, 0x80, 0xBF, 0};
     for (size_t i = 0; i < target.len; i++) {
         char c = target.ptr[i];
         if ((unsigned char)c <= 0x20 || (unsigned char)c >= 0x7f || c == '\\' || c == '#')
             return MCSEC_REASON_HTTP_BAD_TARGET;
-        if (c != '%')
-            continue;
-        int hi = i + 2 < target.len ? mcsec_hex_digit((unsigned char)target.ptr[i + 1]) : -1;
-        int lo = i + 2 < target.len ? mcsec_hex_digit((unsigned char)target.ptr[i + 2]) : -1;
-        if (hi < 0 || lo < 0)
+        /* Path parameters (RFC 3986 3.3 sub-delimiter ';'): Tomcat, Jetty
+         * and Spring strip "..;x" to "..", so /a/..;/b reaches them as
+         * /b after our prefix check saw /a. No group or configuration
+         * document path needs one: refused in the path, escaped or not. */
+        if (c == ';' && i < path_len)
             return MCSEC_REASON_HTTP_BAD_TARGET;
-        int decoded = hi * 16 + lo;
-        /* What a next hop could decode into a path separator, a dot segment
-         * or a second round of escapes; in the query too, where some
-         * servers decode before routing. */
-        if (decoded == '.' || decoded == '/' || decoded == '\\' || decoded == '%' ||
-            decoded < 0x20 || decoded == 0x7f)
+        int octet = (unsigned char)c;
+        if (c == '%') {
+            int hi = i + 2 < target.len ? mcsec_hex_digit((unsigned char)target.ptr[i + 1]) : -1;
+            int lo = i + 2 < target.len ? mcsec_hex_digit((unsigned char)target.ptr[i + 2]) : -1;
+            if (hi < 0 || lo < 0)
+                return MCSEC_REASON_HTTP_BAD_TARGET;
+            octet = hi * 16 + lo;
+            /* What a next hop could decode into a path separator, a dot
+             * segment, a path parameter or a second round of escapes; in
+             * the query too, where some servers decode before routing. */
+            if (octet == '.' || octet == '/' || octet == '\\' || octet == '%' || octet < 0x20 ||
+                octet == 0x7f || (octet == ';' && i < path_len))
+                return MCSEC_REASON_HTTP_BAD_TARGET;
+            i += 2;
+        }
+        if (i < path_len &&
+            (!mcsec_utf8_feed(&utf8, (uint8_t)octet) ||
+             (octet >= 0x80 && mcsec_utf8_done(&utf8) && normalises_to_delimiter(utf8.cp))))
             return MCSEC_REASON_HTTP_BAD_TARGET;
-        i += 2;
     }
+    if (!mcsec_utf8_done(&utf8))
+        return MCSEC_REASON_HTTP_BAD_TARGET;
     const char *p = target.ptr;
     for (size_t start = 1; start <= path_len;) {
         const char *slash = memchr(p + start, '/', path_len - start);
@@ -138,13 +181,27 @@ static void check_rules(const mcsec_policy_t *policy, const mcsec_partner_t *par
                               dir == DIR_INGRESS, true, verdict)) {
         return;
     }
+    /* X-3GPP-Intended-Identity names who the client acts as: the same rule
+     * as the asserted identity (ours from a partner is a spoof, anyone
+     * else's foreign), but optional. */
+    if (!mcsec_check_identity(policy, partner, req->intended_ids, req->intended_id_count, true,
+                              dir == DIR_INGRESS, false, verdict)) {
+        char detail[sizeof(verdict->detail) - 9]; /* room for the label */
+        memcpy(detail, verdict->detail, sizeof(detail) - 1);
+        detail[sizeof(detail) - 1] = '\0';
+        snprintf(verdict->detail, sizeof(verdict->detail), "intended %s", detail);
+        return;
+    }
     mcsec_str_t media = mcsec_media_type_of(req->content_type);
     if (media.len > 0 && !list_has(&http->content_types, media, true)) {
         mcsec_verdict_set(verdict, MCSEC_REASON_HTTP_CONTENT_TYPE_DENIED, "content type ",
                           req->content_type);
         return;
     }
-    if (media.len == 0 && req->has_body && req->body_len > 0) {
+    /* A body without a type is refused whatever its framing: a chunked
+     * one has no length here, and a next hop (or libcurl) would label it
+     * itself. */
+    if (media.len == 0 && (req->has_body || req->body_len > 0)) {
         mcsec_verdict_set(verdict, MCSEC_REASON_HTTP_CONTENT_TYPE_DENIED, "body without type",
                           empty);
         return;

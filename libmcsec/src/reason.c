@@ -107,13 +107,16 @@ static const reason_entry_t reason_table[MCSEC_REASON_COUNT] = {
          "with Transfer-Encoding, duplicate Content-Length, header "
          "name not a token, CR/LF/NUL in a value, obs-fold, bare LF)",
          400, 400},
-    [MCSEC_REASON_HTTP_UNSUPPORTED_ENCODING] = {"http.unsupported_encoding",
-                                                "request Transfer-Encoding other than chunked", 400,
-                                                501},
+    [MCSEC_REASON_HTTP_UNSUPPORTED_ENCODING] =
+        {"http.unsupported_encoding",
+         "request Transfer-Encoding other than chunked, or a "
+         "Content-Encoding on a checked body",
+         400, 501},
     [MCSEC_REASON_HTTP_BAD_TARGET] = {"http.bad_target",
                                       "request target is not a clean origin-form path (absolute "
-                                      "form, encoded '.', '/' or '\\', dot segments, control "
-                                      "octets)",
+                                      "form, encoded '.', '/' or '\\', dot segments, path "
+                                      "parameters ';', path not strict UTF-8 or holding what NFKC "
+                                      "makes a delimiter, control octets)",
                                       400, 400},
     [MCSEC_REASON_HTTP_METHOD_DENIED] = {"http.method_denied",
                                          "HTTP method not allowed for this partner", 403, 405},
@@ -123,7 +126,8 @@ static const reason_entry_t reason_table[MCSEC_REASON_COUNT] = {
                                        403, 403},
     [MCSEC_REASON_HTTP_CONTENT_TYPE_DENIED] = {"http.content_type_denied",
                                                "HTTP body content type not allowed for this "
-                                               "partner",
+                                               "partner, a body without a type, a charset other "
+                                               "than utf-8 or XML not in UTF-8",
                                                403, 415},
     [MCSEC_REASON_HTTP_BODY_TOO_LARGE] = {"http.body_too_large",
                                           "HTTP body larger than the partner's http.max_body", 403,
@@ -143,6 +147,11 @@ static const reason_entry_t reason_table[MCSEC_REASON_COUNT] = {
                                           "the next hop (internal server or partner HTTP proxy) "
                                           "failed, timed out or sent an unusable response",
                                           502, 502},
+    [MCSEC_REASON_HTTP_INTERNAL_HOST] = {"http.internal_host",
+                                         "a relayed HTTP body or header names an internal host in "
+                                         "a form the border cannot rewrite (escaped, a subdomain, "
+                                         "an XML entity declaration)",
+                                         403, 403},
     [MCSEC_REASON_GMK_MALFORMED] = {"gmk.malformed",
                                     "a Group Key Transport payload is not a well-formed "
                                     "MIKEY-SAKKE I_MESSAGE (or its carrier is broken)",

@@ -70,6 +70,16 @@ grep -q '^ear.bad_signature' "$TMP/err" || fail "tampered EAR: $(cat "$TMP/err")
 verify_rc 1 "$EAR" --kms-pub "$KMS/kms.pub" --target-id sip:bob@a.example
 grep -q '^ear.wrong_target' "$TMP/err" || fail "other target: $(cat "$TMP/err")"
 
+# An HTTP-3 target (an https origin) is checked by the HTTP-3 rule, and
+# one EAR is valid on one protocol only (docs/ear.md).
+HTTP_EAR=$("$MCSECCTL" ear sign --keys "$KEYS" --source-id "$SRC_ID" --source-role 2 \
+    --target-id https://border.a.example --target-role 4) || fail "ear sign (https) failed"
+verify_rc 0 "$HTTP_EAR" --kms-pub "$KMS/kms.pub" --target-id https://border.a.example:8443
+verify_rc 1 "$HTTP_EAR" --kms-pub "$KMS/kms.pub" --target-id sip:border@border.a.example
+grep -q '^ear.wrong_target' "$TMP/err" || fail "https EAR on SIP: $(cat "$TMP/err")"
+verify_rc 1 "$EAR" --kms-pub "$KMS/kms.pub" --target-id https://a.example
+grep -q '^ear.wrong_target' "$TMP/err" || fail "SIP EAR on HTTP: $(cat "$TMP/err")"
+
 # Checked far in the future.
 verify_rc 1 "$EAR" --kms-pub "$KMS/kms.pub" --target-id "$TARGET" --now $(($(date +%s) + 3600))
 grep -q '^ear.stale' "$TMP/err" || fail "--now ahead: $(cat "$TMP/err")"

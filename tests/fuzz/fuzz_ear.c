@@ -84,6 +84,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     policy->now = (int64_t)ear.date + (int64_t)(mode >> 1) - 64;
     (void)mcsec_ear_verify(&ear, policy, detail, sizeof(detail));
+    /* The HTTP-3 target rule (https origin) on the same EAR. */
+    mcsec_ear_policy_t http = *policy;
+    http.http = true;
+    http.our_http_host = (mode & 2) ? "border.a.example:8443" : NULL;
+    http.request_uri = (mcsec_str_t){"https://border.a.example", 24};
+    (void)mcsec_ear_verify(&ear, &http, detail, sizeof(detail));
     char header[MCSEC_EAR_HEADER_MAX];
     if (mcsec_ear_to_header(data, size, header, sizeof(header)) != MCSEC_OK ||
         mcsec_ear_from_header(header, strlen(header), buf, sizeof(buf), &len) != MCSEC_OK ||

@@ -1,9 +1,15 @@
 /* libFuzzer target: arbitrary bytes as an HTTP request stream (framing
  * scanner, fed in two pieces split by the first octet), as a request
- * target, as header lines (parsed-list checks, allow-list), as identity
- * values through both policy checks, and as a body for the host rewrite. */
+ * target, as header lines (parsed-list checks, allow-list), as asserted
+ * and intended identity values (up to 16 fields: past the shared limit)
+ * through both policy checks, as a body for the encoding checks, the host
+ * rewrite and the search for what the rewrite cannot reach. Invariants
+ * abort: a target that passes has no path parameter and no dot segment; a
+ * request with more identity fields than MCSEC_MAX_ASSERTED_IDS never
+ * passes; the rewrite never leaves a whole internal host name. */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,8 +47,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     mcsec_str_t whole = {(const char *)data, size};
     mcsec_str_t path = {"", 0};
-    if (mcsec_http_check_target(whole, &path) != MCSEC_REASON_NONE)
+    if (mcsec_http_check_target(whole, &path) != MCSEC_REASON_NONE) {
         path = whole;
+    } else {
+        /* No path parameter, escaped or not, and no dot segment, even as
+         * a servlet container reads "..;x". */
+        if (memchr(path.ptr, ';', path.len))
+            abort();
+        for (size_t i = 0; i + 2 < path.len; i++)
+            if (path.ptr[i] == '%' && path.ptr[i + 1] == '3' &&
+                (path.ptr[i + 2] == 'b' || path.ptr[i + 2] == 'B'))
+                abort();
+        for (size_t i = 0; i + 1 < path.len; i++)
+            if (path.ptr[i] == '/' && path.ptr[i + 1] == '.' &&
+                (i + 2 == path.len || path.ptr[i + 2] == '/' ||
+                 (path.ptr[i + 2] == '.' && (i + 3 == path.len || path.ptr[i + 3] == '/'))))
+                abort();
+    }
 
     /* Header lines "name:value" separated by LF. */
     mcsec_http_header_t fields[16];
@@ -62,28 +83,59 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     mcsec_http_check_headers(fields, count);
 
+    /* Lines up to the first empty one are asserted identities, the rest
+     * intended ones: both lists can exceed the limit. */
     mcsec_str_t ids[16];
     for (size_t i = 0; i < count; i++)
         ids[i] = fields[i].value;
+    size_t asserted = size > 1 ? data[1] % (count + 1) : count;
     mcsec_http_request_t req = {.method = {"PUT", 3},
                                 .path = path,
                                 .host = count ? fields[0].value : whole,
                                 .asserted_ids = ids,
-                                .asserted_id_count = count,
+                                .asserted_id_count = asserted,
+                                .intended_ids = ids + asserted,
+                                .intended_id_count = count - asserted,
                                 .content_type = count > 1 ? fields[1].value : whole,
                                 .body_len = size,
                                 .has_body = size > 0,
                                 .header_bytes = size};
     mcsec_verdict_t verdict;
     mcsec_check_http_ingress(&policy, 0, &req, &verdict);
+    if (verdict.reason == MCSEC_REASON_NONE &&
+        (asserted > MCSEC_MAX_ASSERTED_IDS || count - asserted > MCSEC_MAX_ASSERTED_IDS))
+        abort();
     mcsec_check_http_egress(&policy, &req, &verdict);
+    if (verdict.reason == MCSEC_REASON_NONE &&
+        (asserted > MCSEC_MAX_ASSERTED_IDS || count - asserted > MCSEC_MAX_ASSERTED_IDS))
+        abort();
+    mcsec_http_check_content_encoding(ids, count);
+    char detail[96];
+    mcsec_http_check_body_text(count > 1 ? fields[1].value : whole, data, size, detail,
+                               sizeof(detail));
     mcsec_http_upstream_for(&partner, path);
     mcsec_http_rewritable_type(whole);
 
     char *out = NULL;
     size_t out_len = 0;
+    bool found = false;
+    mcsec_http_names_internal_host(whole, internal, 2, &found);
     if (mcsec_http_rewrite_hosts(whole, internal, 2, "border.a.mcx.example", &out, &out_len,
-                                 NULL) == MCSEC_OK)
+                                 NULL) == MCSEC_OK) {
+        /* What is left is no whole internal name the rewrite could have
+         * seen: one more rewrite changes nothing. */
+        char *again = NULL;
+        size_t again_len = 0;
+        bool changed = false;
+        if (mcsec_http_rewrite_hosts((mcsec_str_t){out, out_len}, internal, 2,
+                                     "border.a.mcx.example", &again, &again_len,
+                                     &changed) == MCSEC_OK) {
+            if (changed)
+                abort();
+            free(again);
+        }
+        mcsec_http_names_internal_host((mcsec_str_t){out, out_len}, internal, 2, &found);
         free(out);
+    }
     return 0;
 }

@@ -99,7 +99,7 @@ partners:
       is_proxy: [127.0.20.1:5060]
       http_proxy: 127.0.0.1:$PB
     auth: implicit
-    sip: {methods: [MESSAGE]}
+    sip: {methods: [MESSAGE], warning_reason: true}
     http:
       methods: [GET, PUT, DELETE]
       path_prefixes: [$GROUPS_PATH/]

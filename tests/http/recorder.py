@@ -7,14 +7,35 @@ internal topology, so the tests can prove the proxy hides them.
 With --doc FILE, paths ending in /doc are answered with that file as an
 application/xml document (a stored group document, e.g. holding GKTPs).
 Paths ending in /slow are answered after 1.5 s; paths ending in /bighead
-carry a 9000-octet ETag (a response head too large to relay).
+carry a 9000-octet ETag (a response head too large to relay); paths ending
+in /answer-NAME get the canned answer NAME of ANSWERS (internal host names
+in every form, coded or non-UTF-8 bodies: what the proxy must rewrite or
+refuse).
 
 usage: recorder.py PORT RECORD_FILE LEAK_HOST [--tls CERT KEY CLIENT_CA] [--doc FILE]"""
+import gzip
 import http.server
 import json
 import ssl
 import sys
 import time
+
+
+XML = "application/vnd.oma.poc.groups+xml"
+# name: (Content-Type, Content-Encoding or None, body)
+ANSWERS = {
+    "bare": (XML, None, ('<?xml version="1.0"?><list-service><entry>gms.a.internal</entry>'
+                         '<e host="GMS.A.Internal:8080" uri="sip:conf@gms.a.internal"/>'
+                         '<note>see gms.a.internal.</note></list-service>').encode()),
+    "href": (XML + '; href="http://gms.a.internal/xcap-root/x"', None, b"<x/>"),
+    "escaped": (XML, None, b'<x uri="http://gms%2Ea.internal/x"/>'),
+    "charref": (XML, None, b"<x>gms&#46;a&#x2e;internal</x>"),
+    "subdomain": (XML, None, b"<x>node1.gms.a.internal</x>"),
+    "text": ("text/plain", None, b"served by gms.a.internal"),
+    "gzip": (XML, "gzip", gzip.compress(b"<x/>")),
+    "ibm037": (XML, None, '<?xml version="1.0" encoding="IBM037"?><x/>'.encode("cp037")),
+    "utf16": (XML + "; charset=utf-16", None, "<x/>".encode("utf-16")),
+}
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -49,6 +70,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(page)
+            return
+        name = self.path.rsplit("/answer-", 1)[-1] if "/answer-" in self.path else None
+        if name in ANSWERS:
+            ctype, coding, page = ANSWERS[name]
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            if coding:
+                self.send_header("Content-Encoding", coding)
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
             return
         if self.path.endswith("/fail500"):
             page = b"<html>stack trace at gms.a.internal</html>"

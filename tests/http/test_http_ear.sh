@@ -5,7 +5,10 @@
 # forwarded; the replay cache survives a SIGHUP reload. Outbound, an EAR of
 # our GMS is checked under our KMS, a request without one is refused
 # (ear.missing) until sign_on_behalf is on, and then carries a border EAR
-# that `mcsecctl ear verify` accepts under our KMS.
+# that `mcsecctl ear verify` accepts under our KMS. One EAR, one protocol
+# (docs/ear.md): the HTTP-3 target is an https origin, so an EAR made for
+# SIP (target: the border identity) is refused here (ear.wrong_target) and
+# cannot be replayed across the two replay caches.
 # usage: test_http_ear.sh MCSEC_HTTPD   (MCSECCTL from the environment or
 # next to it in the build tree)
 . "$(dirname "$0")/lib.sh" "$1"
@@ -14,6 +17,8 @@ OUR=sip:border@a.mcx.example
 THEIR=sip:border@b.mcx.example
 B_GMS=sip:gms@b.mcx.example
 A_GMS=sip:gms@a.mcx.example
+OUR_HTTP=https://$A_NAME
+THEIR_HTTP=https://$B_NAME
 
 edit_policy() {
   # KMS of system B (the partner's), ours, and a rogue KMS with B's URI.
@@ -55,15 +60,19 @@ expect_in() {
 }
 
 # ---- inbound ------------------------------------------------------------------
-GOOD=$(ear keys-b-gms "$B_GMS" "$OUR")
+GOOD=$(ear keys-b-gms "$B_GMS" "$OUR_HTTP")
 out=$(inbound valid "$GOOD")
 check "inbound valid EAR passes (200)" [ "$(echo "$out" | status_of)" = 200 ]
 check "inbound valid EAR forwarded with its header" \
   grep -q "ear-valid.*\"MCX-EAR\", \"$GOOD\"" "$WORK/upstream.jsonl"
 expect_in missing 400 ear.missing
-expect_in other-kms 403 ear.bad_signature "$(ear keys-r-gms "$B_GMS" "$OUR")"
+expect_in other-kms 403 ear.bad_signature "$(ear keys-r-gms "$B_GMS" "$OUR_HTTP")"
 expect_in wrong-target 403 ear.wrong_target "$(ear keys-b-gms "$B_GMS" "$A_GMS")"
-expect_in stale 403 ear.stale "$(ear keys-b-gms "$B_GMS" "$OUR" --now $(( $(date +%s) - 300 )))"
+# An EAR whose target is the bare border identity is SIP's (request-URI =
+# the border): valid there, so here it would be a second use of it.
+expect_in sip-target 403 ear.wrong_target "$(ear keys-b-gms "$B_GMS" "$OUR")"
+expect_in other-origin 403 ear.wrong_target "$(ear keys-b-gms "$B_GMS" https://border.c.example)"
+expect_in stale 403 ear.stale "$(ear keys-b-gms "$B_GMS" "$OUR_HTTP" --now $(( $(date +%s) - 300 )))"
 expect_in replay 403 ear.replay "$GOOD"
 expect_in garbage 400 ear.malformed "not-an-ear!"
 two=$(partner_curl b-border -H "$ID" -H "MCX-EAR: $GOOD" -H "MCX-EAR: $GOOD" \
@@ -71,7 +80,7 @@ two=$(partner_curl b-border -H "$ID" -H "MCX-EAR: $GOOD" -H "MCX-EAR: $GOOD" \
 check "inbound two EAR headers: ear.malformed" [ "$(echo "$two" | reason_of)" = ear.malformed ]
 for code in ear.missing ear.bad_signature ear.wrong_target ear.stale ear.replay; do
   check "$code logged and counted" logged "$code"
-  check "$code in /stats" grep -q "system-b $code 1" <(curl -s "http://127.0.0.1:$PADM/stats")
+  check "$code in /stats" grep -q "system-b $code [1-9]" <(curl -s "http://127.0.0.1:$PADM/stats")
 done
 
 # ---- the replay cache survives a reload ---------------------------------------
@@ -90,19 +99,22 @@ out_put() {
     --data-binary '<x/>' "http://127.0.0.1:$PI$GROUPS_PATH/users/out-$1"
 }
 partner_saw() { grep -q -- "$1" "$WORK/partner.jsonl"; }
-OURS=$(ear keys-a-gms "$A_GMS" "$THEIR")
+OURS=$(ear keys-a-gms "$A_GMS" "$THEIR_HTTP")
 out=$(out_put ours "$OURS")
 check "outbound with our GMS's EAR passes (201)" [ "$(echo "$out" | status_of)" = 201 ]
 check "outbound EAR passed on unchanged" grep -q "out-ours.*\"MCX-EAR\", \"$OURS\"" "$WORK/partner.jsonl"
 out=$(out_put ours-again "$OURS")
 check "outbound EARs are not recorded here (the partner judges replay)" \
   [ "$(echo "$out" | status_of)" = 201 ]
-out=$(out_put foreign "$(ear keys-b-gms "$B_GMS" "$THEIR")")
+out=$(out_put foreign "$(ear keys-b-gms "$B_GMS" "$THEIR_HTTP")")
 check "outbound EAR of a foreign signer: ear.unknown_signer" \
   [ "$(echo "$out" | reason_of)" = ear.unknown_signer ]
 check "refused outbound EAR never sent" not partner_saw out-foreign
-out=$(out_put to-us "$(ear keys-a-gms "$A_GMS" "$OUR")")
+out=$(out_put to-us "$(ear keys-a-gms "$A_GMS" "$OUR_HTTP")")
 check "outbound EAR not for the partner: ear.wrong_target" \
+  [ "$(echo "$out" | reason_of)" = ear.wrong_target ]
+out=$(out_put sip-target "$(ear keys-a-gms "$A_GMS" "$THEIR")")
+check "outbound EAR for the partner's SIP border identity: ear.wrong_target" \
   [ "$(echo "$out" | reason_of)" = ear.wrong_target ]
 out=$(out_put none)
 check "outbound without an EAR, sign_on_behalf off: 400 ear.missing" \
@@ -123,14 +135,14 @@ for line in open(sys.argv[1]):
 PY
 check "partner got a border EAR" test -s "$WORK/border.ear"
 verify_border_ear() {
-  "$MCSECCTL" ear verify --kms-pub "$WORK/kms-a/kms.pub" --target-id "$THEIR" \
+  "$MCSECCTL" ear verify --kms-pub "$WORK/kms-a/kms.pub" --target-id "$THEIR_HTTP" \
     < "$WORK/border.ear" > "$WORK/verify.out" 2>&1
 }
 check "mcsecctl ear verify accepts it under our KMS" verify_border_ear
 check "border EAR: source is our border" \
   grep -q "^source_id=$OUR\$" "$WORK/verify.out"
 check "border EAR: source role 4 (border proxy)" grep -q '^source_role=4$' "$WORK/verify.out"
-check "border EAR: target the partner's border" grep -q "^target_id=$THEIR\$" "$WORK/verify.out"
+check "border EAR: target the partner's HTTP-3 border" grep -q "^target_id=$THEIR_HTTP\$" "$WORK/verify.out"
 out=$(out_put signed-keeps "$OURS")
 check "with sign_on_behalf, our GMS's EAR is still passed on as it is" \
   grep -q "out-signed-keeps.*\"MCX-EAR\", \"$OURS\"" "$WORK/partner.jsonl"

@@ -67,6 +67,20 @@ attack encoded-backslash 400 http.bad_target \
   "GET $P/encoded-backslash%%5c..%%5csecret HTTP/1.1\r\n${H}\r\n"
 attack dot-segment 400 http.bad_target \
   "GET $P/dot-segment/../../x HTTP/1.1\r\n${H}\r\n"
+# Path parameters: Tomcat, Jetty and Spring strip ";..." from a segment,
+# so "..;" is ".." to them after our prefix check (issue 14 item 7); an
+# escaped ';', an overlong '.' (%C0%AE) and a FULLWIDTH FULL STOP (NFKC
+# '.') are the same class.
+attack path-param 400 http.bad_target \
+  "GET $P/path-param/..;/..;/..;/private HTTP/1.1\r\n${H}\r\n"
+attack path-param-escaped 400 http.bad_target \
+  "GET $P/path-param-escaped/..%%3b/..%%3B/private HTTP/1.1\r\n${H}\r\n"
+attack path-param-plain 400 http.bad_target \
+  "GET $P/path-param-plain;jsessionid=1 HTTP/1.1\r\n${H}\r\n"
+attack overlong-dot 400 http.bad_target \
+  "GET $P/overlong-dot/%%c0%%ae%%c0%%ae/private HTTP/1.1\r\n${H}\r\n"
+attack fullwidth-dot 400 http.bad_target \
+  "GET $P/fullwidth-dot/%%ef%%bc%%8e%%ef%%bc%%8e/private HTTP/1.1\r\n${H}\r\n"
 attack absolute-form 400 http.bad_target \
   "GET https://$A_NAME$P/absolute-form HTTP/1.1\r\n${H}\r\n"
 attack ctl-in-target 400 http.bad_target \

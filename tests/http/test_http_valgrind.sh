@@ -43,7 +43,7 @@ start_all
 ID='X-3GPP-Asserted-Identity: "sip:gms@b.mcx.example"'
 ear() {
   "$MCSECCTL" ear sign --keys "$WORK/keys-b-gms" --source-id "$B_GMS" --source-role 3 \
-    --target-id "$OUR" --target-role 4 "$@"
+    --target-id "https://$A_NAME" --target-role 4 "$@"
 }
 in_req() { partner_curl b-border --max-time 60 -H "$ID" "$@"; }
 out_req() {
@@ -67,12 +67,22 @@ check "inbound GET: the GKTP is relayed" grep -q '<GKTP ' <<< "$out"
 out=$(raw_tls 'GET /x HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n')
 check "inbound framing attack refused" grep -q 'http.bad_framing' <<< "$out"
 out=$(partner_curl none --max-time 60 "$(url_out "$GROUPS_PATH/users/v6")")
-check "inbound without a client certificate: src.not_partner" \
-  [ "$(echo "$out" | reason_of)" = src.not_partner ]
+check "inbound without a client certificate: 403, no reason shown" \
+  [ "$(echo "$out" | status_of)" = 403 -a -z "$(echo "$out" | reason_of)" ]
+check "inbound without a client certificate: src.not_partner logged" logged src.not_partner
+out=$(in_req -H "MCX-EAR: $(ear)" -X PUT -H "Content-Type: $XML" \
+  -H 'X-3GPP-Intended-Identity: "sip:gms@a.mcx.example"' --data-binary '<x/>' \
+  "$(url_out "$GROUPS_PATH/users/v8")")
+check "inbound intended identity of ours: src.internal_id_spoof" \
+  [ "$(echo "$out" | reason_of)" = src.internal_id_spoof ]
 
 out=$(out_req -X PUT -H "Content-Type: $XML" --data-binary '<x uri="http://gms.a.internal/y"/>' \
   "http://127.0.0.1:$PI$GROUPS_PATH/users/o1")
 check "outbound PUT, signed on behalf: 201" [ "$(echo "$out" | code)" = 201 ]
+out=$(out_req -X PUT -H "Content-Type: $XML" --data-binary '<x uri="http://gms%2ea.internal/y"/>' \
+  "http://127.0.0.1:$PI$GROUPS_PATH/users/o5")
+check "outbound PUT naming an internal host escaped: http.internal_host" \
+  [ "$(echo "$out" | reason_of)" = http.internal_host ]
 out=$(out_req "http://127.0.0.1:$PI$GROUPS_PATH/users/o2/doc")
 check "outbound GET, the partner's answer holds a GKTP not signed by B: gmk.bad_signature" \
   [ "$(echo "$out" | reason_of)" = gmk.bad_signature ]

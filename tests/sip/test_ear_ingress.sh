@@ -107,6 +107,10 @@ if [ "$tr" = udp ]; then
         "MCX-EAR: $(ear_sign srv-b "$B_SRV" "$A_USER" --source-role 1)"
     ear_case other-target ear.wrong_target 403 \
         "MCX-EAR: $(ear_sign srv-b "$B_SRV" sip:carol@a.mcx.example)"
+    # One EAR, one protocol (docs/ear.md): an EAR made for HTTP-3 (an
+    # https origin of ours) is never valid on SIP-3.
+    ear_case http-target ear.wrong_target 403 \
+        "MCX-EAR: $(ear_sign srv-b "$B_SRV" https://a.mcx.example)"
     ear_case old-date ear.stale 403 \
         "MCX-EAR: $(ear_sign srv-b "$B_SRV" "$A_USER" --now $(($(date +%s) - 300)))"
     ear_case expired ear.expired 403 \

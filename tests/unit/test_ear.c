@@ -497,6 +497,69 @@ static void test_ear_verify_wrong_target(void **state)
     assert_false(mcsec_ear_uri_equal((mcsec_str_t){"nocolon", 7}, (mcsec_str_t){"nocolon", 7}));
 }
 
+/* One EAR, one protocol (docs/ear.md): on HTTP-3 the target is an https
+ * origin of ours and the request's host; the border identity, valid on SIP
+ * for a request addressed to the border, is refused there, and an https
+ * target is refused on SIP. So the two replay caches never see one EAR
+ * that both would accept. */
+static void test_ear_verify_one_protocol(void **state)
+{
+    fixture_t *f = *state;
+    mcsec_ear_t ear;
+    sample(&ear, false);
+    static const char border[] = "sip:border@a.example";
+    static const char origin[] = "https://border.a.example";
+    /* SIP: the border identity passes for a request to the border ... */
+    ear.target_id = (mcsec_str_t){border, strlen(border)};
+    f->policy.request_uri = ear.target_id;
+    fresh_id(&ear);
+    assert_int_equal(check(f, &ear, f->signer, -1), MCSEC_REASON_NONE);
+    /* ... and the same EAR on HTTP is the wrong target, before any replay. */
+    f->policy.http = true;
+    f->policy.our_http_host = "border.a.example";
+    f->policy.request_uri = (mcsec_str_t){origin, strlen(origin)};
+    assert_int_equal(check(f, &ear, f->signer, -1), MCSEC_REASON_EAR_WRONG_TARGET);
+    /* HTTP: our origin (host case, port and a trailing '/' aside) passes. */
+    static const char *const good[] = {"https://border.a.example", "HTTPS://Border.A.Example:8443/",
+                                       "https://xcap.a.example"};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        ear.target_id = (mcsec_str_t){good[i], strlen(good[i])};
+        f->policy.request_uri = (mcsec_str_t){good[i], strlen(good[i])};
+        fresh_id(&ear);
+        assert_int_equal(check(f, &ear, f->signer, -1), MCSEC_REASON_NONE);
+    }
+    /* Our HTTP name outside our domains still counts as ours. */
+    f->policy.our_http_host = "proxy.a.net:443";
+    ear.target_id = (mcsec_str_t){"https://proxy.a.net", 19};
+    f->policy.request_uri = (mcsec_str_t){"https://proxy.a.net:443", 23};
+    fresh_id(&ear);
+    assert_int_equal(check(f, &ear, f->signer, -1), MCSEC_REASON_NONE);
+    f->policy.request_uri = (mcsec_str_t){origin, strlen(origin)};
+    static const char *const bad[] = {
+        "https://border.c.example",      /* not ours */
+        "https://xcap.a.example",        /* ours, not the request's host */
+        "http://border.a.example",       /* not https */
+        "https://border.a.example/xcap", /* a path */
+        "https://u@border.a.example",    /* userinfo */
+        "https://border.a.example:",     /* empty port */
+        "https://border.a.example:8x",   /* bad port */
+        "https://",                      /* no host */
+        "sips:border@a.example",         /* any SIP URI */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ear.target_id = (mcsec_str_t){bad[i], strlen(bad[i])};
+        fresh_id(&ear);
+        assert_int_equal(check(f, &ear, f->signer, -1), MCSEC_REASON_EAR_WRONG_TARGET);
+    }
+    /* SIP again: an https origin is never a SIP target. */
+    f->policy.http = false;
+    f->policy.our_http_host = NULL;
+    ear.target_id = (mcsec_str_t){origin, strlen(origin)};
+    fresh_id(&ear);
+    assert_int_equal(check(f, &ear, f->signer, -1), MCSEC_REASON_EAR_WRONG_TARGET);
+    f->policy.request_uri = (mcsec_str_t){TARGET, strlen(TARGET)};
+}
+
 static void test_ear_verify_stale_and_skew(void **state)
 {
     fixture_t *f = *state;
@@ -578,6 +641,7 @@ int main(void)
         cmocka_unit_test(test_ear_verify_bad_signature),
         cmocka_unit_test(test_ear_verify_unknown_signer),
         cmocka_unit_test(test_ear_verify_wrong_target),
+        cmocka_unit_test(test_ear_verify_one_protocol),
         cmocka_unit_test(test_ear_verify_stale_and_skew),
         cmocka_unit_test(test_ear_verify_expired_and_type_denied),
         cmocka_unit_test(test_ear_verify_replay_cache_full_refuses),

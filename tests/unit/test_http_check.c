@@ -93,10 +93,58 @@ static void test_target(void **state)
     assert_int_equal(mcsec_http_check_target(S("/xcap-root/a/b%20c?x=%41"), &path),
                      MCSEC_REASON_NONE);
     assert_int_equal(path.len, 18); /* "/xcap-root/a/b%20c" */
+    /* UTF-8 names and ';' in the query stay allowed. */
+    assert_int_equal(mcsec_http_check_target(S("/a/caf%C3%A9/%F0%9F%9A%92?x=1;y=2"), &path),
+                     MCSEC_REASON_NONE);
+    assert_int_equal(path.len, 25);
     static const char *const bad[] = {
-        "http://h/x", "*",       "h:443",  "",      "/a/%2e%2e/b", "/a%2Fb", "/a%5cb",
-        "/a\\b",      "/a/../b", "/a/./b", "/a/..", "/a//b",       "/a%zz",  "/a%2",
-        "/a%00",      "/a%25",   "/a#f",   "/a b",  "/a%2e%2e?x",
+        "http://h/x",
+        "*",
+        "h:443",
+        "",
+        "/a/%2e%2e/b",
+        "/a%2Fb",
+        "/a%5cb",
+        "/a\\b",
+        "/a/../b",
+        "/a/./b",
+        "/a/..",
+        "/a//b",
+        "/a%zz",
+        "/a%2",
+        "/a%00",
+        "/a%25",
+        "/a#f",
+        "/a b",
+        "/a%2e%2e?x",
+        /* path parameters: "..;" is ".." to Tomcat, Jetty and Spring */
+        "/a/..;/b",
+        "/a/..;x/b",
+        "/a;x/b",
+        "/a/.;/b",
+        "/a;",
+        "/a/%3b",
+        "/a/..%3B/b",
+        /* unescaped path octets must be strict UTF-8: overlong '.' and '/',
+         * surrogates, above U+10FFFF, truncated or lone octets */
+        "/a/%c0%ae%c0%ae/b",
+        "/a/%c0%af",
+        "/a/%e0%80%ae",
+        "/a/%f0%80%80%ae",
+        "/a/%ed%a0%80",
+        "/a/%f4%90%80%80",
+        "/a/%c3",
+        "/a/%c3/b",
+        "/a/%80",
+        "/a/%ff",
+        /* what NFKC turns into '.', '/', '\\' or ';' */
+        "/a/%EF%BC%8E%EF%BC%8E/b",
+        "/a/%e2%80%a5/b",
+        "/a%ef%bc%8fb",
+        "/a%ef%bc%bcb",
+        "/a/..%ef%bc%9bx",
+        "/a/%cd%be",
+        "/a/%f0%9f%84%80",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(mcsec_http_check_target((mcsec_str_t){bad[i], strlen(bad[i])}, NULL),
@@ -252,6 +300,165 @@ static void test_ingress_rules(void **state)
     assert_int_equal(verdict.reason, MCSEC_REASON_POLICY_UNAVAILABLE);
 }
 
+/* One identity rule for both borders (issue 14 item 5): every field is
+ * judged, more than MCSEC_MAX_ASSERTED_IDS is refused, on HTTP-3 as on
+ * SIP-3; X-3GPP-Intended-Identity by the same rule, but optional. */
+static void test_identity_fields(void **state)
+{
+    const mcsec_policy_t *policy = *state;
+    mcsec_str_t ids[MCSEC_MAX_ASSERTED_IDS + 1];
+    ids[0] = S("\"sip:gms@b.example\"");
+    for (size_t i = 1; i < MCSEC_MAX_ASSERTED_IDS; i++)
+        ids[i] = S("<tel:+15550001>");
+    ids[MCSEC_MAX_ASSERTED_IDS] = S("\"sip:alice@a.example\"");
+    mcsec_http_request_t req = {.method = S("GET"),
+                                .path = S("/cms"),
+                                .asserted_ids = ids,
+                                .asserted_id_count = MCSEC_MAX_ASSERTED_IDS,
+                                .header_bytes = 100};
+    mcsec_verdict_t verdict;
+    mcsec_check_http_ingress(policy, 0, &req, &verdict);
+    assert_int_equal(verdict.reason, MCSEC_REASON_NONE); /* the first 8 alone pass */
+    req.asserted_id_count = MCSEC_MAX_ASSERTED_IDS + 1;
+    mcsec_check_http_ingress(policy, 0, &req, &verdict);
+    assert_int_equal(verdict.reason, MCSEC_REASON_SIP_MALFORMED);
+    /* The SIP side, same fields: the same verdict. */
+    mcsec_sip_request_t sip = {.method = S("MESSAGE"),
+                               .src_ip = S("198.51.100.1"),
+                               .src_port = 5060,
+                               .ruri = S("sip:x@a.example"),
+                               .asserted_ids = ids,
+                               .asserted_id_count = MCSEC_MAX_ASSERTED_IDS};
+    for (size_t i = 0; i < MCSEC_MAX_ASSERTED_IDS + 1; i++)
+        if (ids[i].ptr[0] == '"') {
+            ids[i].ptr++;
+            ids[i].len -= 2;
+        }
+    mcsec_check_sip_ingress(policy, &sip, &verdict);
+    assert_int_equal(verdict.reason, MCSEC_REASON_NONE);
+    sip.asserted_id_count = MCSEC_MAX_ASSERTED_IDS + 1;
+    mcsec_check_sip_ingress(policy, &sip, &verdict);
+    assert_int_equal(verdict.reason, MCSEC_REASON_SIP_MALFORMED);
+
+    /* Intended identity: ours is a spoof, anyone else's foreign, the
+     * partner's passes, absent passes, too many fields malformed. */
+    mcsec_str_t id = S("\"sip:gms@b.example\"");
+    const mcsec_str_t intended[] = {S("\"sip:alice@a.example\""), S("<sip:x@c.example>"),
+                                    S("sip:bob@b.example")};
+    const mcsec_reason_t want[] = {MCSEC_REASON_SRC_INTERNAL_ID_SPOOF, MCSEC_REASON_SRC_FOREIGN_ID,
+                                   MCSEC_REASON_NONE};
+    req.asserted_ids = &id;
+    req.asserted_id_count = 1;
+    req.intended_id_count = 1;
+    for (size_t i = 0; i < 3; i++) {
+        req.intended_ids = &intended[i];
+        mcsec_check_http_ingress(policy, 0, &req, &verdict);
+        assert_int_equal(verdict.reason, want[i]);
+    }
+    req.intended_ids = &intended[0];
+    mcsec_check_http_ingress(policy, 0, &req, &verdict);
+    assert_non_null(strstr(verdict.detail, "intended"));
+    req.intended_id_count = 0;
+    mcsec_check_http_ingress(policy, 0, &req, &verdict);
+    assert_int_equal(verdict.reason, MCSEC_REASON_NONE);
+    req.intended_ids = ids;
+    req.intended_id_count = MCSEC_MAX_ASSERTED_IDS + 1;
+    mcsec_check_http_ingress(policy, 0, &req, &verdict);
+    assert_int_equal(verdict.reason, MCSEC_REASON_SIP_MALFORMED);
+    /* Egress: the intended identity must be ours too. */
+    mcsec_str_t ours = S("sip:gms@a.example");
+    req.host = S("xcap.b.example");
+    req.asserted_ids = &ours;
+    req.intended_ids = &intended[2];
+    req.intended_id_count = 1;
+    mcsec_check_http_egress(policy, &req, &verdict);
+    assert_int_equal(verdict.reason, MCSEC_REASON_SRC_NOT_INTERNAL);
+}
+
+/* A body without a type is refused whatever its framing (item 8). */
+static void test_typeless_body(void **state)
+{
+    const mcsec_policy_t *policy = *state;
+    mcsec_str_t id = S("sip:gms@b.example");
+    mcsec_http_request_t req = {.method = S("PUT"),
+                                .path = S("/cms"),
+                                .asserted_ids = &id,
+                                .asserted_id_count = 1,
+                                .has_body = true, /* chunked: no length yet */
+                                .header_bytes = 100};
+    mcsec_verdict_t verdict;
+    mcsec_check_http_ingress(policy, 0, &req, &verdict);
+    assert_int_equal(verdict.reason, MCSEC_REASON_HTTP_CONTENT_TYPE_DENIED);
+    req.content_type = S("; charset=utf-8"); /* parameters, no type */
+    mcsec_check_http_ingress(policy, 0, &req, &verdict);
+    assert_int_equal(verdict.reason, MCSEC_REASON_HTTP_CONTENT_TYPE_DENIED);
+    req.has_body = false;
+    req.content_type = S("");
+    mcsec_check_http_ingress(policy, 0, &req, &verdict);
+    assert_int_equal(verdict.reason, MCSEC_REASON_NONE);
+}
+
+/* ---- bodies the border checks ------------------------------------------------- */
+
+static mcsec_reason_t body_text(const char *type, const char *body, size_t len)
+{
+    char detail[96];
+    return mcsec_http_check_body_text((mcsec_str_t){type, strlen(type)}, (const uint8_t *)body, len,
+                                      detail, sizeof(detail));
+}
+#define BODY(type, text) body_text((type), (text), sizeof(text) - 1)
+
+static void test_body_encodings(void **state)
+{
+    (void)state;
+    mcsec_str_t none[] = {S("identity"), S("")};
+    assert_int_equal(mcsec_http_check_content_encoding(none, 2), MCSEC_REASON_NONE);
+    assert_int_equal(mcsec_http_check_content_encoding(NULL, 0), MCSEC_REASON_NONE);
+    mcsec_str_t coded[][1] = {{S("gzip")}, {S("identity, gzip")}, {S(" br ")}, {S("x-gzip")}};
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(mcsec_http_check_content_encoding(coded[i], 1),
+                         MCSEC_REASON_HTTP_UNSUPPORTED_ENCODING);
+
+    const char *xml = "application/vnd.oma.poc.groups+xml";
+    assert_int_equal(BODY(xml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><x>caf\xc3\xa9</x>"),
+                     MCSEC_REASON_NONE);
+    assert_int_equal(BODY(xml, "\xef\xbb\xbf<?xml version='1.0' encoding = 'utf-8' ?><x/>"),
+                     MCSEC_REASON_NONE);
+    assert_int_equal(BODY(xml, "<x/>"), MCSEC_REASON_NONE);
+    assert_int_equal(BODY("application/xml; charset=\"UTF-8\"", "<x/>"), MCSEC_REASON_NONE);
+    assert_int_equal(BODY("text/plain; charset=utf-8; format=flowed", "a"), MCSEC_REASON_NONE);
+    assert_int_equal(BODY("application/octet-stream", "\xff\x00"), MCSEC_REASON_NONE);
+    static const struct {
+        const char *type;
+        const char *body;
+        size_t len;
+    } bad[] = {
+        {"application/xml", "<?xml version=\"1.0\" encoding=\"IBM037\"?><x/>", 43},
+        {"text/xml", "<?xml version=\"1.0\" encoding='UTF-16'?><x/>", 41},
+        {"application/xml", "<?xml version=\"1.0\" encoding=\"UTF-8\"", 36}, /* no end */
+        {"application/xml", "<?xml version=\"1.0\" encoding=IBM037?><x/>", 39},
+        /* "<?xml" in IBM037: 4C 6F A7 94 93 is no UTF-8 */
+        {"application/xml", "\x4c\x6f\xa7\x94\x93", 5},
+        {"application/xml", "\xff\xfe<\0x\0/\0>\0", 10}, /* UTF-16LE with BOM */
+        {"application/xml", "<\0x\0/\0>\0", 8},          /* UTF-16LE without */
+        {"application/xml", "<x>\xc0\xae</x>", 9},       /* overlong */
+        {"multipart/mixed; boundary=b",
+         "--b\r\nContent-Type: application/xml\r\n\r\n<?xml version=\"1.0\" "
+         "encoding=\"IBM037\"?><x/>\r\n--b--",
+         0},
+        {"application/xml; charset=utf-16", "<x/>", 4},
+        {"text/plain; charset=iso-8859-1", "a", 1},
+        {"application/xml; charset=utf-8; charset=utf-16", "<x/>", 4},
+        {"application/xml; charset=\"utf-8", "<x/>", 4},
+        {"application/xml; charset", "<x/>", 4},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        size_t len = bad[i].len ? bad[i].len : strlen(bad[i].body);
+        assert_int_equal(body_text(bad[i].type, bad[i].body, len),
+                         MCSEC_REASON_HTTP_CONTENT_TYPE_DENIED);
+    }
+}
+
 static void test_egress_rules(void **state)
 {
     const mcsec_policy_t *policy = *state;
@@ -342,11 +549,62 @@ static void test_rewrite_hosts(void **state)
                "<a uri=\"https://border.a.example/x\"/>");
     rewrite_is("http://GMS.A.INTERNAL/x and https://10.0.0.5:8080/y",
                "https://border.a.example/x and https://border.a.example/y");
-    rewrite_is("http://10.0.0.5:80801/y", "http://10.0.0.5:80801/y");
+    /* An entry is compared by its host: any port goes with it. */
+    rewrite_is("http://10.0.0.5:80801/y", "https://border.a.example/y");
+    rewrite_is("10.0.0.5", "border.a.example");
     rewrite_is("http://gms.a.internalx/y", "http://gms.a.internalx/y");
-    rewrite_is("sip:alice@gms.a.internal", "sip:alice@gms.a.internal");
+    rewrite_is("x.gms.a.internal", "x.gms.a.internal"); /* a subdomain: refused later */
+    rewrite_is("xgms.a.internal 110.0.0.5", "xgms.a.internal 110.0.0.5");
+    /* Every form a host takes, not only "//host" (issue 14). */
+    rewrite_is("sip:alice@gms.a.internal", "sip:alice@border.a.example");
+    rewrite_is("<h>Gms.A.Internal</h><e host=\"gms.a.internal:8080\"/>",
+               "<h>border.a.example</h><e host=\"border.a.example\"/>");
+    rewrite_is("see gms.a.internal.", "see border.a.example.");
+    rewrite_is("gms.a.internal", "border.a.example");
     rewrite_is("", "");
     rewrite_is("//gms.a.internal", "//border.a.example");
+    static const char *const v6[] = {"[fd00::5]:8080"};
+    char *out = NULL;
+    size_t len = 0;
+    assert_int_equal(mcsec_http_rewrite_hosts(S("a http://[FD00::5]:8080/x b fd00::5 c fd00::55"),
+                                              v6, 1, "b.example", &out, &len, NULL),
+                     MCSEC_OK);
+    assert_string_equal(out, "a https://b.example/x b b.example c fd00::55");
+    free(out);
+}
+
+static bool names_hidden(const char *text)
+{
+    static const char *const hosts[] = {"gms.a.internal", "10.0.0.5:8080"};
+    bool found = true;
+    assert_int_equal(
+        mcsec_http_names_internal_host((mcsec_str_t){text, strlen(text)}, hosts, 2, &found),
+        MCSEC_OK);
+    return found;
+}
+
+static void test_hidden_hosts_left(void **state)
+{
+    (void)state;
+    assert_false(names_hidden("<x uri=\"https://border.a.example/x\"/>"));
+    assert_false(names_hidden("gms.a.internalx xgms.a.internal 10.0.0.55"));
+    assert_false(names_hidden(""));
+    static const char *const leaks[] = {
+        "gms.a.internal",
+        "http://gms%2Ea.internal/",
+        "%67ms.a.internal",
+        "gms%252ea.internal", /* escaped twice */
+        "gms&#46;a&#x2E;internal",
+        "gms\\u002ea.internal",
+        "http:\\/\\/gms.a.internal",
+        "node1.gms.a.internal", /* a subdomain */
+        "10&#46;0.0.5:8080",
+        "<!DOCTYPE x [<!ENTITY h \"gms\">]><x>&h;.a.internal</x>",
+    };
+    for (size_t i = 0; i < sizeof(leaks) / sizeof(leaks[0]); i++)
+        assert_true(names_hidden(leaks[i]));
+    bool found;
+    assert_int_equal(mcsec_http_names_internal_host(S("x"), NULL, 1, &found), MCSEC_ERR_ARG);
 }
 
 int main(void)
@@ -358,9 +616,13 @@ int main(void)
         cmocka_unit_test(test_parsed_headers),
         cmocka_unit_test(test_ingress_rules),
         cmocka_unit_test(test_egress_rules),
+        cmocka_unit_test(test_identity_fields),
+        cmocka_unit_test(test_typeless_body),
         cmocka_unit_test(test_upstream_longest_prefix),
         cmocka_unit_test(test_header_allow_list),
         cmocka_unit_test(test_rewrite_hosts),
+        cmocka_unit_test(test_hidden_hosts_left),
+        cmocka_unit_test(test_body_encodings),
     };
     return cmocka_run_group_tests(tests, setup_policy, teardown_policy);
 }

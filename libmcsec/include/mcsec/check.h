@@ -21,6 +21,15 @@ typedef struct {
     size_t len;
 } mcsec_str_t;
 
+/* Most asserted identity header fields (P-Asserted-Identity on SIP-3,
+ * X-3GPP-Asserted-Identity and X-3GPP-Intended-Identity on HTTP-3) one
+ * request may carry: RFC 3325 allows two identities, so more fields than
+ * this is refused as malformed by the same rule on both borders
+ * (mcsec_check_sip_*, mcsec_check_http_*), never cut short. Adapters hand
+ * over at most MCSEC_MAX_ASSERTED_IDS + 1 fields so the check sees the
+ * excess. */
+#define MCSEC_MAX_ASSERTED_IDS 8
+
 typedef struct {
     mcsec_str_t method;
     mcsec_str_t src_ip; /* textual source address of the packet */

@@ -154,7 +154,16 @@ typedef struct {
     size_t source_role_count;
     const char *our_identity; /* our border's MC service ID URI */
     const mcsec_strlist_t *our_domains;
-    mcsec_str_t request_uri;      /* the request's target */
+    mcsec_str_t request_uri; /* the request's target (HTTP: "https://" + Host) */
+    /* The protocol the EAR travels on, so that one EAR is valid on one
+     * protocol only (docs/ear.md, "one EAR, one protocol"). false (SIP-3):
+     * the target ID is a sip/sips URI, our identity or in our domains, and
+     * the request-URI. true (HTTP-3): the target ID is an origin
+     * "https://HOST[:port][/]" whose HOST is in our_domains or is
+     * our_http_host, and the host of request_uri; a sip/sips target (the
+     * bare border identity included) is refused. */
+    bool http;
+    const char *our_http_host;    /* HTTP-3: our border's HTTP name; may be NULL */
     int64_t now;                  /* Unix seconds */
     uint32_t skew;                /* seconds; 0 means MCSEC_EAR_DEFAULT_SKEW */
     const uint8_t *request_types; /* allowed request types (none: all refused) */
@@ -170,7 +179,8 @@ typedef struct {
  *   ear.unknown_signer   source ID host not in the partner's domains, or
  *                        source role not allowed
  *   ear.wrong_target     target ID neither our identity nor in our
- *                        domains, or not the request-URI
+ *                        domains, or not the request-URI (HTTP-3: not an
+ *                        https origin of ours, or not the request's host)
  *   ear.bad_signature    not signed for UID(source ID, KMS, key period of
  *                        the date) under the KPAK
  *   ear.expired          request expiry < now

@@ -22,6 +22,9 @@
 
 /* Header carrying the asserted identity (as P-Asserted-Identity in SIP). */
 #define MCSEC_HTTP_IDENTITY_HEADER "X-3GPP-Asserted-Identity"
+/* The identity a client intends to act as (TS 24.482): judged by the same
+ * rule as the asserted identity when present (docs/http-proxy.md). */
+#define MCSEC_HTTP_INTENDED_HEADER "X-3GPP-Intended-Identity"
 
 /* ---- framing of the raw stream ---------------------------------------- */
 
@@ -98,19 +101,25 @@ typedef struct {
     /* Each X-3GPP-Asserted-Identity value: URIs, quoted or in <...>, comma
      * separated; at most one sip/sips URI counts. */
     const mcsec_str_t *asserted_ids;
-    size_t asserted_id_count;
+    size_t asserted_id_count; /* every field: more than MCSEC_MAX_ASSERTED_IDS refused */
+    /* Each X-3GPP-Intended-Identity value, the same way (optional). */
+    const mcsec_str_t *intended_ids;
+    size_t intended_id_count;
     mcsec_str_t content_type; /* len 0 when absent */
     size_t body_len;          /* declared Content-Length or octets received */
-    bool has_body;
-    size_t header_bytes; /* request line + header fields as received */
+    bool has_body;            /* Content-Length > 0 or Transfer-Encoding (chunked) */
+    size_t header_bytes;      /* request line + header fields as received */
 } mcsec_http_request_t;
 
 /* Request from the partner at partner_index (the one whose CA and HTTP
  * proxy name its TLS client certificate matched; -1 when none matched).
  * Order: partner (src.not_partner), header size (http.headers_too_large),
  * method (http.method_denied), path prefix (http.path_denied), identity
- * (src.no_identity, src.internal_id_spoof, src.foreign_id, sip.malformed),
- * content type (http.content_type_denied), body size (http.body_too_large). */
+ * (src.no_identity, src.internal_id_spoof, src.foreign_id, sip.malformed:
+ * more than MCSEC_MAX_ASSERTED_IDS fields too), intended identity when
+ * present (the same codes), content type (http.content_type_denied: also a
+ * body without a type, whatever its framing), body size
+ * (http.body_too_large). */
 void mcsec_check_http_ingress(const mcsec_policy_t *policy, int partner_index,
                               const mcsec_http_request_t *req, mcsec_verdict_t *verdict);
 
@@ -125,6 +134,22 @@ void mcsec_check_http_egress(const mcsec_policy_t *policy, const mcsec_http_requ
  * path; NULL when none. */
 const mcsec_http_upstream_t *mcsec_http_upstream_for(const mcsec_partner_t *partner,
                                                      mcsec_str_t path);
+
+/* ---- bodies the border checks -------------------------------------------- */
+
+/* Content-Encoding field values (count fields; each a comma-separated list
+ * of codings): any coding other than "identity" is
+ * http.unsupported_encoding, since a coded body is opaque to the body
+ * checks (GKTP, internal host names). */
+mcsec_reason_t mcsec_http_check_content_encoding(const mcsec_str_t *values, size_t count);
+
+/* The text encoding of a body: a charset parameter (any media type) must
+ * be utf-8 and given once; an XML body (mcsec_http_rewritable_type) or a
+ * multipart one must be strict UTF-8 without NUL, and every XML
+ * declaration in it must declare UTF-8 or no encoding. Otherwise
+ * http.content_type_denied with a short detail (may be NULL). */
+mcsec_reason_t mcsec_http_check_body_text(mcsec_str_t content_type, const uint8_t *body, size_t len,
+                                          char *detail, size_t detail_size);
 
 /* ---- topology hiding ------------------------------------------------------ */
 
@@ -144,15 +169,26 @@ bool mcsec_http_header_allowed(mcsec_str_t name, mcsec_http_header_set_t set, co
  * text/xml, any +xml; parameters ignored). */
 bool mcsec_http_rewritable_type(mcsec_str_t content_type);
 
-/* Replaces every URI authority "//HOST" of text whose HOST (optionally
- * followed by ":port") is one of internal_hosts (case-insensitive, entries
- * "host" or "host:port") with "//public_host", and the scheme before it
- * with https when it was http. Writes a malloc'd copy to *out (the caller
- * frees it; NUL terminated) and its length to *out_len; *changed (may be
- * NULL) tells whether anything was replaced. MCSEC_ERR_NOMEM or
- * MCSEC_ERR_ARG (bad arguments). */
+/* Replaces every internal host name of text with public_host: an entry of
+ * internal_hosts ("host" or "host:port"; compared by its host part,
+ * case-insensitive; an IPv6 entry "[a::b]" also matches "a::b") wherever
+ * it stands as a whole name (not inside a longer host name), with a ":port"
+ * after it, in "//host" authorities, "user@host" URIs, attributes or bare
+ * text; "http://host" becomes "https://public_host". Writes a malloc'd copy
+ * to *out (the caller frees it; NUL terminated) and its length to
+ * *out_len; *changed (may be NULL) tells whether anything was replaced.
+ * MCSEC_ERR_NOMEM or MCSEC_ERR_ARG (bad arguments). */
 mcsec_err_t mcsec_http_rewrite_hosts(mcsec_str_t text, const char *const *internal_hosts,
                                      size_t internal_count, const char *public_host, char **out,
                                      size_t *out_len, bool *changed);
+
+/* What the rewrite cannot reach: sets *found when text names an internal
+ * host once percent-escapes (%67ms), XML character references (&#x2e;) and
+ * JSON/ECMAScript escapes (\u002e, \/) are decoded, or holds an XML
+ * document type declaration (whose entities could spell one). Run it on
+ * the rewritten text: a hit is refused, never relayed. MCSEC_ERR_NOMEM or
+ * MCSEC_ERR_ARG. */
+mcsec_err_t mcsec_http_names_internal_host(mcsec_str_t text, const char *const *internal_hosts,
+                                           size_t internal_count, bool *found);
 
 #endif
