@@ -157,7 +157,7 @@ static int judge_part(const mcsec_mime_part_t *part, void *arg)
                           type);
         return 1;
     }
-    if (!part->container && mcsec_mime_is_xml(part->type)) {
+    if (mcsec_mime_reads_as_xml(part)) {
         const char *fault = mcsec_mime_xml_not_utf8(part->charset, part->body, part->body_len);
         if (fault != NULL) {
             mcsec_verdict_set(ctx->verdict, MCSEC_REASON_SIP_UNSUPPORTED_ENCODING, "",

@@ -8,6 +8,7 @@
 
 #include "mcsec/mime.h"
 
+#include "utf8_internal.h"
 #include "xmlprot_internal.h"
 
 typedef struct {
@@ -116,6 +117,12 @@ static bool is_xml_space(uint8_t c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/* Whether data starts with an XML declaration ("<?xml" and white space). */
+static bool starts_with_declaration(const uint8_t *data, size_t len)
+{
+    return len > 5 && memcmp(data, "<?xml", 5) == 0 && is_xml_space(data[5]);
+}
+
 /* The value of the encoding pseudo-attribute of the XML declaration at
  * data (which starts with "<?xml" and white space), or a fault. *enc is
  * NULL (with NULL returned) when the declaration names no encoding. */
@@ -178,6 +185,10 @@ const char *mcsec_mime_xml_not_utf8(const char *charset, const uint8_t *data, si
         return "XML without content";
     if (len > 0 && memchr(data, '\0', len))
         return "XML holding a NUL octet (UTF-16 or UTF-32)";
+    /* Strict UTF-8 (RFC 3629) throughout: no overlong form, surrogate or
+     * stray octet a lenient decoder would turn into markup. */
+    if (!mcsec_utf8_valid(data, len))
+        return "XML that is not strict UTF-8";
     /* The document after an optional UTF-8 byte order mark. */
     bool mark = len >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF;
     const uint8_t *doc = mark ? data + 3 : data;
@@ -186,14 +197,42 @@ const char *mcsec_mime_xml_not_utf8(const char *charset, const uint8_t *data, si
      * UTF-7 or GB 18030 signature) is not an UTF-8 document's start. */
     if (doc_len > 0 && doc[0] != '<' && !is_xml_space(doc[0]))
         return "XML starting with something other than '<' (an encoding signature)";
-    if (doc_len > 5 && memcmp(doc, "<?xml", 5) == 0 && is_xml_space(doc[5])) {
+    /* A declaration after white space is no declaration (XML 1.0 2.8), but
+     * a lenient parser may still honour it: it is judged the same way. */
+    size_t lead = 0;
+    while (lead < doc_len && is_xml_space(doc[lead]))
+        lead++;
+    const uint8_t *decl = doc + lead;
+    size_t decl_len = doc_len - lead;
+    if (starts_with_declaration(decl, decl_len)) {
         const uint8_t *enc;
         size_t enc_len;
-        const char *fault = declared_encoding(doc, doc_len, &enc, &enc_len);
+        const char *fault = declared_encoding(decl, decl_len, &enc, &enc_len);
         if (fault)
             return fault;
         if (enc && !(enc_len == 5 && strncasecmp((const char *)enc, "utf-8", 5) == 0))
             return "XML declaring an encoding other than UTF-8";
     }
     return NULL;
+}
+
+bool mcsec_mime_reads_as_xml(const mcsec_mime_part_t *part)
+{
+    if (part->container)
+        return false;
+    if (mcsec_mime_is_xml(part->type))
+        return true;
+    /* Labelled otherwise but opening with a declaration (after an optional
+     * UTF-8 mark and white space): a receiver may still parse it as XML. */
+    const uint8_t *p = part->body;
+    size_t n = p ? part->body_len : 0;
+    if (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) {
+        p += 3;
+        n -= 3;
+    }
+    while (n > 0 && is_xml_space(p[0])) {
+        p++;
+        n--;
+    }
+    return starts_with_declaration(p, n);
 }

@@ -428,6 +428,16 @@ static void test_body_encodings(void **state)
     assert_int_equal(BODY("application/xml; charset=\"UTF-8\"", "<x/>"), MCSEC_REASON_NONE);
     assert_int_equal(BODY("text/plain; charset=utf-8; format=flowed", "a"), MCSEC_REASON_NONE);
     assert_int_equal(BODY("application/octet-stream", "\xff\x00"), MCSEC_REASON_NONE);
+    assert_int_equal(BODY("multipart/mixed; boundary=b",
+                          "--b\r\nContent-Type: application/xml; charset=utf-8\r\n"
+                          "Content-ID: <x>\r\n\r\n<?xml version='1.0'?><x/>\r\n"
+                          "--b\r\nContent-Type: multipart/mixed; boundary=c\r\n\r\n"
+                          "--c\r\n\r\nplain\r\n--c--\r\n--b--\r\n"),
+                     MCSEC_REASON_NONE);
+    /* no content: only the type's own parameters are judged */
+    assert_int_equal(body_text("multipart/mixed; boundary=b", "", 0), MCSEC_REASON_NONE);
+    assert_int_equal(body_text("multipart/mixed; boundary=b; charset=utf-16", "", 0),
+                     MCSEC_REASON_HTTP_CONTENT_TYPE_DENIED);
     static const struct {
         const char *type;
         const char *body;
@@ -451,6 +461,34 @@ static void test_body_encodings(void **state)
         {"application/xml; charset=utf-8; charset=utf-16", "<x/>", 4},
         {"application/xml; charset=\"utf-8", "<x/>", 4},
         {"application/xml; charset", "<x/>", 4},
+        /* Through the one MIME walker (docs/mime.md): every part judged. */
+        {"multipart/mixed; boundary=b",
+         "--b\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\na\r\n--b--\r\n", 0},
+        {"multipart/mixed; boundary=b",
+         "--b\r\nContent-Type: application/xml\r\nContent-ID: <x>\r\n\r\n<x/>\r\n"
+         "--b\r\nContent-Type: application/xml\r\nContent-ID: <X>\r\n\r\n<y/>\r\n--b--\r\n",
+         0},
+        {"multipart/mixed; boundary=b",
+         "--b\r\nContent-Type: application/xml\r\nContent-Type: text/plain\r\n\r\n<x/>\r\n"
+         "--b--\r\n",
+         0},
+        {"multipart/mixed; boundary=b",
+         "--b\r\nContent-Type: application/xml\r\nContent-Encoding: gzip\r\n\r\n<x/>\r\n"
+         "--b--\r\n",
+         0},
+        {"multipart/mixed; boundary=b",
+         "--b\r\nContent-Type: multipart/mixed; boundary=c\r\n\r\n"
+         "--c\r\nContent-Type: multipart/mixed; boundary=d\r\n\r\n"
+         "--d\r\nContent-Type: multipart/mixed; boundary=e\r\n\r\n"
+         "--e\r\nContent-Type: multipart/mixed; boundary=f\r\n\r\n"
+         "--f\r\nContent-Type: application/xml\r\n\r\n<x/>\r\n--f--\r\n"
+         "--e--\r\n--d--\r\n--c--\r\n--b--\r\n",
+         0},
+        /* an XML leaf labelled text/plain, a declaration after white space */
+        {"multipart/mixed; boundary=b",
+         "--b\r\n\r\n<?xml version=\"1.0\" encoding=\"IBM037\"?><x/>\r\n--b--\r\n", 0},
+        {"application/xml", "\r\n<?xml version=\"1.0\" encoding=\"IBM037\"?><x/>", 0},
+        {"text/plain", "<?xml version=\"1.0\" encoding=\"UTF-16\"?><x/>", 0},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         size_t len = bad[i].len ? bad[i].len : strlen(bad[i].body);

@@ -3,7 +3,8 @@
  * limit, duplicate part header fields (Content-Type, Content-ID,
  * Content-Transfer-Encoding, Content-Encoding), duplicate Content-IDs
  * anywhere in the body, encoded parts and broken syntax are refused; a
- * visitor can stop the walk. Also the UTF-8 rule for XML content. */
+ * visitor can stop the walk. Also the UTF-8 rule for XML content (strict
+ * UTF-8, a declaration after white space) and which leaves it applies to. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -279,9 +280,53 @@ static void test_xml_utf8_rule(void **state)
     assert_non_null(mcsec_mime_xml_not_utf8(NULL, le16, sizeof(le16)));
     assert_non_null(mcsec_mime_xml_not_utf8(NULL, le16_nobom, sizeof(le16_nobom)));
     assert_non_null(mcsec_mime_xml_not_utf8(NULL, ebcdic, sizeof(ebcdic)));
+    /* Strict UTF-8 throughout (RFC 3629): overlong '.', a surrogate, a
+     * stray continuation octet, a sequence cut short. */
+    static const char *const not_utf8[] = {"<a>\xC0\xAE</a>", "<a>\xED\xA0\x80</a>", "<a>\x80</a>",
+                                           "<a>\xE2\x82</a>"};
+    for (size_t i = 0; i < sizeof(not_utf8) / sizeof(not_utf8[0]); i++)
+        assert_non_null(
+            mcsec_mime_xml_not_utf8(NULL, (const uint8_t *)not_utf8[i], strlen(not_utf8[i])));
+    static const char cafe[] = "<a>caf\xC3\xA9 \xF0\x9F\x93\xBB</a>";
+    assert_null(mcsec_mime_xml_not_utf8(NULL, (const uint8_t *)cafe, strlen(cafe)));
+    /* A declaration after white space is judged as well. */
+    static const char late_ibm[] = "\r\n <?xml version=\"1.0\" encoding=\"IBM037\"?><a/>";
+    static const char late_utf8[] = "\n<?xml version='1.0' encoding='UTF-8'?><a/>";
+    assert_non_null(mcsec_mime_xml_not_utf8(NULL, (const uint8_t *)late_ibm, strlen(late_ibm)));
+    assert_null(mcsec_mime_xml_not_utf8(NULL, (const uint8_t *)late_utf8, strlen(late_utf8)));
     assert_true(mcsec_mime_is_xml("application/vnd.3gpp.mcptt-info+xml"));
     assert_true(mcsec_mime_is_xml("text/xml"));
     assert_false(mcsec_mime_is_xml("application/sdp"));
+}
+
+/* The UTF-8 rule applies to every XML-typed leaf and to any leaf that
+ * opens with an XML declaration, whatever its label. */
+static void test_reads_as_xml(void **state)
+{
+    (void)state;
+    mcsec_mime_part_t part;
+    memset(&part, 0, sizeof(part));
+    strcpy(part.type, "text/plain");
+    static const char *const decl[] = {"<?xml version=\"1.0\"?><a/>",
+                                       "\xEF\xBB\xBF \r\n<?xml version='1.0'?><a/>"};
+    for (size_t i = 0; i < 2; i++) {
+        part.body = (const uint8_t *)decl[i];
+        part.body_len = strlen(decl[i]);
+        assert_true(mcsec_mime_reads_as_xml(&part));
+    }
+    part.body = (const uint8_t *)"hello <?xml ?>";
+    part.body_len = 14;
+    assert_false(mcsec_mime_reads_as_xml(&part));
+    part.body = NULL;
+    part.body_len = 0;
+    assert_false(mcsec_mime_reads_as_xml(&part));
+    strcpy(part.type, "application/vnd.3gpp.mcptt-info+xml");
+    assert_true(mcsec_mime_reads_as_xml(&part));
+    strcpy(part.type, "multipart/mixed");
+    part.container = true;
+    part.body = (const uint8_t *)decl[0];
+    part.body_len = strlen(decl[0]);
+    assert_false(mcsec_mime_reads_as_xml(&part));
 }
 
 int main(void)
@@ -296,6 +341,7 @@ int main(void)
         cmocka_unit_test(test_broken_syntax_refused),
         cmocka_unit_test(test_visitor_stops),
         cmocka_unit_test(test_xml_utf8_rule),
+        cmocka_unit_test(test_reads_as_xml),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -74,12 +74,19 @@ mcsec_err_t mcsec_mime_walk(const char *content_type, size_t ct_len, const uint8
  * application/xml, text/xml or any +xml type (RFC 7303). */
 bool mcsec_mime_is_xml(const char *type);
 
+/* Whether part is a leaf the UTF-8 rule below applies to: an XML type
+ * (mcsec_mime_is_xml), or any leaf whose content opens with an XML
+ * declaration (after an optional UTF-8 mark and white space), since a
+ * receiver may parse that as XML whatever its label. */
+bool mcsec_mime_reads_as_xml(const mcsec_mime_part_t *part);
+
 /* XML content the border lets through must be UTF-8 (docs/mime.md): the
  * charset parameter absent or utf-8, no byte order mark other than UTF-8's,
- * no NUL octet (UTF-16/32 without a mark), nothing before the document but
- * an optional UTF-8 mark, and an XML declaration, when present, naming no
- * encoding other than UTF-8 (XML 1.0 section 4.3.3). Returns NULL when
- * data passes, else a short static text for logs. */
+ * no NUL octet (UTF-16/32 without a mark), strict UTF-8 throughout (RFC
+ * 3629), nothing before the document but an optional UTF-8 mark and white
+ * space, and an XML declaration, when present (also after white space),
+ * naming no encoding other than UTF-8 (XML 1.0 section 4.3.3). Returns
+ * NULL when data passes, else a short static text for logs. */
 const char *mcsec_mime_xml_not_utf8(const char *charset, const uint8_t *data, size_t len);
 
 #endif
