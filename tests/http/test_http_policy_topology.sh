@@ -6,11 +6,14 @@
 # Issue 14: every identity field is judged (more than 8 refused, as on SIP),
 # X-3GPP-Intended-Identity by the same rule, a body without a type is
 # refused whatever its framing, a Content-Encoding, a charset other than
-# utf-8 or XML not in UTF-8 is refused (requests and answers); internal
+# utf-8 or XML not in UTF-8 is refused (requests and answers), multipart
+# bodies are judged part by part by the one MIME walker; internal
 # host names are rewritten in every form a body or field holds them, and
 # what the rewrite cannot reach (escaped, a subdomain) is refused.
 # usage: test_http_policy_topology.sh MCSEC_HTTPD
 . "$(dirname "$0")/lib.sh" "$1"
+# multipart/mixed allowed too: its parts are judged by the MIME walker.
+edit_policy() { sed -i "s|content_types: \[$XML\]|content_types: [$XML, multipart/mixed]|" "$WORK/policy.yaml"; }
 start_all
 P="$GROUPS_PATH/users"
 ID='X-3GPP-Asserted-Identity: "sip:gms@b.mcx.example"'
@@ -50,6 +53,19 @@ refused charset-utf16 415 http.content_type_denied -H "$ID" -X PUT -H "Content-T
 python3 -c 'import sys; sys.stdout.buffer.write("<?xml version=\"1.0\" encoding=\"IBM037\"?><x/>".encode("cp037"))' > "$WORK/ibm037.xml"
 refused xml-ibm037 415 http.content_type_denied -H "$ID" -X PUT -H "Content-Type: $XML" --data-binary @"$WORK/ibm037.xml" "$(url_out "$P/xml-ibm037")"
 refused xml-decl-ibm037 415 http.content_type_denied -H "$ID" -X PUT -H "Content-Type: $XML" --data-binary '<?xml version="1.0" encoding="IBM037"?><x/>' "$(url_out "$P/xml-decl-ibm037")"
+# multipart bodies go through the one MIME walker (docs/mime.md): every
+# part's charset, duplicate part fields and Content-IDs, nesting depth.
+MP='Content-Type: multipart/mixed; boundary=b'
+printf -- '--b\r\nContent-Type: %s\r\nContent-ID: <x>\r\n\r\n<x/>\r\n--b\r\n\r\nplain\r\n--b--\r\n' "$XML" > "$WORK/mp-ok"
+out=$(partner_curl b-border -H "$ID" -X PUT -H "$MP" --data-binary @"$WORK/mp-ok" "$(url_out "$P/mp-ok")")
+check "multipart with an XML and a text part passes" [ "$(echo "$out" | status_of)" = 200 -o "$(echo "$out" | status_of)" = 201 ]
+printf -- '--b\r\nContent-Type: %s\r\n\r\n<x/>\r\n--b\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\na\r\n--b--\r\n' "$XML" > "$WORK/mp-charset"
+refused mp-part-charset 415 http.content_type_denied -H "$ID" -X PUT -H "$MP" --data-binary @"$WORK/mp-charset" "$(url_out "$P/mp-part-charset")"
+printf -- '--b\r\nContent-Type: %s\r\nContent-ID: <x>\r\n\r\n<x/>\r\n--b\r\nContent-Type: %s\r\nContent-ID: <x>\r\n\r\n<y/>\r\n--b--\r\n' "$XML" "$XML" > "$WORK/mp-cid"
+refused mp-dup-cid 415 http.content_type_denied -H "$ID" -X PUT -H "$MP" --data-binary @"$WORK/mp-cid" "$(url_out "$P/mp-dup-cid")"
+{ for l in c d e f; do printf -- '--%s\r\nContent-Type: multipart/mixed; boundary=%s\r\n\r\n' "$([ $l = c ] && echo b || echo "$prev")" "$l"; prev=$l; done
+  printf -- '--f\r\nContent-Type: %s\r\n\r\n<x/>\r\n--f--\r\n--e--\r\n--d--\r\n--c--\r\n--b--\r\n' "$XML"; } > "$WORK/mp-deep"
+refused mp-too-deep 415 http.content_type_denied -H "$ID" -X PUT -H "$MP" --data-binary @"$WORK/mp-deep" "$(url_out "$P/mp-too-deep")"
 head -c 5000 /dev/zero | tr '\0' a > "$WORK/big"
 refused body-big 413 http.body_too_large -H "$ID" -X PUT -H "Content-Type: $XML" --data-binary @"$WORK/big" "$(url_out "$P/body-big")"
 refused body-big-chunked 413 http.body_too_large -H "$ID" -X PUT -H "Content-Type: $XML" -H "Transfer-Encoding: chunked" --data-binary @"$WORK/big" "$(url_out "$P/body-big-chunked")"
