@@ -143,11 +143,15 @@ const mcsec_http_upstream_t *mcsec_http_upstream_for(const mcsec_partner_t *part
  * checks (GKTP, internal host names). */
 mcsec_reason_t mcsec_http_check_content_encoding(const mcsec_str_t *values, size_t count);
 
-/* The text encoding of a body: a charset parameter (any media type) must
- * be utf-8 and given once; an XML body (mcsec_http_rewritable_type) or a
- * multipart one must be strict UTF-8 without NUL, and every XML
- * declaration in it must declare UTF-8 or no encoding. Otherwise
- * http.content_type_denied with a short detail (may be NULL). */
+/* The text encoding of a body, walked with the MIME walker of both
+ * proxies (mcsec/mime.h, docs/mime.md: nesting limit, duplicate part
+ * fields and Content-IDs, part encodings refused): a charset parameter
+ * (any media type, every part) must be utf-8 and given once; every leaf
+ * read as XML (mcsec_mime_reads_as_xml) must pass mcsec_mime_xml_not_utf8;
+ * a multipart body must be strict UTF-8 without NUL as a whole. Otherwise
+ * http.content_type_denied with a short detail (may be NULL). An empty
+ * content_type passes (nothing to judge by; the request rules refuse a
+ * typeless body). */
 mcsec_reason_t mcsec_http_check_body_text(mcsec_str_t content_type, const uint8_t *body, size_t len,
                                           char *detail, size_t detail_size);
 
