@@ -14,6 +14,30 @@ typedef struct {
     mcsec_str_t host; /* for URIs without '@' after the scheme: the rest */
 } uri_parts_t;
 
+/* End of the host starting at host (before stop): past the ']' of an IPv6
+ * literal, else at the first octet of delims; NULL for a '[' never closed. */
+static const char *host_end_of(const char *host, const char *stop, const char *delims)
+{
+    if (host < stop && *host == '[') {
+        const char *close = memchr(host, ']', (size_t)(stop - host));
+        return close != NULL ? close + 1 : NULL;
+    }
+    while (host < stop && memchr(delims, *host, strlen(delims)) == NULL) {
+        host++;
+    }
+    return host;
+}
+
+/* host without the brackets of an IPv6 literal. */
+static mcsec_str_t unbracketed(mcsec_str_t host)
+{
+    if (host.len >= 2 && host.ptr[0] == '[') {
+        host.ptr++;
+        host.len -= 2;
+    }
+    return host;
+}
+
 /* Splits scheme ":" [user "@"] host [":" port] [";" params] ["?" headers].
  * Returns false when there is no scheme or no host. */
 static bool uri_split(mcsec_str_t uri, uri_parts_t *parts)
@@ -33,17 +57,9 @@ static bool uri_split(mcsec_str_t uri, uri_parts_t *parts)
     const char *at = memchr(rest, '@', (size_t)(stop - rest));
     parts->user = (mcsec_str_t){rest, at != NULL ? (size_t)(at - rest) : 0};
     const char *host = at != NULL ? at + 1 : rest;
-    const char *host_end = host;
-    if (host_end < stop && *host_end == '[') {
-        const char *close = memchr(host_end, ']', (size_t)(stop - host_end));
-        if (close == NULL) {
-            return false;
-        }
-        host_end = close + 1;
-    } else {
-        while (host_end < stop && *host_end != ':') {
-            host_end++;
-        }
+    const char *host_end = host_end_of(host, stop, ":");
+    if (host_end == NULL) {
+        return false;
     }
     parts->host = (mcsec_str_t){host, (size_t)(host_end - host)};
     return parts->host.len > 0;
@@ -78,11 +94,7 @@ static bool sip_host(mcsec_str_t uri, mcsec_str_t *host)
                                     !str_eq_ci(parts.scheme, (mcsec_str_t){"sips", 4}))) {
         return false;
     }
-    *host = parts.host;
-    if (host->len >= 2 && host->ptr[0] == '[') {
-        host->ptr++;
-        host->len -= 2;
-    }
+    *host = unbracketed(parts.host);
     return host->len > 0;
 }
 
@@ -107,20 +119,8 @@ static bool https_origin_host(mcsec_str_t uri, mcsec_str_t *host)
     if (end[-1] == '/') {
         end--;
     }
-    const char *host_end = p;
-    if (host_end < end && *host_end == '[') {
-        const char *close = memchr(host_end, ']', (size_t)(end - host_end));
-        if (close == NULL) {
-            return false;
-        }
-        host_end = close + 1;
-    } else {
-        while (host_end < end && *host_end != ':' && *host_end != '/' && *host_end != '@' &&
-               *host_end != '?' && *host_end != '#') {
-            host_end++;
-        }
-    }
-    if (host_end == p) {
+    const char *host_end = host_end_of(p, end, ":/@?#");
+    if (host_end == NULL || host_end == p) {
         return false;
     }
     if (host_end < end) {
@@ -133,11 +133,7 @@ static bool https_origin_host(mcsec_str_t uri, mcsec_str_t *host)
             }
         }
     }
-    *host = (mcsec_str_t){p, (size_t)(host_end - p)};
-    if (host->len >= 2 && host->ptr[0] == '[') {
-        host->ptr++;
-        host->len -= 2;
-    }
+    *host = unbracketed((mcsec_str_t){p, (size_t)(host_end - p)});
     return host->len > 0;
 }
 
