@@ -1,6 +1,7 @@
 /* What the SIP-3 and HTTP-3 border checks share: see check_internal.h. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "check_internal.h"
 #include "sip_uri.h"
@@ -29,14 +30,25 @@ mcsec_str_t mcsec_media_type_of(mcsec_str_t content_type)
     if (semicolon != NULL) {
         media.len = (size_t)(semicolon - media.ptr);
     }
-    while (media.len > 0 && (media.ptr[0] == ' ' || media.ptr[0] == '\t')) {
-        media.ptr++;
-        media.len--;
+    return mcsec_str_trim_blank(media);
+}
+
+mcsec_str_t mcsec_str_trim_blank(mcsec_str_t text)
+{
+    while (text.len > 0 && (text.ptr[0] == ' ' || text.ptr[0] == '\t')) {
+        text.ptr++;
+        text.len--;
     }
-    while (media.len > 0 && (media.ptr[media.len - 1] == ' ' || media.ptr[media.len - 1] == '\t')) {
-        media.len--;
+    while (text.len > 0 && (text.ptr[text.len - 1] == ' ' || text.ptr[text.len - 1] == '\t')) {
+        text.len--;
     }
-    return media;
+    return text;
+}
+
+bool mcsec_str_is(mcsec_str_t text, const char *word)
+{
+    size_t n = strlen(word);
+    return text.len == n && (n == 0 || strncasecmp(text.ptr, word, n) == 0);
 }
 
 static mcsec_str_t without_quotes(mcsec_str_t item)

@@ -29,6 +29,12 @@ void mcsec_verdict_set(mcsec_verdict_t *verdict, mcsec_reason_t reason, const ch
 /* type/subtype of a Content-Type value, without parameters or blanks. */
 mcsec_str_t mcsec_media_type_of(mcsec_str_t content_type);
 
+/* text without leading and trailing blanks (SP, HTAB: RFC 9110 5.6.3 OWS). */
+mcsec_str_t mcsec_str_trim_blank(mcsec_str_t text);
+
+/* Whether text is word, without regard to ASCII case (field names, tokens). */
+bool mcsec_str_is(mcsec_str_t text, const char *word);
+
 /* Classifies every asserted identity (count header values, each a list).
  * RFC 3325 allows one SIP or SIPS URI (plus one tel URI); two SIP URIs are
  * malformed. With unquote, an item in double quotes is taken without them.

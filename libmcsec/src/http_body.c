@@ -15,28 +15,6 @@
 #include "check_internal.h"
 #include "utf8_internal.h"
 
-static bool blank(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-static mcsec_str_t trimmed(const char *p, size_t n)
-{
-    while (n > 0 && blank(p[0])) {
-        p++;
-        n--;
-    }
-    while (n > 0 && blank(p[n - 1]))
-        n--;
-    return (mcsec_str_t){p, n};
-}
-
-static bool same(mcsec_str_t text, const char *word)
-{
-    size_t n = strlen(word);
-    return text.len == n && strncasecmp(text.ptr, word, n) == 0;
-}
-
 mcsec_reason_t mcsec_http_check_content_encoding(const mcsec_str_t *values, size_t count)
 {
     /* Every coding of every field: "identity" alone is no coding. */
@@ -47,8 +25,8 @@ mcsec_reason_t mcsec_http_check_content_encoding(const mcsec_str_t *values, size
         for (size_t i = 0; i <= n; i++) {
             if (i < n && p[i] != ',')
                 continue;
-            mcsec_str_t coding = trimmed(p + start, i - start);
-            if (coding.len > 0 && !same(coding, "identity"))
+            mcsec_str_t coding = mcsec_str_trim_blank((mcsec_str_t){p + start, i - start});
+            if (coding.len > 0 && !mcsec_str_is(coding, "identity"))
                 return MCSEC_REASON_HTTP_UNSUPPORTED_ENCODING;
             start = i + 1;
         }

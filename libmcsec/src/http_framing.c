@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "mcsec/http_check.h"
+#include "check_internal.h"
 #include "hex_internal.h"
 
 enum {
@@ -324,23 +325,6 @@ static bool token(mcsec_str_t text)
     return true;
 }
 
-static bool str_is(mcsec_str_t text, const char *word)
-{
-    size_t n = strlen(word);
-    return text.len == n && strncasecmp(text.ptr, word, n) == 0;
-}
-
-static mcsec_str_t trim(mcsec_str_t text)
-{
-    while (text.len > 0 && (text.ptr[0] == ' ' || text.ptr[0] == '\t')) {
-        text.ptr++;
-        text.len--;
-    }
-    while (text.len > 0 && (text.ptr[text.len - 1] == ' ' || text.ptr[text.len - 1] == '\t'))
-        text.len--;
-    return text;
-}
-
 mcsec_reason_t mcsec_http_check_headers(const mcsec_http_header_t *headers, size_t count)
 {
     unsigned content_lengths = 0, transfer_encodings = 0;
@@ -352,17 +336,17 @@ mcsec_reason_t mcsec_http_check_headers(const mcsec_http_header_t *headers, size
         for (size_t i = 0; i < field->value.len; i++)
             if (!is_value_octet((uint8_t)field->value.ptr[i]))
                 return MCSEC_REASON_HTTP_BAD_FRAMING;
-        mcsec_str_t value = trim(field->value);
-        if (str_is(field->name, "Content-Length")) {
+        mcsec_str_t value = mcsec_str_trim_blank(field->value);
+        if (mcsec_str_is(field->name, "Content-Length")) {
             content_lengths++;
             if (value.len == 0 || value.len > MAX_CL_DIGITS)
                 return MCSEC_REASON_HTTP_BAD_FRAMING;
             for (size_t i = 0; i < value.len; i++)
                 if (value.ptr[i] < '0' || value.ptr[i] > '9')
                     return MCSEC_REASON_HTTP_BAD_FRAMING;
-        } else if (str_is(field->name, "Transfer-Encoding")) {
+        } else if (mcsec_str_is(field->name, "Transfer-Encoding")) {
             transfer_encodings++;
-            chunked = str_is(value, "chunked");
+            chunked = mcsec_str_is(value, "chunked");
         }
     }
     if (content_lengths > 1 || transfer_encodings > 1 ||

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "mcsec/http_check.h"
+#include "check_internal.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -31,45 +32,30 @@ static const char *const response_allowed[] = {
     "Location",     "Content-Location", "Allow", "Retry-After",   "Accept-Ranges",
 };
 
-static bool name_is(mcsec_str_t name, const char *word)
-{
-    size_t n = strlen(word);
-    return name.len == n && strncasecmp(name.ptr, word, n) == 0;
-}
-
 bool mcsec_http_header_allowed(mcsec_str_t name, mcsec_http_header_set_t set, const char *extra)
 {
     if (!name.ptr || name.len == 0)
         return false;
     if (set == MCSEC_HTTP_REQUEST_HEADERS) {
-        if (extra && name_is(name, extra))
+        if (extra && mcsec_str_is(name, extra))
             return true;
         for (size_t i = 0; i < COUNT(request_allowed); i++)
-            if (name_is(name, request_allowed[i]))
+            if (mcsec_str_is(name, request_allowed[i]))
                 return true;
         return false;
     }
     for (size_t i = 0; i < COUNT(response_allowed); i++)
-        if (name_is(name, response_allowed[i]))
+        if (mcsec_str_is(name, response_allowed[i]))
             return true;
     return false;
 }
 
 bool mcsec_http_rewritable_type(mcsec_str_t content_type)
 {
-    mcsec_str_t media = content_type;
-    if (!media.ptr)
+    if (!content_type.ptr)
         return false;
-    const char *semicolon = memchr(media.ptr, ';', media.len);
-    if (semicolon)
-        media.len = (size_t)(semicolon - media.ptr);
-    while (media.len > 0 && (media.ptr[media.len - 1] == ' ' || media.ptr[media.len - 1] == '\t'))
-        media.len--;
-    while (media.len > 0 && (media.ptr[0] == ' ' || media.ptr[0] == '\t')) {
-        media.ptr++;
-        media.len--;
-    }
-    return name_is(media, "application/xml") || name_is(media, "text/xml") ||
+    mcsec_str_t media = mcsec_media_type_of(content_type);
+    return mcsec_str_is(media, "application/xml") || mcsec_str_is(media, "text/xml") ||
            (media.len > 4 && strncasecmp(media.ptr + media.len - 4, "+xml", 4) == 0);
 }
 
