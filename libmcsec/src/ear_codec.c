@@ -9,6 +9,7 @@
 #include "mcsec/ear.h"
 
 #include "cursor_internal.h"
+#include "utf8_internal.h"
 
 static bool take_uint(cursor_t *c, size_t n, uint64_t *value)
 {
@@ -29,48 +30,17 @@ static bool role_known(uint8_t role)
     return role >= MCSEC_EAR_ROLE_MC_CLIENT && role <= MCSEC_EAR_ROLE_BORDER_PROXY;
 }
 
-/* Printable UTF-8 without spaces or controls (a URI has none): shortest
- * forms only, no surrogates, nothing above U+10FFFF. */
+/* Printable UTF-8 without spaces or controls (a URI has none): strict
+ * UTF-8 (utf8_internal.h: shortest forms only, no surrogates, nothing
+ * above U+10FFFF) and no ASCII control or space. */
 static bool uri_text_valid(const uint8_t *s, size_t n)
 {
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        if (c < 0x80) {
-            if (c <= 0x20 || c == 0x7F) {
-                return false;
-            }
-            i++;
-            continue;
-        }
-        size_t extra;
-        uint32_t cp;
-        uint32_t min;
-        if (c >= 0xC2 && c <= 0xDF) {
-            extra = 1, cp = c & 0x1Fu, min = 0x80;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            extra = 2, cp = c & 0x0Fu, min = 0x800;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            extra = 3, cp = c & 0x07u, min = 0x10000;
-        } else {
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] <= 0x20 || s[i] == 0x7F) {
             return false;
         }
-        if (n - i - 1 < extra) {
-            return false;
-        }
-        for (size_t k = 1; k <= extra; k++) {
-            uint8_t cont = s[i + k];
-            if ((cont & 0xC0) != 0x80) {
-                return false;
-            }
-            cp = (cp << 6) | (cont & 0x3Fu);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-            return false;
-        }
-        i += extra + 1;
     }
-    return true;
+    return mcsec_utf8_valid(s, n);
 }
 
 static bool uri_field_valid(mcsec_str_t uri)
