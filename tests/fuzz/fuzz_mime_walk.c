@@ -1,8 +1,9 @@
 /* libFuzzer target: arbitrary bytes through the MIME walker (mcsec/mime.h)
- * and the UTF-8 rule for XML leaves. The input is a Content-Type value, a
+ * and the UTF-8 rule for the leaves read as XML. The input is a Content-Type value, a
  * line feed, then the body; every visited part's views must lie inside the
  * body (checked here, so ASan and this check together prove "never read
  * past len"). */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -26,7 +27,10 @@ static int visit(const mcsec_mime_part_t *part, void *arg)
         abort();
     if (part->depth > MCSEC_MIME_MAX_DEPTH || ++ctx->visits > MCSEC_MIME_MAX_PARTS)
         abort();
-    if (!part->container && mcsec_mime_is_xml(part->type))
+    bool as_xml = mcsec_mime_reads_as_xml(part);
+    if (part->container ? as_xml : (mcsec_mime_is_xml(part->type) && !as_xml))
+        abort(); /* every XML-typed leaf, no container, is read as XML */
+    if (as_xml)
         (void)mcsec_mime_xml_not_utf8(part->charset, part->body, part->body_len);
     return 0;
 }
