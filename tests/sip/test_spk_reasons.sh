@@ -27,6 +27,9 @@
 #   in from A and out from B's core              -> sip.content_type_denied
 #   mcptt-info declared and encoded IBM037 (EBCDIC) -> sip.unsupported_encoding
 #   a body with a Content-Encoding: gzip header     -> sip.unsupported_encoding
+#   mcptt-info whose IBM037 declaration follows a line break, a text/plain
+#   part opening with a UTF-16 declaration, mcptt-info holding an overlong
+#   octet pair (the walker's one UTF-8 rule)      -> sip.unsupported_encoding
 # Each rejection answers 403 (400 for spk.malformed) with Warning: 399 ... "<code>" and moves that
 # code's counter for system-a by one.
 . "$(dirname "$0")/lib_two.sh"
@@ -150,6 +153,15 @@ clear = open(d + "/clear.xml", "rb").read().decode()
 write("ebcdic", b"application/vnd.3gpp.mcptt-info+xml",
       clear.replace('encoding="UTF-8"', 'encoding="IBM037"').encode("cp037"))
 write("gzip", b"text/plain", b"hello\r\n")
+# The one UTF-8 rule of both proxies (docs/mime.md): a declaration after
+# white space, a leaf labelled text/plain that opens with a declaration,
+# an overlong (not strict UTF-8) octet pair in an XML leaf.
+mcptt = b"application/vnd.3gpp.mcptt-info+xml"
+write("latedecl", mcptt, b"\r\n" + clear.replace('encoding="UTF-8"', 'encoding="IBM037"').encode())
+write("plaindecl", mixed, b"--outer\r\nContent-Type: text/plain\r\n\r\n"
+      b"<?xml version=\"1.0\" encoding=\"UTF-16\"?><x/>\r\n--outer--\r\n")
+write("overlong", mcptt, clear.replace("hidden-client-1", "hidden\u2024client").encode()
+      .replace(b"\xe2\x80\xa4", b"\xc0\xae"))
 open(d + "/gzip.extra", "w").write("Content-Encoding: gzip")
 PY
 
@@ -184,7 +196,9 @@ for case in missing:spk.missing:403 unknown:spk.unknown_key:403 badtag:spk.bad_t
     badsig:spk.bad_signature:403 nested:spk.malformed:400 malformed:sip.malformed:400 \
     wrapped:sip.malformed:400 twotypes:sip.malformed:400 \
     evilpart:sip.content_type_denied:403 deepevil:sip.content_type_denied:403 \
-    ebcdic:sip.unsupported_encoding:415 gzip:sip.unsupported_encoding:415; do
+    ebcdic:sip.unsupported_encoding:415 gzip:sip.unsupported_encoding:415 \
+    latedecl:sip.unsupported_encoding:415 plaindecl:sip.unsupported_encoding:415 \
+    overlong:sip.unsupported_encoding:415; do
     IFS=: read -r name reason status <<<"$case"
     before=$(stat_get system-a "$reason")
     log0=$(log_size)
