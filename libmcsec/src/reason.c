@@ -127,7 +127,8 @@ static const reason_entry_t reason_table[MCSEC_REASON_COUNT] = {
     [MCSEC_REASON_HTTP_CONTENT_TYPE_DENIED] = {"http.content_type_denied",
                                                "HTTP body content type not allowed for this "
                                                "partner, a body without a type, a charset other "
-                                               "than utf-8 or XML not in UTF-8",
+                                               "than utf-8, XML not in UTF-8 or a multipart "
+                                               "body the MIME walker refuses",
                                                403, 415},
     [MCSEC_REASON_HTTP_BODY_TOO_LARGE] = {"http.body_too_large",
                                           "HTTP body larger than the partner's http.max_body", 403,
