@@ -13,6 +13,7 @@
 #include "mcsec_cmds.h"
 #include "mcsec_counters.h"
 #include "mcsec_pv.h"
+#include "mcsec_refusal.h"
 #include "mcsec_shm_policy.h"
 #include "mcsec_stages.h"
 #include "mcsec_sipview.h"
@@ -157,6 +158,9 @@ static int run_check(struct sip_msg *msg, bool egress)
     mcsec_counters_count(verdict.partner_index, verdict.reason, egress);
     log_verdict(policy, &view, &verdict, egress);
     mcsec_pv_set_verdict(msg, &verdict);
+    if (verdict.reason != MCSEC_REASON_NONE) {
+        mcsec_refusal_record(msg); /* the cfg answers it next */
+    }
     return verdict.reason == MCSEC_REASON_NONE ? 1 : -1;
 }
 
@@ -199,6 +203,7 @@ static int reject_from_cfg(struct sip_msg *msg, const str *dir, const str *code)
     mcsec_counters_count(verdict.partner_index, verdict.reason, egress);
     log_verdict(policy, &view, &verdict, egress);
     mcsec_pv_set_verdict(msg, &verdict);
+    mcsec_refusal_record(msg);
     return 1;
 }
 
