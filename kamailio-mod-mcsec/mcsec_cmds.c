@@ -12,6 +12,7 @@
 #include "mcsec/reason.h"
 #include "mcsec_cmds.h"
 #include "mcsec_counters.h"
+#include "mcsec_dialog.h"
 #include "mcsec_pv.h"
 #include "mcsec_refusal.h"
 #include "mcsec_shm_policy.h"
@@ -149,6 +150,9 @@ static int run_check(struct sip_msg *msg, bool egress)
         if (verdict.reason == MCSEC_REASON_NONE) {
             (void)mcsec_gmk_stage(msg, policy, &view, &verdict, egress);
         }
+    }
+    if (verdict.reason == MCSEC_REASON_NONE) {
+        mcsec_dialog_stage(msg, policy, &verdict); /* ;mcsec-dlg= on our Record-Route */
     }
     if (verdict.reason == MCSEC_REASON_NONE && set_next_hop(msg, policy, &verdict, egress) != 0) {
         LM_ERR("mcsec: cannot set the destination URI\n");

@@ -32,6 +32,7 @@
 
 #include "core/events.h"
 #include "core/parser/msg_parser.h"
+#include "modules/rr/api.h"
 
 #include "mcsec/check.h"
 #include "mcsec/policy.h"
@@ -107,6 +108,9 @@ int mcsec_topo_body_stage(struct sip_msg *msg, const mcsec_policy_t *policy,
  * (topo.bad_token, sip.malformed, policy.unavailable) and detail. */
 int mcsec_topo_reply_body(struct sip_msg *msg, const mcsec_policy_t *policy,
                           mcsec_verdict_t *verdict, bool egress, mcsec_topo_edits_t *edits);
+
+/* The rr module's API (bound in mod_init), NULL when rr is not loaded. */
+const rr_api_t *mcsec_topo_rr_api(void);
 
 /* This process's token context for policy, rebuilt when the policy or its
  * generation changed. NULL when the policy names no topology key file, or
