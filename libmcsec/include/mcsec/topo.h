@@ -268,8 +268,10 @@ typedef enum {
 } mcsec_topo_direction_t;
 
 /* The URIs in the listed elements of an XML body (mcptt-info). For every
- * element whose local name (any namespace) is in names, every text node in
- * its subtree whose trimmed text is a sip: or sips: URI is rewritten:
+ * element whose local name (any namespace) is in names, every text or
+ * CDATA node in its subtree, and every attribute value of the element and
+ * of the elements below it (read with references resolved), whose trimmed
+ * text is a sip: or sips: URI is rewritten:
  * egress: the URI becomes "sip:<token>@<host>;tokenized-by=<host>" ("sips:"
  * for sips), unless it carries a tokenized-by= parameter already (our
  * token or the partner's) or its host matches keep_domains (the partner's
