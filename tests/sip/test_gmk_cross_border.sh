@@ -346,7 +346,7 @@ reply_case() {
         echo ""
         echo "group keys, please"
     } >"$T_DIR/reply-$label.sip"
-    out=$($T_SIPTOOL send --proto udp --src "$src" --dst "$dst" --timeout 2 \
+    out=$($T_SIPTOOL send --proto udp --src "$src" --dst "$dst" --timeout 1 \
         "$T_DIR/reply-$label.sip" 2>&1)
     wait "$pid"
     assert_eq "$label: the answerer got the request and answered" 0 $?
