@@ -314,7 +314,7 @@ PY
 # answers a MESSAGE of B. It must not be delivered, REASON's counter moves by
 # one and the drop is logged (REASON "-": it must be delivered).
 reply_case() {
-    local label=$1 dir=$2 reason=$3 body=$4 before log0 out src dst answerer ruri from pai
+    local label=$1 dir=$2 reason=$3 body=$4 before log0 out src dst answerer ruri from
     if [ "$dir" = in ]; then
         src=$CORE_IP:5071 dst=$IN_IP:$SIP_PORT answerer=$PARTNER_IP:$SIP_PORT
         ruri=$B_GMS_URI from=$A_GMS_URI

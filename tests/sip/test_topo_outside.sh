@@ -28,7 +28,7 @@ cat >"$T_DIR/peers.py" <<'PY'
 """Partner B and a stranger for test_topo_outside.sh (UDP). Reads one
 request a line (NAME SOCKET VIA-HOSTPORT [MAX-FORWARDS]) on stdin, writes
 one RESULT line per request to argv[1]: NAME, then every datagram that
-arrived within 0.5 s as socket=first-line=hidden|clear."""
+arrived within 0.7 s as socket=first-line=hidden|clear."""
 import select, socket, sys, time, uuid
 
 BORDER = ("127.0.10.1", 5060)
@@ -51,7 +51,7 @@ def send(name, src, via, maxfwd):
              "Content-Length: 0", "", ""]
     socks[src].sendto("\r\n".join(lines).encode(), BORDER)
     got = []
-    deadline = time.time() + 0.5
+    deadline = time.time() + 0.7
     while time.time() < deadline:
         ready, _, _ = select.select(list(socks.values()), [], [], max(0, deadline - time.time()))
         for s in ready:
