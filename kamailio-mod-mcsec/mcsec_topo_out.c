@@ -402,7 +402,7 @@ static void drop(str *obuf)
     obuf->len = 0;
 }
 
-/* "METHOD" of a request or "reply NNN" of a reply, for the log. */
+/* "METHOD" of a request or "reply-NNN" of a reply, for the log. */
 static void msg_label(struct sip_msg *msg, char *out, size_t out_size)
 {
     if (msg->first_line.type == SIP_REPLY) {
