@@ -12,7 +12,10 @@
 #include "mcsec/reason.h"
 #include "mcsec_cmds.h"
 #include "mcsec_counters.h"
+#include "mcsec_dialog.h"
 #include "mcsec_pv.h"
+#include "mcsec_refusal.h"
+#include "mcsec_reply.h"
 #include "mcsec_shm_policy.h"
 #include "mcsec_stages.h"
 #include "mcsec_sipview.h"
@@ -149,6 +152,9 @@ static int run_check(struct sip_msg *msg, bool egress)
             (void)mcsec_gmk_stage(msg, policy, &view, &verdict, egress);
         }
     }
+    if (verdict.reason == MCSEC_REASON_NONE) {
+        mcsec_dialog_stage(msg, policy, &verdict); /* ;mcsec-dlg= on our Record-Route */
+    }
     if (verdict.reason == MCSEC_REASON_NONE && set_next_hop(msg, policy, &verdict, egress) != 0) {
         LM_ERR("mcsec: cannot set the destination URI\n");
         set_local_verdict(&verdict, MCSEC_REASON_POLICY_UNAVAILABLE, policy, verdict.partner_index,
@@ -157,6 +163,9 @@ static int run_check(struct sip_msg *msg, bool egress)
     mcsec_counters_count(verdict.partner_index, verdict.reason, egress);
     log_verdict(policy, &view, &verdict, egress);
     mcsec_pv_set_verdict(msg, &verdict);
+    if (verdict.reason != MCSEC_REASON_NONE) {
+        mcsec_refusal_record(msg); /* the cfg answers it next */
+    }
     return verdict.reason == MCSEC_REASON_NONE ? 1 : -1;
 }
 
@@ -199,6 +208,7 @@ static int reject_from_cfg(struct sip_msg *msg, const str *dir, const str *code)
     mcsec_counters_count(verdict.partner_index, verdict.reason, egress);
     log_verdict(policy, &view, &verdict, egress);
     mcsec_pv_set_verdict(msg, &verdict);
+    mcsec_refusal_record(msg);
     return 1;
 }
 
@@ -249,6 +259,20 @@ static int ki_mcsec_egress(sip_msg_t *msg)
     return run_check(msg, true);
 }
 
+/* cfg: mcsec_reply_check() (core onreply_route; see mcsec_reply.h) */
+static int w_mcsec_reply_check(struct sip_msg *msg, char *unused1, char *unused2)
+{
+    (void)unused1;
+    (void)unused2;
+    return mcsec_reply_check(msg);
+}
+
+/* KEMI: KSR.mcsec.reply_check() */
+static int ki_mcsec_reply_check(sip_msg_t *msg)
+{
+    return mcsec_reply_check(msg);
+}
+
 /* KEMI: KSR.mcsec.reason(): reason code of the last check of this message,
  * "" when none. The returned value is static per process, as KEMI expects. */
 static sr_kemi_xval_t *ki_mcsec_reason(sip_msg_t *msg)
@@ -270,6 +294,7 @@ cmd_export_t mcsec_cmd_exports[] = {
     {"mcsec_egress", (cmd_function)w_mcsec_egress, 0, 0, 0, MCSEC_ROUTES},
     {"mcsec_reject", (cmd_function)w_mcsec_reject, 2, fixup_spve_spve, fixup_free_spve_spve,
         MCSEC_ROUTES},
+    {"mcsec_reply_check", (cmd_function)w_mcsec_reply_check, 0, 0, 0, ONREPLY_ROUTE},
     {0, 0, 0, 0, 0, 0}
 };
 
@@ -282,6 +307,9 @@ sr_kemi_t mcsec_kemi_exports[] = {
          SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
     {str_init("mcsec"), str_init("reject"), SR_KEMIP_INT, ki_mcsec_reject,
         {SR_KEMIP_STR, SR_KEMIP_STR, SR_KEMIP_NONE,
+         SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
+    {str_init("mcsec"), str_init("reply_check"), SR_KEMIP_INT, ki_mcsec_reply_check,
+        {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
          SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
     {str_init("mcsec"), str_init("reason"), SR_KEMIP_XVAL, ki_mcsec_reason,
         {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,

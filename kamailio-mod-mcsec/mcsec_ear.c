@@ -3,10 +3,11 @@
  * docs/ear.md for the operator's view.
  *
  * Which requests need an EAR, when the partner's auth is explicit: every
- * request outside a dialog (no To tag), which starts a transaction or a
- * dialog (INVITE, MESSAGE, SUBSCRIBE, REFER, OPTIONS, PUBLISH, ...); an
- * in-dialog request only when the partner's ear.in_dialog is on; ACK and
- * CANCEL never. Retransmissions never reach the stage: the cfg runs
+ * request outside a dialog, which starts a transaction or a dialog
+ * (INVITE, MESSAGE, SUBSCRIBE, REFER, OPTIONS, PUBLISH, ...); an in-dialog
+ * request only when the partner's ear.in_dialog is on; ACK and CANCEL
+ * never. "In a dialog" means proven by our own Record-Route token
+ * (mcsec_dialog.h), never a To-tag alone. Retransmissions never reach the stage: the cfg runs
  * t_check_trans() first and tm absorbs them, so a retransmitted EAR is not
  * taken for a replay.
  *
@@ -26,11 +27,11 @@
 #include <time.h>
 
 #include "core/dprint.h"
-#include "core/parser/parse_to.h"
 #include "core/strutils.h"
 #include "core/trim.h"
 
 #include "mcsec/ear.h"
+#include "mcsec_dialog.h"
 #include "mcsec_ear_keys.h"
 #include "mcsec_ear_replay.h"
 #include "mcsec_ear_sign.h"
@@ -64,15 +65,17 @@ static int ear_reject(mcsec_verdict_t *verdict, mcsec_reason_t reason, const cha
     return -1;
 }
 
-/* True when the partner's policy requires an EAR on msg (see the top). */
-static bool ear_required(struct sip_msg *msg, const mcsec_partner_t *partner)
+/* True when the partner's policy requires an EAR on msg (see the top). A
+ * request is in a dialog only when our own Record-Route token proves it
+ * (mcsec_dialog.h); a To-tag alone, which the sender writes, does not. */
+static bool ear_required(struct sip_msg *msg, const mcsec_policy_t *policy,
+                         const mcsec_partner_t *partner)
 {
     int method = msg->first_line.u.request.method_value;
     if (method == METHOD_ACK || method == METHOD_CANCEL) {
         return false;
     }
-    bool in_dialog = parse_to_header(msg) == 0 && get_to(msg)->tag_value.len > 0;
-    return !in_dialog || partner->ear.in_dialog;
+    return partner->ear.in_dialog || !mcsec_dialog_proven(msg, policy, partner);
 }
 
 /* Finds the EAR header (name case-insensitive). Returns the number of such
@@ -193,7 +196,7 @@ int mcsec_ear_stage(struct sip_msg *msg, const mcsec_policy_t *policy, const mcs
 {
     const mcsec_partner_t *partner = verdict->partner;
     if (policy == NULL || partner == NULL || partner->auth != MCSEC_AUTH_EXPLICIT ||
-        verdict->partner_index < 0 || !ear_required(msg, partner)) {
+        verdict->partner_index < 0 || !ear_required(msg, policy, partner)) {
         return 0;
     }
     const mcsec_ear_keys_t *keys = mcsec_ear_keys_get(policy);

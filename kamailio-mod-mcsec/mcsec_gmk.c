@@ -25,7 +25,14 @@
  * cannot be read is gmk.malformed, missing keys policy.unavailable, an
  * unusable replay cache ear.replay_cache_full (the library's code for a
  * full cache, 503). Retransmissions never reach the stage (the cfg's
- * t_check_trans()), so a retransmitted push is not taken for a replay. */
+ * t_check_trans()), so a retransmitted push is not taken for a replay.
+ *
+ * Replies (mcsec_gmk_reply, from mcsec_reply_check() in the cfg's
+ * onreply_route; docs/gmk.md "Replies"): the same check on the reply's own
+ * body (replies are never SPK-protected) in the roles of the direction,
+ * with the replay cache seen through the transaction (Call-ID, CSeq, top
+ * Via branch), so the callee's retransmissions of one 2xx pass and the
+ * payload anywhere else is a replay. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -101,7 +108,7 @@ static int gmk_deny(const mcsec_spk_sip_body_t *body, mcsec_verdict_t *verdict)
 /* check: every payload under the direction's roles (see the top). */
 static int gmk_check(const mcsec_policy_t *policy, const mcsec_partner_t *partner,
                      const mcsec_gmk_keys_t *keys, size_t index, const mcsec_spk_sip_body_t *body,
-                     mcsec_verdict_t *verdict, bool egress)
+                     mcsec_verdict_t *verdict, bool egress, const mcsec_str_t *reply_scope)
 {
     const mcsec_gmk_kms_t *theirs = &keys->partners[index];
     const mcsec_gmk_kms_t *ours = &keys->own;
@@ -113,6 +120,17 @@ static int gmk_check(const mcsec_policy_t *policy, const mcsec_partner_t *partne
     if (replay == NULL) {
         return gmk_reject(verdict, MCSEC_REASON_EAR_REPLAY_CACHE_FULL,
                           "GMK replay cache unavailable: refused");
+    }
+    /* Replies: a retransmission of the reply that brought a payload is not
+     * a replay of it (mcsec_replay_scoped_t, scope = the transaction). */
+    mcsec_replay_scoped_t scoped;
+    if (reply_scope != NULL) {
+        if (mcsec_replay_scoped_init(&scoped, replay, reply_scope->ptr, reply_scope->len) !=
+            MCSEC_OK) {
+            return gmk_reject(verdict, MCSEC_REASON_EAR_REPLAY_CACHE_FULL,
+                              "GMK replay scope unavailable: refused");
+        }
+        replay = &scoped.base;
     }
     const mcsec_gmk_kms_t *signer = egress ? ours : theirs;
     const mcsec_gmk_kms_t *receiver = egress ? theirs : ours;
@@ -142,18 +160,17 @@ static int gmk_check(const mcsec_policy_t *policy, const mcsec_partner_t *partne
     return 0;
 }
 
-/* The stage; see mcsec_stages.h and the top of this file. */
-int mcsec_gmk_stage(struct sip_msg *msg, const mcsec_policy_t *policy, const mcsec_sipview_t *view,
-                    mcsec_verdict_t *verdict, bool egress)
+/* The check of one body (request or reply) for verdict's partner. */
+static int gmk_body(struct sip_msg *msg, const mcsec_policy_t *policy, mcsec_verdict_t *verdict,
+                    bool egress, const mcsec_str_t *reply_scope)
 {
-    (void)view;
     const mcsec_partner_t *partner = verdict->partner;
     if (policy == NULL || partner == NULL || verdict->partner_index < 0 ||
         partner->gmk.transfer == MCSEC_GMK_TRANSFER_OFF) {
         return 0;
     }
     mcsec_spk_sip_body_t body;
-    int has_body = clear_body(msg, &body);
+    int has_body = reply_scope != NULL ? mcsec_spk_body_get(msg, &body) : clear_body(msg, &body);
     if (has_body == 0) {
         return 0;
     }
@@ -168,5 +185,21 @@ int mcsec_gmk_stage(struct sip_msg *msg, const mcsec_policy_t *policy, const mcs
     if (keys == NULL || (size_t)verdict->partner_index >= keys->partner_count) {
         return gmk_reject(verdict, MCSEC_REASON_POLICY_UNAVAILABLE, "GMK keys not loaded");
     }
-    return gmk_check(policy, partner, keys, (size_t)verdict->partner_index, &body, verdict, egress);
+    return gmk_check(policy, partner, keys, (size_t)verdict->partner_index, &body, verdict, egress,
+                     reply_scope);
+}
+
+/* The stage; see mcsec_stages.h and the top of this file. */
+int mcsec_gmk_stage(struct sip_msg *msg, const mcsec_policy_t *policy, const mcsec_sipview_t *view,
+                    mcsec_verdict_t *verdict, bool egress)
+{
+    (void)view;
+    return gmk_body(msg, policy, verdict, egress, NULL);
+}
+
+/* See mcsec_stages.h. */
+int mcsec_gmk_reply(struct sip_msg *msg, const mcsec_policy_t *policy, mcsec_verdict_t *verdict,
+                    bool egress, mcsec_str_t scope)
+{
+    return gmk_body(msg, policy, verdict, egress, &scope);
 }

@@ -8,8 +8,10 @@
 
 #include "mcsec_cmds.h"
 #include "mcsec_counters.h"
+#include "mcsec_outside.h"
 #include "mcsec_problems.h"
 #include "mcsec_pv.h"
+#include "mcsec_refusal.h"
 #include "mcsec_rpc.h"
 #include "mcsec_shm_policy.h"
 #include "mcsec_stages.h"
@@ -20,14 +22,19 @@ MODULE_VERSION
 /* modparam("mcsec", "policy", FILE): read only during mod_init. */
 static char *policy_param = NULL;
 
-static param_export_t mcsec_params[] = {{"policy", PARAM_STRING, &policy_param}, {0, 0, 0}};
+/* modparam("mcsec", "outside_socket", NAME): see mcsec_outside.h. */
+static param_export_t mcsec_params[] = {
+    {"policy", PARAM_STRING, &policy_param},
+    {"outside_socket", PARAM_STRING | PARAM_USE_FUNC, (void *)mcsec_outside_param},
+    {0, 0, 0}};
 
 /* Loads the policy (fails the start with every problem logged) and sets up
  * the shared counters. Runs once in the main process before the fork. */
 static int mod_init(void)
 {
     if (mcsec_counters_init() != 0 || mcsec_ear_mod_init() != 0 || mcsec_spk_mod_init() != 0 ||
-        mcsec_gmk_mod_init() != 0 || mcsec_topo_mod_init() != 0) {
+        mcsec_gmk_mod_init() != 0 || mcsec_topo_mod_init() != 0 || mcsec_outside_mod_init() != 0 ||
+        mcsec_refusal_mod_init() != 0) {
         return -1;
     }
     mcsec_problems_t problems;

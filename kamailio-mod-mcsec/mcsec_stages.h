@@ -48,4 +48,11 @@ void mcsec_gmk_mod_destroy(void);
 int mcsec_gmk_stage(struct sip_msg *msg, const mcsec_policy_t *policy, const mcsec_sipview_t *view,
                     mcsec_verdict_t *verdict, bool egress);
 
+/* The GMK check of a reply from (egress false) or to (egress true) the
+ * partner of verdict: its body's GKTP payloads checked like a request's,
+ * the replay cache seen through scope (the reply's transaction, see
+ * mcsec_replay_scoped_t). 0, or -1 with verdict->reason and detail. */
+int mcsec_gmk_reply(struct sip_msg *msg, const mcsec_policy_t *policy, mcsec_verdict_t *verdict,
+                    bool egress, mcsec_str_t scope);
+
 #endif

@@ -84,6 +84,12 @@ int mcsec_topo_partner(const mcsec_policy_t *policy, const struct ip_addr *ip, u
 }
 
 /* See mcsec_topo.h. */
+const rr_api_t *mcsec_topo_rr_api(void)
+{
+    return topo_rr.loaded ? &topo_rr.api : NULL;
+}
+
+/* See mcsec_topo.h. */
 bool mcsec_topo_received_ruri(struct sip_msg *msg, const mcsec_partner_t *partner, str *uri)
 {
     if (partner == NULL || !partner->topology.enabled) {

@@ -2,8 +2,10 @@
  * libmcsec's token transforms (mcsec/topo.h). docs/topology.md explains the
  * whole design; in short:
  *
- * - Messages to a partner IS proxy are rewritten in Kamailio's
- *   SREV_NET_DATA_OUT event (every message, whoever built it: relayed, tm's
+ * - Messages that leave an outside socket (mcsec_outside.h) for a
+ *   partner's IP, whatever the port, are rewritten in Kamailio's
+ *   SREV_NET_DATA_OUT event; relayed ones for any other address are
+ *   dropped (mcsec_refusal.h). Every message, whoever built it: relayed, tm's
  *   retransmissions, tm's CANCEL and ACK, local replies): Vias below the
  *   border's own collapse into one token Via, Record-Route and Path entries
  *   of our side and every Contact become tokens, the leaking headers go.
@@ -30,6 +32,7 @@
 
 #include "core/events.h"
 #include "core/parser/msg_parser.h"
+#include "modules/rr/api.h"
 
 #include "mcsec/check.h"
 #include "mcsec/policy.h"
@@ -106,14 +109,19 @@ int mcsec_topo_body_stage(struct sip_msg *msg, const mcsec_policy_t *policy,
 int mcsec_topo_reply_body(struct sip_msg *msg, const mcsec_policy_t *policy,
                           mcsec_verdict_t *verdict, bool egress, mcsec_topo_edits_t *edits);
 
+/* The rr module's API (bound in mod_init), NULL when rr is not loaded. */
+const rr_api_t *mcsec_topo_rr_api(void);
+
 /* This process's token context for policy, rebuilt when the policy or its
  * generation changed. NULL when the policy names no topology key file, or
  * when it cannot be built (then *broken is true and the reason was
  * logged once per build). */
 mcsec_topo_t *mcsec_topo_proc(const mcsec_policy_t *policy, bool *broken);
 
-/* The partner (index, or -1) a message from or to ip:port belongs to when
- * topology hiding is on for it (binary compare, no address text). */
+/* The partner (index, or -1) a message received from ip:port belongs to
+ * when topology hiding is on for it (binary compare, no address text).
+ * Outgoing messages are judged by socket and IP instead
+ * (mcsec_topo_net_out). */
 int mcsec_topo_partner(const mcsec_policy_t *policy, const struct ip_addr *ip, unsigned port);
 
 /* SREV_NET_DATA_IN and SREV_NET_DATA_OUT callbacks (mcsec_topo_in.c,

@@ -1,5 +1,8 @@
-/* SREV_NET_DATA_OUT: hides our inside in every message sent to a partner
- * IS proxy with topology hiding on. See mcsec_topo.h. */
+/* SREV_NET_DATA_OUT: hides our inside in every message that leaves the
+ * outside socket for a partner IS proxy with topology hiding on, whatever
+ * its destination port, and drops relayed messages that would leave it
+ * for an address of no partner. See mcsec_topo.h, mcsec_outside.h and
+ * mcsec_refusal.h. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -11,8 +14,12 @@
 #include "core/parser/parse_rr.h"
 #include "core/parser/parse_uri.h"
 
+#include "mcsec/check.h"
 #include "mcsec/reason.h"
 #include "mcsec/topo.h"
+#include "mcsec_counters.h"
+#include "mcsec_outside.h"
+#include "mcsec_refusal.h"
 #include "mcsec_shm_policy.h"
 #include "mcsec_topo.h"
 #include "mcsec_topo_msg.h"
@@ -395,44 +402,111 @@ static void drop(str *obuf)
     obuf->len = 0;
 }
 
-/* See mcsec_topo.h. */
+/* "METHOD" of a request or "reply-NNN" of a reply, for the log. */
+static void msg_label(struct sip_msg *msg, char *out, size_t out_size)
+{
+    if (msg->first_line.type == SIP_REPLY) {
+        snprintf(out, out_size, "reply-%u", msg->first_line.u.reply.statuscode);
+        return;
+    }
+    str m = msg->first_line.u.request.method;
+    size_t n = 0;
+    for (int i = 0; i < m.len && n + 1 < out_size; i++) {
+        unsigned char c = (unsigned char)m.s[i];
+        out[n++] = c > 0x20 && c < 0x7f ? (char)c : '?';
+    }
+    out[n] = '\0';
+}
+
+/* A relayed message for an address of no partner (or for any address
+ * while this process has no usable policy) left the outside socket:
+ * dropped, counted in the unmatched row and logged. */
+static void drop_stray(str *obuf, struct sip_msg *msg, const struct dest_info *dst,
+                       mcsec_reason_t reason, const char *why)
+{
+    char label[32] = "unparsable";
+    if (msg != NULL) {
+        msg_label(msg, label, sizeof(label));
+    }
+    char ip[IP_ADDR_MAX_STR_SIZE] = "?";
+    struct ip_addr to;
+    su2ip_addr(&to, (union sockaddr_union *)&dst->to);
+    int ip_len = ip_addr2sbuf(&to, ip, sizeof(ip) - 1);
+    ip[ip_len > 0 ? ip_len : 0] = '\0';
+    LM_NOTICE("mcsec: reject dir=out partner=- reason=%s method=%s dst=%s:%u detail=%s on the "
+              "outside socket: dropped\n",
+              mcsec_reason_code(reason), label, ip, su_getport((union sockaddr_union *)&dst->to),
+              why);
+    mcsec_counters_count(-1, reason, true);
+    drop(obuf);
+}
+
+/* See mcsec_topo.h. What leaves the outside socket (or goes to a
+ * partner's IP from any socket) is outbound: to a partner with topology
+ * hiding on it is hidden, whatever its destination port; to a partner
+ * without it, it goes as it is; to any other address only the border's
+ * own refusals go (mcsec_refusal.h), everything else is dropped and
+ * counted (dst.not_partner; policy.unavailable without a usable policy). */
 int mcsec_topo_net_out(sr_event_param_t *evp)
 {
     str *obuf = (str *)evp->data;
-    if (obuf == NULL || obuf->s == NULL || evp->dst == NULL) {
+    const struct dest_info *dst = evp->dst;
+    if (obuf == NULL || obuf->s == NULL || dst == NULL) {
         return 0;
     }
+    struct socket_info *send_sock = mcsec_outside_send_socket(dst);
     const mcsec_policy_t *policy = mcsec_proc_policy();
-    if (policy == NULL) {
+    int partner_index = -1;
+    if (policy != NULL) {
+        struct ip_addr ip;
+        su2ip_addr(&ip, (union sockaddr_union *)&dst->to);
+        int family = ip.af == AF_INET6 ? AF_INET6 : ip.af == AF_INET ? AF_INET : -1;
+        partner_index = mcsec_partner_by_dest(
+            policy, family, ip.u.addr, (uint16_t)su_getport((union sockaddr_union *)&dst->to));
+    }
+    if (!mcsec_outside_is(send_sock) && partner_index == -1) {
+        return 0; /* towards our inside */
+    }
+    if (partner_index >= 0 && !policy->partners[partner_index].topology.enabled) {
+        return 0; /* the partner's policy does not hide */
+    }
+    if (obuf->len <= 4) {
+        return 0; /* a keepalive (CRLF, CRLFCRLF): nothing to hide */
+    }
+    struct sip_msg msg;
+    int parse_rc = mcsec_topo_parse(&msg, obuf->s, obuf->len);
+    if (partner_index < 0) {
+        if (parse_rc == 0 && mcsec_refusal_is_own(&msg, dst)) {
+            mcsec_topo_unparse(&msg);
+            return 0; /* our own refusal of this address's request */
+        }
+        drop_stray(obuf, parse_rc == 0 ? &msg : NULL, dst,
+                   policy == NULL ? MCSEC_REASON_POLICY_UNAVAILABLE : MCSEC_REASON_DST_NOT_PARTNER,
+                   policy == NULL ? "no usable policy"
+                   : partner_index == MCSEC_PARTNER_AMBIGUOUS
+                       ? "address shared by partners"
+                       : "relayed to an address of no partner");
+        mcsec_topo_unparse(&msg);
         return 0;
     }
-    struct ip_addr ip;
-    su2ip_addr(&ip, &evp->dst->to);
-    int partner_index = mcsec_topo_partner(policy, &ip, su_getport(&evp->dst->to));
-    if (partner_index < 0) {
+    const mcsec_partner_t *partner = &policy->partners[partner_index];
+    if (parse_rc != 0) {
+        mcsec_topo_unparse(&msg);
+        LM_ERR("mcsec: topo: cannot parse a message to partner %s (step %d): dropped\n",
+               partner->name, -parse_rc);
+        drop(obuf);
         return 0;
     }
     bool broken = false;
     mcsec_topo_t *topo = mcsec_topo_proc(policy, &broken);
     if (topo == NULL) {
+        mcsec_topo_unparse(&msg);
         LM_ERR("mcsec: topo: no usable topology key: message to partner %s dropped\n",
-               policy->partners[partner_index].name);
+               partner->name);
         drop(obuf);
         return 0;
     }
-    struct sip_msg msg;
     mcsec_topo_edits_t edits;
-    int parse_rc = mcsec_topo_parse(&msg, obuf->s, obuf->len);
-    if (parse_rc != 0) {
-        /* Not SIP we can read (keepalives are not parsed either). */
-        mcsec_topo_unparse(&msg);
-        if (obuf->len > 4) {
-            LM_ERR("mcsec: topo: cannot parse a message to partner %s (step %d): dropped\n",
-                   policy->partners[partner_index].name, -parse_rc);
-            drop(obuf);
-        }
-        return 0;
-    }
     if (mcsec_topo_edits_init(&edits, (size_t)obuf->len * 2 + 16384) != 0) {
         mcsec_topo_unparse(&msg);
         drop(obuf);
@@ -441,10 +515,10 @@ int mcsec_topo_net_out(sr_event_param_t *evp)
     out_ctx_t ctx; /* no initializer: callid_buf needs no zeroing */
     ctx.msg = &msg;
     ctx.topo = topo;
-    ctx.partner = &policy->partners[partner_index];
+    ctx.partner = partner;
     ctx.partner_index = partner_index;
     ctx.policy = policy;
-    ctx.send_sock = evp->dst->send_sock;
+    ctx.send_sock = send_sock;
     ctx.callid = (mcsec_str_t){NULL, 0};
     ctx.edits = &edits;
     char *nbuf = NULL;
@@ -460,7 +534,7 @@ int mcsec_topo_net_out(sr_event_param_t *evp)
     mcsec_topo_unparse(&msg);
     if (nlen < 0) {
         LM_ERR("mcsec: topo: cannot hide the topology of a message to partner %s: dropped\n",
-               policy->partners[partner_index].name);
+               partner->name);
         if (nbuf != NULL) {
             pkg_free(nbuf);
         }

@@ -96,6 +96,31 @@ int mcsec_partner_by_addr(const mcsec_policy_t *policy, int family, const uint8_
     return -1;
 }
 
+int mcsec_partner_by_dest(const mcsec_policy_t *policy, int family, const uint8_t *bin,
+                          uint16_t port)
+{
+    int exact = mcsec_partner_by_addr(policy, family, bin, port);
+    if (exact >= 0 || bin == NULL || (family != AF_INET && family != AF_INET6)) {
+        return exact;
+    }
+    int found = -1;
+    size_t n = family == AF_INET ? 4 : 16;
+    for (size_t p = 0; p < policy->partner_count; p++) {
+        const mcsec_partner_t *partner = &policy->partners[p];
+        for (size_t a = 0; a < partner->is_proxy_count; a++) {
+            const mcsec_addr_t *entry = &partner->is_proxy[a];
+            if (entry->family != family || memcmp(entry->bin, bin, n) != 0) {
+                continue;
+            }
+            if (found >= 0 && found != (int)p) {
+                return MCSEC_PARTNER_AMBIGUOUS;
+            }
+            found = (int)p;
+        }
+    }
+    return found;
+}
+
 int mcsec_partner_by_domain(const mcsec_policy_t *policy, mcsec_str_t host)
 {
     for (size_t p = 0; p < policy->partner_count; p++) {

@@ -7,8 +7,8 @@
 
 #include "topo_internal.h"
 
-static const char *const kind_names[MCSEC_TOPO_KIND_COUNT] = {"via",     "rr",     "path",
-                                                              "contact", "callid", "element"};
+static const char *const kind_names[MCSEC_TOPO_KIND_COUNT] = {
+    "via", "rr", "path", "contact", "callid", "element", "dialog"};
 
 const char *mcsec_topo_kind_name(mcsec_topo_kind_t kind)
 {

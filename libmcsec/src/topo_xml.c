@@ -1,6 +1,8 @@
 /* mcptt-info element hiding: the SIP URIs in the elements the policy lists
  * (topology.hide_elements) become token URIs on egress and come back
- * exactly on ingress. See mcsec_topo_hide_xml_elements() in mcsec/topo.h. */
+ * exactly on ingress, wherever they sit below a listed element: text,
+ * CDATA and attribute values (issue 14: attributes used to pass in clear).
+ * See mcsec_topo_hide_xml_elements() in mcsec/topo.h. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,12 +80,12 @@ static mcsec_err_t token_uri(mcsec_topo_t *topo, mcsec_str_t uri, bool sips, cha
     return MCSEC_OK;
 }
 
-/* Rewrites one text node when it is a URI to rewrite. */
-static mcsec_err_t rewrite_text(xml_walk_t *walk, xmlNodePtr text)
+/* The rewritten form of a value (a text node's or an attribute's, decoded)
+ * when it is a URI to rewrite: *content (malloc'd, NUL-terminated, *n
+ * octets), the text around the URI kept; *content NULL when it stays. */
+static mcsec_err_t rewrite_value(xml_walk_t *walk, mcsec_str_t all, xmlChar **content, size_t *n)
 {
-    if (!text->content)
-        return MCSEC_OK;
-    mcsec_str_t all = {(const char *)text->content, strlen((const char *)text->content)};
+    *content = NULL;
     mcsec_str_t uri;
     bool sips = false;
     if (!text_uri(all, &uri, &sips))
@@ -112,24 +114,65 @@ static mcsec_err_t rewrite_text(xml_walk_t *walk, xmlNodePtr text)
         free(value);
         return rc;
     }
-    /* The text around the URI stays. */
     size_t lead = (size_t)(uri.ptr - all.ptr);
     size_t trail = all.len - lead - uri.len;
-    size_t n = lead + value_len + trail;
-    xmlChar *content = malloc(n + 1);
-    if (!content || n > (size_t)INT32_MAX) {
-        free(content);
+    *n = lead + value_len + trail;
+    xmlChar *buf = *n <= (size_t)INT32_MAX ? malloc(*n + 1) : NULL;
+    if (!buf) {
         free(value);
         return MCSEC_ERR_NOMEM;
     }
-    memcpy(content, all.ptr, lead);
-    memcpy(content + lead, value, value_len);
-    memcpy(content + lead + value_len, uri.ptr + uri.len, trail);
-    content[n] = '\0';
+    memcpy(buf, all.ptr, lead);
+    memcpy(buf + lead, value, value_len);
+    memcpy(buf + lead + value_len, uri.ptr + uri.len, trail);
+    buf[*n] = '\0';
     free(value);
+    *content = buf;
+    return MCSEC_OK;
+}
+
+/* Rewrites one text or CDATA node when it is a URI to rewrite. */
+static mcsec_err_t rewrite_text(xml_walk_t *walk, xmlNodePtr text)
+{
+    if (!text->content)
+        return MCSEC_OK;
+    mcsec_str_t all = {(const char *)text->content, strlen((const char *)text->content)};
+    xmlChar *content = NULL;
+    size_t n = 0;
+    mcsec_err_t rc = rewrite_value(walk, all, &content, &n);
+    if (rc != MCSEC_OK || !content)
+        return rc;
     xmlNodeSetContentLen(text, content, (int)n);
     free(content);
     walk->changed = true;
+    return MCSEC_OK;
+}
+
+/* Rewrites the attributes of an element inside a listed one (the listed
+ * element's own too): a value that is a URI is judged like a text node. The
+ * value is read decoded (entity and character references resolved), and a
+ * new one is set as one text node (xmlSetNsProp does not parse it). */
+static mcsec_err_t rewrite_attrs(xml_walk_t *walk, xmlNodePtr element)
+{
+    for (xmlAttrPtr attr = element->properties; attr; attr = attr->next) {
+        xmlChar *old = xmlNodeGetContent((xmlNodePtr)attr);
+        if (!old)
+            continue;
+        xmlChar *content = NULL;
+        size_t n = 0;
+        mcsec_err_t rc = rewrite_value(
+            walk, (mcsec_str_t){(const char *)old, strlen((const char *)old)}, &content, &n);
+        xmlFree(old);
+        if (rc != MCSEC_OK)
+            return rc;
+        if (!content)
+            continue;
+        xmlAttrPtr set = xmlSetNsProp(element, attr->ns, attr->name, content);
+        free(content);
+        if (!set)
+            return MCSEC_ERR_NOMEM;
+        walk->changed = true;
+    }
     return MCSEC_OK;
 }
 
@@ -137,15 +180,18 @@ static mcsec_err_t rewrite_text(xml_walk_t *walk, xmlNodePtr text)
 static mcsec_err_t walk_nodes(xml_walk_t *walk, xmlNodePtr node, bool inside)
 {
     for (; node; node = node->next) {
-        if (node->type == XML_TEXT_NODE && inside) {
-            mcsec_err_t rc = rewrite_text(walk, node);
-            if (rc != MCSEC_OK)
-                return rc;
+        mcsec_err_t rc = MCSEC_OK;
+        if ((node->type == XML_TEXT_NODE || node->type == XML_CDATA_SECTION_NODE) && inside) {
+            rc = rewrite_text(walk, node);
         } else if (node->type == XML_ELEMENT_NODE) {
-            mcsec_err_t rc = walk_nodes(walk, node->children, inside || listed(walk, node));
-            if (rc != MCSEC_OK)
-                return rc;
+            bool in = inside || listed(walk, node);
+            if (in)
+                rc = rewrite_attrs(walk, node);
+            if (rc == MCSEC_OK)
+                rc = walk_nodes(walk, node->children, in);
         }
+        if (rc != MCSEC_OK)
+            return rc;
     }
     return MCSEC_OK;
 }

@@ -6,8 +6,11 @@
 # ear.malformed, with Warning: 399 <host> "<code>"; its counter moves by one;
 # nothing reaches the core); a replayed EAR is still refused after a policy
 # reload (the shared cache survives);
-# an in-dialog BYE without EAR passes when in_dialog is false and is refused
-# (ear.missing) when it is true, the ACK passes either way; a retransmission
+# an in-dialog BYE without EAR passes when in_dialog is false (its Route is
+# our Record-Route with its dialog token) and is refused (ear.missing) when
+# it is true, the ACK passes either way; with in_dialog false a MESSAGE with
+# an invented To-tag and no EAR is refused (ear.missing), also with a forged
+# dialog token or the token of another dialog in its Route (issue 14); a retransmission
 # over UDP is absorbed by tm and not taken for a replay; a tiny replay cache
 # fills up and then refuses new EARs with 503 ear.replay_cache_full.
 # Usage: test_ear_ingress.sh [udp|tcp]   (tcp runs a subset)
@@ -138,6 +141,45 @@ if [ "$tr" = udp ]; then
     assert_delta "no ear.missing for ACK and BYE" 0 "$missing0" "$(stat_get system-b ear.missing)"
     assert_delta "INVITE, ACK, BYE passed" 3 "$pass0" "$(stat_get system-b passed_in)"
     assert_match "BYE reached the core" "BYE sip:" "$(tail -n +$((core0 + 1)) "$T_DIR/core-requests.log")"
+
+    dlg=$(grep -o 'mcsec-dlg=[a-z2-7]*' "$T_DIR/sipp-dialog-$tr.msg" | head -1)
+    t_check "the BYE's Route is our Record-Route with its dialog token" \
+        grep -q "^Route: .*;mcsec-dlg=[a-z2-7]\{20,\}" "$T_DIR/sipp-dialog-$tr.msg"
+
+    t_log "=== a To-tag alone is no dialog (issue 14): requests without EAR refused"
+    # totag_case LABEL [ROUTE LINE]: a MESSAGE from the partner with an
+    # invented To-tag and no EAR must get 400 ear.missing.
+    totag_case() {
+        local label=$1 route=${2:-} before core0 out
+        before=$(stat_get system-b ear.missing)
+        core0=$(wc -l <"$T_DIR/core-requests.log")
+        {
+            echo "# description: initial MESSAGE with an invented To-tag, no EAR ($label)"
+            echo "# transport: udp"
+            echo "MESSAGE $A_USER SIP/2.0"
+            echo "Via: SIP/2.0/UDP $PARTNER_IP:$SIP_PORT;branch=@BRANCH@"
+            echo "Max-Forwards: 70"
+            [ -n "$route" ] && echo "$route"
+            echo "From: <$B_USER>;tag=from-$label"
+            echo "To: <$A_USER>;tag=invented-$label"
+            echo "Call-ID: @CALLID@"
+            echo "CSeq: 1 MESSAGE"
+            echo "$B_PAI"
+            echo "Content-Type: text/plain"
+            echo "Content-Length: @CLEN@"
+            echo ""
+            echo "no EAR"
+        } >"$T_DIR/totag-$label.sip"
+        out=$($T_SIPTOOL send --proto udp --src "$PARTNER_IP:$SIP_PORT" --dst "$OUT_IP:$SIP_PORT" \
+            --timeout 3 "$T_DIR/totag-$label.sip" 2>&1)
+        assert_match "$label: answered 400" '^SIP/2.0 400' "$out"
+        assert_delta "$label: counted ear.missing" 1 "$before" "$(stat_get system-b ear.missing)"
+        assert_eq "$label: nothing reached the core" "$core0" "$(wc -l <"$T_DIR/core-requests.log")"
+    }
+    totag_case invented-to-tag
+    totag_case forged-token \
+        "Route: <sip:$OUT_IP:$SIP_PORT;lr;mcsec-dlg=aebagbafaydqqcikbmga2dqpcaireeyuculbogazdinryhi6d4qa>"
+    totag_case other-dialogs-token "Route: <sip:$OUT_IP:$SIP_PORT;lr;$dlg>"
 
     t_log "=== in_dialog: true (after a reload): the BYE without EAR is refused"
     ear_policy "$T_DIR/policy.yaml" "TRANSPORT=$tr" EAR_IN_DIALOG=true

@@ -11,6 +11,9 @@
 #   kms-a  our KMS             border-a  sip:border@a.mcx.example (our border,
 #                              system.keys.signing)   srv-a  sip:mcptt@a.mcx.example
 #                              (our MC server)   srv-xa  the same URI issued by kms-x
+#   topology.key  our topology key (system.keys.topology): it makes the dialog
+#                 token of our Record-Route that alone proves a request
+#                 in-dialog (docs/ear.md "In-dialog or not")
 # ear_policy renders a policy of system A in which system-b and system-c are
 # explicit partners.
 
@@ -41,6 +44,8 @@ ear_keys_init() {
     ear_issue kms-a border-a "$A_BORDER"
     ear_issue kms-a srv-a "$A_SRV"
     ear_issue kms-x srv-xa "$A_SRV"
+    "$MCSEC_CTL" key gen --topology --out "$EAR_KEYS/topology.key" >>"$T_DIR/keys.log" 2>&1 ||
+        t_die "mcsecctl key gen --topology"
 }
 
 # ear_issue KMS OUT URI
@@ -72,13 +77,15 @@ ear_sign() {
 # ear_policy OUT [KEY=VALUE...]: policy of system A with EAR (keys of
 # ear_keys_init): sip_policy (lib_policy.sh) with explicit partners system-b
 # and system-c, logging.log_passed true, replay_entries 1024, system-b's
-# request_types [3], nine methods, three content types and max_body 4096;
-# sip_policy's switches (e.g. TRANSPORT, EAR_REPLAY, EAR_SIGN, EAR_IN_DIALOG,
-# EAR_TYPES) change that.
+# request_types [3], nine methods, three content types and max_body 4096,
+# our topology key with topology hiding off for system-b; sip_policy's
+# switches (e.g. TRANSPORT, EAR_REPLAY, EAR_SIGN, EAR_IN_DIALOG, EAR_TYPES,
+# TOPO_KEY) change that.
 ear_policy() {
     local out=$1
     shift
     sip_policy a "$out" EAR_DIR="$EAR_KEYS" EAR_REPLAY=1024 EAR_TYPES=3 PARTNER_C=true \
+        TOPO_KEY="$EAR_KEYS/topology.key" TOPO_ENABLED=false \
         LOG_PASSED=true MAX_BODY=4096 \
         METHODS="[INVITE, ACK, BYE, CANCEL, MESSAGE, OPTIONS, SUBSCRIBE, NOTIFY, REFER]" \
         CONTENT_TYPES="[application/sdp, application/vnd.3gpp.mcptt-info+xml, text/plain]" "$@"

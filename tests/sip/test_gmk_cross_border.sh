@@ -43,6 +43,12 @@
 #     one hex digit flipped       -> gmk.bad_signature
 # Each rejection answers 403 (400 for gmk.malformed) with Warning: 399 ...
 # "<code>", moves that code's counter by one and logs the reason.
+# Replies (issue 14), after a reload to the first policy: a 200 from B
+# carrying the vector again (gmk.replay), with a digit flipped
+# (gmk.bad_signature) or a non-hex character (gmk.malformed), and a 200
+# from A's core to B carrying the vector (our GMS is not its sender:
+# gmk.wrong_sender) are dropped (never delivered, counted, logged); a 200
+# without GKTP is delivered.
 . "$(dirname "$0")/lib.sh"
 
 FAKETIME_LIB=
@@ -287,6 +293,95 @@ t_check "the protected body holds the GKTP" grep -q '<GKTP ' "$T_DIR/spk-good.bo
 reload SPK=required
 reject_case spk-replay in gmk.replay 403 "$T_DIR/spk-good.body"
 reject_case spk-flipped in gmk.bad_signature 403 "$T_DIR/spk-flipped.body"
+
+t_log "=== replies (issue 14): GKTP in a 200 is checked, a failing reply not delivered"
+reload
+cat >"$T_DIR/answer.py" <<'PY'
+"""Answers the first copy of each request (UDP) at argv[1] with a 200 whose
+body is the file argv[2] ("-": none), Content-Type application/xml; ignores
+retransmissions and ACKs; ends after one answer or 5 s."""
+import socket, sys, time
+host, port = sys.argv[1].rsplit(":", 1)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((host, int(port)))
+s.settimeout(5)
+body = b"" if sys.argv[2] == "-" else open(sys.argv[2], "rb").read()
+open(sys.argv[3], "w").close()  # ready
+try:
+    while True:
+        req, peer = s.recvfrom(65535)
+        if req.startswith(b"SIP/2.0") or req.startswith(b"ACK "):
+            continue
+        head = req.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+        keep = [l for l in head[1:] if l.split(b":", 1)[0].strip().lower() in
+                (b"via", b"from", b"call-id", b"cseq", b"record-route")]
+        to = [l for l in head[1:] if l.lower().startswith(b"to:")][0] + b";tag=gmk-answer"
+        out = [b"SIP/2.0 200 OK"] + keep + [to]
+        if body:
+            out += [b"Content-Type: application/xml", b"Content-Length: %d" % len(body), b"", body]
+        else:
+            out += [b"Content-Length: 0", b"", b""]
+        s.sendto(b"\r\n".join(out), peer)
+        break
+except socket.timeout:
+    sys.exit(1)
+PY
+# reply_case LABEL DIR REASON BODY: a 200 carrying BODY ("-": none) crosses
+# the border in DIR: in, B answers a MESSAGE of A's core; out, A's core
+# answers a MESSAGE of B. It must not be delivered, REASON's counter moves by
+# one and the drop is logged (REASON "-": it must be delivered).
+reply_case() {
+    local label=$1 dir=$2 reason=$3 body=$4 before log0 out src dst answerer ruri from
+    if [ "$dir" = in ]; then
+        src=$CORE_IP:5071 dst=$IN_IP:$SIP_PORT answerer=$PARTNER_IP:$SIP_PORT
+        ruri=$B_GMS_URI from=$A_GMS_URI
+    else
+        src=$PARTNER_IP:$SIP_PORT dst=$OUT_IP:$SIP_PORT answerer=$CORE_IP:$CORE_PORT
+        ruri=$A_GMS_URI from=$B_GMS_URI
+    fi
+    before=$(stat_get system-b "$reason")
+    log0=$(log_size)
+    rm -f "$T_DIR/answer.ready"
+    $T_PY "$T_DIR/answer.py" "$answerer" "$body" "$T_DIR/answer.ready" \
+        >"$T_DIR/answer-$label.out" 2>&1 &
+    local pid=$!
+    T_BG_PIDS+=("$pid")
+    for _ in $(seq 1 50); do [ -f "$T_DIR/answer.ready" ] && break; sleep 0.05; done
+    {
+        echo "# description: MESSAGE whose 200 carries a GKTP ($label)"
+        echo "# transport: udp"
+        echo "MESSAGE $ruri SIP/2.0"
+        echo "Via: SIP/2.0/UDP $src;branch=@BRANCH@"
+        echo "Max-Forwards: 70"
+        echo "From: <$from>;tag=gmk-reply-$label"
+        echo "To: <$ruri>"
+        echo "Call-ID: @CALLID@"
+        echo "CSeq: 1 MESSAGE"
+        echo "P-Asserted-Identity: <$from>"
+        echo "Content-Type: text/plain"
+        echo "Content-Length: @CLEN@"
+        echo ""
+        echo "group keys, please"
+    } >"$T_DIR/reply-$label.sip"
+    out=$($T_SIPTOOL send --proto udp --src "$src" --dst "$dst" --timeout 1 \
+        "$T_DIR/reply-$label.sip" 2>&1)
+    wait "$pid"
+    assert_eq "$label: the answerer got the request and answered" 0 $?
+    if [ "$reason" = - ]; then
+        assert_match "$label: the 200 is delivered" '^SIP/2.0 200' "$out"
+        return
+    fi
+    assert_match "$label: the 200 is not delivered" '^none' "$out"
+    assert_delta "$label: counter system-b/$reason" 1 "$before" "$(stat_get system-b "$reason")"
+    assert_match "$label: log line" \
+        "mcsec: reject dir=$dir partner=system-b reason=${reason//./\\.} method=reply status=200 " \
+        "$(log_since "$log0")"
+}
+reply_case reply-replayed-from-b in gmk.replay "$T_DIR/good.xml"
+reply_case reply-flipped-from-b in gmk.bad_signature "$T_DIR/flipped.xml"
+reply_case reply-nonhex-from-b in gmk.malformed "$T_DIR/nonhex.xml"
+reply_case reply-to-b-not-our-gms out gmk.wrong_sender "$T_DIR/good.xml"
+reply_case reply-without-gktp in - -
 
 t_check "kamailio still up with all its processes" kam_alive
 t_finish

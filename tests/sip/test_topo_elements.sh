@@ -7,8 +7,9 @@
 #  1. A's core sends a MESSAGE whose mcptt-request-uri names A's internal
 #     group server (sip:gms@gms.a.internal): B's core receives an element
 #     token of border A instead (sip:<token>@border.a.mcx.example;
-#     tokenized-by=border.a.mcx.example); the element that is not listed
-#     (mcptt-calling-user-id) crosses as it is.
+#     tokenized-by=border.a.mcx.example), also in an attribute of the
+#     listed element (the callee refuses any gms.a.internal; issue 14); the
+#     element that is not listed (mcptt-calling-user-id) crosses as it is.
 #  2. B's core sends a MESSAGE back to A naming that token URI in the
 #     element: B leaves a URI tokenized by another border as it is, border A
 #     restores it, A's core receives sip:gms@gms.a.internal exactly.
@@ -66,6 +67,8 @@ token_uri=$(sed -n 's/^.*elemuri=\(sip:[^ ]*\).*$/\1/p' "$T_DIR/sipp-elements-a-
     head -1)
 t_check "B's core received A's element token ($token_uri)" \
     test -n "$token_uri"
+t_check "the attribute of the listed element crossed as the token too" \
+    grep -q -F "origin=\"$token_uri\"" "$T_DIR/sipp-elements-a-to-b-callee.msg"
 t_check "the unlisted element crossed unchanged" \
     grep -q -F "<mcpttURI>$user_uri</mcpttURI>" "$T_DIR/sipp-elements-a-to-b-callee.msg"
 

@@ -525,6 +525,27 @@ static void test_encodings_refused(void **state)
         req.body_len = 0;
         assert_int_equal(in ? ingress(&req) : egress(&req, NULL), MCSEC_REASON_NONE);
     }
+/* The outbound lookup (issue 14): a message to a partner's IP is that
+ * partner's whatever the port; a port that names one of two partners
+ * sharing an IP picks it; an IP shared by two partners on another port is
+ * ambiguous, never guessed. */
+static void test_partner_by_destination_ip(void **state)
+{
+    (void)state;
+    const uint8_t b4[4] = {127, 0, 20, 1}, other4[4] = {127, 0, 20, 2};
+    const uint8_t b6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x20};
+    assert_int_equal(mcsec_partner_by_dest(&policy, AF_INET, b4, 5060), 0);
+    assert_int_equal(mcsec_partner_by_dest(&policy, AF_INET, b4, 5099), 0);
+    assert_int_equal(mcsec_partner_by_dest(&policy, AF_INET, other4, 5060), -1);
+    assert_int_equal(mcsec_partner_by_dest(&policy, AF_INET6, b6, 7), 0);
+    assert_int_equal(mcsec_partner_by_dest(&policy, AF_UNIX, b4, 5060), -1);
+    assert_int_equal(mcsec_partner_by_dest(&policy, AF_INET, NULL, 5060), -1);
+    /* system-c moves to system-b's IP on another port */
+    static mcsec_addr_t shared[] = {{"127.0.20.1", 5070, AF_INET, {127, 0, 20, 1}}};
+    partners[1].is_proxy = shared;
+    assert_int_equal(mcsec_partner_by_dest(&policy, AF_INET, b4, 5060), 0);
+    assert_int_equal(mcsec_partner_by_dest(&policy, AF_INET, b4, 5070), 1);
+    assert_int_equal(mcsec_partner_by_dest(&policy, AF_INET, b4, 5099), MCSEC_PARTNER_AMBIGUOUS);
 }
 
 int main(void)
@@ -557,6 +578,7 @@ int main(void)
         cmocka_unit_test_setup(test_egress_source_must_be_ours, setup),
         cmocka_unit_test_setup(test_egress_bad_ruri_malformed, setup),
         cmocka_unit_test_setup(test_partner_by_binary_address, setup),
+        cmocka_unit_test_setup(test_partner_by_destination_ip, setup),
         cmocka_unit_test(test_domain_match_rules),
         cmocka_unit_test(test_uri_host_extraction),
     };

@@ -220,6 +220,44 @@ static void test_table_keyed_hash(void **state)
     EVP_MAC_CTX_free(mac2);
 }
 
+/* The scoped view (issue 14, GKTP in SIP replies): a payload repeats in the
+ * transaction that accepted it (retransmissions), but one seen anywhere
+ * else, or refused in this transaction, is a replay. */
+static void test_scoped_view_repeats_and_replays(void **state)
+{
+    (void)state;
+    mcsec_replay_cache_t *cache = NULL;
+    assert_int_equal(mcsec_replay_mem_new(64, &cache), MCSEC_OK);
+    mcsec_replay_scoped_t txn1, txn2;
+    assert_int_equal(mcsec_replay_scoped_init(&txn1, cache, "call-1 1 INVITE z9hG4bKa", 24),
+                     MCSEC_OK);
+    assert_int_equal(mcsec_replay_scoped_init(&txn2, cache, "call-2 1 INVITE z9hG4bKb", 24),
+                     MCSEC_OK);
+    uint8_t x[16], y[16];
+    id_of(1, x);
+    id_of(2, y);
+    assert_int_equal(txn1.base.seen_or_insert(&txn1.base, x, 1000, 100), MCSEC_REPLAY_NEW);
+    assert_int_equal(txn1.base.seen_or_insert(&txn1.base, x, 1000, 101), MCSEC_REPLAY_NEW);
+    assert_int_equal(txn2.base.seen_or_insert(&txn2.base, x, 1000, 102), MCSEC_REPLAY_REPLAY);
+    assert_int_equal(cache->seen_or_insert(cache, x, 1000, 103), MCSEC_REPLAY_REPLAY);
+    assert_int_equal(txn1.base.seen_or_insert(&txn1.base, x, 1000, 104), MCSEC_REPLAY_NEW);
+    /* seen first outside the scope (a request): refused, and again */
+    assert_int_equal(cache->seen_or_insert(cache, y, 1000, 105), MCSEC_REPLAY_NEW);
+    assert_int_equal(txn1.base.seen_or_insert(&txn1.base, y, 1000, 106), MCSEC_REPLAY_REPLAY);
+    assert_int_equal(txn1.base.seen_or_insert(&txn1.base, y, 1000, 107), MCSEC_REPLAY_REPLAY);
+    /* the look-ups recorded nothing live: two IDs and one mark */
+    assert_int_equal(mcsec_replay_mem_count(cache, 108), 3);
+    /* once expired, the payload is new again */
+    assert_int_equal(txn2.base.seen_or_insert(&txn2.base, x, 3000, 1000), MCSEC_REPLAY_NEW);
+    mcsec_replay_free(cache);
+    /* a store with no room for the mark refuses */
+    assert_int_equal(mcsec_replay_mem_new(1, &cache), MCSEC_OK);
+    assert_int_equal(mcsec_replay_scoped_init(&txn1, cache, "s", 1), MCSEC_OK);
+    assert_int_equal(txn1.base.seen_or_insert(&txn1.base, x, 1000, 100), MCSEC_REPLAY_FULL);
+    assert_int_equal(mcsec_replay_scoped_init(NULL, cache, "s", 1), MCSEC_ERR_ARG);
+    mcsec_replay_free(cache);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -232,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_table_colliding_hashes),
         cmocka_unit_test(test_table_move_live_grows),
         cmocka_unit_test(test_table_keyed_hash),
+        cmocka_unit_test(test_scoped_view_repeats_and_replays),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -582,6 +582,72 @@ static void test_sizes_and_garbage(void **state)
     mcsec_topo_destroy(topo);
 }
 
+/* Dialog tokens (issue 14): only a token the border made for this Call-ID,
+ * partner and dialog tag says "in dialog"; everything else is an initial
+ * request (docs/ear.md "In-dialog or not"). */
+static void test_dialog_token_binds_callid_partner_and_tag(void **state)
+{
+    (void)state;
+    fake_now = 5000;
+    mcsec_topo_t *topo = make_topo("01 " KEY_A "\n", 0, 0);
+    char tok[256];
+    size_t len = 0;
+    assert_int_equal(mcsec_topo_dialog_token(topo, S("call-1@b"), S("system-b"), S("ftag1"), tok,
+                                             sizeof(tok), &len),
+                     MCSEC_OK);
+    mcsec_str_t t = {tok, len};
+    for (size_t i = 0; i < len; i++)
+        assert_non_null(strchr("abcdefghijklmnopqrstuvwxyz234567", tok[i]));
+    /* the caller's requests (From-tag) and the callee's (To-tag) */
+    assert_true(mcsec_topo_dialog_check(topo, t, S("call-1@b"), S("system-b"), S("ftag1"), S("x")));
+    assert_true(mcsec_topo_dialog_check(topo, t, S("call-1@b"), S("system-b"), S("x"), S("ftag1")));
+    /* another dialog, partner or tag */
+    assert_false(
+        mcsec_topo_dialog_check(topo, t, S("call-2@b"), S("system-b"), S("ftag1"), S("x")));
+    assert_false(
+        mcsec_topo_dialog_check(topo, t, S("call-1@b"), S("system-c"), S("ftag1"), S("x")));
+    assert_false(mcsec_topo_dialog_check(topo, t, S("call-1@b"), S("system-"), S("ftag1"), S("x")));
+    assert_false(mcsec_topo_dialog_check(topo, t, S("call-1@b"), S("system-b"), S("ftag"), S("y")));
+    assert_false(mcsec_topo_dialog_check(topo, t, S("call-1@b"), S("system-b"), S(""), S("")));
+    /* tampered, truncated, empty, another kind with the same value */
+    char bad[256];
+    memcpy(bad, tok, len);
+    bad[len / 2] = bad[len / 2] == 'a' ? 'b' : 'a';
+    assert_false(mcsec_topo_dialog_check(topo, (mcsec_str_t){bad, len}, S("call-1@b"),
+                                         S("system-b"), S("ftag1"), S("x")));
+    assert_false(mcsec_topo_dialog_check(topo, (mcsec_str_t){tok, len - 3}, S("call-1@b"),
+                                         S("system-b"), S("ftag1"), S("x")));
+    assert_false(
+        mcsec_topo_dialog_check(topo, S(""), S("call-1@b"), S("system-b"), S("ftag1"), S("x")));
+    char other[256];
+    size_t other_len = 0;
+    assert_int_equal(mcsec_topo_token_encode(topo, MCSEC_TOPO_RR, S("call-1@b"),
+                                             (mcsec_str_t){"system-b\0ftag1", 14}, other,
+                                             sizeof(other), &other_len),
+                     MCSEC_OK);
+    assert_false(mcsec_topo_dialog_check(topo, (mcsec_str_t){other, other_len}, S("call-1@b"),
+                                         S("system-b"), S("ftag1"), S("x")));
+    /* a token of another border's key (the same key ID) */
+    mcsec_topo_t *foreign = make_topo("01 " KEY_B "\n", 0, 0);
+    assert_false(
+        mcsec_topo_dialog_check(foreign, t, S("call-1@b"), S("system-b"), S("ftag1"), S("x")));
+    /* refused inputs */
+    assert_int_equal(
+        mcsec_topo_dialog_token(topo, S(""), S("system-b"), S("f"), tok, sizeof(tok), &len),
+        MCSEC_ERR_ARG);
+    assert_int_equal(mcsec_topo_dialog_token(topo, S("c"), (mcsec_str_t){"a\0b", 3}, S("f"), tok,
+                                             sizeof(tok), &len),
+                     MCSEC_ERR_ARG);
+    /* an empty From-tag is a tag like any other */
+    assert_int_equal(
+        mcsec_topo_dialog_token(topo, S("c"), S("system-b"), S(""), tok, sizeof(tok), &len),
+        MCSEC_OK);
+    assert_true(mcsec_topo_dialog_check(topo, (mcsec_str_t){tok, len}, S("c"), S("system-b"),
+                                        S("f"), S("")));
+    mcsec_topo_destroy(foreign);
+    mcsec_topo_destroy(topo);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -598,6 +664,7 @@ int main(void)
         cmocka_unit_test(test_old_key_decodes_within_validity_only),
         cmocka_unit_test(test_max_age_expires_tokens),
         cmocka_unit_test(test_sizes_and_garbage),
+        cmocka_unit_test(test_dialog_token_binds_callid_partner_and_tag),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -151,6 +151,46 @@ static void test_hostile_xml_refused_and_args(void **state)
                      MCSEC_ERR_ARG);
 }
 
+/* Issue 14: a URI in an attribute (of the listed element or below it) or
+ * in CDATA is hidden like a text node, both ways, also when written with
+ * character references; attributes outside listed elements stay. */
+static void test_attributes_and_cdata_hidden_and_restored(void **state)
+{
+    mcsec_topo_t *topo = *state;
+    mcsec_topo_error_t err;
+    const char *xml = "<mcpttinfo xmlns=\"urn:3gpp:ns:mcpttInfo:1.0\">"
+                      "<mcptt-request-uri uri=\"sip:gms@internal.a.mcx.example\" type=\"Normal\">"
+                      "<mcpttURI server=\" sip:&#x61;s@internal.a.mcx.example \"/>"
+                      "<mcpttURI><![CDATA[sip:cdata@internal.a.mcx.example]]></mcpttURI>"
+                      "</mcptt-request-uri>"
+                      "<anyExt peer=\"sip:grp@gms.b.mcx.example\">x</anyExt>"
+                      "<other uri=\"sip:keep@internal.a.mcx.example\"/></mcpttinfo>";
+    char *hidden = hide(topo, xml, MCSEC_TOPO_EGRESS, MCSEC_OK, &err);
+    assert_non_null(hidden);
+    assert_null(strstr(hidden, "gms@internal"));
+    assert_null(strstr(hidden, "as@internal"));
+    assert_null(strstr(hidden, "&#x61;s@internal"));
+    assert_null(strstr(hidden, "cdata@internal"));
+    assert_non_null(strstr(hidden, "uri=\"sip:"));
+    assert_non_null(strstr(hidden, "server=\" sip:"));
+    assert_non_null(strstr(hidden, "type=\"Normal\""));
+    /* the partner's URI and attributes outside listed elements stay */
+    assert_non_null(strstr(hidden, "peer=\"sip:grp@gms.b.mcx.example\""));
+    assert_non_null(strstr(hidden, "<other uri=\"sip:keep@internal.a.mcx.example\"/>"));
+    char *back = hide(topo, hidden, MCSEC_TOPO_INGRESS, MCSEC_OK, &err);
+    assert_non_null(back);
+    assert_non_null(strstr(back, "uri=\"sip:gms@internal.a.mcx.example\""));
+    assert_non_null(strstr(back, "server=\" sip:as@internal.a.mcx.example \""));
+    assert_non_null(strstr(back, "sip:cdata@internal.a.mcx.example"));
+    /* a tampered attribute token is a bad token */
+    char *tok = strstr(hidden, "uri=\"sip:") + strlen("uri=\"sip:");
+    tok[3] = tok[3] == 'a' ? 'b' : 'a';
+    assert_null(hide(topo, hidden, MCSEC_TOPO_INGRESS, MCSEC_ERR_INVALID, &err));
+    assert_int_equal(err.reason, MCSEC_REASON_TOPO_BAD_TOKEN);
+    free(back);
+    free(hidden);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -159,6 +199,7 @@ int main(void)
         cmocka_unit_test(test_token_of_another_kind_refused),
         cmocka_unit_test(test_partner_and_tokenized_uris_stay),
         cmocka_unit_test(test_hostile_xml_refused_and_args),
+        cmocka_unit_test(test_attributes_and_cdata_hidden_and_restored),
     };
     return cmocka_run_group_tests(tests, topo_fixture_setup_xml, topo_fixture_teardown);
 }

@@ -102,6 +102,17 @@ int mcsec_partner_by_source(const mcsec_policy_t *policy, mcsec_str_t ip, uint16
 int mcsec_partner_by_addr(const mcsec_policy_t *policy, int family, const uint8_t *bin,
                           uint16_t port);
 
+/* The partner a message the border sends to ip:port belongs to, for the
+ * outbound decisions (topology hiding, docs/topology.md): the partner with
+ * an is_proxy entry matching ip and port; else the one partner with an
+ * entry on ip whatever its port (the port of a reply follows the peer's
+ * Via or connection, not our policy). Returns the index, -1 when ip is no
+ * partner's, MCSEC_PARTNER_AMBIGUOUS when several partners share ip and
+ * none matches the port (the caller must not guess). */
+#define MCSEC_PARTNER_AMBIGUOUS (-2)
+int mcsec_partner_by_dest(const mcsec_policy_t *policy, int family, const uint8_t *bin,
+                          uint16_t port);
+
 /* Partner whose domains hold host; -1 when none. */
 int mcsec_partner_by_domain(const mcsec_policy_t *policy, mcsec_str_t host);
 

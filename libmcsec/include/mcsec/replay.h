@@ -47,4 +47,25 @@ size_t mcsec_replay_mem_count(const mcsec_replay_cache_t *cache, int64_t now);
 /* Calls cache->destroy; NULL is a no-op. */
 void mcsec_replay_free(mcsec_replay_cache_t *cache);
 
+/* A view of a cache for the messages of one scope (a SIP transaction: its
+ * retransmissions carry the same payload again): a payload first accepted
+ * in this scope is not a replay when it comes again in the same scope; one
+ * seen before in another scope (or first refused here) is. Two IDs go
+ * into inner: the payload's own ID (shared with every other check) and a
+ * scope mark SHA-256(scope || ID), recorded only when the payload is new.
+ * A repeat in the scope finds the mark by looking it up with expiry = now,
+ * which the contract above never keeps live. Lives on the caller's stack;
+ * nothing to free. docs/gmk.md "Replies". */
+typedef struct {
+    mcsec_replay_cache_t base; /* pass &view.base as the cache */
+    mcsec_replay_cache_t *inner;
+    uint8_t scope[32]; /* SHA-256 of the scope text */
+} mcsec_replay_scoped_t;
+
+/* Sets up view over inner for the scope text (any octets, e.g. Call-ID,
+ * CSeq and top Via branch of a reply). MCSEC_ERR_ARG on NULL arguments,
+ * MCSEC_ERR_INVALID when hashing fails. */
+mcsec_err_t mcsec_replay_scoped_init(mcsec_replay_scoped_t *view, mcsec_replay_cache_t *inner,
+                                     const void *scope, size_t scope_len);
+
 #endif

@@ -65,6 +65,7 @@ typedef enum {
     MCSEC_TOPO_CONTACT,
     MCSEC_TOPO_CALLID,
     MCSEC_TOPO_ELEMENT, /* a URI in an mcptt-info element (hide_elements) */
+    MCSEC_TOPO_DIALOG,  /* our Record-Route's proof that a dialog passed us */
     MCSEC_TOPO_KIND_COUNT
 } mcsec_topo_kind_t;
 
@@ -267,8 +268,10 @@ typedef enum {
 } mcsec_topo_direction_t;
 
 /* The URIs in the listed elements of an XML body (mcptt-info). For every
- * element whose local name (any namespace) is in names, every text node in
- * its subtree whose trimmed text is a sip: or sips: URI is rewritten:
+ * element whose local name (any namespace) is in names, every text or
+ * CDATA node in its subtree, and every attribute value of the element and
+ * of the elements below it (read with references resolved), whose trimmed
+ * text is a sip: or sips: URI is rewritten:
  * egress: the URI becomes "sip:<token>@<host>;tokenized-by=<host>" ("sips:"
  * for sips), unless it carries a tokenized-by= parameter already (our
  * token or the partner's) or its host matches keep_domains (the partner's
@@ -371,5 +374,35 @@ mcsec_err_t mcsec_topo_hide_refer_to(mcsec_topo_t *topo, mcsec_str_t refer_to,
 mcsec_err_t mcsec_topo_restore_refer_to(mcsec_topo_t *topo, mcsec_str_t refer_to,
                                         mcsec_str_t callid, char *out, size_t out_size,
                                         size_t *out_len, bool *changed, mcsec_topo_error_t *err);
+
+/* ---- dialog tokens (issue 14, docs/ear.md "In-dialog or not") ---------- */
+
+/* The Record-Route parameter that carries a dialog token. */
+#define MCSEC_TOPO_DIALOG_PARAM "mcsec-dlg"
+
+/* Whether a request is in a dialog that passed the border is decided by
+ * something only the border can make, never by the To-tag the sender
+ * controls: the border adds a dialog token to its own Record-Route of every
+ * initial request it passes; an in-dialog request carries it back in its
+ * top Route. The token (kind "dialog", associated data the Call-ID as the
+ * border sees it in its request route) holds the partner's name and the
+ * From-tag of the initial request:
+ * value = partner || NUL || from_tag. */
+
+/* Token for the dialog with this Call-ID (1..MCSEC_TOPO_MAX_VALUE octets),
+ * partner name (1..255 octets, no NUL) and initial From-tag (may be
+ * empty). Output conventions as mcsec_topo_token_encode. */
+mcsec_err_t mcsec_topo_dialog_token(mcsec_topo_t *topo, mcsec_str_t callid, mcsec_str_t partner,
+                                    mcsec_str_t from_tag, char *out, size_t out_size,
+                                    size_t *out_len);
+
+/* Whether token proves that the in-dialog request with this Call-ID, From
+ * tag and To tag belongs to a dialog of partner that passed the border: the
+ * token authenticates under a key that still decodes, for this Call-ID, and
+ * names this partner, and its From-tag is one of the request's two tags (the
+ * callee's requests swap From and To). False for anything else, an empty
+ * token or Call-ID included. */
+bool mcsec_topo_dialog_check(mcsec_topo_t *topo, mcsec_str_t token, mcsec_str_t callid,
+                             mcsec_str_t partner, mcsec_str_t from_tag, mcsec_str_t to_tag);
 
 #endif

@@ -1,0 +1,135 @@
+/* mcsec_reply_check(): the check of replies (issue 14; docs/gmk.md
+ * "Replies"). See mcsec_reply.h. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "core/dprint.h"
+#include "core/parser/parse_cseq.h"
+#include "core/parser/parse_via.h"
+#include "core/resolve.h"
+
+#include "mcsec/check.h"
+#include "mcsec/reason.h"
+#include "mcsec_counters.h"
+#include "mcsec_outside.h"
+#include "mcsec_reply.h"
+#include "mcsec_shm_policy.h"
+#include "mcsec_stages.h"
+#include "mcsec_topo_msg.h"
+
+/* The partner a reply received on an inside socket goes to: the one whose
+ * IS proxy wrote the Via below ours (its received= address when we added
+ * one, as force_rport makes tm answer the source), by IP. -1 when none. */
+static int partner_of_via2(struct sip_msg *msg, const mcsec_policy_t *policy)
+{
+    if (parse_headers(msg, HDR_VIA2_F, 0) < 0 || msg->via2 == NULL) {
+        return -1;
+    }
+    struct via_body *via = msg->via2;
+    str host =
+        via->received != NULL && via->received->value.len > 0 ? via->received->value : via->host;
+    ip_addr_t ip;
+    if (host.len <= 0 || str2ipxbuf(&host, &ip) != 0) {
+        return -1;
+    }
+    int family = ip.af == AF_INET6 ? AF_INET6 : AF_INET;
+    int index = mcsec_partner_by_dest(policy, family, ip.u.addr, (uint16_t)via->port);
+    return index >= 0 ? index : -1;
+}
+
+/* The transaction of a reply as its replay scope: Call-ID, CSeq and the
+ * top Via's branch (the border's own, one per branch of a transaction). */
+static int reply_scope(struct sip_msg *msg, char *buf, size_t size, mcsec_str_t *scope)
+{
+    str callid = mcsec_topo_callid(msg);
+    str cseq = msg->cseq != NULL ? msg->cseq->body : (str){NULL, 0};
+    str branch =
+        msg->via1 != NULL && msg->via1->branch != NULL ? msg->via1->branch->value : (str){NULL, 0};
+    int n = snprintf(buf, size, "%.*s\n%.*s\n%.*s", callid.len, callid.s ? callid.s : "", cseq.len,
+                     cseq.s ? cseq.s : "", branch.len, branch.s ? branch.s : "");
+    if (n <= 0 || (size_t)n >= size) {
+        return -1;
+    }
+    *scope = (mcsec_str_t){buf, (size_t)n};
+    return 0;
+}
+
+/* Counts and logs a refused reply. */
+static void refuse(struct sip_msg *msg, const mcsec_verdict_t *verdict, bool egress)
+{
+    char ip[IP_ADDR_MAX_STR_SIZE] = "?";
+    int ip_len = ip_addr2sbuf(&msg->rcv.src_ip, ip, sizeof(ip) - 1);
+    ip[ip_len > 0 ? ip_len : 0] = '\0';
+    char detail[sizeof(verdict->detail)];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof(verdict->detail) && verdict->detail[i] != '\0'; i++) {
+        unsigned char c = (unsigned char)verdict->detail[i];
+        detail[n++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+    }
+    detail[n] = '\0';
+    LM_NOTICE("mcsec: reject dir=%s partner=%s reason=%s method=reply status=%u src=%s:%u "
+              "detail=%s: dropped\n",
+              egress ? "out" : "in", verdict->partner != NULL ? verdict->partner->name : "-",
+              mcsec_reason_code(verdict->reason), msg->first_line.u.reply.statuscode, ip,
+              (unsigned)msg->rcv.src_port, detail);
+    mcsec_counters_count(verdict->partner_index, verdict->reason, egress);
+}
+
+/* See mcsec_reply.h. */
+int mcsec_reply_check(struct sip_msg *msg)
+{
+    if (msg->first_line.type != SIP_REPLY) {
+        return 1;
+    }
+    bool egress = !mcsec_outside_is(msg->rcv.bind_address);
+    mcsec_verdict_t verdict;
+    memset(&verdict, 0, sizeof(verdict));
+    verdict.partner_index = -1;
+    const mcsec_policy_t *policy = mcsec_proc_policy();
+    if (policy == NULL) {
+        verdict.reason = MCSEC_REASON_POLICY_UNAVAILABLE;
+        snprintf(verdict.detail, sizeof(verdict.detail), "no usable policy in this process");
+        refuse(msg, &verdict, egress);
+        return -1;
+    }
+    if (parse_headers(msg, HDR_EOH_F, 0) < 0) {
+        verdict.reason = MCSEC_REASON_SIP_MALFORMED;
+        snprintf(verdict.detail, sizeof(verdict.detail), "Kamailio cannot parse the reply");
+        refuse(msg, &verdict, egress);
+        return -1;
+    }
+    int index;
+    if (!egress) {
+        int family = msg->rcv.src_ip.af == AF_INET6 ? AF_INET6 : AF_INET;
+        index = mcsec_partner_by_addr(policy, family, msg->rcv.src_ip.u.addr, msg->rcv.src_port);
+        if (index < 0) {
+            /* Only partners' IS proxies answer what we send outside. */
+            verdict.reason = MCSEC_REASON_SRC_NOT_PARTNER;
+            snprintf(verdict.detail, sizeof(verdict.detail),
+                     "reply on the outside socket from no partner");
+            refuse(msg, &verdict, egress);
+            return -1;
+        }
+    } else {
+        index = partner_of_via2(msg, policy);
+        if (index < 0) {
+            return 1; /* not for a partner (mcsec_topo_out.c drops it outside) */
+        }
+    }
+    verdict.partner_index = index;
+    verdict.partner = &policy->partners[index];
+    char buf[1024];
+    mcsec_str_t scope;
+    if (reply_scope(msg, buf, sizeof(buf), &scope) != 0) {
+        verdict.reason = MCSEC_REASON_SIP_MALFORMED;
+        snprintf(verdict.detail, sizeof(verdict.detail), "Call-ID, CSeq or branch too long");
+        refuse(msg, &verdict, egress);
+        return -1;
+    }
+    if (mcsec_gmk_reply(msg, policy, &verdict, egress, scope) != 0) {
+        refuse(msg, &verdict, egress);
+        return -1;
+    }
+    return 1;
+}
