@@ -525,6 +525,8 @@ static void test_encodings_refused(void **state)
         req.body_len = 0;
         assert_int_equal(in ? ingress(&req) : egress(&req, NULL), MCSEC_REASON_NONE);
     }
+}
+
 /* The outbound lookup (issue 14): a message to a partner's IP is that
  * partner's whatever the port; a port that names one of two partners
  * sharing an IP picks it; an IP shared by two partners on another port is
