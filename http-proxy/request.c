@@ -523,6 +523,14 @@ static enum MHD_Result finish_request(httpd_t *httpd, struct MHD_Connection *con
             req->body_len, req->detail, sizeof(req->detail));
         if (text != MCSEC_REASON_NONE)
             return reject(httpd, connection, req, text, req->detail);
+        /* Every part of a multipart body against the partner's list, both
+         * directions: the rule the SIP check shares (docs/http-proxy.md). */
+        mcsec_reason_t types = mcsec_http_check_body_types(
+            &req->gen->policy->partners[req->partner_index],
+            (mcsec_str_t){type ? type : "", type ? strlen(type) : 0}, (const uint8_t *)req->body,
+            req->body_len, req->detail, sizeof(req->detail));
+        if (types != MCSEC_REASON_NONE)
+            return reject(httpd, connection, req, types, req->detail);
         mcsec_reason_t gmk = httpd_gmk_check(httpd, req->gen, req->partner_index, !req->outbound,
                                              is_push(req->method), type, req->body, req->body_len,
                                              req->detail, sizeof(req->detail));

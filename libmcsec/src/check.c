@@ -152,14 +152,7 @@ static bool method_allowed(const mcsec_partner_t *partner, mcsec_str_t method)
 
 static bool content_type_allowed(const mcsec_partner_t *partner, mcsec_str_t content_type)
 {
-    mcsec_str_t media = mcsec_media_type_of(content_type);
-    for (size_t i = 0; i < partner->sip.content_types.count; i++) {
-        const char *allowed = partner->sip.content_types.items[i];
-        if (strlen(allowed) == media.len && strncasecmp(allowed, media.ptr, media.len) == 0) {
-            return true;
-        }
-    }
-    return false;
+    return mcsec_media_type_listed(&partner->sip.content_types, mcsec_media_type_of(content_type));
 }
 
 /* The walker's visitor for judge_body: every part below the body itself
@@ -172,14 +165,13 @@ typedef struct {
 static int judge_part(const mcsec_mime_part_t *part, void *arg)
 {
     parts_t *ctx = arg;
-    mcsec_str_t type = {part->type, strlen(part->type)};
     /* The signature part is the SPK stage's own, consumed on ingress and
      * verified there, written on egress (docs/spk.md). */
     bool spk_signature = ctx->partner->spk.mode != MCSEC_SPK_OFF && part->depth == 1 &&
                          strcmp(part->type, MCSEC_CT_MCPTT_SIGNED) == 0;
-    if (part->depth > 0 && !spk_signature && !content_type_allowed(ctx->partner, type)) {
+    if (!spk_signature && !mcsec_mime_part_type_listed(&ctx->partner->sip.content_types, part)) {
         mcsec_verdict_set(ctx->verdict, MCSEC_REASON_SIP_CONTENT_TYPE_DENIED, "part content type ",
-                          type);
+                          (mcsec_str_t){part->type, strlen(part->type)});
         return 1;
     }
     if (mcsec_mime_reads_as_xml(part)) {

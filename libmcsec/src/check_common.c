@@ -33,6 +33,23 @@ mcsec_str_t mcsec_media_type_of(mcsec_str_t content_type)
     return mcsec_str_trim_blank(media);
 }
 
+bool mcsec_media_type_listed(const mcsec_strlist_t *types, mcsec_str_t media)
+{
+    for (size_t i = 0; i < types->count; i++) {
+        const char *item = types->items[i];
+        if (strlen(item) == media.len && strncasecmp(item, media.ptr, media.len) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool mcsec_mime_part_type_listed(const mcsec_strlist_t *types, const mcsec_mime_part_t *part)
+{
+    return part->depth == 0 ||
+           mcsec_media_type_listed(types, (mcsec_str_t){part->type, strlen(part->type)});
+}
+
 mcsec_str_t mcsec_str_trim_blank(mcsec_str_t text)
 {
     while (text.len > 0 && (text.ptr[0] == ' ' || text.ptr[0] == '\t')) {

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "mcsec/check.h"
+#include "mcsec/mime.h"
 
 /* Identity classes of an asserted identity, relative to one partner. */
 typedef enum {
@@ -28,6 +29,19 @@ void mcsec_verdict_set(mcsec_verdict_t *verdict, mcsec_reason_t reason, const ch
 
 /* type/subtype of a Content-Type value, without parameters or blanks. */
 mcsec_str_t mcsec_media_type_of(mcsec_str_t content_type);
+
+/* The content-type allow-list rule of both proxies, one rule for SIP
+ * (partner.sip.content_types) and HTTP (partner.http.content_types); see
+ * docs/policy-reference.md. A media type is listed when an entry equals
+ * it without regard to case (RFC 2045 5.1). */
+bool mcsec_media_type_listed(const mcsec_strlist_t *types, mcsec_str_t media);
+
+/* The same rule for one part the MIME walker visits (mcsec/mime.h): every
+ * part below the body, each nested container and each leaf, must have its
+ * type listed; a part without Content-Type is text/plain (RFC 2046 5.1,
+ * as the walker reads it). The body itself (depth 0) passes here: the
+ * request rules judge it from its header before the body is read. */
+bool mcsec_mime_part_type_listed(const mcsec_strlist_t *types, const mcsec_mime_part_t *part);
 
 /* text without leading and trailing blanks (SP, HTAB: RFC 9110 5.6.3 OWS). */
 mcsec_str_t mcsec_str_trim_blank(mcsec_str_t text);

@@ -5,7 +5,9 @@
  * decode an IBM037 or UTF-16 document the byte-level checks never read).
  * The body is taken apart by the one MIME walker of both proxies
  * (mcsec/mime.h, docs/mime.md) and every XML leaf judged by its UTF-8 rule;
- * only the Content-Encoding field list is HTTP's own. */
+ * only the Content-Encoding field list is HTTP's own. The partner's
+ * content-type allow-list is judged on every part by the rule the SIP
+ * check shares (mcsec_mime_part_type_listed). */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -83,5 +85,42 @@ mcsec_reason_t mcsec_http_check_body_text(mcsec_str_t content_type, const uint8_
     const char *why = t.fault ? t.fault : fault ? fault : "body cannot be taken apart";
     if (detail && detail_size > 0)
         snprintf(detail, detail_size, "%s", why);
+    return MCSEC_REASON_HTTP_CONTENT_TYPE_DENIED;
+}
+
+/* The walker's visitor for mcsec_http_check_body_types: the first part
+ * whose type is not listed stops the walk, named in the detail. */
+typedef struct {
+    const mcsec_strlist_t *types;
+    char *detail;
+    size_t detail_size;
+} types_t;
+
+static int judge_type(const mcsec_mime_part_t *part, void *arg)
+{
+    const types_t *t = arg;
+    if (mcsec_mime_part_type_listed(t->types, part))
+        return 0;
+    if (t->detail && t->detail_size > 0)
+        snprintf(t->detail, t->detail_size, "part content type %s", part->type);
+    return 1;
+}
+
+mcsec_reason_t mcsec_http_check_body_types(const mcsec_partner_t *partner, mcsec_str_t content_type,
+                                           const uint8_t *body, size_t len, char *detail,
+                                           size_t detail_size)
+{
+    if (detail && detail_size > 0)
+        detail[0] = '\0';
+    if (!content_type.ptr || content_type.len == 0 || len == 0)
+        return MCSEC_REASON_NONE;
+    types_t t = {&partner->http.content_types, detail, detail_size};
+    const char *fault = NULL;
+    mcsec_err_t rc =
+        mcsec_mime_walk(content_type.ptr, content_type.len, body, len, judge_type, &t, &fault);
+    if (rc == MCSEC_OK)
+        return MCSEC_REASON_NONE;
+    if (rc != MCSEC_ERR_INVALID && detail && detail_size > 0)
+        snprintf(detail, detail_size, "%s", fault ? fault : "body cannot be taken apart");
     return MCSEC_REASON_HTTP_CONTENT_TYPE_DENIED;
 }

@@ -193,7 +193,7 @@ static void check_rules(const mcsec_policy_t *policy, const mcsec_partner_t *par
         return;
     }
     mcsec_str_t media = mcsec_media_type_of(req->content_type);
-    if (media.len > 0 && !list_has(&http->content_types, media, true)) {
+    if (media.len > 0 && !mcsec_media_type_listed(&http->content_types, media)) {
         mcsec_verdict_set(verdict, MCSEC_REASON_HTTP_CONTENT_TYPE_DENIED, "content type ",
                           req->content_type);
         return;

@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static char *theirs[] = {"b.mcx.example"};
     static char *methods[] = {"GET", "PUT"};
     static char *prefixes[] = {"/xcap-root/", "/cms"};
-    static char *types[] = {"application/xml"};
+    static char *types[] = {"application/xml", "multipart/mixed"};
     static const char *internal[] = {"gms.a.internal", "10.0.0.5:8080"};
     mcsec_partner_t partner = {0};
     mcsec_policy_t policy = {0};
@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     partner.http.enabled = true;
     partner.http.methods = (mcsec_strlist_t){methods, 2};
     partner.http.path_prefixes = (mcsec_strlist_t){prefixes, 2};
-    partner.http.content_types = (mcsec_strlist_t){types, 1};
+    partner.http.content_types = (mcsec_strlist_t){types, 2};
     partner.http.max_body = 100;
     partner.http.max_header_bytes = 1000;
     policy.system.domains = (mcsec_strlist_t){ours, 2};
@@ -113,6 +113,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char detail[96];
     mcsec_http_check_body_text(count > 1 ? fields[1].value : whole, data, size, detail,
                                sizeof(detail));
+    mcsec_http_check_body_types(&partner, count > 1 ? fields[1].value : whole, data, size, detail,
+                                sizeof(detail));
     mcsec_http_upstream_for(&partner, path);
     mcsec_http_rewritable_type(whole);
 

@@ -7,8 +7,10 @@
 # X-3GPP-Intended-Identity by the same rule, a body without a type is
 # refused whatever its framing, a Content-Encoding, a charset other than
 # utf-8 or XML not in UTF-8 is refused (requests and answers), multipart
-# bodies are judged part by part by the one MIME walker; internal
-# host names are rewritten in every form a body or field holds them, and
+# bodies are judged part by part by the one MIME walker, and the partner's
+# content-type list judges every part of a request body, both directions
+# (the SIP rule: nested containers, leaves, typeless parts as text/plain);
+# internal host names are rewritten in every form a body or field holds them, and
 # what the rewrite cannot reach (escaped, a subdomain) is refused.
 # usage: test_http_policy_topology.sh MCSEC_HTTPD
 . "$(dirname "$0")/lib.sh" "$1"
@@ -56,9 +58,26 @@ refused xml-decl-ibm037 415 http.content_type_denied -H "$ID" -X PUT -H "Content
 # multipart bodies go through the one MIME walker (docs/mime.md): every
 # part's charset, duplicate part fields and Content-IDs, nesting depth.
 MP='Content-Type: multipart/mixed; boundary=b'
-printf -- '--b\r\nContent-Type: %s\r\nContent-ID: <x>\r\n\r\n<x/>\r\n--b\r\n\r\nplain\r\n--b--\r\n' "$XML" > "$WORK/mp-ok"
+printf -- '--b\r\nContent-Type: %s\r\nContent-ID: <x>\r\n\r\n<x/>\r\n--b\r\nContent-Type: %s\r\n\r\n<y/>\r\n--b--\r\n' "$XML" "$XML" > "$WORK/mp-ok"
 out=$(partner_curl b-border -H "$ID" -X PUT -H "$MP" --data-binary @"$WORK/mp-ok" "$(url_out "$P/mp-ok")")
-check "multipart with an XML and a text part passes" [ "$(echo "$out" | status_of)" = 200 -o "$(echo "$out" | status_of)" = 201 ]
+check "multipart whose parts are all listed passes" [ "$(echo "$out" | status_of)" = 200 -o "$(echo "$out" | status_of)" = 201 ]
+check "multipart whose parts are all listed: forwarded" upstream_saw mp-ok
+# The allow-list judges every part, as on SIP (docs/policy-reference.md):
+# each nested container and each leaf; a part without a type is text/plain.
+mp_part() { printf -- '--b\r\nContent-Type: %s\r\n\r\n<x/>\r\n--b\r\n%s\r\n\r\nx\r\n--b--\r\n' "$XML" "$1"; }
+mp_part 'Content-Type: application/octet-stream' > "$WORK/mp-octet"
+refused mp-part-octet 415 http.content_type_denied -H "$ID" -X PUT -H "$MP" --data-binary @"$WORK/mp-octet" "$(url_out "$P/mp-part-octet")"
+check "mp-part-octet: the part's type logged" grep -q 'mp-part-octet.*part content type application/octet-stream' "$WORK/httpd.log"
+mp_part 'Content-ID: <t>' > "$WORK/mp-typeless"
+refused mp-part-typeless 415 http.content_type_denied -H "$ID" -X PUT -H "$MP" --data-binary @"$WORK/mp-typeless" "$(url_out "$P/mp-part-typeless")"
+mp_nested() { printf -- '--b\r\nContent-Type: %s; boundary=c\r\n\r\n--c\r\nContent-Type: %s\r\n\r\n<x/>\r\n--c--\r\n--b--\r\n' "$1" "$2"; }
+mp_nested multipart/mixed "$XML" > "$WORK/mp-nested-ok"
+out=$(partner_curl b-border -H "$ID" -X PUT -H "$MP" --data-binary @"$WORK/mp-nested-ok" "$(url_out "$P/mp-nested-ok")")
+check "nested multipart of listed types passes" [ "$(echo "$out" | status_of)" = 200 -o "$(echo "$out" | status_of)" = 201 ]
+mp_nested multipart/mixed text/html > "$WORK/mp-nested-leaf"
+refused mp-nested-leaf 415 http.content_type_denied -H "$ID" -X PUT -H "$MP" --data-binary @"$WORK/mp-nested-leaf" "$(url_out "$P/mp-nested-leaf")"
+mp_nested multipart/alternative "$XML" > "$WORK/mp-nested-alt"
+refused mp-nested-container 415 http.content_type_denied -H "$ID" -X PUT -H "$MP" --data-binary @"$WORK/mp-nested-alt" "$(url_out "$P/mp-nested-container")"
 printf -- '--b\r\nContent-Type: %s\r\n\r\n<x/>\r\n--b\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\na\r\n--b--\r\n' "$XML" > "$WORK/mp-charset"
 refused mp-part-charset 415 http.content_type_denied -H "$ID" -X PUT -H "$MP" --data-binary @"$WORK/mp-charset" "$(url_out "$P/mp-part-charset")"
 printf -- '--b\r\nContent-Type: %s\r\nContent-ID: <x>\r\n\r\n<x/>\r\n--b\r\nContent-Type: %s\r\nContent-ID: <x>\r\n\r\n<y/>\r\n--b--\r\n' "$XML" "$XML" > "$WORK/mp-cid"
@@ -122,6 +141,19 @@ out=$(out_put out-escaped '<x a="http://gms%2ea.internal/"/>')
 check "outbound escaped internal host: 403 http.internal_host" \
   [ "$(echo "$out" | status_of)" = 403 -a "$(echo "$out" | reason_of)" = http.internal_host ]
 check "outbound escaped internal host: never sent" not grep -q 'out-escaped' "$WORK/partner.jsonl"
+# Outbound: the partner's list judges every part of what our GMS sends too.
+out_mp() {
+  curl -s -i --max-time 10 --noproxy '*' -X PUT -H "Host: gms.b.mcx.example" \
+    -H 'X-3GPP-Asserted-Identity: "sip:gms@a.mcx.example"' -H "$MP" \
+    --data-binary @"$2" "http://127.0.0.1:$PI$GROUPS_PATH/users/$1"
+}
+out=$(out_mp out-mp-ok "$WORK/mp-ok")
+check "outbound multipart of listed types: passes (201)" [ "$(echo "$out" | status_of)" = 201 ]
+check "outbound multipart of listed types: sent" grep -q 'out-mp-ok' "$WORK/partner.jsonl"
+out=$(out_mp out-mp-octet "$WORK/mp-octet")
+check "outbound multipart with an unlisted part: 415 http.content_type_denied" \
+  [ "$(echo "$out" | status_of)" = 415 -a "$(echo "$out" | reason_of)" = http.content_type_denied ]
+check "outbound multipart with an unlisted part: never sent" not grep -q 'out-mp-octet' "$WORK/partner.jsonl"
 # Our own rejections carry no Server header either.
 out=$(partner_curl none "$(url_out "$P/x")")
 check "rejection has no Server header" not grep -qi '^Server:' <<<"$out"

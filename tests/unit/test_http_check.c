@@ -497,6 +497,86 @@ static void test_body_encodings(void **state)
     }
 }
 
+/* The partner's list on every part (the rule SIP shares): a multipart
+ * body passes only when each nested container and each leaf is listed; a
+ * part without Content-Type counts as text/plain. */
+static mcsec_reason_t body_types(const char *list_text, const char *type, const char *body,
+                                 char *detail, size_t detail_size)
+{
+    char buf[128];
+    char *items[4];
+    size_t count = 0;
+    snprintf(buf, sizeof(buf), "%s", list_text);
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t && count < 4;
+         t = strtok_r(NULL, ",", &save))
+        items[count++] = t;
+    mcsec_partner_t partner;
+    memset(&partner, 0, sizeof(partner));
+    partner.http.content_types = (mcsec_strlist_t){items, count};
+    return mcsec_http_check_body_types(&partner, (mcsec_str_t){type, strlen(type)},
+                                       (const uint8_t *)body, strlen(body), detail, detail_size);
+}
+
+static void test_body_types(void **state)
+{
+    (void)state;
+#define XMLT "application/vnd.oma.poc.groups+xml"
+    const char *list = XMLT ",multipart/mixed";
+    const char *mp = "multipart/mixed; boundary=b";
+    char detail[96];
+    static const char ok[] = "--b\r\nContent-Type: " XMLT "\r\n\r\n<x/>\r\n"
+                             "--b\r\nContent-Type: " XMLT "\r\n\r\n<y/>\r\n--b--\r\n";
+    assert_int_equal(body_types(list, mp, ok, detail, sizeof(detail)), MCSEC_REASON_NONE);
+    /* Listed without regard to case, parameters ignored. */
+    static const char upper[] = "--b\r\nContent-Type: APPLICATION/VND.OMA.POC.GROUPS+XML; a=b"
+                                "\r\n\r\n<x/>\r\n--b--\r\n";
+    assert_int_equal(body_types(list, mp, upper, detail, sizeof(detail)), MCSEC_REASON_NONE);
+    /* A leaf of an unlisted type, named in the detail. */
+    static const char octet[] =
+        "--b\r\nContent-Type: " XMLT "\r\n\r\n<x/>\r\n"
+        "--b\r\nContent-Type: application/octet-stream\r\n\r\nx\r\n--b--\r\n";
+    assert_int_equal(body_types(list, mp, octet, detail, sizeof(detail)),
+                     MCSEC_REASON_HTTP_CONTENT_TYPE_DENIED);
+    assert_string_equal(detail, "part content type application/octet-stream");
+    /* A part without Content-Type is text/plain: refused unless listed. */
+    static const char typeless[] = "--b\r\nContent-Type: " XMLT "\r\n\r\n<x/>\r\n"
+                                   "--b\r\n\r\nplain\r\n--b--\r\n";
+    assert_int_equal(body_types(list, mp, typeless, detail, sizeof(detail)),
+                     MCSEC_REASON_HTTP_CONTENT_TYPE_DENIED);
+    assert_string_equal(detail, "part content type text/plain");
+    assert_int_equal(
+        body_types(XMLT ",multipart/mixed,text/plain", mp, typeless, detail, sizeof(detail)),
+        MCSEC_REASON_NONE);
+    /* Nested: the leaf and the container are each judged. */
+    static const char nested_leaf[] = "--b\r\nContent-Type: multipart/mixed; boundary=c\r\n\r\n"
+                                      "--c\r\nContent-Type: text/html\r\n\r\n<p>\r\n--c--\r\n"
+                                      "--b--\r\n";
+    assert_int_equal(body_types(list, mp, nested_leaf, detail, sizeof(detail)),
+                     MCSEC_REASON_HTTP_CONTENT_TYPE_DENIED);
+    assert_string_equal(detail, "part content type text/html");
+    static const char nested_alt[] =
+        "--b\r\nContent-Type: multipart/alternative; boundary=c"
+        "\r\n\r\n--c\r\nContent-Type: " XMLT "\r\n\r\n<x/>\r\n--c--\r\n"
+        "--b--\r\n";
+    assert_int_equal(body_types(list, mp, nested_alt, detail, sizeof(detail)),
+                     MCSEC_REASON_HTTP_CONTENT_TYPE_DENIED);
+    assert_string_equal(detail, "part content type multipart/alternative");
+    static const char nested_ok[] = "--b\r\nContent-Type: multipart/mixed; boundary=c\r\n\r\n"
+                                    "--c\r\nContent-Type: " XMLT "\r\n\r\n<x/>\r\n--c--\r\n"
+                                    "--b--\r\n";
+    assert_int_equal(body_types(list, mp, nested_ok, detail, sizeof(detail)), MCSEC_REASON_NONE);
+    /* What the walker refuses is refused here too (fail closed). */
+    assert_int_equal(body_types(list, mp, "no delimiter at all", detail, sizeof(detail)),
+                     MCSEC_REASON_HTTP_CONTENT_TYPE_DENIED);
+    assert_true(detail[0] != '\0');
+    /* A single-part body: its type is the request rules' (header) matter. */
+    assert_int_equal(body_types(list, XMLT, "<x/>", detail, sizeof(detail)), MCSEC_REASON_NONE);
+    /* Nothing to walk: no type (refused by the request rules) or no body. */
+    assert_int_equal(body_types(list, "", "x", detail, sizeof(detail)), MCSEC_REASON_NONE);
+    assert_int_equal(body_types(list, mp, "", NULL, 0), MCSEC_REASON_NONE);
+#undef XMLT
+}
+
 static void test_egress_rules(void **state)
 {
     const mcsec_policy_t *policy = *state;
@@ -661,6 +741,7 @@ int main(void)
         cmocka_unit_test(test_rewrite_hosts),
         cmocka_unit_test(test_hidden_hosts_left),
         cmocka_unit_test(test_body_encodings),
+        cmocka_unit_test(test_body_types),
     };
     return cmocka_run_group_tests(tests, setup_policy, teardown_policy);
 }

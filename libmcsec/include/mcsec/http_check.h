@@ -155,6 +155,21 @@ mcsec_reason_t mcsec_http_check_content_encoding(const mcsec_str_t *values, size
 mcsec_reason_t mcsec_http_check_body_text(mcsec_str_t content_type, const uint8_t *body, size_t len,
                                           char *detail, size_t detail_size);
 
+/* The partner's content-type allow-list (partner.http.content_types) on
+ * every part of a body: the same rule as the SIP check's
+ * (docs/policy-reference.md), one libmcsec function for both. The body is
+ * walked with the MIME walker; every nested container and every leaf must
+ * be on the list, a part without Content-Type counting as text/plain (RFC
+ * 2046 5.1). The body's own type is judged from its header by the request
+ * rules (mcsec_check_http_ingress/egress). Otherwise
+ * http.content_type_denied with a short detail (may be NULL): the refused
+ * part's type, or why the walker refused the body. An empty content_type
+ * or an empty body passes (nothing to walk; the request rules refuse a
+ * typeless body). */
+mcsec_reason_t mcsec_http_check_body_types(const mcsec_partner_t *partner, mcsec_str_t content_type,
+                                           const uint8_t *body, size_t len, char *detail,
+                                           size_t detail_size);
+
 /* ---- topology hiding ------------------------------------------------------ */
 
 typedef enum {
