@@ -212,6 +212,50 @@ static int reject_from_cfg(struct sip_msg *msg, const str *dir, const str *code)
     return 1;
 }
 
+/* The source rule of mcsec_ingress() alone, for a request the cfg relays
+ * without the full check: a CANCEL, which tm matches to a transaction by
+ * its Via branch (RFC 3261 9.2), a value a stranger can copy. Returns 1
+ * when msg comes from a partner IS proxy; else counts, logs and exposes
+ * src.not_partner (policy.unavailable without a policy), records the
+ * refusal the cfg answers next, and returns -1. */
+static int source_check(struct sip_msg *msg)
+{
+    const mcsec_policy_t *policy = mcsec_proc_policy();
+    mcsec_sipview_t view;
+    mcsec_verdict_t verdict;
+    (void)mcsec_sipview_fill(msg, false, &view); /* source and method are always set */
+    if (policy != NULL &&
+        mcsec_partner_by_source(policy, view.req.src_ip, view.req.src_port) >= 0) {
+        return 1;
+    }
+    if (policy == NULL) {
+        set_local_verdict(&verdict, MCSEC_REASON_POLICY_UNAVAILABLE, NULL, -1,
+                          "no usable policy in this process");
+    } else {
+        set_local_verdict(&verdict, MCSEC_REASON_SRC_NOT_PARTNER, policy, -1,
+                          "source is no partner IS proxy");
+    }
+    mcsec_counters_count(verdict.partner_index, verdict.reason, false);
+    log_verdict(policy, &view, &verdict, false);
+    mcsec_pv_set_verdict(msg, &verdict);
+    mcsec_refusal_record(msg);
+    return -1;
+}
+
+/* cfg: mcsec_from_partner() */
+static int w_mcsec_from_partner(struct sip_msg *msg, char *unused1, char *unused2)
+{
+    (void)unused1;
+    (void)unused2;
+    return source_check(msg);
+}
+
+/* KEMI: KSR.mcsec.from_partner() */
+static int ki_mcsec_from_partner(sip_msg_t *msg)
+{
+    return source_check(msg);
+}
+
 /* cfg: mcsec_reject(dir, code) */
 static int w_mcsec_reject(struct sip_msg *msg, char *dir_param, char *code_param)
 {
@@ -295,6 +339,7 @@ cmd_export_t mcsec_cmd_exports[] = {
     {"mcsec_reject", (cmd_function)w_mcsec_reject, 2, fixup_spve_spve, fixup_free_spve_spve,
         MCSEC_ROUTES},
     {"mcsec_reply_check", (cmd_function)w_mcsec_reply_check, 0, 0, 0, ONREPLY_ROUTE},
+    {"mcsec_from_partner", (cmd_function)w_mcsec_from_partner, 0, 0, 0, REQUEST_ROUTE},
     {0, 0, 0, 0, 0, 0}
 };
 
@@ -309,6 +354,9 @@ sr_kemi_t mcsec_kemi_exports[] = {
         {SR_KEMIP_STR, SR_KEMIP_STR, SR_KEMIP_NONE,
          SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
     {str_init("mcsec"), str_init("reply_check"), SR_KEMIP_INT, ki_mcsec_reply_check,
+        {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+         SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
+    {str_init("mcsec"), str_init("from_partner"), SR_KEMIP_INT, ki_mcsec_from_partner,
         {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
          SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
     {str_init("mcsec"), str_init("reason"), SR_KEMIP_XVAL, ki_mcsec_reason,

@@ -59,6 +59,10 @@ for tr in $transports; do
 
     # ingress, in the order of the checks
     reject_case "$tr" in src.not_partner 403 - "$STRANGER_IP" direct-client pai="$B_PAI"
+    # A CANCEL is matched by tm on its Via branch, which a stranger can
+    # copy: it is refused on its source before any transaction lookup.
+    reject_case "$tr" in src.not_partner 403 - "$STRANGER_IP" cancel method=CANCEL \
+        pai="$B_PAI"
     reject_case "$tr" in sip.method_denied 403 system-b "$PARTNER_IP" REGISTER \
         method=REGISTER ruri=sip:a.mcx.example to=sip:bob@b.mcx.example pai="$B_PAI"
     reject_case "$tr" in sip.method_denied 403 system-b "$PARTNER_IP" PUBLISH \
