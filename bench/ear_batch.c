@@ -15,9 +15,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "mcsec/ear.h"
-#include "mcsec/eccsi.h"
-#include "mcsec/uid.h"
+#include "mcsec/ear/ear.h"
+#include "mcsec/ibc/eccsi.h"
+#include "mcsec/ibc/uid.h"
 
 /* The signer for the keys in dir, for the key period of now; NULL on failure
  * (the reason printed). */

@@ -19,9 +19,9 @@
 
 #include <openssl/evp.h>
 
-#include "mcsec/ear.h"
-#include "mcsec/eccsi.h"
-#include "mcsec/uid.h"
+#include "mcsec/ear/ear.h"
+#include "mcsec/ibc/eccsi.h"
+#include "mcsec/ibc/uid.h"
 
 #define ECDSA_SIG_MAX 80
 

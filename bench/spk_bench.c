@@ -25,8 +25,8 @@
 
 #include <libxml/parser.h>
 
-#include "mcsec/keystore.h"
-#include "mcsec/xmlprot.h"
+#include "mcsec/spk/keystore.h"
+#include "mcsec/spk/xmlprot.h"
 
 static const char bench_keys[] = "3a5c0001 000102030405060708090a0b0c0d0e0f\n";
 static const char bench_internal_keys[] = "3a5c0101 0f0e0d0c0b0a09080706050403020100\n";

@@ -16,7 +16,7 @@
 
 #include <openssl/evp.h>
 
-#include "mcsec/topo.h"
+#include "mcsec/topo/topo.h"
 
 /* A fixed test key (ID 01); not secret. */
 static const char bench_topo_keys[] =

@@ -17,8 +17,8 @@
 #include <time.h>
 
 #include "httpd.h"
-#include "mcsec/ear.h"
-#include "mcsec/gmk_check.h"
+#include "mcsec/ear/ear.h"
+#include "mcsec/gmk/gmk_check.h"
 
 #define EAR_DEFAULT_HEADER "MCX-EAR"
 

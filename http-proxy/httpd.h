@@ -31,11 +31,11 @@
 #include <microhttpd.h>
 #include <sys/socket.h>
 
-#include "mcsec/eccsi.h"
-#include "mcsec/http_check.h"
-#include "mcsec/policy.h"
-#include "mcsec/replay.h"
-#include "mcsec/reason.h"
+#include "mcsec/ibc/eccsi.h"
+#include "mcsec/http/http_check.h"
+#include "mcsec/policy/policy.h"
+#include "mcsec/util/replay.h"
+#include "mcsec/util/reason.h"
 
 #define HTTPD_MAX_PARTNERS 64
 #define HTTPD_STATS_SLOTS (HTTPD_MAX_PARTNERS + 1) /* + "none" (unknown source) */

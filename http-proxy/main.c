@@ -27,7 +27,7 @@
 #include <libxml/parser.h>
 
 #include "httpd.h"
-#include "mcsec/ear.h"
+#include "mcsec/ear/ear.h"
 
 /* Connections accepted in one go per listener before signals are looked
  * at again; pause before accepting again at the connection limit. */

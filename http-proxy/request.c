@@ -17,7 +17,7 @@
 #include <curl/curl.h>
 
 #include "httpd.h"
-#include "mcsec/ear.h"
+#include "mcsec/ear/ear.h"
 
 #define MAX_FIELDS 100
 

@@ -8,7 +8,7 @@
 #include <gnutls/x509.h>
 
 #include "httpd.h"
-#include "mcsec/uid.h"
+#include "mcsec/ibc/uid.h"
 
 /* Reads a whole (small) file; NULL when it cannot. */
 static char *read_text(const char *path)

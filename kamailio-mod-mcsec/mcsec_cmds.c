@@ -8,8 +8,8 @@
 #include "core/mod_fix.h"
 #include "core/route.h"
 
-#include "mcsec/check.h"
-#include "mcsec/reason.h"
+#include "mcsec/sip/check.h"
+#include "mcsec/util/reason.h"
 #include "mcsec_cmds.h"
 #include "mcsec_counters.h"
 #include "mcsec_dialog.h"

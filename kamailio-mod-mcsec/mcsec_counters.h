@@ -9,8 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "mcsec/policy.h"
-#include "mcsec/reason.h"
+#include "mcsec/policy/policy.h"
+#include "mcsec/util/reason.h"
 
 #define MCSEC_CNT_PARTNER_SLOTS 64
 #define MCSEC_CNT_NAME_MAX 64

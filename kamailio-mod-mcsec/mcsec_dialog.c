@@ -5,7 +5,7 @@
 #include "core/parser/parse_from.h"
 #include "core/parser/parse_to.h"
 
-#include "mcsec/topo.h"
+#include "mcsec/topo/topo.h"
 #include "mcsec_dialog.h"
 #include "mcsec_topo.h"
 #include "mcsec_topo_msg.h"

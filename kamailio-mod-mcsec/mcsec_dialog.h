@@ -26,8 +26,8 @@
 
 #include "core/parser/msg_parser.h"
 
-#include "mcsec/check.h"
-#include "mcsec/policy.h"
+#include "mcsec/sip/check.h"
+#include "mcsec/policy/policy.h"
 
 /* Adds the dialog token to the coming Record-Route of an initial request
  * of verdict's partner. Never rejects: a token that cannot be made or

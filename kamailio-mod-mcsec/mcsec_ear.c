@@ -30,7 +30,7 @@
 #include "core/strutils.h"
 #include "core/trim.h"
 
-#include "mcsec/ear.h"
+#include "mcsec/ear/ear.h"
 #include "mcsec_dialog.h"
 #include "mcsec_ear_keys.h"
 #include "mcsec_ear_replay.h"

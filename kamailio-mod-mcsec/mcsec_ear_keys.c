@@ -5,7 +5,7 @@
 
 #include "core/dprint.h"
 
-#include "mcsec/uid.h"
+#include "mcsec/ibc/uid.h"
 #include "mcsec_ear_keys.h"
 #include "mcsec_ear_replay.h"
 #include "mcsec_shm_policy.h"

@@ -13,8 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "mcsec/eccsi.h"
-#include "mcsec/policy.h"
+#include "mcsec/ibc/eccsi.h"
+#include "mcsec/policy/policy.h"
 #include "mcsec_kms_keys.h"
 
 /* A KMS entry (mcsec_kms_keys.h). */

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mcsec/replay.h"
+#include "mcsec/util/replay.h"
 
 /* Default for system.ear_replay_entries when the policy leaves it 0. */
 #define MCSEC_EAR_REPLAY_DEFAULT_ENTRIES 65536

@@ -6,7 +6,7 @@
 #include "core/dprint.h"
 #include "core/mem/mem.h"
 
-#include "mcsec/ear.h"
+#include "mcsec/ear/ear.h"
 #include "mcsec_ear_sign.h"
 
 /* Writes text into detail; returns POLICY_UNAVAILABLE (the border cannot

@@ -9,8 +9,8 @@
 
 #include "core/parser/msg_parser.h"
 
-#include "mcsec/check.h"
-#include "mcsec/policy.h"
+#include "mcsec/sip/check.h"
+#include "mcsec/policy/policy.h"
 #include "mcsec_ear_keys.h"
 
 /* Signs an EAR with keys->signer as keys->sign_identity (role 4, border

@@ -39,7 +39,7 @@
 
 #include "core/dprint.h"
 
-#include "mcsec/gmk_check.h"
+#include "mcsec/gmk/gmk_check.h"
 #include "mcsec_gmk_keys.h"
 #include "mcsec_gmk_replay.h"
 #include "mcsec_spk_body.h"

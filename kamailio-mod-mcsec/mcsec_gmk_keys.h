@@ -15,8 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "mcsec/eccsi.h"
-#include "mcsec/policy.h"
+#include "mcsec/ibc/eccsi.h"
+#include "mcsec/policy/policy.h"
 #include "mcsec_kms_keys.h"
 
 /* A KMS entry (mcsec_kms_keys.h). */

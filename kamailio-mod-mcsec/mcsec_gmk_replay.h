@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mcsec/replay.h"
+#include "mcsec/util/replay.h"
 
 /* Default for system.gmk.replay_entries when the policy leaves it 0. */
 #define MCSEC_GMK_REPLAY_DEFAULT_ENTRIES 4096

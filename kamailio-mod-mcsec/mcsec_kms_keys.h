@@ -5,8 +5,8 @@
 
 #include <stdbool.h>
 
-#include "mcsec/eccsi.h"
-#include "mcsec/policy.h"
+#include "mcsec/ibc/eccsi.h"
+#include "mcsec/policy/policy.h"
 
 /* A KMS as a verifier needs it; usable is false when the file was not set,
  * missing, unreadable or invalid (requests that need it are refused). */

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "mcsec/policy.h"
+#include "mcsec/policy/policy.h"
 
 typedef struct {
     char text[2048]; /* lines separated by '\n', NUL terminated */

@@ -4,7 +4,7 @@
 
 #include "core/dprint.h"
 
-#include "mcsec/reason.h"
+#include "mcsec/util/reason.h"
 #include "mcsec_pv.h"
 
 enum { MCSEC_PV_REASON = 1, MCSEC_PV_STATUS, MCSEC_PV_PARTNER, MCSEC_PV_WARNING };

@@ -9,7 +9,7 @@
 #include "core/parser/msg_parser.h"
 #include "core/pvar.h"
 
-#include "mcsec/check.h"
+#include "mcsec/sip/check.h"
 
 /* Kamailio pv_export_t table for module_exports. */
 extern pv_export_t mcsec_pv_exports[];

@@ -9,8 +9,8 @@
 #include "core/parser/parse_via.h"
 #include "core/resolve.h"
 
-#include "mcsec/check.h"
-#include "mcsec/reason.h"
+#include "mcsec/sip/check.h"
+#include "mcsec/util/reason.h"
 #include "mcsec_counters.h"
 #include "mcsec_outside.h"
 #include "mcsec_reply.h"

@@ -7,7 +7,7 @@
 
 #include "core/dprint.h"
 
-#include "mcsec/reason.h"
+#include "mcsec/util/reason.h"
 #include "mcsec_counters.h"
 #include "mcsec_ear_replay.h"
 #include "mcsec_gmk_replay.h"

@@ -8,7 +8,7 @@
 #ifndef MCSEC_SHM_POLICY_H
 #define MCSEC_SHM_POLICY_H
 
-#include "mcsec/policy.h"
+#include "mcsec/policy/policy.h"
 #include "mcsec_problems.h"
 
 /* mod_init: resolves path, reads and validates the file, stores its text as

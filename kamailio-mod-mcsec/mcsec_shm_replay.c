@@ -10,7 +10,7 @@
 #include "core/locking.h"
 #include "core/mem/shm_mem.h"
 
-#include "mcsec/replay_table.h"
+#include "mcsec/util/replay_table.h"
 
 #include "mcsec_shm_replay.h"
 

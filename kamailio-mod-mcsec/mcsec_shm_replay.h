@@ -24,7 +24,7 @@
 
 #include <openssl/evp.h>
 
-#include "mcsec/replay.h"
+#include "mcsec/util/replay.h"
 
 struct mcsec_shm_replay_table;
 

@@ -9,7 +9,7 @@
 #include "core/ip_addr.h"
 #include "core/parser/msg_parser.h"
 
-#include "mcsec/check.h"
+#include "mcsec/sip/check.h"
 
 /* P-Asserted-Identity headers handed to libmcsec: one more than the shared
  * limit, so that mcsec_check_identity refuses the excess by the rule both

@@ -19,7 +19,7 @@
 
 #include "core/dprint.h"
 
-#include "mcsec/xmlprot.h"
+#include "mcsec/spk/xmlprot.h"
 #include "mcsec_spk_body.h"
 #include "mcsec_spk_keys.h"
 #include "mcsec_stages.h"

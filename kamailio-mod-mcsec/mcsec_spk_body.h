@@ -13,7 +13,7 @@
 
 #include "core/parser/msg_parser.h"
 
-#include "mcsec/xmlprot.h"
+#include "mcsec/spk/xmlprot.h"
 
 #define MCSEC_SPK_MAX_CONTENT_TYPE 512
 

@@ -4,7 +4,7 @@
 
 #include "core/dprint.h"
 
-#include "mcsec/keystore.h"
+#include "mcsec/spk/keystore.h"
 #include "mcsec_kms_keys.h"
 #include "mcsec_spk_keys.h"
 

@@ -19,8 +19,8 @@
 
 #include <stdbool.h>
 
-#include "mcsec/policy.h"
-#include "mcsec/xmlprot.h"
+#include "mcsec/policy/policy.h"
+#include "mcsec/spk/xmlprot.h"
 
 /* Makes the cache match policy (the object mcsec_proc_policy() returned
  * for this request): rebuilds every object when policy is another object

@@ -15,8 +15,8 @@
 
 #include "core/parser/msg_parser.h"
 
-#include "mcsec/check.h"
-#include "mcsec/policy.h"
+#include "mcsec/sip/check.h"
+#include "mcsec/policy/policy.h"
 #include "mcsec_sipview.h"
 
 /* EAR: mcsec_ear.c */

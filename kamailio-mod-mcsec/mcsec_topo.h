@@ -34,10 +34,10 @@
 #include "core/parser/msg_parser.h"
 #include "modules/rr/api.h"
 
-#include "mcsec/check.h"
-#include "mcsec/policy.h"
-#include "mcsec/topo.h"
-#include "mcsec/xmlprot.h"
+#include "mcsec/sip/check.h"
+#include "mcsec/policy/policy.h"
+#include "mcsec/topo/topo.h"
+#include "mcsec/spk/xmlprot.h"
 #include "mcsec_topo_msg.h"
 
 /* The internal header that marks a request from a partner whose tokens did

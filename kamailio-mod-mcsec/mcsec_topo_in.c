@@ -9,7 +9,7 @@
 #include "core/mem/mem.h"
 #include "core/parser/parse_rr.h"
 
-#include "mcsec/topo.h"
+#include "mcsec/topo/topo.h"
 #include "mcsec_counters.h"
 #include "mcsec_shm_policy.h"
 #include "mcsec_topo.h"

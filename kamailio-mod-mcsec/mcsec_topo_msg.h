@@ -17,7 +17,7 @@
 #include "core/parser/parse_via.h"
 #include "core/str.h"
 
-#include "mcsec/check.h"
+#include "mcsec/sip/check.h"
 
 #define MCSEC_TOPO_MAX_EDITS 160
 

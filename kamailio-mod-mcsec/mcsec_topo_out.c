@@ -14,9 +14,9 @@
 #include "core/parser/parse_rr.h"
 #include "core/parser/parse_uri.h"
 
-#include "mcsec/check.h"
-#include "mcsec/reason.h"
-#include "mcsec/topo.h"
+#include "mcsec/sip/check.h"
+#include "mcsec/util/reason.h"
+#include "mcsec/topo/topo.h"
 #include "mcsec_counters.h"
 #include "mcsec_outside.h"
 #include "mcsec_refusal.h"

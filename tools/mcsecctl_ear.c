@@ -8,8 +8,8 @@
 #include <strings.h>
 #include <time.h>
 
-#include "mcsec/ear.h"
-#include "mcsec/uid.h"
+#include "mcsec/ear/ear.h"
+#include "mcsec/ibc/uid.h"
 #include "mcsecctl.h"
 
 /* Decimal in [0, max]; NULL text leaves *out alone and succeeds. */

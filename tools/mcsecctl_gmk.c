@@ -10,9 +10,9 @@
 
 #include <openssl/crypto.h>
 
-#include "mcsec/gmk_check.h"
-#include "mcsec/kdf.h"
-#include "mcsec/uid.h"
+#include "mcsec/gmk/gmk_check.h"
+#include "mcsec/spk/kdf.h"
+#include "mcsec/ibc/uid.h"
 #include "mcsecctl.h"
 
 /* Decodes hex into out (at most out_size octets); returns the length or

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mcsec/ipsec.h"
-#include "mcsec/policy.h"
+#include "mcsec/ipsec/ipsec.h"
+#include "mcsec/policy/policy.h"
 #include "mcsecctl.h"
 
 #define RENDER_USAGE                                                                               \

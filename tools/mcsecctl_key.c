@@ -14,7 +14,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
-#include "mcsec/topo_keys.h"
+#include "mcsec/topo/topo_keys.h"
 #include "mcsecctl.h"
 
 typedef struct {

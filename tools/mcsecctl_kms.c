@@ -11,8 +11,8 @@
 
 #include <openssl/crypto.h>
 
-#include "mcsec/eccsi.h"
-#include "mcsec/uid.h"
+#include "mcsec/ibc/eccsi.h"
+#include "mcsec/ibc/uid.h"
 #include "mcsecctl.h"
 
 #define DEFAULT_KEY_PERIOD 2592000 /* 30 days */

@@ -1,8 +1,8 @@
 /* mcsecctl policy pair A.yaml B.yaml: do two partners' policies agree? */
 #include <stdio.h>
 
-#include "mcsec/policy.h"
-#include "mcsec/policy_pair.h"
+#include "mcsec/policy/policy.h"
+#include "mcsec/config/policy_pair.h"
 #include "mcsecctl.h"
 
 static void print_diags(const mcsec_diag_list_t *diags)

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "mcsec/policy.h"
+#include "mcsec/policy/policy.h"
 #include "mcsecctl.h"
 
 /* Prints every diagnostic as FILE:LINE:COL: message on stderr. */

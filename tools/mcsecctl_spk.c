@@ -7,9 +7,9 @@
 
 #include <openssl/crypto.h>
 
-#include "mcsec/kdf.h"
-#include "mcsec/keystore.h"
-#include "mcsec/xmlprot.h"
+#include "mcsec/spk/kdf.h"
+#include "mcsec/spk/keystore.h"
+#include "mcsec/spk/xmlprot.h"
 #include "mcsecctl.h"
 
 typedef struct {

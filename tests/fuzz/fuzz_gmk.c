@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mcsec/gmk_check.h"
+#include "mcsec/gmk/gmk_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

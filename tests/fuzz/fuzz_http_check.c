@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mcsec/http_check.h"
+#include "mcsec/http/http_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

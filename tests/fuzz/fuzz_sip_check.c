@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "mcsec/check.h"
+#include "mcsec/sip/check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mcsec/keystore.h"
-#include "mcsec/xmlprot.h"
+#include "mcsec/spk/keystore.h"
+#include "mcsec/spk/xmlprot.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mcsec/topo.h"
-#include "mcsec/xmlprot.h"
+#include "mcsec/topo/topo.h"
+#include "mcsec/spk/xmlprot.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -13,7 +13,7 @@ src=$1 build=$2 target=$3 seconds=$4
 out="$build/fuzz"
 mkdir -p "$out" "$out/corpus-$target"
 flags=(-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
-       -I"$src/libmcsec/include" $(pkg-config --cflags libxml-2.0 yaml-0.1 openssl xmlsec1-openssl))
+       -I"$src/libmcsec/include" -I"$src/libmcsec/src" $(pkg-config --cflags libxml-2.0 yaml-0.1 openssl xmlsec1-openssl))
 libs=($(pkg-config --libs libxml-2.0 yaml-0.1 openssl xmlsec1-openssl))
 
 mapfile -t lib_sources < <(find "$src/libmcsec/src" -name '*.c' | sort)

@@ -15,5 +15,5 @@ cppcheck --quiet --error-exitcode=1 --inline-suppr --std=c11 \
   --enable=warning,style,performance,portability \
   --suppress=missingIncludeSystem --suppress=missingInclude \
   --suppress=unusedFunction --suppress=unmatchedSuppression \
-  -I libmcsec/include "${files[@]}"
+  -I libmcsec/include -I libmcsec/src "${files[@]}"
 echo "lint: clean"

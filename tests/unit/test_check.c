@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "mcsec/check.h"
+#include "mcsec/sip/check.h"
 
 static char *our_domains[] = {"a.mcx.example", "*.a.mcx.example"};
 static char *b_domains[] = {"b.mcx.example", "*.b.mcx.example"};

@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "mcsec/ear.h"
-#include "mcsec/uid.h"
+#include "mcsec/ear/ear.h"
+#include "mcsec/ibc/uid.h"
 
 #define NOW 1700000000
 #define SOURCE "sip:server@b.example"

@@ -10,7 +10,7 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 
-#include "mcsec/eccsi.h"
+#include "mcsec/ibc/eccsi.h"
 
 /* ---- RFC 6507 Appendix A ------------------------------------------------ */
 

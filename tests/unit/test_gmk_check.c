@@ -14,9 +14,9 @@
 
 #include <cmocka.h>
 
-#include "mcsec/gmk_check.h"
-#include "mcsec/policy.h"
-#include "mcsec/uid.h"
+#include "mcsec/gmk/gmk_check.h"
+#include "mcsec/policy/policy.h"
+#include "mcsec/ibc/uid.h"
 
 #define VECTOR_T 1759448872 /* T of the vector (2025-10-03) */
 #define GMS "gms@streamwide.com"

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "mcsec/http_check.h"
+#include "mcsec/http/http_check.h"
 
 #define S(text) ((mcsec_str_t){(text), sizeof(text) - 1})
 

@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "mcsec/ipsec.h"
-#include "mcsec/policy.h"
+#include "mcsec/ipsec/ipsec.h"
+#include "mcsec/policy/policy.h"
 
 #define DATA MCSEC_TEST_DATA "/ipsec"
 

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "mcsec/mikey.h"
+#include "mcsec/mikey/mikey.h"
 
 #define VECTOR_T 1759448872 /* 0xec898da8 NTP seconds, 2025-10-03 */
 

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "mcsec/mime.h"
+#include "mcsec/mime/mime.h"
 
 #define MAX_SEEN 40
 

@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "mcsec/policy.h"
-#include "mcsec/status.h"
+#include "mcsec/policy/policy.h"
+#include "mcsec/util/status.h"
 
 #define DATA MCSEC_TEST_DATA "/policy"
 

@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "mcsec/policy.h"
-#include "mcsec/policy_pair.h"
+#include "mcsec/policy/policy.h"
+#include "mcsec/config/policy_pair.h"
 
 #define DATA MCSEC_TEST_DATA "/ipsec"
 

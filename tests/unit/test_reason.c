@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "mcsec/reason.h"
+#include "mcsec/util/reason.h"
 
 static char *read_doc(void)
 {

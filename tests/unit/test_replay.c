@@ -12,8 +12,8 @@
 
 #include <openssl/evp.h>
 
-#include "mcsec/replay.h"
-#include "mcsec/replay_table.h"
+#include "mcsec/util/replay.h"
+#include "mcsec/util/replay_table.h"
 
 static void id_of(uint32_t n, uint8_t id[16])
 {

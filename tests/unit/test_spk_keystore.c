@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "mcsec/keystore.h"
+#include "mcsec/spk/keystore.h"
 
 static char temp_dir[64];
 

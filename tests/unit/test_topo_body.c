@@ -13,9 +13,9 @@
 
 #include <cmocka.h>
 
-#include "mcsec/topo.h"
+#include "mcsec/topo/topo.h"
 #include "topo_fixture.h"
-#include "mcsec/xmlprot.h"
+#include "mcsec/spk/xmlprot.h"
 
 #define MP_TYPE "multipart/mixed; boundary=\"mcsec-b1\""
 

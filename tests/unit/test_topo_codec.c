@@ -14,8 +14,8 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "mcsec/topo.h"
-#include "mcsec/topo_token.h"
+#include "mcsec/topo/topo.h"
+#include "mcsec/topo/topo_token.h"
 
 #define KEY_A "1111111111111111111111111111111111111111111111111111111111111111"
 #define KEY_B "2222222222222222222222222222222222222222222222222222222222222222"

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "mcsec/topo.h"
+#include "mcsec/topo/topo.h"
 #include "topo_fixture.h"
 
 static int setup(void **state)

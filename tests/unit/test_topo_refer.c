@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "mcsec/topo.h"
+#include "mcsec/topo/topo.h"
 #include "topo_fixture.h"
 
 #define OUR_CID "topo-1-77@mcptt-as.a.internal"

@@ -11,9 +11,9 @@
 
 #include <cmocka.h>
 
-#include "mcsec/topo.h"
+#include "mcsec/topo/topo.h"
 #include "topo_fixture.h"
-#include "mcsec/xmlprot.h"
+#include "mcsec/spk/xmlprot.h"
 
 static const char info_xml[] =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"

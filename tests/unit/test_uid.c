@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "mcsec/uid.h"
+#include "mcsec/ibc/uid.h"
 
 static void unhex(const char *hex, uint8_t *out, size_t len)
 {

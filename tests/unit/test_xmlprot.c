@@ -12,9 +12,9 @@
 
 #include <cmocka.h>
 
-#include "mcsec/kdf.h"
-#include "mcsec/keystore.h"
-#include "mcsec/xmlprot.h"
+#include "mcsec/spk/kdf.h"
+#include "mcsec/spk/keystore.h"
+#include "mcsec/spk/xmlprot.h"
 
 #define ID_A "sip:border@a.mcx.example"
 #define OLD_KEY "30000001 000102030405060708090a0b0c0d0e0f\n"

@@ -6,8 +6,8 @@
 
 #include <string.h>
 
-#include "mcsec/topo.h"
-#include "mcsec/xmlprot.h"
+#include "mcsec/topo/topo.h"
+#include "mcsec/spk/xmlprot.h"
 
 #define KEY_A "1111111111111111111111111111111111111111111111111111111111111111"
 #define HOST "border.a.example"

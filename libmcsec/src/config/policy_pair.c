@@ -9,10 +9,10 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "mcsec/ipsec.h"
-#include "mcsec/keystore.h"
-#include "mcsec/policy_pair.h"
-#include "policy_internal.h"
+#include "mcsec/ipsec/ipsec.h"
+#include "mcsec/spk/keystore.h"
+#include "mcsec/config/policy_pair.h"
+#include "policy/policy_internal.h"
 
 /* One direction: what `self` says about `other`. */
 typedef struct {

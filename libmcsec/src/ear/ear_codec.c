@@ -6,10 +6,10 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "mcsec/ear.h"
+#include "mcsec/ear/ear.h"
 
-#include "cursor_internal.h"
-#include "utf8_internal.h"
+#include "util/cursor_internal.h"
+#include "util/utf8_internal.h"
 
 static bool take_uint(cursor_t *c, size_t n, uint64_t *value)
 {

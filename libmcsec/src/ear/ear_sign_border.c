@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "mcsec/ear.h"
-#include "mcsec/uid.h"
+#include "mcsec/ear/ear.h"
+#include "mcsec/ibc/uid.h"
 
 static mcsec_reason_t unavailable(char *detail, size_t detail_size, const char *text)
 {

@@ -5,8 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "mcsec/ear.h"
-#include "mcsec/uid.h"
+#include "mcsec/ear/ear.h"
+#include "mcsec/ibc/uid.h"
 
 typedef struct {
     mcsec_str_t scheme;

@@ -8,7 +8,7 @@
 #include <openssl/evp.h>
 
 #include "gmk_check_internal.h"
-#include "mcsec/uid.h"
+#include "mcsec/ibc/uid.h"
 
 static mcsec_reason_t reject(mcsec_reason_t reason, char *detail, size_t detail_size,
                              const char *fmt, ...) __attribute__((format(printf, 4, 5)));

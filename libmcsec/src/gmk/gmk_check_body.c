@@ -8,11 +8,11 @@
 
 #include <libxml/tree.h>
 
-#include "mcsec/mime.h"
+#include "mcsec/mime/mime.h"
 
 #include "gmk_check_internal.h"
-#include "policy_internal.h"
-#include "xmlprot_internal.h"
+#include "policy/policy_internal.h"
+#include "spk/xmlprot_internal.h"
 
 #define GKTP_NAME "GKTP"
 

@@ -6,7 +6,7 @@
 
 #include <stdarg.h>
 
-#include "mcsec/gmk_check.h"
+#include "mcsec/gmk/gmk_check.h"
 
 /* Everything but the replay record. */
 mcsec_reason_t mcsec_gmk_check_unrecorded(const mcsec_mikey_t *msg,

@@ -12,10 +12,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "mcsec/http_check.h"
-#include "mcsec/mime.h"
-#include "check_internal.h"
-#include "utf8_internal.h"
+#include "mcsec/http/http_check.h"
+#include "mcsec/mime/mime.h"
+#include "sip/check_internal.h"
+#include "util/utf8_internal.h"
 
 mcsec_reason_t mcsec_http_check_content_encoding(const mcsec_str_t *values, size_t count)
 {

@@ -4,11 +4,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "mcsec/http_check.h"
-#include "check_internal.h"
-#include "hex_internal.h"
-#include "sip_uri.h"
-#include "utf8_internal.h"
+#include "mcsec/http/http_check.h"
+#include "sip/check_internal.h"
+#include "util/hex_internal.h"
+#include "sip/sip_uri.h"
+#include "util/utf8_internal.h"
 
 /* ---- the request target ----------------------------------------------- */
 

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "mcsec/http_check.h"
-#include "check_internal.h"
-#include "hex_internal.h"
+#include "mcsec/http/http_check.h"
+#include "sip/check_internal.h"
+#include "util/hex_internal.h"
 
 enum {
     S_METHOD = 0, /* request line: method */

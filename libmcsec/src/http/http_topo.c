@@ -5,8 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "mcsec/http_check.h"
-#include "check_internal.h"
+#include "mcsec/http/http_check.h"
+#include "sip/check_internal.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -6,7 +6,7 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 
-#include "mcsec/eccsi.h"
+#include "mcsec/ibc/eccsi.h"
 
 #define ECCSI_N MCSEC_ECCSI_SCALAR_LEN
 #define ECCSI_POINT MCSEC_ECCSI_POINT_LEN

@@ -15,9 +15,9 @@
 
 #include <openssl/crypto.h>
 
-#include "mcsec/eccsi.h"
+#include "mcsec/ibc/eccsi.h"
 
-#include "keyfile_internal.h"
+#include "util/keyfile_internal.h"
 
 #define KEYFILE_MAX 8192
 

@@ -3,7 +3,7 @@
 
 #include <openssl/evp.h>
 
-#include "mcsec/uid.h"
+#include "mcsec/ibc/uid.h"
 
 mcsec_err_t mcsec_key_period_number(int64_t unix_time, uint64_t period, uint64_t offset,
                                     uint64_t *number)

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "mcsec/ipsec.h"
+#include "mcsec/ipsec/ipsec.h"
 
 /* A growing text; after an allocation failure every append is a no-op and
  * nomem stays set. */

@@ -7,7 +7,7 @@
 #include <sys/socket.h>
 
 #include "ipsec_render_internal.h"
-#include "policy_internal.h"
+#include "policy/policy_internal.h"
 
 void ipsec_text_printf(ipsec_text_t *t, const char *fmt, ...)
 {

@@ -3,10 +3,10 @@
  * every repeated item has a fixed upper count. Nothing is allocated. */
 #include <string.h>
 
-#include "mcsec/mikey.h"
-#include "mcsec/uid.h"
+#include "mcsec/mikey/mikey.h"
+#include "mcsec/ibc/uid.h"
 
-#include "cursor_internal.h"
+#include "util/cursor_internal.h"
 
 static bool take_u8(cursor_t *c, uint8_t *value)
 {

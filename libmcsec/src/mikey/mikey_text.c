@@ -3,9 +3,9 @@
  * decoder writes at most out_size octets and reads only its input. */
 #include <string.h>
 
-#include "mcsec/mikey.h"
+#include "mcsec/mikey/mikey.h"
 
-#include "hex_internal.h"
+#include "util/hex_internal.h"
 
 static bool is_space(uint8_t c)
 {

@@ -6,10 +6,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "mcsec/mime.h"
+#include "mcsec/mime/mime.h"
 
-#include "utf8_internal.h"
-#include "xmlprot_internal.h"
+#include "util/utf8_internal.h"
+#include "spk/xmlprot_internal.h"
 
 typedef struct {
     mcsec_mime_visit_fn visit;

@@ -9,7 +9,7 @@
 
 #include <yaml.h>
 
-#include "mcsec/policy.h"
+#include "mcsec/policy/policy.h"
 
 /* ---- diagnostics (policy_diag.c) ---------------------------------------- */
 

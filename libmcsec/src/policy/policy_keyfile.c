@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "keyfile_internal.h"
+#include "util/keyfile_internal.h"
 #include "policy_internal.h"
 
 char *mcsec_pol_resolve_path(const char *base_dir, const char *path)

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mcsec/eccsi.h"
-#include "mcsec/gmk_check.h"
-#include "mcsec/mikey.h"
+#include "mcsec/ibc/eccsi.h"
+#include "mcsec/gmk/gmk_check.h"
+#include "mcsec/mikey/mikey.h"
 #include "policy_gmk_internal.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

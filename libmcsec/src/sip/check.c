@@ -5,9 +5,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "mcsec/check.h"
-#include "mcsec/mime.h"
-#include "mcsec/xmlprot.h"
+#include "mcsec/sip/check.h"
+#include "mcsec/mime/mime.h"
+#include "mcsec/spk/xmlprot.h"
 
 #include "check_internal.h"
 #include "sip_uri.h"

@@ -7,8 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "mcsec/check.h"
-#include "mcsec/mime.h"
+#include "mcsec/sip/check.h"
+#include "mcsec/mime/mime.h"
 
 /* Identity classes of an asserted identity, relative to one partner. */
 typedef enum {

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "mcsec/check.h"
+#include "mcsec/sip/check.h"
 #include "sip_uri.h"
 
 static bool has_prefix_ci(mcsec_str_t s, const char *prefix)

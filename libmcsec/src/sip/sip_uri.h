@@ -2,7 +2,7 @@
 #ifndef MCSEC_SIP_URI_INTERNAL_H
 #define MCSEC_SIP_URI_INTERNAL_H
 
-#include "mcsec/check.h"
+#include "mcsec/sip/check.h"
 
 /* Takes the next comma-separated entry off *list (respecting quoted
  * strings and <...>), trimmed, into *item, and advances *list past it.

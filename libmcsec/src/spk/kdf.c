@@ -5,7 +5,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "mcsec/kdf.h"
+#include "mcsec/spk/kdf.h"
 
 mcsec_err_t mcsec_kdf(const uint8_t *key, size_t key_len, uint8_t fc,
                       const mcsec_kdf_param_t *params, size_t param_count, uint8_t *out,

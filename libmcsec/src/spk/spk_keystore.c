@@ -8,9 +8,9 @@
 
 #include <openssl/crypto.h>
 
-#include "mcsec/keystore.h"
+#include "mcsec/spk/keystore.h"
 
-#include "keyfile_internal.h"
+#include "util/keyfile_internal.h"
 
 typedef struct {
     uint32_t id;

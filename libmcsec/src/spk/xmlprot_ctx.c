@@ -17,7 +17,7 @@
 #include <xmlsec/parser.h>
 #include <xmlsec/transforms.h>
 
-#include "mcsec/kdf.h"
+#include "mcsec/spk/kdf.h"
 #include "xmlprot_internal.h"
 
 #define XP_XMLSEC_BUFFER_SIZE 128 /* first allocation of an xmlsec buffer */

@@ -12,8 +12,8 @@
 #include <xmlsec/xmlenc.h>
 #include <xmlsec/xmlsec.h>
 
-#include "mcsec/mime.h"
-#include "mcsec/xmlprot.h"
+#include "mcsec/mime/mime.h"
+#include "mcsec/spk/xmlprot.h"
 
 #define XP_NS_XENC "http://www.w3.org/2001/04/xmlenc#"
 #define XP_NS_DSIG "http://www.w3.org/2000/09/xmldsig#"

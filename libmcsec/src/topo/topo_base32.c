@@ -1,5 +1,5 @@
 /* Base32 (RFC 4648 alphabet, lower case, no padding) for topology tokens. */
-#include "mcsec/topo_token.h"
+#include "mcsec/topo/topo_token.h"
 
 static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
 

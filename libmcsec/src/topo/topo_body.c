@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mcsec/mime.h"
+#include "mcsec/mime/mime.h"
 
 #include "topo_internal.h"
-#include "xmlprot_internal.h"
+#include "spk/xmlprot_internal.h"
 
 /* One rewritten part: where it was in the body and its new octets. */
 typedef struct {

@@ -4,7 +4,7 @@
 
 #include <openssl/crypto.h>
 
-#include "mcsec/topo.h"
+#include "mcsec/topo/topo.h"
 
 #define DIALOG_PARTNER_MAX 255
 #define DIALOG_TAG_MAX 256

@@ -3,8 +3,8 @@
 #ifndef MCSEC_TOPO_INTERNAL_H
 #define MCSEC_TOPO_INTERNAL_H
 
-#include "mcsec/topo.h"
-#include "mcsec/topo_token.h"
+#include "mcsec/topo/topo.h"
+#include "mcsec/topo/topo_token.h"
 
 #define TOPO_FORMAT_V1 0x01u
 #define TOPO_FORMAT_TIME 0x80u

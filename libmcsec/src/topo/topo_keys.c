@@ -7,9 +7,9 @@
 
 #include <openssl/crypto.h>
 
-#include "mcsec/topo_keys.h"
+#include "mcsec/topo/topo_keys.h"
 
-#include "keyfile_internal.h"
+#include "util/keyfile_internal.h"
 
 struct mcsec_topo_keys {
     size_t count;

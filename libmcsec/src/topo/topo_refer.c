@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hex_internal.h"
+#include "util/hex_internal.h"
 #include "topo_uri_internal.h"
 
 static bool is_lws(char c)

@@ -25,7 +25,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include "mcsec/topo_token.h"
+#include "mcsec/topo/topo_token.h"
 
 #define BLOCK 16
 #define PREFIX_SLOTS 4    /* short first components remembered */

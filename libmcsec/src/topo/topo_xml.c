@@ -9,7 +9,7 @@
 #include <libxml/tree.h>
 
 #include "topo_uri_internal.h"
-#include "xmlprot_internal.h"
+#include "spk/xmlprot_internal.h"
 
 typedef struct {
     mcsec_topo_t *topo;

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include "mcsec/status.h"
+#include "mcsec/util/status.h"
 
 /* Why mcsec_keyfile_open() refused a file. */
 typedef enum {

@@ -1,7 +1,7 @@
 /* The table of reason codes: code string, meaning, SIP and HTTP status. */
 #include <string.h>
 
-#include "mcsec/reason.h"
+#include "mcsec/util/reason.h"
 
 typedef struct {
     const char *code;

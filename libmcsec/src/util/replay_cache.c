@@ -8,8 +8,8 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "mcsec/replay.h"
-#include "mcsec/replay_table.h"
+#include "mcsec/util/replay.h"
+#include "mcsec/util/replay_table.h"
 
 typedef struct {
     mcsec_replay_cache_t iface; /* first: the interface pointer is the object */

@@ -5,7 +5,7 @@
 
 #include <openssl/evp.h>
 
-#include "mcsec/replay.h"
+#include "mcsec/util/replay.h"
 
 /* SHA-256 of the parts, the first MCSEC_REPLAY_ID_LEN octets into out. */
 static bool hash_parts(const void *a, size_t a_len, const void *b, size_t b_len, uint8_t *out,

@@ -4,7 +4,7 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 
-#include "mcsec/replay_table.h"
+#include "mcsec/util/replay_table.h"
 
 size_t mcsec_replay_table_capacity(size_t max_entries)
 {

@@ -1,5 +1,5 @@
 /* Text for status values (status.h). */
-#include "mcsec/status.h"
+#include "mcsec/util/status.h"
 
 const char *mcsec_err_str(mcsec_err_t err)
 {

@@ -23,8 +23,8 @@
 #ifndef MCSEC_POLICY_PAIR_H
 #define MCSEC_POLICY_PAIR_H
 
-#include "mcsec/policy.h"
-#include "mcsec/status.h"
+#include "mcsec/policy/policy.h"
+#include "mcsec/util/status.h"
 
 /* Compares a and b as above. Returns MCSEC_OK when they agree (diags
  * untouched), MCSEC_ERR_INVALID with at least one diagnostic appended when

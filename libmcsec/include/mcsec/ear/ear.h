@@ -30,11 +30,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mcsec/check.h"
-#include "mcsec/eccsi.h"
-#include "mcsec/reason.h"
-#include "mcsec/replay.h"
-#include "mcsec/status.h"
+#include "mcsec/sip/check.h"
+#include "mcsec/ibc/eccsi.h"
+#include "mcsec/util/reason.h"
+#include "mcsec/util/replay.h"
+#include "mcsec/util/status.h"
 
 #define MCSEC_EAR_MESSAGE_ID 0x01
 #define MCSEC_EAR_IEI_REQUEST 0x78

@@ -21,10 +21,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mcsec/eccsi.h"
-#include "mcsec/mikey.h"
-#include "mcsec/reason.h"
-#include "mcsec/replay.h"
+#include "mcsec/ibc/eccsi.h"
+#include "mcsec/mikey/mikey.h"
+#include "mcsec/util/reason.h"
+#include "mcsec/util/replay.h"
 
 #define MCSEC_GMK_DEFAULT_MAX_AGE 86400 /* seconds */
 #define MCSEC_GMK_MAX_AGE_LIMIT (366u * 86400u)

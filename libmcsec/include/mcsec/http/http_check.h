@@ -15,10 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mcsec/check.h"
-#include "mcsec/policy.h"
-#include "mcsec/reason.h"
-#include "mcsec/status.h"
+#include "mcsec/sip/check.h"
+#include "mcsec/policy/policy.h"
+#include "mcsec/util/reason.h"
+#include "mcsec/util/status.h"
 
 /* Header carrying the asserted identity (as P-Asserted-Identity in SIP). */
 #define MCSEC_HTTP_IDENTITY_HEADER "X-3GPP-Asserted-Identity"

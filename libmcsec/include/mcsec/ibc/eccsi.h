@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mcsec/status.h"
+#include "mcsec/util/status.h"
 
 #define MCSEC_ECCSI_SCALAR_LEN 32
 #define MCSEC_ECCSI_POINT_LEN 65

@@ -21,8 +21,8 @@
 
 #include <stddef.h>
 
-#include "mcsec/policy.h"
-#include "mcsec/status.h"
+#include "mcsec/policy/policy.h"
+#include "mcsec/util/status.h"
 
 /* Where ESP is done. kernel: XFRM (raw ESP, trap policies, nftables matches
  * on the IPsec secpath). libipsec: charon's userspace ESP behind a TUN

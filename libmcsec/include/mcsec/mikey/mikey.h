@@ -31,7 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mcsec/status.h"
+#include "mcsec/util/status.h"
 
 #define MCSEC_MIKEY_VERSION 1
 #define MCSEC_MIKEY_DATA_TYPE_SAKKE 26

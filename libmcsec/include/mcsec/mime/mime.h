@@ -32,7 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mcsec/status.h"
+#include "mcsec/util/status.h"
 
 #define MCSEC_MIME_MAX_DEPTH 4  /* depth of the deepest part (the body is 0) */
 #define MCSEC_MIME_MAX_PARTS 32 /* parts in the whole body, containers included */

@@ -18,8 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mcsec/policy_gmk.h"
-#include "mcsec/status.h"
+#include "mcsec/policy/policy_gmk.h"
+#include "mcsec/util/status.h"
 
 /* ---- diagnostics -------------------------------------------------------- */
 

@@ -12,8 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mcsec/policy.h"
-#include "mcsec/reason.h"
+#include "mcsec/policy/policy.h"
+#include "mcsec/util/reason.h"
 
 /* A byte string that is not NUL terminated. */
 typedef struct {

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mcsec/status.h"
+#include "mcsec/util/status.h"
 
 #define MCSEC_KDF_FC_USER_SALT 0x50 /* GUK-ID salt, P0 = receiving entity's URI */
 #define MCSEC_KDF_FC_XPK_CONF 0x51  /* XML confidentiality key */

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mcsec/status.h"
+#include "mcsec/util/status.h"
 
 #define MCSEC_SPK_LEN 16         /* 128-bit SPK */
 #define MCSEC_KEY_PURPOSE_SPK 3u /* top 4 bits of an SPK-ID */

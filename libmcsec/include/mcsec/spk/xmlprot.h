@@ -29,9 +29,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mcsec/keystore.h"
-#include "mcsec/reason.h"
-#include "mcsec/status.h"
+#include "mcsec/spk/keystore.h"
+#include "mcsec/util/reason.h"
+#include "mcsec/util/status.h"
 
 #define MCSEC_CT_MCPTT_INFO "application/vnd.3gpp.mcptt-info+xml"
 #define MCSEC_CT_MCPTT_SIGNED "application/vnd.3gpp.mcptt-signed+xml"

@@ -52,11 +52,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mcsec/check.h"
-#include "mcsec/policy.h"
-#include "mcsec/reason.h"
-#include "mcsec/status.h"
-#include "mcsec/topo_keys.h"
+#include "mcsec/sip/check.h"
+#include "mcsec/policy/policy.h"
+#include "mcsec/util/reason.h"
+#include "mcsec/util/status.h"
+#include "mcsec/topo/topo_keys.h"
 
 typedef enum {
     MCSEC_TOPO_VIA = 0,

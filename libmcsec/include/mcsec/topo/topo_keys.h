@@ -30,7 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mcsec/status.h"
+#include "mcsec/util/status.h"
 
 #define MCSEC_TOPO_KEY_LEN 32 /* AES-128-SIV key: 256 bits */
 #define MCSEC_TOPO_KEYS_MAX 256

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mcsec/status.h"
+#include "mcsec/util/status.h"
 
 #define MCSEC_SIV_KEY_LEN 32 /* AES-128-SIV: 128-bit MAC key || 128-bit CTR key */
 #define MCSEC_SIV_TAG_LEN 16 /* the synthetic IV, prepended to the ciphertext */

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mcsec/status.h"
+#include "mcsec/util/status.h"
 
 #define MCSEC_REPLAY_ID_LEN 16
 

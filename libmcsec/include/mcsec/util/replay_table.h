@@ -17,7 +17,7 @@
 
 #include <openssl/types.h>
 
-#include "mcsec/replay.h"
+#include "mcsec/util/replay.h"
 
 /* The largest bound on live entries. */
 #define MCSEC_REPLAY_MAX_ENTRIES ((size_t)1 << 24)
