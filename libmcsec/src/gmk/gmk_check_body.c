@@ -11,7 +11,6 @@
 #include "mcsec/mime/mime.h"
 
 #include "gmk_check_internal.h"
-#include "policy/policy_internal.h"
 #include "spk/xmlprot_internal.h"
 
 #define GKTP_NAME "GKTP"

@@ -9,7 +9,7 @@
 #include "mcsec/mime/mime.h"
 
 #include "util/utf8_internal.h"
-#include "spk/xmlprot_internal.h"
+#include "mime_split_internal.h"
 
 typedef struct {
     mcsec_mime_visit_fn visit;

@@ -8,7 +8,7 @@
 
 #include <openssl/rand.h>
 
-#include "spk/xmlprot_internal.h"
+#include "mime_split_internal.h"
 
 static bool is_token_char(unsigned char c)
 {

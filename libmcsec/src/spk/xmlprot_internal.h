@@ -1,5 +1,6 @@
-/* Private to the xmlprot_*.c files: the object, the MIME part model and the
- * helpers each file offers the others. */
+/* Private to the xmlprot_*.c files: the object and the helpers each file
+ * offers the others (the MIME splitter they build on is mime's,
+ * mime/mime_split_internal.h). */
 #ifndef MCSEC_XMLPROT_INTERNAL_H
 #define MCSEC_XMLPROT_INTERNAL_H
 
@@ -14,6 +15,7 @@
 
 #include "mcsec/mime/mime.h"
 #include "mcsec/spk/xmlprot.h"
+#include "mime/mime_split_internal.h"
 
 #define XP_NS_XENC "http://www.w3.org/2001/04/xmlenc#"
 #define XP_NS_DSIG "http://www.w3.org/2000/09/xmldsig#"
@@ -122,39 +124,5 @@ mcsec_err_t xp_sign_parts(mcsec_xmlprot_t *prot, const xp_cid_part_t *parts, siz
  * referenced by a verified Reference. */
 mcsec_err_t xp_verify_parts(mcsec_xmlprot_t *prot, xmlDocPtr doc, const xp_cid_part_t *parts,
                             size_t count, bool *covered, mcsec_xmlprot_result_t *result);
-
-/* ---- multipart (xmlprot_multipart.c) ---- */
-/* A part as the walker hands it out (mcsec/mime.h). */
-typedef mcsec_mime_part_t xp_part_t;
-
-typedef struct {
-    bool multipart;
-    char boundary[71];
-    xp_part_t parts[MCSEC_XMLPROT_MAX_PARTS];
-    size_t count;
-    const char *fault; /* why the split failed (static text), NULL if it did not */
-} xp_mime_t;
-
-/* Lower case type/subtype of a Content-Type value and, for multipart, its
- * boundary. MCSEC_ERR_PARSE when unparsable. */
-mcsec_err_t xp_content_type(const char *value, size_t len, char *type, size_t type_size,
-                            char *boundary, size_t boundary_size);
-/* The same, also giving the charset parameter lower-cased (when charset
- * is not NULL). A repeated boundary or charset parameter is refused. */
-mcsec_err_t xp_content_type_params(const char *value, size_t len, char *type, size_t type_size,
-                                   char *boundary, size_t boundary_size, char *charset,
-                                   size_t charset_size);
-/* Splits body per content_type (ct_len octets), one level only; a
- * non-multipart body is one part whose headers are empty and whose type is
- * the body's. Views point into body. The splitter of mcsec_mime_walk(),
- * which every stage uses (part header rules: mcsec/mime.h); mime->fault
- * says why it failed. */
-mcsec_err_t xp_mime_split(const char *content_type, size_t ct_len, const uint8_t *body, size_t len,
-                          xp_mime_t *mime);
-/* Random octets (RAND_bytes), and their hex as a boundary or Content-ID
- * local part (out_size >= 2 * octets + 1). A body's tokens share one
- * xp_random_bytes call: each call costs as much as a short AES-GCM. */
-mcsec_err_t xp_random_bytes(uint8_t *out, size_t len);
-mcsec_err_t xp_hex_token(const uint8_t *raw, size_t octets, char *out, size_t out_size);
 
 #endif

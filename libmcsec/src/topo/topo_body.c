@@ -9,9 +9,10 @@
 #include <string.h>
 
 #include "mcsec/mime/mime.h"
+#include "mcsec/spk/xmlprot.h"
 
 #include "topo_internal.h"
-#include "spk/xmlprot_internal.h"
+#include "mime/mime_split_internal.h"
 
 /* One rewritten part: where it was in the body and its new octets. */
 typedef struct {

@@ -36,6 +36,9 @@
 
 #define MCSEC_MIME_MAX_DEPTH 4  /* depth of the deepest part (the body is 0) */
 #define MCSEC_MIME_MAX_PARTS 32 /* parts in the whole body, containers included */
+/* Parts in one multipart/mixed container (the splitter's bound; the SPK
+ * code, mcsec/spk/xmlprot.h, protects at most this many). */
+#define MCSEC_XMLPROT_MAX_PARTS 8
 #define MCSEC_MIME_TYPE_SIZE 96
 #define MCSEC_MIME_CHARSET_SIZE 41
 #define MCSEC_MIME_CID_SIZE 128

@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mcsec/mime/mime.h"
 #include "mcsec/spk/keystore.h"
 #include "mcsec/util/reason.h"
 #include "mcsec/util/status.h"
@@ -40,7 +41,6 @@
 
 #define MCSEC_XMLPROT_MAX_BODY 65536 /* default and hard upper bound, octets */
 #define MCSEC_XMLPROT_MAX_DEPTH 32   /* default element nesting limit */
-#define MCSEC_XMLPROT_MAX_PARTS 8    /* multipart/mixed parts */
 
 /* Process-wide initialisation of libxml2 and xmlsec1 (crypto back end, the
  * cid: resolver as the only URI resolver, silenced error output).
