@@ -4,7 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "policy/policy_internal.h"
+#include "policy_internal.h"
 
 mcsec_err_t mcsec_strlist_push(mcsec_strlist_t *list, const char *item)
 {
