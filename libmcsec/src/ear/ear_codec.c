@@ -1,4 +1,4 @@
-/* EAR encode/decode (layout in mcsec/ear.h) and the base64url carriage.
+/* EAR encode/decode (layout in mcsec/ear/ear.h) and the base64url carriage.
  * The decoder is a bounded cursor over the input: every read first checks
  * the octets remaining, and nothing is allocated. */
 #include <string.h>

@@ -1,4 +1,4 @@
-/* An EAR signed by this border itself (mcsec/ear.h, "signing as this
+/* An EAR signed by this border itself (mcsec/ear/ear.h, "signing as this
  * border"): the key-period check and the fields both proxies fill alike. */
 #include <inttypes.h>
 #include <stdio.h>

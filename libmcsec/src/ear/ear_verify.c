@@ -1,5 +1,5 @@
 /* EAR verification against one partner's policy (order and reasons in
- * mcsec/ear.h), and the header-to-verdict shortcut the adapters call. */
+ * mcsec/ear/ear.h), and the header-to-verdict shortcut the adapters call. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>

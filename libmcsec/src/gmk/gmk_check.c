@@ -1,5 +1,5 @@
 /* The GMK transfer check on one I_MESSAGE (order and reasons in
- * mcsec/gmk_check.h). */
+ * mcsec/gmk/gmk_check.h). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
-/* GKTP payloads in a message body (mcsec/gmk_check.h): every MIME leaf
- * through the one walker (mcsec/mime.h), every XML leaf through the SPK
+/* GKTP payloads in a message body (mcsec/gmk/gmk_check.h): every MIME leaf
+ * through the one walker (mcsec/mime/mime.h), every XML leaf through the SPK
  * code's hardened parser, every element named GKTP in the parsed tree
  * checked, replay recorded only once all of them passed. */
 #include <stdio.h>

@@ -4,7 +4,7 @@
  * no charset but UTF-8, and XML only in UTF-8 (RFC 7303; libxml2 would
  * decode an IBM037 or UTF-16 document the byte-level checks never read).
  * The body is taken apart by the one MIME walker of both proxies
- * (mcsec/mime.h, docs/mime.md) and every XML leaf judged by its UTF-8 rule;
+ * (mcsec/mime/mime.h, docs/mime.md) and every XML leaf judged by its UTF-8 rule;
  * only the Content-Encoding field list is HTTP's own. The partner's
  * content-type allow-list is judged on every part by the rule the SIP
  * check shares (mcsec_mime_part_type_listed). */

@@ -1,4 +1,4 @@
-/* The MIKEY-SAKKE I_MESSAGE parser (layout in mcsec/mikey.h): a bounded
+/* The MIKEY-SAKKE I_MESSAGE parser (layout in mcsec/mikey/mikey.h): a bounded
  * cursor over the input; every read first checks the octets remaining, and
  * every repeated item has a fixed upper count. Nothing is allocated. */
 #include <string.h>

@@ -1,4 +1,4 @@
-/* The text forms an I_MESSAGE travels in (mcsec/mikey.h): hex in <GKTP>
+/* The text forms an I_MESSAGE travels in (mcsec/mikey/mikey.h): hex in <GKTP>
  * elements, base64 in SDP key-mgmt and on the command line, or raw. Every
  * decoder writes at most out_size octets and reads only its input. */
 #include <string.h>

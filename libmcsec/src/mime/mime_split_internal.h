@@ -13,7 +13,7 @@
 #include "mcsec/mime/mime.h"
 #include "mcsec/util/status.h"
 
-/* A part as the walker hands it out (mcsec/mime.h). */
+/* A part as the walker hands it out (mcsec/mime/mime.h). */
 typedef mcsec_mime_part_t xp_part_t;
 
 typedef struct {
@@ -36,7 +36,7 @@ mcsec_err_t xp_content_type_params(const char *value, size_t len, char *type, si
 /* Splits body per content_type (ct_len octets), one level only; a
  * non-multipart body is one part whose headers are empty and whose type is
  * the body's. Views point into body. The splitter of mcsec_mime_walk(),
- * which every stage uses (part header rules: mcsec/mime.h); mime->fault
+ * which every stage uses (part header rules: mcsec/mime/mime.h); mime->fault
  * says why it failed. */
 mcsec_err_t xp_mime_split(const char *content_type, size_t ct_len, const uint8_t *body, size_t len,
                           xp_mime_t *mime);

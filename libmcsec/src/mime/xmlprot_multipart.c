@@ -150,7 +150,7 @@ static mcsec_err_t refuse(xp_mime_t *mime, const char *fault)
 }
 
 /* Content-Type, Content-ID, Content-Transfer-Encoding and Content-Encoding
- * of one part's header block (see mcsec/mime.h for what is refused). */
+ * of one part's header block (see mcsec/mime/mime.h for what is refused). */
 static mcsec_err_t part_headers(xp_part_t *part, xp_mime_t *mime)
 {
     strcpy(part->type, "text/plain");

@@ -1,5 +1,5 @@
 /* The GMK transfer sections (`system.gmk`, `partners[].gmk`; model in
- * mcsec/policy_gmk.h, operator's view in docs/policy-reference.md and
+ * mcsec/policy/policy_gmk.h, operator's view in docs/policy-reference.md and
  * docs/gmk.md): loader, cross-field rules, dump and free. */
 #include <stdio.h>
 #include <stdlib.h>

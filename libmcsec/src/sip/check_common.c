@@ -131,7 +131,7 @@ bool mcsec_check_identity(const mcsec_policy_t *policy, const mcsec_partner_t *p
     mcsec_str_t shown = {"", 0};
     if (count > MCSEC_MAX_ASSERTED_IDS) {
         /* One rule for both borders: every field is judged or the request
-         * refused, never the first few (mcsec/check.h). */
+         * refused, never the first few (mcsec/sip/check.h). */
         char text[48];
         int n = snprintf(text, sizeof(text), "%zu > %d", count, MCSEC_MAX_ASSERTED_IDS);
         mcsec_verdict_set(verdict, MCSEC_REASON_SIP_MALFORMED, "asserted identity fields ",

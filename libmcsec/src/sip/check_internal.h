@@ -36,7 +36,7 @@ mcsec_str_t mcsec_media_type_of(mcsec_str_t content_type);
  * it without regard to case (RFC 2045 5.1). */
 bool mcsec_media_type_listed(const mcsec_strlist_t *types, mcsec_str_t media);
 
-/* The same rule for one part the MIME walker visits (mcsec/mime.h): every
+/* The same rule for one part the MIME walker visits (mcsec/mime/mime.h): every
  * part below the body, each nested container and each leaf, must have its
  * type listed; a part without Content-Type is text/plain (RFC 2046 5.1,
  * as the walker reads it). The body itself (depth 0) passes here: the

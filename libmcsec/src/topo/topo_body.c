@@ -2,8 +2,8 @@
  * is mcptt-info, or each mcptt-info part of a multipart/mixed body (the
  * group-call INVITE shape, next to SDP or resource-lists), with everything
  * around the rewritten parts copied octet for octet. Parts come from the
- * one MIME walker (mcsec/mime.h): every mcptt-info leaf at any depth. See
- * mcsec_topo_hide_body_elements() in mcsec/topo.h. */
+ * one MIME walker (mcsec/mime/mime.h): every mcptt-info leaf at any depth. See
+ * mcsec_topo_hide_body_elements() in mcsec/topo/topo.h. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

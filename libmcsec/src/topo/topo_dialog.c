@@ -1,5 +1,5 @@
 /* Dialog tokens: the border's proof, in its own Record-Route, that a
- * dialog passed it (see mcsec/topo.h, docs/ear.md "In-dialog or not"). */
+ * dialog passed it (see mcsec/topo/topo.h, docs/ear.md "In-dialog or not"). */
 #include <string.h>
 
 #include <openssl/crypto.h>

@@ -1,6 +1,6 @@
 /* Egress rewriting of the headers a partner's topology.rewrite_headers
  * lists: IP literals and host names of our domains become the border host.
- * See mcsec_topo_rewrite_hosts() in mcsec/topo.h. */
+ * See mcsec_topo_rewrite_hosts() in mcsec/topo/topo.h. */
 #include <arpa/inet.h>
 #include <string.h>
 

@@ -2,7 +2,7 @@
  * dialog-independent token URI (the partner addresses it in a new dialog),
  * the Call-ID a Replaces names (as a header, or URI-escaped in a Refer-To
  * "?Replaces=") becomes the Call-ID token of that dialog; both come back on
- * ingress. See mcsec/topo.h. */
+ * ingress. See mcsec/topo/topo.h. */
 #include <stdlib.h>
 #include <string.h>
 

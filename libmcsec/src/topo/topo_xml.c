@@ -2,7 +2,7 @@
  * (topology.hide_elements) become token URIs on egress and come back
  * exactly on ingress, wherever they sit below a listed element: text,
  * CDATA and attribute values (issue 14: attributes used to pass in clear).
- * See mcsec_topo_hide_xml_elements() in mcsec/topo.h. */
+ * See mcsec_topo_hide_xml_elements() in mcsec/topo/topo.h. */
 #include <stdlib.h>
 #include <string.h>
 

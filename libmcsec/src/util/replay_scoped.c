@@ -1,4 +1,4 @@
-/* A replay cache view for the messages of one scope: see mcsec/replay.h. */
+/* A replay cache view for the messages of one scope: see mcsec/util/replay.h. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>

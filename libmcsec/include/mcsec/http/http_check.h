@@ -144,7 +144,7 @@ const mcsec_http_upstream_t *mcsec_http_upstream_for(const mcsec_partner_t *part
 mcsec_reason_t mcsec_http_check_content_encoding(const mcsec_str_t *values, size_t count);
 
 /* The text encoding of a body, walked with the MIME walker of both
- * proxies (mcsec/mime.h, docs/mime.md: nesting limit, duplicate part
+ * proxies (mcsec/mime/mime.h, docs/mime.md: nesting limit, duplicate part
  * fields and Content-IDs, part encodings refused): a charset parameter
  * (any media type, every part) must be utf-8 and given once; every leaf
  * read as XML (mcsec_mime_reads_as_xml) must pass mcsec_mime_xml_not_utf8;

@@ -66,7 +66,7 @@ typedef struct {
  * (src.not_partner), method (sip.method_denied), identity (src.no_identity,
  * src.internal_id_spoof, src.foreign_id), content type, body size, then
  * the body (both directions): a Content-Encoding (sip.unsupported_encoding),
- * every part walked (mcsec/mime.h; sip.malformed when the walker refuses),
+ * every part walked (mcsec/mime/mime.h; sip.malformed when the walker refuses),
  * each part's type against the list (sip.content_type_denied; the SPK
  * signature part is implied while the partner's SPK is on) and each XML
  * leaf in UTF-8 (sip.unsupported_encoding). */
