@@ -1,4 +1,4 @@
-/* libFuzzer target: arbitrary bytes through the MIME walker (mcsec/mime.h)
+/* libFuzzer target: arbitrary bytes through the MIME walker (mcsec/mime/mime.h)
  * and the UTF-8 rule for the leaves read as XML. The input is a Content-Type value, a
  * line feed, then the body; every visited part's views must lie inside the
  * body (checked here, so ASan and this check together prove "never read

@@ -1,4 +1,4 @@
-/* The MIME walker (mcsec/mime.h): every part of a nested body is visited in
+/* The MIME walker (mcsec/mime/mime.h): every part of a nested body is visited in
  * order with its depth, type, charset and Content-ID; nesting beyond the
  * limit, duplicate part header fields (Content-Type, Content-ID,
  * Content-Transfer-Encoding, Content-Encoding), duplicate Content-IDs
