@@ -17,6 +17,8 @@
 #include <time.h>
 
 #include "auth.h"
+
+#include "httpd.h"
 #include "mcsec/ear.h"
 #include "mcsec/gmk_check.h"
 

@@ -29,9 +29,10 @@
 #include <gnutls/gnutls.h>
 #include <libxml/parser.h>
 
-#include "httpd.h"
 #include "listener.h"
 #include "worker.h"
+
+#include "httpd.h"
 #include "mcsec/ear.h"
 
 /* Connections accepted in one go per listener before signals are looked

@@ -20,6 +20,8 @@
 #include "request.h"
 #include "respond.h"
 #include "tls.h"
+
+#include "httpd.h"
 #include "mcsec/ear.h"
 
 #define MAX_FIELDS 100
