@@ -16,6 +16,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "auth.h"
+
 #include "httpd.h"
 #include "mcsec/ear/ear.h"
 #include "mcsec/gmk/gmk_check.h"
@@ -60,7 +62,7 @@ static mcsec_str_t origin(char *buf, size_t size, const char *host, size_t len)
     return (mcsec_str_t){buf, n > 0 && (size_t)n < size ? (size_t)n : 0};
 }
 
-mcsec_reason_t httpd_ear_check(httpd_t *httpd, const httpd_gen_t *gen, int partner_index,
+mcsec_reason_t httpd_ear_check(httpd_ctx_t *ctx, const httpd_gen_t *gen, int partner_index,
                                bool outbound, mcsec_str_t host, const char *value, size_t len,
                                size_t count, bool *sign, char *detail, size_t detail_size)
 {
@@ -91,7 +93,7 @@ mcsec_reason_t httpd_ear_check(httpd_t *httpd, const httpd_gen_t *gen, int partn
         ear.request_uri = origin(target, sizeof(target), host.ptr, host.len);
         ear.request_types = partner->ear.request_types;
         ear.request_type_count = partner->ear.request_type_count;
-        ear.replay = httpd_replay_cache(httpd->ear_replay);
+        ear.replay = httpd_replay_cache(ctx->ear_replay);
     } else {
         if (count == 0 && partner->ear.sign_on_behalf) {
             *sign = true;
@@ -140,7 +142,7 @@ mcsec_reason_t httpd_ear_sign(const httpd_gen_t *gen, int partner_index, char *o
         MCSEC_EAR_ROLE_BORDER_PROXY, (int64_t)time(NULL), out, out_size, detail, detail_size);
 }
 
-mcsec_reason_t httpd_gmk_check(httpd_t *httpd, const httpd_gen_t *gen, int partner_index,
+mcsec_reason_t httpd_gmk_check(httpd_ctx_t *ctx, const httpd_gen_t *gen, int partner_index,
                                bool from_partner, bool push, const char *content_type,
                                const char *body, size_t len, char *detail, size_t detail_size)
 {
@@ -173,7 +175,7 @@ mcsec_reason_t httpd_gmk_check(httpd_t *httpd, const httpd_gen_t *gen, int partn
         .push = push,
         .now = (int64_t)time(NULL),
         .max_age = partner->gmk.max_age,
-        .replay = httpd_replay_cache(httpd->gmk_replay),
+        .replay = httpd_replay_cache(ctx->gmk_replay),
     };
     return mcsec_gmk_check_body(content_type, (const uint8_t *)body, len, &gmk, &count, detail,
                                 detail_size);

@@ -13,7 +13,8 @@
 
 #include <curl/curl.h>
 
-#include "httpd.h"
+#include "forward.h"
+#include "tls.h"
 
 /* Easy handles kept for reuse, and idle next-hop connections kept open in
  * the multi's connection cache. libcurl's default cache size is four times
@@ -169,7 +170,7 @@ static CURL *make_easy(forwarder_t *fwd, fwd_job_t *job)
     }
     if (!easy)
         return NULL;
-    httpd_gen_t *gen = job->req->gen;
+    const httpd_gen_t *gen = job->gen;
     const mcsec_system_t *sys = &gen->policy->system;
     job->body_limit = RESPONSE_BODY_MAX;
     curl_easy_setopt(easy, CURLOPT_URL, job->url);
@@ -188,18 +189,18 @@ static CURL *make_easy(forwarder_t *fwd, fwd_job_t *job)
     curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
     if (strcmp(job->method, "HEAD") == 0) {
         curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
-    } else if (job->req->body_len > 0 || strcmp(job->method, "GET") != 0) {
+    } else if (job->send_len > 0 || strcmp(job->method, "GET") != 0) {
         curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, job->method);
-        if (job->req->body_len > 0 || strcmp(job->method, "PUT") == 0 ||
+        if (job->send_len > 0 || strcmp(job->method, "PUT") == 0 ||
             strcmp(job->method, "POST") == 0) {
-            curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)job->req->body_len);
-            curl_easy_setopt(easy, CURLOPT_POSTFIELDS, job->req->body ? job->req->body : "");
+            curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)job->send_len);
+            curl_easy_setopt(easy, CURLOPT_POSTFIELDS, job->send_body ? job->send_body : "");
         }
     }
     if (job->outbound) {
         /* Towards a partner: our certificate, the partner's CA, its HTTP
          * proxy's name checked in its certificate, the same TLS profile. */
-        const mcsec_partner_t *partner = &gen->policy->partners[job->req->partner_index];
+        const mcsec_partner_t *partner = &gen->policy->partners[job->partner_index];
         struct curl_slist *connect_to = NULL;
         curl_easy_setopt(easy, CURLOPT_SSLCERT, sys->keys.cert);
         curl_easy_setopt(easy, CURLOPT_SSLKEY, sys->keys.key);
@@ -250,7 +251,7 @@ static void finish(forwarder_t *fwd, fwd_job_t *job, int code)
     job->curl_code = code;
     job->done = true;
     MHD_resume_connection(job->connection);
-    job->req->conn->site->resumed = true;
+    *job->resumed = true;
 }
 
 /* Ends the transfers libcurl reports done; returns how many. */

@@ -14,7 +14,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "httpd.h"
+#include "listener.h"
+#include "tls.h"
 
 /* Sizes. libmicrohttpd keeps a request's head, its parsed header list and
  * the response head in one memory pool per connection, and clears the
@@ -50,16 +51,16 @@ static void notify_connection(void *cls, struct MHD_Connection *connection, void
                               enum MHD_ConnectionNotificationCode code)
 {
     httpd_site_t *site = cls;
-    if (site->worker)
-        httpd_worker_count(site->worker, site->listener->kind,
-                           code == MHD_CONNECTION_NOTIFY_STARTED);
+    if (site->load && code == MHD_CONNECTION_NOTIFY_STARTED)
+        atomic_fetch_add(site->load, 1);
+    else if (site->load)
+        atomic_fetch_sub(site->load, 1);
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
         httpd_conn_t *conn = calloc(1, sizeof(*conn));
         if (!conn)
             return;
         conn->magic = HTTPD_CONN_MAGIC;
-        conn->listener = site->listener;
-        conn->site = site;
+        conn->handler = &site->handler;
         conn->partner_index = -1;
         conn->scan_enabled = site->listener->kind == LISTEN_OUTSIDE;
         mcsec_http_framing_init(&conn->scan, site->head_limit);
@@ -148,7 +149,7 @@ static void completed(void *cls, struct MHD_Connection *connection, void **req_c
         bool scanned = req->conn->scan_enabled && scan->verdict != MCSEC_REASON_NONE;
         if (code == MHD_REQUEST_TERMINATED_WITH_ERROR ||
             code == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED || scanned)
-            httpd_req_log(site->listener->httpd, req, reason, mcsec_reason_http_status(reason),
+            httpd_req_log(site->handler.ctx, req, reason, mcsec_reason_http_status(reason),
                           code == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED
                               ? "client too slow"
                               : "refused by the HTTP parser");
@@ -163,7 +164,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     char text[512];
     vsnprintf(text, sizeof(text), fmt, ap);
     text[strcspn(text, "\n")] = '\0';
-    httpd_log(site->listener->httpd, MCSEC_LOG_DEBUG, "libmicrohttpd: %s", text);
+    httpd_log(site->handler.ctx, MCSEC_LOG_DEBUG, "libmicrohttpd: %s", text);
 }
 
 static const char *listener_name(listen_kind_t kind)
@@ -171,26 +172,31 @@ static const char *listener_name(listen_kind_t kind)
     return kind == LISTEN_OUTSIDE ? "outside" : kind == LISTEN_INSIDE ? "inside" : "admin";
 }
 
-httpd_site_t *httpd_site_start(httpd_listener_t *listener, httpd_worker_t *worker,
+httpd_site_t *httpd_site_start(httpd_listener_t *listener, const httpd_site_host_t *host,
                                const httpd_gen_t *gen, unsigned connection_limit)
 {
-    httpd_t *httpd = listener->httpd;
+    httpd_ctx_t *ctx = listener->ctx;
     const mcsec_http_system_t *sys = &gen->policy->system.http;
     httpd_site_t *site = calloc(1, sizeof(*site));
     if (!site) {
-        httpd_log(httpd, MCSEC_LOG_ERROR, "out of memory for the %s listener",
+        httpd_log(ctx, MCSEC_LOG_ERROR, "out of memory for the %s listener",
                   listener_name(listener->kind));
         return NULL;
     }
     site->listener = listener;
-    site->worker = worker;
+    site->handler = (httpd_handler_t){.ctx = ctx,
+                                      .kind = listener->kind,
+                                      .fwd = host ? host->fwd : NULL,
+                                      .resumed = &site->resumed};
+    site->load = host ? host->load : NULL;
+    site->own_thread = !host;
     httpd_site_sizes(gen, &site->head_limit, &site->pool_size);
     /* Worker daemons are run by the worker's event loop (no thread of
      * their own: MHD_run when their epoll fd is ready or a timeout is due)
      * and do not accept: the main thread does, and hands each connection
      * to the least loaded worker (MHD_add_connection there). */
     unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-    if (worker)
+    if (!site->own_thread)
         flags |= MHD_USE_NO_LISTEN_SOCKET;
     else
         flags |= MHD_USE_INTERNAL_POLLING_THREAD;
@@ -208,18 +214,18 @@ httpd_site_t *httpd_site_start(httpd_listener_t *listener, httpd_worker_t *worke
         flags |= MHD_USE_TLS;
     else
         extra[0] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-    if (!worker)
+    if (site->own_thread)
         extra[0] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, listener->fd, NULL};
     site->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, httpd_access_handler, site, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, site,
-        MHD_OPTION_CONNECTION_LIMIT, connection_limit, MHD_OPTION_CONNECTION_TIMEOUT,
+        flags, 0, NULL, NULL, httpd_access_handler, &site->handler, MHD_OPTION_EXTERNAL_LOGGER,
+        mhd_log, site, MHD_OPTION_CONNECTION_LIMIT, connection_limit, MHD_OPTION_CONNECTION_TIMEOUT,
         sys->client_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT, site->pool_size,
         MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_NOTIFY_CONNECTION, notify_connection, site,
         MHD_OPTION_URI_LOG_CALLBACK, uri_log, site, MHD_OPTION_UNESCAPE_CALLBACK, keep_escapes,
         site, MHD_OPTION_NOTIFY_COMPLETED, completed, site, MHD_OPTION_ARRAY, extra,
         MHD_OPTION_END);
     if (!site->daemon) {
-        httpd_log(httpd, MCSEC_LOG_ERROR, "cannot start the %s listener",
+        httpd_log(ctx, MCSEC_LOG_ERROR, "cannot start the %s listener",
                   listener_name(listener->kind));
         free(site);
         return NULL;
@@ -233,7 +239,7 @@ void httpd_site_stop(httpd_site_t *site)
         return;
     /* The admin daemon would close its listening socket when stopped,
      * unless quiesced: the socket is ours (worker daemons have none). */
-    if (!site->worker && !site->quiesced)
+    if (site->own_thread && !site->quiesced)
         MHD_quiesce_daemon(site->daemon);
     MHD_stop_daemon(site->daemon);
     free(site);

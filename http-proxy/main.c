@@ -1,5 +1,8 @@
 /* mcsec-httpd: the HTTP-3 border proxy. Options, sockets, privilege drop,
- * reload on SIGHUP and graceful stop on SIGTERM/SIGINT.
+ * reload on SIGHUP and graceful stop on SIGTERM/SIGINT. The top of the
+ * proxy (httpd.h): main makes the context, binds the listening sockets,
+ * makes and starts the workers and their daemons, accepts for them and
+ * reloads and stops them; nothing calls back into this file.
  *
  * usage: mcsec-httpd --policy FILE [--admin IP:PORT] [--user NAME]
  *                    [--log-level LEVEL] [--check] */
@@ -26,6 +29,9 @@
 #include <gnutls/gnutls.h>
 #include <libxml/parser.h>
 
+#include "listener.h"
+#include "worker.h"
+
 #include "httpd.h"
 #include "mcsec/ear/ear.h"
 
@@ -33,6 +39,17 @@
  * at again; pause before accepting again at the connection limit. */
 #define ACCEPT_BATCH 64
 #define ACCEPT_RETRY_MS 50
+
+/* The proxy as main runs it: the context it hands down, what it bound and
+ * what it started (main thread only, but for the context). */
+typedef struct {
+    httpd_ctx_t ctx;
+    httpd_listener_t listeners[3];
+    httpd_worker_t **workers; /* system.http.threads at start */
+    size_t worker_count;
+    httpd_site_t *admin;
+    int accept_errno; /* last accept() failure logged (0: none) */
+} httpd_t;
 
 typedef struct {
     const char *policy;
@@ -166,28 +183,20 @@ static bool drop_privileges(httpd_t *httpd, const char *user)
 {
     struct passwd *pw = getpwnam(user);
     if (!pw) {
-        httpd_log(httpd, MCSEC_LOG_ERROR, "unknown user '%s'", user);
+        httpd_log(&httpd->ctx, MCSEC_LOG_ERROR, "unknown user '%s'", user);
         return false;
     }
     if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
-        httpd_log(httpd, MCSEC_LOG_ERROR, "cannot drop privileges to '%s': %s", user,
+        httpd_log(&httpd->ctx, MCSEC_LOG_ERROR, "cannot drop privileges to '%s': %s", user,
                   strerror(errno));
         return false;
     }
     if (setuid(0) == 0) {
-        httpd_log(httpd, MCSEC_LOG_ERROR, "privileges could be regained after the drop");
+        httpd_log(&httpd->ctx, MCSEC_LOG_ERROR, "privileges could be regained after the drop");
         return false;
     }
-    httpd_log(httpd, MCSEC_LOG_NOTICE, "running as %s", user);
+    httpd_log(&httpd->ctx, MCSEC_LOG_NOTICE, "running as %s", user);
     return true;
-}
-
-httpd_gen_t *httpd_current(httpd_t *httpd)
-{
-    pthread_mutex_lock(&httpd->gen_lock);
-    httpd_gen_t *gen = httpd_gen_ref(httpd->gen);
-    pthread_mutex_unlock(&httpd->gen_lock);
-    return gen;
 }
 
 /* Starts one daemon of the listener per worker for gen into sites. Returns
@@ -198,8 +207,8 @@ static int start_sites(httpd_t *httpd, httpd_listener_t *listener, const httpd_g
     /* Each may take the whole limit: the main thread keeps the listener's
      * total under it (accept_some). */
     for (size_t w = 0; w < httpd->worker_count; w++) {
-        sites[w] = httpd_site_start(listener, httpd->workers[w], gen,
-                                    gen->policy->system.http.connection_limit);
+        sites[w] = httpd_worker_site_start(httpd->workers[w], listener, gen,
+                                           gen->policy->system.http.connection_limit);
         if (!sites[w]) {
             while (w-- > 0)
                 httpd_site_stop(sites[w]);
@@ -236,11 +245,11 @@ static void resize_replay(httpd_t *httpd, const httpd_gen_t *old, const httpd_ge
     int64_t now = (int64_t)time(NULL);
     int64_t ear = ear_window(old) > ear_window(gen) ? ear_window(old) : ear_window(gen);
     int64_t gmk = gmk_window(old) > gmk_window(gen) ? gmk_window(old) : gmk_window(gen);
-    if (httpd_replay_resize(httpd->ear_replay, gen->policy->system.ear_replay_entries, now + ear) !=
-            0 ||
-        httpd_replay_resize(httpd->gmk_replay, gen->policy->system.gmk.replay_entries, now + gmk) !=
-            0)
-        httpd_log(httpd, MCSEC_LOG_ERROR,
+    if (httpd_replay_resize(httpd->ctx.ear_replay, gen->policy->system.ear_replay_entries,
+                            now + ear) != 0 ||
+        httpd_replay_resize(httpd->ctx.gmk_replay, gen->policy->system.gmk.replay_entries,
+                            now + gmk) != 0)
+        httpd_log(&httpd->ctx, MCSEC_LOG_ERROR,
                   "out of memory for a new replay cache bound: the "
                   "running bound stays");
 }
@@ -252,12 +261,13 @@ static void resize_replay(httpd_t *httpd, const httpd_gen_t *old, const httpd_ge
 static void reload(httpd_t *httpd)
 {
     char err[4096];
-    httpd_gen_t *gen = httpd_gen_load(httpd->policy_path, err, sizeof(err));
+    httpd_gen_t *gen = httpd_gen_load(httpd->ctx.policy_path, err, sizeof(err));
     if (!gen) {
-        httpd_log(httpd, MCSEC_LOG_ERROR, "reload failed, keeping the running policy: %s", err);
+        httpd_log(&httpd->ctx, MCSEC_LOG_ERROR, "reload failed, keeping the running policy: %s",
+                  err);
         return;
     }
-    httpd_gen_t *old = httpd_current(httpd);
+    httpd_gen_t *old = httpd_ctx_current(&httpd->ctx);
     httpd_site_t **fresh[2] = {NULL, NULL};
     bool ok = true, renewed = false, tls = httpd_gen_tls_differs(old, gen);
     for (size_t kind = 0; ok && kind < 2; kind++) {
@@ -279,7 +289,7 @@ static void reload(httpd_t *httpd)
         }
         httpd_gen_unref(old);
         httpd_gen_unref(gen);
-        httpd_log(httpd, MCSEC_LOG_ERROR,
+        httpd_log(&httpd->ctx, MCSEC_LOG_ERROR,
                   "reload failed: TLS material refused, keeping the running state");
         return;
     }
@@ -291,12 +301,8 @@ static void reload(httpd_t *httpd)
         renewed = renewed || fresh[kind];
         free(fresh[kind]);
     }
-    pthread_mutex_lock(&httpd->gen_lock);
-    old = httpd->gen;
-    httpd->gen = gen;
-    pthread_mutex_unlock(&httpd->gen_lock);
-    httpd_gen_unref(old);
-    httpd_log(httpd, MCSEC_LOG_NOTICE, "reloaded %s%s", httpd->policy_path,
+    httpd_ctx_replace(&httpd->ctx, gen);
+    httpd_log(&httpd->ctx, MCSEC_LOG_NOTICE, "reloaded %s%s", httpd->ctx.policy_path,
               tls       ? " (new TLS daemon)"
               : renewed ? " (new daemons)"
                         : "");
@@ -332,11 +338,11 @@ static void stop(httpd_t *httpd, unsigned grace)
  * limit allows. Each runs an outside and an inside daemon. */
 static int start_workers(httpd_t *httpd)
 {
-    const mcsec_http_system_t *sys = &httpd->gen->policy->system.http;
+    const mcsec_http_system_t *sys = &httpd->ctx.gen->policy->system.http;
     size_t count = sys->threads < sys->connection_limit ? sys->threads : sys->connection_limit;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     if (cpus > 0 && (size_t)cpus < count) {
-        httpd_log(httpd, MCSEC_LOG_NOTICE,
+        httpd_log(&httpd->ctx, MCSEC_LOG_NOTICE,
                   "system.http.threads %u: %ld worker threads (one per CPU)", sys->threads, cpus);
         count = (size_t)cpus;
     }
@@ -344,9 +350,9 @@ static int start_workers(httpd_t *httpd)
     if (!httpd->workers)
         return -1;
     for (size_t w = 0; w < count; w++) {
-        httpd->workers[w] = httpd_worker_new(httpd, (unsigned)w);
+        httpd->workers[w] = httpd_worker_new(&httpd->ctx, (unsigned)w);
         if (!httpd->workers[w]) {
-            httpd_log(httpd, MCSEC_LOG_ERROR, "cannot make worker %zu", w);
+            httpd_log(&httpd->ctx, MCSEC_LOG_ERROR, "cannot make worker %zu", w);
             return -1;
         }
         httpd->worker_count++;
@@ -356,7 +362,7 @@ static int start_workers(httpd_t *httpd)
         if (listener->fd < 0)
             continue;
         httpd_site_t **sites = calloc(count, sizeof(*sites));
-        if (!sites || start_sites(httpd, listener, httpd->gen, sites) != 0) {
+        if (!sites || start_sites(httpd, listener, httpd->ctx.gen, sites) != 0) {
             free(sites);
             return -1;
         }
@@ -366,7 +372,7 @@ static int start_workers(httpd_t *httpd)
     }
     for (size_t w = 0; w < count; w++)
         if (httpd_worker_start(httpd->workers[w]) != 0) {
-            httpd_log(httpd, MCSEC_LOG_ERROR, "cannot start worker thread %zu", w);
+            httpd_log(&httpd->ctx, MCSEC_LOG_ERROR, "cannot start worker thread %zu", w);
             return -1;
         }
     return 0;
@@ -380,7 +386,7 @@ static int start_workers(httpd_t *httpd)
  * rest waits in the backlog and the caller tries again shortly. */
 static bool accept_some(httpd_t *httpd, httpd_listener_t *listener)
 {
-    unsigned limit = httpd->gen->policy->system.http.connection_limit;
+    unsigned limit = httpd->ctx.gen->policy->system.http.connection_limit;
     for (unsigned n = 0; n < ACCEPT_BATCH; n++) {
         size_t least = 0;
         unsigned total = 0, least_load = UINT_MAX;
@@ -404,7 +410,7 @@ static bool accept_some(httpd_t *httpd, httpd_listener_t *listener)
             if (errno == ECONNABORTED || errno == EPROTO)
                 continue;
             if (errno != httpd->accept_errno)
-                httpd_log(httpd, MCSEC_LOG_ERROR, "accept: %s", strerror(errno));
+                httpd_log(&httpd->ctx, MCSEC_LOG_ERROR, "accept: %s", strerror(errno));
             httpd->accept_errno = errno;
             return false;
         }
@@ -418,26 +424,26 @@ static bool accept_some(httpd_t *httpd, httpd_listener_t *listener)
 
 static int run(httpd_t *httpd, const options_t *opt)
 {
-    const mcsec_system_t *sys = &httpd->gen->policy->system;
+    const mcsec_system_t *sys = &httpd->ctx.gen->policy->system;
     const mcsec_addr_t *addrs[3] = {&sys->http_proxy,
                                     sys->http.has_inside ? &sys->http.inside : NULL, NULL};
     mcsec_addr_t admin;
     if (opt->admin) {
         if (!parse_admin(opt->admin, &admin)) {
-            httpd_log(httpd, MCSEC_LOG_ERROR, "invalid --admin address '%s'", opt->admin);
+            httpd_log(&httpd->ctx, MCSEC_LOG_ERROR, "invalid --admin address '%s'", opt->admin);
             return 1;
         }
         addrs[LISTEN_ADMIN] = &admin;
     }
     for (size_t i = 0; i < 3; i++) {
-        httpd->listeners[i].httpd = httpd;
+        httpd->listeners[i].ctx = &httpd->ctx;
         httpd->listeners[i].kind = (listen_kind_t)i;
         httpd->listeners[i].fd = -1;
         if (!addrs[i])
             continue;
         httpd->listeners[i].fd = listen_on(addrs[i]);
         if (httpd->listeners[i].fd < 0) {
-            httpd_log(httpd, MCSEC_LOG_ERROR, "cannot listen on %s:%u: %s", addrs[i]->ip,
+            httpd_log(&httpd->ctx, MCSEC_LOG_ERROR, "cannot listen on %s:%u: %s", addrs[i]->ip,
                       addrs[i]->port, strerror(errno));
             return 1;
         }
@@ -447,9 +453,10 @@ static int run(httpd_t *httpd, const options_t *opt)
     if (start_workers(httpd) != 0)
         return 1;
     if (httpd->listeners[LISTEN_ADMIN].fd >= 0 &&
-        !(httpd->admin = httpd_site_start(&httpd->listeners[LISTEN_ADMIN], NULL, httpd->gen, 16)))
+        !(httpd->admin =
+              httpd_site_start(&httpd->listeners[LISTEN_ADMIN], NULL, httpd->ctx.gen, 16)))
         return 1;
-    httpd_log(httpd, MCSEC_LOG_NOTICE, "listening: outside %s:%u%s%s", sys->http_proxy.ip,
+    httpd_log(&httpd->ctx, MCSEC_LOG_NOTICE, "listening: outside %s:%u%s%s", sys->http_proxy.ip,
               sys->http_proxy.port, sys->http.has_inside ? ", inside " : "",
               sys->http.has_inside ? sys->http.inside.ip : "");
     sigset_t set;
@@ -459,7 +466,7 @@ static int run(httpd_t *httpd, const options_t *opt)
     sigaddset(&set, SIGINT);
     int sigfd = signalfd(-1, &set, SFD_CLOEXEC);
     if (sigfd < 0) {
-        httpd_log(httpd, MCSEC_LOG_ERROR, "signalfd: %s", strerror(errno));
+        httpd_log(&httpd->ctx, MCSEC_LOG_ERROR, "signalfd: %s", strerror(errno));
         return 1;
     }
     /* The main thread accepts for the workers and handles the signals. */
@@ -480,7 +487,7 @@ static int run(httpd_t *httpd, const options_t *opt)
         if (info.ssi_signo == SIGHUP) {
             reload(httpd);
         } else if (info.ssi_signo == SIGTERM || info.ssi_signo == SIGINT) {
-            httpd_log(httpd, MCSEC_LOG_NOTICE, "stopping");
+            httpd_log(&httpd->ctx, MCSEC_LOG_NOTICE, "stopping");
             close(sigfd);
             stop(httpd, 10);
             return 0;
@@ -496,10 +503,7 @@ int main(int argc, char **argv)
         return rc == 1 ? 0 : rc;
     httpd_t httpd;
     memset(&httpd, 0, sizeof(httpd));
-    httpd.log_level = opt.level;
-    httpd.policy_path = opt.policy;
-    pthread_mutex_init(&httpd.gen_lock, NULL);
-    httpd_stats_init(&httpd.stats);
+    httpd_ctx_init(&httpd.ctx, opt.policy, opt.level);
     /* Signals go to the main thread's signalfd only; SIGPIPE nowhere. */
     sigset_t set;
     sigemptyset(&set);
@@ -516,29 +520,24 @@ int main(int argc, char **argv)
         fprintf(stderr, "mcsec-httpd: cannot initialise libcurl or GnuTLS\n");
         return 1;
     }
-    httpd.gen = httpd_gen_load(opt.policy, err, sizeof(err));
-    if (!httpd.gen) {
+    httpd.ctx.gen = httpd_gen_load(opt.policy, err, sizeof(err));
+    if (!httpd.ctx.gen) {
         fprintf(stderr, "%s", err);
         rc = 1;
     } else if (opt.check) {
         printf("%s: ok\n", opt.policy);
-    } else if (!(httpd.ear_replay =
-                     httpd_replay_new(httpd.gen->policy->system.ear_replay_entries)) ||
-               !(httpd.gmk_replay =
-                     httpd_replay_new(httpd.gen->policy->system.gmk.replay_entries))) {
+    } else if (!(httpd.ctx.ear_replay =
+                     httpd_replay_new(httpd.ctx.gen->policy->system.ear_replay_entries)) ||
+               !(httpd.ctx.gmk_replay =
+                     httpd_replay_new(httpd.ctx.gen->policy->system.gmk.replay_entries))) {
         fprintf(stderr, "mcsec-httpd: out of memory for the replay caches\n");
         rc = 1;
     } else {
-        httpd.log_level = opt.level;
         rc = run(&httpd, &opt);
         if (rc != 0)
             stop(&httpd, 0);
     }
-    httpd_gen_unref(httpd.gen);
-    httpd_replay_free(httpd.ear_replay);
-    httpd_replay_free(httpd.gmk_replay);
-    httpd_stats_destroy(&httpd.stats);
-    pthread_mutex_destroy(&httpd.gen_lock);
+    httpd_ctx_destroy(&httpd.ctx);
     gnutls_global_deinit();
     curl_global_cleanup();
     return rc;

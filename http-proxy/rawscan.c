@@ -20,7 +20,7 @@
 
 #include <gnutls/gnutls.h>
 
-#include "httpd.h"
+#include "request.h"
 
 ssize_t gnutls_record_recv(gnutls_session_t session, void *data, size_t data_size)
 {

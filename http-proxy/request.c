@@ -16,6 +16,11 @@
 
 #include <curl/curl.h>
 
+#include "auth.h"
+#include "request.h"
+#include "respond.h"
+#include "tls.h"
+
 #include "httpd.h"
 #include "mcsec/ear/ear.h"
 
@@ -70,14 +75,14 @@ static void shown(const char *text, char *out, size_t out_size)
     out[n] = '\0';
 }
 
-void httpd_req_log(httpd_t *httpd, const httpd_req_t *req, mcsec_reason_t reason, int status,
+void httpd_req_log(httpd_ctx_t *ctx, const httpd_req_t *req, mcsec_reason_t reason, int status,
                    const char *detail)
 {
     const char *partner = NULL;
     if (req->gen && req->partner_index >= 0 &&
         (size_t)req->partner_index < req->gen->policy->partner_count)
         partner = req->gen->policy->partners[req->partner_index].name;
-    httpd_stats_count(&httpd->stats, partner, reason, req->outbound);
+    httpd_stats_count(&ctx->stats, partner, reason, req->outbound);
     char target[100], method[40], why[170];
     shown(req->raw_target, target, sizeof(target));
     shown(req->method, method, sizeof(method));
@@ -86,22 +91,28 @@ void httpd_req_log(httpd_t *httpd, const httpd_req_t *req, mcsec_reason_t reason
         if ((unsigned char)*p < 0x20 || *p == '"')
             *p = '?';
     if (reason == MCSEC_REASON_NONE) {
-        httpd_log(httpd, MCSEC_LOG_INFO,
+        httpd_log(ctx, MCSEC_LOG_INFO,
                   "pass dir=%s partner=%s status=%d peer=%s method=%s "
                   "target=%s",
                   req->outbound ? "out" : "in", partner ? partner : "-", status, req->conn->peer,
                   method, target);
         return;
     }
-    httpd_log(httpd, MCSEC_LOG_NOTICE,
+    httpd_log(ctx, MCSEC_LOG_NOTICE,
               "reject dir=%s partner=%s reason=%s status=%d peer=%s method=%s target=%s "
               "detail=\"%s\"",
               req->outbound ? "out" : "in", partner ? partner : "-", mcsec_reason_code(reason),
               status, req->conn->peer, method, target, why);
 }
 
+/* Whether the client of req may learn our reason codes (respond.h). */
+static bool shows_reason(const httpd_req_t *req)
+{
+    return httpd_shows_reason(req->gen, req->partner_index, req->outbound);
+}
+
 /* Answers with our error page now; framing-level problems close. */
-static enum MHD_Result reject(httpd_t *httpd, struct MHD_Connection *connection, httpd_req_t *req,
+static enum MHD_Result reject(httpd_ctx_t *ctx, struct MHD_Connection *connection, httpd_req_t *req,
                               mcsec_reason_t reason, const char *detail)
 {
     bool close = reason == MCSEC_REASON_HTTP_BAD_FRAMING ||
@@ -112,24 +123,24 @@ static enum MHD_Result reject(httpd_t *httpd, struct MHD_Connection *connection,
                  reason == MCSEC_REASON_HTTP_BODY_TOO_LARGE;
     req->answered = true;
     req->rejected = true;
-    httpd_req_log(httpd, req, reason, mcsec_reason_http_status(reason), detail);
-    return httpd_respond_error(connection, reason, close, httpd_req_shows_reason(req));
+    httpd_req_log(ctx, req, reason, mcsec_reason_http_status(reason), detail);
+    return httpd_respond_error(connection, reason, close, shows_reason(req));
 }
 
 /* The client certificate of an outside connection, looked at once. */
-static void verify_peer(httpd_t *httpd, struct MHD_Connection *connection, httpd_conn_t *conn)
+static void verify_peer(httpd_ctx_t *ctx, struct MHD_Connection *connection, httpd_conn_t *conn)
 {
     if (conn->verified)
         return;
     conn->verified = true;
-    conn->gen = httpd_current(httpd);
+    conn->gen = httpd_ctx_current(ctx);
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info(connection, MHD_CONNECTION_INFO_GNUTLS_SESSION);
     char detail[160];
     conn->partner_index = httpd_tls_partner_of(
         conn->gen, info ? (gnutls_session_t)info->tls_session : NULL, detail, sizeof(detail));
     if (conn->partner_index < 0) {
-        httpd_log(httpd, MCSEC_LOG_INFO, "peer %s: %s", conn->peer, detail);
+        httpd_log(ctx, MCSEC_LOG_INFO, "peer %s: %s", conn->peer, detail);
         return;
     }
     const mcsec_partner_t *partner = &conn->gen->policy->partners[conn->partner_index];
@@ -181,7 +192,7 @@ static bool add_field(const httpd_req_t *req, struct curl_slist **list,
 /* Rebuilds the request for the next hop: URL, allow-listed headers. NULL
  * with *reason set when a field is refused (outbound internal host), NULL
  * with MCSEC_REASON_NONE when out of memory. */
-static fwd_job_t *make_job(httpd_t *httpd, httpd_req_t *req, const field_list_t *fields,
+static fwd_job_t *make_job(httpd_req_t *req, const field_list_t *fields,
                            const mcsec_http_upstream_t *upstream, mcsec_reason_t *reason)
 {
     *reason = MCSEC_REASON_NONE;
@@ -189,8 +200,9 @@ static fwd_job_t *make_job(httpd_t *httpd, httpd_req_t *req, const field_list_t 
     fwd_job_t *job = calloc(1, sizeof(*job));
     if (!job)
         return NULL;
-    job->httpd = httpd;
-    job->req = req;
+    job->resumed = req->conn->handler->resumed;
+    job->gen = req->gen;
+    job->partner_index = req->partner_index;
     job->outbound = req->outbound;
     job->method = req->method;
     job->timeout = (long)partner->http.timeout;
@@ -248,7 +260,7 @@ static size_t identities(const field_list_t *fields, const char *name, mcsec_str
 
 /* The EAR of a request to or from an explicit partner (auth.c); sets
  * req->ear_sign when the border is to sign on the way out. */
-static mcsec_reason_t ear_stage(httpd_t *httpd, httpd_req_t *req, const field_list_t *fields)
+static mcsec_reason_t ear_stage(httpd_ctx_t *ctx, httpd_req_t *req, const field_list_t *fields)
 {
     const mcsec_partner_t *partner = &req->gen->policy->partners[req->partner_index];
     if (partner->auth != MCSEC_AUTH_EXPLICIT)
@@ -263,43 +275,43 @@ static mcsec_reason_t ear_stage(httpd_t *httpd, httpd_req_t *req, const field_li
     for (size_t i = 0; i < fields->count; i++)
         if (is(fields->fields[i].name, "Host"))
             host = fields->fields[i].value;
-    return httpd_ear_check(httpd, req->gen, req->partner_index, req->outbound, host,
+    return httpd_ear_check(ctx, req->gen, req->partner_index, req->outbound, host,
                            first ? first->value.ptr : NULL, first ? first->value.len : 0, count,
                            &req->ear_sign, req->detail, sizeof(req->detail));
 }
 
-static enum MHD_Result start_request(httpd_t *httpd, struct MHD_Connection *connection,
+static enum MHD_Result start_request(httpd_ctx_t *ctx, struct MHD_Connection *connection,
                                      httpd_req_t *req, const char *method, const char *version)
 {
     httpd_conn_t *conn = req->conn;
     req->method = strdup(method);
     if (!req->method)
         return MHD_NO;
-    if (conn->listener->kind == LISTEN_OUTSIDE) {
-        verify_peer(httpd, connection, conn);
+    if (conn->handler->kind == LISTEN_OUTSIDE) {
+        verify_peer(ctx, connection, conn);
         req->gen = httpd_gen_ref(conn->gen);
         req->partner_index = conn->partner_index;
     } else {
-        req->gen = httpd_current(httpd);
+        req->gen = httpd_ctx_current(ctx);
         req->outbound = true;
     }
     if (conn->scan_enabled && conn->scan.verdict != MCSEC_REASON_NONE)
-        return reject(httpd, connection, req, conn->scan.verdict, "raw stream");
+        return reject(ctx, connection, req, conn->scan.verdict, "raw stream");
     field_list_t fields = {.count = 0, .too_many = false};
     MHD_get_connection_values_n(connection, MHD_HEADER_KIND, collect_field, &fields);
     if (fields.too_many)
-        return reject(httpd, connection, req, MCSEC_REASON_HTTP_HEADERS_TOO_LARGE,
+        return reject(ctx, connection, req, MCSEC_REASON_HTTP_HEADERS_TOO_LARGE,
                       "too many header fields");
     mcsec_reason_t framing = mcsec_http_check_headers(fields.fields, fields.count);
     if (framing != MCSEC_REASON_NONE)
-        return reject(httpd, connection, req, framing, "parsed header fields");
+        return reject(ctx, connection, req, framing, "parsed header fields");
     mcsec_str_t path;
     mcsec_reason_t target =
         mcsec_http_check_target((mcsec_str_t){req->raw_target, strlen(req->raw_target)}, &path);
     if (target != MCSEC_REASON_NONE)
-        return reject(httpd, connection, req, target, "request target");
+        return reject(ctx, connection, req, target, "request target");
     if (conn->over_limit)
-        return reject(httpd, connection, req, MCSEC_REASON_HTTP_OVERLOADED,
+        return reject(ctx, connection, req, MCSEC_REASON_HTTP_OVERLOADED,
                       "partner connection limit");
 
     mcsec_str_t ids[MCSEC_MAX_ASSERTED_IDS + 1];
@@ -337,14 +349,14 @@ static enum MHD_Result start_request(httpd_t *httpd, struct MHD_Connection *conn
     if (req->outbound)
         req->partner_index = verdict.partner_index;
     if (verdict.reason != MCSEC_REASON_NONE)
-        return reject(httpd, connection, req, verdict.reason, verdict.detail);
+        return reject(ctx, connection, req, verdict.reason, verdict.detail);
     /* The body checks and the next hop must read the same type. */
     if (types > 1)
-        return reject(httpd, connection, req, MCSEC_REASON_HTTP_CONTENT_TYPE_DENIED,
+        return reject(ctx, connection, req, MCSEC_REASON_HTTP_CONTENT_TYPE_DENIED,
                       "two Content-Type fields");
     /* A coded body is opaque to every body check (GKTP, internal hosts). */
     if (mcsec_http_check_content_encoding(codings, coding_count) != MCSEC_REASON_NONE)
-        return reject(httpd, connection, req, MCSEC_REASON_HTTP_UNSUPPORTED_ENCODING,
+        return reject(ctx, connection, req, MCSEC_REASON_HTTP_UNSUPPORTED_ENCODING,
                       "Content-Encoding on the body");
 
     const mcsec_partner_t *partner = verdict.partner;
@@ -352,20 +364,20 @@ static enum MHD_Result start_request(httpd_t *httpd, struct MHD_Connection *conn
     if (!req->outbound) {
         upstream = mcsec_http_upstream_for(partner, path);
         if (!upstream)
-            return reject(httpd, connection, req, MCSEC_REASON_HTTP_PATH_DENIED,
+            return reject(ctx, connection, req, MCSEC_REASON_HTTP_PATH_DENIED,
                           "no upstream for the path");
     } else if (!partner->has_http_proxy) {
-        return reject(httpd, connection, req, MCSEC_REASON_DST_NOT_PARTNER,
+        return reject(ctx, connection, req, MCSEC_REASON_DST_NOT_PARTNER,
                       "partner has no addresses.http_proxy");
     }
-    mcsec_reason_t ear = ear_stage(httpd, req, &fields);
+    mcsec_reason_t ear = ear_stage(ctx, req, &fields);
     if (ear != MCSEC_REASON_NONE)
-        return reject(httpd, connection, req, ear, req->detail);
+        return reject(ctx, connection, req, ear, req->detail);
     req->body_limit = partner->http.max_body;
     mcsec_reason_t refused;
-    req->job = make_job(httpd, req, &fields, upstream, &refused);
+    req->job = make_job(req, &fields, upstream, &refused);
     if (!req->job && refused != MCSEC_REASON_NONE)
-        return reject(httpd, connection, req, refused, "header field names an internal host");
+        return reject(ctx, connection, req, refused, "header field names an internal host");
     if (!req->job)
         return MHD_NO;
     return MHD_YES;
@@ -457,12 +469,12 @@ static mcsec_reason_t check_answer_body(const fwd_job_t *job, char *detail, size
 }
 
 /* Admin listener: GET /stats gives the counters. */
-static enum MHD_Result admin(httpd_t *httpd, struct MHD_Connection *connection, const char *url,
+static enum MHD_Result admin(httpd_ctx_t *ctx, struct MHD_Connection *connection, const char *url,
                              const char *method)
 {
     if (strcmp(method, "GET") != 0 || strcmp(url, "/stats") != 0)
         return httpd_respond_error(connection, MCSEC_REASON_HTTP_PATH_DENIED, false, true);
-    char *text = httpd_stats_text(&httpd->stats);
+    char *text = httpd_stats_text(&ctx->stats);
     if (!text)
         return MHD_NO;
     struct MHD_Response *response =
@@ -509,20 +521,20 @@ static mcsec_reason_t add_border_ear(httpd_req_t *req)
     return MCSEC_REASON_NONE;
 }
 
-static enum MHD_Result finish_request(httpd_t *httpd, struct MHD_Connection *connection,
+static enum MHD_Result finish_request(httpd_ctx_t *ctx, struct MHD_Connection *connection,
                                       httpd_req_t *req)
 {
     fwd_job_t *job = req->job;
     if (!job->done) {
         /* The raw stream may have turned bad while the body came in. */
         if (req->conn->scan_enabled && req->conn->scan.verdict != MCSEC_REASON_NONE)
-            return reject(httpd, connection, req, req->conn->scan.verdict, "raw stream");
+            return reject(ctx, connection, req, req->conn->scan.verdict, "raw stream");
         const char *type = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Content-Type");
         mcsec_reason_t text = mcsec_http_check_body_text(
             (mcsec_str_t){type ? type : "", type ? strlen(type) : 0}, (const uint8_t *)req->body,
             req->body_len, req->detail, sizeof(req->detail));
         if (text != MCSEC_REASON_NONE)
-            return reject(httpd, connection, req, text, req->detail);
+            return reject(ctx, connection, req, text, req->detail);
         /* Every part of a multipart body against the partner's list, both
          * directions: the rule the SIP check shares (docs/http-proxy.md). */
         mcsec_reason_t types = mcsec_http_check_body_types(
@@ -530,29 +542,31 @@ static enum MHD_Result finish_request(httpd_t *httpd, struct MHD_Connection *con
             (mcsec_str_t){type ? type : "", type ? strlen(type) : 0}, (const uint8_t *)req->body,
             req->body_len, req->detail, sizeof(req->detail));
         if (types != MCSEC_REASON_NONE)
-            return reject(httpd, connection, req, types, req->detail);
-        mcsec_reason_t gmk = httpd_gmk_check(httpd, req->gen, req->partner_index, !req->outbound,
-                                             is_push(req->method), type, req->body, req->body_len,
-                                             req->detail, sizeof(req->detail));
+            return reject(ctx, connection, req, types, req->detail);
+        mcsec_reason_t gmk =
+            httpd_gmk_check(ctx, req->gen, req->partner_index, !req->outbound, is_push(req->method),
+                            type, req->body, req->body_len, req->detail, sizeof(req->detail));
         if (gmk != MCSEC_REASON_NONE)
-            return reject(httpd, connection, req, gmk, req->detail);
+            return reject(ctx, connection, req, gmk, req->detail);
         mcsec_reason_t hidden = rewrite_outbound_body(req, type);
         if (hidden != MCSEC_REASON_NONE)
-            return reject(httpd, connection, req, hidden, "body names an internal host");
+            return reject(ctx, connection, req, hidden, "body names an internal host");
         if (req->ear_sign) {
             mcsec_reason_t ear = add_border_ear(req);
             if (ear != MCSEC_REASON_NONE)
-                return reject(httpd, connection, req, ear, req->detail);
+                return reject(ctx, connection, req, ear, req->detail);
         }
         /* The transfer starts when the handler has returned (the worker's
          * loop runs libcurl), so suspending after the submit is safe. */
         job->connection = connection;
-        if (httpd_forwarder_submit(httpd_worker_forwarder(req->conn->site->worker), job) != 0) {
+        job->send_body = req->body;
+        job->send_len = req->body_len;
+        if (httpd_forwarder_submit(req->conn->handler->fwd, job) != 0) {
             req->answered = true;
-            httpd_req_log(httpd, req, MCSEC_REASON_HTTP_UPSTREAM_ERROR, 502,
+            httpd_req_log(ctx, req, MCSEC_REASON_HTTP_UPSTREAM_ERROR, 502,
                           "cannot start the transfer");
             return httpd_respond_error(connection, MCSEC_REASON_HTTP_UPSTREAM_ERROR, false,
-                                       httpd_req_shows_reason(req));
+                                       shows_reason(req));
         }
         MHD_suspend_connection(connection);
         return MHD_YES;
@@ -563,9 +577,9 @@ static enum MHD_Result finish_request(httpd_t *httpd, struct MHD_Connection *con
         snprintf(detail, sizeof(detail), "%s, status %ld",
                  job->too_large ? "response too large" : curl_easy_strerror(job->curl_code),
                  job->status);
-        httpd_req_log(httpd, req, MCSEC_REASON_HTTP_UPSTREAM_ERROR, 502, detail);
+        httpd_req_log(ctx, req, MCSEC_REASON_HTTP_UPSTREAM_ERROR, 502, detail);
         return httpd_respond_error(connection, MCSEC_REASON_HTTP_UPSTREAM_ERROR, false,
-                                   httpd_req_shows_reason(req));
+                                   shows_reason(req));
     }
     /* GKTP payloads in the answer (a stored group document): checked for
      * structure, addressing and signature, never for age or replay. */
@@ -580,28 +594,28 @@ static enum MHD_Result finish_request(httpd_t *httpd, struct MHD_Connection *con
     mcsec_reason_t text =
         relayed ? check_answer_body(job, detail, sizeof(detail)) : MCSEC_REASON_NONE;
     if (text != MCSEC_REASON_NONE) {
-        httpd_req_log(httpd, req, text, 502, detail);
+        httpd_req_log(ctx, req, text, 502, detail);
         return httpd_respond_error(connection, MCSEC_REASON_HTTP_UPSTREAM_ERROR, false,
-                                   httpd_req_shows_reason(req));
+                                   shows_reason(req));
     }
-    mcsec_reason_t gmk = httpd_gmk_check(httpd, req->gen, req->partner_index, job->outbound, false,
+    mcsec_reason_t gmk = httpd_gmk_check(ctx, req->gen, req->partner_index, job->outbound, false,
                                          job_field(job, "Content-Type"), job->body, job->body_len,
                                          detail, sizeof(detail));
     if (gmk != MCSEC_REASON_NONE) {
-        httpd_req_log(httpd, req, gmk, mcsec_reason_http_status(gmk), detail);
-        return httpd_respond_error(connection, gmk, false, httpd_req_shows_reason(req));
+        httpd_req_log(ctx, req, gmk, mcsec_reason_http_status(gmk), detail);
+        return httpd_respond_error(connection, gmk, false, shows_reason(req));
     }
     mcsec_reason_t refused = MCSEC_REASON_NONE;
-    enum MHD_Result rc = httpd_respond_relay(connection, req, &refused);
+    enum MHD_Result rc = httpd_respond_relay(connection, job, &refused);
     if (refused != MCSEC_REASON_NONE) {
-        httpd_req_log(httpd, req, refused, 502,
+        httpd_req_log(ctx, req, refused, 502,
                       refused == MCSEC_REASON_HTTP_INTERNAL_HOST
                           ? "answer names an internal host the rewrite cannot reach"
                           : "out of memory rebuilding the answer");
         return httpd_respond_error(connection, MCSEC_REASON_HTTP_UPSTREAM_ERROR, false,
-                                   httpd_req_shows_reason(req));
+                                   shows_reason(req));
     }
-    httpd_req_log(httpd, req, MCSEC_REASON_NONE, (int)job->status, NULL);
+    httpd_req_log(ctx, req, MCSEC_REASON_NONE, (int)job->status, NULL);
     return rc;
 }
 
@@ -610,16 +624,16 @@ enum MHD_Result httpd_access_handler(void *cls, struct MHD_Connection *connectio
                                      const char *upload_data, size_t *upload_data_size,
                                      void **req_cls)
 {
-    const httpd_site_t *site = cls;
-    httpd_t *httpd = site->listener->httpd;
+    const httpd_handler_t *handler = cls;
+    httpd_ctx_t *ctx = handler->ctx;
     httpd_req_t *req = *req_cls;
-    if (site->listener->kind == LISTEN_ADMIN)
-        return admin(httpd, connection, url, method);
+    if (handler->kind == LISTEN_ADMIN)
+        return admin(ctx, connection, url, method);
     if (!req)
         return MHD_NO; /* the URI callback always makes one */
     if (!req->started) {
         req->started = true;
-        return start_request(httpd, connection, req, method, version);
+        return start_request(ctx, connection, req, method, version);
     }
     if (*upload_data_size > 0) {
         take_body(req, upload_data, *upload_data_size);
@@ -629,6 +643,6 @@ enum MHD_Result httpd_access_handler(void *cls, struct MHD_Connection *connectio
     if (req->answered)
         return MHD_YES;
     if (req->rejected)
-        return reject(httpd, connection, req, req->reason, req->detail);
-    return finish_request(httpd, connection, req);
+        return reject(ctx, connection, req, req->reason, req->detail);
+    return finish_request(ctx, connection, req);
 }

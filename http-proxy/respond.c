@@ -8,18 +8,17 @@
 
 #include <curl/curl.h>
 
-#include "httpd.h"
+#include "respond.h"
 
-bool httpd_req_shows_reason(const httpd_req_t *req)
+bool httpd_shows_reason(const httpd_gen_t *gen, int partner_index, bool outbound)
 {
-    if (req->outbound)
+    if (outbound)
         return true; /* our own servers, on the inside listener */
     /* The partner index of an outside request is the client certificate's
      * (-1: no partner, who learns nothing, as SIP tells a stranger
      * nothing); then the partner's own choice, as for SIP Warning. */
-    return req->gen && req->partner_index >= 0 &&
-           (size_t)req->partner_index < req->gen->policy->partner_count &&
-           req->gen->policy->partners[req->partner_index].sip.warning_reason;
+    return gen && partner_index >= 0 && (size_t)partner_index < gen->policy->partner_count &&
+           gen->policy->partners[partner_index].sip.warning_reason;
 }
 
 enum MHD_Result httpd_respond_error(struct MHD_Connection *connection, mcsec_reason_t reason,
@@ -77,10 +76,9 @@ mcsec_reason_t httpd_hidden_host_left(const httpd_gen_t *gen, const char *text, 
 
 /* Adds the relayed response fields (allow-listed; towards a partner every
  * value rewritten and checked like the body). */
-static mcsec_reason_t add_fields(struct MHD_Response *response, const httpd_req_t *req, bool hide,
+static mcsec_reason_t add_fields(struct MHD_Response *response, const fwd_job_t *job, bool hide,
                                  bool typeless)
 {
-    const fwd_job_t *job = req->job;
     for (size_t i = 0; i < job->field_count; i++) {
         const httpd_field_t *field = &job->fields[i];
         mcsec_str_t name = {field->name, strlen(field->name)};
@@ -93,10 +91,10 @@ static mcsec_reason_t add_fields(struct MHD_Response *response, const httpd_req_
             continue;
         }
         size_t len = 0;
-        char *value = rewrite(req->gen, field->value, strlen(field->value), &len);
+        char *value = rewrite(job->gen, field->value, strlen(field->value), &len);
         if (!value)
             return MCSEC_REASON_HTTP_OVERLOADED;
-        mcsec_reason_t left = httpd_hidden_host_left(req->gen, value, len);
+        mcsec_reason_t left = httpd_hidden_host_left(job->gen, value, len);
         if (left == MCSEC_REASON_NONE)
             MHD_add_response_header(response, field->name, value);
         free(value);
@@ -106,11 +104,10 @@ static mcsec_reason_t add_fields(struct MHD_Response *response, const httpd_req_
     return MCSEC_REASON_NONE;
 }
 
-enum MHD_Result httpd_respond_relay(struct MHD_Connection *connection, httpd_req_t *req,
+enum MHD_Result httpd_respond_relay(struct MHD_Connection *connection, const fwd_job_t *job,
                                     mcsec_reason_t *refused)
 {
-    fwd_job_t *job = req->job;
-    httpd_gen_t *gen = req->gen;
+    const httpd_gen_t *gen = job->gen;
     *refused = MCSEC_REASON_NONE;
     /* Towards a partner (inbound requests) we hide our topology: every
      * internal host name in the fields and the body is rewritten (XML
@@ -151,7 +148,7 @@ enum MHD_Result httpd_respond_relay(struct MHD_Connection *connection, httpd_req
         return MHD_YES;
     if (!response)
         return MHD_NO;
-    *refused = add_fields(response, req, hide, dropped);
+    *refused = add_fields(response, job, hide, dropped);
     enum MHD_Result rc = MHD_YES;
     if (*refused == MCSEC_REASON_NONE)
         rc = MHD_queue_response(connection, (unsigned)job->status, response);

@@ -1,10 +1,8 @@
 /* Counters per partner and reason code (kept across reloads, keyed by the
- * partner's name) and the log line. */
-#include <stdarg.h>
+ * partner's name). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "httpd.h"
 
@@ -90,20 +88,4 @@ char *httpd_stats_text(httpd_stats_t *stats)
     }
     pthread_mutex_unlock(&stats->lock);
     return text;
-}
-
-void httpd_log(httpd_t *httpd, mcsec_log_level_t level, const char *fmt, ...)
-{
-    if (level > httpd->log_level)
-        return;
-    char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    /* One write per line so lines of different threads never interleave. */
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    fprintf(stderr, "%lld.%03ld mcsec-httpd: %s\n", (long long)now.tv_sec, now.tv_nsec / 1000000,
-            line);
 }

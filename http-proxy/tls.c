@@ -7,7 +7,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
-#include "httpd.h"
+#include "tls.h"
 
 /* TLS 1.2 and 1.3; ECDHE key exchange (TLS 1.3: ECDHE groups only, no
  * FFDHE, no PSK); AEAD ciphers only. */

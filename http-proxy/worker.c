@@ -19,7 +19,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "httpd.h"
+#include "forward.h"
+#include "worker.h"
 
 #define WORKER_EVENTS 64
 #define WORKER_TICK_MS 1000 /* longest sleep: retired daemons, stop deadline */
@@ -32,7 +33,7 @@ typedef struct {
 } worker_slot_t;
 
 struct httpd_worker {
-    httpd_t *httpd;
+    httpd_ctx_t *ctx;
     unsigned index;
     pthread_t thread;
     bool started;
@@ -71,12 +72,12 @@ static uint64_t now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-httpd_worker_t *httpd_worker_new(httpd_t *httpd, unsigned index)
+httpd_worker_t *httpd_worker_new(httpd_ctx_t *ctx, unsigned index)
 {
     httpd_worker_t *worker = calloc(1, sizeof(*worker));
     if (!worker)
         return NULL;
-    worker->httpd = httpd;
+    worker->ctx = ctx;
     worker->index = index;
     worker->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
     worker->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -96,12 +97,12 @@ httpd_worker_t *httpd_worker_new(httpd_t *httpd, unsigned index)
     return worker;
 }
 
-void httpd_worker_count(httpd_worker_t *worker, listen_kind_t kind, bool opened)
+httpd_site_t *httpd_worker_site_start(httpd_worker_t *worker, httpd_listener_t *listener,
+                                      const httpd_gen_t *gen, unsigned connection_limit)
 {
-    if (opened)
-        atomic_fetch_add(&worker->load[kind], 1);
-    else
-        atomic_fetch_sub(&worker->load[kind], 1);
+    /* The daemons' connection notifications count into load[kind]. */
+    httpd_site_host_t host = {.fwd = worker->fwd, .load = &worker->load[listener->kind]};
+    return httpd_site_start(listener, &host, gen, connection_limit);
 }
 
 unsigned httpd_worker_load(httpd_worker_t *worker, listen_kind_t kind)
@@ -113,7 +114,7 @@ static void wake(httpd_worker_t *worker)
 {
     uint64_t one = 1;
     if (write(worker->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-        httpd_log(worker->httpd, MCSEC_LOG_ERROR, "worker %u: wake-up failed", worker->index);
+        httpd_log(worker->ctx, MCSEC_LOG_ERROR, "worker %u: wake-up failed", worker->index);
 }
 
 int httpd_worker_hand(httpd_worker_t *worker, listen_kind_t kind, int fd,
@@ -137,11 +138,6 @@ int httpd_worker_hand(httpd_worker_t *worker, listen_kind_t kind, int fd,
     pthread_mutex_unlock(&worker->lock);
     wake(worker);
     return 0;
-}
-
-forwarder_t *httpd_worker_forwarder(httpd_worker_t *worker)
-{
-    return worker->fwd;
 }
 
 /* Adds a daemon to the loop; false when out of memory or epoll refuses. */
@@ -200,7 +196,7 @@ static unsigned open_connections(const httpd_site_t *site)
 static void take_site(httpd_worker_t *worker, httpd_site_t *site)
 {
     if (!add_slot(worker, site)) {
-        httpd_log(worker->httpd, MCSEC_LOG_ERROR, "worker %u: cannot run a new daemon",
+        httpd_log(worker->ctx, MCSEC_LOG_ERROR, "worker %u: cannot run a new daemon",
                   worker->index);
         httpd_site_stop(site);
         return;
@@ -255,7 +251,7 @@ static time_t read_mailbox(httpd_worker_t *worker)
 {
     uint64_t count;
     if (read(worker->wake_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
-        httpd_log(worker->httpd, MCSEC_LOG_ERROR, "worker %u: wake-up read failed", worker->index);
+        httpd_log(worker->ctx, MCSEC_LOG_ERROR, "worker %u: wake-up read failed", worker->index);
     pthread_mutex_lock(&worker->lock);
     httpd_site_t *incoming[2] = {worker->incoming[0], worker->incoming[1]};
     worker->incoming[0] = worker->incoming[1] = NULL;

@@ -7,7 +7,7 @@
 
 #include "mcsec/topo/topo.h"
 #include "mcsec_dialog.h"
-#include "mcsec_topo.h"
+#include "mcsec_topo_ctx.h"
 #include "mcsec_topo_msg.h"
 
 /* Longest From-tag a dialog token binds (the token must fit the rr

@@ -23,7 +23,7 @@
 #include "mcsec_spk_body.h"
 #include "mcsec_spk_keys.h"
 #include "mcsec_stages.h"
-#include "mcsec_topo.h"
+#include "mcsec_topo_body.h"
 
 /* Initialises libxml2 and xmlsec1 once in the main process, before the
  * fork, so that every child inherits the set-up. Returns 0 or -1. */

@@ -1,5 +1,6 @@
-/* Topology hiding: per-process token context, module hooks and the
- * request-route stage. See mcsec_topo.h and docs/topology.md. */
+/* Topology hiding: module hooks and the request-route stage, which runs the
+ * body part it owns (mcsec_topo_body.c). The token context is this
+ * process's (mcsec_topo_ctx.c). See mcsec_topo.h and docs/topology.md. */
 #include <stdio.h>
 #include <string.h>
 
@@ -9,85 +10,11 @@
 #include "core/tcp_options.h"
 #include "modules/rr/api.h"
 
-#include "mcsec_kms_keys.h"
 #include "mcsec_topo.h"
+#include "mcsec_topo_body.h"
+#include "mcsec_topo_ctx.h"
 #include "mcsec_topo_msg.h"
-
-/* This process's token context (Kamailio convention: per-process module
- * state), rebuilt when mcsec_proc_rebuild_needed() says so. */
-typedef struct {
-    mcsec_proc_built_t built;
-    mcsec_topo_t *topo;
-    bool broken;
-} topo_cache_t;
-
-static topo_cache_t topo_cache = {{NULL, -1}, NULL, false};
-
-/* The rr module's API, bound once in mod_init before the fork (read-only
- * afterwards). loaded is false when rr is not loaded. */
-typedef struct {
-    rr_api_t api;
-    bool loaded;
-} topo_rr_t;
-
-static topo_rr_t topo_rr;
-
-/* Builds the context from the policy's key file and topology settings
- * (topo_cache.built is already set). */
-static void topo_cache_build(const mcsec_policy_t *policy)
-{
-    mcsec_topo_destroy(topo_cache.topo);
-    topo_cache.topo = NULL;
-    topo_cache.broken = false;
-    const char *key_path = policy->system.keys.topology;
-    if (key_path == NULL || key_path[0] == '\0') {
-        return;
-    }
-    const char *host = policy->system.topology_host;
-    if (host == NULL || host[0] == '\0') {
-        LM_ERR("mcsec: topo: the policy names no topology host\n");
-        topo_cache.broken = true;
-        return;
-    }
-    mcsec_topo_config_t config;
-    memset(&config, 0, sizeof(config));
-    config.border_host = (mcsec_str_t){host, strlen(host)};
-    config.prev_key_validity = policy->system.topology_previous_validity;
-    char why[256] = "";
-    mcsec_err_t rc = mcsec_topo_create(key_path, &config, &topo_cache.topo, why, sizeof(why));
-    if (rc != MCSEC_OK) {
-        LM_ERR("mcsec: topo: topology key file refused: %s\n", why[0] ? why : mcsec_err_str(rc));
-        topo_cache.topo = NULL;
-        topo_cache.broken = true;
-    }
-}
-
-/* See mcsec_topo.h. */
-mcsec_topo_t *mcsec_topo_proc(const mcsec_policy_t *policy, bool *broken)
-{
-    if (mcsec_proc_rebuild_needed(&topo_cache.built, policy)) {
-        topo_cache_build(policy);
-    }
-    *broken = topo_cache.broken;
-    return topo_cache.topo;
-}
-
-/* See mcsec_topo.h. */
-int mcsec_topo_partner(const mcsec_policy_t *policy, const struct ip_addr *ip, unsigned port)
-{
-    int family = ip->af == AF_INET6 ? AF_INET6 : ip->af == AF_INET ? AF_INET : -1;
-    int index = mcsec_partner_by_addr(policy, family, ip->u.addr, (uint16_t)port);
-    if (index < 0 || !policy->partners[index].topology.enabled) {
-        return -1;
-    }
-    return index;
-}
-
-/* See mcsec_topo.h. */
-const rr_api_t *mcsec_topo_rr_api(void)
-{
-    return topo_rr.loaded ? &topo_rr.api : NULL;
-}
+#include "mcsec_topo_net.h"
 
 /* See mcsec_topo.h. */
 bool mcsec_topo_received_ruri(struct sip_msg *msg, const mcsec_partner_t *partner, str *uri)
@@ -114,19 +41,14 @@ int mcsec_topo_mod_init(void)
     }
     /* SREV_NET_DATA_IN rewrites the receive buffer in place. */
     tcp_set_clone_rcvbuf(1);
-    topo_rr.loaded = find_export("load_rr", 0, 0) != NULL && load_rr_api(&topo_rr.api) == 0;
-    if (!topo_rr.loaded) {
-        LM_INFO("mcsec: topo: rr module not loaded; dialogs started inside cannot be "
-                "topology-hidden\n");
-    }
+    mcsec_topo_ctx_mod_init();
     return 0;
 }
 
 /* See mcsec_topo.h. */
 void mcsec_topo_mod_destroy(void)
 {
-    mcsec_topo_destroy(topo_cache.topo);
-    topo_cache = (topo_cache_t){{NULL, -1}, NULL, false};
+    mcsec_topo_ctx_destroy();
 }
 
 /* Sets a rejection. */
@@ -187,7 +109,8 @@ static int dialog_callid_token(struct sip_msg *msg, mcsec_topo_t *topo, const ch
 {
     str name = str_init(MCSEC_TOPO_CID_PARAM);
     str value = {NULL, 0};
-    if (!topo_rr.loaded || topo_rr.api.get_route_param(msg, &name, &value) != 0 || value.len <= 0) {
+    const rr_api_t *rr = mcsec_topo_rr_api();
+    if (rr == NULL || rr->get_route_param(msg, &name, &value) != 0 || value.len <= 0) {
         return 0;
     }
     size_t host_len = strlen(host);
@@ -262,14 +185,15 @@ static int stage_egress(struct sip_msg *msg, const mcsec_policy_t *policy,
     if (replace_callid(msg, token, token_len) != 0) {
         return reject(verdict, MCSEC_REASON_POLICY_UNAVAILABLE, "Call-ID lump");
     }
-    if (initial && topo_rr.loaded) {
+    const rr_api_t *rr = mcsec_topo_rr_api();
+    if (initial && rr != NULL) {
         /* ";mcsec-cid=" + the token part (before '@'). */
         const char *at = memchr(token, '@', token_len);
         size_t part = at != NULL ? (size_t)(at - token) : token_len;
         char param[sizeof(MCSEC_TOPO_CID_PARAM) + 2 + sizeof(token)];
         int n = snprintf(param, sizeof(param), ";%s=%.*s", MCSEC_TOPO_CID_PARAM, (int)part, token);
         str rr_param = {param, n};
-        if (n <= 0 || (size_t)n >= sizeof(param) || topo_rr.api.add_rr_param(msg, &rr_param) != 0) {
+        if (n <= 0 || (size_t)n >= sizeof(param) || rr->add_rr_param(msg, &rr_param) != 0) {
             return reject(verdict, MCSEC_REASON_POLICY_UNAVAILABLE, "Record-Route parameter");
         }
     }

@@ -5,9 +5,11 @@
  * (mcsec_topo_hide_body_elements); this file picks the body and maps
  * failures to reasons. Requests: the SPK stage calls it between its two
  * steps when the partner has SPK on (the body is clear only there);
- * otherwise the topology stage calls mcsec_topo_body_stage() on the message
- * body. Replies (never SPK-protected): the network events call
- * mcsec_topo_reply_body() on the raw message. */
+ * otherwise the topology stage, which owns this part, calls
+ * mcsec_topo_body_stage() on the message body. Replies (never
+ * SPK-protected): the network events call mcsec_topo_reply_body() on the
+ * raw message. The token context comes from mcsec_topo_ctx.h; nothing here
+ * calls the stage. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +17,8 @@
 #include "core/dprint.h"
 
 #include "mcsec_spk_body.h"
-#include "mcsec_topo.h"
+#include "mcsec_topo_body.h"
+#include "mcsec_topo_ctx.h"
 
 static int reject(mcsec_verdict_t *verdict, mcsec_reason_t reason, const char *why)
 {
@@ -24,7 +27,7 @@ static int reject(mcsec_verdict_t *verdict, mcsec_reason_t reason, const char *w
     return -1;
 }
 
-/* See mcsec_topo.h. */
+/* See mcsec_topo_body.h. */
 int mcsec_topo_body_elements(const mcsec_policy_t *policy, mcsec_verdict_t *verdict,
                              const char *content_type, const uint8_t *data, size_t len, bool egress,
                              mcsec_body_t *out)
@@ -89,7 +92,7 @@ static int transform_msg_body(struct sip_msg *msg, const mcsec_policy_t *policy,
                                     egress, out);
 }
 
-/* See mcsec_topo.h. */
+/* See mcsec_topo_body.h. */
 int mcsec_topo_body_stage(struct sip_msg *msg, const mcsec_policy_t *policy,
                           mcsec_verdict_t *verdict, bool egress)
 {
@@ -111,7 +114,7 @@ int mcsec_topo_body_stage(struct sip_msg *msg, const mcsec_policy_t *policy,
     return rc;
 }
 
-/* See mcsec_topo.h. */
+/* See mcsec_topo_body.h. */
 int mcsec_topo_reply_body(struct sip_msg *msg, const mcsec_policy_t *policy,
                           mcsec_verdict_t *verdict, bool egress, mcsec_topo_edits_t *edits)
 {

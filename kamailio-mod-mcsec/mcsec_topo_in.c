@@ -1,6 +1,6 @@
 /* SREV_NET_DATA_IN: restores our tokens in every message from a partner IS
  * proxy with topology hiding on, before Kamailio parses it. See
- * mcsec_topo.h. */
+ * mcsec_topo_net.h and mcsec_topo.h. */
 #include <stdio.h>
 #include <string.h>
 
@@ -12,8 +12,10 @@
 #include "mcsec/topo/topo.h"
 #include "mcsec_counters.h"
 #include "mcsec_shm_policy.h"
-#include "mcsec_topo.h"
+#include "mcsec_topo_body.h"
+#include "mcsec_topo_ctx.h"
 #include "mcsec_topo_msg.h"
+#include "mcsec_topo_net.h"
 
 /* What one incoming message needs. */
 typedef struct {
@@ -314,7 +316,21 @@ static int write_back(mcsec_topo_edits_t *edits, str *buf)
     return nlen >= 0 ? 0 : -1;
 }
 
-/* See mcsec_topo.h. */
+/* The partner (index, or -1) a message received from ip:port belongs to
+ * when topology hiding is on for it (binary compare, no address text).
+ * Outgoing messages are judged by socket and IP instead
+ * (mcsec_topo_net_out). */
+static int topo_partner(const mcsec_policy_t *policy, const struct ip_addr *ip, unsigned port)
+{
+    int family = ip->af == AF_INET6 ? AF_INET6 : ip->af == AF_INET ? AF_INET : -1;
+    int index = mcsec_partner_by_addr(policy, family, ip->u.addr, (uint16_t)port);
+    if (index < 0 || !policy->partners[index].topology.enabled) {
+        return -1;
+    }
+    return index;
+}
+
+/* See mcsec_topo_net.h. */
 int mcsec_topo_net_in(sr_event_param_t *evp)
 {
     str *buf = (str *)evp->data;
@@ -325,7 +341,7 @@ int mcsec_topo_net_in(sr_event_param_t *evp)
     if (policy == NULL) {
         return 0;
     }
-    int partner_index = mcsec_topo_partner(policy, &evp->rcv->src_ip, evp->rcv->src_port);
+    int partner_index = topo_partner(policy, &evp->rcv->src_ip, evp->rcv->src_port);
     if (partner_index < 0) {
         return 0;
     }

@@ -21,6 +21,23 @@
 
 #define MCSEC_TOPO_MAX_EDITS 160
 
+/* ---- names the topology adapter puts on the wire and reads back --------- */
+
+/* The internal header that marks a request from a partner whose tokens did
+ * not decode (never sent to a partner; a partner's copy is removed). */
+#define MCSEC_TOPO_FAULT_HDR "Mcsec-Topo-Fault"
+/* The internal header that keeps the request-URI as the partner sent it
+ * (our token URI) when SREV_NET_DATA_IN restored it: the EAR stage checks
+ * the EAR's target against what the partner signed. Added only by us (a
+ * partner's copy is removed), deleted by the ingress stage before the
+ * request goes inside. */
+#define MCSEC_TOPO_RURI_HDR "Mcsec-Topo-Ruri"
+/* Via parameter (partner's Via) and Record-Route parameter (ours) that
+ * carry the partner-side Call-ID token of a dialog. */
+#define MCSEC_TOPO_CID_PARAM "mcsec-cid"
+
+/* ---- edit lists ----------------------------------------------------------- */
+
 typedef struct {
     int start, end; /* octets of the original buffer replaced */
     int text_off;   /* text offset in the arena */

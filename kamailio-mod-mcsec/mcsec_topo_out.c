@@ -1,8 +1,8 @@
 /* SREV_NET_DATA_OUT: hides our inside in every message that leaves the
  * outside socket for a partner IS proxy with topology hiding on, whatever
  * its destination port, and drops relayed messages that would leave it
- * for an address of no partner. See mcsec_topo.h, mcsec_outside.h and
- * mcsec_refusal.h. */
+ * for an address of no partner. See mcsec_topo_net.h, mcsec_topo.h,
+ * mcsec_outside.h and mcsec_refusal.h. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -21,8 +21,10 @@
 #include "mcsec_outside.h"
 #include "mcsec_refusal.h"
 #include "mcsec_shm_policy.h"
-#include "mcsec_topo.h"
+#include "mcsec_topo_body.h"
+#include "mcsec_topo_ctx.h"
 #include "mcsec_topo_msg.h"
+#include "mcsec_topo_net.h"
 
 /* What one outgoing message needs. */
 typedef struct {
@@ -441,7 +443,7 @@ static void drop_stray(str *obuf, struct sip_msg *msg, const struct dest_info *d
     drop(obuf);
 }
 
-/* See mcsec_topo.h. What leaves the outside socket (or goes to a
+/* See mcsec_topo_net.h. What leaves the outside socket (or goes to a
  * partner's IP from any socket) is outbound: to a partner with topology
  * hiding on it is hidden, whatever its destination port; to a partner
  * without it, it goes as it is; to any other address only the border's

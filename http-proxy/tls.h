@@ -1,0 +1,27 @@
+/* mcsec-httpd: the TLS profile of TS 33.310 Annex E / TS 33.210 6.2 and the
+ * check that a client certificate belongs to a partner's HTTP proxy
+ * (tls.c). Below: httpd.h only. */
+#ifndef MCSEC_HTTPD_TLS_H
+#define MCSEC_HTTPD_TLS_H
+
+#include <stddef.h>
+
+#include <gnutls/gnutls.h>
+
+#include "httpd.h"
+
+/* GnuTLS priority string of the TS 33.310 / 33.210 profile: TLS 1.2 and
+ * 1.3 only, AEAD suites with ECDHE only. */
+extern const char *const httpd_tls_priorities;
+/* The same profile for libcurl (OpenSSL names). */
+extern const char *const httpd_curl_ciphers;
+extern const char *const httpd_curl_tls13_ciphers;
+
+/* Index of the partner whose CA, key purpose (clientAuth) and HTTP proxy
+ * name (peer_name in a SAN dNSName) the session's client certificate
+ * matches; -1 when none (no certificate, other CA, wrong purpose, an MC
+ * client certificate...). detail gets a short reason for the log. */
+int httpd_tls_partner_of(const httpd_gen_t *gen, gnutls_session_t session, char *detail,
+                         size_t detail_size);
+
+#endif
