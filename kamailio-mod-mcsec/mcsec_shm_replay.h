@@ -4,7 +4,7 @@
  * a policy reload. Each user owns one instance (separate tables, so GKTP
  * pushes and EARs never compete for entries).
  *
- * Layout: libmcsec's replay table (mcsec/replay_table.h), as in its in-process cache
+ * Layout: libmcsec's replay table (mcsec/util/replay_table.h), as in its in-process cache
  * (linear probing, at most half full, SipHash-2-4 with a random key chosen
  * once per start), guarded by one Kamailio lock. The bound is set by the user
  * from the policy; when no entry can be freed the cache answers

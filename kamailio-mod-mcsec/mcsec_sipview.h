@@ -13,7 +13,7 @@
 
 /* P-Asserted-Identity headers handed to libmcsec: one more than the shared
  * limit, so that mcsec_check_identity refuses the excess by the rule both
- * borders use (mcsec/check.h); still more is refused here as malformed. */
+ * borders use (mcsec/sip/check.h); still more is refused here as malformed. */
 #define MCSEC_SIPVIEW_MAX_PAI (MCSEC_MAX_ASSERTED_IDS + 1)
 
 typedef struct {

@@ -7,7 +7,7 @@
  * decrypted with the shared SPK (P0 = the partner's identity), then either
  * re-protected with the internal SPK (spk.reprotect_internal) or passed in
  * clear. The new body and Content-Type replace the old ones through lumps.
- * All XML work is libmcsec's (mcsec/xmlprot.h); this file only chooses the
+ * All XML work is libmcsec's (mcsec/spk/xmlprot.h); this file only chooses the
  * objects and applies the result.
  *
  * Stages after this one (GMK) need the body in clear, which after a rewrite

@@ -1,5 +1,5 @@
 /* Topology hiding in mcsec.so (issue 3): the adapter between Kamailio and
- * libmcsec's token transforms (mcsec/topo.h). docs/topology.md explains the
+ * libmcsec's token transforms (mcsec/topo/topo.h). docs/topology.md explains the
  * whole design; in short:
  *
  * - Messages that leave an outside socket (mcsec_outside.h) for a
@@ -47,9 +47,6 @@
 
 #include "mcsec/sip/check.h"
 #include "mcsec/policy/policy.h"
-#include "mcsec/topo/topo.h"
-#include "mcsec/spk/xmlprot.h"
-#include "mcsec_topo_msg.h"
 
 /* The request-URI as the partner sent it, when SREV_NET_DATA_IN restored
  * it from one of our tokens: true with *uri set (a view into msg) only for

@@ -21,8 +21,8 @@
 
 #include "modules/rr/api.h"
 
-#include "mcsec/policy.h"
-#include "mcsec/topo.h"
+#include "mcsec/policy/policy.h"
+#include "mcsec/topo/topo.h"
 
 /* mod_init (main process, before the fork): binds the rr module's API when
  * rr is loaded (logs when it is not). */
