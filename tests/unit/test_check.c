@@ -25,6 +25,14 @@ static mcsec_addr_t b_proxy[] = {
     {"2001:db8::20", 0, AF_INET6, {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x20}}};
 static mcsec_addr_t c_proxy[] = {{"127.0.30.1", 5060, AF_INET, {127, 0, 30, 1}}};
 
+/* Our SIP core: 127.0.10.2 on any port, and one IPv6 peer on 5060 only. */
+static mcsec_addr_t inside_peers[] = {
+    {"127.0.10.2", 0, AF_INET, {127, 0, 10, 2}},
+    {"2001:db8::10",
+     5060,
+     AF_INET6,
+     {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10}}};
+
 static mcsec_partner_t partners[2];
 static mcsec_policy_t policy;
 
@@ -36,6 +44,8 @@ static int setup(void **state)
     policy.system.name = "system-a";
     policy.system.identity = "sip:border@a.mcx.example";
     policy.system.domains = (mcsec_strlist_t){our_domains, 2};
+    policy.system.sip_inside_peers = inside_peers;
+    policy.system.sip_inside_peer_count = 2;
     for (int i = 0; i < 2; i++) {
         partners[i].sip.methods = (mcsec_strlist_t){methods, 6};
         partners[i].sip.content_types = (mcsec_strlist_t){types, 3};
@@ -389,6 +399,28 @@ static void test_egress_source_must_be_ours(void **state)
     assert_int_equal(egress(&req, NULL), MCSEC_REASON_SRC_NO_IDENTITY);
 }
 
+static void test_egress_source_must_be_inside_peer(void **state)
+{
+    (void)state;
+    mcsec_sip_request_t req = good_egress();
+    req.src_port = 40000; /* 127.0.10.2 is listed without a port: any port */
+    assert_int_equal(egress(&req, NULL), MCSEC_REASON_NONE);
+    req.src_ip = s("127.0.10.3");
+    assert_int_equal(egress(&req, NULL), MCSEC_REASON_SRC_NOT_INTERNAL_PEER);
+    req.src_ip = s("127.0.20.1"); /* a partner's IS proxy is no inside peer */
+    req.src_port = 5060;
+    assert_int_equal(egress(&req, NULL), MCSEC_REASON_SRC_NOT_INTERNAL_PEER);
+    req.src_ip = s("2001:db8:0::10"); /* listed with port 5060 */
+    assert_int_equal(egress(&req, NULL), MCSEC_REASON_NONE);
+    req.src_port = 5061;
+    assert_int_equal(egress(&req, NULL), MCSEC_REASON_SRC_NOT_INTERNAL_PEER);
+    req.src_ip = s("not-an-ip");
+    assert_int_equal(egress(&req, NULL), MCSEC_REASON_SRC_NOT_INTERNAL_PEER);
+    req.src_ip = s("127.0.10.2");
+    policy.system.sip_inside_peer_count = 0; /* none named: default deny */
+    assert_int_equal(egress(&req, NULL), MCSEC_REASON_SRC_NOT_INTERNAL_PEER);
+}
+
 static void test_egress_bad_ruri_malformed(void **state)
 {
     (void)state;
@@ -578,6 +610,7 @@ int main(void)
         cmocka_unit_test_setup(test_egress_rejects_unknown_target, setup),
         cmocka_unit_test_setup(test_egress_in_dialog_by_next_hop, setup),
         cmocka_unit_test_setup(test_egress_source_must_be_ours, setup),
+        cmocka_unit_test_setup(test_egress_source_must_be_inside_peer, setup),
         cmocka_unit_test_setup(test_egress_bad_ruri_malformed, setup),
         cmocka_unit_test_setup(test_partner_by_binary_address, setup),
         cmocka_unit_test_setup(test_partner_by_destination_ip, setup),

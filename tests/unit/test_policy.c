@@ -155,6 +155,12 @@ static void assert_policies_equal(const mcsec_policy_t *a, const mcsec_policy_t 
     assert_true(!sa->has_sip_core || addr_equal(&sa->sip_core, &sb->sip_core));
     assert_int_equal(sa->sip_transport, sb->sip_transport);
     assert_int_equal(sa->sip_core_transport, sb->sip_core_transport);
+    assert_int_equal(sa->sip_inside_peer_count, sb->sip_inside_peer_count);
+    for (size_t i = 0; i < sa->sip_inside_peer_count; i++)
+        assert_true(addr_equal(&sa->sip_inside_peers[i], &sb->sip_inside_peers[i]));
+    assert_int_equal(sa->http.inside_client_count, sb->http.inside_client_count);
+    for (size_t i = 0; i < sa->http.inside_client_count; i++)
+        assert_true(addr_equal(&sa->http.inside_clients[i], &sb->http.inside_clients[i]));
     assert_string_equal(sa->spk_internal_identity, sb->spk_internal_identity);
     assert_int_equal(sa->ear_replay_entries, sb->ear_replay_entries);
     assert_string_equal(sa->ear_sign_identity, sb->ear_sign_identity);
@@ -301,6 +307,9 @@ static void test_policy_example_a_loads(void **state)
     assert_addr(&policy->system.is_proxy, "127.0.10.1", 5060, AF_INET);
     assert_addr(&policy->system.gateway, "203.0.113.10", 0, AF_INET);
     assert_addr(&policy->system.sip_core, "127.0.10.2", 5070, AF_INET);
+    /* The inside SIP socket admits the listed core address on any port. */
+    assert_int_equal(policy->system.sip_inside_peer_count, 1);
+    assert_addr(&policy->system.sip_inside_peers[0], "127.0.10.2", 0, AF_INET);
     assert_int_equal(policy->system.sip_transport, MCSEC_TRANSPORT_UDP);
     assert_string_equal(policy->system.keys.topology, "");
     assert_int_equal(policy->logging.level, MCSEC_LOG_NOTICE);
@@ -322,7 +331,7 @@ static void test_policy_example_a_loads(void **state)
     assert_string_equal(b->sip.content_types.items[0], "application/sdp");
     assert_int_equal(b->sip.max_body, 16384);
     assert_false(b->sip.warning_reason);
-    assert_int_equal(b->line, 23);
+    assert_int_equal(b->line, 24);
     assert_int_equal(b->col, 5);
     assert_null(mcsec_policy_partner_by_name(policy, "system-c"));
     mcsec_policy_free(policy);
@@ -351,6 +360,9 @@ static void test_policy_full_valid_loads(void **state)
     assert_addr(&policy->system.is_proxy, "2001:db8::1", 5060, AF_INET6);
     assert_true(policy->system.has_http_proxy);
     assert_int_equal(policy->system.sip_transport, MCSEC_TRANSPORT_TCP);
+    assert_int_equal(policy->system.sip_inside_peer_count, 2);
+    assert_addr(&policy->system.sip_inside_peers[0], "192.0.2.2", 0, AF_INET);
+    assert_addr(&policy->system.sip_inside_peers[1], "2001:db8::2", 5070, AF_INET6);
     assert_int_equal(policy->logging.level, MCSEC_LOG_DEBUG);
     assert_true(policy->logging.log_passed);
     assert_int_equal(policy->partner_count, 2);
@@ -537,6 +549,9 @@ static void test_policy_http_loads(void **state)
     assert_int_equal(sys->http.connection_limit, 512);
     assert_int_equal(sys->http.client_timeout, 5);
     assert_int_equal(sys->http.threads, 8);
+    assert_int_equal(sys->http.inside_client_count, 2);
+    assert_addr(&sys->http.inside_clients[0], "10.0.0.7", 0, AF_INET);
+    assert_addr(&sys->http.inside_clients[1], "10.0.0.8", 4000, AF_INET);
     const mcsec_http_rules_t *b = &policy->partners[0].http;
     assert_true(b->enabled);
     assert_int_equal(b->methods.count, 3);
@@ -713,6 +728,12 @@ static const bad_case_t bad_cases[] = {
     {"http_without_ca", 19, 7, "'partner.http' needs 'partner.keys.ca'"},
     {"http_inside_no_port", 9, 13,
      "invalid address '10.0.0.1' for 'system.http.inside': missing port"},
+    {"http_inside_client_duplicate", 10, 54,
+     "duplicate address '10.0.0.5' in 'system.http.inside_clients'"},
+    {"sip_inside_peer_bad_address", 11, 31,
+     "invalid address '192.0.2.300:5070' for 'system.sip.inside_peers'"},
+    {"sip_inside_peers_not_list", 11, 19,
+     "expected a list for 'system.sip.inside_peers' (found a scalar)"},
     /* gmk */
     {"gmk_bad_transfer", 22, 21, "invalid value 'maybe' for 'partner.gmk.transfer'"},
     {"gmk_check_without_partner_gms", 22, 21, "gmk transfer check needs 'partner.gmk.gms'"},

@@ -119,3 +119,16 @@ bool mcsec_addr_equal(const mcsec_addr_t *a, const mcsec_addr_t *b)
 {
     return a->family == b->family && a->port == b->port && strcmp(a->ip, b->ip) == 0;
 }
+
+bool mcsec_addr_list_match(const mcsec_addr_t *list, size_t count, int family, const uint8_t *bin,
+                           uint16_t port)
+{
+    if (!bin || (family != AF_INET && family != AF_INET6))
+        return false;
+    size_t n = family == AF_INET ? 4 : 16;
+    for (size_t i = 0; i < count; i++)
+        if (list[i].family == family && memcmp(list[i].bin, bin, n) == 0 &&
+            (list[i].port == 0 || list[i].port == port))
+            return true;
+    return false;
+}

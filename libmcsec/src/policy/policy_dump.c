@@ -146,6 +146,18 @@ static void key_list(writer_t *w, const char *key, const mcsec_strlist_t *list)
     end_seq(w);
 }
 
+static void key_addr_list(writer_t *w, const char *key, const mcsec_addr_t *list, size_t count)
+{
+    scalar(w, key);
+    begin_seq(w, true);
+    for (size_t i = 0; i < count; i++) {
+        char text[64];
+        mcsec_addr_format(&list[i], text, sizeof(text));
+        string_value(w, text);
+    }
+    end_seq(w);
+}
+
 static void key_octets(writer_t *w, const char *key, const uint8_t *values, size_t count)
 {
     scalar(w, key);
@@ -200,6 +212,7 @@ static void dump_system(writer_t *w, const mcsec_system_t *sys)
         key_addr(w, "core", &sys->sip_core);
     key_string(w, "transport", sys->sip_transport == MCSEC_TRANSPORT_TCP ? "tcp" : "udp");
     key_string(w, "core_transport", sys->sip_core_transport == MCSEC_TRANSPORT_TCP ? "tcp" : "udp");
+    key_addr_list(w, "inside_peers", sys->sip_inside_peers, sys->sip_inside_peer_count);
     end_map(w);
     bool internal = sys->spk_internal_identity && sys->spk_internal_identity[0];
     scalar(w, "spk");
@@ -227,6 +240,7 @@ static void dump_system(writer_t *w, const mcsec_system_t *sys)
     if (http->public_host)
         key_string(w, "public_host", http->public_host);
     key_list(w, "internal_hosts", &http->internal_hosts);
+    key_addr_list(w, "inside_clients", http->inside_clients, http->inside_client_count);
     key_number(w, "connection_limit", http->connection_limit);
     key_number(w, "client_timeout", http->client_timeout);
     key_number(w, "threads", http->threads);

@@ -139,6 +139,38 @@ bool mcsec_pol_load_addr(mcsec_pol_ctx_t *ctx, yaml_node_t *node, const char *wh
     return true;
 }
 
+void mcsec_pol_load_addr_list(mcsec_pol_ctx_t *ctx, yaml_node_t *node, const char *what, size_t max,
+                              mcsec_addr_t **list, size_t *count)
+{
+    yaml_node_item_t *items;
+    size_t n;
+    if (!mcsec_pol_sequence(ctx, node, what, &items, &n))
+        return;
+    if (n > max) {
+        mcsec_pol_problem(ctx, node, MCSEC_ERR_INVALID, "more than %zu entries in '%s'", max, what);
+        return;
+    }
+    *list = calloc(n ? n : 1, sizeof(**list));
+    if (!*list) {
+        mcsec_pol_problem(ctx, node, MCSEC_ERR_NOMEM, "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *item = mcsec_pol_node(ctx, items[i]);
+        mcsec_addr_t *slot = &(*list)[*count];
+        if (!item || !mcsec_pol_load_addr(ctx, item, what, MCSEC_ADDR_PORT_OPTIONAL, slot))
+            continue;
+        bool dup = false;
+        for (size_t j = 0; j < *count && !dup; j++)
+            dup = mcsec_addr_equal(&(*list)[j], slot);
+        if (dup)
+            mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID, "duplicate address '%s' in '%s'",
+                              slot->ip, what);
+        else
+            (*count)++;
+    }
+}
+
 void mcsec_pol_load_keyfile(mcsec_pol_ctx_t *ctx, yaml_node_t *node, const char *what, bool secret,
                             char **out)
 {

@@ -131,7 +131,8 @@ void mcsec_pol_load_system_http(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_s
 {
     static const mcsec_pol_key_t keys[] = {{"inside", false},         {"public_host", false},
                                            {"internal_hosts", false}, {"connection_limit", false},
-                                           {"client_timeout", false}, {"threads", false}};
+                                           {"client_timeout", false}, {"threads", false},
+                                           {"inside_clients", false}};
     yaml_node_t *v[COUNT(keys)];
     mcsec_http_system_t *http = &sys->http;
     if (node && mcsec_pol_map(ctx, node, "system.http", keys, COUNT(keys), v)) {
@@ -170,6 +171,9 @@ void mcsec_pol_load_system_http(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_s
         if (v[5] &&
             mcsec_pol_integer(ctx, v[5], "system.http.threads", 1, HTTP_THREADS_MAX, &value))
             http->threads = (unsigned)value;
+        if (v[6])
+            mcsec_pol_load_addr_list(ctx, v[6], "system.http.inside_clients", HTTP_LIST_MAX,
+                                     &http->inside_clients, &http->inside_client_count);
     }
     if (!http->public_host && sys->topology_host &&
         !(http->public_host = strdup(sys->topology_host)))

@@ -1,4 +1,5 @@
 /* The `system` section: who we are. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "policy_gmk_internal.h"
@@ -40,10 +41,29 @@ static void load_transport(mcsec_pol_ctx_t *ctx, yaml_node_t *node, const char *
                           "invalid value '%s' for '%s': expected udp or tcp", transport, where);
 }
 
+/* Most entries in system.sip.inside_peers. */
+#define INSIDE_PEERS_MAX 64
+
+/* Who may use the inside SIP socket: the listed peers, else the SIP core's
+ * address on any port, else nobody (default deny). */
+static void default_inside_peers(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_t *sys)
+{
+    if (sys->sip_inside_peers || !sys->has_sip_core)
+        return;
+    sys->sip_inside_peers = calloc(1, sizeof(*sys->sip_inside_peers));
+    if (!sys->sip_inside_peers) {
+        mcsec_pol_problem(ctx, node, MCSEC_ERR_NOMEM, "out of memory");
+        return;
+    }
+    sys->sip_inside_peers[0] = sys->sip_core;
+    sys->sip_inside_peers[0].port = 0;
+    sys->sip_inside_peer_count = 1;
+}
+
 static void load_sip(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_t *sys)
 {
     static const mcsec_pol_key_t keys[] = {
-        {"core", false}, {"transport", false}, {"core_transport", false}};
+        {"core", false}, {"transport", false}, {"core_transport", false}, {"inside_peers", false}};
     yaml_node_t *v[COUNT(keys)];
     if (!mcsec_pol_map(ctx, node, "system.sip", keys, COUNT(keys), v))
         return;
@@ -54,6 +74,10 @@ static void load_sip(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_t *sy
         load_transport(ctx, v[1], "system.sip.transport", &sys->sip_transport);
     if (v[2])
         load_transport(ctx, v[2], "system.sip.core_transport", &sys->sip_core_transport);
+    if (v[3])
+        mcsec_pol_load_addr_list(ctx, v[3], "system.sip.inside_peers", INSIDE_PEERS_MAX,
+                                 &sys->sip_inside_peers, &sys->sip_inside_peer_count);
+    default_inside_peers(ctx, node, sys);
 }
 
 static void load_keys(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_keys_t *keys_out)

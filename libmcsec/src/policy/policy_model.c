@@ -49,6 +49,8 @@ void mcsec_policy_free(mcsec_policy_t *policy)
     free(sys->topology_host);
     free(sys->http.public_host);
     mcsec_strlist_clear(&sys->http.internal_hosts);
+    free(sys->http.inside_clients);
+    free(sys->sip_inside_peers);
     free(sys->keys.topology);
     free(sys->keys.spk);
     free(sys->keys.signing);

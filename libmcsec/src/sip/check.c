@@ -289,6 +289,16 @@ void mcsec_check_sip_egress(const mcsec_policy_t *policy, const mcsec_sip_reques
         verdict->reason = MCSEC_REASON_POLICY_UNAVAILABLE;
         return;
     }
+    /* Our own side is not trusted blindly: only the SIP core addresses the
+     * policy names may use the inside socket (docs/policy-reference.md). */
+    unsigned char src[16];
+    int family;
+    if (!parse_ip(req->src_ip, &family, src) ||
+        !mcsec_addr_list_match(policy->system.sip_inside_peers,
+                               policy->system.sip_inside_peer_count, family, src, req->src_port)) {
+        mcsec_verdict_set(verdict, MCSEC_REASON_SRC_NOT_INTERNAL_PEER, "source ", req->src_ip);
+        return;
+    }
     int index = -1;
     mcsec_str_t target_host;
     mcsec_err_t err = mcsec_sip_uri_host(req->ruri, &target_host);

@@ -184,6 +184,10 @@ static const reason_entry_t reason_table[MCSEC_REASON_COUNT] = {
                                  403},
     [MCSEC_REASON_POLICY_UNAVAILABLE] = {"policy.unavailable",
                                          "no valid policy is loaded (fail closed)", 500, 503},
+    [MCSEC_REASON_SRC_NOT_INTERNAL_PEER] = {"src.not_internal_peer",
+                                            "request on an inside socket or listener from an "
+                                            "address the policy does not name as ours",
+                                            403, 403},
 };
 
 static const reason_entry_t *reason_entry(mcsec_reason_t reason)

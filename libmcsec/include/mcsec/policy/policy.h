@@ -182,6 +182,9 @@ typedef struct {
 typedef struct {
     mcsec_addr_t inside; /* listener for our GMS/CMS (requests to partners) */
     bool has_inside;
+    mcsec_addr_t *inside_clients; /* who may connect to inside (port 0 = any);
+                                     none = nobody (default deny) */
+    size_t inside_client_count;
     char *public_host;              /* our name in rewritten URIs; default
                                        topology host */
     mcsec_strlist_t internal_hosts; /* host[:port] never shown to partners, in
@@ -206,6 +209,11 @@ typedef struct {
     bool has_sip_core;
     mcsec_transport_t sip_transport;      /* towards partners; default UDP */
     mcsec_transport_t sip_core_transport; /* towards sip_core; default UDP */
+    /* Who may send requests to the inside SIP socket (sip.inside_peers;
+     * port 0 = any). Default: the sip_core address, any port; none when
+     * neither is set, and then every inside request is refused. */
+    mcsec_addr_t *sip_inside_peers;
+    size_t sip_inside_peer_count;
     /* The internal SPK (keys.spk) protects bodies between our MC servers and
      * the border; its KDF P0 is this MC server identity. */
     char *spk_internal_identity;
@@ -263,6 +271,12 @@ void mcsec_policy_free(mcsec_policy_t *policy);
 /* Writes the effective policy (defaults filled in, paths resolved) as YAML
  * that the loader accepts, into a malloc'd string the caller frees. */
 mcsec_err_t mcsec_policy_dump(const mcsec_policy_t *policy, char **out);
+
+/* True when the address (family AF_INET with 4 octets in bin, or AF_INET6
+ * with 16, network order) and port match an entry of list: same address,
+ * and the entry's port is 0 or equal. False for other families. */
+bool mcsec_addr_list_match(const mcsec_addr_t *list, size_t count, int family, const uint8_t *bin,
+                           uint16_t port);
 
 /* Finds a partner by name; NULL when none. */
 const mcsec_partner_t *mcsec_policy_partner_by_name(const mcsec_policy_t *policy, const char *name);

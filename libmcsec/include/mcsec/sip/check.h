@@ -73,7 +73,9 @@ typedef struct {
 void mcsec_check_sip_ingress(const mcsec_policy_t *policy, const mcsec_sip_request_t *req,
                              mcsec_verdict_t *verdict);
 
-/* Request leaving towards a partner: request-URI host in a partner's
+/* Request leaving towards a partner: source address one of
+ * system.sip_inside_peers (else src.not_internal_peer; none = all refused),
+ * request-URI host in a partner's
  * domains, or next hop a partner's IS proxy (else dst.not_partner), method allowed by that partner,
  * asserted identity in our domains (src.no_identity, src.not_internal), content type and body size
  * as the partner accepts them. */
