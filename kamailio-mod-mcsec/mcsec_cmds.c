@@ -131,8 +131,15 @@ static int run_check(struct sip_msg *msg, bool egress)
          * its counters and Warning switch apply. */
         int partner_index =
             egress ? -1 : mcsec_partner_by_source(policy, view.req.src_ip, view.req.src_port);
-        set_local_verdict(&verdict, MCSEC_REASON_SIP_MALFORMED, policy, partner_index,
-                          "Kamailio cannot parse the request");
+        if (egress && !mcsec_inside_peer_by_source(policy, view.req.src_ip, view.req.src_port)) {
+            /* The source rule first, as mcsec_check_sip_egress() has it: a
+             * stranger on the inside socket learns nothing about parsing. */
+            set_local_verdict(&verdict, MCSEC_REASON_SRC_NOT_INTERNAL_PEER, policy, -1,
+                              "source is no SIP core the policy names");
+        } else {
+            set_local_verdict(&verdict, MCSEC_REASON_SIP_MALFORMED, policy, partner_index,
+                              "Kamailio cannot parse the request");
+        }
     } else if (egress) {
         mcsec_check_sip_egress(policy, &view.req, &verdict);
     } else {
@@ -215,28 +222,33 @@ static int reject_from_cfg(struct sip_msg *msg, const str *dir, const str *code)
 /* The source rule of mcsec_ingress() alone, for a request the cfg relays
  * without the full check: a CANCEL, which tm matches to a transaction by
  * its Via branch (RFC 3261 9.2), a value a stranger can copy. Returns 1
- * when msg comes from a partner IS proxy; else counts, logs and exposes
- * src.not_partner (policy.unavailable without a policy), records the
+ * when msg comes from a partner IS proxy (egress: one of our SIP cores the
+ * policy names); else counts, logs and exposes src.not_partner
+ * (src.not_internal_peer; policy.unavailable without a policy), records the
  * refusal the cfg answers next, and returns -1. */
-static int source_check(struct sip_msg *msg)
+static int source_check(struct sip_msg *msg, bool egress)
 {
     const mcsec_policy_t *policy = mcsec_proc_policy();
     mcsec_sipview_t view;
     mcsec_verdict_t verdict;
-    (void)mcsec_sipview_fill(msg, false, &view); /* source and method are always set */
+    (void)mcsec_sipview_fill(msg, egress, &view); /* source and method are always set */
     if (policy != NULL &&
-        mcsec_partner_by_source(policy, view.req.src_ip, view.req.src_port) >= 0) {
+        (egress ? mcsec_inside_peer_by_source(policy, view.req.src_ip, view.req.src_port)
+                : mcsec_partner_by_source(policy, view.req.src_ip, view.req.src_port) >= 0)) {
         return 1;
     }
     if (policy == NULL) {
         set_local_verdict(&verdict, MCSEC_REASON_POLICY_UNAVAILABLE, NULL, -1,
                           "no usable policy in this process");
+    } else if (egress) {
+        set_local_verdict(&verdict, MCSEC_REASON_SRC_NOT_INTERNAL_PEER, policy, -1,
+                          "source is no SIP core the policy names");
     } else {
         set_local_verdict(&verdict, MCSEC_REASON_SRC_NOT_PARTNER, policy, -1,
                           "source is no partner IS proxy");
     }
-    mcsec_counters_count(verdict.partner_index, verdict.reason, false);
-    log_verdict(policy, &view, &verdict, false);
+    mcsec_counters_count(verdict.partner_index, verdict.reason, egress);
+    log_verdict(policy, &view, &verdict, egress);
     mcsec_pv_set_verdict(msg, &verdict);
     mcsec_refusal_record(msg);
     return -1;
@@ -247,13 +259,27 @@ static int w_mcsec_from_partner(struct sip_msg *msg, char *unused1, char *unused
 {
     (void)unused1;
     (void)unused2;
-    return source_check(msg);
+    return source_check(msg, false);
 }
 
 /* KEMI: KSR.mcsec.from_partner() */
 static int ki_mcsec_from_partner(sip_msg_t *msg)
 {
-    return source_check(msg);
+    return source_check(msg, false);
+}
+
+/* cfg: mcsec_from_inside_peer() */
+static int w_mcsec_from_inside_peer(struct sip_msg *msg, char *unused1, char *unused2)
+{
+    (void)unused1;
+    (void)unused2;
+    return source_check(msg, true);
+}
+
+/* KEMI: KSR.mcsec.from_inside_peer() */
+static int ki_mcsec_from_inside_peer(sip_msg_t *msg)
+{
+    return source_check(msg, true);
 }
 
 /* cfg: mcsec_reject(dir, code) */
@@ -340,6 +366,7 @@ cmd_export_t mcsec_cmd_exports[] = {
         MCSEC_ROUTES},
     {"mcsec_reply_check", (cmd_function)w_mcsec_reply_check, 0, 0, 0, ONREPLY_ROUTE},
     {"mcsec_from_partner", (cmd_function)w_mcsec_from_partner, 0, 0, 0, REQUEST_ROUTE},
+    {"mcsec_from_inside_peer", (cmd_function)w_mcsec_from_inside_peer, 0, 0, 0, REQUEST_ROUTE},
     {0, 0, 0, 0, 0, 0}
 };
 
@@ -357,6 +384,9 @@ sr_kemi_t mcsec_kemi_exports[] = {
         {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
          SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
     {str_init("mcsec"), str_init("from_partner"), SR_KEMIP_INT, ki_mcsec_from_partner,
+        {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+         SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
+    {str_init("mcsec"), str_init("from_inside_peer"), SR_KEMIP_INT, ki_mcsec_from_inside_peer,
         {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
          SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
     {str_init("mcsec"), str_init("reason"), SR_KEMIP_XVAL, ki_mcsec_reason,

@@ -16,6 +16,8 @@
 # topology hiding, logging.level notice. Switches and defaults:
 #  SIP
 #   TRANSPORT=udp          system sip.transport (towards the partner)
+#   INSIDE_PEERS=<core ip> system sip.inside_peers (YAML flow items; the only
+#                          sources the inside socket accepts, any port)
 #   PEER_PROXY=<peer outside>:5060  partner addresses.is_proxy (YAML flow items)
 #   METHODS=[INVITE, ACK, BYE, CANCEL, UPDATE, INFO, MESSAGE, OPTIONS, NOTIFY,
 #           SUBSCRIBE, REFER, PRACK]  partner sip.methods (a YAML list)
@@ -73,7 +75,7 @@ sip_policy() {
     b) self=b peer=a self_out=$B_OUT_IP peer_out=$A_OUT_IP core_ip=$B_CORE_IP ;;
     *) t_die "sip_policy: system a or b, not '$sys'" ;;
     esac
-    local -A val=([TRANSPORT]=udp [PEER_PROXY]="$peer_out:$SIP_PORT"
+    local -A val=([TRANSPORT]=udp [PEER_PROXY]="$peer_out:$SIP_PORT" [INSIDE_PEERS]=$core_ip
         [METHODS]="[INVITE, ACK, BYE, CANCEL, UPDATE, INFO, MESSAGE, OPTIONS, NOTIFY,
                 SUBSCRIBE, REFER, PRACK]"
         [CONTENT_TYPES]="" [MAX_BODY]=16384 [LOG_PASSED]=false
@@ -144,6 +146,7 @@ system:
     is_proxy: $self_out:$SIP_PORT
   sip:
     core: $core_ip:$CORE_PORT
+    inside_peers: [${val[INSIDE_PEERS]}]
     transport: ${val[TRANSPORT]}
 ${sys_spk}${sys_topo}${sys_ear}  keys: {$sys_keys}
 logging:

@@ -4,8 +4,9 @@
 # "Warning: 399 <host> "<code>"" (the policy turns warning_reason on; the
 # sipp scenario fails unless the header names exactly that code), the
 # per-partner counter of that code moves by one, kamailio logs
-# "mcsec: reject dir=... reason=<code>", and an ingress rejection never
-# reaches our SIP core.
+# "mcsec: reject dir=... reason=<code>", an ingress rejection never
+# reaches our SIP core, and a stranger's request on the inside socket
+# (src.not_internal_peer) never reaches the partner.
 # Usage: test_rejections_counted.sh [udp|tcp]...  (default: both)
 . "$(dirname "$0")/lib.sh"
 t_init "$@"
@@ -48,6 +49,29 @@ reject_case() {
     assert_match "$what: log line" \
         "mcsec: reject dir=$dir partner=$cpartner reason=${reason//./\\.} " "$(log_since "$log0")"
     [ "$dir" = in ] && assert_eq "$what: nothing reached the core" "$core0" "$core1"
+}
+
+# partner_responder_start / _stop: a responder on the partner IS proxy's
+# address that logs what it gets (the inside cases; the ingress cases send
+# from that address themselves, so it runs only around them).
+partner_responder_start() {
+    : >"$T_DIR/partner-requests.log"
+    rm -f "$T_DIR/partner.ready"
+    $T_SIPTOOL respond --addr "$PARTNER_IP:$SIP_PORT" --udp --tcp \
+        --log "$T_DIR/partner-requests.log" --ready "$T_DIR/partner.ready" \
+        >"$T_DIR/partner-responder.out" 2>&1 &
+    PARTNER_PID=$!
+    T_BG_PIDS+=("$PARTNER_PID")
+    local i
+    for i in $(seq 1 50); do
+        [ -f "$T_DIR/partner.ready" ] && return 0
+        sleep 0.05
+    done
+    t_die "partner responder starts"
+}
+partner_responder_stop() {
+    kill "$PARTNER_PID" 2>/dev/null
+    wait "$PARTNER_PID" 2>/dev/null
 }
 
 core_responder_start
@@ -96,6 +120,20 @@ for tr in $transports; do
         ruri=sip:bob@b.mcx.example to=sip:bob@b.mcx.example
     reject_case "$tr" out sip.method_denied 403 system-b "$CORE_IP" REGISTER \
         method=REGISTER ruri=sip:b.mcx.example to=sip:alice@a.mcx.example pai="$A_PAI"
+
+    # the inside socket takes requests from our SIP core only (the policy's
+    # sip.inside_peers): a stranger's request or CANCEL there is refused
+    # first, and nothing reaches the partner (a responder on its address
+    # would answer 200 to a request relayed to it)
+    partner_responder_start
+    p0=$(wc -l <"$T_DIR/partner-requests.log")
+    reject_case "$tr" out src.not_internal_peer 403 - "$STRANGER_IP" stranger \
+        ruri=sip:bob@b.mcx.example to=sip:bob@b.mcx.example from=sip:alice@a.mcx.example pai="$A_PAI"
+    reject_case "$tr" out src.not_internal_peer 403 - "$STRANGER_IP" stranger-cancel \
+        method=CANCEL ruri=sip:bob@b.mcx.example to=sip:bob@b.mcx.example pai="$A_PAI"
+    assert_eq "$tr: nothing from the stranger reached the partner" "$p0" \
+        "$(wc -l <"$T_DIR/partner-requests.log")"
+    partner_responder_stop
 
     t_check "$tr: kamailio still up with all its processes" kam_alive
     kam_stop

@@ -79,6 +79,15 @@ int mcsec_partner_by_source(const mcsec_policy_t *policy, mcsec_str_t ip, uint16
     return mcsec_partner_by_addr(policy, family, bin, port);
 }
 
+bool mcsec_inside_peer_by_source(const mcsec_policy_t *policy, mcsec_str_t ip, uint16_t port)
+{
+    unsigned char bin[16];
+    int family;
+    return policy != NULL && parse_ip(ip, &family, bin) &&
+           mcsec_addr_list_match(policy->system.sip_inside_peers,
+                                 policy->system.sip_inside_peer_count, family, bin, port);
+}
+
 int mcsec_partner_by_addr(const mcsec_policy_t *policy, int family, const uint8_t *bin,
                           uint16_t port)
 {
@@ -291,11 +300,7 @@ void mcsec_check_sip_egress(const mcsec_policy_t *policy, const mcsec_sip_reques
     }
     /* Our own side is not trusted blindly: only the SIP core addresses the
      * policy names may use the inside socket (docs/policy-reference.md). */
-    unsigned char src[16];
-    int family;
-    if (!parse_ip(req->src_ip, &family, src) ||
-        !mcsec_addr_list_match(policy->system.sip_inside_peers,
-                               policy->system.sip_inside_peer_count, family, src, req->src_port)) {
+    if (!mcsec_inside_peer_by_source(policy, req->src_ip, req->src_port)) {
         mcsec_verdict_set(verdict, MCSEC_REASON_SRC_NOT_INTERNAL_PEER, "source ", req->src_ip);
         return;
     }

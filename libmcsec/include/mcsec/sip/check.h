@@ -115,6 +115,11 @@ int mcsec_partner_by_addr(const mcsec_policy_t *policy, int family, const uint8_
 int mcsec_partner_by_dest(const mcsec_policy_t *policy, int family, const uint8_t *bin,
                           uint16_t port);
 
+/* True when ip (text) and port are one of the SIP core addresses that may
+ * use the inside socket (system.sip_inside_peers); false for anything
+ * else, an unparsable address and an empty list (default deny). */
+bool mcsec_inside_peer_by_source(const mcsec_policy_t *policy, mcsec_str_t ip, uint16_t port);
+
 /* Partner whose domains hold host; -1 when none. */
 int mcsec_partner_by_domain(const mcsec_policy_t *policy, mcsec_str_t host);
 
