@@ -69,12 +69,19 @@ static void notify_connection(void *cls, struct MHD_Connection *connection, void
         snprintf(conn->peer, sizeof(conn->peer), "?");
         if (info && info->client_addr) {
             const struct sockaddr *sa = info->client_addr;
-            if (sa->sa_family == AF_INET)
-                inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
-                          conn->peer, sizeof(conn->peer));
-            else if (sa->sa_family == AF_INET6)
-                inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-                          conn->peer, sizeof(conn->peer));
+            if (sa->sa_family == AF_INET) {
+                const struct sockaddr_in *in = (const void *)sa;
+                inet_ntop(AF_INET, &in->sin_addr, conn->peer, sizeof(conn->peer));
+                conn->peer_family = AF_INET;
+                memcpy(conn->peer_bin, &in->sin_addr, 4);
+                conn->peer_port = ntohs(in->sin_port);
+            } else if (sa->sa_family == AF_INET6) {
+                const struct sockaddr_in6 *in6 = (const void *)sa;
+                inet_ntop(AF_INET6, &in6->sin6_addr, conn->peer, sizeof(conn->peer));
+                conn->peer_family = AF_INET6;
+                memcpy(conn->peer_bin, &in6->sin6_addr, 16);
+                conn->peer_port = ntohs(in6->sin6_port);
+            }
         }
         *socket_context = conn;
         return;

@@ -115,16 +115,18 @@ static bool shows_reason(const httpd_req_t *req)
 static enum MHD_Result reject(httpd_ctx_t *ctx, struct MHD_Connection *connection, httpd_req_t *req,
                               mcsec_reason_t reason, const char *detail)
 {
-    bool close = reason == MCSEC_REASON_HTTP_BAD_FRAMING ||
-                 reason == MCSEC_REASON_HTTP_UNSUPPORTED_ENCODING ||
-                 reason == MCSEC_REASON_HTTP_BAD_TARGET ||
-                 reason == MCSEC_REASON_HTTP_HEADERS_TOO_LARGE ||
-                 reason == MCSEC_REASON_SRC_NOT_PARTNER || reason == MCSEC_REASON_HTTP_OVERLOADED ||
-                 reason == MCSEC_REASON_HTTP_BODY_TOO_LARGE;
+    bool close =
+        reason == MCSEC_REASON_HTTP_BAD_FRAMING ||
+        reason == MCSEC_REASON_HTTP_UNSUPPORTED_ENCODING ||
+        reason == MCSEC_REASON_HTTP_BAD_TARGET || reason == MCSEC_REASON_HTTP_HEADERS_TOO_LARGE ||
+        reason == MCSEC_REASON_SRC_NOT_PARTNER || reason == MCSEC_REASON_SRC_NOT_INTERNAL_PEER ||
+        reason == MCSEC_REASON_HTTP_OVERLOADED || reason == MCSEC_REASON_HTTP_BODY_TOO_LARGE;
     req->answered = true;
     req->rejected = true;
     httpd_req_log(ctx, req, reason, mcsec_reason_http_status(reason), detail);
-    return httpd_respond_error(connection, reason, close, shows_reason(req));
+    /* A stranger on the inside learns nothing, as one on the outside. */
+    bool show = shows_reason(req) && reason != MCSEC_REASON_SRC_NOT_INTERNAL_PEER;
+    return httpd_respond_error(connection, reason, close, show);
 }
 
 /* The client certificate of an outside connection, looked at once. */
@@ -294,6 +296,15 @@ static enum MHD_Result start_request(httpd_ctx_t *ctx, struct MHD_Connection *co
     } else {
         req->gen = httpd_ctx_current(ctx);
         req->outbound = true;
+        /* Our own side is not trusted blindly: only the inside clients the
+         * policy names (system.http.inside_clients; none = nobody). The
+         * answer goes out before any body is read, and the connection
+         * closes. */
+        const mcsec_http_system_t *sys = &req->gen->policy->system.http;
+        if (!mcsec_addr_list_match(sys->inside_clients, sys->inside_client_count, conn->peer_family,
+                                   conn->peer_bin, conn->peer_port))
+            return reject(ctx, connection, req, MCSEC_REASON_SRC_NOT_INTERNAL_PEER,
+                          "source is no inside client the policy names");
     }
     if (conn->scan_enabled && conn->scan.verdict != MCSEC_REASON_NONE)
         return reject(ctx, connection, req, conn->scan.verdict, "raw stream");

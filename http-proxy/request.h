@@ -44,6 +44,9 @@ typedef struct {
     bool counted;              /* holds one of gen->partner_conns */
     bool over_limit;
     char peer[64];
+    int peer_family;      /* AF_INET or AF_INET6 (0: unknown) */
+    uint8_t peer_bin[16]; /* the client address, network order */
+    uint16_t peer_port;
 } httpd_conn_t;
 
 /* Per request (MHD request context, made by the URI log callback). */

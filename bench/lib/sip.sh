@@ -172,6 +172,7 @@ system:
     is_proxy: $OUT_IP:$SIP_PORT
   sip:
     core: $CORE_IP:$CORE_PORT
+    inside_peers: [$CORE_IP]
     transport: udp
     core_transport: udp
   spk:

@@ -86,6 +86,7 @@ system:
     http_proxy: 127.0.0.1:$PA
   http:
     inside: 127.0.0.1:$PI
+    inside_clients: [127.0.0.1]
     public_host: $A_NAME
     internal_hosts: [gms.a.internal]
     client_timeout: ${CLIENT_TIMEOUT:-3}

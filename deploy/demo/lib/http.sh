@@ -3,7 +3,8 @@
 # border runs mcsec-httpd (MCSEC_HTTPD, default $BUILD/http-proxy/mcsec-httpd)
 # when it is built and answers --help:
 #   outside  198.51.100.x:8443  TLS with client certificates (the partner's)
-#   inside   198.51.100.x1:8080 plain HTTP from our GMS
+#   inside   198.51.100.x1:8080 plain HTTP from our GMS (system.http.inside_clients:
+#            the MC server address 198.51.100.x2 only)
 #   admin    127.0.0.1:9443     GET /stats (inside the border's namespace)
 # A's GMS (lib/gms.py) serves group documents at $A_CORE:8080; B's GMS is
 # curl. Otherwise the step is skipped with a clear line.
@@ -38,9 +39,10 @@ http_detect() {
 # sections (empty when the step is skipped).
 http_policy_system() {
     [ "$HTTP" = 1 ] || return 0
-    local in=$A_IN
-    [ "$1" = b ] && in=$B_IN
-    printf '  http:\n    inside: %s:8080             # our GMS sends here\n    threads: 2\n' "$in"
+    local in=$A_IN core=$A_CORE
+    [ "$1" = b ] && in=$B_IN core=$B_CORE
+    printf '  http:\n    inside: %s:8080             # our GMS sends here\n' "$in"
+    printf '    inside_clients: [%s]        # and only our GMS\n    threads: 2\n' "$core"
 }
 http_policy_partner() {
     [ "$HTTP" = 1 ] || return 0
@@ -98,7 +100,8 @@ http_step() {
     httpd_stats a >"$WORK/stats/h-before-a"
     httpd_stats b >"$WORK/stats/h-before-b"
     cap_start s3 a:veth-a "$(tunnel_spec)"
-    out=$(in_ns b curl -s -i --max-time 15 --noproxy '*' -H "Host: gms.a.mcx.example" \
+    out=$(in_ns b curl -s -i --max-time 15 --noproxy '*' --interface "$B_CORE" \
+        -H "Host: gms.a.mcx.example" \
         -H 'X-3GPP-Asserted-Identity: "sip:gms@b.mcx.example"' -H "User-Agent: GMS-B-internal/1.0" \
         "http://$B_IN:8080$path" | tr -d '\r')
     cap_stop

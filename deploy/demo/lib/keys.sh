@@ -109,6 +109,7 @@ system:
     gateway: $gw              # IPsec gateway, outside the tunnel
   sip:
     core: $core:5070
+    inside_peers: [$core]          # only our MC server may use the inside socket
     transport: tcp                 # protected bodies outgrow a datagram
   ear:
     sign_identity: sip:border@$self.mcx.example
