@@ -15,7 +15,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static char *theirs[] = {"b.mcx.example"};
     static char *methods[] = {"INVITE", "MESSAGE", "ACK"};
     static char *types[] = {"application/sdp"};
-    static mcsec_addr_t proxy = {"127.0.20.1", 0, AF_INET};
+    static mcsec_addr_t proxy = {"127.0.20.1", 0, AF_INET, {127, 0, 20, 1}};
+    /* The same address as our SIP core, so egress gets past its source rule. */
+    static mcsec_addr_t core = {"127.0.20.1", 0, AF_INET, {127, 0, 20, 1}};
     mcsec_partner_t partner = {0};
     mcsec_policy_t policy = {0};
     partner.name = "system-b";
@@ -26,6 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     partner.sip.content_types = (mcsec_strlist_t){types, 1};
     partner.sip.max_body = 100;
     policy.system.domains = (mcsec_strlist_t){ours, 2};
+    policy.system.sip_inside_peers = &core;
+    policy.system.sip_inside_peer_count = 1;
     policy.partners = &partner;
     policy.partner_count = 1;
 
