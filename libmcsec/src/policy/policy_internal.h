@@ -215,8 +215,8 @@ bool mcsec_pol_load_addr(mcsec_pol_ctx_t *ctx, yaml_node_t *node, const char *wh
 /* Reads a sequence of addresses ("ip", "ip:port", "[v6]:port"; port 0 =
  * any) into a malloc'd *list; each bad or duplicate entry is a problem at
  * its position. An empty sequence gives an empty list. */
-void mcsec_pol_load_addr_list(mcsec_pol_ctx_t *ctx, yaml_node_t *node, const char *what,
-                              size_t max, mcsec_addr_t **list, size_t *count);
+void mcsec_pol_load_addr_list(mcsec_pol_ctx_t *ctx, yaml_node_t *node, const char *what, size_t max,
+                              mcsec_addr_t **list, size_t *count);
 
 /* Reads a key file path, resolves it and checks the file. */
 void mcsec_pol_load_keyfile(mcsec_pol_ctx_t *ctx, yaml_node_t *node, const char *what, bool secret,
