@@ -25,9 +25,8 @@
 #define EAR_DEFAULT_HEADER "MCX-EAR"
 
 /* Source roles our own entities may sign as (outbound): not 4, the
- * border's own. */
-static const uint8_t egress_source_roles[] = {MCSEC_EAR_ROLE_MC_CLIENT, MCSEC_EAR_ROLE_MC_SERVER,
-                                              MCSEC_EAR_ROLE_GMS};
+ * border's own, nor 1 (an MC client's EAR is ear.client_role in libmcsec). */
+static const uint8_t egress_source_roles[] = {MCSEC_EAR_ROLE_MC_SERVER, MCSEC_EAR_ROLE_GMS};
 
 static mcsec_reason_t fail(mcsec_reason_t reason, char *detail, size_t detail_size,
                            const char *text)
@@ -63,7 +62,8 @@ static mcsec_str_t origin(char *buf, size_t size, const char *host, size_t len)
 }
 
 mcsec_reason_t httpd_ear_check(httpd_ctx_t *ctx, const httpd_gen_t *gen, int partner_index,
-                               bool outbound, mcsec_str_t host, const char *value, size_t len,
+                               bool outbound, mcsec_str_t host, const mcsec_str_t *asserted_ids,
+                               size_t asserted_id_count, const char *value, size_t len,
                                size_t count, bool *sign, char *detail, size_t detail_size)
 {
     char target[300];
@@ -77,7 +77,15 @@ mcsec_reason_t httpd_ear_check(httpd_ctx_t *ctx, const httpd_gen_t *gen, int par
         return fail(MCSEC_REASON_EAR_MALFORMED, detail, detail_size, "more than one EAR header");
     uint8_t all_types[256];
     mcsec_replay_cache_t unrecorded = {not_recorded, NULL};
-    mcsec_ear_policy_t ear = {.now = (int64_t)time(NULL), .skew = partner->ear.skew, .http = true};
+    /* The source is the X-3GPP-Asserted-Identity, or the sending border
+     * (the partner's identity inbound, our signing identity outbound). */
+    mcsec_ear_sender_t sender = {.asserted_ids = asserted_ids,
+                                 .asserted_id_count = asserted_id_count,
+                                 .quoted = true,
+                                 .border_identity =
+                                     outbound ? gen->sign_identity : partner->identity};
+    mcsec_ear_policy_t ear = {
+        .now = (int64_t)time(NULL), .skew = partner->ear.skew, .http = true, .sender = &sender};
     if (!outbound) {
         const httpd_kms_t *kms = &gen->partner_kms[partner_index];
         if (!kms->usable)

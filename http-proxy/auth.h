@@ -15,7 +15,9 @@ const char *httpd_ear_header_name(const mcsec_partner_t *partner);
 
 /* EAR of a request from (inbound) or to (outbound) an explicit partner.
  * value/len: the first EAR header field (NULL when none), count: how many
- * there were; host: the request's Host field (inbound). The target is the
+ * there were; host: the request's Host field (inbound); asserted_ids: the
+ * X-3GPP-Asserted-Identity fields, one of which the EAR's source ID must
+ * be unless the sending border signed it (ear.source_mismatch). The target is the
  * HTTP-3 profile's (docs/ear.md): an https origin. Inbound: verified under
  * the partner's KMS, target "https://<Host>" with the host ours
  * (system.domains or system.http.public_host), recorded in the EAR replay
@@ -25,7 +27,8 @@ const char *httpd_ear_header_name(const mcsec_partner_t *partner);
  * sign (httpd_ear_sign), else ear.missing. Returns MCSEC_REASON_NONE to
  * pass. */
 mcsec_reason_t httpd_ear_check(httpd_ctx_t *ctx, const httpd_gen_t *gen, int partner_index,
-                               bool outbound, mcsec_str_t host, const char *value, size_t len,
+                               bool outbound, mcsec_str_t host, const mcsec_str_t *asserted_ids,
+                               size_t asserted_id_count, const char *value, size_t len,
                                size_t count, bool *sign, char *detail, size_t detail_size);
 
 /* Signs an EAR as the border (sign_on_behalf) for a request to the partner

@@ -262,7 +262,8 @@ static size_t identities(const field_list_t *fields, const char *name, mcsec_str
 
 /* The EAR of a request to or from an explicit partner (auth.c); sets
  * req->ear_sign when the border is to sign on the way out. */
-static mcsec_reason_t ear_stage(httpd_ctx_t *ctx, httpd_req_t *req, const field_list_t *fields)
+static mcsec_reason_t ear_stage(httpd_ctx_t *ctx, httpd_req_t *req, const field_list_t *fields,
+                                const mcsec_http_request_t *http)
 {
     const mcsec_partner_t *partner = &req->gen->policy->partners[req->partner_index];
     if (partner->auth != MCSEC_AUTH_EXPLICIT)
@@ -278,6 +279,7 @@ static mcsec_reason_t ear_stage(httpd_ctx_t *ctx, httpd_req_t *req, const field_
         if (is(fields->fields[i].name, "Host"))
             host = fields->fields[i].value;
     return httpd_ear_check(ctx, req->gen, req->partner_index, req->outbound, host,
+                           http->asserted_ids, http->asserted_id_count,
                            first ? first->value.ptr : NULL, first ? first->value.len : 0, count,
                            &req->ear_sign, req->detail, sizeof(req->detail));
 }
@@ -381,7 +383,7 @@ static enum MHD_Result start_request(httpd_ctx_t *ctx, struct MHD_Connection *co
         return reject(ctx, connection, req, MCSEC_REASON_DST_NOT_PARTNER,
                       "partner has no addresses.http_proxy");
     }
-    mcsec_reason_t ear = ear_stage(ctx, req, &fields);
+    mcsec_reason_t ear = ear_stage(ctx, req, &fields, &http);
     if (ear != MCSEC_REASON_NONE)
         return reject(ctx, connection, req, ear, req->detail);
     req->body_limit = partner->http.max_body;

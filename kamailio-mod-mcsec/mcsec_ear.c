@@ -13,10 +13,12 @@
  *
  * Ingress: the EAR is verified under the partner's KMS (libmcsec,
  * mcsec_ear_check_header) against our identity and domains, target =
- * request-URI, and recorded in the shared replay cache.
+ * request-URI, source = the P-Asserted-Identity or the partner's border
+ * (role 4, its identity), and recorded in the shared replay cache.
  * Egress: an EAR one of our servers attached is verified under our own KMS
  * (kms.pub of system.keys.signing): source in our domains with role MC
- * client, MC server or GMS, target the partner (its identity or domains)
+ * server or GMS and the P-Asserted-Identity (an MC client's EAR is
+ * ear.client_role both ways), target the partner (its identity or domains)
  * and the request-URI, date within skew, expiry not passed; it is not
  * recorded (the partner's border enforces replay, and our own traffic must
  * not fill the cache that guards ingress). A request without one is refused
@@ -40,9 +42,9 @@
 
 #define EAR_DEFAULT_HEADER "MCX-EAR"
 
-/* Source roles our own entities may sign as (egress): not 4, the border's. */
-static const uint8_t egress_source_roles[] = {MCSEC_EAR_ROLE_MC_CLIENT, MCSEC_EAR_ROLE_MC_SERVER,
-                                              MCSEC_EAR_ROLE_GMS};
+/* Source roles our own entities may sign as (egress): not 4, the border's,
+ * nor 1 (an MC client's EAR is ear.client_role in libmcsec). */
+static const uint8_t egress_source_roles[] = {MCSEC_EAR_ROLE_MC_SERVER, MCSEC_EAR_ROLE_GMS};
 
 /* Sets up the shared replay cache (before the fork). */
 int mcsec_ear_mod_init(void)
@@ -116,8 +118,8 @@ static int ear_check_value(const mcsec_ear_policy_t *ear_policy, str value,
 
 /* Ingress: verifies the partner's EAR and records its ID. */
 static int ear_ingress(const mcsec_policy_t *policy, const mcsec_partner_t *partner,
-                       const mcsec_ear_kms_t *kms, mcsec_str_t ruri, str value,
-                       mcsec_verdict_t *verdict)
+                       const mcsec_ear_kms_t *kms, mcsec_str_t ruri, const mcsec_sip_request_t *req,
+                       str value, mcsec_verdict_t *verdict)
 {
     if (!kms->usable) {
         return ear_reject(verdict, MCSEC_REASON_POLICY_UNAVAILABLE,
@@ -128,6 +130,10 @@ static int ear_ingress(const mcsec_policy_t *policy, const mcsec_partner_t *part
         return ear_reject(verdict, MCSEC_REASON_EAR_REPLAY_CACHE_FULL,
                           "replay cache unavailable: refused");
     }
+    /* The partner's border signs on its servers' behalf as its identity. */
+    const mcsec_ear_sender_t sender = {.asserted_ids = req->asserted_ids,
+                                       .asserted_id_count = req->asserted_id_count,
+                                       .border_identity = partner->identity};
     mcsec_ear_policy_t ear_policy = {
         .kms = &kms->kms,
         .kpak = kms->kpak,
@@ -142,6 +148,7 @@ static int ear_ingress(const mcsec_policy_t *policy, const mcsec_partner_t *part
         .request_types = partner->ear.request_types,
         .request_type_count = partner->ear.request_type_count,
         .replay = replay,
+        .sender = &sender,
     };
     return ear_check_value(&ear_policy, value, verdict);
 }
@@ -160,7 +167,7 @@ static mcsec_replay_result_t egress_not_recorded(mcsec_replay_cache_t *cache,
 
 /* Egress with an EAR from one of our servers: verified under our KMS. */
 static int ear_egress_check(const mcsec_policy_t *policy, const mcsec_partner_t *partner,
-                            const mcsec_ear_keys_t *keys, mcsec_str_t ruri, str value,
+                            const mcsec_ear_keys_t *keys, const mcsec_sip_request_t *req, str value,
                             mcsec_verdict_t *verdict)
 {
     if (!keys->own.usable) {
@@ -172,6 +179,11 @@ static int ear_egress_check(const mcsec_policy_t *policy, const mcsec_partner_t 
         all_types[t] = (uint8_t)t; /* the partner's border judges request types */
     }
     mcsec_replay_cache_t not_recorded = {egress_not_recorded, NULL};
+    /* Role 4 is not among egress_source_roles, so the border identity only
+     * keeps the rule the same both ways. */
+    const mcsec_ear_sender_t sender = {.asserted_ids = req->asserted_ids,
+                                       .asserted_id_count = req->asserted_id_count,
+                                       .border_identity = policy->system.ear_sign_identity};
     mcsec_ear_policy_t ear_policy = {
         .kms = &keys->own.kms,
         .kpak = keys->own.kpak,
@@ -180,12 +192,13 @@ static int ear_egress_check(const mcsec_policy_t *policy, const mcsec_partner_t 
         .source_role_count = sizeof(egress_source_roles),
         .our_identity = partner->identity, /* the target is the partner */
         .our_domains = &partner->domains,
-        .request_uri = ruri,
+        .request_uri = req->ruri,
         .now = (int64_t)time(NULL),
         .skew = partner->ear.skew,
         .request_types = all_types,
         .request_type_count = sizeof(all_types),
         .replay = &not_recorded,
+        .sender = &sender,
     };
     return ear_check_value(&ear_policy, value, verdict);
 }
@@ -219,11 +232,11 @@ int mcsec_ear_stage(struct sip_msg *msg, const mcsec_policy_t *policy, const mcs
         if (mcsec_topo_received_ruri(msg, partner, &received)) {
             ruri = (mcsec_str_t){received.s, (size_t)received.len};
         }
-        return ear_ingress(policy, partner, &keys->partners[verdict->partner_index], ruri, value,
-                           verdict);
+        return ear_ingress(policy, partner, &keys->partners[verdict->partner_index], ruri,
+                           &view->req, value, verdict);
     }
     if (count == 1) {
-        return ear_egress_check(policy, partner, keys, view->req.ruri, value, verdict);
+        return ear_egress_check(policy, partner, keys, &view->req, value, verdict);
     }
     if (!partner->ear.sign_on_behalf) {
         return ear_reject(verdict, MCSEC_REASON_EAR_MISSING,

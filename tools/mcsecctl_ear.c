@@ -225,6 +225,7 @@ static int ear_verify(int argc, char **argv)
         .request_types = types,
         .request_type_count = sizeof(types),
         .replay = replay,
+        .offline = true, /* no request: no asserted identity to bind the source to */
     };
     /* An https origin is an HTTP-3 target (docs/ear.md): checked by that
      * profile's rule, its host standing for our border's HTTP name. */

@@ -219,8 +219,10 @@ sip_uac_args() {
             -key pai "P-Asserted-Identity: <$A_USER>")
         SIP_UAC_IP=$CORE_IP SIP_UAC_PORT=5071 SIP_UAC_TARGET=$IN_IP:$SIP_PORT
     else
+        # B's MC server asserts itself: it signs the EARs of mcsec-explicit,
+        # whose source must be the asserted identity (docs/ear.md).
         SIP_UAC_KEYS=(-key ruri "$A_USER" -key from "$B_USER" -key to "$A_USER"
-            -key pai "P-Asserted-Identity: <$B_USER>")
+            -key pai "P-Asserted-Identity: <$B_SRV>")
         SIP_UAC_IP=$PARTNER_IP SIP_UAC_PORT=$SIP_PORT SIP_UAC_TARGET=$OUT_IP:$SIP_PORT
     fi
     case $1 in

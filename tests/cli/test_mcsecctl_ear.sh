@@ -80,6 +80,13 @@ grep -q '^ear.wrong_target' "$TMP/err" || fail "https EAR on SIP: $(cat "$TMP/er
 verify_rc 1 "$EAR" --kms-pub "$KMS/kms.pub" --target-id https://a.example
 grep -q '^ear.wrong_target' "$TMP/err" || fail "SIP EAR on HTTP: $(cat "$TMP/err")"
 
+# An MC client's EAR never crosses a border (docs/ear.md): refused offline
+# too, before any other check.
+CLIENT_EAR=$("$MCSECCTL" ear sign --keys "$KEYS" --source-id "$SRC_ID" --source-role 1 \
+    --target-id "$TARGET" --target-role 2) || fail "ear sign (role 1) failed"
+verify_rc 1 "$CLIENT_EAR" --kms-pub "$KMS/kms.pub" --target-id "$TARGET"
+grep -q '^ear.client_role' "$TMP/err" || fail "client role: $(cat "$TMP/err")"
+
 # Checked far in the future.
 verify_rc 1 "$EAR" --kms-pub "$KMS/kms.pub" --target-id "$TARGET" --now $(($(date +%s) + 3600))
 grep -q '^ear.stale' "$TMP/err" || fail "--now ahead: $(cat "$TMP/err")"

@@ -29,6 +29,9 @@ static mcsec_ear_policy_t *policy_once(void)
     static mcsec_strlist_t our_domains = {ours, 2};
     static const uint8_t roles[] = {1, 2, 3, 4};
     static const uint8_t types[] = {1, 3};
+    static const mcsec_str_t asserted[] = {{"<sip:server@b.example>, <tel:+1>", 32},
+                                           {"\"sip:gms@b.example\"", 19}};
+    static const mcsec_ear_sender_t sender = {asserted, 2, true, "sip:border@b.example"};
     if (kpak == NULL) {
         memcpy(kms.kpak, rfc_kpak, sizeof(rfc_kpak));
         strcpy(kms.kms_uri, "kms.b.example");
@@ -49,6 +52,7 @@ static mcsec_ear_policy_t *policy_once(void)
             .request_types = types,
             .request_type_count = sizeof(types),
             .replay = replay,
+            .sender = &sender,
         };
     }
     return &policy;

@@ -8,7 +8,10 @@
 # that `mcsecctl ear verify` accepts under our KMS. One EAR, one protocol
 # (docs/ear.md): the HTTP-3 target is an https origin, so an EAR made for
 # SIP (target: the border identity) is refused here (ear.wrong_target) and
-# cannot be replayed across the two replay caches.
+# cannot be replayed across the two replay caches. Both ways the EAR's
+# source is the X-3GPP-Asserted-Identity or, with role 4, the sending
+# border (ear.source_mismatch otherwise), and an MC client's EAR never
+# crosses (ear.client_role).
 # usage: test_http_ear.sh MCSEC_HTTPD   (MCSECCTL from the environment or
 # next to it in the build tree)
 . "$(dirname "$0")/lib.sh" "$1"
@@ -26,6 +29,7 @@ edit_policy() {
   "$MCSECCTL" kms init --out "$WORK/kms-a" --kms-uri kms.a.mcx.example >/dev/null
   "$MCSECCTL" kms init --out "$WORK/kms-r" --kms-uri kms.b.mcx.example >/dev/null
   "$MCSECCTL" kms issue --kms "$WORK/kms-b" --id "$B_GMS" --out "$WORK/keys-b-gms" >/dev/null
+  "$MCSECCTL" kms issue --kms "$WORK/kms-b" --id "$THEIR" --out "$WORK/keys-b-border" >/dev/null
   "$MCSECCTL" kms issue --kms "$WORK/kms-r" --id "$B_GMS" --out "$WORK/keys-r-gms" >/dev/null
   "$MCSECCTL" kms issue --kms "$WORK/kms-a" --id "$A_GMS" --out "$WORK/keys-a-gms" >/dev/null
   "$MCSECCTL" kms issue --kms "$WORK/kms-a" --id "$OUR" --out "$WORK/signing-a" >/dev/null
@@ -38,17 +42,18 @@ edit_policy() {
 start_all
 
 ID='X-3GPP-Asserted-Identity: "sip:gms@b.mcx.example"'
-# ear KEYS SOURCE TARGET [extra ear sign args]: a base64url EAR.
+# ear KEYS SOURCE TARGET [extra ear sign args]: a base64url EAR (source
+# role $ROLE, default 3).
 ear() {
   local keys=$1 source=$2 target=$3; shift 3
-  "$MCSECCTL" ear sign --keys "$WORK/$keys" --source-id "$source" --source-role 3 \
+  "$MCSECCTL" ear sign --keys "$WORK/$keys" --source-id "$source" --source-role "${ROLE:-3}" \
     --target-id "$target" --target-role 4 "$@"
 }
 # inbound NAME [EAR]: GET from partner B, EAR header when given.
 inbound() {
   local hdr=()
   [ -n "${2:-}" ] && hdr=(-H "MCX-EAR: $2")
-  partner_curl b-border -H "$ID" "${hdr[@]}" "$(url_out "$GROUPS_PATH/users/ear-$1")"
+  partner_curl b-border -H "${IDH:-$ID}" "${hdr[@]}" "$(url_out "$GROUPS_PATH/users/ear-$1")"
 }
 # expect_in NAME STATUS REASON [EAR]
 expect_in() {
@@ -75,10 +80,23 @@ expect_in other-origin 403 ear.wrong_target "$(ear keys-b-gms "$B_GMS" https://b
 expect_in stale 403 ear.stale "$(ear keys-b-gms "$B_GMS" "$OUR_HTTP" --now $(( $(date +%s) - 300 )))"
 expect_in replay 403 ear.replay "$GOOD"
 expect_in garbage 400 ear.malformed "not-an-ear!"
+# The source binding: the GMS's EAR on a request that asserts someone else
+# of B; an MC client's EAR; the partner's border signing on its servers'
+# behalf (role 4, its identity) passes.
+IDH='X-3GPP-Asserted-Identity: "sip:bob@b.mcx.example"' \
+  expect_in other-asserted 403 ear.source_mismatch "$(ear keys-b-gms "$B_GMS" "$OUR_HTTP")"
+expect_in client-role 403 ear.client_role "$(ROLE=1 ear keys-b-gms "$B_GMS" "$OUR_HTTP")"
+out=$(inbound border-signed "$(ROLE=4 ear keys-b-border "$THEIR" "$OUR_HTTP")")
+check "inbound EAR of the partner's border (role 4) passes (200)" \
+  [ "$(echo "$out" | status_of)" = 200 ]
+out=$(inbound border-as-server "$(ear keys-b-border "$THEIR" "$OUR_HTTP")")
+check "inbound EAR of the partner's border with role 3: ear.source_mismatch" \
+  [ "$(echo "$out" | reason_of)" = ear.source_mismatch ]
 two=$(partner_curl b-border -H "$ID" -H "MCX-EAR: $GOOD" -H "MCX-EAR: $GOOD" \
   "$(url_out "$GROUPS_PATH/users/ear-two")")
 check "inbound two EAR headers: ear.malformed" [ "$(echo "$two" | reason_of)" = ear.malformed ]
-for code in ear.missing ear.bad_signature ear.wrong_target ear.stale ear.replay; do
+for code in ear.missing ear.bad_signature ear.wrong_target ear.stale ear.replay \
+  ear.source_mismatch ear.client_role; do
   check "$code logged and counted" logged "$code"
   check "$code in /stats" grep -q "system-b $code [1-9]" <(curl -s "http://127.0.0.1:$PADM/stats")
 done
@@ -95,7 +113,7 @@ out_put() {
   local hdr=()
   [ -n "${2:-}" ] && hdr=(-H "MCX-EAR: $2")
   curl -s -i --max-time 10 --noproxy '*' -X PUT -H "Host: gms.b.mcx.example" \
-    -H "X-3GPP-Asserted-Identity: \"$A_GMS\"" -H "Content-Type: $XML" "${hdr[@]}" \
+    -H "X-3GPP-Asserted-Identity: \"${AS:-$A_GMS}\"" -H "Content-Type: $XML" "${hdr[@]}" \
     --data-binary '<x/>' "http://127.0.0.1:$PI$GROUPS_PATH/users/out-$1"
 }
 partner_saw() { grep -q -- "$1" "$WORK/partner.jsonl"; }
@@ -110,6 +128,14 @@ out=$(out_put foreign "$(ear keys-b-gms "$B_GMS" "$THEIR_HTTP")")
 check "outbound EAR of a foreign signer: ear.unknown_signer" \
   [ "$(echo "$out" | reason_of)" = ear.unknown_signer ]
 check "refused outbound EAR never sent" not partner_saw out-foreign
+out=$(AS=sip:alice@a.mcx.example out_put other-asserted "$(ear keys-a-gms "$A_GMS" "$THEIR_HTTP")")
+check "outbound EAR of our GMS on a request asserting someone else: ear.source_mismatch" \
+  [ "$(echo "$out" | reason_of)" = ear.source_mismatch ]
+check "outbound source mismatch never sent" not partner_saw out-other-asserted
+out=$(out_put client-role "$(ROLE=1 ear keys-a-gms "$A_GMS" "$THEIR_HTTP")")
+check "outbound EAR of an MC client: ear.client_role" \
+  [ "$(echo "$out" | reason_of)" = ear.client_role ]
+check "outbound client EAR never sent" not partner_saw out-client-role
 out=$(out_put to-us "$(ear keys-a-gms "$A_GMS" "$OUR_HTTP")")
 check "outbound EAR not for the partner: ear.wrong_target" \
   [ "$(echo "$out" | reason_of)" = ear.wrong_target ]

@@ -6,24 +6,28 @@
 # KMS's public file; an EAR our MC server attached is checked under our KMS
 # and passed on unchanged; a forged or misdirected one is refused; towards a
 # partner without sign_on_behalf a request without EAR is refused with
-# ear.missing. Usage: test_ear_egress.sh [udp|tcp]
+# ear.missing. Our server's EAR must come from the request's asserted
+# identity (ear.source_mismatch otherwise) and never from an MC client
+# (ear.client_role). Usage: test_ear_egress.sh [udp|tcp]
 . "$(dirname "$0")/lib.sh"
 t_init "$@"
 . "$T_LIB_DIR/test_ear_lib.sh"
 
 tr=${1:-udp}
-A_PAI="P-Asserted-Identity: <$A_USER>"
+A_PAI="P-Asserted-Identity: <$A_SRV>"
 NO_EAR="X-Test: no-ear"
 EGRESS_PORT=5071
 
-# egress_reject LABEL PARTNER REASON STATUS RURI EAR_LINE: our core's
-# request must be refused with STATUS and REASON, counted for PARTNER.
+# egress_reject LABEL PARTNER REASON STATUS RURI EAR_LINE [KEY=VALUE...]:
+# our core's request must be refused with STATUS and REASON, counted for
+# PARTNER.
 egress_reject() {
     local label=$1 partner=$2 reason=$3 status=$4 ruri=$5 ear_line=$6 scen before after log0 rc
+    shift 6
     scen=$(ear_reject_scenario "$reason" "$status")
     before=$(stat_get "$partner" "$reason")
     log0=$(log_size)
-    uac_keys ruri="$ruri" to="$ruri" from="$A_USER" pai="$A_PAI" ear="$ear_line"
+    uac_keys ruri="$ruri" to="$ruri" from="$A_USER" pai="$A_PAI" ear="$ear_line" "$@"
     sipp_run "out-$reason-$label-$tr" "$scen" "$CORE_IP" "$EGRESS_PORT" "$tr" "$IN_IP:$SIP_PORT" \
         "${UAC_KEYS[@]}"
     rc=$?
@@ -88,6 +92,10 @@ if [ "$tr" = udp ]; then
         "MCX-EAR: $(ear_sign srv-a "$A_SRV" sip:dave@b.mcx.example)"
     egress_reject partner-signer system-b ear.unknown_signer 403 "$B_USER" \
         "MCX-EAR: $(ear_sign srv-b "$B_SRV" "$B_USER")"
+    egress_reject client-role system-b ear.client_role 403 "$B_USER" \
+        "MCX-EAR: $(ear_sign srv-a "$A_SRV" "$B_USER" --source-role 1)"
+    egress_reject user-asserted system-b ear.source_mismatch 403 "$B_USER" \
+        "MCX-EAR: $(ear_sign srv-a "$A_SRV" "$B_USER")" pai="P-Asserted-Identity: <$A_USER>"
 fi
 
 t_log "=== without sign_on_behalf a request without EAR is refused"

@@ -13,13 +13,17 @@
 # dialog token or the token of another dialog in its Route (issue 14); a retransmission
 # over UDP is absorbed by tm and not taken for a replay; a tiny replay cache
 # fills up and then refuses new EARs with 503 ear.replay_cache_full.
+# The EAR's source is the request's asserted identity: the partner's MC
+# server signs and is the P-Asserted-Identity (TS 24.379 SIP-3: the user is
+# in the body); an EAR from the server on a request that asserts a user is
+# ear.source_mismatch, an MC client's EAR ear.client_role (docs/ear.md).
 # Usage: test_ear_ingress.sh [udp|tcp]   (tcp runs a subset)
 . "$(dirname "$0")/lib.sh"
 t_init "$@"
 . "$T_LIB_DIR/test_ear_lib.sh"
 
 tr=${1:-udp}
-B_PAI="P-Asserted-Identity: <$B_USER>"
+B_PAI="P-Asserted-Identity: <$B_SRV>"
 NO_EAR="X-Test: no-ear"
 
 # ear_case LABEL REASON STATUS EAR_LINE [KEY=VALUE...]: one partner request
@@ -106,8 +110,10 @@ if [ "$tr" = udp ]; then
     ear_case flipped-byte ear.bad_signature 403 \
         "MCX-EAR: $(ear_flip "$(ear_sign srv-b "$B_SRV" "$A_USER")")"
     ear_case third-system ear.unknown_signer 403 "MCX-EAR: $(ear_sign srv-c "$C_SRV" "$A_USER")"
-    ear_case client-role ear.unknown_signer 403 \
+    ear_case client-role ear.client_role 403 \
         "MCX-EAR: $(ear_sign srv-b "$B_SRV" "$A_USER" --source-role 1)"
+    ear_case user-asserted ear.source_mismatch 403 \
+        "MCX-EAR: $(ear_sign srv-b "$B_SRV" "$A_USER")" pai="P-Asserted-Identity: <$B_USER>"
     ear_case other-target ear.wrong_target 403 \
         "MCX-EAR: $(ear_sign srv-b "$B_SRV" sip:carol@a.mcx.example)"
     # One EAR, one protocol (docs/ear.md): an EAR made for HTTP-3 (an

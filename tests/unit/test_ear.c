@@ -15,6 +15,7 @@
 #define NOW 1700000000
 #define SOURCE "sip:server@b.example"
 #define TARGET "sip:alice@a.example"
+#define BORDER "sip:border@b.example"
 
 static size_t unhex(const char *hex, uint8_t *out, size_t size)
 {
@@ -232,12 +233,15 @@ typedef struct {
     mcsec_kms_pub_t kms;
     mcsec_eccsi_pub_t *kpak;
     mcsec_eccsi_signer_t *signer;
-    mcsec_eccsi_signer_t *wrong_signer; /* other KMS, same identity */
+    mcsec_eccsi_signer_t *wrong_signer;  /* other KMS, same identity */
+    mcsec_eccsi_signer_t *border_signer; /* the partner's border (BORDER) */
     mcsec_replay_cache_t *replay;
     mcsec_ear_policy_t policy;
     uint8_t roles[1];
     uint8_t types[2];
     mcsec_strlist_t partner_domains, our_domains;
+    mcsec_str_t asserted[3]; /* the request's P-Asserted-Identity fields */
+    mcsec_ear_sender_t sender;
 } fixture_t;
 
 static char *partner_domain_items[] = {"b.example"};
@@ -268,6 +272,10 @@ static int setup(void **state)
     assert_int_equal(mcsec_eccsi_pub_new(f.kms.kpak, &f.kpak), MCSEC_OK);
     f.signer = issue_signer(ksak, f.kms.kpak, &f.kms, SOURCE, NOW);
     f.wrong_signer = issue_signer(other_ksak, other_kpak, &f.kms, SOURCE, NOW);
+    f.border_signer = issue_signer(ksak, f.kms.kpak, &f.kms, BORDER, NOW);
+    f.asserted[0] = (mcsec_str_t){"<" SOURCE ">", strlen(SOURCE) + 2};
+    f.sender = (mcsec_ear_sender_t){
+        .asserted_ids = f.asserted, .asserted_id_count = 1, .border_identity = BORDER};
     assert_int_equal(mcsec_replay_mem_new(64, &f.replay), MCSEC_OK);
     f.roles[0] = MCSEC_EAR_ROLE_MC_SERVER;
     f.types[0] = MCSEC_EAR_REQ_GROUP;
@@ -288,6 +296,7 @@ static int setup(void **state)
         .request_types = f.types,
         .request_type_count = 2,
         .replay = f.replay,
+        .sender = &f.sender,
     };
     *state = &f;
     return 0;
@@ -299,6 +308,7 @@ static int teardown(void **state)
     mcsec_eccsi_pub_free(f->kpak);
     mcsec_eccsi_signer_free(f->signer);
     mcsec_eccsi_signer_free(f->wrong_signer);
+    mcsec_eccsi_signer_free(f->border_signer);
     mcsec_replay_free(f->replay);
     return 0;
 }
@@ -438,9 +448,12 @@ static void test_ear_verify_bad_signature(void **state)
     /* Keys from another KMS for the same identity. */
     assert_int_equal(check(f, &ear, f->wrong_signer, -1), MCSEC_REASON_EAR_BAD_SIGNATURE);
     /* Signed by the partner's server, but claiming another source in the
-     * partner's domains. */
+     * partner's domains (and asserting it too). */
     ear.source_id = (mcsec_str_t){"sip:other@b.example", 19};
+    f->asserted[1] = ear.source_id;
+    f->sender.asserted_id_count = 2;
     assert_int_equal(check(f, &ear, f->signer, -1), MCSEC_REASON_EAR_BAD_SIGNATURE);
+    f->sender.asserted_id_count = 1;
     /* Keys of one key period do not sign for a date in the next one. */
     sample(&ear, true);
     fresh_id(&ear);
@@ -466,8 +479,113 @@ static void test_ear_verify_unknown_signer(void **state)
     ear.source_id = (mcsec_str_t){"tel:+4412345", 12};
     assert_int_equal(check(f, &ear, f->signer, -1), MCSEC_REASON_EAR_UNKNOWN_SIGNER);
     sample(&ear, true);
-    ear.source_role = MCSEC_EAR_ROLE_MC_CLIENT;
+    ear.source_role = MCSEC_EAR_ROLE_GMS;
     assert_int_equal(check(f, &ear, f->signer, -1), MCSEC_REASON_EAR_UNKNOWN_SIGNER);
+}
+
+/* An MC client's EAR is refused at the border whatever the partner's
+ * source roles (TS 33.180 11.1.1), before any other check, and takes no
+ * replay-cache entry. */
+static void test_ear_verify_client_role(void **state)
+{
+    fixture_t *f = *state;
+    mcsec_ear_t ear;
+    sample(&ear, true);
+    fresh_id(&ear);
+    ear.source_role = MCSEC_EAR_ROLE_MC_CLIENT;
+    f->roles[0] = MCSEC_EAR_ROLE_MC_CLIENT; /* even when the policy lists role 1 */
+    assert_int_equal(check(f, &ear, f->signer, -1), MCSEC_REASON_EAR_CLIENT_ROLE);
+    ear.date = NOW - 300; /* before the date check too */
+    assert_int_equal(check(f, &ear, f->signer, -1), MCSEC_REASON_EAR_CLIENT_ROLE);
+    /* Offline checks (mcsecctl ear verify) refuse it as well. */
+    f->policy.offline = true;
+    assert_int_equal(check(f, &ear, f->signer, -1), MCSEC_REASON_EAR_CLIENT_ROLE);
+    f->policy.offline = false;
+    f->roles[0] = MCSEC_EAR_ROLE_MC_SERVER;
+    assert_int_equal(mcsec_reason_sip_status(MCSEC_REASON_EAR_CLIENT_ROLE), 403);
+    assert_int_equal(mcsec_reason_http_status(MCSEC_REASON_EAR_CLIENT_ROLE), 403);
+    /* The refused EAR's ID is still new. */
+    ear.date = NOW;
+    ear.source_role = MCSEC_EAR_ROLE_MC_SERVER;
+    assert_int_equal(check(f, &ear, f->signer, -1), MCSEC_REASON_NONE);
+}
+
+/* The source ID is the asserted identity (any item of any field, URIs
+ * compared by scheme, user and host), or the sending border's identity
+ * with role border proxy; otherwise ear.source_mismatch, before the
+ * signature and the replay cache. */
+static void test_ear_verify_source_mismatch(void **state)
+{
+    fixture_t *f = *state;
+    mcsec_ear_t ear;
+    sample(&ear, true);
+    fresh_id(&ear);
+    /* The request asserts a user of the partner, not the signing server. */
+    f->asserted[0] = (mcsec_str_t){"<sip:bob@b.example>", 19};
+    assert_int_equal(check(f, &ear, f->signer, -1), MCSEC_REASON_EAR_SOURCE_MISMATCH);
+    assert_int_equal(mcsec_reason_sip_status(MCSEC_REASON_EAR_SOURCE_MISMATCH), 403);
+    assert_int_equal(mcsec_reason_http_status(MCSEC_REASON_EAR_SOURCE_MISMATCH), 403);
+    /* Same host, other scheme or user case: still another identity. */
+    f->asserted[0] = (mcsec_str_t){"<sips:server@b.example>", 23};
+    assert_int_equal(check(f, &ear, f->signer, -1), MCSEC_REASON_EAR_SOURCE_MISMATCH);
+    f->asserted[0] = (mcsec_str_t){"<sip:Server@b.example>", 22};
+    assert_int_equal(check(f, &ear, f->signer, -1), MCSEC_REASON_EAR_SOURCE_MISMATCH);
+    /* No asserted identity, no sender at all. */
+    f->sender.asserted_id_count = 0;
+    assert_int_equal(check(f, &ear, f->signer, -1), MCSEC_REASON_EAR_SOURCE_MISMATCH);
+    f->policy.sender = NULL;
+    assert_int_equal(check(f, &ear, f->signer, -1), MCSEC_REASON_EAR_SOURCE_MISMATCH);
+    /* ... unless the check is offline (no request to bind to). */
+    f->policy.offline = true;
+    assert_int_equal(check(f, &ear, f->signer, -1), MCSEC_REASON_NONE);
+    f->policy.offline = false;
+    f->policy.sender = &f->sender;
+    /* Any of the asserted values may match: a tel URI and a display name
+     * in the first field, the server in the second; host case, port and
+     * parameters aside. */
+    f->asserted[0] = (mcsec_str_t){"\"Bob\" <sip:bob@b.example>, <tel:+441>", 37};
+    f->asserted[1] = (mcsec_str_t){"Srv <sip:server@B.Example:5061;transport=tls>", 45};
+    f->sender.asserted_id_count = 2;
+    fresh_id(&ear);
+    assert_int_equal(check(f, &ear, f->signer, -1), MCSEC_REASON_NONE);
+    /* HTTP-3: X-3GPP-Asserted-Identity items in double quotes. */
+    f->asserted[0] = (mcsec_str_t){"\"sip:server@b.example\"", 22};
+    f->sender.asserted_id_count = 1;
+    f->sender.quoted = true;
+    fresh_id(&ear);
+    assert_int_equal(check(f, &ear, f->signer, -1), MCSEC_REASON_NONE);
+    f->sender.quoted = false;
+    /* The partner's border signing on its servers' behalf: role 4 and its
+     * identity, whatever the request asserts. */
+    f->asserted[0] = (mcsec_str_t){"<sip:bob@b.example>", 19};
+    sample(&ear, false);
+    fresh_id(&ear);
+    ear.source_role = MCSEC_EAR_ROLE_BORDER_PROXY;
+    ear.source_id = (mcsec_str_t){BORDER, strlen(BORDER)};
+    f->roles[0] = MCSEC_EAR_ROLE_BORDER_PROXY;
+    assert_int_equal(check(f, &ear, f->border_signer, -1), MCSEC_REASON_NONE);
+    /* ... but the border's identity with a server's role is no border EAR,
+     * and no border identity configured binds nothing. */
+    fresh_id(&ear);
+    ear.source_role = MCSEC_EAR_ROLE_MC_SERVER;
+    f->roles[0] = MCSEC_EAR_ROLE_MC_SERVER;
+    assert_int_equal(check(f, &ear, f->border_signer, -1), MCSEC_REASON_EAR_SOURCE_MISMATCH);
+    ear.source_role = MCSEC_EAR_ROLE_BORDER_PROXY;
+    f->roles[0] = MCSEC_EAR_ROLE_BORDER_PROXY;
+    f->sender.border_identity = NULL;
+    assert_int_equal(check(f, &ear, f->border_signer, -1), MCSEC_REASON_EAR_SOURCE_MISMATCH);
+    /* Role 4 from another source of the partner: neither rule holds. */
+    f->sender.border_identity = BORDER;
+    ear.source_id = (mcsec_str_t){SOURCE, strlen(SOURCE)};
+    assert_int_equal(check(f, &ear, f->signer, -1), MCSEC_REASON_EAR_SOURCE_MISMATCH);
+    /* None of the refused EARs took a replay-cache entry. */
+    ear.source_id = (mcsec_str_t){BORDER, strlen(BORDER)};
+    assert_int_equal(check(f, &ear, f->border_signer, -1), MCSEC_REASON_NONE);
+    f->roles[0] = MCSEC_EAR_ROLE_MC_SERVER;
+    f->asserted[0] = (mcsec_str_t){"<" SOURCE ">", strlen(SOURCE) + 2};
+    /* The check alone, without an EAR or a detail buffer. */
+    assert_int_equal(mcsec_ear_check_source(NULL, &f->sender, NULL, 0),
+                     MCSEC_REASON_EAR_SOURCE_MISMATCH);
 }
 
 static void test_ear_verify_wrong_target(void **state)
@@ -640,6 +758,8 @@ int main(void)
         cmocka_unit_test(test_ear_verify_missing_and_malformed),
         cmocka_unit_test(test_ear_verify_bad_signature),
         cmocka_unit_test(test_ear_verify_unknown_signer),
+        cmocka_unit_test(test_ear_verify_client_role),
+        cmocka_unit_test(test_ear_verify_source_mismatch),
         cmocka_unit_test(test_ear_verify_wrong_target),
         cmocka_unit_test(test_ear_verify_one_protocol),
         cmocka_unit_test(test_ear_verify_stale_and_skew),

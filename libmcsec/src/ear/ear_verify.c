@@ -245,6 +245,12 @@ mcsec_reason_t mcsec_ear_verify(const mcsec_ear_t *ear, const mcsec_ear_policy_t
         ear->source_id.ptr == NULL || ear->target_id.ptr == NULL) {
         return reject(MCSEC_REASON_EAR_MALFORMED, detail, detail_size, "EAR not decoded");
     }
+    /* An MC client's EAR never crosses a border (TS 33.180 11.1.1): a
+     * property of the EAR alone, so it is judged before anything else. */
+    if (ear->source_role == MCSEC_EAR_ROLE_MC_CLIENT) {
+        return reject(MCSEC_REASON_EAR_CLIENT_ROLE, detail, detail_size,
+                      "source role MC client: refused at the border");
+    }
     int64_t skew = policy->skew != 0 ? policy->skew : MCSEC_EAR_DEFAULT_SKEW;
     int64_t date = (int64_t)ear->date; /* < 2^40: no overflow */
     if (date > policy->now + skew || date < policy->now - skew) {
@@ -263,6 +269,12 @@ mcsec_reason_t mcsec_ear_verify(const mcsec_ear_t *ear, const mcsec_ear_policy_t
         snprintf(text, sizeof(text), "source role %u not allowed for this partner",
                  ear->source_role);
         return reject(MCSEC_REASON_EAR_UNKNOWN_SIGNER, detail, detail_size, text);
+    }
+    if (!policy->offline) {
+        mcsec_reason_t source = mcsec_ear_check_source(ear, policy->sender, detail, detail_size);
+        if (source != MCSEC_REASON_NONE) {
+            return source;
+        }
     }
     mcsec_reason_t reason = policy->http ? check_http_target(ear, policy, detail, detail_size)
                                          : check_sip_target(ear, policy, detail, detail_size);

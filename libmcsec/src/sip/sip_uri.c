@@ -76,6 +76,18 @@ static mcsec_err_t addr_spec_of(mcsec_str_t value, mcsec_str_t *spec)
     return MCSEC_OK;
 }
 
+mcsec_err_t mcsec_sip_addr_spec(mcsec_str_t value, mcsec_str_t *spec)
+{
+    if (value.ptr == NULL || spec == NULL) {
+        return MCSEC_ERR_ARG;
+    }
+    mcsec_err_t err = addr_spec_of(value, spec);
+    if (err == MCSEC_OK) {
+        *spec = trim(*spec);
+    }
+    return err;
+}
+
 static bool is_host_char(char c)
 {
     return isalnum((unsigned char)c) || c == '-' || c == '.';

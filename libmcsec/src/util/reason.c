@@ -79,6 +79,15 @@ static const reason_entry_t reason_table[MCSEC_REASON_COUNT] = {
                                             "EAR replay cache is full: refused, never let "
                                             "through",
                                             503, 503},
+    [MCSEC_REASON_EAR_SOURCE_MISMATCH] = {"ear.source_mismatch",
+                                          "EAR Source ID is neither the request's asserted "
+                                          "identity nor the sending border signing on its "
+                                          "servers' behalf",
+                                          403, 403},
+    [MCSEC_REASON_EAR_CLIENT_ROLE] = {"ear.client_role",
+                                      "EAR Source Role is MC client: MC clients reach only MC "
+                                      "servers of their own system",
+                                      403, 403},
     [MCSEC_REASON_SPK_MISSING] = {"spk.missing",
                                   "SPK protection required for this partner but the body is "
                                   "not protected (no encryption or no signature)",

@@ -144,6 +144,31 @@ mcsec_reason_t mcsec_ear_sign_as_border(const mcsec_ear_border_keys_t *keys, mcs
 
 /* ---- verification ----------------------------------------------------- */
 
+/* Who sent the request an EAR authenticates (docs/ear.md, "Source
+ * binding"). The EAR's source ID must be one of the request's asserted
+ * identities (the addr-spec of any item of any field, compared by
+ * mcsec_ear_uri_equal), or, with source role border proxy, the identity of
+ * the border that sent the request and signed on its servers' behalf.
+ * Borrowed for the call. */
+typedef struct {
+    /* Each P-Asserted-Identity (SIP-3) or X-3GPP-Asserted-Identity (HTTP-3)
+     * field as received; a field may hold several comma-separated items. */
+    const mcsec_str_t *asserted_ids;
+    size_t asserted_id_count;
+    bool quoted; /* HTTP-3: an item in double quotes is taken without them */
+    /* The sending border's identity: on ingress the partner's identity, on
+     * egress our system.ear.sign_identity; NULL when none. */
+    const char *border_identity;
+} mcsec_ear_sender_t;
+
+/* The source binding alone: MCSEC_REASON_NONE when the EAR's source ID is
+ * one of sender's asserted identities, or its source role is border proxy
+ * and its source ID the sender's border identity; else
+ * MCSEC_REASON_EAR_SOURCE_MISMATCH (also for a NULL sender). Unauthenticated
+ * and cheap: mcsec_ear_verify runs it before the signature. */
+mcsec_reason_t mcsec_ear_check_source(const mcsec_ear_t *ear, const mcsec_ear_sender_t *sender,
+                                      char *detail, size_t detail_size);
+
 /* What one partner's policy and this request say about an EAR. Lists and
  * strings are borrowed for the call. */
 typedef struct {
@@ -169,15 +194,27 @@ typedef struct {
     const uint8_t *request_types; /* allowed request types (none: all refused) */
     size_t request_type_count;
     mcsec_replay_cache_t *replay; /* required */
+    /* The request's sender (required, see mcsec_ear_sender_t): NULL is
+     * ear.source_mismatch, unless offline. */
+    const mcsec_ear_sender_t *sender;
+    /* Only for checks without a request (mcsecctl ear verify): skips the
+     * source binding. The adapters never set it. */
+    bool offline;
 } mcsec_ear_policy_t;
 
 /* Applies the checks in this order (cheap and unauthenticated first, the
  * replay cache last so that only EARs that pass everything else, signature
  * included, are ever recorded):
  *   ear.malformed        message fields unusable (NULL views, role 0)
+ *   ear.client_role      source role MC client: never accepted at the
+ *                        border, whatever the partner's source roles (TS
+ *                        33.180 11.1.1: MC clients reach only MC servers of
+ *                        their own system)
  *   ear.stale            |date - now| > skew
  *   ear.unknown_signer   source ID host not in the partner's domains, or
  *                        source role not allowed
+ *   ear.source_mismatch  source ID not the request's sender
+ *                        (mcsec_ear_check_source; skipped when offline)
  *   ear.wrong_target     target ID neither our identity nor in our
  *                        domains, or not the request-URI (HTTP-3: not an
  *                        https origin of ours, or not the request's host)
