@@ -404,19 +404,29 @@ sipp_explain() {
         head -n 8 | sed 's/^/    /'
 }
 
-# Core responder (siptool respond): answers 200 to anything at CORE_IP:CORE_PORT.
-core_responder_start() {
-    rm -f "$T_DIR/responder.ready"
-    $T_SIPTOOL respond --addr "$CORE_IP:$CORE_PORT" --udp --tcp \
-        --log "$T_DIR/core-requests.log" --ready "$T_DIR/responder.ready" \
-        >"$T_DIR/responder.out" 2>&1 &
-    T_BG_PIDS+=($!)
+# responder_start NAME ADDR:PORT: a siptool responder that answers 200 to
+# anything at ADDR:PORT (UDP and TCP) and logs each request it gets in
+# $T_DIR/NAME-requests.log; its pid is in RESPONDER_PID.
+responder_start() {
+    local name=$1 addr=$2
+    rm -f "$T_DIR/$name.ready"
+    $T_SIPTOOL respond --addr "$addr" --udp --tcp \
+        --log "$T_DIR/$name-requests.log" --ready "$T_DIR/$name.ready" \
+        >"$T_DIR/$name-responder.out" 2>&1 &
+    RESPONDER_PID=$!
+    T_BG_PIDS+=("$RESPONDER_PID")
     local i
     for i in $(seq 1 50); do
-        [ -f "$T_DIR/responder.ready" ] && return 0
+        [ -f "$T_DIR/$name.ready" ] && return 0
         sleep 0.05
     done
-    t_die "core responder starts"
+    t_die "$name responder starts"
+}
+
+# Core responder: answers 200 to anything at CORE_IP:CORE_PORT and logs it
+# in $T_DIR/core-requests.log.
+core_responder_start() {
+    responder_start core "$CORE_IP:$CORE_PORT"
 }
 
 # reject_scenario REASON [STATUS [WARNING [METHOD]]]: renders uac_reject.xml.in

@@ -56,18 +56,8 @@ reject_case() {
 # from that address themselves, so it runs only around them).
 partner_responder_start() {
     : >"$T_DIR/partner-requests.log"
-    rm -f "$T_DIR/partner.ready"
-    $T_SIPTOOL respond --addr "$PARTNER_IP:$SIP_PORT" --udp --tcp \
-        --log "$T_DIR/partner-requests.log" --ready "$T_DIR/partner.ready" \
-        >"$T_DIR/partner-responder.out" 2>&1 &
-    PARTNER_PID=$!
-    T_BG_PIDS+=("$PARTNER_PID")
-    local i
-    for i in $(seq 1 50); do
-        [ -f "$T_DIR/partner.ready" ] && return 0
-        sleep 0.05
-    done
-    t_die "partner responder starts"
+    responder_start partner "$PARTNER_IP:$SIP_PORT"
+    PARTNER_PID=$RESPONDER_PID
 }
 partner_responder_stop() {
     kill "$PARTNER_PID" 2>/dev/null
