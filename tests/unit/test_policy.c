@@ -161,6 +161,12 @@ static void assert_policies_equal(const mcsec_policy_t *a, const mcsec_policy_t 
     assert_int_equal(sa->http.inside_client_count, sb->http.inside_client_count);
     for (size_t i = 0; i < sa->http.inside_client_count; i++)
         assert_true(addr_equal(&sa->http.inside_clients[i], &sb->http.inside_clients[i]));
+    assert_int_equal(sa->http.has_inside_tls, sb->http.has_inside_tls);
+    if (sa->http.has_inside_tls) {
+        assert_string_equal(sa->http.inside_cert, sb->http.inside_cert);
+        assert_string_equal(sa->http.inside_key, sb->http.inside_key);
+        assert_string_equal(sa->http.inside_ca, sb->http.inside_ca);
+    }
     assert_string_equal(sa->spk_internal_identity, sb->spk_internal_identity);
     assert_int_equal(sa->ear_replay_entries, sb->ear_replay_entries);
     assert_string_equal(sa->ear_sign_identity, sb->ear_sign_identity);
@@ -219,11 +225,11 @@ static const struct {
     const char *name;
     mode_t mode;
 } staged_keys[] = {
-    {"topology.key", 0600},   {"internal.spk", 0600}, {"b.spk", 0600},
-    {"b-kms.pub", 0644},      {"c-kms.pub", 0644},    {"signing", 0},
-    {"signing/ssk", 0600},    {"signing/pvt", 0600},  {"signing/kms.pub", 0644},
-    {"signing/signer", 0644}, {"cert.pem", 0644},     {"key.pem", 0600},
-    {"b-ca.pem", 0644},
+    {"topology.key", 0600},   {"internal.spk", 0600},   {"b.spk", 0600},
+    {"b-kms.pub", 0644},      {"c-kms.pub", 0644},      {"signing", 0},
+    {"signing/ssk", 0600},    {"signing/pvt", 0600},    {"signing/kms.pub", 0644},
+    {"signing/signer", 0644}, {"cert.pem", 0644},       {"key.pem", 0600},
+    {"b-ca.pem", 0644},       {"inside-key.pem", 0600}, {"inside-ca.pem", 0644},
 };
 
 #define STAGED_KEY_COUNT (sizeof(staged_keys) / sizeof(staged_keys[0]))
@@ -530,6 +536,7 @@ static void test_policy_http_defaults(void **state)
     assert_int_equal(sys->http.connection_limit, 256);
     assert_int_equal(sys->http.client_timeout, 10);
     assert_int_equal(sys->http.threads, 4);
+    assert_false(sys->http.has_inside_tls); /* plain HTTP inside */
     assert_false(policy->partners[0].http.enabled);
     assert_int_equal(policy->partners[0].http.max_body, 65536);
     mcsec_policy_free(policy);
@@ -552,6 +559,15 @@ static void test_policy_http_loads(void **state)
     assert_int_equal(sys->http.inside_client_count, 2);
     assert_addr(&sys->http.inside_clients[0], "10.0.0.7", 0, AF_INET);
     assert_addr(&sys->http.inside_clients[1], "10.0.0.8", 4000, AF_INET);
+    /* inside_tls: paths resolved next to the policy like the other keys. */
+    char path[160];
+    assert_true(sys->http.has_inside_tls);
+    snprintf(path, sizeof(path), "%s/cert.pem", stage.dir);
+    assert_string_equal(sys->http.inside_cert, path);
+    snprintf(path, sizeof(path), "%s/inside-key.pem", stage.dir);
+    assert_string_equal(sys->http.inside_key, path);
+    snprintf(path, sizeof(path), "%s/inside-ca.pem", stage.dir);
+    assert_string_equal(sys->http.inside_ca, path);
     const mcsec_http_rules_t *b = &policy->partners[0].http;
     assert_true(b->enabled);
     assert_int_equal(b->methods.count, 3);
@@ -575,6 +591,26 @@ static void test_policy_http_loads(void **state)
     assert_int_equal(c->timeout, 10);
     assert_int_equal(c->upstream_count, 0);
     mcsec_policy_free(policy);
+    unstage_policy(&stage);
+}
+
+/* The inside TLS key is a secret: refused when group or others may read
+ * it, with the place of the key in the file; the CA must exist. */
+static void test_policy_inside_tls_files(void **state)
+{
+    (void)state;
+    stage_t stage = stage_policy("valid-http.yaml");
+    char path[128], expected[256];
+    snprintf(path, sizeof(path), "%s/inside-key.pem", stage.dir);
+    assert_int_equal(chmod(path, 0640), 0);
+    snprintf(expected, sizeof(expected),
+             "key file '%s' is readable by group or others (mode 0640); chmod 600", path);
+    assert_load_fails(stage.path, MCSEC_ERR_PERM, 18, 39, expected);
+    assert_int_equal(chmod(path, 0600), 0);
+    snprintf(path, sizeof(path), "%s/inside-ca.pem", stage.dir);
+    assert_int_equal(unlink(path), 0);
+    snprintf(expected, sizeof(expected), "key file '%s' not found", path);
+    assert_load_fails(stage.path, MCSEC_ERR_IO, 18, 59, expected);
     unstage_policy(&stage);
 }
 
@@ -730,6 +766,9 @@ static const bad_case_t bad_cases[] = {
      "invalid address '10.0.0.1' for 'system.http.inside': missing port"},
     {"http_inside_client_duplicate", 10, 54,
      "duplicate address '10.0.0.5' in 'system.http.inside_clients'"},
+    {"http_inside_tls_no_ca", 11, 17, "missing required key 'ca' in 'system.http.inside_tls'"},
+    {"http_inside_tls_scalar", 11, 17,
+     "expected a mapping for 'system.http.inside_tls' (found a scalar)"},
     {"sip_inside_peer_bad_address", 11, 31,
      "invalid address '192.0.2.300:5070' for 'system.sip.inside_peers'"},
     {"sip_inside_peers_not_list", 11, 19,
@@ -938,6 +977,7 @@ int main(void)
         cmocka_unit_test(test_policy_signing_directory),
         cmocka_unit_test(test_policy_http_defaults),
         cmocka_unit_test(test_policy_http_loads),
+        cmocka_unit_test(test_policy_inside_tls_files),
         cmocka_unit_test(test_policy_dump_round_trip),
         cmocka_unit_test(test_policy_reports_every_problem),
         cmocka_unit_test(test_policy_rejects_loose_key_file),

@@ -241,6 +241,11 @@ static void dump_system(writer_t *w, const mcsec_system_t *sys)
         key_string(w, "public_host", http->public_host);
     key_list(w, "internal_hosts", &http->internal_hosts);
     key_addr_list(w, "inside_clients", http->inside_clients, http->inside_client_count);
+    if (http->has_inside_tls) {
+        static const char *const tls_names[] = {"cert", "key", "ca"};
+        char *const tls_paths[] = {http->inside_cert, http->inside_key, http->inside_ca};
+        key_paths(w, "inside_tls", tls_names, tls_paths, 3);
+    }
     key_number(w, "connection_limit", http->connection_limit);
     key_number(w, "client_timeout", http->client_timeout);
     key_number(w, "threads", http->threads);

@@ -127,12 +127,28 @@ static void load_internal_hosts(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_s
     mcsec_pol_load_strlist(ctx, node, &spec, list);
 }
 
+/* system.http.inside_tls: {cert, key, ca}, all three, resolved and
+ * checked like the other key files (the key must not be readable by group
+ * or others). */
+static void load_inside_tls(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_http_system_t *http)
+{
+    static const mcsec_pol_key_t keys[] = {{"cert", true}, {"key", true}, {"ca", true}};
+    yaml_node_t *v[COUNT(keys)];
+    if (!mcsec_pol_map(ctx, node, "system.http.inside_tls", keys, COUNT(keys), v) || !v[0] ||
+        !v[1] || !v[2])
+        return;
+    mcsec_pol_load_keyfile(ctx, v[0], "system.http.inside_tls.cert", false, &http->inside_cert);
+    mcsec_pol_load_keyfile(ctx, v[1], "system.http.inside_tls.key", true, &http->inside_key);
+    mcsec_pol_load_keyfile(ctx, v[2], "system.http.inside_tls.ca", false, &http->inside_ca);
+    http->has_inside_tls = http->inside_cert && http->inside_key && http->inside_ca;
+}
+
 void mcsec_pol_load_system_http(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_t *sys)
 {
     static const mcsec_pol_key_t keys[] = {{"inside", false},         {"public_host", false},
                                            {"internal_hosts", false}, {"connection_limit", false},
                                            {"client_timeout", false}, {"threads", false},
-                                           {"inside_clients", false}};
+                                           {"inside_clients", false}, {"inside_tls", false}};
     yaml_node_t *v[COUNT(keys)];
     mcsec_http_system_t *http = &sys->http;
     if (node && mcsec_pol_map(ctx, node, "system.http", keys, COUNT(keys), v)) {
@@ -174,6 +190,8 @@ void mcsec_pol_load_system_http(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_s
         if (v[6])
             mcsec_pol_load_addr_list(ctx, v[6], "system.http.inside_clients", HTTP_LIST_MAX,
                                      &http->inside_clients, &http->inside_client_count);
+        if (v[7])
+            load_inside_tls(ctx, v[7], http);
     }
     if (!http->public_host && sys->topology_host &&
         !(http->public_host = strdup(sys->topology_host)))

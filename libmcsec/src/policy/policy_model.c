@@ -50,6 +50,9 @@ void mcsec_policy_free(mcsec_policy_t *policy)
     free(sys->http.public_host);
     mcsec_strlist_clear(&sys->http.internal_hosts);
     free(sys->http.inside_clients);
+    free(sys->http.inside_cert);
+    free(sys->http.inside_key);
+    free(sys->http.inside_ca);
     free(sys->sip_inside_peers);
     free(sys->keys.topology);
     free(sys->keys.spk);

@@ -185,6 +185,13 @@ typedef struct {
     mcsec_addr_t *inside_clients; /* who may connect to inside (port 0 = any);
                                      none = nobody (default deny) */
     size_t inside_client_count;
+    /* inside_tls: when set, the inside listener speaks TLS with this
+     * certificate and key and requires a client certificate chaining to
+     * inside_ca (mutual TLS); unset = plain HTTP (address list only). */
+    bool has_inside_tls;
+    char *inside_cert;              /* PEM, resolved path */
+    char *inside_key;               /* PEM, resolved path, mode 0600 */
+    char *inside_ca;                /* PEM, the CA of our GMS/CMS client certificates */
     char *public_host;              /* our name in rewritten URIs; default
                                        topology host */
     mcsec_strlist_t internal_hosts; /* host[:port] never shown to partners, in
