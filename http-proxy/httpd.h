@@ -74,6 +74,12 @@ typedef struct httpd_gen {
     char *key_pem;   /* its key, PEM (wiped on free) */
     char *trust_pem; /* every partner CA, concatenated: the CA names we send */
     gnutls_x509_trust_list_t trust[HTTPD_MAX_PARTNERS]; /* per partner, NULL = none */
+    /* The inside listener's TLS material (system.http.inside_tls), all
+     * NULL when it speaks plain HTTP. */
+    char *inside_cert_pem;
+    char *inside_key_pem; /* wiped on free */
+    char *inside_ca_pem;  /* the CA of our GMS/CMS client certificates */
+    gnutls_x509_trust_list_t inside_trust;
     const char **internal_hosts; /* rewritten to public_host; views into policy */
     size_t internal_count;
     atomic_uint partner_conns[HTTPD_MAX_PARTNERS];
@@ -95,8 +101,11 @@ typedef struct httpd_gen {
 httpd_gen_t *httpd_gen_load(const char *policy_path, char *err, size_t err_size);
 httpd_gen_t *httpd_gen_ref(httpd_gen_t *gen);
 void httpd_gen_unref(httpd_gen_t *gen);
-/* True when a and b need different TLS daemons (cert, key, CAs). */
+/* True when a and b need different outside TLS daemons (cert, key, CAs). */
 bool httpd_gen_tls_differs(const httpd_gen_t *a, const httpd_gen_t *b);
+/* True when a and b need different inside daemons: inside_tls switched on
+ * or off, or its certificate, key or CA changed. */
+bool httpd_gen_inside_tls_differs(const httpd_gen_t *a, const httpd_gen_t *b);
 
 /* ---- counters and log (stats.c) ----------------------------------------- */
 

@@ -5,6 +5,8 @@
  * daemons run in the worker threads' event loops (one per worker and
  * listener, worker.c) and get their connections from the main thread's
  * accept; the admin daemon has a thread of its own and accepts itself.
+ * With system.http.inside_tls the inside listener speaks TLS too (same
+ * profile, client certificate requested, checked per request).
  * The callbacks here make the per-connection and per-request contexts and
  * make sure a request libmicrohttpd refuses on its own still gets our
  * reason code in the log. */
@@ -217,7 +219,15 @@ httpd_site_t *httpd_site_start(httpd_listener_t *listener, const httpd_site_host
         {MHD_OPTION_HTTPS_MEM_TRUST, 0, gen->trust_pem},
         {MHD_OPTION_END, 0, NULL},
     };
-    if (listener->kind == LISTEN_OUTSIDE)
+    if (listener->kind == LISTEN_INSIDE && gen->inside_cert_pem) {
+        /* Mutual TLS on the inside (system.http.inside_tls): the same
+         * profile, our inside certificate, the inside CA's names; the
+         * check of the client certificate is request.c's. */
+        extra[1].ptr_value = gen->inside_cert_pem;
+        extra[2].ptr_value = gen->inside_key_pem;
+        extra[3].ptr_value = gen->inside_ca_pem;
+        flags |= MHD_USE_TLS;
+    } else if (listener->kind == LISTEN_OUTSIDE)
         flags |= MHD_USE_TLS;
     else
         extra[0] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
@@ -259,5 +269,7 @@ bool httpd_sites_outdated(listen_kind_t kind, const httpd_gen_t *old, const http
     httpd_site_sizes(gen, &head, &pool);
     if (head != old_head || pool != old_pool)
         return true;
+    if (kind == LISTEN_INSIDE)
+        return httpd_gen_inside_tls_differs(old, gen);
     return kind == LISTEN_OUTSIDE && httpd_gen_tls_differs(old, gen);
 }

@@ -269,7 +269,8 @@ static void reload(httpd_t *httpd)
     }
     httpd_gen_t *old = httpd_ctx_current(&httpd->ctx);
     httpd_site_t **fresh[2] = {NULL, NULL};
-    bool ok = true, renewed = false, tls = httpd_gen_tls_differs(old, gen);
+    bool ok = true, renewed = false,
+         tls = httpd_gen_tls_differs(old, gen) || httpd_gen_inside_tls_differs(old, gen);
     for (size_t kind = 0; ok && kind < 2; kind++) {
         httpd_listener_t *listener = &httpd->listeners[kind];
         if (listener->fd < 0 || !httpd_sites_outdated((listen_kind_t)kind, old, gen))

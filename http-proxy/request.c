@@ -307,6 +307,18 @@ static enum MHD_Result start_request(httpd_ctx_t *ctx, struct MHD_Connection *co
                                    conn->peer_bin, conn->peer_port))
             return reject(ctx, connection, req, MCSEC_REASON_SRC_NOT_INTERNAL_PEER,
                           "source is no inside client the policy names");
+        /* With system.http.inside_tls, also a client certificate of the
+         * inside CA (mutual TLS; checked against the current generation,
+         * so a changed CA applies to kept-alive connections too). */
+        if (req->gen->inside_trust) {
+            const union MHD_ConnectionInfo *info =
+                MHD_get_connection_info(connection, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+            char detail[160];
+            if (!httpd_tls_inside_client_ok(req->gen,
+                                            info ? (gnutls_session_t)info->tls_session : NULL,
+                                            detail, sizeof(detail)))
+                return reject(ctx, connection, req, MCSEC_REASON_SRC_NOT_INTERNAL_PEER, detail);
+        }
     }
     if (conn->scan_enabled && conn->scan.verdict != MCSEC_REASON_NONE)
         return reject(ctx, connection, req, conn->scan.verdict, "raw stream");

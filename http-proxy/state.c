@@ -101,6 +101,14 @@ static void gen_free(httpd_gen_t *gen)
         gnutls_memset(gen->key_pem, 0, strlen(gen->key_pem));
         free(gen->key_pem);
     }
+    if (gen->inside_key_pem) {
+        gnutls_memset(gen->inside_key_pem, 0, strlen(gen->inside_key_pem));
+        free(gen->inside_key_pem);
+    }
+    free(gen->inside_cert_pem);
+    free(gen->inside_ca_pem);
+    if (gen->inside_trust)
+        gnutls_x509_trust_list_deinit(gen->inside_trust, 1);
     free(gen->cert_pem);
     free(gen->trust_pem);
     mcsec_policy_free(gen->policy);
@@ -150,6 +158,37 @@ static bool load_partner_trust(httpd_gen_t *gen, char *err, size_t err_size)
         gen->trust_pem[bundle_len++] = '\n';
         gen->trust_pem[bundle_len] = '\0';
         free(pem);
+    }
+    return true;
+}
+
+/* The inside listener's TLS material when system.http.inside_tls is set:
+ * certificate, key, and the CA our inside clients' certificates must chain
+ * to (as a trust list for the check and as PEM for the CA names sent). */
+static bool load_inside_tls(httpd_gen_t *gen, char *err, size_t err_size)
+{
+    const mcsec_http_system_t *http = &gen->policy->system.http;
+    if (!http->has_inside_tls)
+        return true;
+    char line[512];
+    gen->inside_cert_pem = read_text(http->inside_cert);
+    gen->inside_key_pem = read_text(http->inside_key);
+    gen->inside_ca_pem = read_text(http->inside_ca);
+    if (!gen->inside_cert_pem || !gen->inside_key_pem || !gen->inside_ca_pem) {
+        add_err(err, err_size, "cannot read system.http.inside_tls cert, key or ca");
+        return false;
+    }
+    gnutls_datum_t datum = {(unsigned char *)gen->inside_ca_pem,
+                            (unsigned)strlen(gen->inside_ca_pem)};
+    int rc = gnutls_x509_trust_list_init(&gen->inside_trust, 0);
+    if (rc >= 0)
+        rc = gnutls_x509_trust_list_add_trust_mem(gen->inside_trust, &datum, NULL,
+                                                  GNUTLS_X509_FMT_PEM, 0, 0);
+    if (rc <= 0) {
+        snprintf(line, sizeof(line), "%s: no CA certificate (%s)", http->inside_ca,
+                 rc < 0 ? gnutls_strerror(rc) : "empty");
+        add_err(err, err_size, line);
+        return false;
     }
     return true;
 }
@@ -298,7 +337,7 @@ httpd_gen_t *httpd_gen_load(const char *policy_path, char *err, size_t err_size)
         gen_free(gen);
         return NULL;
     }
-    if (!load_auth_keys(gen, err, err_size)) {
+    if (!load_inside_tls(gen, err, err_size) || !load_auth_keys(gen, err, err_size)) {
         gen_free(gen);
         return NULL;
     }
@@ -346,4 +385,11 @@ bool httpd_gen_tls_differs(const httpd_gen_t *a, const httpd_gen_t *b)
 {
     return text_differs(a->cert_pem, b->cert_pem) || text_differs(a->key_pem, b->key_pem) ||
            text_differs(a->trust_pem, b->trust_pem);
+}
+
+bool httpd_gen_inside_tls_differs(const httpd_gen_t *a, const httpd_gen_t *b)
+{
+    return text_differs(a->inside_cert_pem, b->inside_cert_pem) ||
+           text_differs(a->inside_key_pem, b->inside_key_pem) ||
+           text_differs(a->inside_ca_pem, b->inside_ca_pem);
 }

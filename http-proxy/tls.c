@@ -1,5 +1,6 @@
 /* The TLS profile of TS 33.310 Annex E / TS 33.210 6.2 and the check that
- * a client certificate belongs to a partner's HTTP proxy. libmicrohttpd
+ * a client certificate belongs to a partner's HTTP proxy, or (inside_tls)
+ * to one of our inside clients. libmicrohttpd
  * only requests the certificate; the decision is ours. */
 #include <stdio.h>
 #include <string.h>
@@ -41,18 +42,19 @@ static bool has_client_auth(gnutls_x509_crt_t crt)
     }
 }
 
-int httpd_tls_partner_of(const httpd_gen_t *gen, gnutls_session_t session, char *detail,
-                         size_t detail_size)
+/* Imports the session's client certificate chain (at most MAX_CHAIN);
+ * returns how many were imported, 0 with detail set when none. */
+static unsigned peer_chain(gnutls_session_t session, gnutls_x509_crt_t *chain, char *detail,
+                           size_t detail_size)
 {
     unsigned count = 0;
     const gnutls_datum_t *peers = session ? gnutls_certificate_get_peers(session, &count) : NULL;
     if (!peers || count == 0) {
         snprintf(detail, detail_size, "no client certificate");
-        return -1;
+        return 0;
     }
     if (count > MAX_CHAIN)
         count = MAX_CHAIN;
-    gnutls_x509_crt_t chain[MAX_CHAIN];
     unsigned loaded = 0;
     for (; loaded < count; loaded++) {
         if (gnutls_x509_crt_init(&chain[loaded]) < 0)
@@ -62,11 +64,52 @@ int httpd_tls_partner_of(const httpd_gen_t *gen, gnutls_session_t session, char 
             break;
         }
     }
+    if (loaded == 0)
+        snprintf(detail, detail_size, "unreadable client certificate");
+    return loaded;
+}
+
+static void free_chain(gnutls_x509_crt_t *chain, unsigned loaded)
+{
+    for (unsigned i = 0; i < loaded; i++)
+        gnutls_x509_crt_deinit(chain[i]);
+}
+
+bool httpd_tls_inside_client_ok(const httpd_gen_t *gen, gnutls_session_t session, char *detail,
+                                size_t detail_size)
+{
+    gnutls_x509_crt_t chain[MAX_CHAIN];
+    unsigned loaded = peer_chain(session, chain, detail, detail_size);
+    if (loaded == 0)
+        return false;
+    bool ok = false;
+    if (!has_client_auth(chain[0])) {
+        snprintf(detail, detail_size, "client certificate without clientAuth key purpose");
+    } else {
+        gnutls_typed_vdata_st purpose = {GNUTLS_DT_KEY_PURPOSE_OID,
+                                         (unsigned char *)GNUTLS_KP_TLS_WWW_CLIENT, 0};
+        unsigned status = 0;
+        int rc = gen->inside_trust
+                     ? gnutls_x509_trust_list_verify_crt2(gen->inside_trust, chain, loaded,
+                                                          &purpose, 1, 0, &status, NULL)
+                     : -1;
+        ok = rc >= 0 && status == 0;
+        snprintf(detail, detail_size, ok ? "inside client" : "certificate of no inside CA");
+    }
+    free_chain(chain, loaded);
+    return ok;
+}
+
+int httpd_tls_partner_of(const httpd_gen_t *gen, gnutls_session_t session, char *detail,
+                         size_t detail_size)
+{
+    gnutls_x509_crt_t chain[MAX_CHAIN];
+    unsigned loaded = peer_chain(session, chain, detail, detail_size);
+    if (loaded == 0)
+        return -1;
     int found = -1;
     snprintf(detail, detail_size, "certificate of no partner CA");
-    if (loaded == 0) {
-        snprintf(detail, detail_size, "unreadable client certificate");
-    } else if (!has_client_auth(chain[0])) {
+    if (!has_client_auth(chain[0])) {
         snprintf(detail, detail_size, "client certificate without clientAuth key purpose");
     } else {
         gnutls_typed_vdata_st purpose = {GNUTLS_DT_KEY_PURPOSE_OID,
@@ -93,7 +136,6 @@ int httpd_tls_partner_of(const httpd_gen_t *gen, gnutls_session_t session, char 
             snprintf(detail, detail_size, "partner %s", partner->name);
         }
     }
-    for (unsigned i = 0; i < loaded; i++)
-        gnutls_x509_crt_deinit(chain[i]);
+    free_chain(chain, loaded);
     return found;
 }

@@ -4,6 +4,7 @@
 #ifndef MCSEC_HTTPD_TLS_H
 #define MCSEC_HTTPD_TLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <gnutls/gnutls.h>
@@ -23,5 +24,12 @@ extern const char *const httpd_curl_tls13_ciphers;
  * client certificate...). detail gets a short reason for the log. */
 int httpd_tls_partner_of(const httpd_gen_t *gen, gnutls_session_t session, char *detail,
                          size_t detail_size);
+
+/* True when the session's client certificate has the clientAuth key
+ * purpose and chains to the inside CA (system.http.inside_tls); false
+ * with a short reason in detail otherwise (no certificate, another CA, a
+ * plain HTTP connection: session NULL). */
+bool httpd_tls_inside_client_ok(const httpd_gen_t *gen, gnutls_session_t session, char *detail,
+                                size_t detail_size);
 
 #endif
