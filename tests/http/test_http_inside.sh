@@ -5,6 +5,9 @@
 # learns none), the connection closes, the request is counted and logged
 # and never reaches the partner. No inside_clients at all: nobody (default
 # deny). The list follows a policy reload.
+# With system.http.inside_tls the inside listener speaks only TLS and needs,
+# on top of the address, a client certificate of the inside CA: none, one of
+# another CA, and plain HTTP are refused; a reload picks up a new CA.
 # usage: test_http_inside.sh MCSEC_HTTPD
 . "$(dirname "$0")/lib.sh" "$1"
 start_all
@@ -59,4 +62,66 @@ check "the newly listed address passes (201)" [ "$(echo "$out" | status_of)" = 2
 out=$(inside_put 127.0.0.1 now-unlisted)
 check "the address no longer listed: 403" [ "$(echo "$out" | status_of)" = 403 ]
 check "the address no longer listed: never forwarded" not partner_saw '/users/now-unlisted"'
+
+# ---- mutual TLS on the inside (system.http.inside_tls) ---------------------
+ca inside-ca; ca inside-ca2
+leaf inside-server inside-ca "/CN=mcsec-inside" serverAuth "IP:127.0.0.1"
+leaf inside-gms inside-ca "/CN=gms" clientAuth "DNS:gms.a.internal"
+leaf inside-gms2 inside-ca2 "/CN=gms" clientAuth "DNS:gms.a.internal"
+leaf inside-other rogue-ca "/CN=gms" clientAuth "DNS:gms.a.internal"
+chmod 644 "$WORK"/*.pem; chmod 600 "$WORK"/*-key.pem
+# tls_put CERT NAME [CA]: PUT over TLS from 127.0.0.9 with client certificate
+# CERT (none = without), trusting the inside server via CA (default
+# inside-ca).
+tls_put() {
+  local certargs=()
+  [ "$1" != none ] && certargs=(--cert "$WORK/$1.pem" --key "$WORK/$1-key.pem")
+  curl -s -i --max-time 10 --noproxy '*' --interface 127.0.0.9 --cacert "$WORK/inside-ca.pem" \
+    "${certargs[@]}" -X PUT -H "Host: gms.b.mcx.example" -H "$ID" -H "Content-Type: $XML" \
+    --data-binary "$DOC" "https://127.0.0.1:$PI$GROUPS_PATH/users/$2"
+}
+sed -i "s|^    inside_clients: \[127.0.0.9\]\$|&\n    inside_tls: {cert: inside-server.pem, key: inside-server-key.pem, ca: inside-ca.pem}|" \
+  "$WORK/policy.yaml"
+check "policy with inside_tls reloaded" reload
+out=$(tls_put inside-gms mtls-ok)
+check "inside mTLS: a listed client with an inside CA certificate passes (201)" \
+  [ "$(echo "$out" | status_of)" = 201 ]
+check "inside mTLS: its request reached the partner" partner_saw '/users/mtls-ok"'
+out=$(tls_put none mtls-nocert)
+check "inside mTLS: no client certificate: 403" [ "$(echo "$out" | status_of)" = 403 ]
+check "inside mTLS: no client certificate: never forwarded" not partner_saw '/users/mtls-nocert"'
+check "inside mTLS: no client certificate logged" grep -q 'no client certificate' "$WORK/httpd.log"
+out=$(tls_put inside-other mtls-otherca)
+check "inside mTLS: certificate of another CA: 403" [ "$(echo "$out" | status_of)" = 403 ]
+check "inside mTLS: another CA: never forwarded" not partner_saw '/users/mtls-otherca"'
+check "inside mTLS: another CA logged" grep -q 'certificate of no inside CA' "$WORK/httpd.log"
+# Plain HTTP on the TLS listener gets no HTTP answer at all.
+out=$(inside_put 127.0.0.9 mtls-plain)
+check "inside mTLS: plain HTTP gets no HTTP answer" [ -z "$(echo "$out" | status_of)" ]
+check "inside mTLS: plain HTTP: never forwarded" not partner_saw '/users/mtls-plain"'
+# The address list still applies under TLS.
+out=$(curl -s -i --max-time 10 --noproxy '*' --interface 127.0.0.1 \
+  --cacert "$WORK/inside-ca.pem" --cert "$WORK/inside-gms.pem" --key "$WORK/inside-gms-key.pem" \
+  -H "$ID" "https://127.0.0.1:$PI$GROUPS_PATH/users/mtls-unlisted")
+check "inside mTLS: good certificate from an unlisted address: 403" \
+  [ "$(echo "$out" | status_of)" = 403 ]
+
+# Reload picks up new material: the inside CA is now inside-ca2.
+sed -i "s|ca: inside-ca.pem}|ca: inside-ca2.pem}|" "$WORK/policy.yaml"
+check "policy with a new inside CA reloaded" reload
+check "the inside daemons were renewed" grep -q 'reloaded.*new TLS daemon' "$WORK/httpd.log"
+out=$(tls_put inside-gms2 mtls-newca)
+check "inside mTLS after reload: a certificate of the new CA passes (201)" \
+  [ "$(echo "$out" | status_of)" = 201 ]
+out=$(tls_put inside-gms mtls-oldca)
+check "inside mTLS after reload: a certificate of the old CA: 403" \
+  [ "$(echo "$out" | status_of)" = 403 ]
+check "inside mTLS after reload: old CA never forwarded" not partner_saw '/users/mtls-oldca"'
+
+# Without inside_tls the inside listener is plain HTTP again.
+sed -i '/^    inside_tls:/d' "$WORK/policy.yaml"
+check "policy without inside_tls reloaded" reload
+out=$(inside_put 127.0.0.9 plain-again)
+check "without inside_tls: plain HTTP from a listed client passes (201)" \
+  [ "$(echo "$out" | status_of)" = 201 ]
 finish
