@@ -66,6 +66,7 @@ check "the address no longer listed: never forwarded" not partner_saw '/users/no
 # ---- mutual TLS on the inside (system.http.inside_tls) ---------------------
 ca inside-ca; ca inside-ca2
 leaf inside-server inside-ca "/CN=mcsec-inside" serverAuth "IP:127.0.0.1"
+leaf inside-server2 inside-ca2 "/CN=mcsec-inside" serverAuth "IP:127.0.0.1"
 leaf inside-gms inside-ca "/CN=gms" clientAuth "DNS:gms.a.internal"
 leaf inside-gms2 inside-ca2 "/CN=gms" clientAuth "DNS:gms.a.internal"
 leaf inside-other rogue-ca "/CN=gms" clientAuth "DNS:gms.a.internal"
@@ -76,7 +77,7 @@ chmod 644 "$WORK"/*.pem; chmod 600 "$WORK"/*-key.pem
 tls_put() {
   local certargs=()
   [ "$1" != none ] && certargs=(--cert "$WORK/$1.pem" --key "$WORK/$1-key.pem")
-  curl -s -i --max-time 10 --noproxy '*' --interface 127.0.0.9 --cacert "$WORK/inside-ca.pem" \
+  curl -s -i --max-time 10 --noproxy '*' --interface 127.0.0.9 --cacert "$WORK/${3:-inside-ca}.pem" \
     "${certargs[@]}" -X PUT -H "Host: gms.b.mcx.example" -H "$ID" -H "Content-Type: $XML" \
     --data-binary "$DOC" "https://127.0.0.1:$PI$GROUPS_PATH/users/$2"
 }
@@ -106,14 +107,15 @@ out=$(curl -s -i --max-time 10 --noproxy '*' --interface 127.0.0.1 \
 check "inside mTLS: good certificate from an unlisted address: 403" \
   [ "$(echo "$out" | status_of)" = 403 ]
 
-# Reload picks up new material: the inside CA is now inside-ca2.
-sed -i "s|ca: inside-ca.pem}|ca: inside-ca2.pem}|" "$WORK/policy.yaml"
+# Reload picks up new material: server certificate and CA from inside-ca2
+# (a client trusting only inside-ca2 reaches only a renewed daemon).
+sed -i "s|inside-server|inside-server2|g; s|ca: inside-ca.pem}|ca: inside-ca2.pem}|" \
+  "$WORK/policy.yaml"
 check "policy with a new inside CA reloaded" reload
-check "the inside daemons were renewed" grep -q 'reloaded.*new TLS daemon' "$WORK/httpd.log"
-out=$(tls_put inside-gms2 mtls-newca)
+out=$(tls_put inside-gms2 mtls-newca inside-ca2)
 check "inside mTLS after reload: a certificate of the new CA passes (201)" \
   [ "$(echo "$out" | status_of)" = 201 ]
-out=$(tls_put inside-gms mtls-oldca)
+out=$(tls_put inside-gms mtls-oldca inside-ca2)
 check "inside mTLS after reload: a certificate of the old CA: 403" \
   [ "$(echo "$out" | status_of)" = 403 ]
 check "inside mTLS after reload: old CA never forwarded" not partner_saw '/users/mtls-oldca"'
