@@ -170,7 +170,6 @@ static bool load_inside_tls(httpd_gen_t *gen, char *err, size_t err_size)
     const mcsec_http_system_t *http = &gen->policy->system.http;
     if (!http->has_inside_tls)
         return true;
-    char line[512];
     gen->inside_cert_pem = read_text(http->inside_cert);
     gen->inside_key_pem = read_text(http->inside_key);
     gen->inside_ca_pem = read_text(http->inside_ca);
@@ -185,6 +184,7 @@ static bool load_inside_tls(httpd_gen_t *gen, char *err, size_t err_size)
         rc = gnutls_x509_trust_list_add_trust_mem(gen->inside_trust, &datum, NULL,
                                                   GNUTLS_X509_FMT_PEM, 0, 0);
     if (rc <= 0) {
+        char line[512];
         snprintf(line, sizeof(line), "%s: no CA certificate (%s)", http->inside_ca,
                  rc < 0 ? gnutls_strerror(rc) : "empty");
         add_err(err, err_size, line);
