@@ -107,6 +107,32 @@ out=$(curl -s -i --max-time 10 --noproxy '*' --interface 127.0.0.1 \
 check "inside mTLS: good certificate from an unlisted address: 403" \
   [ "$(echo "$out" | status_of)" = 403 ]
 
+# The inside listener has the outside's TLS profile: TLS 1.2/1.3, ECDHE AEAD.
+inside_handshake() {
+  echo | timeout 8 openssl s_client -connect "127.0.0.1:$PI" -bind 127.0.0.9:0 \
+    -cert "$WORK/inside-gms.pem" -key "$WORK/inside-gms-key.pem" "$@" 2>/dev/null |
+    awk '/^New, /{p=$2; c=$5; sub(",", "", p)} END{if (c != "" && c != "(NONE)") print p "/" c}'
+}
+got=$(inside_handshake -tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256)
+check "inside TLS 1.2 ECDHE-ECDSA-AES128-GCM-SHA256 accepted ($got)" \
+  [ "$got" = TLSv1.2/ECDHE-ECDSA-AES128-GCM-SHA256 ]
+got=$(inside_handshake -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0')
+check "inside TLS 1.1 refused ($got)" [ -z "$got" ]
+got=$(inside_handshake -tls1_2 -cipher 'ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0')
+check "inside TLS 1.2 ECDHE-ECDSA-AES128-SHA (no AEAD) refused ($got)" [ -z "$got" ]
+
+# A reload whose inside CA is no certificate fails and keeps the running one.
+cp "$WORK/policy.yaml" "$WORK/policy.good"
+echo "not a certificate" > "$WORK/inside-junk.pem"; chmod 644 "$WORK/inside-junk.pem"
+sed -i "s|ca: inside-ca.pem}|ca: inside-junk.pem}|" "$WORK/policy.yaml"
+kill -HUP "$HTTPD_PID"
+for _ in $(seq 1 50); do grep -q 'inside-junk.pem: no CA certificate' "$WORK/httpd.log" && break; sleep 0.1; done
+check "reload with a junk inside CA fails with the reason" \
+  grep -q 'reload failed.*inside-junk.pem: no CA certificate' "$WORK/httpd.log"
+out=$(tls_put inside-gms mtls-after-junk)
+check "after the failed reload the inside CA still works (201)" [ "$(echo "$out" | status_of)" = 201 ]
+cp "$WORK/policy.good" "$WORK/policy.yaml"
+
 # Reload picks up new material: server certificate and CA from inside-ca2
 # (a client trusting only inside-ca2 reaches only a renewed daemon).
 sed -i "s|inside-server|inside-server2|g; s|ca: inside-ca.pem}|ca: inside-ca2.pem}|" \
