@@ -69,6 +69,7 @@ leaf inside-server inside-ca "/CN=mcsec-inside" serverAuth "IP:127.0.0.1"
 leaf inside-server2 inside-ca2 "/CN=mcsec-inside" serverAuth "IP:127.0.0.1"
 leaf inside-gms inside-ca "/CN=gms" clientAuth "DNS:gms.a.internal"
 leaf inside-gms2 inside-ca2 "/CN=gms" clientAuth "DNS:gms.a.internal"
+leaf inside-serveronly inside-ca "/CN=gms" serverAuth "DNS:gms.a.internal"
 leaf inside-other rogue-ca "/CN=gms" clientAuth "DNS:gms.a.internal"
 chmod 644 "$WORK"/*.pem; chmod 600 "$WORK"/*-key.pem
 # tls_put CERT NAME [CA]: PUT over TLS from 127.0.0.9 with client certificate
@@ -96,6 +97,10 @@ out=$(tls_put inside-other mtls-otherca)
 check "inside mTLS: certificate of another CA: 403" [ "$(echo "$out" | status_of)" = 403 ]
 check "inside mTLS: another CA: never forwarded" not partner_saw '/users/mtls-otherca"'
 check "inside mTLS: another CA logged" grep -q 'certificate of no inside CA' "$WORK/httpd.log"
+out=$(tls_put inside-serveronly mtls-serveronly)
+check "inside mTLS: inside CA certificate without clientAuth: 403" \
+  [ "$(echo "$out" | status_of)" = 403 ]
+check "inside mTLS: without clientAuth: never forwarded" not partner_saw '/users/mtls-serveronly"'
 # Plain HTTP on the TLS listener gets no HTTP answer at all.
 out=$(inside_put 127.0.0.9 mtls-plain)
 check "inside mTLS: plain HTTP gets no HTTP answer" [ -z "$(echo "$out" | status_of)" ]
