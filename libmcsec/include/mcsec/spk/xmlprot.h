@@ -38,6 +38,12 @@
 #define MCSEC_CT_MCPTT_SIGNED "application/vnd.3gpp.mcptt-signed+xml"
 #define MCSEC_NS_MCPTT_INFO "urn:3gpp:ns:mcpttInfo:1.0"
 #define MCSEC_NS_MCPTT_SIGNED "urn:3gpp:ns:mcpttSignedDoc:1.0"
+/* The other protectable types (docs/protectable-types.md): protected,
+ * signed and refused when clear under spk.mode required like mcptt-info. */
+#define MCSEC_CT_MCVIDEO_INFO "application/vnd.3gpp.mcvideo-info+xml"
+#define MCSEC_NS_MCVIDEO_INFO "urn:3gpp:ns:mcvideoInfo:1.0"
+#define MCSEC_CT_MCDATA_INFO "application/vnd.3gpp.mcdata-info+xml"
+#define MCSEC_NS_MCDATA_INFO "urn:3gpp:ns:mcdataInfo:1.0"
 
 #define MCSEC_XMLPROT_MAX_BODY 65536 /* default and hard upper bound, octets */
 #define MCSEC_XMLPROT_MAX_DEPTH 32   /* default element nesting limit */
