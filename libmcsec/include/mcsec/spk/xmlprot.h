@@ -1,6 +1,10 @@
 /* Shared-SPK protection of SIP-3 XML bodies (TS 33.180 clause 9, TS 24.379
  * Annex F) with libxml2 and xmlsec1 (OpenSSL back end).
  *
+ * Every protectable type (docs/protectable-types.md: mcptt-info,
+ * mcvideo-info, mcdata-info) is treated as mcptt-info is below, each with
+ * its namespace and default elements; the *_doc functions take
+ * mcptt-info only.
  * Confidentiality: the child of each listed contentType element of an
  * mcptt-info document becomes an xenc:EncryptedData (Type Element,
  * aes128-gcm, KeyName = base64 of the SPK-ID, key = KDF(SPK, 0x51, P0 =
