@@ -49,6 +49,11 @@ const xp_info_type_t *xp_info_type_at(size_t index)
     return index < XP_INFO_TYPES ? &info_types[index] : NULL;
 }
 
+bool mcsec_xmlprot_is_info_type(const char *type)
+{
+    return type && xp_info_type_index(type) >= 0;
+}
+
 int xp_info_type_index(const char *content_type)
 {
     for (size_t i = 0; i < XP_INFO_TYPES; i++)

@@ -52,6 +52,10 @@
 #define MCSEC_XMLPROT_MAX_BODY 65536 /* default and hard upper bound, octets */
 #define MCSEC_XMLPROT_MAX_DEPTH 32   /* default element nesting limit */
 
+/* Whether type (lower case type/subtype) is a protectable info type:
+ * mcptt-info, mcvideo-info or mcdata-info (docs/protectable-types.md). */
+bool mcsec_xmlprot_is_info_type(const char *type);
+
 /* Process-wide initialisation of libxml2 and xmlsec1 (crypto back end, the
  * cid: resolver as the only URI resolver, silenced error output).
  * Idempotent and thread-safe; mcsec_xmlprot_create() calls it. Adapters may
