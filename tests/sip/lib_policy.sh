@@ -23,8 +23,9 @@
 #           SUBSCRIBE, REFER, PRACK]  partner sip.methods (a YAML list)
 #   CONTENT_TYPES=         partner sip.content_types (a YAML list); empty =
 #                          application/sdp, application/vnd.3gpp.mcptt-info+xml,
-#                          text/plain, multipart/mixed, application/resource-lists+xml
-#                          and, while SPK is on, application/vnd.3gpp.mcptt-signed+xml
+#                          text/plain, multipart/mixed, application/resource-lists+xml,
+#                          the mcvideo-info, mcdata-info, mcdata-signalling and
+#                          mcdata-payload types, and, while SPK is on, application/vnd.3gpp.mcptt-signed+xml
 #   MAX_BODY=16384         partner sip.max_body (warning_reason is always true)
 #   LOG_PASSED=false       logging.log_passed
 #  SPK (partner SPK is on when SPK_FILE or SPK_MODE is set)
@@ -94,7 +95,9 @@ sip_policy() {
     local auth=implicit peer_ear="" peer_spk="" peer_topo="" peer_keys="" partner_c=""
     local types=${val[CONTENT_TYPES]}
     local base_types="application/sdp, application/vnd.3gpp.mcptt-info+xml, text/plain,
-                      multipart/mixed, application/resource-lists+xml"
+                      multipart/mixed, application/resource-lists+xml,
+                      application/vnd.3gpp.mcvideo-info+xml, application/vnd.3gpp.mcdata-info+xml,
+                      application/vnd.3gpp.mcdata-signalling, application/vnd.3gpp.mcdata-payload"
     [ -n "${val[INTERNAL_ID]}" ] &&
         sys_spk="  spk: {internal_identity: \"${val[INTERNAL_ID]}\"}"$'\n'
     [ -n "${val[INTERNAL_FILE]}" ] && sys_keys="spk: ${val[INTERNAL_FILE]}"

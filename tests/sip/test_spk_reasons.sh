@@ -6,6 +6,8 @@
 # straight to B's outside socket. B requires SPK from system-a:
 #   a correctly protected body            -> 200, clear at B's core
 #   unprotected mcptt-info                -> spk.missing
+#   unprotected mcvideo-info, and unprotected mcdata-info beside
+#   mcdata-signalling and mcdata-payload parts -> spk.missing
 #   protected with a key B does not have  -> spk.unknown_key
 #   signed, but a ciphertext flipped before signing -> spk.bad_tag
 #   ciphertext flipped after signing      -> spk.bad_signature
@@ -163,6 +165,19 @@ write("plaindecl", mixed, b"--outer\r\nContent-Type: text/plain\r\n\r\n"
 write("overlong", mcptt, clear.replace("hidden-client-1", "hidden\u2024client").encode()
       .replace(b"\xe2\x80\xa4", b"\xc0\xae"))
 open(d + "/gzip.extra", "w").write("Content-Encoding: gzip")
+# Clear mcvideo-info and mcdata-info (docs/protectable-types.md): refused
+# like clear mcptt-info, alone or beside MCData's opaque parts.
+write("vmissing", b"application/vnd.3gpp.mcvideo-info+xml",
+      b'<mcvideoinfo xmlns="urn:3gpp:ns:mcvideoInfo:1.0"><mcvideo-Params>'
+      b'<mcvideo-calling-user-id type="Normal"><mcvideoURI>sip:hidden-caller@a.mcx.example'
+      b'</mcvideoURI></mcvideo-calling-user-id></mcvideo-Params></mcvideoinfo>')
+write("dmissing", mixed, b"--outer\r\nContent-Type: application/vnd.3gpp.mcdata-info+xml\r\n\r\n"
+      b'<mcdatainfo xmlns="urn:3gpp:ns:mcdataInfo:1.0"><mcdata-Params>'
+      b'<mcdata-calling-user-id type="Normal"><mcdataURI>sip:hidden-caller@a.mcx.example'
+      b'</mcdataURI></mcdata-calling-user-id></mcdata-Params></mcdatainfo>\r\n'
+      b"--outer\r\nContent-Type: application/vnd.3gpp.mcdata-signalling\r\n\r\n\x01\x02sig\r\n"
+      b"--outer\r\nContent-Type: application/vnd.3gpp.mcdata-payload\r\n\r\n\x03\x01hi\r\n"
+      b"--outer--\r\n")
 PY
 
 uac_keys ruri=sip:bob@b.mcx.example to=sip:bob@b.mcx.example from=sip:alice@a.mcx.example \
@@ -192,7 +207,7 @@ assert_delta "system-a passed_in" 1 "$in0" "$(stat_get system-a passed_in)"
 
 # NAME:REASON:STATUS (a malformed body is a 400, mcsec_reason_sip_status).
 in1=$(stat_get system-a passed_in)
-for case in missing:spk.missing:403 unknown:spk.unknown_key:403 badtag:spk.bad_tag:403 \
+for case in missing:spk.missing:403 vmissing:spk.missing:403 dmissing:spk.missing:403 unknown:spk.unknown_key:403 badtag:spk.bad_tag:403 \
     badsig:spk.bad_signature:403 nested:spk.malformed:400 malformed:sip.malformed:400 \
     wrapped:sip.malformed:400 twotypes:sip.malformed:400 \
     evilpart:sip.content_type_denied:403 deepevil:sip.content_type_denied:403 \

@@ -175,6 +175,48 @@ static void test_single_body_and_other_types(void **state)
     assert_null(out);
 }
 
+/* mcvideo-info and mcdata-info (docs/protectable-types.md) are hidden as
+ * mcptt-info is: alone, and as a part beside MCData's opaque parts, which
+ * stay byte for byte. */
+static void test_other_info_types_hidden(void **state)
+{
+    mcsec_topo_t *topo = *state;
+    mcsec_topo_error_t err;
+    static char *names[] = {"mcvideo-request-uri", "mcdata-request-uri"};
+    const mcsec_strlist_t list = {names, 2};
+    static const char video[] =
+        "<mcvideoinfo xmlns=\"urn:3gpp:ns:mcvideoInfo:1.0\"><mcvideo-Params>"
+        "<mcvideo-request-uri type=\"Normal\"><mcvideoURI>sip:gms@gms.a.internal</mcvideoURI>"
+        "</mcvideo-request-uri></mcvideo-Params></mcvideoinfo>";
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    assert_int_equal(mcsec_topo_hide_body_elements(
+                         topo, MCSEC_CT_MCVIDEO_INFO, (const uint8_t *)video, strlen(video), &list,
+                         &partner_domains, MCSEC_TOPO_EGRESS, &out, &out_len, &err),
+                     MCSEC_OK);
+    assert_non_null(out);
+    assert_null(strstr((const char *)out, "gms.a.internal"));
+    free(out);
+    static const char sds[] =
+        "--b1\r\nContent-Type: application/vnd.3gpp.mcdata-info+xml\r\n\r\n"
+        "<mcdatainfo xmlns=\"urn:3gpp:ns:mcdataInfo:1.0\"><mcdata-Params>"
+        "<mcdata-request-uri type=\"Normal\"><mcdataURI>sip:gms@gms.a.internal</mcdataURI>"
+        "</mcdata-request-uri></mcdata-Params></mcdatainfo>\r\n"
+        "--b1\r\nContent-Type: application/vnd.3gpp.mcdata-payload\r\n\r\n"
+        "sip:gms@gms.a.internal\x01\r\n--b1--\r\n";
+    out = NULL;
+    assert_int_equal(mcsec_topo_hide_body_elements(
+                         topo, "multipart/mixed;boundary=b1", (const uint8_t *)sds, strlen(sds),
+                         &list, &partner_domains, MCSEC_TOPO_EGRESS, &out, &out_len, &err),
+                     MCSEC_OK);
+    assert_non_null(out);
+    const char *payload = strstr((const char *)out, "mcdata-payload\r\n\r\n");
+    assert_non_null(payload);
+    assert_string_equal(payload, "mcdata-payload\r\n\r\nsip:gms@gms.a.internal\x01\r\n--b1--\r\n");
+    assert_true(strstr((const char *)out, "gms.a.internal") == payload + 26);
+    free(out);
+}
+
 static void test_broken_multipart_refused(void **state)
 {
     mcsec_topo_t *topo = *state;
@@ -224,6 +266,7 @@ int main(void)
         cmocka_unit_test(test_multipart_part_hidden_rest_byte_identical),
         cmocka_unit_test(test_multipart_bad_token_refused),
         cmocka_unit_test(test_single_body_and_other_types),
+        cmocka_unit_test(test_other_info_types_hidden),
         cmocka_unit_test(test_broken_multipart_refused),
         cmocka_unit_test(test_nested_part_hidden),
     };

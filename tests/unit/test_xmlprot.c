@@ -645,6 +645,175 @@ static void test_body_structure_bypass_refused(void **state)
     mcsec_xmlprot_destroy(a);
 }
 
+/* ---- the other protectable types (docs/protectable-types.md) ---- */
+
+typedef struct {
+    const char *ct, *ns, *root, *params, *prefix; /* prefix: mcvideo or mcdata */
+} info_kind_t;
+
+static const info_kind_t mcvideo_kind = {MCSEC_CT_MCVIDEO_INFO, MCSEC_NS_MCVIDEO_INFO,
+                                         "mcvideoinfo", "mcvideo-Params", "mcvideo"};
+static const info_kind_t mcdata_kind = {MCSEC_CT_MCDATA_INFO, MCSEC_NS_MCDATA_INFO, "mcdatainfo",
+                                        "mcdata-Params", "mcdata"};
+
+/* An info document of kind with its request URI, calling user and calling
+ * group elements (TS 24.281 Annex F.1, TS 24.282 Annex D.1), each holding a
+ * distinct secret; the group element has no type attribute (listed by
+ * name in the default list). */
+static char *kind_doc(const info_kind_t *k)
+{
+    static char doc[2048];
+    const char *p = k->prefix;
+    snprintf(doc, sizeof(doc),
+             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<%s xmlns=\"%s\">\n<%s>\n"
+             "<request-type>group-sds</request-type>\n"
+             "<%s-request-uri type=\"Normal\"><%sURI>sip:ks-0@b.mcx.example</%sURI>"
+             "</%s-request-uri>\n"
+             "<%s-calling-user-id type=\"Normal\"><%sURI>sip:ks-1@b.mcx.example</%sURI>"
+             "</%s-calling-user-id>\n"
+             "<%s-calling-group-id><%sURI>sip:ks-2@b.mcx.example</%sURI>"
+             "</%s-calling-group-id>\n"
+             "</%s>\n</%s>\n",
+             k->root, k->ns, k->params, p, p, p, p, p, p, p, p, p, p, p, p, k->params, k->root);
+    return doc;
+}
+
+#define SIGNALLING_PART "\x01\x02\x00\x10 mcdata-signalling octets \xff"
+#define PAYLOAD_PART "\x03\x01\x78\x00\x06\x01hello"
+
+static void assert_no_secret(const mcsec_body_t *body, const info_kind_t *k)
+{
+    for (int i = 0; i < 3; i++) {
+        char secret[32];
+        snprintf(secret, sizeof(secret), "sip:ks-%d@", i);
+        if (contains(body, secret))
+            fail_msg("%s: %s left in clear", k->ct, secret);
+    }
+}
+
+/* Protection, unprotection, spk.missing when required, nesting refused,
+ * coverage by the signature, and opaque MCData parts byte-identical. */
+static void kind_protection(const info_kind_t *k)
+{
+    mcsec_xmlprot_t *a = make_prot(OLD_KEY, ID_A);
+    const char *doc = kind_doc(k);
+    mcsec_body_t prot = {0}, clear = {0};
+    mcsec_xmlprot_result_t res;
+    assert_int_equal(
+        mcsec_xmlprot_protect_body(a, k->ct, (const uint8_t *)doc, strlen(doc), &prot, &res),
+        MCSEC_OK);
+    assert_int_equal(strncmp(prot.content_type, "multipart/mixed;boundary=", 25), 0);
+    assert_true(contains(&prot, "Content-Type: " MCSEC_CT_MCPTT_SIGNED));
+    assert_true(contains(&prot, "xmlenc11#aes128-gcm"));
+    assert_true(contains(&prot, "type=\"Encrypted\""));
+    assert_no_secret(&prot, k);
+    assert_int_equal(
+        mcsec_xmlprot_unprotect_body(a, prot.content_type, prot.data, prot.len, true, &clear, &res),
+        MCSEC_OK);
+    assert_string_equal(clear.content_type, k->ct);
+    char want[128];
+    snprintf(want, sizeof(want), "type=\"Normal\"><%sURI>sip:ks-2@b.mcx.example<", k->prefix);
+    assert_true(contains(&clear, want));
+    assert_false(contains(&clear, "Encrypted"));
+    mcsec_body_free(&clear);
+    mcsec_body_free(&prot);
+    /* A clear body: spk.missing when required, opened as it is otherwise. */
+    expect_body_reason(a, k->ct, doc, strlen(doc), true, MCSEC_REASON_SPK_MISSING);
+    assert_int_equal(mcsec_xmlprot_unprotect_body(a, k->ct, (const uint8_t *)doc, strlen(doc),
+                                                  false, &clear, &res),
+                     MCSEC_OK);
+    assert_memory_equal(clear.data, doc, strlen(doc));
+    mcsec_body_free(&clear);
+    /* As a part of multipart/mixed beside SDP and the MCData signalling and
+     * payload parts (TS 24.282 clause 8 protects those end to end): the
+     * info part is protected, the others cross byte for byte. */
+    char body[4096];
+    int n = snprintf(body, sizeof(body),
+                     "--b1\r\nContent-Type: application/sdp\r\n\r\n" SDP "\r\n"
+                     "--b1\r\nContent-Type: %s\r\n\r\n%s\r\n"
+                     "--b1\r\nContent-Type: application/vnd.3gpp.mcdata-signalling\r\n\r\n"
+                     "%s\r\n--b1\r\nContent-Type: application/vnd.3gpp.mcdata-payload\r\n\r\n"
+                     "%s\r\n--b1--\r\n",
+                     k->ct, doc, SIGNALLING_PART, PAYLOAD_PART);
+    const char *ct = "multipart/mixed;boundary=b1";
+    expect_body_reason(a, ct, body, (size_t)n, true, MCSEC_REASON_SPK_MISSING);
+    assert_int_equal(
+        mcsec_xmlprot_protect_body(a, ct, (const uint8_t *)body, (size_t)n, &prot, &res), MCSEC_OK);
+    assert_no_secret(&prot, k);
+    assert_true(contains(&prot, "\r\n\r\n" SIGNALLING_PART "\r\n--b1\r\n"));
+    assert_true(contains(&prot, "\r\n\r\n" PAYLOAD_PART "\r\n--b1\r\n"));
+    assert_int_equal(
+        mcsec_xmlprot_unprotect_body(a, prot.content_type, prot.data, prot.len, true, &clear, &res),
+        MCSEC_OK);
+    assert_true(contains(&clear, want));
+    assert_true(contains(&clear, "\r\n\r\n" SIGNALLING_PART "\r\n--b1\r\n"));
+    assert_true(contains(&clear, "\r\n\r\n" PAYLOAD_PART "\r\n--b1"));
+    mcsec_body_free(&clear);
+    /* The signature must cover the info part: the protected one relabelled
+     * text/plain and a clear one added under a fresh Content-ID is not
+     * covered (spk.bad_signature). */
+    char label[128], inject[2048];
+    snprintf(label, sizeof(label), "Content-Type: %s\r\n", k->ct);
+    char *swapped = replaced((const char *)prot.data, label, "Content-Type: text/plain\r\n");
+    snprintf(inject, sizeof(inject),
+             "Content-Type: %s\r\nContent-ID: <x@b.mcx.example>\r\n\r\n%s\r\n--b1\r\n"
+             "Content-Type: application/sdp\r\n",
+             k->ct, doc);
+    char *added = replaced(swapped, "Content-Type: application/sdp\r\n", inject);
+    expect_body_reason(a, prot.content_type, added, strlen(added), true,
+                       MCSEC_REASON_SPK_BAD_SIGNATURE);
+    free(added);
+    free(swapped);
+    mcsec_body_free(&prot);
+    /* Below the top level: refused in both directions. */
+    char nested[4096];
+    n = snprintf(nested, sizeof(nested),
+                 "--outer\r\nContent-Type: application/sdp\r\n\r\n" SDP "\r\n"
+                 "--outer\r\nContent-Type: multipart/mixed;boundary=inner\r\n\r\n"
+                 "--inner\r\nContent-Type: %s\r\n\r\n%s\r\n--inner--\r\n\r\n--outer--\r\n",
+                 k->ct, doc);
+    expect_body_reason(a, "multipart/mixed;boundary=outer", nested, (size_t)n, true,
+                       MCSEC_REASON_SPK_MALFORMED);
+    expect_body_reason(a, "multipart/mixed;boundary=outer", nested, (size_t)n, false,
+                       MCSEC_REASON_SPK_MALFORMED);
+    assert_int_not_equal(mcsec_xmlprot_protect_body(a, "multipart/mixed;boundary=outer",
+                                                    (const uint8_t *)nested, (size_t)n, &prot,
+                                                    &res),
+                         MCSEC_OK);
+    assert_int_equal(res.reason, MCSEC_REASON_SPK_MALFORMED);
+    mcsec_xmlprot_destroy(a);
+}
+
+static void test_mcvideo_info_protection(void **state)
+{
+    (void)state;
+    kind_protection(&mcvideo_kind);
+}
+
+static void test_mcdata_info_protection(void **state)
+{
+    (void)state;
+    kind_protection(&mcdata_kind);
+}
+
+/* Encrypted elements of one type are refused in another's namespace, and a
+ * document of the wrong root for its label is refused. */
+static void test_info_type_mismatch_refused(void **state)
+{
+    (void)state;
+    mcsec_xmlprot_t *a = make_prot(OLD_KEY, ID_A);
+    const char *doc = kind_doc(&mcvideo_kind);
+    expect_body_reason(a, MCSEC_CT_MCDATA_INFO, doc, strlen(doc), false,
+                       MCSEC_REASON_SPK_MALFORMED);
+    mcsec_body_t prot = {0};
+    mcsec_xmlprot_result_t res = {MCSEC_REASON_NONE, ""};
+    assert_int_not_equal(mcsec_xmlprot_protect_body(a, MCSEC_CT_MCDATA_INFO, (const uint8_t *)doc,
+                                                    strlen(doc), &prot, &res),
+                         MCSEC_OK);
+    assert_int_equal(res.reason, MCSEC_REASON_SPK_MALFORMED);
+    mcsec_xmlprot_destroy(a);
+}
+
 static void test_rollover_without_flag_day(void **state)
 {
     (void)state;
@@ -1041,6 +1210,9 @@ int main(void)
         cmocka_unit_test(test_body_malformed_multipart),
         cmocka_unit_test(test_body_signature_wrapping),
         cmocka_unit_test(test_body_structure_bypass_refused),
+        cmocka_unit_test(test_mcvideo_info_protection),
+        cmocka_unit_test(test_mcdata_info_protection),
+        cmocka_unit_test(test_info_type_mismatch_refused),
         cmocka_unit_test(test_rollover_without_flag_day),
         cmocka_unit_test(test_reprotect_equals_protect_of_clear_body),
         cmocka_unit_test(test_reprotect_kept_serves_only_its_body),

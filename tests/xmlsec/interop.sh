@@ -6,7 +6,8 @@
 #   encryption: mcsec -> xmlsec1 decrypt and xmlsec1 encrypt -> mcsec, for
 #               every protected element type;
 #   signature:  xmlsec1 verify (--hmackey, --url-map cid:) accepts mcsec's,
-#               mcsec accepts xmlsec1 sign's; tampering is refused.
+#               mcsec accepts xmlsec1 sign's; tampering is refused;
+#   and the same, both ways, for mcvideo-info and mcdata-info bodies.
 # usage: interop.sh MCSECCTL
 set -euo pipefail
 mcsecctl=$1
@@ -173,6 +174,104 @@ open('changed.xml','w').write(d[:i]+('A' if d[i]!='A' else 'B')+d[i+1:])"
 else
   fail "xmlsec1 sign ($(head -c 300 err.txt))"
 fi
+
+# The other protectable types (docs/protectable-types.md): mcvideo-info
+# (TS 24.281) and mcdata-info (TS 24.282), as whole bodies (--mime), both
+# ways, each element, and the signature over the part both ways.
+kind_test() { # CONTENT-TYPE NAMESPACE ROOT PREFIX
+  local ct=$1 ns=$2 root=$3 p=$4 e c clear
+  local kelements=("$p-request-uri" "$p-calling-user-id" "$p-called-party-id"
+    "$p-calling-group-id" "$p-client-id")
+  {
+    echo '<?xml version="1.0" encoding="UTF-8"?>'
+    echo "<$root xmlns=\"$ns\"><$p-Params>"
+    for e in "${kelements[@]}"; do
+      c=${p}URI
+      [ "$e" = "$p-client-id" ] && c=${p}String
+      echo "<$e type=\"Normal\"><$c>value-of-$e@b.mcx.example</$c></$e>"
+    done
+    echo "</$p-Params></$root>"
+  } >kinfo.xml
+  kmime() { # PART-FILE [SIG-FILE] > entity
+    printf 'Content-Type: multipart/mixed;boundary=b0undary\r\n\r\n'
+    printf -- '--b0undary\r\nContent-Type: %s\r\nContent-ID: <info-1@b.mcx.example>\r\n\r\n' "$ct"
+    cat "$1"
+    if [ -n "${2:-}" ]; then
+      printf '\r\n--b0undary\r\nContent-Type: application/vnd.3gpp.mcptt-signed+xml\r\n\r\n'
+      cat "$2"
+    fi
+    printf '\r\n--b0undary--\r\n'
+  }
+  for e in "${kelements[@]}"; do
+    c=${p}URI
+    [ "$e" = "$p-client-id" ] && c=${p}String
+    clear="<$c>value-of-$e@b.mcx.example</$c>"
+    # mcsec protects the body, xmlsec1 decrypts the element and verifies
+    # the signature over the part.
+    printf 'Content-Type: %s\r\n\r\n' "$ct" | cat - kinfo.xml >in.mime
+    "$mcsecctl" spk protect --mime --key-file spk --identity "$identity" --elements "$e" \
+      <in.mime >out.mime
+    "$py" - out.mime <<'PY'
+import re, sys
+data = open(sys.argv[1], 'rb').read()
+head, body = data.split(b'\r\n\r\n', 1)
+boundary = re.search(rb'boundary="?([^";\r\n]+)', head).group(1)
+parts = body.split(b'\r\n--' + boundary)
+parts[0] = parts[0][len(b'--' + boundary):]
+for part in parts[:-1]:
+    headers, content = part.lstrip(b'\r\n').split(b'\r\n\r\n', 1)
+    if b'mcptt-signed+xml' in headers:
+        open('sig.xml', 'wb').write(content)
+    else:
+        open('part.xml', 'wb').write(content)
+        open('cid.txt', 'wb').write(re.search(rb'Content-ID: <([^>]+)>', headers).group(1))
+PY
+    if ! grep -q "value-of-$e@" part.xml && grep -q "<$e type=\"Encrypted\"><xenc:EncryptedData" part.xml &&
+      xmlsec1 decrypt --aeskey:"$key_name" conf.bin --output x.xml part.xml 2>err.txt &&
+      grep -q "$clear" x.xml; then
+      pass "$p-info: mcsec -> xmlsec1 decrypt: $e"
+    else
+      fail "$p-info: mcsec -> xmlsec1 decrypt: $e ($(head -c 300 err.txt))"
+    fi
+    if xmlsec1 verify --hmackey:"$key_name" integ.bin --url-map:"cid:$(cat cid.txt)" part.xml \
+      --enabled-reference-uris remote sig.xml >verify.txt 2>&1; then
+      pass "$p-info: mcsec signature -> xmlsec1 verify ($e)"
+    else
+      fail "$p-info: mcsec signature -> xmlsec1 verify ($(head -c 300 verify.txt))"
+    fi
+    # xmlsec1 encrypts the element and signs the part, mcsec verifies and
+    # decrypts (required).
+    if xmlsec1 encrypt --aeskey:"$key_name" conf.bin --xml-data kinfo.xml \
+      --node-xpath "//*[local-name()='$e']/*" --output x.xml enc-tmpl.xml 2>err.txt &&
+      sed -i "s|<$e type=\"Normal\">|<$e type=\"Encrypted\">|" x.xml &&
+      xmlsec1 sign --hmackey:"$key_name" integ.bin --url-map:cid:info-1@b.mcx.example x.xml \
+        --enabled-reference-uris remote --output xsig.xml sig-tmpl.xml 2>err.txt; then
+      kmime x.xml xsig.xml >x.mime
+      if ! grep -q "value-of-$e@" x.xml &&
+        "$mcsecctl" spk unprotect --mime --key-file spk --identity "$identity" <x.mime \
+          >clear.mime 2>err.txt &&
+        grep -q "<$e type=\"Normal\">$clear" clear.mime; then
+        pass "$p-info: xmlsec1 encrypt+sign -> mcsec: $e"
+      else
+        fail "$p-info: xmlsec1 encrypt+sign -> mcsec: $e ($(cat err.txt))"
+      fi
+    else
+      fail "$p-info: xmlsec1 encrypt/sign: $e ($(head -c 300 err.txt))"
+    fi
+  done
+  # Clear, required: refused.
+  kmime kinfo.xml >x.mime
+  if "$mcsecctl" spk unprotect --mime --key-file spk --identity "$identity" <x.mime \
+    >/dev/null 2>err.txt; then
+    fail "$p-info: a clear body passed with SPK required"
+  elif grep -q '^spk.missing' err.txt; then
+    pass "$p-info: a clear body is refused with SPK required (spk.missing)"
+  else
+    fail "$p-info: clear body: unexpected error $(cat err.txt)"
+  fi
+}
+kind_test application/vnd.3gpp.mcvideo-info+xml urn:3gpp:ns:mcvideoInfo:1.0 mcvideoinfo mcvideo
+kind_test application/vnd.3gpp.mcdata-info+xml urn:3gpp:ns:mcdataInfo:1.0 mcdatainfo mcdata
 
 echo "interop: $fails failure(s)"
 [ "$fails" -eq 0 ]

@@ -1,5 +1,8 @@
 /* The body-level API: single mcptt-info documents and SIP bodies (single or
- * multipart/mixed), gluing the splitter, encryption and signature. */
+ * multipart/mixed), gluing the splitter, encryption and signature. In a
+ * body every protectable type (xmlprot_types.c: mcptt-info, mcvideo-info,
+ * mcdata-info) is encrypted, signed and, when required, refused clear
+ * alike; only mcptt-info has a kept tree. */
 #define _GNU_SOURCE /* memmem */
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,16 +82,19 @@ static bool check_args(const mcsec_xmlprot_t *prot, const void *data, size_t len
  * parsed: xml already parsed by xp_parse (taken over), or NULL. keep: when
  * not NULL, receives the tree on success (the caller frees it) instead of
  * it being freed; the tree is then what xp_parse makes of the result. */
-static mcsec_err_t transform_doc(mcsec_xmlprot_t *prot, const uint8_t *xml, size_t len,
-                                 xmlDocPtr parsed, bool protect, size_t *changed, uint8_t **out,
-                                 size_t *out_len, xmlDocPtr *keep, mcsec_xmlprot_result_t *result)
+static mcsec_err_t transform_doc(mcsec_xmlprot_t *prot, const xp_info_type_t *type,
+                                 const uint8_t *xml, size_t len, xmlDocPtr parsed, bool protect,
+                                 size_t *changed, uint8_t **out, size_t *out_len, xmlDocPtr *keep,
+                                 mcsec_xmlprot_result_t *result)
 {
     xmlDocPtr doc = parsed ? parsed : xp_parse(prot, xml, len);
     if (!doc)
         return xp_fail(result, MCSEC_ERR_PARSE, MCSEC_REASON_SPK_MALFORMED,
-                       "mcptt-info is not acceptable XML (syntax, DTD or limits)");
-    mcsec_err_t rc = protect ? xp_encrypt_doc(prot, doc, changed, result)
-                             : xp_decrypt_doc(prot, doc, changed, result);
+                       type == xp_info_type_at(0)
+                           ? "mcptt-info is not acceptable XML (syntax, DTD or limits)"
+                           : "an info part is not acceptable XML (syntax, DTD or limits)");
+    mcsec_err_t rc = protect ? xp_encrypt_doc(prot, type, doc, changed, result)
+                             : xp_decrypt_doc(prot, type, doc, changed, result);
     if (rc == MCSEC_OK && *changed)
         rc = xp_serialize(doc, out, out_len);
     if (rc == MCSEC_OK && keep)
@@ -107,8 +113,8 @@ mcsec_err_t mcsec_xmlprot_protect_doc(mcsec_xmlprot_t *prot, const uint8_t *xml,
     result_ok(result);
     uint8_t *data = NULL;
     size_t data_len = 0, changed = 0;
-    mcsec_err_t rc =
-        transform_doc(prot, xml, len, NULL, true, &changed, &data, &data_len, NULL, result);
+    mcsec_err_t rc = transform_doc(prot, xp_info_type_at(0), xml, len, NULL, true, &changed, &data,
+                                   &data_len, NULL, result);
     if (rc == MCSEC_OK)
         rc = changed
                  ? set_out(out, MCSEC_CT_MCPTT_INFO, strlen(MCSEC_CT_MCPTT_INFO), data, data_len)
@@ -127,8 +133,8 @@ mcsec_err_t mcsec_xmlprot_unprotect_doc(mcsec_xmlprot_t *prot, const uint8_t *xm
     result_ok(result);
     uint8_t *data = NULL;
     size_t data_len = 0, found = 0;
-    mcsec_err_t rc =
-        transform_doc(prot, xml, len, NULL, false, &found, &data, &data_len, NULL, result);
+    mcsec_err_t rc = transform_doc(prot, xp_info_type_at(0), xml, len, NULL, false, &found, &data,
+                                   &data_len, NULL, result);
     if (rc == MCSEC_OK && found == 0 && required)
         rc = xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_MISSING,
                      "no encrypted element in mcptt-info");
@@ -143,8 +149,9 @@ mcsec_err_t mcsec_xmlprot_unprotect_doc(mcsec_xmlprot_t *prot, const uint8_t *xm
 
 typedef struct {
     xp_mime_t mime;
-    int info;                                   /* index of the mcptt-info part, -1 when none */
-    int signature;                              /* index of the signature part, -1 when none */
+    int info;                      /* index of the mcptt-info part, -1 when none */
+    int signature;                 /* index of the signature part, -1 when none */
+    int other_info[XP_INFO_TYPES]; /* [k]: index of the part of info type k >= 1, -1 when none */
     uint8_t *new_body[MCSEC_XMLPROT_MAX_PARTS]; /* replaced part bodies */
     size_t new_len[MCSEC_XMLPROT_MAX_PARTS];
     char added_cid[MCSEC_XMLPROT_MAX_PARTS][128];
@@ -207,7 +214,7 @@ static xmlDocPtr kept_doc(const mcsec_xmlprot_t *prot, mcsec_xmlprot_kept_t *kep
 
 static bool is_signed_type(const mcsec_xmlprot_t *prot, const char *type)
 {
-    if (strcmp(type, MCSEC_CT_MCPTT_INFO) == 0)
+    if (xp_info_type_index(type) >= 0)
         return true;
     for (size_t i = 0; i < prot->signed_type_count; i++)
         if (strcmp(type, prot->signed_types[i]) == 0)
@@ -265,6 +272,8 @@ static mcsec_err_t split_body(mcsec_xmlprot_t *prot, const char *content_type, c
 {
     memset(work, 0, sizeof(*work));
     work->info = work->signature = -1;
+    for (size_t k = 0; k < XP_INFO_TYPES; k++)
+        work->other_info[k] = -1;
     if (len > prot->max_body)
         return xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_MALFORMED,
                        "body larger than the SPK limit");
@@ -282,14 +291,17 @@ static mcsec_err_t split_body(mcsec_xmlprot_t *prot, const char *content_type, c
     }
     for (size_t i = 0; i < work->mime.count; i++) {
         const char *type = work->mime.parts[i].type;
-        int *slot = strcmp(type, MCSEC_CT_MCPTT_INFO) == 0     ? &work->info
+        int kind = xp_info_type_index(type);
+        int *slot = kind == 0                                  ? &work->info
+                    : kind > 0                                 ? &work->other_info[kind]
                     : strcmp(type, MCSEC_CT_MCPTT_SIGNED) == 0 ? &work->signature
                                                                : NULL;
         if (!slot)
             continue;
         if (*slot >= 0)
             return xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_MALFORMED,
-                           "more than one mcptt-info or signature part");
+                           kind > 0 ? "more than one part of one info type"
+                                    : "more than one mcptt-info or signature part");
         *slot = (int)i;
     }
     return MCSEC_OK;
@@ -386,6 +398,26 @@ static mcsec_err_t build_multipart(const body_work_t *work, const char *boundary
     return buf->failed ? MCSEC_ERR_NOMEM : MCSEC_OK;
 }
 
+/* Encrypts (protect) or decrypts the info parts other than mcptt-info,
+ * each with its type's namespace, root and defaults. */
+static mcsec_err_t transform_others(mcsec_xmlprot_t *prot, body_work_t *work, bool protect,
+                                    mcsec_xmlprot_result_t *result)
+{
+    for (size_t k = 1; k < XP_INFO_TYPES; k++) {
+        int i = work->other_info[k];
+        if (i < 0)
+            continue;
+        size_t changed = 0;
+        const xp_part_t *part = &work->mime.parts[i];
+        mcsec_err_t rc =
+            transform_doc(prot, xp_info_type_at(k), part->body, part->body_len, NULL, protect,
+                          &changed, &work->new_body[i], &work->new_len[i], NULL, result);
+        if (rc != MCSEC_OK)
+            return rc;
+    }
+    return MCSEC_OK;
+}
+
 /* Host part of the identity for generated Content-IDs (RFC 2392 needs an
  * addr-spec); letters, digits, '.' and '-' only. */
 static void cid_domain(const char *identity, char *out, size_t out_size)
@@ -436,14 +468,16 @@ static mcsec_err_t protect_body(mcsec_xmlprot_t *prot, const char *content_type,
         const xp_part_t *info = &work.mime.parts[work.info];
         bool refused = false;
         xmlDocPtr parsed = kept_doc(prot, kept, body, len, info, &refused);
-        rc = refused
-                 ? xp_fail(result, MCSEC_ERR_PARSE, MCSEC_REASON_SPK_MALFORMED,
-                           "mcptt-info is not acceptable XML (syntax, DTD or limits)")
-                 : transform_doc(prot, info->body, info->body_len, parsed, true, &changed,
-                                 &work.new_body[work.info], &work.new_len[work.info], NULL, result);
+        rc = refused ? xp_fail(result, MCSEC_ERR_PARSE, MCSEC_REASON_SPK_MALFORMED,
+                               "mcptt-info is not acceptable XML (syntax, DTD or limits)")
+                     : transform_doc(prot, xp_info_type_at(0), info->body, info->body_len, parsed,
+                                     true, &changed, &work.new_body[work.info],
+                                     &work.new_len[work.info], NULL, result);
         if (rc != MCSEC_OK)
             goto out;
     }
+    if ((rc = transform_others(prot, &work, true, result)) != MCSEC_OK)
+        goto out;
     char domain[64];
     cid_domain(prot->identity, domain, sizeof(domain));
     /* Random octets for every Content-ID this body may need, then the
@@ -602,12 +636,14 @@ static mcsec_err_t unprotect_body(mcsec_xmlprot_t *prot, const char *content_typ
         const xp_part_t *info = &work.mime.parts[work.info];
         xmlDocPtr parsed = work.info_doc;
         work.info_doc = NULL; /* transform_doc takes it over */
-        rc = transform_doc(prot, info->body, info->body_len, parsed, false, &found,
-                           &work.new_body[work.info], &work.new_len[work.info],
+        rc = transform_doc(prot, xp_info_type_at(0), info->body, info->body_len, parsed, false,
+                           &found, &work.new_body[work.info], &work.new_len[work.info],
                            kept ? &info_tree : NULL, result);
         if (rc != MCSEC_OK)
             goto out;
     }
+    if ((rc = transform_others(prot, &work, false, result)) != MCSEC_OK)
+        goto out;
     size_t remaining = work.mime.count - (work.signature >= 0 ? 1 : 0);
     if (!work.mime.multipart) {
         size_t n;

@@ -1,5 +1,7 @@
-/* Decryption of every xenc:EncryptedData of an mcptt-info document, after
- * checking its structure and that its KeyName is one of the partner's. */
+/* Decryption of every xenc:EncryptedData of an info document of a
+ * protectable type, after checking its structure and that its KeyName is
+ * one of the partner's. */
+#include <stdio.h>
 #include <string.h>
 
 #include <xmlsec/crypto.h>
@@ -39,13 +41,14 @@ static bool attr_is(const xmlNode *node, const char *name, const char *want)
 /* EncryptedData as we and TS 24.379 use it: Type Element, aes128-gcm, a
  * KeyInfo with exactly one KeyName, an inline CipherValue; the sole element
  * child of a contentType element marked type="Encrypted". */
-static mcsec_err_t check_structure(const mcsec_xmlprot_t *prot, xmlNodePtr data, uint32_t *spk_id,
+static mcsec_err_t check_structure(const mcsec_xmlprot_t *prot, const xp_info_type_t *type,
+                                   xmlNodePtr data, uint32_t *spk_id,
                                    mcsec_xmlprot_result_t *result)
 {
     xmlNodePtr parent = data->parent;
     if (!xp_node_is(data, XP_NS_XENC, "EncryptedData") || !parent ||
         parent->type != XML_ELEMENT_NODE || !parent->ns ||
-        strcmp((const char *)parent->ns->href, MCSEC_NS_MCPTT_INFO) != 0 ||
+        strcmp((const char *)parent->ns->href, type->ns) != 0 ||
         xp_count_child_elements(parent) != 1 || !attr_is(parent, "type", "Encrypted") ||
         !attr_is(data, "Type", XP_TYPE_ELEMENT))
         return xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_MALFORMED,
@@ -122,14 +125,16 @@ static bool still_encrypted(const xmlNode *node)
     return false;
 }
 
-mcsec_err_t xp_decrypt_doc(mcsec_xmlprot_t *prot, xmlDocPtr doc, size_t *found,
-                           mcsec_xmlprot_result_t *result)
+mcsec_err_t xp_decrypt_doc(mcsec_xmlprot_t *prot, const xp_info_type_t *type, xmlDocPtr doc,
+                           size_t *found, mcsec_xmlprot_result_t *result)
 {
     xmlNodePtr root = xmlDocGetRootElement(doc);
     *found = 0;
-    if (!xp_node_is(root, MCSEC_NS_MCPTT_INFO, "mcpttinfo"))
-        return xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_MALFORMED,
-                       "root is not mcpttinfo in urn:3gpp:ns:mcpttInfo:1.0");
+    if (!xp_node_is(root, type->ns, type->root)) {
+        char detail[128];
+        snprintf(detail, sizeof(detail), "root is not %s in %s", type->root, type->ns);
+        return xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_MALFORMED, detail);
+    }
     xmlNodePtr nodes[XP_MAX_ENCRYPTED];
     size_t count = 0;
     if (collect(root, nodes, &count) < 0)
@@ -139,7 +144,7 @@ mcsec_err_t xp_decrypt_doc(mcsec_xmlprot_t *prot, xmlDocPtr doc, size_t *found,
      * reported as such, whatever comes first in the document. */
     uint32_t spk_ids[XP_MAX_ENCRYPTED];
     for (size_t i = 0; i < count; i++) {
-        mcsec_err_t rc = check_structure(prot, nodes[i], &spk_ids[i], result);
+        mcsec_err_t rc = check_structure(prot, type, nodes[i], &spk_ids[i], result);
         if (rc != MCSEC_OK)
             return rc;
     }

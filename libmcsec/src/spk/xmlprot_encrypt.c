@@ -1,5 +1,8 @@
-/* Encryption of the listed contentType elements of an mcptt-info document:
- * each element's child becomes an xenc:EncryptedData (aes128-gcm). */
+/* Encryption of the listed contentType elements of an info document of a
+ * protectable type (mcptt-info, mcvideo-info, mcdata-info): each element's
+ * child becomes an xenc:EncryptedData (aes128-gcm). The configured list
+ * (spk.elements) applies to every type; the default list is the type's. */
+#include <stdio.h>
 #include <string.h>
 
 #include <xmlsec/crypto.h>
@@ -10,16 +13,19 @@
 
 #define XP_MAX_TARGETS 256
 
-static bool listed(const mcsec_xmlprot_t *prot, const xmlNode *node)
+static bool listed(const mcsec_xmlprot_t *prot, const xp_info_type_t *type, const xmlNode *node)
 {
-    for (size_t i = 0; i < prot->element_count; i++)
-        if (strcmp((const char *)node->name, prot->elements[i]) == 0)
+    /* mcptt-info's defaults are prot->elements (copied at create time). */
+    bool own = !prot->default_elements || strcmp(type->ns, MCSEC_NS_MCPTT_INFO) == 0;
+    size_t count = own ? prot->element_count : type->default_count;
+    for (size_t i = 0; i < count; i++)
+        if (strcmp((const char *)node->name, own ? prot->elements[i] : type->defaults[i]) == 0)
             return true;
     if (!prot->default_elements)
         return false;
-    xmlChar *type = xmlGetNoNsProp(node, BAD_CAST "type");
-    bool normal = type && strcmp((const char *)type, "Normal") == 0;
-    xmlFree(type);
+    xmlChar *attr = xmlGetNoNsProp(node, BAD_CAST "type");
+    bool normal = attr && strcmp((const char *)attr, "Normal") == 0;
+    xmlFree(attr);
     return normal;
 }
 
@@ -32,19 +38,20 @@ static bool already_encrypted(const xmlNode *node)
 }
 
 /* Collects the elements to encrypt in document order; -1 on overflow. */
-static int collect(const mcsec_xmlprot_t *prot, xmlNodePtr node, xmlNodePtr *targets, size_t *count)
+static int collect(const mcsec_xmlprot_t *prot, const xp_info_type_t *type, xmlNodePtr node,
+                   xmlNodePtr *targets, size_t *count)
 {
     for (; node; node = node->next) {
         if (node->type != XML_ELEMENT_NODE)
             continue;
-        if (xp_node_is(node, MCSEC_NS_MCPTT_INFO, (const char *)node->name) && listed(prot, node) &&
+        if (xp_node_is(node, type->ns, (const char *)node->name) && listed(prot, type, node) &&
             !already_encrypted(node)) {
             if (*count == XP_MAX_TARGETS)
                 return -1;
             targets[(*count)++] = node;
             continue; /* its content is encrypted as a whole */
         }
-        if (collect(prot, node->children, targets, count) < 0)
+        if (collect(prot, type, node->children, targets, count) < 0)
             return -1;
     }
     return 0;
@@ -105,17 +112,19 @@ static mcsec_err_t encrypt_one(mcsec_xmlprot_t *prot, xmlDocPtr doc, xmlNodePtr 
     return rc;
 }
 
-mcsec_err_t xp_encrypt_doc(mcsec_xmlprot_t *prot, xmlDocPtr doc, size_t *encrypted,
-                           mcsec_xmlprot_result_t *result)
+mcsec_err_t xp_encrypt_doc(mcsec_xmlprot_t *prot, const xp_info_type_t *type, xmlDocPtr doc,
+                           size_t *encrypted, mcsec_xmlprot_result_t *result)
 {
     xmlNodePtr root = xmlDocGetRootElement(doc);
     *encrypted = 0;
-    if (!xp_node_is(root, MCSEC_NS_MCPTT_INFO, "mcpttinfo"))
-        return xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_MALFORMED,
-                       "root is not mcpttinfo in urn:3gpp:ns:mcpttInfo:1.0");
+    if (!xp_node_is(root, type->ns, type->root)) {
+        char detail[128];
+        snprintf(detail, sizeof(detail), "root is not %s in %s", type->root, type->ns);
+        return xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_MALFORMED, detail);
+    }
     xmlNodePtr targets[XP_MAX_TARGETS];
     size_t count = 0;
-    if (collect(prot, root->children, targets, &count) < 0)
+    if (collect(prot, type, root->children, targets, &count) < 0)
         return xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_MALFORMED,
                        "too many elements to encrypt");
     for (size_t i = 0; i < count; i++) {

@@ -55,6 +55,22 @@ struct mcsec_xmlprot {
     unsigned max_depth;
 };
 
+/* ---- protectable types (xmlprot_types.c) ---- */
+/* An MC service info document TS 33.180 clause 9 protects: its content
+ * type, namespace, root element and default elements to encrypt. Index 0
+ * is mcptt-info. */
+typedef struct {
+    const char *content_type;
+    const char *ns;
+    const char *root;
+    const char *const *defaults;
+    size_t default_count;
+} xp_info_type_t;
+#define XP_INFO_TYPES 3
+const xp_info_type_t *xp_info_type_at(size_t index);
+/* Index of a lower case type/subtype among the info types; -1 if none. */
+int xp_info_type_index(const char *content_type);
+
 /* Sets result to reason + detail and returns err (for one-line returns). */
 mcsec_err_t xp_fail(mcsec_xmlprot_result_t *result, mcsec_err_t err, mcsec_reason_t reason,
                     const char *detail);
@@ -106,14 +122,14 @@ void xp_cid_set_parts(const xp_cid_part_t *parts, size_t count);
 int xp_cid_register(void);
 
 /* ---- documents (xmlprot_encrypt.c, xmlprot_decrypt.c) ---- */
-mcsec_err_t xp_encrypt_doc(mcsec_xmlprot_t *prot, xmlDocPtr doc, size_t *encrypted,
-                           mcsec_xmlprot_result_t *result);
+mcsec_err_t xp_encrypt_doc(mcsec_xmlprot_t *prot, const xp_info_type_t *type, xmlDocPtr doc,
+                           size_t *encrypted, mcsec_xmlprot_result_t *result);
 /* Decrypts all; *found = number of EncryptedData met. Decrypted content
  * is parsed by xmlsec with the options global_init sets (those of xp_parse
  * less the DTD hooks, which a fragment cannot use), so the tree equals
  * what xp_parse makes of its serialization. */
-mcsec_err_t xp_decrypt_doc(mcsec_xmlprot_t *prot, xmlDocPtr doc, size_t *found,
-                           mcsec_xmlprot_result_t *result);
+mcsec_err_t xp_decrypt_doc(mcsec_xmlprot_t *prot, const xp_info_type_t *type, xmlDocPtr doc,
+                           size_t *found, mcsec_xmlprot_result_t *result);
 
 /* ---- signature (xmlprot_sign.c, xmlprot_verify.c) ---- */
 /* Builds the serialized <signatures> document over parts. */

@@ -1,8 +1,9 @@
-/* mcptt-info element hiding for a whole SIP body: the body itself when it
- * is mcptt-info, or each mcptt-info part of a multipart/mixed body (the
- * group-call INVITE shape, next to SDP or resource-lists), with everything
- * around the rewritten parts copied octet for octet. Parts come from the
- * one MIME walker (mcsec/mime/mime.h): every mcptt-info leaf at any depth. See
+/* Info element hiding for a whole SIP body: the body itself when it is of
+ * a protectable info type (mcptt-info, mcvideo-info, mcdata-info;
+ * docs/protectable-types.md), or each such part of a multipart/mixed body
+ * (the group-call INVITE shape, next to SDP or resource-lists), with
+ * everything around the rewritten parts copied octet for octet. Parts come
+ * from the one MIME walker (mcsec/mime/mime.h): every info leaf at any depth. See
  * mcsec_topo_hide_body_elements() in mcsec/topo/topo.h. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,7 +84,7 @@ typedef struct {
 static int hide_leaf(const mcsec_mime_part_t *part, void *arg)
 {
     hide_ctx_t *ctx = arg;
-    if (part->depth == 0 || strcmp(part->type, MCSEC_CT_MCPTT_INFO) != 0 || part->body_len == 0)
+    if (part->depth == 0 || !mcsec_xmlprot_is_info_type(part->type) || part->body_len == 0)
         return 0;
     body_edit_t *edit = &ctx->edits[ctx->count++];
     edit->start = part->body;
@@ -125,7 +126,7 @@ mcsec_err_t mcsec_topo_hide_body_elements(mcsec_topo_t *topo, const char *conten
         /* Not a media type we could recognise: nothing of ours in it. */
         return MCSEC_OK;
     }
-    if (strcmp(type, MCSEC_CT_MCPTT_INFO) == 0)
+    if (mcsec_xmlprot_is_info_type(type))
         return mcsec_topo_hide_xml_elements(topo, body, len, names, keep_domains, direction, out,
                                             out_len, err);
     if (strncmp(type, "multipart/", 10) != 0)

@@ -1,6 +1,10 @@
 /* Shared-SPK protection of SIP-3 XML bodies (TS 33.180 clause 9, TS 24.379
  * Annex F) with libxml2 and xmlsec1 (OpenSSL back end).
  *
+ * Every protectable type (docs/protectable-types.md: mcptt-info,
+ * mcvideo-info, mcdata-info) is treated as mcptt-info is below, each with
+ * its namespace and default elements; the *_doc functions take
+ * mcptt-info only.
  * Confidentiality: the child of each listed contentType element of an
  * mcptt-info document becomes an xenc:EncryptedData (Type Element,
  * aes128-gcm, KeyName = base64 of the SPK-ID, key = KDF(SPK, 0x51, P0 =
@@ -38,9 +42,19 @@
 #define MCSEC_CT_MCPTT_SIGNED "application/vnd.3gpp.mcptt-signed+xml"
 #define MCSEC_NS_MCPTT_INFO "urn:3gpp:ns:mcpttInfo:1.0"
 #define MCSEC_NS_MCPTT_SIGNED "urn:3gpp:ns:mcpttSignedDoc:1.0"
+/* The other protectable types (docs/protectable-types.md): protected,
+ * signed and refused when clear under spk.mode required like mcptt-info. */
+#define MCSEC_CT_MCVIDEO_INFO "application/vnd.3gpp.mcvideo-info+xml"
+#define MCSEC_NS_MCVIDEO_INFO "urn:3gpp:ns:mcvideoInfo:1.0"
+#define MCSEC_CT_MCDATA_INFO "application/vnd.3gpp.mcdata-info+xml"
+#define MCSEC_NS_MCDATA_INFO "urn:3gpp:ns:mcdataInfo:1.0"
 
 #define MCSEC_XMLPROT_MAX_BODY 65536 /* default and hard upper bound, octets */
 #define MCSEC_XMLPROT_MAX_DEPTH 32   /* default element nesting limit */
+
+/* Whether type (lower case type/subtype) is a protectable info type:
+ * mcptt-info, mcvideo-info or mcdata-info (docs/protectable-types.md). */
+bool mcsec_xmlprot_is_info_type(const char *type);
 
 /* Process-wide initialisation of libxml2 and xmlsec1 (crypto back end, the
  * cid: resolver as the only URI resolver, silenced error output).

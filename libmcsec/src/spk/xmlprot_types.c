@@ -1,0 +1,63 @@
+/* The protectable types (docs/protectable-types.md): the MC service info
+ * documents TS 33.180 clause 9 protects between MC servers, each with its
+ * namespace, root element and the contentType elements encrypted by
+ * default (TS 24.379 Annex F.1 mcptt-info, TS 24.281 Annex F.1
+ * mcvideo-info, TS 24.282 Annex D.1 mcdata-info). Constant data only. */
+#include <string.h>
+
+#include "xmlprot_internal.h"
+
+static const char *const mcptt_defaults[] = {"mcptt-request-uri",     "mcptt-calling-user-id",
+                                             "mcptt-called-party-id", "mcptt-calling-group-id",
+                                             "associated-group-id",   "originated-by",
+                                             "mcptt-client-id",       "functional-alias-URI",
+                                             "emergency-ind",         "alert-ind",
+                                             "imminentperil-ind"};
+
+static const char *const mcvideo_defaults[] = {
+    "mcvideo-request-uri",     "mcvideo-calling-user-id",
+    "mcvideo-called-party-id", "mcvideo-calling-group-id",
+    "associated-group-id",     "originated-by",
+    "mcvideo-client-id",       "functional-alias-URI",
+    "emergency-ind",           "alert-ind",
+    "imminentperil-ind"};
+
+static const char *const mcdata_defaults[] = {"mcdata-request-uri",
+                                              "mcdata-calling-user-id",
+                                              "mcdata-called-party-id",
+                                              "mcdata-calling-group-id",
+                                              "associated-group-id",
+                                              "originated-by",
+                                              "mcdata-client-id",
+                                              "mcdata-controller-psi",
+                                              "functional-alias-URI",
+                                              "emergency-ind",
+                                              "alert-ind",
+                                              "imminentperil-ind"};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static const xp_info_type_t info_types[XP_INFO_TYPES] = {
+    {MCSEC_CT_MCPTT_INFO, MCSEC_NS_MCPTT_INFO, "mcpttinfo", mcptt_defaults, N(mcptt_defaults)},
+    {MCSEC_CT_MCVIDEO_INFO, MCSEC_NS_MCVIDEO_INFO, "mcvideoinfo", mcvideo_defaults,
+     N(mcvideo_defaults)},
+    {MCSEC_CT_MCDATA_INFO, MCSEC_NS_MCDATA_INFO, "mcdatainfo", mcdata_defaults, N(mcdata_defaults)},
+};
+
+const xp_info_type_t *xp_info_type_at(size_t index)
+{
+    return index < XP_INFO_TYPES ? &info_types[index] : NULL;
+}
+
+bool mcsec_xmlprot_is_info_type(const char *type)
+{
+    return type && xp_info_type_index(type) >= 0;
+}
+
+int xp_info_type_index(const char *content_type)
+{
+    for (size_t i = 0; i < XP_INFO_TYPES; i++)
+        if (strcmp(content_type, info_types[i].content_type) == 0)
+            return (int)i;
+    return -1;
+}
