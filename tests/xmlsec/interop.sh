@@ -100,10 +100,11 @@ for e in "${elements[@]}"; do
   fi
 done
 
-# Signature, mcsec -> xmlsec1 verify.
-printf 'Content-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n' | cat - info.xml >in.mime
-"$mcsecctl" spk protect --mime --key-file spk --identity "$identity" <in.mime >out.mime
-"$py" - out.mime <<'PY'
+# split_protected FILE: the parts of a protected multipart body as xmlsec1
+# reads them: the signature part into sig.xml, the signed part into
+# part.xml and its Content-ID into cid.txt.
+split_protected() {
+  "$py" - "$1" <<'PY'
 import re, sys
 data = open(sys.argv[1], 'rb').read()
 head, body = data.split(b'\r\n\r\n', 1)
@@ -115,10 +116,15 @@ for part in parts[:-1]:
     if b'mcptt-signed+xml' in headers:
         open('sig.xml', 'wb').write(content)
     else:
-        cid = re.search(rb'Content-ID: <([^>]+)>', headers).group(1)
         open('part.xml', 'wb').write(content)
-        open('cid.txt', 'wb').write(cid)
+        open('cid.txt', 'wb').write(re.search(rb'Content-ID: <([^>]+)>', headers).group(1))
 PY
+}
+
+# Signature, mcsec -> xmlsec1 verify.
+printf 'Content-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n' | cat - info.xml >in.mime
+"$mcsecctl" spk protect --mime --key-file spk --identity "$identity" <in.mime >out.mime
+split_protected out.mime
 cid=$(cat cid.txt)
 if xmlsec1 verify --hmackey:"$key_name" integ.bin --url-map:"cid:$cid" part.xml \
   --enabled-reference-uris remote sig.xml >verify.txt 2>&1; then
@@ -211,21 +217,7 @@ kind_test() { # CONTENT-TYPE NAMESPACE ROOT PREFIX
     printf 'Content-Type: %s\r\n\r\n' "$ct" | cat - kinfo.xml >in.mime
     "$mcsecctl" spk protect --mime --key-file spk --identity "$identity" --elements "$e" \
       <in.mime >out.mime
-    "$py" - out.mime <<'PY'
-import re, sys
-data = open(sys.argv[1], 'rb').read()
-head, body = data.split(b'\r\n\r\n', 1)
-boundary = re.search(rb'boundary="?([^";\r\n]+)', head).group(1)
-parts = body.split(b'\r\n--' + boundary)
-parts[0] = parts[0][len(b'--' + boundary):]
-for part in parts[:-1]:
-    headers, content = part.lstrip(b'\r\n').split(b'\r\n\r\n', 1)
-    if b'mcptt-signed+xml' in headers:
-        open('sig.xml', 'wb').write(content)
-    else:
-        open('part.xml', 'wb').write(content)
-        open('cid.txt', 'wb').write(re.search(rb'Content-ID: <([^>]+)>', headers).group(1))
-PY
+    split_protected out.mime
     if ! grep -q "value-of-$e@" part.xml && grep -q "<$e type=\"Encrypted\"><xenc:EncryptedData" part.xml &&
       xmlsec1 decrypt --aeskey:"$key_name" conf.bin --output x.xml part.xml 2>err.txt &&
       grep -q "$clear" x.xml; then
