@@ -1,7 +1,6 @@
 /* Decryption of every xenc:EncryptedData of an info document of a
  * protectable type, after checking its structure and that its KeyName is
  * one of the partner's. */
-#include <stdio.h>
 #include <string.h>
 
 #include <xmlsec/crypto.h>
@@ -128,13 +127,10 @@ static bool still_encrypted(const xmlNode *node)
 mcsec_err_t xp_decrypt_doc(mcsec_xmlprot_t *prot, const xp_info_type_t *type, xmlDocPtr doc,
                            size_t *found, mcsec_xmlprot_result_t *result)
 {
-    xmlNodePtr root = xmlDocGetRootElement(doc);
     *found = 0;
-    if (!xp_node_is(root, type->ns, type->root)) {
-        char detail[128];
-        snprintf(detail, sizeof(detail), "root is not %s in %s", type->root, type->ns);
-        return xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_MALFORMED, detail);
-    }
+    xmlNodePtr root = xp_info_root(type, doc, result);
+    if (!root)
+        return MCSEC_ERR_INVALID;
     xmlNodePtr nodes[XP_MAX_ENCRYPTED];
     size_t count = 0;
     if (collect(root, nodes, &count) < 0)

@@ -2,7 +2,6 @@
  * protectable type (mcptt-info, mcvideo-info, mcdata-info): each element's
  * child becomes an xenc:EncryptedData (aes128-gcm). The configured list
  * (spk.elements) applies to every type; the default list is the type's. */
-#include <stdio.h>
 #include <string.h>
 
 #include <xmlsec/crypto.h>
@@ -115,13 +114,10 @@ static mcsec_err_t encrypt_one(mcsec_xmlprot_t *prot, xmlDocPtr doc, xmlNodePtr 
 mcsec_err_t xp_encrypt_doc(mcsec_xmlprot_t *prot, const xp_info_type_t *type, xmlDocPtr doc,
                            size_t *encrypted, mcsec_xmlprot_result_t *result)
 {
-    xmlNodePtr root = xmlDocGetRootElement(doc);
     *encrypted = 0;
-    if (!xp_node_is(root, type->ns, type->root)) {
-        char detail[128];
-        snprintf(detail, sizeof(detail), "root is not %s in %s", type->root, type->ns);
-        return xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_MALFORMED, detail);
-    }
+    xmlNodePtr root = xp_info_root(type, doc, result);
+    if (!root)
+        return MCSEC_ERR_INVALID;
     xmlNodePtr targets[XP_MAX_TARGETS];
     size_t count = 0;
     if (collect(prot, type, root->children, targets, &count) < 0)

@@ -70,6 +70,9 @@ typedef struct {
 const xp_info_type_t *xp_info_type_at(size_t index);
 /* Index of a lower case type/subtype among the info types; -1 if none. */
 int xp_info_type_index(const char *content_type);
+/* The root element of doc when it is type's root in type's namespace;
+ * otherwise NULL, with result set to spk.malformed naming both. */
+xmlNodePtr xp_info_root(const xp_info_type_t *type, xmlDocPtr doc, mcsec_xmlprot_result_t *result);
 
 /* Sets result to reason + detail and returns err (for one-line returns). */
 mcsec_err_t xp_fail(mcsec_xmlprot_result_t *result, mcsec_err_t err, mcsec_reason_t reason,

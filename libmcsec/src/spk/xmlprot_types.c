@@ -3,6 +3,7 @@
  * namespace, root element and the contentType elements encrypted by
  * default (TS 24.379 Annex F.1 mcptt-info, TS 24.281 Annex F.1
  * mcvideo-info, TS 24.282 Annex D.1 mcdata-info). Constant data only. */
+#include <stdio.h>
 #include <string.h>
 
 #include "xmlprot_internal.h"
@@ -60,4 +61,15 @@ int xp_info_type_index(const char *content_type)
         if (strcmp(content_type, info_types[i].content_type) == 0)
             return (int)i;
     return -1;
+}
+
+xmlNodePtr xp_info_root(const xp_info_type_t *type, xmlDocPtr doc, mcsec_xmlprot_result_t *result)
+{
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    if (xp_node_is(root, type->ns, type->root))
+        return root;
+    char detail[128];
+    snprintf(detail, sizeof(detail), "root is not %s in %s", type->root, type->ns);
+    xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_MALFORMED, detail);
+    return NULL;
 }
