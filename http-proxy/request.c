@@ -618,6 +618,13 @@ static enum MHD_Result finish_request(httpd_ctx_t *ctx, struct MHD_Connection *c
                     mcsec_http_rewritable_type((mcsec_str_t){answer_type, strlen(answer_type)}));
     mcsec_reason_t text =
         relayed ? check_answer_body(job, detail, sizeof(detail)) : MCSEC_REASON_NONE;
+    /* The partner's content-type list and body size judge answers as they
+     * judge requests, both ways (docs/http-proxy.md "Answers"). */
+    if (text == MCSEC_REASON_NONE && relayed)
+        text = mcsec_http_check_answer(
+            &req->gen->policy->partners[req->partner_index],
+            (mcsec_str_t){answer_type ? answer_type : "", answer_type ? strlen(answer_type) : 0},
+            (const uint8_t *)job->body, job->body_len, detail, sizeof(detail));
     if (text != MCSEC_REASON_NONE) {
         httpd_req_log(ctx, req, text, 502, detail);
         return httpd_respond_error(connection, MCSEC_REASON_HTTP_UPSTREAM_ERROR, false,

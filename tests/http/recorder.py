@@ -9,8 +9,8 @@ application/xml document (a stored group document, e.g. holding GKTPs).
 Paths ending in /slow are answered after 1.5 s; paths ending in /bighead
 carry a 9000-octet ETag (a response head too large to relay); paths ending
 in /answer-NAME get the canned answer NAME of ANSWERS (internal host names
-in every form, coded or non-UTF-8 bodies: what the proxy must rewrite or
-refuse).
+in every form, coded or non-UTF-8 bodies, types or sizes the partner's
+rules refuse: what the proxy must rewrite or refuse).
 
 usage: recorder.py PORT RECORD_FILE LEAK_HOST [--tls CERT KEY CLIENT_CA] [--doc FILE]"""
 import gzip
@@ -31,10 +31,16 @@ ANSWERS = {
     "escaped": (XML, None, b'<x uri="http://gms%2Ea.internal/x"/>'),
     "charref": (XML, None, b"<x>gms&#46;a&#x2e;internal</x>"),
     "subdomain": (XML, None, b"<x>node1.gms.a.internal</x>"),
-    "text": ("text/plain", None, b"served by gms.a.internal"),
+    "json": ("application/json", None, b'{"served_by": "gms.a.internal"}'),
     "gzip": (XML, "gzip", gzip.compress(b"<x/>")),
     "ibm037": (XML, None, '<?xml version="1.0" encoding="IBM037"?><x/>'.encode("cp037")),
     "utf16": (XML + "; charset=utf-16", None, "<x/>".encode("utf-16")),
+    # what the partner's content-type list and max_body refuse in answers
+    "octet": ("application/octet-stream", None, b"\x00\x01 opaque"),
+    "big": (XML, None, b"<x>" + b"a" * 5000 + b"</x>"),
+    "mpbad": ("multipart/mixed; boundary=b", None,
+              b"--b\r\nContent-Type: " + XML.encode() + b"\r\n\r\n<x/>\r\n"
+              b"--b\r\nContent-Type: application/octet-stream\r\n\r\nzz\r\n--b--\r\n"),
 }
 
 

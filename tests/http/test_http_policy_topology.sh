@@ -11,11 +11,15 @@
 # content-type list judges every part of a request body, both directions
 # (the SIP rule: nested containers, leaves, typeless parts as text/plain);
 # internal host names are rewritten in every form a body or field holds them, and
-# what the rewrite cannot reach (escaped, a subdomain) is refused.
+# what the rewrite cannot reach (escaped, a subdomain) is refused. Issue 16:
+# answers, both ways, meet the partner's content-type list (every part) and
+# max_body like requests.
 # usage: test_http_policy_topology.sh MCSEC_HTTPD
 . "$(dirname "$0")/lib.sh" "$1"
 # multipart/mixed allowed too: its parts are judged by the MIME walker.
-edit_policy() { sed -i "s|content_types: \[$XML\]|content_types: [$XML, multipart/mixed]|" "$WORK/policy.yaml"; }
+# application/json too: a JSON answer (not XML, not rewritten) is judged by
+# the internal-host rule.
+edit_policy() { sed -i "s|content_types: \[$XML\]|content_types: [$XML, multipart/mixed, application/json]|" "$WORK/policy.yaml"; }
 start_all
 P="$GROUPS_PATH/users"
 ID='X-3GPP-Asserted-Identity: "sip:gms@b.mcx.example"'
@@ -119,8 +123,10 @@ check "internal host in a Content-Type parameter rewritten" \
   grep -q "^Content-Type: .*href=\"https://$A_NAME/xcap-root/x\"" <<<"$out"
 # ... and what the rewrite cannot reach, or the checks cannot read, is refused.
 for answer in escaped:http.internal_host charref:http.internal_host subdomain:http.internal_host \
-              text:http.internal_host gzip:http.unsupported_encoding \
-              ibm037:http.content_type_denied utf16:http.content_type_denied; do
+              json:http.internal_host gzip:http.unsupported_encoding \
+              ibm037:http.content_type_denied utf16:http.content_type_denied \
+              octet:http.content_type_denied mpbad:http.content_type_denied \
+              big:http.body_too_large; do
   name=${answer%%:*} code=${answer#*:}
   out=$(partner_curl b-border -H "$ID" "$(url_out "$P/answer-$name")")
   check "answer $name: 502, not relayed" \
@@ -128,6 +134,16 @@ for answer in escaped:http.internal_host charref:http.internal_host subdomain:ht
   check "answer $name: logged as $code" grep -q "reason=$code .*answer-$name" "$WORK/httpd.log"
 done
 check "no refused answer leaked a host" not grep -qi 'gms.a.internal\|gms%2ea' <<<"$out"
+# Answers from the partner to our servers meet the same rules (issue 16).
+for answer in octet:http.content_type_denied big:http.body_too_large; do
+  name=${answer%%:*} code=${answer#*:}
+  out=$(curl -s -i --max-time 10 --noproxy '*' -H "Host: gms.b.mcx.example" \
+    -H 'X-3GPP-Asserted-Identity: "sip:gms@a.mcx.example"' \
+    "http://127.0.0.1:$PI$GROUPS_PATH/users/outbound/answer-$name")
+  check "partner's answer $name: 502, not relayed" \
+    [ "$(echo "$out" | status_of)" = 502 -a "$(echo "$out" | reason_of)" = http.upstream_error ]
+  check "partner's answer $name: logged as $code" grep -q "reason=$code .*outbound/answer-$name" "$WORK/httpd.log"
+done
 # Outbound: our servers' bodies go out rewritten, or not at all.
 out_put() {
   curl -s -i --max-time 10 --noproxy '*' -X PUT -H "Host: gms.b.mcx.example" \

@@ -577,6 +577,39 @@ static void test_body_types(void **state)
 #undef XMLT
 }
 
+/* Answers meet the partner's list and max_body like requests (issue 16):
+ * the body's own type, its size, then every part. */
+static void test_answer_rules(void **state)
+{
+    (void)state;
+#define XMLT "application/vnd.oma.poc.groups+xml"
+    char *items[] = {XMLT, "multipart/mixed"};
+    mcsec_partner_t partner;
+    memset(&partner, 0, sizeof(partner));
+    partner.http.content_types = (mcsec_strlist_t){items, 2};
+    partner.http.max_body = 16;
+    char detail[96];
+#define ANSWER(type, body)                                                                         \
+    mcsec_http_check_answer(&partner, (mcsec_str_t){type, strlen(type)}, (const uint8_t *)(body),  \
+                            strlen(body), detail, sizeof(detail))
+    assert_int_equal(ANSWER(XMLT "; charset=utf-8", "<x/>"), MCSEC_REASON_NONE);
+    assert_int_equal(ANSWER("text/html", "<p>"), MCSEC_REASON_HTTP_CONTENT_TYPE_DENIED);
+    assert_string_equal(detail, "answer content type text/html");
+    assert_int_equal(ANSWER("", "<x/>"), MCSEC_REASON_HTTP_CONTENT_TYPE_DENIED);
+    assert_string_equal(detail, "answer body without type");
+    assert_int_equal(ANSWER(XMLT, "<x>0123456789abc</x>"), MCSEC_REASON_HTTP_BODY_TOO_LARGE);
+    assert_string_equal(detail, "answer body octets 20 > 16");
+    partner.http.max_body = 4096;
+    assert_int_equal(ANSWER("multipart/mixed; boundary=b",
+                            "--b\r\nContent-Type: image/png\r\n\r\nx\r\n--b--\r\n"),
+                     MCSEC_REASON_HTTP_CONTENT_TYPE_DENIED);
+    assert_string_equal(detail, "part content type image/png");
+    /* No body: only the status is relayed, whatever the type says. */
+    assert_int_equal(ANSWER("text/html", ""), MCSEC_REASON_NONE);
+#undef ANSWER
+#undef XMLT
+}
+
 static void test_egress_rules(void **state)
 {
     const mcsec_policy_t *policy = *state;
@@ -742,6 +775,7 @@ int main(void)
         cmocka_unit_test(test_hidden_hosts_left),
         cmocka_unit_test(test_body_encodings),
         cmocka_unit_test(test_body_types),
+        cmocka_unit_test(test_answer_rules),
     };
     return cmocka_run_group_tests(tests, setup_policy, teardown_policy);
 }

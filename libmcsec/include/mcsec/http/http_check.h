@@ -170,6 +170,18 @@ mcsec_reason_t mcsec_http_check_body_types(const mcsec_partner_t *partner, mcsec
                                            const uint8_t *body, size_t len, char *detail,
                                            size_t detail_size);
 
+/* An answer relayed between a partner and our servers, either way (the
+ * partner's answer to our request, or our server's answer to the
+ * partner's): a body must have a type on the partner's
+ * http.content_types, at most its http.max_body octets, and every part on
+ * the list (mcsec_http_check_body_types). A body-less answer passes.
+ * Otherwise http.content_type_denied or http.body_too_large with a short
+ * detail (may be NULL). The proxy answers a refused one with 502
+ * http.upstream_error (docs/http-proxy.md "Answers"). */
+mcsec_reason_t mcsec_http_check_answer(const mcsec_partner_t *partner, mcsec_str_t content_type,
+                                       const uint8_t *body, size_t len, char *detail,
+                                       size_t detail_size);
+
 /* ---- topology hiding ------------------------------------------------------ */
 
 typedef enum {
