@@ -62,23 +62,22 @@ typedef struct {
 static void usage(FILE *out)
 {
     fprintf(out, "usage: mcsec-httpd --policy FILE [--admin IP:PORT] [--user NAME]\n"
-                 "                   [--log-level error|warning|notice|info|debug] [--check]\n");
+                 "                   [--log-level error|warning|notice|info|debug] [--check]\n"
+                 "       mcsec-httpd --help | --version\n");
 }
 
 /* Parses argv; returns 0, or the exit status to leave with. */
 static int parse_options(int argc, char **argv, options_t *opt)
 {
-    static const struct option longs[] = {{"policy", required_argument, NULL, 'p'},
-                                          {"admin", required_argument, NULL, 'a'},
-                                          {"user", required_argument, NULL, 'u'},
-                                          {"log-level", required_argument, NULL, 'l'},
-                                          {"check", no_argument, NULL, 'n'},
-                                          {"help", no_argument, NULL, 'h'},
-                                          {NULL, 0, NULL, 0}};
+    static const struct option longs[] = {
+        {"policy", required_argument, NULL, 'p'}, {"admin", required_argument, NULL, 'a'},
+        {"user", required_argument, NULL, 'u'},   {"log-level", required_argument, NULL, 'l'},
+        {"check", no_argument, NULL, 'n'},        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0}};
     static const char *const levels[] = {"error", "warning", "notice", "info", "debug"};
     opt->level = MCSEC_LOG_NOTICE;
     int c;
-    while ((c = getopt_long(argc, argv, "p:a:u:l:nh", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "p:a:u:l:nhV", longs, NULL)) != -1) {
         switch (c) {
         case 'p':
             opt->policy = optarg;
@@ -105,6 +104,9 @@ static int parse_options(int argc, char **argv, options_t *opt)
             break;
         case 'h':
             usage(stdout);
+            return 1;
+        case 'V':
+            printf("mcsec-httpd %s\n", MCSEC_VERSION);
             return 1;
         default:
             usage(stderr);

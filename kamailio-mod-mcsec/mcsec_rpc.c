@@ -220,8 +220,18 @@ static void rpc_policy(rpc_t *rpc, void *ctx)
     }
 }
 
+/* mcsec.version: the project version (CMake's project(VERSION)), the one
+ * mcsecctl --version and mcsec-httpd --version print. */
+static const char *rpc_version_doc[] = {"The version of mcsec.so", 0};
+
+static void rpc_version(rpc_t *rpc, void *ctx)
+{
+    rpc->rpl_printf(ctx, "mcsec.so %s", MCSEC_VERSION);
+}
+
 /* clang-format off */
 rpc_export_t mcsec_rpc_exports[] = {
+    {"mcsec.version", rpc_version, rpc_version_doc, 0},
     {"mcsec.reload", rpc_reload, rpc_reload_doc, 0},
     {"mcsec.stats", rpc_stats, rpc_stats_doc, 0},
     {"mcsec.policy", rpc_policy, rpc_policy_doc, 0},

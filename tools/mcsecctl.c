@@ -1,5 +1,9 @@
 /* mcsecctl entry point: finds the command group and subcommand in the
- * tables and runs it. New groups are one line in `groups`. */
+ * tables and runs it. New groups are one line in `groups`. `--help` after
+ * a command or subcommand prints its usage from the same tables (never
+ * reaches the subcommand, which would take it for an argument);
+ * `--version` prints the project version (CMake's project(VERSION)). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,7 +18,8 @@ static const mcsecctl_group_t *const groups[] = {
 static void usage(FILE *out)
 {
     fprintf(out, "usage: mcsecctl COMMAND SUBCOMMAND [ARGS...]\n"
-                 "       mcsecctl --help\n\ncommands:\n");
+                 "       mcsecctl COMMAND [SUBCOMMAND] --help\n"
+                 "       mcsecctl --help | --version\n\ncommands:\n");
     for (size_t g = 0; g < GROUP_COUNT; g++)
         for (unsigned c = 0; c < groups[g]->cmd_count; c++) {
             const mcsecctl_cmd_t *cmd = &groups[g]->cmds[c];
@@ -23,6 +28,22 @@ static void usage(FILE *out)
         }
     fprintf(out, "\nexit status: 0 success, 1 failure (problems printed on stderr as\n"
                  "FILE:LINE:COL: message), 2 usage error\n");
+}
+
+static bool is_help(const char *arg)
+{
+    return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
+/* The usage of one group's subcommands (all when cmd is NULL). */
+static void group_usage(FILE *out, const mcsecctl_group_t *group, const mcsecctl_cmd_t *cmd)
+{
+    for (unsigned c = 0; c < group->cmd_count; c++) {
+        const mcsecctl_cmd_t *each = &group->cmds[c];
+        if (cmd == NULL || cmd == each)
+            fprintf(out, "usage: mcsecctl %s %s %s\n    %s\n", group->name, each->name, each->args,
+                    each->summary);
+    }
 }
 
 static const mcsecctl_group_t *find_group(const char *name)
@@ -43,25 +64,41 @@ static const mcsecctl_cmd_t *find_cmd(const mcsecctl_group_t *group, const char 
 
 int main(int argc, char **argv)
 {
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-                      strcmp(argv[1], "help") == 0)) {
+    if (argc >= 2 && (is_help(argv[1]) || strcmp(argv[1], "help") == 0)) {
         usage(stdout);
         return MCSECCTL_OK;
     }
+    if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+        printf("mcsecctl %s\n", MCSEC_VERSION);
+        return MCSECCTL_OK;
+    }
+    const mcsecctl_group_t *group = argc >= 2 ? find_group(argv[1]) : NULL;
+    if (group && argc == 3 && is_help(argv[2])) {
+        group_usage(stdout, group, NULL);
+        return MCSECCTL_OK;
+    }
     if (argc < 3) {
-        usage(stderr);
+        if (group)
+            group_usage(stderr, group, NULL);
+        else
+            usage(stderr);
         return MCSECCTL_USAGE;
     }
-    const mcsecctl_group_t *group = find_group(argv[1]);
     if (!group) {
         fprintf(stderr, "mcsecctl: unknown command '%s' (see mcsecctl --help)\n", argv[1]);
         return MCSECCTL_USAGE;
     }
     const mcsecctl_cmd_t *cmd = find_cmd(group, argv[2]);
     if (!cmd) {
-        fprintf(stderr, "mcsecctl: unknown subcommand '%s %s' (see mcsecctl --help)\n", argv[1],
-                argv[2]);
+        fprintf(stderr, "mcsecctl: unknown subcommand '%s %s' (see mcsecctl %s --help)\n", argv[1],
+                argv[2], argv[1]);
         return MCSECCTL_USAGE;
+    }
+    for (int i = 3; i < argc; i++) {
+        if (is_help(argv[i])) {
+            group_usage(stdout, group, cmd);
+            return MCSECCTL_OK;
+        }
     }
     return cmd->run(argc - 2, argv + 2);
 }

@@ -14,8 +14,32 @@ BAD="$SRC/tests/unit/data/policy/bad"
 expect_rc 0 "$MCSECCTL" --help
 grep -q "policy check" "$TMP/out" || fail "--help does not list 'policy check'"
 
+# --version: the project version CMakeLists.txt declares (read here from
+# the file itself, not from the binary); mcsec-httpd beside it says the same.
+VERSION=$(sed -n 's/^project(mcsec VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")
+[ -n "$VERSION" ] || fail "no project version in CMakeLists.txt"
+expect_rc 0 "$MCSECCTL" --version
+grep -qx "mcsecctl $VERSION" "$TMP/out" || fail "--version printed '$(cat "$TMP/out")'"
+HTTPD="$(dirname "$MCSECCTL")/../http-proxy/mcsec-httpd"
+expect_rc 0 "$HTTPD" --version
+grep -qx "mcsec-httpd $VERSION" "$TMP/out" || fail "mcsec-httpd --version printed '$(cat "$TMP/out")'"
+# --help on every command and subcommand --help lists: its own usage, exit
+# 0, never taken for an argument (policy check --help once opened a file).
+"$MCSECCTL" --help | sed -n 's/^  \([a-z][a-z]*\) \([a-z][a-z]*\) .*/\1 \2/p' >"$TMP/cmds"
+[ "$(wc -l <"$TMP/cmds")" -ge 10 ] || fail "--help lists fewer than 10 subcommands"
+while read -r group cmd; do
+    expect_rc 0 "$MCSECCTL" "$group" "$cmd" --help
+    grep -q "^usage: mcsecctl $group $cmd" "$TMP/out" || fail "$group $cmd --help: $(cat "$TMP/out")"
+    [ "$(grep -c '^usage:' "$TMP/out")" -eq 1 ] || fail "$group $cmd --help printed other usages"
+    expect_rc 0 "$MCSECCTL" "$group" --help
+    grep -q "^usage: mcsecctl $group $cmd" "$TMP/out" || fail "$group --help misses $cmd"
+done <"$TMP/cmds"
+expect_rc 0 "$MCSECCTL" policy check "$A" --help
+[ -s "$TMP/err" ] && fail "policy check FILE --help wrote errors: $(cat "$TMP/err")"
+
 expect_rc 2 "$MCSECCTL"
 expect_rc 2 "$MCSECCTL" policy
+grep -q "^usage: mcsecctl policy check" "$TMP/err" || fail "'mcsecctl policy' shows no policy usage"
 expect_rc 2 "$MCSECCTL" policy check
 expect_rc 2 "$MCSECCTL" policy frobnicate "$A"
 expect_rc 2 "$MCSECCTL" nosuchcommand check
