@@ -160,12 +160,11 @@ int mcsec_shm_policy_init(const char *path, mcsec_problems_t *problems)
         mcsec_shm_policy_destroy();
         return -1;
     }
-    memcpy(shm_policy->base_dir, shm_policy->path, sizeof(shm_policy->base_dir));
-    char *slash = strrchr(shm_policy->base_dir, '/');
-    if (slash == shm_policy->base_dir) {
-        slash[1] = '\0';
-    } else if (slash != NULL) {
-        *slash = '\0';
+    if (mcsec_policy_base_dir(shm_policy->path, shm_policy->base_dir,
+                              sizeof(shm_policy->base_dir)) != MCSEC_OK) {
+        mcsec_problems_add(problems, "%s: cannot resolve its directory", path);
+        mcsec_shm_policy_destroy();
+        return -1;
     }
     if (publish_file(problems) < 0) {
         mcsec_shm_policy_destroy();

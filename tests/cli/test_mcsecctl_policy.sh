@@ -70,6 +70,17 @@ expect_rc 0 "$MCSECCTL" policy check "$TMP/shown.yaml"
 expect_rc 0 "$MCSECCTL" policy show "$TMP/shown.yaml"
 cmp -s "$TMP/out" "$TMP/shown.yaml" || fail "show is not stable across a round trip"
 
+# Key paths are shown resolved: absolute, against the policy file's own
+# directory, whatever the working directory and however the file was named.
+mkdir -p "$TMP/keys/sub"
+sed 's|^  keys: {}|  keys: {topology: sub/topo.key}|' "$A" >"$TMP/keys/p.yaml"
+(umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$TMP/keys/sub/topo.key")
+real=$(cd "$TMP/keys" && pwd -P)
+(cd "$TMP/keys/sub" && "$MCSECCTL" policy show ../p.yaml) >"$TMP/out" 2>"$TMP/err" ||
+    fail "show of a relative policy path: $(cat "$TMP/err")"
+grep -qx "    topology: $real/sub/topo.key" "$TMP/out" ||
+    fail "show: key path not absolute and resolved: $(grep -A1 '^  keys' "$TMP/out")"
+
 expect_rc 1 "$MCSECCTL" policy show "$BAD/bad_auth.yaml"
 [ -s "$TMP/out" ] && fail "show printed a policy for an invalid file"
 

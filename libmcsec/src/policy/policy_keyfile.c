@@ -24,6 +24,29 @@ char *mcsec_pol_resolve_path(const char *base_dir, const char *path)
     return resolved;
 }
 
+/* See policy.h. */
+mcsec_err_t mcsec_policy_base_dir(const char *path, char *out, size_t size)
+{
+    if (!path || !out || size == 0)
+        return MCSEC_ERR_ARG;
+    char *absolute = realpath(path, NULL);
+    if (!absolute)
+        return errno == ENOMEM ? MCSEC_ERR_NOMEM : MCSEC_ERR_IO;
+    char *slash = strrchr(absolute, '/');
+    if (slash == absolute)
+        slash[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    size_t len = strlen(absolute);
+    mcsec_err_t rc = MCSEC_OK;
+    if (len >= size)
+        rc = MCSEC_ERR_ARG;
+    else
+        memcpy(out, absolute, len + 1);
+    free(absolute);
+    return rc;
+}
+
 /* Short reason for an open() failure; strerror() is not thread-safe. */
 static const char *open_failure(int err)
 {

@@ -1,6 +1,7 @@
 /* Policy loader entry points: read the file, parse it with libyaml's
  * document API, walk the top level and run the cross-entry checks. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,17 +219,16 @@ mcsec_err_t mcsec_policy_load_file(const char *path, mcsec_policy_t **out, mcsec
     char *text = read_file(&ctx, path, &len);
     if (!text)
         return ctx.status;
-    char *base_dir = strdup(path);
-    if (!base_dir) {
+    /* Key paths resolve against the file's absolute directory: what
+     * `policy show` prints is what every reader opens. */
+    char base_dir[PATH_MAX];
+    mcsec_err_t dir_rc = mcsec_policy_base_dir(path, base_dir, sizeof(base_dir));
+    if (dir_rc != MCSEC_OK) {
         free(text);
-        mcsec_pol_problem(&ctx, NULL, MCSEC_ERR_NOMEM, "out of memory");
+        mcsec_pol_problem(&ctx, NULL, dir_rc, "cannot resolve the policy file's directory");
         return ctx.status;
     }
-    char *slash = strrchr(base_dir, '/');
-    if (slash)
-        slash[slash == base_dir ? 1 : 0] = '\0';
-    mcsec_err_t rc = mcsec_policy_load_buffer(text, len, path, slash ? base_dir : NULL, out, diags);
-    free(base_dir);
+    mcsec_err_t rc = mcsec_policy_load_buffer(text, len, path, base_dir, out, diags);
     free(text);
     return rc;
 }

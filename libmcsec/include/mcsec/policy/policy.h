@@ -267,6 +267,14 @@ typedef struct {
 mcsec_err_t mcsec_policy_load_file(const char *path, mcsec_policy_t **out,
                                    mcsec_diag_list_t *diags);
 
+/* The directory relative key paths of the policy file at path resolve
+ * against: the file's directory, absolute (realpath), so a resolved key
+ * path means the same to every reader whatever its working directory
+ * (mcsecctl policy show, mcsec.so after -w, mcsec-httpd). MCSEC_ERR_IO
+ * when path does not resolve, MCSEC_ERR_ARG when out (size octets) is too
+ * small. */
+mcsec_err_t mcsec_policy_base_dir(const char *path, char *out, size_t size);
+
 /* Same from a buffer. name is used in diagnostics; base_dir resolves
  * relative key paths (NULL = current directory). */
 mcsec_err_t mcsec_policy_load_buffer(const char *yaml, size_t len, const char *name,
