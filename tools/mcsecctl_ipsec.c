@@ -1,4 +1,8 @@
-/* mcsecctl ipsec render: swanctl.conf or nftables rules from the policy. */
+/* mcsecctl ipsec render: swanctl.conf or nftables rules from the policy,
+ * always for every partner (swanctl --load-all and nft -f replace what
+ * is loaded: a file with one partner would unload the others). --partner
+ * NAME is a view for reading: printed as comments only, never written
+ * with -o (docs/ipsec.md). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +22,31 @@ static void print_diags(const mcsec_diag_list_t *diags)
         mcsec_diag_format(&diags->items[i], line, sizeof(line));
         fprintf(stderr, "%s\n", line);
     }
+}
+
+/* The --partner view: every line of text as a comment under a heading
+ * that says why, so that no file made from it can be loaded. NULL when
+ * out of memory. */
+static char *as_view(const char *partner, const char *text)
+{
+    static const char head[] = "# mcsecctl ipsec render --partner %s: a view for reading, every\n"
+                               "# line commented out. Loading one partner's part would unload the\n"
+                               "# others: render without --partner to write the file.\n";
+    size_t lines = 1;
+    for (const char *p = text; *p; p++)
+        lines += *p == '\n';
+    size_t size = sizeof(head) + strlen(partner) + strlen(text) + 2 * lines + 1;
+    char *out = malloc(size);
+    if (!out)
+        return NULL;
+    size_t n = (size_t)snprintf(out, size, head, partner);
+    for (const char *p = text; *p;) {
+        const char *end = strchr(p, '\n');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        n += (size_t)snprintf(out + n, size - n, "#%s%.*s\n", len ? " " : "", (int)len, p);
+        p += len + (end ? 1 : 0);
+    }
+    return out;
 }
 
 /* Writes text to path (or stdout for NULL); returns an exit code. */
@@ -76,6 +105,11 @@ static int ipsec_render(int argc, char **argv)
         fprintf(stderr, RENDER_USAGE);
         return MCSECCTL_USAGE;
     }
+    if (opts.partner && out_path) {
+        fprintf(stderr, "mcsecctl: --partner is a view for reading and writes no file (loaded, "
+                        "it would unload the other partners): render without --partner\n");
+        return MCSECCTL_USAGE;
+    }
     mcsec_diag_list_t diags = {NULL, 0};
     mcsec_policy_t *policy = NULL;
     mcsec_err_t rc = mcsec_policy_load_file(policy_path, &policy, &diags);
@@ -88,6 +122,15 @@ static int ipsec_render(int argc, char **argv)
         fprintf(stderr, "%s: %s\n", policy_path, mcsec_err_str(rc));
     mcsec_diag_list_free(&diags);
     mcsec_policy_free(policy);
+    if (rc == MCSEC_OK && opts.partner) {
+        char *view = as_view(opts.partner, text);
+        free(text);
+        text = view;
+        if (!text) {
+            fprintf(stderr, "mcsecctl: out of memory\n");
+            rc = MCSEC_ERR_NOMEM;
+        }
+    }
     int status = rc == MCSEC_OK ? write_out(out_path, text) : MCSECCTL_FAIL;
     free(text);
     return status;
@@ -95,7 +138,9 @@ static int ipsec_render(int argc, char **argv)
 
 static const mcsecctl_cmd_t ipsec_cmds[] = {
     {"render", "--policy FILE [--partner NAME] [--backend kernel|libipsec] [--nft] [-o OUT]",
-     "write swanctl.conf (or with --nft the nftables rules) for our border", ipsec_render},
+     "write swanctl.conf (or with --nft the nftables rules) for our border, every partner; "
+     "--partner NAME prints one partner's part as a commented view (no -o)",
+     ipsec_render},
 };
 
 const mcsecctl_group_t mcsecctl_ipsec_group = {

@@ -59,8 +59,15 @@ expect_rc 2 "$MCSECCTL" ipsec render --policy "$TMP/a.yaml" --frobnicate
 expect_rc 0 "$MCSECCTL" ipsec render --policy "$TMP/a.yaml"
 grep -q '^ *start_action = trap$' "$TMP/out" || fail "kernel back end is not the default"
 grep -q '^ *cacerts = ".*/ca-b.pem"$' "$TMP/out" || fail "render: no pinned CA"
-expect_rc 0 "$MCSECCTL" ipsec render --policy "$TMP/a.yaml" --backend libipsec --partner system-b -o "$TMP/swanctl.conf"
+expect_rc 0 "$MCSECCTL" ipsec render --policy "$TMP/a.yaml" --backend libipsec -o "$TMP/swanctl.conf"
 [ -s "$TMP/out" ] && fail "render -o also wrote to stdout"
+# --partner is a view: never a file (loaded, it would unload the other
+# partners), and printed commented out, so no copy of it loads either.
+expect_rc 2 "$MCSECCTL" ipsec render --policy "$TMP/a.yaml" --partner system-b -o "$TMP/view.conf"
+[ -e "$TMP/view.conf" ] && fail "render --partner -o wrote a file"
+expect_rc 0 "$MCSECCTL" ipsec render --policy "$TMP/a.yaml" --partner system-b
+grep -q '^# *cacerts = ".*/ca-b.pem"$' "$TMP/out" || fail "--partner view lacks the partner's part"
+grep -v -q '^#' "$TMP/out" && fail "--partner view has a line that is not a comment"
 grep -q '^ *start_action = start$' "$TMP/swanctl.conf" || fail "render -o: libipsec file not written"
 expect_rc 0 "$MCSECCTL" ipsec render --policy "$TMP/a.yaml" --backend libipsec --nft
 grep -q 'oifname != "ipsec0"' "$TMP/out" || fail "--nft: no TUN rule"
