@@ -73,7 +73,8 @@ static const mcsecctl_cmd_t policy_cmds[] = {
     {"show", "FILE", "print the effective policy (defaults filled in, key paths resolved)",
      policy_show},
     {"pair", "A.yaml B.yaml",
-     "check that two partners' policies agree (identity, domains, addresses, CA, SPK); one "
+     "check that two partners' policies agree (identity, domains, addresses, CA, SPK, auth, "
+     "KMS, SIP and HTTP rules); one "
      "line per disagreement",
      mcsecctl_policy_pair},
 };

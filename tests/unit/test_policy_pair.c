@@ -28,6 +28,9 @@ typedef struct {
     const char *name, *identity, *domains, *is_proxy, *http_proxy, *gateway, *cert;
     const char *peer_name, *peer_identity, *peer_domains, *peer_is_proxy, *peer_http_proxy,
         *peer_gateway, *peer_ca, *peer_spk, *peer_spk_mode;
+    /* NULL = the defaults: implicit, [INVITE, MESSAGE], 4096, no kms, no
+     * signing directory, no http section. */
+    const char *peer_auth, *peer_methods, *peer_max_body, *peer_kms, *signing, *peer_http;
 } side_t;
 
 static side_t side_a(void)
@@ -46,6 +49,12 @@ static side_t side_a(void)
                 "198.51.100.2:8443",
                 "203.0.113.2",
                 DATA "/ca-b.pem",
+                NULL,
+                NULL,
+                NULL,
+                NULL,
+                NULL,
+                NULL,
                 NULL,
                 NULL};
     return s;
@@ -68,6 +77,12 @@ static side_t side_b(void)
                 "203.0.113.1",
                 DATA "/ca-a.pem",
                 NULL,
+                NULL,
+                NULL,
+                NULL,
+                NULL,
+                NULL,
+                NULL,
                 NULL};
     return s;
 }
@@ -88,8 +103,11 @@ static mcsec_policy_t *load_side(const side_t *s, const char *file_name)
     opt(yaml, sizeof(yaml), "    ", "is_proxy", s->is_proxy);
     opt(yaml, sizeof(yaml), "    ", "http_proxy", s->http_proxy);
     opt(yaml, sizeof(yaml), "    ", "gateway", s->gateway);
-    snprintf(yaml + strlen(yaml), sizeof(yaml) - strlen(yaml), "  keys:%s\n", s->cert ? "" : " {}");
+    snprintf(yaml + strlen(yaml), sizeof(yaml) - strlen(yaml), "  keys:%s\n",
+             s->cert || s->signing ? "" : " {}");
     opt(yaml, sizeof(yaml), "    ", "cert", s->cert);
+    opt(yaml, sizeof(yaml), "    ", "signing", s->signing);
+    opt(yaml, sizeof(yaml), "    ", "key", s->peer_http ? "tls-key.pem" : NULL);
     snprintf(yaml + strlen(yaml), sizeof(yaml) - strlen(yaml),
              "partners:\n  - name: %s\n    identity: %s\n    domains: %s\n    addresses:\n"
              "      is_proxy: [%s]\n",
@@ -97,15 +115,21 @@ static mcsec_policy_t *load_side(const side_t *s, const char *file_name)
     opt(yaml, sizeof(yaml), "      ", "http_proxy", s->peer_http_proxy);
     opt(yaml, sizeof(yaml), "      ", "gateway", s->peer_gateway);
     snprintf(yaml + strlen(yaml), sizeof(yaml) - strlen(yaml),
-             "    auth: implicit\n    sip:\n      methods: [INVITE, MESSAGE]\n"
-             "      content_types: [text/plain]\n      max_body: 4096\n");
+             "    auth: %s\n    sip:\n      methods: %s\n"
+             "      content_types: [text/plain]\n      max_body: %s\n",
+             s->peer_auth ? s->peer_auth : "implicit",
+             s->peer_methods ? s->peer_methods : "[INVITE, MESSAGE]",
+             s->peer_max_body ? s->peer_max_body : "4096");
+    if (s->peer_http)
+        snprintf(yaml + strlen(yaml), sizeof(yaml) - strlen(yaml), "    http: %s\n", s->peer_http);
     if (s->peer_spk_mode)
         snprintf(yaml + strlen(yaml), sizeof(yaml) - strlen(yaml), "    spk:\n      mode: %s\n",
                  s->peer_spk_mode);
     snprintf(yaml + strlen(yaml), sizeof(yaml) - strlen(yaml), "    keys:%s\n",
-             s->peer_ca || s->peer_spk ? "" : " {}");
+             s->peer_ca || s->peer_spk || s->peer_kms ? "" : " {}");
     opt(yaml, sizeof(yaml), "      ", "ca", s->peer_ca);
     opt(yaml, sizeof(yaml), "      ", "spk", s->peer_spk);
+    opt(yaml, sizeof(yaml), "      ", "kms", s->peer_kms);
 
     mcsec_diag_list_t diags = {NULL, 0};
     mcsec_policy_t *policy = NULL;
@@ -171,11 +195,15 @@ static int make_tmp(void **state)
 static int remove_tmp(void **state)
 {
     (void)state;
-    static const char *const files[] = {"a.spk", "b.spk", "b-other.spk", "b-newer.spk"};
+    static const char *const files[] = {
+        "a.spk",      "b.spk",         "b-other.spk",    "b-newer.spk",    "tls-key.pem",
+        "sign-a/ssk", "sign-a/pvt",    "sign-a/signer",  "sign-a/kms.pub", "sign-b/ssk",
+        "sign-b/pvt", "sign-b/signer", "sign-b/kms.pub", "sign-a",         "sign-b"};
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         char path[128];
         snprintf(path, sizeof(path), "%s/%s", tmp_dir, files[i]);
-        unlink(path);
+        if (unlink(path) != 0)
+            rmdir(path);
     }
     rmdir(tmp_dir);
     return 0;
@@ -286,6 +314,74 @@ static void test_pair_compares_shared_spk(void **state)
     pair(&a, &b, "a.yaml", "spk.mode is required but b.yaml sends bodies unprotected");
 }
 
+/* A signing key directory as `mcsecctl kms issue` leaves it, with the
+ * given KMS public file as its kms.pub. */
+static void write_signing_dir(const char *name, const char *kms_pub)
+{
+    char path[160], text[1024];
+    snprintf(path, sizeof(path), "%s/%s", tmp_dir, name);
+    assert_true(mkdir(path, 0700) == 0 || access(path, F_OK) == 0);
+    FILE *in = fopen(kms_pub, "r");
+    assert_non_null(in);
+    size_t n = fread(text, 1, sizeof(text) - 1, in);
+    fclose(in);
+    text[n] = '\0';
+    static const char *const files[] = {"ssk", "pvt", "signer"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof(path), "%s/%s", name, files[i]);
+        write_file(path, "00\n");
+    }
+    snprintf(path, sizeof(path), "%s/kms.pub", name);
+    write_file(path, text);
+}
+
+static void test_pair_reports_auth_and_kms_mismatch(void **state)
+{
+    (void)state;
+    side_t a = side_a(), b = side_b();
+    a.peer_auth = "explicit";
+    a.peer_kms = MCSEC_TEST_DATA "/gmk/kms.pub";
+    pair(&a, &b, "a.yaml",
+         "auth is explicit but b.yaml's partner 'system-a' is implicit: EARs would be required "
+         "here and never sent there");
+    /* Both explicit: each side's keys.kms is the other's signing KMS. */
+    write_signing_dir("sign-a", MCSEC_TEST_DATA "/gmk/other-kms.pub");
+    write_signing_dir("sign-b", MCSEC_TEST_DATA "/gmk/kms.pub");
+    b.peer_auth = "explicit";
+    a.signing = "sign-a";
+    b.signing = "sign-b";
+    a.peer_kms = MCSEC_TEST_DATA "/gmk/kms.pub";
+    b.peer_kms = MCSEC_TEST_DATA "/gmk/other-kms.pub";
+    assert_int_equal(pair(&a, &b, NULL, NULL), 0);
+    a.peer_kms = MCSEC_TEST_DATA "/gmk/other-kms.pub";
+    assert_int_equal(pair(&a, &b, "a.yaml",
+                          "keys.kms " MCSEC_TEST_DATA
+                          "/gmk/other-kms.pub is not the KMS of system-b's"),
+                     1);
+}
+
+static void test_pair_reports_rule_mismatch(void **state)
+{
+    (void)state;
+    write_file("tls-key.pem", "not read by the pair check\n");
+    side_t a = side_a(), b = side_b();
+    a.peer_methods = "[INVITE, MESSAGE, OPTIONS]";
+    assert_int_equal(
+        pair(&a, &b, "a.yaml", "sip.methods lists 'OPTIONS' but b.yaml does not: refused there"),
+        1);
+    a = side_a();
+    b.peer_max_body = "8192";
+    pair(&a, &b, "a.yaml", "sip.max_body is 4096 but b.yaml says 8192");
+    b = side_b();
+    b.peer_http = "{methods: [GET], path_prefixes: [/x/]}";
+    pair(&a, &b, "a.yaml", "has no http section but b.yaml's partner 'system-a' has one");
+    a.peer_http = "{methods: [GET, PUT], path_prefixes: [/x/]}";
+    assert_int_equal(
+        pair(&a, &b, "a.yaml", "http.methods lists 'PUT' but b.yaml does not: refused there"), 1);
+    a.peer_http = b.peer_http;
+    assert_int_equal(pair(&a, &b, NULL, NULL), 0);
+}
+
 static void test_pair_arguments(void **state)
 {
     (void)state;
@@ -309,6 +405,8 @@ int main(void)
         cmocka_unit_test(test_pair_reports_address_mismatch),
         cmocka_unit_test(test_pair_reports_wrong_ca_and_certificate),
         cmocka_unit_test(test_pair_compares_shared_spk),
+        cmocka_unit_test(test_pair_reports_auth_and_kms_mismatch),
+        cmocka_unit_test(test_pair_reports_rule_mismatch),
         cmocka_unit_test(test_pair_arguments),
     };
     return cmocka_run_group_tests(tests, make_tmp, remove_tmp);

@@ -9,6 +9,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "mcsec/ibc/eccsi.h"
 #include "mcsec/ipsec/ipsec.h"
 #include "mcsec/spk/keystore.h"
 #include "mcsec/config/policy_pair.h"
@@ -191,6 +192,92 @@ static void check_spk_mode(const side_t *s, const mcsec_partner_t *back)
             s->entry->name, s->other->source_path);
 }
 
+/* Every item of mine (self's list for other) must be in theirs (other's
+ * list for self): both sides judge the traffic of both directions by
+ * their own list, so an item only one side lists is refused at the other
+ * border. */
+static void compare_list(const side_t *s, const char *what, const mcsec_strlist_t *mine,
+                         const mcsec_strlist_t *theirs)
+{
+    for (size_t i = 0; i < mine->count; i++)
+        if (!mcsec_strlist_contains_nocase(theirs, mine->items[i]))
+            say(s, "partner '%s' %s lists '%s' but %s does not: refused there", s->entry->name,
+                what, mine->items[i], s->other->source_path);
+}
+
+/* Explicit authentication: the EARs self verifies from other are signed
+ * with other's keys, so self's keys.kms for other must be the KMS of
+ * other's own signing keys (system.keys.signing/kms.pub), and both must
+ * carry EARs in the same header. */
+static void check_ear(const side_t *s, const mcsec_partner_t *back)
+{
+    if (s->entry->auth != MCSEC_AUTH_EXPLICIT || back->auth != MCSEC_AUTH_EXPLICIT)
+        return;
+    if (strcasecmp(s->entry->ear.header, back->ear.header) != 0)
+        say(s, "partner '%s' ear.header is '%s' but %s uses '%s'", s->entry->name,
+            s->entry->ear.header, s->other->source_path, back->ear.header);
+    const char *kms_path = s->entry->keys.kms;
+    const char *signing = s->other->system.keys.signing;
+    if (!kms_path || !kms_path[0] || !signing || !signing[0])
+        return;
+    char theirs_path[4096];
+    snprintf(theirs_path, sizeof(theirs_path), "%s/kms.pub", signing);
+    mcsec_kms_pub_t mine, theirs;
+    char why[256];
+    if (mcsec_kms_pub_read(kms_path, &mine, why, sizeof(why)) != MCSEC_OK)
+        say(s, "partner '%s' keys.kms: %s", s->entry->name, why);
+    else if (mcsec_kms_pub_read(theirs_path, &theirs, why, sizeof(why)) != MCSEC_OK)
+        say(s, "%s: %s", s->other->source_path, why);
+    else if (strcmp(mine.kms_uri, theirs.kms_uri) != 0 ||
+             CRYPTO_memcmp(mine.kpak, theirs.kpak, sizeof(mine.kpak)) != 0 ||
+             mine.key_period != theirs.key_period || mine.key_offset != theirs.key_offset)
+        say(s, "partner '%s' keys.kms %s is not the KMS of %s's signing keys (%s)", s->entry->name,
+            kms_path, s->other->system.name, theirs_path);
+}
+
+/* What both sides must agree on, said once (from a's side) where the two
+ * entries differ, per side where one lists more than the other. */
+static void check_rules(const side_t *s, const side_t *back_side)
+{
+    const mcsec_partner_t *mine = s->entry, *back = back_side->entry;
+    if (mine->auth != back->auth)
+        say(s, "partner '%s' auth is %s but %s's partner '%s' is %s: EARs would be %s", mine->name,
+            mine->auth == MCSEC_AUTH_EXPLICIT ? "explicit" : "implicit", s->other->source_path,
+            back->name, back->auth == MCSEC_AUTH_EXPLICIT ? "explicit" : "implicit",
+            mine->auth == MCSEC_AUTH_EXPLICIT ? "required here and never sent there"
+                                              : "required there and never sent here");
+    check_ear(s, back);
+    check_ear(back_side, mine);
+    if (mine->sip.max_body != back->sip.max_body)
+        say(s, "partner '%s' sip.max_body is %zu but %s says %zu", mine->name, mine->sip.max_body,
+            s->other->source_path, back->sip.max_body);
+    const side_t *sides[2] = {s, back_side};
+    for (int i = 0; i < 2; i++) {
+        const mcsec_partner_t *x = sides[i]->entry, *y = sides[1 - i]->entry;
+        compare_list(sides[i], "sip.methods", &x->sip.methods, &y->sip.methods);
+        compare_list(sides[i], "sip.content_types", &x->sip.content_types, &y->sip.content_types);
+    }
+    if (mine->http.enabled != back->http.enabled) {
+        say(s, "partner '%s' has %s http section but %s's partner '%s' has %s", mine->name,
+            mine->http.enabled ? "an" : "no", s->other->source_path, back->name,
+            back->http.enabled ? "one" : "none");
+        return;
+    }
+    if (!mine->http.enabled)
+        return;
+    if (mine->http.max_body != back->http.max_body)
+        say(s, "partner '%s' http.max_body is %zu but %s says %zu", mine->name, mine->http.max_body,
+            s->other->source_path, back->http.max_body);
+    for (int i = 0; i < 2; i++) {
+        const mcsec_partner_t *x = sides[i]->entry, *y = sides[1 - i]->entry;
+        compare_list(sides[i], "http.methods", &x->http.methods, &y->http.methods);
+        compare_list(sides[i], "http.content_types", &x->http.content_types,
+                     &y->http.content_types);
+        compare_list(sides[i], "http.path_prefixes", &x->http.path_prefixes,
+                     &y->http.path_prefixes);
+    }
+}
+
 /* Runs the one-way checks; returns self's entry for other (NULL = none). */
 static const mcsec_partner_t *check_side(side_t *s)
 {
@@ -228,6 +315,7 @@ mcsec_err_t mcsec_policy_pair(const mcsec_policy_t *a, const mcsec_policy_t *b,
         check_spk(&from_a, b_for_a);
         check_spk_mode(&from_a, b_for_a);
         check_spk_mode(&from_b, a_for_b);
+        check_rules(&from_a, &from_b);
     }
     return rc;
 }

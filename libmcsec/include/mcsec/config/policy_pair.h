@@ -15,7 +15,15 @@
  *   - where both sides name a shared SPK for each other: every key ID both
  *     files hold has the same key, and each side's current key is known to
  *     the other; one side with an SPK file and the other without is reported;
- *   - spk.mode required on one side needs spk.mode not off on the other.
+ *   - spk.mode required on one side needs spk.mode not off on the other;
+ *   - the same auth mode on both sides; when explicit, the same ear.header
+ *     and each side's keys.kms the KMS of the other's signing keys
+ *     (system.keys.signing/kms.pub: KMS URI, KPAK, key period and offset);
+ *   - sip.max_body equal, and every sip.methods and sip.content_types item
+ *     one side lists also listed by the other (each side judges both
+ *     directions by its own list); an http section on both or neither,
+ *     http.max_body equal, http.methods, content_types and path_prefixes
+ *     the same way.
  * Key files are read again here (they are not kept in the model).
  *
  * Each disagreement is one diagnostic "FILE[:LINE:COL]: message" naming the
