@@ -81,6 +81,14 @@ real=$(cd "$TMP/keys" && pwd -P)
 grep -qx "    topology: $real/sub/topo.key" "$TMP/out" ||
     fail "show: key path not absolute and resolved: $(grep -A1 '^  keys' "$TMP/out")"
 
+# docs/spk.md's key recipe, run as written: a 0600 file the key store takes.
+recipe=$(grep -m1 '^  (umask 077 && printf' "$SRC/docs/spk.md" | sed 's/^  //')
+[ -n "$recipe" ] || fail "docs/spk.md: no key recipe found"
+(cd "$TMP" && umask 022 && sh -c "$recipe" && sh -c "$recipe") || fail "the recipe failed"
+[ "$(stat -c %a "$TMP/system-b.spk")" = 600 ] || fail "recipe wrote mode $(stat -c %a "$TMP/system-b.spk")"
+[ "$(grep -c '^3[0-9a-f]\{7\} [0-9a-f]\{32\}$' "$TMP/system-b.spk")" = 2 ] || fail "recipe lines malformed"
+expect_rc 0 "$MCSECCTL" spk derive --key-file "$TMP/system-b.spk" --identity sip:border@a.mcx.example --fc 0x51
+
 expect_rc 1 "$MCSECCTL" policy show "$BAD/bad_auth.yaml"
 [ -s "$TMP/out" ] && fail "show printed a policy for an invalid file"
 
