@@ -80,6 +80,18 @@ if command -v nft >/dev/null && [ "$(id -u)" -eq 0 ]; then
   ip netns exec "$ns" nft -f "$TMP/kernel.nft" || fail "nft does not accept the kernel rules"
   ip netns del "$ns"
 fi
+# Relative key paths, as `policy check` takes them, render too, whatever the
+# working directory: they resolve against the policy file's directory.
+mkdir -p "$TMP/rel/work"
+cp "$DATA/border-a.pem" "$DATA/ca-b.pem" "$TMP/key.pem" "$TMP/rel/"
+sed -e "s|cert: .*|cert: border-a.pem|" -e "s|key: $TMP/key.pem|key: key.pem|" \
+    -e "s|ca: .*ca-b.pem|ca: ca-b.pem|" "$TMP/a.yaml" >"$TMP/rel/a.yaml"
+grep -q 'cert: border-a.pem' "$TMP/rel/a.yaml" || fail "relative policy not written"
+expect_rc 0 "$MCSECCTL" policy check "$TMP/rel/a.yaml"
+(cd "$TMP/rel/work" && "$MCSECCTL" ipsec render --policy ../a.yaml) >"$TMP/out" 2>"$TMP/err" ||
+  fail "render of relative key paths: $(cat "$TMP/err")"
+grep -q "^ *cacerts = \"$(cd "$TMP/rel" && pwd -P)/ca-b.pem\"$" "$TMP/out" ||
+  fail "relative CA not rendered as its absolute path"
 expect_rc 1 "$MCSECCTL" ipsec render --policy "$TMP/a.yaml" --partner system-x
 grep -q "a.yaml: ipsec: no partner named 'system-x'" "$TMP/err" || fail "unknown partner not reported"
 expect_rc 1 "$MCSECCTL" ipsec render --policy "$TMP/nonexistent.yaml"
