@@ -19,7 +19,8 @@
 # is plain text) the info elements are EncryptedData and none of the user
 # and group IDs the table of docs/protectable-types.md protects appears in
 # clear (TCP streams reassembled), and A's internal addresses are in no SIP
-# header (topology hiding); both borders counted the requests.
+# header (topology hiding); both borders counted the requests. Last, a
+# stranger's request straight to B's IS proxy is refused (src.not_partner).
 # With DEMO_SPK_MODE=off (by hand: no SPK on either border) it must fail.
 #
 # usage: test_mc_services.sh [4|6]   (as root; exit 77 when the machine
@@ -52,6 +53,7 @@ MCSECCTL=$BUILD/tools/mcsecctl
 MODULE=$BUILD/kamailio-mod-mcsec/mcsec.so
 KAM_CFG=$SRC/deploy/kamailio/mcsec-is-proxy.cfg
 TOPOLOGY=1
+SDS_FROM=sip:dispatcher-2@a.mcx.example
 
 cannot_run() {
     echo "SKIP: cannot run here: $*"
@@ -176,6 +178,23 @@ cross sds MESSAGE sip:mcdata-pf@b.mcx.example \
 cross fd MESSAGE sip:mcdata-pf@b.mcx.example \
     'urn%3Aurn-7%3A3gpp-service.ims.icsi.mcdata.fd' \
     "MCData FD request over HTTP (mcdata-info + FD signalling payload with the file URL)"
+
+# The refusal path over the same addresses: a host that is no partner (X)
+# sends an MCData MESSAGE straight to B's IS proxy; B answers 403 to it
+# (its own refusal may leave the outside socket to a stranger) and counts it.
+say ""
+say "-- stranger: an MCData MESSAGE from $X_ADDR straight to B's IS proxy"
+stats_snap x-before
+uac_run x-direct x "$SCEN/attack.xml" "$X_ADDR" 5060 udp "$(hostport "$B_SVC" 5060)" \
+    -key ruri sip:mcdata-pf@b.mcx.example -key to sip:mcdata-pf@b.mcx.example \
+    -key from "$SDS_FROM" -key pai "P-Asserted-Identity: <$SDS_FROM>" -key ear "X-Demo: no-ear"
+stats_snap x-after
+reply=$(msg_reply x-direct)
+row answer "${reply%%|*} at the stranger"
+counters_row x-before x-after
+[ "${reply%%|*}" = 403 ] || bad "the stranger got ${reply%%|*}, expected 403"
+[ "$(moved x-before x-after b no-partner src.not_partner)" -eq 1 ] ||
+    bad "B's counter no-partner src.not_partner did not move by 1"
 
 say ""
 if [ "$DEMO_FAILS" -eq 0 ]; then
