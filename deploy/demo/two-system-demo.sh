@@ -52,6 +52,7 @@ done
 # shellcheck source=lib/common.sh
 . "$here/lib/common.sh"
 # shellcheck source=lib/net.sh
+DEMO_FAMILY=4 # the story's HTTP step is IPv4 only; IPv6: test_mc_services.sh 6
 . "$here/lib/net.sh"
 # shellcheck source=lib/keys.sh
 . "$here/lib/keys.sh"
