@@ -73,6 +73,22 @@ static mcsec_err_t hide_contact(out_ctx_t *ctx, mcsec_str_t v, char *o, size_t n
     return mcsec_topo_hide_contact(ctx->topo, v, ctx->callid, o, n, l);
 }
 
+/* Whether hosts a and b are the same text, either of them possibly an IPv6
+ * reference in brackets (RFC 3261 25.1: a URI's host is "[2001:db8::1]",
+ * a socket's address_str is "2001:db8::1"). */
+static bool same_host(str a, str b)
+{
+    if (a.len >= 2 && a.s[0] == '[' && a.s[a.len - 1] == ']') {
+        a.s++;
+        a.len -= 2;
+    }
+    if (b.len >= 2 && b.s[0] == '[' && b.s[b.len - 1] == ']') {
+        b.s++;
+        b.len -= 2;
+    }
+    return a.len > 0 && a.len == b.len && strncasecmp(a.s, b.s, (size_t)a.len) == 0;
+}
+
 /* Whether a route entry's URI names the socket the message leaves from
  * (the border's own outside Record-Route, which must stay readable). */
 static bool is_send_socket(const out_ctx_t *ctx, const rr_t *entry)
@@ -83,10 +99,8 @@ static bool is_send_socket(const out_ctx_t *ctx, const rr_t *entry)
         return false;
     }
     unsigned port = uri.port_no != 0 ? uri.port_no : (uri.type == SIPS_URI_T ? 5061 : 5060);
-    bool host_match = (uri.host.len == sock->address_str.len &&
-                       strncasecmp(uri.host.s, sock->address_str.s, uri.host.len) == 0) ||
-                      (sock->useinfo.name.len > 0 && uri.host.len == sock->useinfo.name.len &&
-                       strncasecmp(uri.host.s, sock->useinfo.name.s, uri.host.len) == 0);
+    bool host_match = same_host(uri.host, sock->address_str) ||
+                      (sock->useinfo.name.len > 0 && same_host(uri.host, sock->useinfo.name));
     unsigned sock_port =
         sock->useinfo.port_no > 0 ? (unsigned)sock->useinfo.port_no : (unsigned)sock->port_no;
     return host_match && (port == sock->port_no || port == sock_port);

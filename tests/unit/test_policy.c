@@ -333,8 +333,10 @@ static void test_policy_example_a_loads(void **state)
     assert_int_equal(b->sip.methods.count, 12);
     assert_string_equal(b->sip.methods.items[0], "INVITE");
     assert_string_equal(b->sip.methods.items[11], "PRACK");
-    assert_int_equal(b->sip.content_types.count, 6);
+    assert_int_equal(b->sip.content_types.count, 10);
     assert_string_equal(b->sip.content_types.items[0], "application/sdp");
+    assert_string_equal(b->sip.content_types.items[2], "application/vnd.3gpp.mcvideo-info+xml");
+    assert_string_equal(b->sip.content_types.items[3], "application/vnd.3gpp.mcdata-info+xml");
     assert_int_equal(b->sip.max_body, 16384);
     assert_false(b->sip.warning_reason);
     assert_int_equal(b->line, 24);

@@ -49,6 +49,8 @@ kam_ctl() { kamcmd -s "unix:$WORK/$1/kam/kamailio_ctl" "${@:2}"; }
 kam_start() {
     local side=$1 out in pid
     if [ "$side" = a ]; then out=$A_SVC in=$A_IN; else out=$B_SVC in=$B_IN; fi
+    # the cfg's listen= and force_send_socket() take IPv6 as [addr]
+    case $out in *:*) out="[$out]" in="[$in]" ;; esac
     mkdir -p "$WORK/$side/kam"
     ns_bg "$side" kamailio -DD -E -f "$KAM_CFG" \
         -P "$WORK/$side/kam/kamailio.pid" -Y "$WORK/$side/kam" -w "$WORK/$side/kam" \
@@ -150,7 +152,7 @@ uas_start() {
     UAS_PID=$BG_PID
     wait_for 5 uas_bound "$side" "$ip" "$port" || die "sipp $name did not bind $ip:$port"
 }
-uas_bound() { in_ns "$1" ss -H -lnu "src $2:$3" | grep -q .; }
+uas_bound() { in_ns "$1" ss -H -lnu "src $(hostport "$2" "$3")" | grep -q .; }
 
 # uas_wait: exit status of the last UAS (killed after 15 s).
 uas_wait() {

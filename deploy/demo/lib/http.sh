@@ -41,8 +41,8 @@ http_policy_system() {
     [ "$HTTP" = 1 ] || return 0
     local in=$A_IN core=$A_CORE
     [ "$1" = b ] && in=$B_IN core=$B_CORE
-    printf '  http:\n    inside: %s:8080             # our GMS sends here\n' "$in"
-    printf '    inside_clients: [%s]        # and only our GMS\n    threads: 2\n' "$core"
+    printf '  http:\n    inside: "%s"             # our GMS sends here\n' "$(hostport "$in" 8080)"
+    printf '    inside_clients: ["%s"]        # and only our GMS\n    threads: 2\n' "$core"
 }
 http_policy_partner() {
     [ "$HTTP" = 1 ] || return 0
@@ -54,7 +54,7 @@ http_policy_partner() {
       path_prefixes: [$GROUPS_PATH/]
       content_types: [$GROUPS_XML]
       upstream:
-        - {prefix: /xcap-root/, url: "http://$core:8080/xcap-root/"}
+        - {prefix: /xcap-root/, url: "http://$(hostport "$core" 8080)/xcap-root/"}
 POLICY
 }
 

@@ -87,6 +87,9 @@ keys_topology() {
 # shares the SPK (required), and, when TOPOLOGY=1, our topology is hidden.
 write_policy() {
     local self=$1 other svc in core gw o_svc o_gw topo_key=""
+    # DEMO_SPK_MODE: both partners' spk.mode (default required; "off" only to
+    # see, by hand, that the tests notice clear elements inside the SA).
+    local spk_mode=${DEMO_SPK_MODE:-required}
     if [ "$self" = a ]; then
         other=b svc=$A_SVC in=$A_IN core=$A_CORE gw=$A_GW o_svc=$B_SVC o_gw=$B_GW
     else
@@ -104,12 +107,12 @@ system:
   identity: sip:border@$self.mcx.example
   domains: [$self.mcx.example, "*.$self.mcx.example"]
   addresses:
-    is_proxy: $svc:5060          # SIP-3, inside the IPsec tunnel
-    http_proxy: $svc:8443        # HTTP-3, inside the IPsec tunnel
-    gateway: $gw              # IPsec gateway, outside the tunnel
+    is_proxy: "$(hostport "$svc" 5060)"     # SIP-3, inside the IPsec tunnel
+    http_proxy: "$(hostport "$svc" 8443)"   # HTTP-3, inside the IPsec tunnel
+    gateway: "$gw"              # IPsec gateway, outside the tunnel
   sip:
-    core: $core:5070
-    inside_peers: [$core]          # only our MC server may use the inside socket
+    core: "$(hostport "$core" 5070)"
+    inside_peers: ["$core"]        # only our MC server may use the inside socket
     transport: tcp                 # protected bodies outgrow a datagram
   ear:
     sign_identity: sip:border@$self.mcx.example
@@ -128,19 +131,23 @@ partners:
     identity: sip:border@$other.mcx.example
     domains: [$other.mcx.example, "*.$other.mcx.example"]
     addresses:
-      is_proxy: [$o_svc]           # any port of the partner's service address
-      http_proxy: $o_svc:8443
-      gateway: $o_gw
+      is_proxy: ["$o_svc"]         # any port of the partner's service address
+      http_proxy: "$(hostport "$o_svc" 8443)"
+      gateway: "$o_gw"
     auth: explicit
     sip:
       methods: [INVITE, ACK, BYE, CANCEL, MESSAGE, OPTIONS]
       content_types: [application/sdp, application/vnd.3gpp.mcptt-info+xml,
+                      application/vnd.3gpp.mcvideo-info+xml,
+                      application/vnd.3gpp.mcdata-info+xml,
+                      application/vnd.3gpp.mcdata-signalling,
+                      application/vnd.3gpp.mcdata-payload,
                       application/vnd.3gpp.mcptt-signed+xml, multipart/mixed,
                       text/plain]
       max_body: 16384
       warning_reason: true
     spk:
-      mode: required
+      mode: $spk_mode
     ear:
       source_roles: [2, 3, 4]
       request_types: [3]           # group calls
