@@ -340,7 +340,7 @@ sipp_common() {
 uac_keys() {
     local -A key=([ruri]="sip:alice@a.mcx.example" [from]="sip:bob@b.mcx.example"
         [to]="sip:alice@a.mcx.example" [ctype]="application/vnd.3gpp.mcptt-info+xml"
-        [method]=MESSAGE [pad]="-" [pai]="X-Test: no-asserted-identity")
+        [method]=MESSAGE [pad]="x" [pai]="X-Test: no-asserted-identity")
     local kv k
     for kv in "$@"; do key[${kv%%=*}]=${kv#*=}; done
     UAC_KEYS=()
