@@ -163,8 +163,10 @@ static int visit(const mcsec_mime_part_t *part, void *arg)
     }
     xmlDocPtr doc = xp_parse_limited(part->body, part->body_len, MCSEC_XMLPROT_MAX_BODY,
                                      MCSEC_XMLPROT_MAX_DEPTH);
-    if (!doc)
-        return bodyid_refuse(judge, part->type, "XML the border cannot parse") ? 0 : 1;
+    if (!doc) {
+        (void)bodyid_refuse(judge, part->type, "XML the border cannot parse");
+        return 1; /* stops the walk */
+    }
     xmlNodePtr top = xmlDocGetRootElement(doc);
     bool ok;
     if (!xp_node_is(top, scan.ns, root))
