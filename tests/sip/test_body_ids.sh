@@ -9,7 +9,10 @@
 # of ours that B serves (migration.our_users_served_there) passes with an
 # EAR of request type migration and is refused with another type or after
 # the entry expired; from a partner with implicit authentication (no EAR
-# at all) it is refused too. Each refusal is a 403 with its Warning, counted, and
+# at all) it is refused too. Egress, the reverse: our core's MESSAGE whose
+# caller is the partner's user is refused (body.foreign_id) unless that
+# user is one we serve (migration.their_users_served_here) and our MC
+# server's EAR says migration. Each refusal is a 403 with its Warning, counted, and
 # nothing reaches the core.
 # Usage: test_body_ids.sh
 . "$(dirname "$0")/lib.sh"
@@ -76,9 +79,12 @@ body_case() {
 
 t_log "=== keys and policy"
 ear_keys_init
+VISITOR=sip:visitor@b.mcx.example
 MIGRATION="      our_users_served_there:
         - {id: \"$ROAMER\", expires: 2099-01-01T00:00:00Z}
-        - {id: \"$FORMER\", expires: 2020-01-01T00:00:00Z}"
+        - {id: \"$FORMER\", expires: 2020-01-01T00:00:00Z}
+      their_users_served_here:
+        - {id: \"$VISITOR\", expires: 2099-01-01T00:00:00Z}"
 ear_policy "$T_DIR/policy.yaml" "TRANSPORT=$tr" "EAR_TYPES=3, 5" "MIGRATION=$MIGRATION"
 kam_start "$T_DIR/policy.yaml"
 core_responder_start
@@ -95,6 +101,39 @@ body_case migrated-with-migration-ear pass "$ROAMER" 5
 body_case migrated-group-ear body.internal_id_spoof "$ROAMER" 3
 body_case migration-expired body.internal_id_spoof "$FORMER" 5
 body_case not-migrated-migration-ear body.internal_id_spoof sip:eve@a.mcx.example 5
+
+# egress_case LABEL REASON|pass CALLER EAR_TYPE: our core's MESSAGE to
+# bob@b whose body names CALLER, with our MC server's EAR of EAR_TYPE.
+egress_case() {
+    local label=$1 reason=$2 caller=$3 type=$4 scen before after rc name="partner-$1"
+    if [ "$reason" = pass ]; then
+        scen=$(body_scenario 200)
+        sipp_bg "$name" "$T_SCEN/uas_ear_partner.xml" "$PARTNER_IP" "$SIP_PORT" "$tr" -m 1 ||
+            t_fail "out $label: partner sipp binds"
+    else
+        scen=$(body_scenario 403 "$reason")
+        before=$(stat_get system-b "$reason")
+    fi
+    uac_keys ruri="$B_USER" to="$B_USER" from="$A_USER" pai="P-Asserted-Identity: <$A_SRV>" \
+        caller="$caller" called="$B_USER" \
+        ear="MCX-EAR: $(ear_sign srv-a "$A_SRV" "$B_USER" --request-type "$type")"
+    sipp_run "out-$label" "$scen" "$CORE_IP" 5071 "$tr" "$IN_IP:$SIP_PORT" "${UAC_KEYS[@]}"
+    rc=$?
+    if [ "$reason" = pass ]; then
+        assert_eq "out $label: 200 from the partner" 0 $rc
+        sipp_wait "$name"
+        assert_eq "out $label: the partner got the MESSAGE" 0 $?
+    else
+        sleep 0.1
+        after=$(stat_get system-b "$reason")
+        assert_eq "out $label: 403 with Warning \"$reason\"" 0 $rc
+        assert_delta "out $label: counter system-b/$reason" 1 "$before" "$after"
+    fi
+}
+t_log "=== egress: the partner's user as our caller"
+egress_case partner-user body.foreign_id "$B_USER" 3
+egress_case visitor-migration-ear pass "$VISITOR" 5
+egress_case visitor-group-ear body.foreign_id "$VISITOR" 3
 t_check "kamailio still up with all its processes" kam_alive
 kam_stop
 
