@@ -11,7 +11,10 @@
  *
  * Which requests: every HTTP request to and from an explicit partner (there
  * are no dialogs, ACKs or retransmissions at this layer: a client that
- * retries sends a new request with a new EAR). */
+ * retries sends a new request with a new EAR).
+ *
+ * Body identities (httpd_bodyid_check): the MC service IDs of a request
+ * body, the rule and reasons of mcsec.so's body identity stage. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -64,7 +67,8 @@ static mcsec_str_t origin(char *buf, size_t size, const char *host, size_t len)
 mcsec_reason_t httpd_ear_check(httpd_ctx_t *ctx, const httpd_gen_t *gen, int partner_index,
                                bool outbound, mcsec_str_t host, const mcsec_str_t *asserted_ids,
                                size_t asserted_id_count, const char *value, size_t len,
-                               size_t count, bool *sign, char *detail, size_t detail_size)
+                               size_t count, bool *sign, mcsec_bodyid_ear_t *seen, char *detail,
+                               size_t detail_size)
 {
     char target[300];
     const mcsec_policy_t *policy = gen->policy;
@@ -129,8 +133,13 @@ mcsec_reason_t httpd_ear_check(httpd_ctx_t *ctx, const httpd_gen_t *gen, int par
         ear.replay = &unrecorded;
     }
     uint8_t buf[MCSEC_EAR_MAX_LEN];
-    return mcsec_ear_check_header(value, value ? len : 0, &ear, buf, sizeof(buf), NULL, detail,
-                                  detail_size);
+    mcsec_ear_t checked;
+    mcsec_reason_t reason = mcsec_ear_check_header(value, value ? len : 0, &ear, buf, sizeof(buf),
+                                                   &checked, detail, detail_size);
+    if (reason == MCSEC_REASON_NONE)
+        *seen = (mcsec_bodyid_ear_t){true, checked.source_role, checked.has_request,
+                                     checked.request_type};
+    return reason;
 }
 
 mcsec_reason_t httpd_ear_sign(const httpd_gen_t *gen, int partner_index, char *out, size_t out_size,
@@ -187,4 +196,23 @@ mcsec_reason_t httpd_gmk_check(httpd_ctx_t *ctx, const httpd_gen_t *gen, int par
     };
     return mcsec_gmk_check_body(content_type, (const uint8_t *)body, len, &gmk, &count, detail,
                                 detail_size);
+}
+
+mcsec_reason_t httpd_bodyid_check(const httpd_gen_t *gen, int partner_index, bool outbound,
+                                  const mcsec_bodyid_ear_t *ear, const char *content_type,
+                                  const char *body, size_t len, char *detail, size_t detail_size)
+{
+    const mcsec_policy_t *policy = gen->policy;
+    const mcsec_bodyid_ctx_t ctx = {.policy = policy,
+                                    .partner = &policy->partners[partner_index],
+                                    .egress = outbound,
+                                    .group = {"", 0},
+                                    .ear = ear,
+                                    .now = (int64_t)time(NULL)};
+    detail[0] = '\0';
+    if (len == 0)
+        return MCSEC_REASON_NONE;
+    return mcsec_bodyid_check(&ctx, content_type ? content_type : "",
+                              content_type ? strlen(content_type) : 0, (const uint8_t *)body, len,
+                              detail, detail_size);
 }

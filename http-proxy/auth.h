@@ -24,12 +24,14 @@ const char *httpd_ear_header_name(const mcsec_partner_t *partner);
  * cache (ctx->ear_replay). Outbound: an EAR of our server is verified under
  * our KMS, target "https://<partner http.peer_name>", not recorded; without
  * one, *sign is set when the partner's ear.sign_on_behalf lets the border
- * sign (httpd_ear_sign), else ear.missing. Returns MCSEC_REASON_NONE to
- * pass. */
+ * sign (httpd_ear_sign), else ear.missing. *seen (zeroed by the caller)
+ * gets what was verified of the EAR, for the body identity migration rule.
+ * Returns MCSEC_REASON_NONE to pass. */
 mcsec_reason_t httpd_ear_check(httpd_ctx_t *ctx, const httpd_gen_t *gen, int partner_index,
                                bool outbound, mcsec_str_t host, const mcsec_str_t *asserted_ids,
                                size_t asserted_id_count, const char *value, size_t len,
-                               size_t count, bool *sign, char *detail, size_t detail_size);
+                               size_t count, bool *sign, mcsec_bodyid_ear_t *seen, char *detail,
+                               size_t detail_size);
 
 /* Signs an EAR as the border (sign_on_behalf) for a request to the partner
  * and writes the header value (at least MCSEC_EAR_HEADER_MAX octets). */
@@ -43,5 +45,13 @@ mcsec_reason_t httpd_ear_sign(const httpd_gen_t *gen, int partner_index, char *o
 mcsec_reason_t httpd_gmk_check(httpd_ctx_t *ctx, const httpd_gen_t *gen, int partner_index,
                                bool from_partner, bool push, const char *content_type,
                                const char *body, size_t len, char *detail, size_t detail_size);
+
+/* Identities inside a request body (mcsec/bodyid/bodyid.h), the rule
+ * mcsec.so applies after its SPK stage: from (inbound) or to (outbound) the
+ * partner, with what the EAR stage verified (ear). HTTP-3 names no group
+ * for the request. */
+mcsec_reason_t httpd_bodyid_check(const httpd_gen_t *gen, int partner_index, bool outbound,
+                                  const mcsec_bodyid_ear_t *ear, const char *content_type,
+                                  const char *body, size_t len, char *detail, size_t detail_size);
 
 #endif

@@ -48,6 +48,7 @@
 #include <microhttpd.h>
 #include <sys/socket.h>
 
+#include "mcsec/bodyid/bodyid.h"
 #include "mcsec/ibc/eccsi.h"
 #include "mcsec/http/http_check.h"
 #include "mcsec/policy/policy.h"

@@ -281,7 +281,7 @@ static mcsec_reason_t ear_stage(httpd_ctx_t *ctx, httpd_req_t *req, const field_
     return httpd_ear_check(ctx, req->gen, req->partner_index, req->outbound, host,
                            http->asserted_ids, http->asserted_id_count,
                            first ? first->value.ptr : NULL, first ? first->value.len : 0, count,
-                           &req->ear_sign, req->detail, sizeof(req->detail));
+                           &req->ear_sign, &req->ear_seen, req->detail, sizeof(req->detail));
 }
 
 static enum MHD_Result start_request(httpd_ctx_t *ctx, struct MHD_Connection *connection,
@@ -573,6 +573,12 @@ static enum MHD_Result finish_request(httpd_ctx_t *ctx, struct MHD_Connection *c
                             type, req->body, req->body_len, req->detail, sizeof(req->detail));
         if (gmk != MCSEC_REASON_NONE)
             return reject(ctx, connection, req, gmk, req->detail);
+        /* Identities inside the body, the rule mcsec.so applies (auth.c). */
+        mcsec_reason_t ids =
+            httpd_bodyid_check(req->gen, req->partner_index, req->outbound, &req->ear_seen, type,
+                               req->body, req->body_len, req->detail, sizeof(req->detail));
+        if (ids != MCSEC_REASON_NONE)
+            return reject(ctx, connection, req, ids, req->detail);
         mcsec_reason_t hidden = rewrite_outbound_body(req, type);
         if (hidden != MCSEC_REASON_NONE)
             return reject(ctx, connection, req, hidden, "body names an internal host");

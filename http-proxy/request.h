@@ -65,9 +65,10 @@ typedef struct {
     char *method;
     char *path;
     fwd_job_t *job;
-    bool answered; /* a response is queued (ours or relayed) */
-    bool outbound; /* came in on the inside listener */
-    bool ear_sign; /* outbound: the border signs an EAR (sign_on_behalf) */
+    bool answered;               /* a response is queued (ours or relayed) */
+    bool outbound;               /* came in on the inside listener */
+    bool ear_sign;               /* outbound: the border signs an EAR (sign_on_behalf) */
+    mcsec_bodyid_ear_t ear_seen; /* what the EAR stage verified (migration) */
 } httpd_req_t;
 
 /* Frees a request context (MHD's completed callback calls it). */

@@ -148,11 +148,14 @@ static int run_check(struct sip_msg *msg, bool egress)
 
     /* The feature stages run only on requests the policy check passed. */
     if (verdict.reason == MCSEC_REASON_NONE) {
+        mcsec_bodyid_ear_t ear_seen = {false, 0, false, 0};
         /* Topology first: a request with a bad token is refused before
-         * anything reads its restored headers. */
+         * anything reads its restored headers. Body identities after SPK:
+         * they read the clear body. */
         if (mcsec_topo_stage(msg, policy, &verdict, egress) == 0 &&
-            mcsec_ear_stage(msg, policy, &view, &verdict, egress) == 0) {
-            (void)mcsec_spk_stage(msg, policy, &view, &verdict, egress);
+            mcsec_ear_stage(msg, policy, &view, &verdict, egress, &ear_seen) == 0 &&
+            mcsec_spk_stage(msg, policy, &view, &verdict, egress) == 0) {
+            (void)mcsec_bodyid_stage(msg, policy, &view, &verdict, egress, &ear_seen);
         }
         /* GMK after SPK: it checks the clear body. */
         if (verdict.reason == MCSEC_REASON_NONE) {

@@ -101,25 +101,28 @@ static int find_ear_header(struct sip_msg *msg, const char *name, str *value)
     return count;
 }
 
-/* The EAR in value checked under ear_policy; verdict gets the reason. */
+/* The EAR in value checked under ear_policy; verdict gets the reason, seen
+ * what was verified. */
 static int ear_check_value(const mcsec_ear_policy_t *ear_policy, str value,
-                           mcsec_verdict_t *verdict)
+                           mcsec_verdict_t *verdict, mcsec_bodyid_ear_t *seen)
 {
     uint8_t buf[MCSEC_EAR_MAX_LEN];
+    mcsec_ear_t ear;
     mcsec_reason_t reason =
-        mcsec_ear_check_header(value.s, (size_t)value.len, ear_policy, buf, sizeof(buf), NULL,
+        mcsec_ear_check_header(value.s, (size_t)value.len, ear_policy, buf, sizeof(buf), &ear,
                                verdict->detail, sizeof(verdict->detail));
     if (reason != MCSEC_REASON_NONE) {
         verdict->reason = reason;
         return -1;
     }
+    *seen = (mcsec_bodyid_ear_t){true, ear.source_role, ear.has_request, ear.request_type};
     return 0;
 }
 
 /* Ingress: verifies the partner's EAR and records its ID. */
 static int ear_ingress(const mcsec_policy_t *policy, const mcsec_partner_t *partner,
                        const mcsec_ear_kms_t *kms, mcsec_str_t ruri, const mcsec_sip_request_t *req,
-                       str value, mcsec_verdict_t *verdict)
+                       str value, mcsec_verdict_t *verdict, mcsec_bodyid_ear_t *seen)
 {
     if (!kms->usable) {
         return ear_reject(verdict, MCSEC_REASON_POLICY_UNAVAILABLE,
@@ -150,7 +153,7 @@ static int ear_ingress(const mcsec_policy_t *policy, const mcsec_partner_t *part
         .replay = replay,
         .sender = &sender,
     };
-    return ear_check_value(&ear_policy, value, verdict);
+    return ear_check_value(&ear_policy, value, verdict, seen);
 }
 
 /* Egress: no replay record for our own servers' EARs (see the top). */
@@ -168,7 +171,7 @@ static mcsec_replay_result_t egress_not_recorded(mcsec_replay_cache_t *cache,
 /* Egress with an EAR from one of our servers: verified under our KMS. */
 static int ear_egress_check(const mcsec_policy_t *policy, const mcsec_partner_t *partner,
                             const mcsec_ear_keys_t *keys, const mcsec_sip_request_t *req, str value,
-                            mcsec_verdict_t *verdict)
+                            mcsec_verdict_t *verdict, mcsec_bodyid_ear_t *seen)
 {
     if (!keys->own.usable) {
         return ear_reject(verdict, MCSEC_REASON_POLICY_UNAVAILABLE,
@@ -200,12 +203,12 @@ static int ear_egress_check(const mcsec_policy_t *policy, const mcsec_partner_t 
         .replay = &not_recorded,
         .sender = &sender,
     };
-    return ear_check_value(&ear_policy, value, verdict);
+    return ear_check_value(&ear_policy, value, verdict, seen);
 }
 
 /* Checks or adds the EAR on requests to and from explicit partners. */
 int mcsec_ear_stage(struct sip_msg *msg, const mcsec_policy_t *policy, const mcsec_sipview_t *view,
-                    mcsec_verdict_t *verdict, bool egress)
+                    mcsec_verdict_t *verdict, bool egress, mcsec_bodyid_ear_t *seen)
 {
     const mcsec_partner_t *partner = verdict->partner;
     if (policy == NULL || partner == NULL || partner->auth != MCSEC_AUTH_EXPLICIT ||
@@ -233,10 +236,10 @@ int mcsec_ear_stage(struct sip_msg *msg, const mcsec_policy_t *policy, const mcs
             ruri = (mcsec_str_t){received.s, (size_t)received.len};
         }
         return ear_ingress(policy, partner, &keys->partners[verdict->partner_index], ruri,
-                           &view->req, value, verdict);
+                           &view->req, value, verdict, seen);
     }
     if (count == 1) {
-        return ear_egress_check(policy, partner, keys, &view->req, value, verdict);
+        return ear_egress_check(policy, partner, keys, &view->req, value, verdict, seen);
     }
     if (!partner->ear.sign_on_behalf) {
         return ear_reject(verdict, MCSEC_REASON_EAR_MISSING,

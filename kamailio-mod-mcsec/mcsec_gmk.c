@@ -66,28 +66,6 @@ static int gmk_reject(mcsec_verdict_t *verdict, mcsec_reason_t reason, const cha
     return -1;
 }
 
-/* The clear body of msg: the SPK stage's copy when it rewrote msg, else the
- * message's own body. Returns 1 with *body set, 0 when there is no body,
- * -1 when it cannot be read. */
-static int clear_body(struct sip_msg *msg, mcsec_spk_sip_body_t *body)
-{
-    size_t len = 0;
-    const char *content_type = NULL;
-    const char *data = mcsec_spk_clear_body(msg, &len, &content_type);
-    if (data == NULL) {
-        return mcsec_spk_body_get(msg, body);
-    }
-    memset(body, 0, sizeof(*body));
-    size_t ct_len = strlen(content_type);
-    if (ct_len >= sizeof(body->content_type)) {
-        return -1;
-    }
-    memcpy(body->content_type, content_type, ct_len + 1);
-    body->data = (const uint8_t *)data;
-    body->len = len;
-    return len > 0 ? 1 : 0;
-}
-
 /* deny: any GKTP payload refuses the request. */
 static int gmk_deny(const mcsec_spk_sip_body_t *body, mcsec_verdict_t *verdict)
 {
@@ -170,7 +148,8 @@ static int gmk_body(struct sip_msg *msg, const mcsec_policy_t *policy, mcsec_ver
         return 0;
     }
     mcsec_spk_sip_body_t body;
-    int has_body = reply_scope != NULL ? mcsec_spk_body_get(msg, &body) : clear_body(msg, &body);
+    int has_body =
+        reply_scope != NULL ? mcsec_spk_body_get(msg, &body) : mcsec_spk_clear_body_get(msg, &body);
     if (has_body == 0) {
         return 0;
     }

@@ -10,6 +10,7 @@
 #include "core/ut.h"
 
 #include "mcsec_spk_body.h"
+#include "mcsec_stages.h"
 
 /* Finds body and Content-Type; see the header. */
 int mcsec_spk_body_get(struct sip_msg *msg, mcsec_spk_sip_body_t *body)
@@ -141,4 +142,24 @@ int mcsec_spk_body_replace(struct sip_msg *msg, const mcsec_body_t *replacement)
         return -1;
     }
     return 0;
+}
+
+/* See mcsec_spk_body.h. */
+int mcsec_spk_clear_body_get(struct sip_msg *msg, mcsec_spk_sip_body_t *body)
+{
+    size_t len = 0;
+    const char *content_type = NULL;
+    const char *data = mcsec_spk_clear_body(msg, &len, &content_type);
+    if (data == NULL) {
+        return mcsec_spk_body_get(msg, body);
+    }
+    memset(body, 0, sizeof(*body));
+    size_t ct_len = strlen(content_type);
+    if (ct_len >= sizeof(body->content_type)) {
+        return -1;
+    }
+    memcpy(body->content_type, content_type, ct_len + 1);
+    body->data = (const uint8_t *)data;
+    body->len = len;
+    return len > 0 ? 1 : 0;
 }

@@ -29,6 +29,11 @@ typedef struct {
  * missing for a body or longer than MCSEC_SPK_MAX_CONTENT_TYPE). */
 int mcsec_spk_body_get(struct sip_msg *msg, mcsec_spk_sip_body_t *body);
 
+/* The clear body of msg for the stages after SPK (GMK, body identities):
+ * the SPK stage's copy when it rewrote msg (mcsec_spk_clear_body()), else
+ * the message's own body. Same returns as mcsec_spk_body_get(). */
+int mcsec_spk_clear_body_get(struct sip_msg *msg, mcsec_spk_sip_body_t *body);
+
 /* Replaces the body of msg with replacement->data and, when it differs, the
  * Content-Type header with replacement->content_type (deleted and added
  * anew at the end of the headers); adds Content-Length when the message had

@@ -1,6 +1,7 @@
 /* The feature stages that run after the policy check of mcsec_ingress() and
  * mcsec_egress() passed, in this order: EAR (explicit authentication),
- * shared-SPK protection of bodies, topology hiding. Each stage may reject by
+ * shared-SPK protection of bodies, identities inside bodies, GMK transfer;
+ * topology hiding runs first. Each stage may reject by
  * setting verdict->reason (and a detail) and returning -1; it returns 0 to
  * let the request go on. Stages keep their per-process objects (parsed
  * keys, xmlsec contexts) themselves and rebuild them when the policy
@@ -15,15 +16,18 @@
 
 #include "core/parser/msg_parser.h"
 
+#include "mcsec/bodyid/bodyid.h"
 #include "mcsec/sip/check.h"
 #include "mcsec/policy/policy.h"
 #include "mcsec_sipview.h"
 
-/* EAR: mcsec_ear.c */
+/* EAR: mcsec_ear.c. *seen (zeroed by the caller) gets what the stage
+ * verified of the request's EAR, for the migration rule of the body
+ * identity stage; an EAR the stage did not verify leaves it unverified. */
 int mcsec_ear_mod_init(void);
 void mcsec_ear_mod_destroy(void);
 int mcsec_ear_stage(struct sip_msg *msg, const mcsec_policy_t *policy, const mcsec_sipview_t *view,
-                    mcsec_verdict_t *verdict, bool egress);
+                    mcsec_verdict_t *verdict, bool egress, mcsec_bodyid_ear_t *seen);
 
 /* Shared SPK: mcsec_spk.c */
 int mcsec_spk_mod_init(void);
@@ -38,6 +42,14 @@ int mcsec_spk_stage(struct sip_msg *msg, const mcsec_policy_t *policy, const mcs
  * rewrite msg in this process: then the message's own body is the clear
  * one. Valid until the SPK stage runs again in this process. */
 const char *mcsec_spk_clear_body(const struct sip_msg *msg, size_t *len, const char **content_type);
+
+/* Identities inside bodies (mcsec/bodyid/bodyid.h, docs/policy-reference.md
+ * "Identities inside bodies"): mcsec_bodyid.c. Runs after SPK on the clear
+ * body of every request to or from a partner; ear is what the EAR stage
+ * verified (migration). */
+int mcsec_bodyid_stage(struct sip_msg *msg, const mcsec_policy_t *policy,
+                       const mcsec_sipview_t *view, mcsec_verdict_t *verdict, bool egress,
+                       const mcsec_bodyid_ear_t *ear);
 
 /* GMK transfer (TS 33.180 11.1.2.2, docs/gmk.md): mcsec_gmk.c. Runs after
  * SPK on the clear body: every GKTP payload in a request to or from a

@@ -334,13 +334,15 @@ sipp_common() {
 
 # uac_keys [KEY=VALUE...]: sets the array UAC_KEYS to the -key options a
 # UAC scenario needs: defaults (an ingress MESSAGE from bob@b to alice@a
-# without asserted identity) overridden by the arguments. Use it as
+# without asserted identity; pad "x", as a "-" would make the body's XML
+# comment end in "--->", which the body identity check refuses as
+# malformed XML) overridden by the arguments. Use it as
 #   uac_keys pai="P-Asserted-Identity: <sip:bob@b.mcx.example>"
 #   sipp_run ... "${UAC_KEYS[@]}"
 uac_keys() {
     local -A key=([ruri]="sip:alice@a.mcx.example" [from]="sip:bob@b.mcx.example"
         [to]="sip:alice@a.mcx.example" [ctype]="application/vnd.3gpp.mcptt-info+xml"
-        [method]=MESSAGE [pad]="-" [pai]="X-Test: no-asserted-identity")
+        [method]=MESSAGE [pad]="x" [pai]="X-Test: no-asserted-identity")
     local kv k
     for kv in "$@"; do key[${kv%%=*}]=${kv#*=}; done
     UAC_KEYS=()

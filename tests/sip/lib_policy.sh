@@ -53,6 +53,10 @@
 #   EAR_TYPES=             partner ear.request_types (YAML flow items; empty = none)
 #   EAR_IN_DIALOG=false    partner ear.in_dialog
 #   EAR_SIGN=false         partner ear.sign_on_behalf
+#  migration
+#   MIGRATION=             partner migration section (YAML lines, each
+#                          indented by six spaces, e.g. "      our_users_served_there:
+#                          [{id: sip:x@a.mcx.example, expires: 2099-01-01T00:00:00Z}]")
 #   PARTNER_C=false        true: a second explicit partner, system-c
 #                          (c.mcx.example at 127.0.30.1:5060, request type 3,
 #                          INVITE, ACK, BYE, CANCEL, MESSAGE and OPTIONS, keys.kms
@@ -84,7 +88,7 @@ sip_policy() {
         [TOPO_KEY]="" [PREV]=86400 [TOPO_ENABLED]=true
         [STRIP]='[X-Internal-Route, "P-Private-*"]' [HIDE]="" [REWRITE]=""
         [EAR_DIR]="" [EAR_REPLAY]="" [EAR_TYPES]="" [EAR_IN_DIALOG]=false [EAR_SIGN]=false
-        [PARTNER_C]=false)
+        [PARTNER_C]=false [MIGRATION]="")
     for kv in "$@"; do
         [[ -v "val[${kv%%=*}]" ]] || t_die "sip_policy: unknown switch '$kv'"
         val[${kv%%=*}]=${kv#*=}
@@ -124,6 +128,8 @@ sip_policy() {
         peer_ear+=" in_dialog: ${val[EAR_IN_DIALOG]}, sign_on_behalf: ${val[EAR_SIGN]}}"$'\n'
         peer_keys+="${peer_keys:+, }kms: ${val[EAR_DIR]}/kms-$peer/kms.pub"
     fi
+    local peer_migration=""
+    [ -n "${val[MIGRATION]}" ] && peer_migration="    migration:"$'\n'"${val[MIGRATION]}"$'\n'
     if [ "${val[PARTNER_C]}" = true ]; then
         partner_c="  - name: system-c
     identity: sip:border@c.mcx.example
@@ -167,7 +173,7 @@ ${peer_ear}    sip:
       content_types: $types
       max_body: ${val[MAX_BODY]}
       warning_reason: true
-${peer_spk}${peer_topo}    keys: {$peer_keys}
+${peer_spk}${peer_topo}${peer_migration}    keys: {$peer_keys}
 ${partner_c}
 EOF
     if ! "$MCSEC_CTL" policy check "$out" >"$out.check" 2>&1; then

@@ -248,8 +248,9 @@ reject_case deny in gmk.wrong_sender 403 "$T_DIR/good.xml"
 reject_case ebcdic-deny in sip.unsupported_encoding 415 "$T_DIR/ebcdic.xml"
 sipp_bg core-msg "$T_SCEN/uas_message.xml" "$CORE_IP" "$CORE_PORT" udp -m 1 ||
     t_fail "A's core sipp binds (MESSAGE)"
-# pad=x: the default "-" would end the XML comment in "--->", not
-# well-formed, and every XML leaf is parsed (a broken one is gmk.malformed).
+# pad=x (now uac_keys' default too): a "-" would end the XML comment in
+# "--->", not well-formed, and every XML leaf is parsed (a broken one is
+# gmk.malformed).
 uac_keys ruri=sip:alice@a.mcx.example to=sip:alice@a.mcx.example from=sip:bob@b.mcx.example \
     pai="P-Asserted-Identity: <sip:bob@b.mcx.example>" pad=x
 sipp_run deny-no-gktp "$T_SCEN/uac_message.xml" "$PARTNER_IP" "$SIP_PORT" udp \

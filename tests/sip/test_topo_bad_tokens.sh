@@ -16,7 +16,7 @@
 two_init "$@"
 
 topo_key "$T_DIR/a-topology.key"
-topo_policy a "$T_DIR/policy-a.yaml" "$T_DIR/a-topology.key" HIDE='[mcptt-request-uri]'
+topo_policy a "$T_DIR/policy-a.yaml" "$T_DIR/a-topology.key" HIDE='[mcptt-request-uri, mcptt-calling-group-id]'
 border_start a "$T_DIR/policy-a.yaml"
 
 cat >"$T_DIR/partner.py" <<'PY'
@@ -76,7 +76,7 @@ def b32e(b):
 msg = recv()
 assert msg.startswith("MESSAGE"), msg[:80]
 other_callid = headers(msg, "Call-ID")[0]
-elem = re.search(r"<mcptt-request-uri[^>]*><mcpttURI>sip:([a-z2-7]+)(@[^<]+)</mcpttURI>", msg)
+elem = re.search(r"<mcptt-calling-group-id[^>]*><mcpttURI>sip:([a-z2-7]+)(@[^<]+)</mcpttURI>", msg)
 assert elem, msg
 reply(msg, "200 OK", totag="p1",
       via_edit=lambda v: re.sub(r"mcsec-vt=([a-z2-7]+)", lambda m: "mcsec-vt=" + flip(m.group(1)), v))
@@ -163,7 +163,7 @@ sleep 0.3
 topo_keys_a
 sipp_run message "$(topo_render topo_element_caller.xml.in 200 STATUS=200)" \
     "$A_CORE_IP" "$CORE_PORT" udp "$A_IN_IP:$SIP_PORT" "${UAC_KEYS[@]}" \
-    -cid_str "topo-%u-%p@$TOPO_A_ME" -key elemuri sip:gms@gms.a.internal \
+    -cid_str "topo-%u-%p@$TOPO_A_ME" -key elemuri sip:gms@gms.a.mcx.example \
     -key useruri sip:alice@a.mcx.example
 assert_eq "MESSAGE completes once the partner sends a good 200" 0 $?
 sipp_run dialog "$T_SCEN/topo_hold_caller.xml" "$A_CORE_IP" "$CORE_PORT" udp \

@@ -466,6 +466,7 @@ static void test_policy_features_load(void **state)
     assert_int_equal(b->topology.rewrite_headers.count, 2);
     assert_string_equal(b->topology.rewrite_headers.items[1], "P-Served-*");
     assert_true(b->topology.tokenize_callid);
+    assert_int_equal(b->migration.our_users_served_there.count, 0); /* default: none */
 
     const mcsec_partner_t *c = &policy->partners[1];
     assert_int_equal(c->spk.mode, MCSEC_SPK_OPTIONAL);
@@ -478,6 +479,12 @@ static void test_policy_features_load(void **state)
 
     const mcsec_partner_t *d = &policy->partners[2];
     assert_int_equal(d->spk.mode, MCSEC_SPK_OFF);
+    assert_int_equal(d->migration.our_users_served_there.count, 2);
+    assert_string_equal(d->migration.our_users_served_there.items[1].id,
+                        "sips:dispatch@x.a.example");
+    assert_int_equal(d->migration.our_users_served_there.items[1].expires, 1798761599);
+    assert_int_equal(d->migration.their_users_served_here.count, 1);
+    assert_int_equal(d->migration.their_users_served_here.items[0].expires, 1909051200);
     assert_string_equal(d->ear.header, "MCX-EAR");
     assert_int_equal(d->ear.skew, 30);
     assert_int_equal(d->ear.source_role_count, 3);

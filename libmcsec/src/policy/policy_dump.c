@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "policy_gmk_internal.h"
+#include "policy_migration_internal.h"
 #include "policy_internal.h"
 
 typedef struct {
@@ -363,6 +364,8 @@ static void dump_partner(writer_t *w, const mcsec_partner_t *partner)
     dump_partner_http(w, &partner->http);
     key_paths(w, "keys", key_names, key_paths_of, 3);
     if (!w->failed && !mcsec_pol_dump_partner_gmk(&w->emitter, partner))
+        w->failed = true;
+    if (!w->failed && !mcsec_pol_dump_partner_migration(&w->emitter, partner))
         w->failed = true;
     end_map(w);
 }

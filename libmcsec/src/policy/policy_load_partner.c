@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "policy_gmk_internal.h"
+#include "policy_migration_internal.h"
 #include "policy_internal.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -168,9 +169,10 @@ static yaml_node_t *load_partner(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_
                                  int index, mcsec_pol_domain_refs_t *refs)
 {
     static const mcsec_pol_key_t keys[] = {
-        {"name", true}, {"identity", true},  {"domains", true}, {"addresses", true},
-        {"auth", true}, {"sip", true},       {"keys", false},   {"spk", false},
-        {"ear", false}, {"topology", false}, {"http", false},   {"gmk", false}};
+        {"name", true},      {"identity", true},  {"domains", true}, {"addresses", true},
+        {"auth", true},      {"sip", true},       {"keys", false},   {"spk", false},
+        {"ear", false},      {"topology", false}, {"http", false},   {"gmk", false},
+        {"migration", false}};
     mcsec_partner_t *partner = &policy->partners[index];
     yaml_node_t *v[COUNT(keys)];
     mcsec_pol_feature_nodes_t blame = {NULL, NULL, NULL, NULL, NULL};
@@ -218,6 +220,7 @@ static yaml_node_t *load_partner(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_
     if (v[10])
         mcsec_pol_load_partner_http(ctx, v[10], partner, &policy->system);
     mcsec_pol_load_partner_gmk(ctx, v[11], partner, &policy->system);
+    mcsec_pol_load_partner_migration(ctx, v[12], partner, &policy->system);
     mcsec_pol_check_partner_features(ctx, &policy->system, partner, &blame);
     return sources;
 }

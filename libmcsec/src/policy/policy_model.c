@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "policy_gmk_internal.h"
+#include "policy_migration_internal.h"
 #include "policy_internal.h"
 
 /* Frees what one partner entry owns (not the entry itself). */
@@ -33,6 +34,7 @@ static void free_partner(mcsec_partner_t *partner)
     free(partner->keys.kms);
     free(partner->keys.ca);
     mcsec_pol_free_partner_gmk(&partner->gmk);
+    mcsec_pol_free_partner_migration(&partner->migration);
 }
 
 void mcsec_policy_free(mcsec_policy_t *policy)

@@ -57,14 +57,16 @@ struct mcsec_xmlprot {
 
 /* ---- protectable types (xmlprot_types.c) ---- */
 /* An MC service info document TS 33.180 clause 9 protects: its content
- * type, namespace, root element and default elements to encrypt. Index 0
- * is mcptt-info. */
+ * type, namespace, root element, default elements to encrypt and the
+ * elements that carry MC service IDs. Index 0 is mcptt-info. */
 typedef struct {
     const char *content_type;
     const char *ns;
     const char *root;
     const char *const *defaults;
     size_t default_count;
+    const char *const *ids; /* the elements that carry MC service IDs */
+    size_t id_count;
 } xp_info_type_t;
 #define XP_INFO_TYPES 3
 const xp_info_type_t *xp_info_type_at(size_t index);

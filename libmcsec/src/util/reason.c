@@ -197,6 +197,18 @@ static const reason_entry_t reason_table[MCSEC_REASON_COUNT] = {
                                             "request on an inside socket or listener from an "
                                             "address the policy does not name as ours",
                                             403, 403},
+    [MCSEC_REASON_BODY_INTERNAL_ID_SPOOF] =
+        {"body.internal_id_spoof",
+         "an originating MC service ID inside the body (calling "
+         "user, originator, functional alias) is one of ours "
+         "but the request came from a partner, and no "
+         "migration entry with a migration EAR lets it pass",
+         403, 403},
+    [MCSEC_REASON_BODY_FOREIGN_ID] = {"body.foreign_id",
+                                      "an MC service ID inside the body belongs to a system the "
+                                      "rule of its element and direction does not allow, or "
+                                      "cannot be read (still encrypted, not one sip/sips URI)",
+                                      403, 403},
 };
 
 static const reason_entry_t *reason_entry(mcsec_reason_t reason)

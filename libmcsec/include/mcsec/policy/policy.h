@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "mcsec/policy/policy_gmk.h"
+#include "mcsec/policy/policy_migration.h"
 #include "mcsec/util/status.h"
 
 /* ---- diagnostics -------------------------------------------------------- */
@@ -165,8 +166,9 @@ typedef struct {
     mcsec_topo_rules_t topology;
     mcsec_http_rules_t http;
     mcsec_partner_keys_t keys;
-    unsigned line, col;    /* where the partner entry starts in the file */
-    mcsec_gmk_rules_t gmk; /* GMK transfer (policy_gmk.h) */
+    unsigned line, col;                /* where the partner entry starts in the file */
+    mcsec_gmk_rules_t gmk;             /* GMK transfer (policy_gmk.h) */
+    mcsec_migration_rules_t migration; /* migrated users (policy_migration.h) */
 } mcsec_partner_t;
 
 typedef struct {

@@ -56,6 +56,13 @@
  * mcptt-info, mcvideo-info or mcdata-info (docs/protectable-types.md). */
 bool mcsec_xmlprot_is_info_type(const char *type);
 
+/* The same table's namespace, root element and the local names of the
+ * elements that carry MC service IDs (docs/protectable-types.md, last
+ * column) of an info type, for the body identity check
+ * (mcsec/bodyid/bodyid.h). false when type is no info type. */
+bool mcsec_xmlprot_info_ids(const char *type, const char **ns, const char **root,
+                            const char *const **names, size_t *count);
+
 /* Process-wide initialisation of libxml2 and xmlsec1 (crypto back end, the
  * cid: resolver as the only URI resolver, silenced error output).
  * Idempotent and thread-safe; mcsec_xmlprot_create() calls it. Adapters may

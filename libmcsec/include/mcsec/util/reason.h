@@ -61,6 +61,9 @@ typedef enum {
     MCSEC_REASON_GMK_REPLAY,
     MCSEC_REASON_POLICY_UNAVAILABLE,
     MCSEC_REASON_SRC_NOT_INTERNAL_PEER,
+    /* identities inside bodies (mcsec/bodyid/bodyid.h) */
+    MCSEC_REASON_BODY_INTERNAL_ID_SPOOF,
+    MCSEC_REASON_BODY_FOREIGN_ID,
     MCSEC_REASON_COUNT
 } mcsec_reason_t;
 
