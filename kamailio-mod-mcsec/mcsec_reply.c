@@ -15,6 +15,7 @@
 #include "mcsec_outside.h"
 #include "mcsec_reply.h"
 #include "mcsec_reply_502.h"
+#include "mcsec_reply_bye.h"
 #include "mcsec_sipview.h"
 #include "mcsec_shm_policy.h"
 #include "mcsec_stages.h"
@@ -63,6 +64,11 @@ static int reply_scope(struct sip_msg *msg, char *buf, size_t size, mcsec_str_t 
 static int refuse(struct sip_msg *msg, const mcsec_verdict_t *verdict, bool egress)
 {
     unsigned status = msg->first_line.u.reply.statuscode;
+    if (verdict->partner != NULL && status < 300 && status >= 200 && msg->cseq != NULL &&
+        get_cseq(msg)->method_id == METHOD_INVITE) {
+        /* The dialog the 2xx confirmed on its sender's side ends there. */
+        (void)mcsec_reply_bye(msg, mcsec_proc_policy(), verdict->partner, egress);
+    }
     bool as_502 = verdict->partner != NULL && status >= 200 && mcsec_reply_502(msg) == 0;
     char ip[IP_ADDR_MAX_STR_SIZE] = "?";
     int ip_len = ip_addr2sbuf(&msg->rcv.src_ip, ip, sizeof(ip) - 1);

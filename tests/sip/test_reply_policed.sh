@@ -14,6 +14,7 @@
 #      src.internal_id_spoof
 #   e  B's core answers A's MESSAGE 200 with a type A does not accept -> A
 #      gets 502, sip.content_type_denied counted outgoing
+#   f  the same for A's INVITE: A gets 502, B's core the ACK and a BYE
 # Each refused reply is counted for system-a and logged with its reason.
 . "$(dirname "$0")/lib_two.sh"
 two_init "$@"
@@ -154,6 +155,16 @@ uac e-partner "$A_OUT_IP" "$SIP_PORT" "$B_OUT_IP:$SIP_PORT" MESSAGE 502 '^' '.'
 assert_eq "e: A gets 502 for B's core's refused 200" 0 $?
 sipp_wait e-core
 refused e sip.content_type_denied out 200
+
+# f: B's core answers A's INVITE 200 with a type A does not accept.
+mark sip.content_type_denied
+uas f-core "$B_CORE_IP" "$CORE_PORT" INVITE 200 OK application/x-evil "$T_DIR/evil.body" \
+    "X-Case: f" bye || t_die "B's core listens"
+uac f-partner "$A_OUT_IP" "$SIP_PORT" "$B_OUT_IP:$SIP_PORT" INVITE 502 '^' '.'
+assert_eq "f: A gets 502 for B's core's refused 200 to its INVITE" 0 $?
+sipp_wait f-core
+assert_eq "f: B's core gets the ACK and a BYE for its 200" 0 $?
+refused f sip.content_type_denied out 200
 
 assert_eq "no key material in B's log" 0 "$(grep -c -i -e "$spk_key" "$KAM_LOG")"
 t_check "B still up with all its processes" kam_alive
