@@ -15,6 +15,8 @@
 #   e  B's core answers A's MESSAGE 200 with a type A does not accept -> A
 #      gets 502, sip.content_type_denied counted outgoing
 #   f  the same for A's INVITE: A gets 502, B's core the ACK and a BYE
+#   g  with A's border started too: B's core's clear 200 crosses protected
+#      and reaches A's core in clear (two real borders, lib_two.sh)
 # Each refused reply is counted for system-a and logged with its reason.
 . "$(dirname "$0")/lib_two.sh"
 two_init "$@"
@@ -168,4 +170,24 @@ refused f sip.content_type_denied out 200
 
 assert_eq "no key material in B's log" 0 "$(grep -c -i -e "$spk_key" "$KAM_LOG")"
 t_check "B still up with all its processes" kam_alive
+
+# g: two real borders. A's core MESSAGEs B's core; B's core answers 200 with
+# a clear mcptt-info: B protects the reply, A unprotects it, A's core gets
+# it in clear; between the borders only the protected form travels.
+two_policy a "$T_DIR/policy-a.yaml" SPK_FILE="$T_DIR/a-shared-b.spk" TRANSPORT=udp
+border_start a "$T_DIR/policy-a.yaml"
+capture_start "$T_DIR/sip3.pcap"
+uac_keys ruri=sip:bob@b.mcx.example to=sip:bob@b.mcx.example from=sip:alice@a.mcx.example \
+    pai="P-Asserted-Identity: <sip:alice@a.mcx.example>"
+uas g-core-b "$B_CORE_IP" "$CORE_PORT" MESSAGE 200 OK "$MCPTT" "$T_DIR/clear.xml" "X-Case: g" ||
+    t_die "B's core listens"
+uac g-core-a "$A_CORE_IP" 5071 "$A_IN_IP:$SIP_PORT" MESSAGE 200 \
+    'mcpttURI&gt;sip:hidden-caller@a\.mcx\.example&lt;' 'EncryptedData|mcptt-signed'
+assert_eq "g: B's core's 200 reaches A's core in clear through both borders" 0 $?
+sipp_wait g-core-b
+capture_stop
+t_check "g: between the borders the 200 carries EncryptedData" \
+    grep -a -q 'xmlenc11#aes128-gcm' "$T_DIR/sip3.pcap"
+assert_eq "g: and none of its URIs in clear" 0 "$(grep -a -c 'hidden-caller' "$T_DIR/sip3.pcap")"
+t_check "A still up with all its processes" kam_alive
 t_finish
