@@ -103,10 +103,9 @@ int mcsec_reply_bye(struct sip_msg *msg, const mcsec_policy_t *policy,
         return -1;
     }
     char token[MCSEC_TOPO_MAX_VALUE * 2];
-    str callid = mcsec_topo_callid(msg);
-    if (!egress) {
-        callid = partner_callid(policy, partner, callid, token, sizeof(token));
-    }
+    str callid =
+        egress ? mcsec_topo_callid(msg)
+               : partner_callid(policy, partner, mcsec_topo_callid(msg), token, sizeof(token));
     dlg_t *dlg = NULL;
     if (tmb.new_dlg_uac(&callid, &from->tag_value, cseq, &from->uri, &to->uri, &dlg) < 0) {
         LM_ERR("mcsec: cannot build the dialog of a refused 2xx\n");
