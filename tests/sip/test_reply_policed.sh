@@ -25,7 +25,12 @@ spk_id=3a5c0002
 spk_key=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 two_spk_file "$T_DIR/b-shared-a.spk" "$spk_id" "$spk_key"
 two_spk_file "$T_DIR/a-shared-b.spk" "$spk_id" "$spk_key"
-two_policy b "$T_DIR/policy-b.yaml" SPK_FILE="$T_DIR/b-shared-a.spk" TRANSPORT=udp
+# Topology hiding on: B tokenizes the Call-IDs of its core's dialogs, so the
+# BYE of case a must carry the token the partner knows.
+"$MCSEC_CTL" key gen --topology --out "$T_DIR/b-topo.key" >/dev/null ||
+    t_die "mcsecctl key gen --topology"
+two_policy b "$T_DIR/policy-b.yaml" SPK_FILE="$T_DIR/b-shared-a.spk" TRANSPORT=udp \
+    TOPO_KEY="$T_DIR/b-topo.key"
 border_start b "$T_DIR/policy-b.yaml"
 A_ID=sip:border@a.mcx.example
 
