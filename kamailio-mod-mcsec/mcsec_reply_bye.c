@@ -8,6 +8,7 @@
 #include "core/parser/parse_rr.h"
 #include "core/parser/parse_to.h"
 #include "core/parser/parse_uri.h"
+#include "core/socket_info.h"
 #include "core/sr_module.h"
 #include "core/ut.h"
 #include "modules/tm/tm_load.h"
@@ -79,6 +80,23 @@ static str partner_callid(const mcsec_policy_t *policy, const mcsec_partner_t *p
     return (str){token, (int)len};
 }
 
+/* The socket beside arrived (same address and port) for the transport the
+ * next hop names (UDP when it names none): the side the 2xx came from, so
+ * the sender's policy judges the ACK and BYE by the address it knows. */
+static struct socket_info *side_socket(struct socket_info *arrived, const str *next_hop)
+{
+    struct sip_uri uri;
+    if (arrived == NULL || next_hop == NULL || parse_uri(next_hop->s, next_hop->len, &uri) < 0) {
+        return arrived;
+    }
+    unsigned short proto = uri.proto != PROTO_NONE ? uri.proto : PROTO_UDP;
+    if (proto == arrived->proto) {
+        return arrived;
+    }
+    struct socket_info *beside = grep_sock_info(&arrived->address_str, arrived->port_no, proto);
+    return beside != NULL ? beside : arrived;
+}
+
 /* Sends one in-dialog request (ACK or BYE) of dlg; 0 or -1. */
 static int send_within(dlg_t *dlg, const char *method)
 {
@@ -114,10 +132,11 @@ int mcsec_reply_bye(struct sip_msg *msg, const mcsec_policy_t *policy,
     int rc = -1;
     if (tmb.dlg_response_uac(dlg, msg, IS_TARGET_REFRESH) == 0 && dlg->state == DLG_CONFIRMED) {
         cut_route_set(dlg);
-        dlg->send_sock = msg->rcv.bind_address;
-        if (tmb.calculate_hooks(dlg) >= 0 && send_within(dlg, "ACK") == 0 &&
-            send_within(dlg, "BYE") == 0) {
-            rc = 0;
+        if (tmb.calculate_hooks(dlg) >= 0) {
+            dlg->send_sock = side_socket(msg->rcv.bind_address, dlg->hooks.next_hop);
+            if (send_within(dlg, "ACK") == 0 && send_within(dlg, "BYE") == 0) {
+                rc = 0;
+            }
         }
     }
     if (rc != 0) {

@@ -9,7 +9,8 @@
  * Call-ID, tags, remote target, route set), the route set cut after the
  * border's own Record-Route entries (what is left leads to the sender),
  * and tm sends an ACK (without a transaction, RFC 3261 13.2.2.4) and a
- * BYE (a local transaction) from the socket the 2xx arrived on. Towards a
+ * BYE (a local transaction) from the address the 2xx arrived on (on the
+ * transport the next hop names). Towards a
  * partner the Call-ID is the one the partner knows: the topology token
  * when mcsec_egress() tokenized the dialog's Call-ID (docs/topology.md).
  * tm's hop-by-hop ACK of the 502 reaches the sender too (it names the same

@@ -18,8 +18,10 @@
 #   g  with A's border started too: B's core's clear 200 crosses protected
 #      and reaches A's core in clear (two real borders, lib_two.sh)
 # Each refused reply is counted for system-a and logged with its reason.
+# Argument: udp (default) or tcp, the transport between B and A.
 . "$(dirname "$0")/lib_two.sh"
 two_init "$@"
+TR=${1:-udp}
 
 spk_id=3a5c0002
 spk_key=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
@@ -29,7 +31,7 @@ two_spk_file "$T_DIR/a-shared-b.spk" "$spk_id" "$spk_key"
 # BYE of case a must carry the token the partner knows.
 "$MCSEC_CTL" key gen --topology --out "$T_DIR/b-topo.key" >/dev/null ||
     t_die "mcsecctl key gen --topology"
-two_policy b "$T_DIR/policy-b.yaml" SPK_FILE="$T_DIR/b-shared-a.spk" TRANSPORT=udp \
+two_policy b "$T_DIR/policy-b.yaml" SPK_FILE="$T_DIR/b-shared-a.spk" TRANSPORT="$TR" \
     TOPO_KEY="$T_DIR/b-topo.key"
 border_start b "$T_DIR/policy-b.yaml"
 A_ID=sip:border@a.mcx.example
@@ -51,7 +53,8 @@ open(sys.argv[2] + ".body", "wb").write(body)
 PY
 
 # uas NAME IP PORT METHOD STATUS PHRASE CTYPE BODY EXTRA [ack|bye]: a
-# background sipp answering one METHOD (see scenarios/uas_reply.xml.in).
+# background sipp answering one METHOD (see scenarios/uas_reply.xml.in);
+# on A's address over TR, on B's core over UDP.
 uas() {
     local name=$1 ip=$2 port=$3 method=$4 status=$5 phrase=$6 ctype=$7 body=$8 extra=$9
     local dialog=${10:-none} scen=$T_DIR/uas-$1.xml
@@ -62,7 +65,9 @@ uas() {
     ack) sed -i -e 's/^ *<!--ACK-->//' -e '/<!--BYE-->/d' "$scen" ;;
     bye) sed -i -e 's/^ *<!--ACK-->//' -e 's/^ *<!--BYE-->//' "$scen" ;;
     esac
-    sipp_bg "$name" "$scen" "$ip" "$port" udp -m 1
+    local tr=udp
+    [ "$ip" = "$A_OUT_IP" ] && tr=$TR
+    sipp_bg "$name" "$scen" "$ip" "$port" "$tr" -m 1
 }
 
 # uac NAME IP PORT TARGET METHOD STATUS BODY_RE BODY_NOT_RE: one request
@@ -73,7 +78,9 @@ uac() {
         "BODY_RE=$7" "BODY_NOT_RE=$8"
     [ "$method" = INVITE ] || sed -i '/<!--ACK-->/d' "$scen"
     sed -i 's/^ *<!--ACK-->//' "$scen"
-    sipp_run "$name" "$scen" "$ip" "$port" udp "$target" "${UAC_KEYS[@]}"
+    local tr=udp
+    [ "$ip" = "$A_OUT_IP" ] && tr=$TR
+    sipp_run "$name" "$scen" "$ip" "$port" "$tr" "$target" "${UAC_KEYS[@]}"
 }
 
 # refused CASE REASON DIR STATUS: REASON counted once for system-a since the
@@ -179,7 +186,7 @@ t_check "B still up with all its processes" kam_alive
 # g: two real borders. A's core MESSAGEs B's core; B's core answers 200 with
 # a clear mcptt-info: B protects the reply, A unprotects it, A's core gets
 # it in clear; between the borders only the protected form travels.
-two_policy a "$T_DIR/policy-a.yaml" SPK_FILE="$T_DIR/a-shared-b.spk" TRANSPORT=udp
+two_policy a "$T_DIR/policy-a.yaml" SPK_FILE="$T_DIR/a-shared-b.spk" TRANSPORT="$TR"
 border_start a "$T_DIR/policy-a.yaml"
 capture_start "$T_DIR/sip3.pcap"
 uac_keys ruri=sip:bob@b.mcx.example to=sip:bob@b.mcx.example from=sip:alice@a.mcx.example \
