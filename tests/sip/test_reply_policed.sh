@@ -15,6 +15,8 @@
 #   e  B's core answers A's MESSAGE 200 with a type A does not accept -> A
 #      gets 502, sip.content_type_denied counted outgoing
 #   f  the same for A's INVITE: A gets 502, B's core the ACK and a BYE
+#   h  A sends a 183 with a type B does not accept before its 486 -> the
+#      183 is dropped (counted), the 486 reaches B's core
 #   g  with A's border started too: B's core's clear 200 crosses protected
 #      and reaches A's core in clear (two real borders, lib_two.sh)
 # Each refused reply is counted for system-a and logged with its reason.
@@ -52,14 +54,17 @@ open(sys.argv[2] + ".ct", "wb").write(head.split(b":", 1)[1].strip())
 open(sys.argv[2] + ".body", "wb").write(body)
 PY
 
-# uas NAME IP PORT METHOD STATUS PHRASE CTYPE BODY EXTRA [ack|bye]: a
-# background sipp answering one METHOD (see scenarios/uas_reply.xml.in);
+# uas NAME IP PORT METHOD STATUS PHRASE CTYPE BODY EXTRA [none|ack|bye|prov]:
+# a background sipp answering one METHOD (see scenarios/uas_reply.xml.in;
+# prov: a refused 183 first, then the answer and its ACK);
 # on A's address over TR, on B's core over UDP.
 uas() {
     local name=$1 ip=$2 port=$3 method=$4 status=$5 phrase=$6 ctype=$7 body=$8 extra=$9
     local dialog=${10:-none} scen=$T_DIR/uas-$1.xml
     render_template "$T_SCEN/uas_reply.xml.in" "$scen" "METHOD=$method" "STATUS=$status" \
         "PHRASE=$phrase" "CTYPE=$ctype" "BODY=$body" "EXTRA=$extra"
+    [ "$dialog" = prov ] && sed -i 's/^ *<!--PROV-->//' "$scen" && dialog=ack
+    sed -i '/<!--PROV-->/d' "$scen"
     case $dialog in
     none) sed -i -e '/<!--ACK-->/d' -e '/<!--BYE-->/d' "$scen" ;;
     ack) sed -i -e 's/^ *<!--ACK-->//' -e '/<!--BYE-->/d' "$scen" ;;
@@ -130,6 +135,23 @@ assert_eq "b: B's core gets 502 for the 486 (no clear mcptt-info crosses)" 0 $?
 sipp_wait b-partner
 assert_eq "b: A's 486 is acknowledged" 0 $?
 refused b spk.missing in 486
+
+# h: a refused 183 is dropped (the final answer follows and is judged in
+# turn).
+mark sip.content_type_denied
+printf 'v=0\r\n' >"$T_DIR/sdp.body"
+uas h-partner "$A_OUT_IP" "$SIP_PORT" INVITE 486 "Busy Here" application/sdp "$T_DIR/sdp.body" \
+    "X-Case: h" prov || t_die "A's UAS listens"
+uac h-core "$B_CORE_IP" 5071 "$B_IN_IP:$SIP_PORT" INVITE 486 '^v=0' 'boom'
+assert_eq "h: B's core gets the 486" 0 $?
+assert_eq "h: B's core never gets the refused 183" 0 "$(grep -c '^SIP/2.0 183' "$T_DIR/sipp-h-core.msg")"
+sipp_wait h-partner
+assert_eq "h: A's 486 is acknowledged" 0 $?
+assert_delta "h: sip.content_type_denied counted for system-a" 1 "$mark_count" \
+    "$(stat_get system-a sip.content_type_denied)"
+assert_match "h: the 183 logged as dropped" \
+    "reject dir=in partner=system-a reason=sip.content_type_denied method=reply status=183 .*dropped" \
+    "$(log_since "$mark_log")"
 
 # c: protected from A arrives clear at B's core ...
 in0=$(stat_get system-a spk.missing)
