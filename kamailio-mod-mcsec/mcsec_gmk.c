@@ -29,7 +29,7 @@
  *
  * Replies (mcsec_gmk_reply, from mcsec_reply_check() in the cfg's
  * onreply_route; docs/gmk.md "Replies"): the same check on the reply's own
- * body (replies are never SPK-protected) in the roles of the direction,
+ * clear body (after the SPK stage of replies, docs/replies.md) in the roles of the direction,
  * with the replay cache seen through the transaction (Call-ID, CSeq, top
  * Via branch), so the callee's retransmissions of one 2xx pass and the
  * payload anywhere else is a replay. */
@@ -148,8 +148,8 @@ static int gmk_body(struct sip_msg *msg, const mcsec_policy_t *policy, mcsec_ver
         return 0;
     }
     mcsec_spk_sip_body_t body;
-    int has_body =
-        reply_scope != NULL ? mcsec_spk_body_get(msg, &body) : mcsec_spk_clear_body_get(msg, &body);
+    /* Requests and replies alike: the SPK stage ran on both (docs/replies.md). */
+    int has_body = mcsec_spk_clear_body_get(msg, &body);
     if (has_body == 0) {
         return 0;
     }

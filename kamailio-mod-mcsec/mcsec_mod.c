@@ -12,6 +12,7 @@
 #include "mcsec_problems.h"
 #include "mcsec_pv.h"
 #include "mcsec_refusal.h"
+#include "mcsec_reply_bye.h"
 #include "mcsec_rpc.h"
 #include "mcsec_shm_policy.h"
 #include "mcsec_stages.h"
@@ -34,7 +35,7 @@ static int mod_init(void)
 {
     if (mcsec_counters_init() != 0 || mcsec_ear_mod_init() != 0 || mcsec_spk_mod_init() != 0 ||
         mcsec_gmk_mod_init() != 0 || mcsec_topo_mod_init() != 0 || mcsec_outside_mod_init() != 0 ||
-        mcsec_refusal_mod_init() != 0) {
+        mcsec_refusal_mod_init() != 0 || mcsec_reply_bye_mod_init() != 0) {
         return -1;
     }
     mcsec_problems_t problems;

@@ -1,5 +1,5 @@
-/* mcsec_reply_check(): the check of replies (issue 14; docs/gmk.md
- * "Replies"). See mcsec_reply.h. */
+/* mcsec_reply_check(): the check of replies (docs/replies.md). See
+ * mcsec_reply.h. */
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -14,6 +14,9 @@
 #include "mcsec_counters.h"
 #include "mcsec_outside.h"
 #include "mcsec_reply.h"
+#include "mcsec_reply_502.h"
+#include "mcsec_reply_bye.h"
+#include "mcsec_sipview.h"
 #include "mcsec_shm_policy.h"
 #include "mcsec_stages.h"
 #include "mcsec_topo_msg.h"
@@ -55,9 +58,18 @@ static int reply_scope(struct sip_msg *msg, char *buf, size_t size, mcsec_str_t 
     return 0;
 }
 
-/* Counts and logs a refused reply. */
-static void refuse(struct sip_msg *msg, const mcsec_verdict_t *verdict, bool egress)
+/* Counts and logs a refused reply; a final one from or to a known partner
+ * goes on as a 502 (mcsec_reply_502.h), anything else is dropped. Returns
+ * what mcsec_reply_check() returns. */
+static int refuse(struct sip_msg *msg, const mcsec_verdict_t *verdict, bool egress)
 {
+    unsigned status = msg->first_line.u.reply.statuscode;
+    if (verdict->partner != NULL && status < 300 && status >= 200 && msg->cseq != NULL &&
+        get_cseq(msg)->method_id == METHOD_INVITE) {
+        /* The dialog the 2xx confirmed on its sender's side ends there. */
+        (void)mcsec_reply_bye(msg, mcsec_proc_policy(), verdict->partner, egress);
+    }
+    bool as_502 = verdict->partner != NULL && status >= 200 && mcsec_reply_502(msg) == 0;
     char ip[IP_ADDR_MAX_STR_SIZE] = "?";
     int ip_len = ip_addr2sbuf(&msg->rcv.src_ip, ip, sizeof(ip) - 1);
     ip[ip_len > 0 ? ip_len : 0] = '\0';
@@ -69,11 +81,12 @@ static void refuse(struct sip_msg *msg, const mcsec_verdict_t *verdict, bool egr
     }
     detail[n] = '\0';
     LM_NOTICE("mcsec: reject dir=%s partner=%s reason=%s method=reply status=%u src=%s:%u "
-              "detail=%s: dropped\n",
+              "detail=%s: %s\n",
               egress ? "out" : "in", verdict->partner != NULL ? verdict->partner->name : "-",
-              mcsec_reason_code(verdict->reason), msg->first_line.u.reply.statuscode, ip,
-              (unsigned)msg->rcv.src_port, detail);
+              mcsec_reason_code(verdict->reason), status, ip, (unsigned)msg->rcv.src_port, detail,
+              as_502 ? "replaced by 502" : "dropped");
     mcsec_counters_count(verdict->partner_index, verdict->reason, egress);
+    return as_502 ? 1 : -1;
 }
 
 /* See mcsec_reply.h. */
@@ -90,14 +103,12 @@ int mcsec_reply_check(struct sip_msg *msg)
     if (policy == NULL) {
         verdict.reason = MCSEC_REASON_POLICY_UNAVAILABLE;
         snprintf(verdict.detail, sizeof(verdict.detail), "no usable policy in this process");
-        refuse(msg, &verdict, egress);
-        return -1;
+        return refuse(msg, &verdict, egress);
     }
     if (parse_headers(msg, HDR_EOH_F, 0) < 0) {
         verdict.reason = MCSEC_REASON_SIP_MALFORMED;
         snprintf(verdict.detail, sizeof(verdict.detail), "Kamailio cannot parse the reply");
-        refuse(msg, &verdict, egress);
-        return -1;
+        return refuse(msg, &verdict, egress);
     }
     int index;
     if (!egress) {
@@ -108,8 +119,7 @@ int mcsec_reply_check(struct sip_msg *msg)
             verdict.reason = MCSEC_REASON_SRC_NOT_PARTNER;
             snprintf(verdict.detail, sizeof(verdict.detail),
                      "reply on the outside socket from no partner");
-            refuse(msg, &verdict, egress);
-            return -1;
+            return refuse(msg, &verdict, egress);
         }
     } else {
         index = partner_of_via2(msg, policy);
@@ -119,17 +129,29 @@ int mcsec_reply_check(struct sip_msg *msg)
     }
     verdict.partner_index = index;
     verdict.partner = &policy->partners[index];
+    /* The request rules after the method, then the request stages that
+     * apply to replies: shared SPK (which also restores or hides listed
+     * elements of the clear body), GMK on the clear body. */
+    mcsec_sipview_t view;
+    if (mcsec_sipview_fill(msg, egress, &view) != 0) {
+        verdict.reason = MCSEC_REASON_SIP_MALFORMED;
+        snprintf(verdict.detail, sizeof(verdict.detail), "Kamailio cannot parse the reply");
+        return refuse(msg, &verdict, egress);
+    }
+    mcsec_check_sip_reply(policy, index, !egress, &view.req, &verdict);
+    if (verdict.reason != MCSEC_REASON_NONE ||
+        mcsec_spk_stage(msg, policy, &view, &verdict, egress) != 0) {
+        return refuse(msg, &verdict, egress);
+    }
     char buf[1024];
     mcsec_str_t scope;
     if (reply_scope(msg, buf, sizeof(buf), &scope) != 0) {
         verdict.reason = MCSEC_REASON_SIP_MALFORMED;
         snprintf(verdict.detail, sizeof(verdict.detail), "Call-ID, CSeq or branch too long");
-        refuse(msg, &verdict, egress);
-        return -1;
+        return refuse(msg, &verdict, egress);
     }
     if (mcsec_gmk_reply(msg, policy, &verdict, egress, scope) != 0) {
-        refuse(msg, &verdict, egress);
-        return -1;
+        return refuse(msg, &verdict, egress);
     }
     return 1;
 }

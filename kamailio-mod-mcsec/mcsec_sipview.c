@@ -68,17 +68,20 @@ int mcsec_sipview_fill(struct sip_msg *msg, bool egress, mcsec_sipview_t *view)
     req->src_ip.len = strlen(view->src_ip);
     req->src_port = msg->rcv.src_port;
 
-    if (msg->first_line.type != SIP_REQUEST) {
+    bool reply = msg->first_line.type == SIP_REPLY;
+    if (!reply && msg->first_line.type != SIP_REQUEST) {
         return -1;
     }
-    req->method = view_of(&msg->first_line.u.request.method);
     if (parse_headers(msg, HDR_EOH_F, 0) < 0) {
         return -1;
     }
-    if (parse_sip_msg_uri(msg) < 0) {
-        return -1;
+    if (!reply) {
+        req->method = view_of(&msg->first_line.u.request.method);
+        if (parse_sip_msg_uri(msg) < 0) {
+            return -1;
+        }
+        req->ruri = view_of(GET_RURI(msg));
     }
-    req->ruri = view_of(GET_RURI(msg));
     if (fill_asserted_ids(msg, view) != 0) {
         return -1;
     }
@@ -105,7 +108,7 @@ int mcsec_sipview_fill(struct sip_msg *msg, bool egress, mcsec_sipview_t *view)
             break;
         }
     }
-    if (egress) {
+    if (egress && !reply) {
         if (msg->dst_uri.s != NULL && msg->dst_uri.len > 0) {
             struct sip_uri dst;
             if (parse_uri(msg->dst_uri.s, msg->dst_uri.len, &dst) < 0) {

@@ -22,7 +22,8 @@ typedef struct {
     char src_ip[IP_ADDR_MAX_STR_SIZE];
 } mcsec_sipview_t;
 
-/* Fills view from msg. Egress also fills the next hop ($du when set, else
+/* Fills view from msg, a request or a reply (a reply has no method,
+ * request-URI nor next hop). Egress requests also fill the next hop ($du when set, else
  * the request-URI). Returns 0, or -1 when Kamailio cannot parse what the
  * check needs (headers, request-URI, P-Asserted-Identity, $du): the caller
  * rejects as sip.malformed. The view is valid while msg is unchanged. */

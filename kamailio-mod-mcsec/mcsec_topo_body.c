@@ -6,9 +6,10 @@
  * failures to reasons. Requests: the SPK stage calls it between its two
  * steps when the partner has SPK on (the body is clear only there);
  * otherwise the topology stage, which owns this part, calls
- * mcsec_topo_body_stage() on the message body. Replies (never
- * SPK-protected): the network events call mcsec_topo_reply_body() on the
- * raw message. The token context comes from mcsec_topo_ctx.h; nothing here
+ * mcsec_topo_body_stage() on the message body. Replies: with SPK on,
+ * the SPK stage of replies (mcsec_reply_check(), docs/replies.md) calls it
+ * the same way; otherwise the network events call mcsec_topo_reply_body()
+ * on the raw message. The token context comes from mcsec_topo_ctx.h; nothing here
  * calls the stage. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,8 +120,9 @@ int mcsec_topo_reply_body(struct sip_msg *msg, const mcsec_policy_t *policy,
                           mcsec_verdict_t *verdict, bool egress, mcsec_topo_edits_t *edits)
 {
     const mcsec_partner_t *partner = verdict->partner;
-    if (partner == NULL || partner->topology.hide_elements.count == 0) {
-        return 0;
+    if (partner == NULL || partner->spk.mode != MCSEC_SPK_OFF ||
+        partner->topology.hide_elements.count == 0) {
+        return 0; /* with SPK on, the SPK stage of replies rewrites the clear body */
     }
     mcsec_spk_sip_body_t body;
     mcsec_body_t out;

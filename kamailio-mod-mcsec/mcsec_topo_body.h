@@ -40,8 +40,9 @@ int mcsec_topo_body_stage(struct sip_msg *msg, const mcsec_policy_t *policy,
                           mcsec_verdict_t *verdict, bool egress);
 
 /* Element hiding for the body of a reply msg parsed by mcsec_topo_parse
- * (replies are never SPK-protected; the network events call this): to the
- * partner of verdict (egress) or from it. A new body is queued in edits
+ * (the network events call this): to the partner of verdict (egress) or
+ * from it. With the partner's SPK on it does nothing: the SPK stage of
+ * replies does it on the clear body (docs/replies.md). A new body is queued in edits
  * with the Content-Length value to match (a message without one keeps
  * none). Returns 0 (also when nothing changed) or -1 with verdict->reason
  * (topo.bad_token, sip.malformed, policy.unavailable) and detail. */

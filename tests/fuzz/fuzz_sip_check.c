@@ -1,5 +1,7 @@
 /* libFuzzer target: arbitrary bytes as the request-URI and the
- * P-Asserted-Identity values of a request, through both border checks. */
+ * P-Asserted-Identity values of a request, through both border checks, and
+ * as a reply (identities, content type, body) through the reply check in
+ * both directions. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -59,6 +61,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mcsec_verdict_t verdict;
     mcsec_check_sip_ingress(&policy, &req, &verdict);
     mcsec_check_sip_egress(&policy, &req, &verdict);
+    mcsec_sip_request_t reply = {
+        .asserted_ids = &fields[1],
+        .asserted_id_count = 2,
+        .content_type = fields[3],
+        .body = data,
+        .body_len = size,
+    };
+    mcsec_check_sip_reply(&policy, 0, true, &reply, &verdict);
+    mcsec_check_sip_reply(&policy, 0, false, &reply, &verdict);
     mcsec_str_t host;
     (void)mcsec_sip_uri_host(fields[0], &host);
     return 0;

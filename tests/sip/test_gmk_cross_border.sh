@@ -47,8 +47,8 @@
 # carrying the vector again (gmk.replay), with a digit flipped
 # (gmk.bad_signature) or a non-hex character (gmk.malformed), and a 200
 # from A's core to B carrying the vector (our GMS is not its sender:
-# gmk.wrong_sender) are dropped (never delivered, counted, logged); a 200
-# without GKTP is delivered.
+# gmk.wrong_sender) are refused: replaced by a 502 without the payload
+# (docs/replies.md), counted, logged; a 200 without GKTP is delivered.
 . "$(dirname "$0")/lib.sh"
 
 FAKETIME_LIB=
@@ -296,7 +296,7 @@ reload SPK=required
 reject_case spk-replay in gmk.replay 403 "$T_DIR/spk-good.body"
 reject_case spk-flipped in gmk.bad_signature 403 "$T_DIR/spk-flipped.body"
 
-t_log "=== replies (issue 14): GKTP in a 200 is checked, a failing reply not delivered"
+t_log "=== replies (issue 14): GKTP in a 200 is checked, a failing reply becomes a 502"
 reload
 cat >"$T_DIR/answer.py" <<'PY'
 """Answers the first copy of each request (UDP) at argv[1] with a 200 whose
@@ -330,8 +330,9 @@ except socket.timeout:
 PY
 # reply_case LABEL DIR REASON BODY: a 200 carrying BODY ("-": none) crosses
 # the border in DIR: in, B answers a MESSAGE of A's core; out, A's core
-# answers a MESSAGE of B. It must not be delivered, REASON's counter moves by
-# one and the drop is logged (REASON "-": it must be delivered).
+# answers a MESSAGE of B. A 502 without the payload must arrive instead,
+# REASON's counter moves by one and the refusal is logged (REASON "-": the
+# 200 must be delivered).
 reply_case() {
     local label=$1 dir=$2 reason=$3 body=$4 before log0 out src dst answerer ruri from
     if [ "$dir" = in ]; then
@@ -373,7 +374,7 @@ reply_case() {
         assert_match "$label: the 200 is delivered" '^SIP/2.0 200' "$out"
         return
     fi
-    assert_match "$label: the 200 is not delivered" '^none' "$out"
+    assert_match "$label: a 502 arrives instead of the 200" '^SIP/2.0 502 Bad Gateway' "$out"
     assert_delta "$label: counter system-b/$reason" 1 "$before" "$(stat_get system-b "$reason")"
     assert_match "$label: log line" \
         "mcsec: reject dir=$dir partner=system-b reason=${reason//./\\.} method=reply status=200 " \

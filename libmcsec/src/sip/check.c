@@ -236,17 +236,14 @@ static bool identity_optional(mcsec_str_t method)
     return method_is(method, "ACK") || method_is(method, "CANCEL");
 }
 
-/* Checks shared by both directions once the partner is known: method,
- * identity, content type, body size. */
-static void check_rules(const mcsec_policy_t *policy, const mcsec_partner_t *partner,
-                        const mcsec_sip_request_t *req, direction_t dir, mcsec_verdict_t *verdict)
+/* Checks of requests and replies once the partner is known: identity
+ * (required or only judged when present), content type, body size, body. */
+static void check_message(const mcsec_policy_t *policy, const mcsec_partner_t *partner,
+                          const mcsec_sip_request_t *req, direction_t dir, bool identity_required,
+                          mcsec_verdict_t *verdict)
 {
-    if (!method_allowed(partner, req->method)) {
-        mcsec_verdict_set(verdict, MCSEC_REASON_SIP_METHOD_DENIED, "method ", req->method);
-        return;
-    }
     if (!mcsec_check_identity(policy, partner, req->asserted_ids, req->asserted_id_count, false,
-                              dir == DIR_INGRESS, !identity_optional(req->method), verdict)) {
+                              dir == DIR_INGRESS, identity_required, verdict)) {
         return;
     }
     if (req->content_type.len > 0 && !content_type_allowed(partner, req->content_type)) {
@@ -270,6 +267,18 @@ static void check_rules(const mcsec_policy_t *policy, const mcsec_partner_t *par
         return;
     }
     verdict->reason = MCSEC_REASON_NONE;
+}
+
+/* Checks shared by both directions once the partner is known: method,
+ * then the message rules. */
+static void check_rules(const mcsec_policy_t *policy, const mcsec_partner_t *partner,
+                        const mcsec_sip_request_t *req, direction_t dir, mcsec_verdict_t *verdict)
+{
+    if (!method_allowed(partner, req->method)) {
+        mcsec_verdict_set(verdict, MCSEC_REASON_SIP_METHOD_DENIED, "method ", req->method);
+        return;
+    }
+    check_message(policy, partner, req, dir, !identity_optional(req->method), verdict);
 }
 
 void mcsec_check_sip_ingress(const mcsec_policy_t *policy, const mcsec_sip_request_t *req,
@@ -324,4 +333,27 @@ void mcsec_check_sip_egress(const mcsec_policy_t *policy, const mcsec_sip_reques
     verdict->partner_index = index;
     verdict->partner = &policy->partners[index];
     check_rules(policy, verdict->partner, req, DIR_EGRESS, verdict);
+}
+
+void mcsec_check_sip_reply(const mcsec_policy_t *policy, int partner_index, bool ingress,
+                           const mcsec_sip_request_t *reply, mcsec_verdict_t *verdict)
+{
+    mcsec_verdict_init(verdict);
+    if (policy == NULL) {
+        verdict->reason = MCSEC_REASON_POLICY_UNAVAILABLE;
+        return;
+    }
+    if (partner_index < 0 || (size_t)partner_index >= policy->partner_count) {
+        /* The adapter matched no partner: nothing to judge it by. */
+        mcsec_verdict_set(verdict,
+                          ingress ? MCSEC_REASON_SRC_NOT_PARTNER : MCSEC_REASON_DST_NOT_PARTNER,
+                          "reply for no partner", (mcsec_str_t){"", 0});
+        return;
+    }
+    verdict->partner_index = partner_index;
+    verdict->partner = &policy->partners[partner_index];
+    /* A reply need not assert an identity (RFC 3325 9.1: a UAS may); one
+     * it asserts is judged as a request's. */
+    check_message(policy, verdict->partner, reply, ingress ? DIR_INGRESS : DIR_EGRESS, false,
+                  verdict);
 }

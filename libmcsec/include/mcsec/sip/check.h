@@ -82,6 +82,17 @@ void mcsec_check_sip_ingress(const mcsec_policy_t *policy, const mcsec_sip_reque
 void mcsec_check_sip_egress(const mcsec_policy_t *policy, const mcsec_sip_request_t *req,
                             mcsec_verdict_t *verdict);
 
+/* A reply from (ingress) or to (egress) the partner at partner_index, as
+ * the adapter matched it (source address, or the Via of the request), by
+ * the request rules after the method (docs/replies.md): the asserted
+ * identity when present (absence passes: src.internal_id_spoof or
+ * src.foreign_id on ingress, src.not_internal on egress), content type,
+ * body size and body as in mcsec_check_sip_ingress. The view's method,
+ * request-URI, source and next hop are not read. An index of no partner
+ * is src.not_partner (ingress) or dst.not_partner (egress). */
+void mcsec_check_sip_reply(const mcsec_policy_t *policy, int partner_index, bool ingress,
+                           const mcsec_sip_request_t *reply, mcsec_verdict_t *verdict);
+
 /* Domain matching: exact and case-insensitive on the host; a pattern
  * "*.example.org" matches subdomains of example.org only, not itself. */
 bool mcsec_domain_match(const char *pattern, mcsec_str_t host);
