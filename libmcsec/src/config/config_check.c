@@ -45,8 +45,7 @@ static const char *after_line_number(const char *text, unsigned *line)
     return end + 2;
 }
 
-void mcsec_ck_say_keyfile(mcsec_ck_t *ck, const char *path, const char *why, mcsec_ck_pos_t pos,
-                          const char *what)
+void mcsec_ck_say_keyfile(mcsec_ck_t *ck, const char *path, const char *why, const char *what)
 {
     size_t n = strlen(path);
     unsigned line = 0;
@@ -60,10 +59,7 @@ void mcsec_ck_say_keyfile(mcsec_ck_t *ck, const char *path, const char *why, mcs
     } else if (strncmp(why, "line ", 5) == 0) {
         rest = after_line_number(why + 5, &line);
     }
-    if (rest)
-        mcsec_ck_say(ck, path, (mcsec_ck_pos_t){line, 0}, "%s: %s", what, rest);
-    else
-        mcsec_ck_say(ck, NULL, pos, "%s %s: %s", what, path, why);
+    mcsec_ck_say(ck, path, (mcsec_ck_pos_t){line, 0}, "%s: %s", what, rest ? rest : why);
 }
 
 mcsec_ck_pos_t mcsec_ck_system_keys_pos(const mcsec_ck_t *ck)
@@ -92,7 +88,7 @@ static void check_spk(mcsec_ck_t *ck, const char *path, const char *identity,
     mcsec_keystore_t *store = NULL;
     mcsec_err_t rc = mcsec_keystore_load_spk(path, &store, why, sizeof(why));
     if (rc != MCSEC_OK) {
-        mcsec_ck_say_keyfile(ck, path, why[0] ? why : mcsec_err_str(rc), pos, what);
+        mcsec_ck_say_keyfile(ck, path, why[0] ? why : mcsec_err_str(rc), what);
         return;
     }
     mcsec_xmlprot_conf_t conf;
@@ -164,19 +160,18 @@ static void check_topology(mcsec_ck_t *ck)
     mcsec_err_t rc = mcsec_topo_create(sys->keys.topology, &config, &topo, why, sizeof(why));
     if (rc != MCSEC_OK)
         mcsec_ck_say_keyfile(ck, sys->keys.topology, why[0] ? why : mcsec_err_str(rc),
-                             mcsec_ck_system_keys_pos(ck), "system.keys.topology");
+                             "system.keys.topology");
     mcsec_topo_destroy(topo);
 }
 
 /* A KMS public file as both proxies load it: parsed, KPAK a P-256 point. */
-static bool check_kms(mcsec_ck_t *ck, const char *path, mcsec_ck_pos_t pos, const char *what,
-                      mcsec_kms_pub_t *out)
+static bool check_kms(mcsec_ck_t *ck, const char *path, const char *what)
 {
     char why[512] = "";
     mcsec_kms_pub_t pub;
     mcsec_err_t rc = mcsec_kms_pub_read(path, &pub, why, sizeof(why));
     if (rc != MCSEC_OK) {
-        mcsec_ck_say_keyfile(ck, path, why[0] ? why : mcsec_err_str(rc), pos, what);
+        mcsec_ck_say_keyfile(ck, path, why[0] ? why : mcsec_err_str(rc), what);
         return false;
     }
     mcsec_eccsi_pub_t *kpak = NULL;
@@ -186,8 +181,6 @@ static bool check_kms(mcsec_ck_t *ck, const char *path, mcsec_ck_pos_t pos, cons
         return false;
     }
     mcsec_eccsi_pub_free(kpak);
-    if (out)
-        *out = pub;
     return true;
 }
 
@@ -254,7 +247,7 @@ static void check_ibc(mcsec_ck_t *ck)
             mcsec_ck_say(ck, NULL, partner_pos(p), "%s: auth explicit or gmk needs a KMS file",
                          what);
         else
-            check_kms(ck, p->keys.kms, partner_pos(p), what, NULL);
+            check_kms(ck, p->keys.kms, what);
     }
     if (first_explicit && !set(sys->keys.signing)) {
         mcsec_ck_say(ck, NULL, partner_pos(first_explicit),
@@ -267,8 +260,7 @@ static void check_ibc(mcsec_ck_t *ck)
         if (n < 0 || (size_t)n >= sizeof(path))
             mcsec_ck_say(ck, NULL, mcsec_ck_system_keys_pos(ck),
                          "system.keys.signing: path too long");
-        else if (check_kms(ck, path, mcsec_ck_system_keys_pos(ck), "system.keys.signing kms.pub",
-                           NULL))
+        else if (check_kms(ck, path, "system.keys.signing kms.pub"))
             check_signer(ck, sys->keys.signing);
     }
     if (any_gmk) {
@@ -276,7 +268,7 @@ static void check_ibc(mcsec_ck_t *ck)
             mcsec_ck_say(ck, NULL, mcsec_ck_system_keys_pos(ck),
                          "a partner checks GMK transfers but system.gmk.kms is not set");
         else
-            check_kms(ck, sys->gmk.kms, mcsec_ck_system_keys_pos(ck), "system.gmk.kms", NULL);
+            check_kms(ck, sys->gmk.kms, "system.gmk.kms");
     }
 }
 

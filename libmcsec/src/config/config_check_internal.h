@@ -26,12 +26,11 @@ typedef struct {
 void mcsec_ck_say(mcsec_ck_t *ck, const char *file, mcsec_ck_pos_t pos, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* A key file the library refused with `why`: when why names path
- * ("PATH:LINE: msg", "PATH: msg") or a line of it ("line N: msg"), the
- * diagnostic is the key file's own "PATH[:LINE]: what: msg"; otherwise the
- * policy's, at pos: "what PATH: why". */
-void mcsec_ck_say_keyfile(mcsec_ck_t *ck, const char *path, const char *why, mcsec_ck_pos_t pos,
-                          const char *what);
+/* A key file the library refused with `why` (which is about that file's
+ * content): the diagnostic is the key file's own "PATH[:LINE]: what: msg",
+ * the line taken from why ("PATH:LINE: msg" of the SPK and topology
+ * readers, "line N: msg" of the KMS file reader) where it has one. */
+void mcsec_ck_say_keyfile(mcsec_ck_t *ck, const char *path, const char *why, const char *what);
 
 /* The position of system.keys (the system section when it has none). */
 mcsec_ck_pos_t mcsec_ck_system_keys_pos(const mcsec_ck_t *ck);

@@ -84,12 +84,11 @@ static bool check_time(mcsec_ck_t *ck, X509 *cert, const char *path, const char 
 
 /* Reads a CA file: at least one certificate, each a CA inside its
  * validity. Returns the certificates or NULL after saying why. */
-static STACK_OF(X509) *
-    check_ca_file(mcsec_ck_t *ck, const char *path, mcsec_ck_pos_t pos, const char *what)
+static STACK_OF(X509) * check_ca_file(mcsec_ck_t *ck, const char *path, const char *what)
 {
     STACK_OF(X509) *cas = read_certs(path);
     if (!cas) {
-        mcsec_ck_say(ck, NULL, pos, "%s %s: no readable PEM certificate", what, path);
+        mcsec_ck_say(ck, path, (mcsec_ck_pos_t){0, 0}, "%s: no PEM certificate", what);
         return NULL;
     }
     bool ok = true;
@@ -173,11 +172,11 @@ static STACK_OF(X509) * check_pair(mcsec_ck_t *ck, const char *cert_path, const 
     STACK_OF(X509) *chain = read_certs(cert_path);
     EVP_PKEY *key = set(key_path) ? read_key(key_path) : NULL;
     if (!chain)
-        mcsec_ck_say(ck, NULL, pos, "%s %s: no readable PEM certificate", what, cert_path);
+        mcsec_ck_say(ck, cert_path, (mcsec_ck_pos_t){0, 0}, "%s: no PEM certificate", what);
     if (!set(key_path))
         mcsec_ck_say(ck, NULL, pos, "%s is set but %s is not", what, key_what);
     else if (!key)
-        mcsec_ck_say(ck, NULL, pos, "%s %s: no readable PEM private key", key_what, key_path);
+        mcsec_ck_say(ck, key_path, (mcsec_ck_pos_t){0, 0}, "%s: no PEM private key", key_what);
     if (chain && key) {
         X509 *leaf = sk_X509_value(chain, 0);
         if (X509_check_private_key(leaf, key) != 1)
@@ -214,7 +213,7 @@ static void check_own(mcsec_ck_t *ck)
         return;
     X509 *leaf = sk_X509_value(chain, 0);
     if (set(sys->keys.ca)) {
-        STACK_OF(X509) *cas = check_ca_file(ck, sys->keys.ca, pos, "system.keys.ca");
+        STACK_OF(X509) *cas = check_ca_file(ck, sys->keys.ca, "system.keys.ca");
         if (cas)
             check_chain(ck, chain, cas, sys->keys.cert, "system.keys.cert", sys->keys.ca);
         sk_X509_pop_free(cas, X509_free);
@@ -248,8 +247,7 @@ void mcsec_ck_tls(mcsec_ck_t *ck)
             continue;
         char what[160];
         snprintf(what, sizeof(what), "partner '%s' keys.ca", p->name);
-        STACK_OF(X509) *cas =
-            check_ca_file(ck, p->keys.ca, (mcsec_ck_pos_t){p->line, p->col}, what);
+        STACK_OF(X509) *cas = check_ca_file(ck, p->keys.ca, what);
         sk_X509_pop_free(cas, X509_free);
     }
     const mcsec_http_system_t *http = &policy->system.http;
@@ -262,7 +260,7 @@ void mcsec_ck_tls(mcsec_ck_t *ck)
             check_eku(ck, sk_X509_value(chain, 0), http->inside_cert, "system.http.inside_tls cert",
                       false);
         sk_X509_pop_free(chain, X509_free);
-        STACK_OF(X509) *cas = check_ca_file(ck, http->inside_ca, pos, "system.http.inside_tls ca");
+        STACK_OF(X509) *cas = check_ca_file(ck, http->inside_ca, "system.http.inside_tls ca");
         sk_X509_pop_free(cas, X509_free);
     }
 }
