@@ -23,8 +23,8 @@ static void usage(FILE *out)
     for (size_t g = 0; g < GROUP_COUNT; g++)
         for (unsigned c = 0; c < groups[g]->cmd_count; c++) {
             const mcsecctl_cmd_t *cmd = &groups[g]->cmds[c];
-            fprintf(out, "  %s %s %s\n      %s\n", groups[g]->name, cmd->name, cmd->args,
-                    cmd->summary);
+            fprintf(out, "  %s%s%s %s\n      %s\n", groups[g]->name, cmd->name[0] ? " " : "",
+                    cmd->name, cmd->args, cmd->summary);
         }
     fprintf(out, "\nexit status: 0 success, 1 failure (problems printed on stderr as\n"
                  "FILE:LINE:COL: message), 2 usage error\n");
@@ -41,8 +41,8 @@ static void group_usage(FILE *out, const mcsecctl_group_t *group, const mcsecctl
     for (unsigned c = 0; c < group->cmd_count; c++) {
         const mcsecctl_cmd_t *each = &group->cmds[c];
         if (cmd == NULL || cmd == each)
-            fprintf(out, "usage: mcsecctl %s %s %s\n    %s\n", group->name, each->name, each->args,
-                    each->summary);
+            fprintf(out, "usage: mcsecctl %s%s%s %s\n    %s\n", group->name,
+                    each->name[0] ? " " : "", each->name, each->args, each->summary);
     }
 }
 
