@@ -272,18 +272,21 @@ static void check_ibc(mcsec_ck_t *ck)
     }
 }
 
+/* One module replay cache: two tables (the live one and the rebuild spare)
+ * of the capacity its bound needs (kamailio-mod-mcsec/mcsec_shm_replay.c). */
+static uint64_t cache_bytes(size_t bound)
+{
+    if (bound > MCSEC_REPLAY_MAX_ENTRIES)
+        bound = MCSEC_REPLAY_MAX_ENTRIES;
+    if (bound == 0)
+        return 0;
+    return 2u * (uint64_t)mcsec_replay_table_capacity(bound) * sizeof(mcsec_replay_slot_t);
+}
+
 uint64_t mcsec_config_cache_shm_bytes(const mcsec_policy_t *policy)
 {
-    size_t bounds[2] = {policy->system.ear_replay_entries, policy->system.gmk.replay_entries};
-    uint64_t total = 0;
-    for (size_t i = 0; i < 2; i++) {
-        size_t bound = bounds[i] > MCSEC_REPLAY_MAX_ENTRIES ? MCSEC_REPLAY_MAX_ENTRIES : bounds[i];
-        if (bound == 0)
-            continue;
-        /* two tables of capacity slots (the live one and the rebuild spare) */
-        total += 2u * (uint64_t)mcsec_replay_table_capacity(bound) * sizeof(mcsec_replay_slot_t);
-    }
-    return total;
+    return cache_bytes(policy->system.ear_replay_entries) +
+           cache_bytes(policy->system.gmk.replay_entries);
 }
 
 /* The module's replay caches against Kamailio's shared memory: they may
