@@ -5,6 +5,7 @@
  * made at test time with the library (KMS, ECCSI) and the openssl command
  * (certificates) in a temporary directory. */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -93,7 +94,9 @@ static int make_kms(const char *kms_dir, const char *signer_dir, int period_delt
 }
 
 /* Certificates: ca, other-ca; a (ours, by ca), expired (a's key, expired
- * yesterday), stranger (a's key, by other-ca), other.key (no certificate). */
+ * yesterday), stranger (a's key, by other-ca), noeku (a's key, no extended
+ * key usage), othersan (a's key, SAN x.example), other.key (no
+ * certificate). */
 static int make_certs(void)
 {
     static const char *const ec = "-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes";
@@ -103,6 +106,18 @@ static int make_certs(void)
         return -1;
     fputs("basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth,clientAuth\n"
           "subjectAltName=DNS:a.mcx.example\n",
+          f);
+    fclose(f);
+    f = fopen(at("noeku.ext"), "w");
+    if (!f)
+        return -1;
+    fputs("basicConstraints=CA:FALSE\nsubjectAltName=DNS:a.mcx.example\n", f);
+    fclose(f);
+    f = fopen(at("othersan.ext"), "w");
+    if (!f)
+        return -1;
+    fputs("basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth,clientAuth\n"
+          "subjectAltName=DNS:x.example\n",
           f);
     fclose(f);
     int rc = 0;
@@ -115,12 +130,15 @@ static int make_certs(void)
         rc = sh("cd %s && openssl req %s -subj /CN=a -keyout a.key -out a.csr 2>/dev/null && "
                 "openssl req %s -subj /CN=o -keyout other.key -out other.csr 2>/dev/null",
                 dir, ec, ec);
-    const char *const leaves[][3] = {
-        {"a", "ca", "30"}, {"expired", "ca", "-1"}, {"stranger", "other-ca", "30"}};
-    for (int i = 0; i < 3 && rc == 0; i++)
+    const char *const leaves[][4] = {{"a", "ca", "30", "leaf"},
+                                     {"expired", "ca", "-1", "leaf"},
+                                     {"stranger", "other-ca", "30", "leaf"},
+                                     {"noeku", "ca", "30", "noeku"},
+                                     {"othersan", "ca", "30", "othersan"}};
+    for (int i = 0; i < 5 && rc == 0; i++)
         rc = sh("cd %s && openssl x509 -req -in a.csr -CA %s.pem -CAkey %s.key -CAcreateserial "
-                "-days %s -extfile leaf.ext -out %s.pem 2>/dev/null",
-                dir, leaves[i][1], leaves[i][1], leaves[i][2], leaves[i][0]);
+                "-days %s -extfile %s.ext -out %s.pem 2>/dev/null",
+                dir, leaves[i][1], leaves[i][1], leaves[i][2], leaves[i][3], leaves[i][0]);
     return rc == 0 ? sh("chmod 600 %s/*.key", dir) : -1;
 }
 
@@ -148,6 +166,9 @@ static int teardown(void **state)
 /* What one test changes in the good policy (NULL = the good file). */
 typedef struct {
     const char *spk, *topology, *kms, *signing, *cert, *key, *ca, *replay;
+    const char *partner_ca; /* set: the partner has an http section with this keys.ca */
+    const char *sign_identity;
+    bool gateway; /* system and partner IPsec gateways */
 } variant_t;
 
 static const char *or_default(const char *given, const char *good)
@@ -159,34 +180,45 @@ static const char *or_default(const char *given, const char *good)
 static const char *write_policy(const variant_t *v)
 {
     char text[4096];
-    char signing[300] = "";
+    char signing[300] = "", http_sys[200] = "", http_partner[600] = "", pca[300] = "";
     const char *sign = or_default(v->signing, "sign");
     if (sign[0])
         snprintf(signing, sizeof(signing), ", signing: %s", at(sign));
+    if (v->partner_ca) {
+        snprintf(http_sys, sizeof(http_sys), ", http_proxy: 127.0.0.1:8443");
+        snprintf(http_partner, sizeof(http_partner),
+                 "    http: {methods: [GET], path_prefixes: [/x/],\n"
+                 "           upstream: [{prefix: /x/, url: \"http://127.0.0.9:8080/x/\"}]}\n");
+        snprintf(pca, sizeof(pca), ", ca: %s", at(v->partner_ca));
+    }
     snprintf(text, sizeof(text),
              "version: 1\n"
              "system:\n"
              "  name: system-a\n"
              "  identity: %s\n"
              "  domains: [a.mcx.example]\n"
-             "  addresses: {is_proxy: 127.0.0.1:5060}\n"
+             "  addresses: {is_proxy: 127.0.0.1:5060%s%s}\n"
              "  spk: {internal_identity: \"sip:mcptt@a.mcx.example\"}\n"
-             "  ear: {replay_entries: %s}\n"
+             "  ear: {replay_entries: %s, sign_identity: \"%s\"}\n"
              "  keys: {spk: %s, topology: %s%s,\n"
              "         cert: %s, key: %s, ca: %s}\n"
              "partners:\n"
              "  - name: system-b\n"
              "    identity: sip:border@b.mcx.example\n"
              "    domains: [b.mcx.example]\n"
-             "    addresses: {is_proxy: [127.0.0.2:5060]}\n"
+             "    addresses: {is_proxy: [127.0.0.2:5060]%s%s}\n"
              "    auth: explicit\n"
              "    spk: {mode: required}\n"
              "    sip: {methods: [MESSAGE], content_types: [text/plain]}\n"
-             "    keys: {spk: %s, kms: %s}\n",
-             OUR_ID, or_default(v->replay, "65536"), at("internal.spk"),
-             at(or_default(v->topology, "topo.keys")), signing, at(or_default(v->cert, "a.pem")),
-             at(or_default(v->key, "a.key")), at(or_default(v->ca, "ca.pem")),
-             at(or_default(v->spk, "b.spk")), at(or_default(v->kms, "kms-b/kms.pub")));
+             "%s"
+             "    keys: {spk: %s, kms: %s%s}\n",
+             OUR_ID, http_sys, v->gateway ? ", gateway: 203.0.113.1" : "",
+             or_default(v->replay, "65536"), or_default(v->sign_identity, OUR_ID),
+             at("internal.spk"), at(or_default(v->topology, "topo.keys")), signing,
+             at(or_default(v->cert, "a.pem")), at(or_default(v->key, "a.key")),
+             at(or_default(v->ca, "ca.pem")), v->partner_ca ? ", http_proxy: 127.0.0.2:8443" : "",
+             v->gateway ? ", gateway: 203.0.113.2" : "", http_partner,
+             at(or_default(v->spk, "b.spk")), at(or_default(v->kms, "kms-b/kms.pub")), pca);
     write_file("policy.yaml", text, 0644);
     return at("policy.yaml");
 }
@@ -358,6 +390,55 @@ static void test_replay_cache_larger_than_shm(void **state)
     assert_string_equal(check(&v, 0, 512), "");
 }
 
+static void test_good_policy_with_http_and_ipsec_passes(void **state)
+{
+    (void)state;
+    variant_t v = {.partner_ca = "other-ca.pem", .gateway = true};
+    assert_string_equal(check(&v, 0, 64), "");
+}
+
+static void test_http_cert_without_key_purposes(void **state)
+{
+    (void)state;
+    variant_t v = {.partner_ca = "other-ca.pem", .cert = "noeku.pem"};
+    expect_one(check(&v, 0, 0),
+               "%s: system.keys.cert: extended key usage must name serverAuth and clientAuth (TS "
+               "33.310 Annex E)",
+               at("noeku.pem"));
+}
+
+static void test_cert_names_another_host(void **state)
+{
+    (void)state;
+    variant_t http = {.partner_ca = "other-ca.pem", .cert = "othersan.pem"};
+    expect_one(check(&http, 0, 0),
+               "%s: system.keys.cert: no subjectAltName dNSName 'a.mcx.example' (the HTTP proxy's "
+               "public host, docs/http-proxy.md)",
+               at("othersan.pem"));
+    variant_t ipsec = {.gateway = true, .cert = "othersan.pem"};
+    expect_one(check(&ipsec, 0, 0),
+               "%s: system.keys.cert: no subjectAltName dNSName 'a.mcx.example' (the IKE "
+               "identity, docs/ipsec.md)",
+               at("othersan.pem"));
+}
+
+static void test_partner_ca_not_a_ca(void **state)
+{
+    (void)state;
+    variant_t v = {.partner_ca = "a.pem"};
+    expect_one(check(&v, 0, 0), "%s: partner 'system-b' keys.ca: certificate 1 is not a CA",
+               at("a.pem"));
+}
+
+static void test_signing_keys_of_another_identity(void **state)
+{
+    (void)state;
+    variant_t v = {.sign_identity = "sip:other@a.mcx.example"};
+    expect_one(check(&v, 0, 0),
+               "%s:9:9: system.keys.signing %s: keys are for %s, not for sip:other@a.mcx.example",
+               at("policy.yaml"), at("sign"), OUR_ID);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -372,6 +453,11 @@ int main(void)
         cmocka_unit_test(test_expired_cert),
         cmocka_unit_test(test_cert_not_chaining_to_ca),
         cmocka_unit_test(test_replay_cache_larger_than_shm),
+        cmocka_unit_test(test_good_policy_with_http_and_ipsec_passes),
+        cmocka_unit_test(test_http_cert_without_key_purposes),
+        cmocka_unit_test(test_cert_names_another_host),
+        cmocka_unit_test(test_partner_ca_not_a_ca),
+        cmocka_unit_test(test_signing_keys_of_another_identity),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
