@@ -7,8 +7,12 @@
 #     `mcsecctl reload` exits 1, the generation stays and MESSAGEs still
 #     pass;
 #  2. the key file repaired: mcsecctl reload exits 0, a new generation;
-#  3. kamailio started on the broken key file exits non-zero with the same
-#     problem line in its log.
+#  3. each other key type in turn, broken in a new policy that names it (a
+#     topology key with a garbage line, a garbage kms.pub of an explicit
+#     partner, a garbage certificate): reload refused with the same line
+#     as policy check, generation kept;
+#  4. kamailio started on a broken key file exits non-zero with the same
+#     problem line in its log (each key type).
 . "$(dirname "$0")/lib.sh"
 t_init "$@"
 
@@ -60,21 +64,74 @@ assert_eq "mcsecctl reload exits 0 on a good reload" 0 $?
 gen2=$(generation)
 t_check "a new generation ($gen0 -> $gen2)" test "$gen2" -gt "$gen0"
 t_check "MESSAGEs pass on the new generation" message_passes pass2
+
+t_log "=== 3. every other key type, broken in a new policy"
+"$MCSEC_CTL" key gen --topology --out "$T_DIR/topo.keys" >/dev/null || t_die "key gen"
+echo "02 not-a-key" >>"$T_DIR/topo.keys"
+"$MCSEC_CTL" kms init --out "$T_DIR/kms-a" --kms-uri kms.a.example >/dev/null &&
+    "$MCSEC_CTL" kms issue --kms "$T_DIR/kms-a" --id sip:border@a.mcx.example \
+        --out "$T_DIR/signing" >/dev/null || t_die "kms init/issue"
+printf 'kms_uri=kms.b.example\nkpak=not-a-point\nkey_period=86400\n' >"$T_DIR/kms-b.pub"
+printf 'not a certificate\n' >"$T_DIR/cert.pem"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T_DIR/cert.key" 2>/dev/null ||
+    t_die "openssl genpkey"
+chmod 600 "$T_DIR/cert.key"
+cp "$POLICY" "$T_DIR/policy.good"
+# broken NAME: writes the good policy plus the broken key NAME as $POLICY
+# and sets want, the problem line policy check prints.
+broken() {
+    cp "$T_DIR/policy.good" "$POLICY"
+    case $1 in
+    topology)
+        sed -i "s|^  keys: {spk: $KEYS}|  keys: {spk: $KEYS, topology: $T_DIR/topo.keys}|" "$POLICY"
+        want="$T_DIR/topo.keys:2: system.keys.topology: key must be 64 hex digits" ;;
+    kms)
+        sed -i -e "s|^  keys: {spk: $KEYS}|  keys: {spk: $KEYS, signing: $T_DIR/signing}|" \
+            -e "0,/auth: implicit/s||auth: explicit|" \
+            -e "0,/^    keys: {}/s||    keys: {kms: $T_DIR/kms-b.pub}|" "$POLICY"
+        want="$T_DIR/kms-b.pub:2: partner 'system-b' keys.kms: bad value for 'kpak'" ;;
+    cert)
+        sed -i "s|^  keys: {spk: $KEYS}|  keys: {spk: $KEYS, cert: $T_DIR/cert.pem, key: $T_DIR/cert.key}|" "$POLICY"
+        want="$T_DIR/cert.pem: system.keys.cert: no PEM certificate" ;;
+    esac
+}
+gen=$(generation)
+for kind in topology kms cert; do
+    broken $kind
+    out=$("$MCSEC_CTL" policy check "$POLICY" 2>&1)
+    assert_eq "$kind: policy check names the broken file" "$want" "$out"
+    out=$("$MCSEC_CTL" reload "${ctl[@]}" 2>&1)
+    assert_eq "$kind: mcsecctl reload exits 1" 1 $?
+    t_check "$kind: the reload fault has the same line" grep -qF -- "$want" <<<"$out"
+    assert_eq "$kind: generation kept" "$gen" "$(generation)"
+done
+t_check "MESSAGEs still pass" message_passes pass3
 t_check "kamailio keeps its main pid and all children" kam_alive
 kam_stop
 
-t_log "=== 3. kamailio start on the broken key file"
+t_log "=== 4. kamailio start on a broken key file"
+# start_refused NAME: kamailio on $POLICY exits non-zero (not the timeout)
+# and its log has $want.
+start_refused() {
+    local log=$T_DIR/start-$1.log rc
+    timeout 30 kamailio -DD -E -f "$MCSEC_CFG" \
+        -P "$KAM_RUNDIR/kamailio2.pid" -Y "$KAM_RUNDIR" -w "$KAM_RUNDIR" \
+        -A "OUTSIDE_ADDR=$OUT_IP" -A "OUTSIDE_PORT=$SIP_PORT" \
+        -A "INSIDE_ADDR=$IN_IP" -A "INSIDE_PORT=$SIP_PORT" \
+        -A "MCSEC_POLICY=\"$POLICY\"" -A "MCSEC_MODULE=\"$MCSEC_MODULE\"" \
+        -A "CHILDREN=1" -A "RUNDIR=\"$KAM_RUNDIR\"" >"$log" 2>&1
+    rc=$?
+    t_check "$1: kamailio refuses to start (exit $rc, not 0 and not the timeout)" \
+        test "$rc" -ne 0 -a "$rc" -ne 124
+    t_check "$1: its log names the key file and line" grep -qF -- "$want" "$log"
+}
+cp "$T_DIR/policy.good" "$POLICY"
 printf '%s\nnot a key line\n' "$GOOD_KEY" >"$KEYS"
-start_log=$T_DIR/start-refused.log
-timeout 30 kamailio -DD -E -f "$MCSEC_CFG" \
-    -P "$KAM_RUNDIR/kamailio2.pid" -Y "$KAM_RUNDIR" -w "$KAM_RUNDIR" \
-    -A "OUTSIDE_ADDR=$OUT_IP" -A "OUTSIDE_PORT=$SIP_PORT" \
-    -A "INSIDE_ADDR=$IN_IP" -A "INSIDE_PORT=$SIP_PORT" \
-    -A "MCSEC_POLICY=\"$POLICY\"" -A "MCSEC_MODULE=\"$MCSEC_MODULE\"" \
-    -A "CHILDREN=1" -A "RUNDIR=\"$KAM_RUNDIR\"" >"$start_log" 2>&1
-rc=$?
-t_log "kamailio exited with $rc"
-t_check "kamailio refuses to start (exit $rc, not 0 and not the timeout)" \
-    test "$rc" -ne 0 -a "$rc" -ne 124
-t_check "its log names the key file and line" grep -qF -- "$want" "$start_log"
+want="$KEYS:2: system.keys.spk: expected '<SPK-ID 8 hex digits> <key 32 hex digits>'"
+start_refused spk
+printf '%s\n' "$GOOD_KEY" >"$KEYS"
+for kind in topology kms cert; do
+    broken $kind
+    start_refused $kind
+done
 t_finish
