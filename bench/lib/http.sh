@@ -147,6 +147,7 @@ http_mcsec_policy() {
             print "    http:"
             print "      methods: [GET]"
             print "      path_prefixes: [/xcap-root/]"
+            print "      content_types: [application/xml]"
             print "      upstream: [{prefix: /xcap-root/, url: \"http://" core "/xcap-root/\"}]"
             print "      connection_limit: 1024"
             print "      peer_name: border.b.mcx.example"
