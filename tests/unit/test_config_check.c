@@ -168,7 +168,8 @@ typedef struct {
     const char *spk, *topology, *kms, *signing, *cert, *key, *ca, *replay;
     const char *partner_ca; /* set: the partner has an http section with this keys.ca */
     const char *sign_identity;
-    bool gateway; /* system and partner IPsec gateways */
+    bool gateway;        /* system and partner IPsec gateways */
+    bool sign_on_behalf; /* partner ear.sign_on_behalf (the border's signer) */
 } variant_t;
 
 static const char *or_default(const char *given, const char *good)
@@ -208,6 +209,7 @@ static const char *write_policy(const variant_t *v)
              "    domains: [b.mcx.example]\n"
              "    addresses: {is_proxy: [127.0.0.2:5060]%s%s}\n"
              "    auth: explicit\n"
+             "    ear: {sign_on_behalf: %s}\n"
              "    spk: {mode: required}\n"
              "    sip: {methods: [MESSAGE], content_types: [text/plain]}\n"
              "%s"
@@ -217,8 +219,9 @@ static const char *write_policy(const variant_t *v)
              at("internal.spk"), at(or_default(v->topology, "topo.keys")), signing,
              at(or_default(v->cert, "a.pem")), at(or_default(v->key, "a.key")),
              at(or_default(v->ca, "ca.pem")), v->partner_ca ? ", http_proxy: 127.0.0.2:8443" : "",
-             v->gateway ? ", gateway: 203.0.113.2" : "", http_partner,
-             at(or_default(v->spk, "b.spk")), at(or_default(v->kms, "kms-b/kms.pub")), pca);
+             v->gateway ? ", gateway: 203.0.113.2" : "", v->sign_on_behalf ? "true" : "false",
+             http_partner, at(or_default(v->spk, "b.spk")), at(or_default(v->kms, "kms-b/kms.pub")),
+             pca);
     write_file("policy.yaml", text, 0644);
     return at("policy.yaml");
 }
@@ -271,6 +274,8 @@ static void test_good_policy_passes(void **state)
     (void)state;
     variant_t v = {0};
     assert_string_equal(check(&v, 0, 64), "");
+    variant_t sign = {.sign_on_behalf = true};
+    assert_string_equal(check(&sign, 0, 64), "");
 }
 
 static void test_garbage_spk_line(void **state)
@@ -332,12 +337,16 @@ static void test_signing_keys_of_another_period(void **state)
     uint64_t now_period = 0;
     assert_int_equal(mcsec_key_period_number((int64_t)time(NULL), KEY_PERIOD, 0, &now_period),
                      MCSEC_OK);
-    variant_t v = {.signing = "sign-old"};
+    variant_t v = {.signing = "sign-old", .sign_on_behalf = true};
     expect_one(check(&v, 0, 0),
                "%s:9:9: system.keys.signing %s: keys are for key period %llu, now is key period "
                "%llu (mcsecctl kms issue)",
                at("policy.yaml"), at("sign-old"), (unsigned long long)(now_period - 1),
                (unsigned long long)now_period);
+    /* Without sign_on_behalf the signer is never built: only its kms.pub
+     * counts, and keys of another period do not stop a start. */
+    variant_t unused = {.signing = "sign-old"};
+    assert_string_equal(check(&unused, 0, 0), "");
 }
 
 static void test_cert_key_mismatch(void **state)
@@ -433,7 +442,7 @@ static void test_partner_ca_not_a_ca(void **state)
 static void test_signing_keys_of_another_identity(void **state)
 {
     (void)state;
-    variant_t v = {.sign_identity = "sip:other@a.mcx.example"};
+    variant_t v = {.sign_identity = "sip:other@a.mcx.example", .sign_on_behalf = true};
     expect_one(check(&v, 0, 0),
                "%s:9:9: system.keys.signing %s: keys are for %s, not for sip:other@a.mcx.example",
                at("policy.yaml"), at("sign"), OUR_ID);

@@ -225,19 +225,24 @@ static void check_signer(mcsec_ck_t *ck, const char *dir)
 }
 
 /* EAR (explicit partners) and GMK (checking partners) KMS keys, and the
- * border's own signing keys; what both proxies load for those features. */
+ * border's own keys, as both proxies load them: our kms.pub
+ * (system.keys.signing) for any explicit partner (egress EARs of our
+ * servers are checked under it), the signer and its key period only when
+ * an explicit partner has ear.sign_on_behalf (only then is it built and
+ * used; an unused signer past its period must not stop a start). */
 static void check_ibc(mcsec_ck_t *ck)
 {
     const mcsec_policy_t *policy = ck->policy;
     const mcsec_system_t *sys = &policy->system;
     const mcsec_partner_t *first_explicit = NULL;
-    bool any_gmk = false;
+    bool any_gmk = false, any_sign = false;
     for (size_t i = 0; i < policy->partner_count; i++) {
         const mcsec_partner_t *p = &policy->partners[i];
         bool ear = p->auth == MCSEC_AUTH_EXPLICIT;
         bool gmk = p->gmk.transfer == MCSEC_GMK_TRANSFER_CHECK;
         if (ear && !first_explicit)
             first_explicit = p;
+        any_sign = any_sign || (ear && p->ear.sign_on_behalf);
         any_gmk = any_gmk || gmk;
         if (!ear && !gmk)
             continue;
@@ -260,7 +265,7 @@ static void check_ibc(mcsec_ck_t *ck)
         if (n < 0 || (size_t)n >= sizeof(path))
             mcsec_ck_say(ck, NULL, mcsec_ck_system_keys_pos(ck),
                          "system.keys.signing: path too long");
-        else if (check_kms(ck, path, "system.keys.signing kms.pub"))
+        else if (check_kms(ck, path, "system.keys.signing kms.pub") && any_sign)
             check_signer(ck, sys->keys.signing);
     }
     if (any_gmk) {

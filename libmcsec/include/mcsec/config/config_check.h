@@ -13,10 +13,11 @@
  *   - the topology-hiding context (system.keys.topology, topo/topo.h);
  *   - each KMS public file an explicit or GMK-checking partner names, and
  *     system.gmk.kms, with the KPAK a P-256 point (ibc/eccsi.h);
- *   - when any partner is explicit: system.keys.signing is required; its
- *     kms.pub, and its ECCSI signing keys (RFC 6507 key check, issued for
- *     the identity the border signs as and for the key period of now,
- *     TS 33.180 Annex J and docs/profile.md section 4);
+ *   - when any partner is explicit: system.keys.signing is required and its
+ *     kms.pub (our servers' egress EARs are checked under it); when such a
+ *     partner has ear.sign_on_behalf, its ECCSI signing keys too (RFC 6507
+ *     key check, issued for the identity the border signs as and for the
+ *     key period of now, TS 33.180 Annex J and docs/profile.md section 4);
  *   - system.keys.cert and keys.key: a PEM certificate and the private key
  *     that matches it, inside its validity at now, chaining to
  *     system.keys.ca when that is set; when a partner has an http section,
