@@ -25,6 +25,7 @@
  * out (NUL terminated). Returns the exit status, -1 when it did not run. */
 static int run_kamcmd(const char *ctl, char *out, size_t out_size)
 {
+    out[0] = '\0';
     const char *kamcmd = getenv("MCSEC_KAMCMD");
     if (!kamcmd || !kamcmd[0])
         kamcmd = "kamcmd";
@@ -91,8 +92,12 @@ static int reload(int argc, char **argv)
     const char *ctl = mcsecctl_opt(argc, argv, "--ctl");
     if (!ctl)
         ctl = DEFAULT_CTL;
-    static char out[OUTPUT_MAX];
-    int rc = run_kamcmd(ctl, out, sizeof(out));
+    char *out = malloc(OUTPUT_MAX);
+    if (!out) {
+        fprintf(stderr, "mcsecctl: out of memory\n");
+        return MCSECCTL_FAIL;
+    }
+    int rc = run_kamcmd(ctl, out, OUTPUT_MAX);
     int refused = rc != 0 || has_error_line(out) || out[0] == '\0';
     fputs(out, refused ? stderr : stdout);
     if (refused) {
@@ -100,9 +105,9 @@ static int reload(int argc, char **argv)
             fprintf(stderr, "mcsecctl: reload via %s failed (kamcmd exit %d)\n", ctl, rc);
         else
             fprintf(stderr, "mcsecctl: reload refused; the running policy stays\n");
-        return MCSECCTL_FAIL;
     }
-    return MCSECCTL_OK;
+    free(out);
+    return refused ? MCSECCTL_FAIL : MCSECCTL_OK;
 }
 
 static const mcsecctl_cmd_t reload_cmds[] = {
