@@ -1,5 +1,7 @@
 /* A generation: the policy and the TLS material read from the files it
- * names, loaded completely before it replaces the running one. */
+ * names, loaded completely before it replaces the running one. The policy
+ * must pass the deep check every proxy runs (mcsec/config/config_check.h)
+ * first: start, --check and SIGHUP refuse what it refuses. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +10,7 @@
 #include <gnutls/x509.h>
 
 #include "httpd.h"
+#include "mcsec/config/config_check.h"
 #include "mcsec/ibc/uid.h"
 
 /* Reads a whole (small) file; NULL when it cannot. */
@@ -301,7 +304,11 @@ httpd_gen_t *httpd_gen_load(const char *policy_path, char *err, size_t err_size)
     }
     atomic_init(&gen->refs, 1);
     mcsec_diag_list_t diags = {NULL, 0};
-    if (mcsec_policy_load_file(policy_path, &gen->policy, &diags) != MCSEC_OK) {
+    /* The caches of mcsec-httpd are on the heap: no shared-memory sizing. */
+    if (mcsec_policy_load_file(policy_path, &gen->policy, &diags) != MCSEC_OK ||
+        mcsec_config_check(gen->policy, NULL, &diags) != MCSEC_OK) {
+        if (diags.count == 0)
+            add_err(err, err_size, "the policy check failed (out of memory)");
         for (size_t i = 0; i < diags.count; i++) {
             char line[512];
             mcsec_diag_format(&diags.items[i], line, sizeof(line));

@@ -20,8 +20,10 @@
 #define MCSEC_RPC_FAULT_MAX 250
 
 static const char *rpc_reload_doc[] = {
-    "Re-read and validate the policy file. On success returns the new generation; "
-    "on any error keeps the running policy and faults with the FILE:LINE:COL lines.",
+    "Re-read and validate the policy file (the loader, then the deep check of every key, "
+    "certificate and cache: mcsecctl policy check). On success returns the new generation; "
+    "on any error keeps the running policy and faults (400) with the FILE[:LINE[:COL]] lines; "
+    "kamcmd exits 0 even then, mcsecctl reload exits 1.",
     0};
 static const char *rpc_stats_doc[] = {
     "Counters: totals, then per partner and for unmatched requests: passed_in, "

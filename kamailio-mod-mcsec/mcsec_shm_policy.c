@@ -9,9 +9,11 @@
 
 #include "core/atomic_ops.h"
 #include "core/dprint.h"
+#include "core/globals.h"
 #include "core/locking.h"
 #include "core/mem/shm_mem.h"
 
+#include "mcsec/config/config_check.h"
 #include "mcsec_counters.h"
 #include "mcsec_shm_policy.h"
 
@@ -90,6 +92,25 @@ static mcsec_policy_t *parse_text(const char *text, size_t len, mcsec_problems_t
     return policy;
 }
 
+/* The deep check every proxy runs (mcsec/config/config_check.h): every key,
+ * certificate and cache this policy needs builds, the caches sized against
+ * the shared memory this kamailio has (-m). Returns 0, or -1 with one
+ * problem per diagnostic. */
+static int deep_check(const mcsec_policy_t *policy, mcsec_problems_t *problems)
+{
+    mcsec_config_check_opts_t opts = {0, (uint64_t)shm_mem_size, "kamailio -m"};
+    mcsec_diag_list_t diags = {0};
+    mcsec_err_t err = mcsec_config_check(policy, &opts, &diags);
+    if (err != MCSEC_OK) {
+        mcsec_problems_add_diags(problems, &diags);
+        if (diags.count == 0) {
+            mcsec_problems_add(problems, "%s: %s", shm_policy->path, mcsec_err_str(err));
+        }
+    }
+    mcsec_diag_list_free(&diags);
+    return err == MCSEC_OK ? 0 : -1;
+}
+
 /* Reads + validates the file and publishes its text as the next generation. */
 static int publish_file(mcsec_problems_t *problems)
 {
@@ -100,7 +121,8 @@ static int publish_file(mcsec_problems_t *problems)
     }
     /* Validate exactly the bytes that will be shared. */
     mcsec_policy_t *policy = parse_text(text, len, problems);
-    if (policy == NULL) {
+    if (policy == NULL || deep_check(policy, problems) != 0) {
+        mcsec_policy_free(policy);
         free(text);
         return -1;
     }

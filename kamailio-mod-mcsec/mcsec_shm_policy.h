@@ -3,8 +3,10 @@
  * Shared memory holds the validated policy file text and a generation
  * number; each process keeps its own parsed mcsec_policy_t (libmcsec objects
  * cannot live in shared memory) and rebuilds it from the text when the
- * generation moved. A reload validates the file first and changes nothing
- * when it is invalid. */
+ * generation moved. Start and reload validate the file first (the loader,
+ * then the deep check of mcsec/config/config_check.h: every key,
+ * certificate and cache builds, the caches fit this kamailio's -m) and
+ * change nothing when it is refused. */
 #ifndef MCSEC_SHM_POLICY_H
 #define MCSEC_SHM_POLICY_H
 

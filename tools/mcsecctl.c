@@ -10,8 +10,8 @@
 #include "mcsecctl.h"
 
 static const mcsecctl_group_t *const groups[] = {
-    &mcsecctl_policy_group, &mcsecctl_spk_group, &mcsecctl_gmk_group,  &mcsecctl_kms_group,
-    &mcsecctl_ear_group,    &mcsecctl_key_group, &mcsecctl_ipsec_group};
+    &mcsecctl_policy_group, &mcsecctl_spk_group, &mcsecctl_gmk_group,   &mcsecctl_kms_group,
+    &mcsecctl_ear_group,    &mcsecctl_key_group, &mcsecctl_ipsec_group, &mcsecctl_reload_group};
 
 #define GROUP_COUNT (sizeof(groups) / sizeof(groups[0]))
 
@@ -23,8 +23,8 @@ static void usage(FILE *out)
     for (size_t g = 0; g < GROUP_COUNT; g++)
         for (unsigned c = 0; c < groups[g]->cmd_count; c++) {
             const mcsecctl_cmd_t *cmd = &groups[g]->cmds[c];
-            fprintf(out, "  %s %s %s\n      %s\n", groups[g]->name, cmd->name, cmd->args,
-                    cmd->summary);
+            fprintf(out, "  %s%s%s %s\n      %s\n", groups[g]->name, cmd->name[0] ? " " : "",
+                    cmd->name, cmd->args, cmd->summary);
         }
     fprintf(out, "\nexit status: 0 success, 1 failure (problems printed on stderr as\n"
                  "FILE:LINE:COL: message), 2 usage error\n");
@@ -41,8 +41,8 @@ static void group_usage(FILE *out, const mcsecctl_group_t *group, const mcsecctl
     for (unsigned c = 0; c < group->cmd_count; c++) {
         const mcsecctl_cmd_t *each = &group->cmds[c];
         if (cmd == NULL || cmd == each)
-            fprintf(out, "usage: mcsecctl %s %s %s\n    %s\n", group->name, each->name, each->args,
-                    each->summary);
+            fprintf(out, "usage: mcsecctl %s%s%s %s\n    %s\n", group->name,
+                    each->name[0] ? " " : "", each->name, each->args, each->summary);
     }
 }
 
@@ -73,6 +73,16 @@ int main(int argc, char **argv)
         return MCSECCTL_OK;
     }
     const mcsecctl_group_t *group = argc >= 2 ? find_group(argv[1]) : NULL;
+    if (group && group->cmd_count == 1 && group->cmds[0].name[0] == '\0') {
+        /* A group that is one command (`mcsecctl reload [...]`). */
+        for (int i = 2; i < argc; i++) {
+            if (is_help(argv[i])) {
+                group_usage(stdout, group, NULL);
+                return MCSECCTL_OK;
+            }
+        }
+        return group->cmds[0].run(argc - 1, argv + 1);
+    }
     if (group && argc == 3 && is_help(argv[2])) {
         group_usage(stdout, group, NULL);
         return MCSECCTL_OK;

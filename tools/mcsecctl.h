@@ -48,4 +48,15 @@ int mcsecctl_opts_known(int argc, char **argv, const char *const *names);
  * on stderr) or when one does not load, 2 usage. */
 int mcsecctl_policy_pair(int argc, char **argv);
 
+/* Runs fn(arg) as the user name (mcsecctl_asuser.c): in a forked child
+ * that takes the user's groups, gid and uid (so every open() is judged
+ * with that user's credentials), returning the child's exit status; fn
+ * itself when we already are that user. MCSECCTL_FAIL after one line on
+ * stderr when the user is unknown or we cannot become it (not root). */
+int mcsecctl_as_user(const char *name, int (*fn)(void *arg), void *arg);
+
+/* The reload group (mcsecctl_reload.c): `mcsecctl reload`, a group that is
+ * one command (its single subcommand has the name ""). */
+extern const mcsecctl_group_t mcsecctl_reload_group;
+
 #endif

@@ -1,7 +1,13 @@
-/* mcsecctl policy check|show: the border policy's `-n`. */
+/* mcsecctl policy check|show: the border policy's `-n`. check loads each
+ * file (the syntactic load) and then runs the deep check every proxy runs
+ * (mcsec/config/config_check.h); --as-user runs both as the service user
+ * (mcsecctl_asuser.c), --defaults sizes the caches against the SHM_MEMORY
+ * the IS proxy unit passes to kamailio as -m. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "mcsec/config/config_check.h"
 #include "mcsec/policy/policy.h"
 #include "mcsecctl.h"
 
@@ -28,22 +34,70 @@ static mcsec_policy_t *load(const char *path)
     return rc == MCSEC_OK ? policy : NULL;
 }
 
-static int policy_check(int argc, char **argv)
+/* What policy check was asked for. */
+typedef struct {
+    const char *defaults; /* --defaults FILE or NULL */
+    char **files;
+    int file_count;
+} check_args_t;
+
+/* Loads and deep-checks every file; the body of policy check (run in the
+ * child for --as-user). */
+static int check_files(void *arg)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: mcsecctl policy check FILE...\n");
-        return MCSECCTL_USAGE;
+    const check_args_t *args = arg;
+    mcsec_config_check_opts_t opts = {0, 0, NULL};
+    char source[4200];
+    if (args->defaults) {
+        mcsec_diag_list_t diags = {NULL, 0};
+        mcsec_err_t rc = mcsec_config_shm_from_defaults(args->defaults, &opts.shm_bytes, source,
+                                                        sizeof(source), &diags);
+        print_diags(&diags);
+        mcsec_diag_list_free(&diags);
+        if (rc != MCSEC_OK)
+            return MCSECCTL_FAIL;
+        opts.shm_source = source;
     }
     int status = MCSECCTL_OK;
-    for (int i = 1; i < argc; i++) {
-        mcsec_policy_t *policy = load(argv[i]);
-        if (policy)
-            printf("%s: ok\n", argv[i]);
+    for (int i = 0; i < args->file_count; i++) {
+        const char *path = args->files[i];
+        mcsec_policy_t *policy = load(path);
+        mcsec_diag_list_t diags = {NULL, 0};
+        mcsec_err_t rc = policy ? mcsec_config_check(policy, &opts, &diags) : MCSEC_ERR_INVALID;
+        print_diags(&diags);
+        if (policy && rc != MCSEC_OK && diags.count == 0)
+            fprintf(stderr, "%s: %s\n", path, mcsec_err_str(rc));
+        mcsec_diag_list_free(&diags);
+        if (rc == MCSEC_OK)
+            printf("%s: ok\n", path);
         else
             status = MCSECCTL_FAIL;
         mcsec_policy_free(policy);
     }
-    return status;
+    return fflush(stdout) == 0 ? status : MCSECCTL_FAIL;
+}
+
+static int policy_check(int argc, char **argv)
+{
+    check_args_t args = {NULL, NULL, 0};
+    const char *user = NULL;
+    int i = 1;
+    for (; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--as-user") == 0)
+            user = argv[i + 1];
+        else if (strcmp(argv[i], "--defaults") == 0)
+            args.defaults = argv[i + 1];
+        else
+            break;
+    }
+    if (i >= argc || argv[i][0] == '-') {
+        fprintf(stderr,
+                "usage: mcsecctl policy check [--as-user NAME] [--defaults FILE] FILE...\n");
+        return MCSECCTL_USAGE;
+    }
+    args.files = argv + i;
+    args.file_count = argc - i;
+    return user ? mcsecctl_as_user(user, check_files, &args) : check_files(&args);
 }
 
 static int policy_show(int argc, char **argv)
@@ -68,7 +122,10 @@ static int policy_show(int argc, char **argv)
 }
 
 static const mcsecctl_cmd_t policy_cmds[] = {
-    {"check", "FILE...", "validate policy files; prints 'FILE: ok' or one line per problem",
+    {"check", "[--as-user NAME] [--defaults FILE] FILE...",
+     "validate policy files and build every key, certificate and cache the proxies build "
+     "(--as-user: as that user; --defaults: the IS proxy defaults file whose SHM_MEMORY "
+     "sizes the caches); prints 'FILE: ok' or one line per problem",
      policy_check},
     {"show", "FILE", "print the effective policy (defaults filled in, key paths resolved)",
      policy_show},

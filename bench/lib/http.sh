@@ -38,7 +38,11 @@ http_certs() {
         done
         openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key \
             -out server.csr -subj "/CN=$HTTP_HOST"
-        printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n' \
+        # Our border certificate (TS 33.310 Annex E, as mcsec-httpd --check
+        # wants it): both key purposes (it is our client certificate towards
+        # partners too) and the host of our identity, the policy's default
+        # public host, besides the name the load generator connects to.
+        printf 'subjectAltName=DNS:%s,DNS:a.mcx.example\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=critical,digitalSignature\n' \
             "$HTTP_HOST" >server.ext
         openssl x509 -req -in server.csr -CA ca-a.pem -CAkey ca-a.key -CAcreateserial \
             -out server.pem -days 30 -extfile server.ext
@@ -143,6 +147,7 @@ http_mcsec_policy() {
             print "    http:"
             print "      methods: [GET]"
             print "      path_prefixes: [/xcap-root/]"
+            print "      content_types: [application/xml]"
             print "      upstream: [{prefix: /xcap-root/, url: \"http://" core "/xcap-root/\"}]"
             print "      connection_limit: 1024"
             print "      peer_name: border.b.mcx.example"

@@ -124,11 +124,17 @@ EOF
     # Topology key (used only when mcsec.so has topology hiding).
     "$MCSEC_CTL" key gen --topology --out "$d/keys/topology.key" >/dev/null 2>&1 ||
         b_warn "mcsecctl key gen --topology failed"
-    # KMS of system B and its MC server's signing keys (EARs).
+    # KMS of system B and its MC server's signing keys (EARs); our own KMS
+    # and border signing keys, which an explicit partner needs (the policy
+    # check refuses an explicit partner without system.keys.signing).
     if ! "$MCSEC_CTL" kms init --out "$d/keys/kms-b" --kms-uri kms.b.mcx.example \
         >"$d/keys.log" 2>&1 ||
         ! "$MCSEC_CTL" kms issue --kms "$d/keys/kms-b" --id "$B_SRV" --out "$d/keys/srv-b" \
-            >>"$d/keys.log" 2>&1; then
+            >>"$d/keys.log" 2>&1 ||
+        ! "$MCSEC_CTL" kms init --out "$d/keys/kms-a" --kms-uri kms.a.mcx.example \
+            >>"$d/keys.log" 2>&1 ||
+        ! "$MCSEC_CTL" kms issue --kms "$d/keys/kms-a" --id sip:border@a.mcx.example \
+            --out "$d/keys/signing-a" >>"$d/keys.log" 2>&1; then
         b_die "mcsecctl kms init/issue: $(cat "$d/keys.log")"
     fi
     sip_policy implicit required "$B_TOPO" >"$d/policy-implicit.yaml"
@@ -155,7 +161,8 @@ EOF
 sip_policy() {
     local auth=$1 spk=$2 topo=$3 sys_keys="spk: keys/internal.spk" topo_sys="" peer_keys
     peer_keys="{spk: keys/shared.spk"
-    [ "$auth" = explicit ] && peer_keys="$peer_keys, kms: keys/kms-b/kms.pub"
+    [ "$auth" = explicit ] && peer_keys="$peer_keys, kms: keys/kms-b/kms.pub" &&
+        sys_keys="$sys_keys, signing: keys/signing-a"
     peer_keys="$peer_keys}"
     if [ "$topo" = 1 ]; then
         sys_keys="$sys_keys, topology: keys/topology.key"

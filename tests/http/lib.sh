@@ -41,7 +41,8 @@ check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; 
 finish() { echo "$FAILS failure(s)"; [ "$FAILS" -eq 0 ]; }
 
 # ---- certificates ----------------------------------------------------------
-# ca NAME: self-signed CA. leaf NAME CA "SUBJECT" EKU SAN [rsa]
+# ca NAME: self-signed CA. leaf NAME CA "SUBJECT" EKU SAN [rsa] (LEAF_DAYS:
+# validity in days, default 2; -1 = expired yesterday)
 ca() {
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
     -subj "/CN=$1" -keyout "$WORK/$1-key.pem" -out "$WORK/$1.pem" \
@@ -60,7 +61,7 @@ leaf() {
   printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=%s\nsubjectAltName=%s\n' \
     "$eku" "$san" > "$WORK/$name.ext"
   openssl x509 -req -in "$WORK/$name.csr" -CA "$WORK/$ca.pem" -CAkey "$WORK/$ca-key.pem" \
-    -CAcreateserial -days 2 -extfile "$WORK/$name.ext" -out "$WORK/$name.pem" 2>/dev/null
+    -CAcreateserial -days "${LEAF_DAYS:-2}" -extfile "$WORK/$name.ext" -out "$WORK/$name.pem" 2>/dev/null
   chmod 600 "$WORK/$name-key.pem"
 }
 make_certs() {

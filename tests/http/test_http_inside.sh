@@ -131,9 +131,9 @@ cp "$WORK/policy.yaml" "$WORK/policy.good"
 echo "not a certificate" > "$WORK/inside-junk.pem"; chmod 644 "$WORK/inside-junk.pem"
 sed -i "s|ca: inside-ca.pem}|ca: inside-junk.pem}|" "$WORK/policy.yaml"
 kill -HUP "$HTTPD_PID"
-for _ in $(seq 1 50); do grep -q 'inside-junk.pem: no CA certificate' "$WORK/httpd.log" && break; sleep 0.1; done
+for _ in $(seq 1 50); do grep -q 'inside-junk.pem: system.http.inside_tls ca: no PEM certificate' "$WORK/httpd.log" && break; sleep 0.1; done
 check "reload with a junk inside CA fails with the reason" \
-  grep -q 'reload failed.*inside-junk.pem: no CA certificate' "$WORK/httpd.log"
+  grep -q 'reload failed.*inside-junk.pem: system.http.inside_tls ca: no PEM certificate' "$WORK/httpd.log"
 out=$(tls_put inside-gms mtls-after-junk)
 check "after the failed reload the inside CA still works (201)" [ "$(echo "$out" | status_of)" = 201 ]
 cp "$WORK/policy.good" "$WORK/policy.yaml"

@@ -52,7 +52,9 @@ void mcsec_diag_list_free(mcsec_diag_list_t *diags)
 size_t mcsec_diag_format(const mcsec_diag_t *diag, char *out, size_t out_size)
 {
     int n;
-    if (diag->line > 0)
+    if (diag->line > 0 && diag->col == 0)
+        n = snprintf(out, out_size, "%s:%u: %s", diag->file, diag->line, diag->message);
+    else if (diag->line > 0)
         n = snprintf(out, out_size, "%s:%u:%u: %s", diag->file, diag->line, diag->col,
                      diag->message);
     else

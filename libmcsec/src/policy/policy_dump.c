@@ -188,9 +188,9 @@ static void key_paths(writer_t *w, const char *key, const char *const *names, ch
 
 static void dump_system(writer_t *w, const mcsec_system_t *sys)
 {
-    static const char *const key_names[] = {"topology", "spk", "signing", "cert", "key"};
+    static const char *const key_names[] = {"topology", "spk", "signing", "cert", "key", "ca"};
     char *const key_paths_of[] = {sys->keys.topology, sys->keys.spk, sys->keys.signing,
-                                  sys->keys.cert, sys->keys.key};
+                                  sys->keys.cert,     sys->keys.key, sys->keys.ca};
     scalar(w, "system");
     begin_map(w, false);
     key_string(w, "name", sys->name ? sys->name : "");
@@ -251,7 +251,7 @@ static void dump_system(writer_t *w, const mcsec_system_t *sys)
     key_number(w, "client_timeout", http->client_timeout);
     key_number(w, "threads", http->threads);
     end_map(w);
-    key_paths(w, "keys", key_names, key_paths_of, 5);
+    key_paths(w, "keys", key_names, key_paths_of, 6);
     if (!w->failed && !mcsec_pol_dump_system_gmk(&w->emitter, sys))
         w->failed = true;
     end_map(w);

@@ -82,9 +82,11 @@ static void load_sip(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_t *sy
 
 static void load_keys(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_keys_t *keys_out)
 {
-    static const mcsec_pol_key_t keys[] = {
-        {"topology", false}, {"spk", false}, {"signing", false}, {"cert", false}, {"key", false}};
+    static const mcsec_pol_key_t keys[] = {{"topology", false}, {"spk", false}, {"signing", false},
+                                           {"cert", false},     {"key", false}, {"ca", false}};
     yaml_node_t *v[COUNT(keys)];
+    keys_out->line = mcsec_pol_line(node);
+    keys_out->col = mcsec_pol_col(node);
     if (!mcsec_pol_map(ctx, node, "system.keys", keys, COUNT(keys), v))
         return;
     if (v[0])
@@ -97,6 +99,8 @@ static void load_keys(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_keys
         mcsec_pol_load_keyfile(ctx, v[3], "system.keys.cert", false, &keys_out->cert);
     if (v[4])
         mcsec_pol_load_keyfile(ctx, v[4], "system.keys.key", true, &keys_out->key);
+    if (v[5])
+        mcsec_pol_load_keyfile(ctx, v[5], "system.keys.ca", false, &keys_out->ca);
 }
 
 void mcsec_pol_load_system(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_t *sys,

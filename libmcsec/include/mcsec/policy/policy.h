@@ -38,7 +38,8 @@ typedef struct {
 
 void mcsec_diag_list_free(mcsec_diag_list_t *diags);
 
-/* Formats one diagnostic as "FILE:LINE:COL: message" into out (NUL
+/* Formats one diagnostic as "FILE:LINE:COL: message" ("FILE:LINE: message"
+ * when col is 0, "FILE: message" when line is 0) into out (NUL
  * terminated, truncated to out_size). Returns the untruncated length. */
 size_t mcsec_diag_format(const mcsec_diag_t *diag, char *out, size_t out_size);
 
@@ -172,11 +173,13 @@ typedef struct {
 } mcsec_partner_t;
 
 typedef struct {
-    char *topology; /* topology-hiding key file */
-    char *spk;      /* internal SPK file (our MC servers <-> border) */
-    char *signing;  /* our ECCSI key directory (ssk, pvt, kms.pub) for EARs */
-    char *cert;     /* our TLS/IKE certificate, PEM */
-    char *key;      /* its private key, PEM */
+    char *topology;     /* topology-hiding key file */
+    char *spk;          /* internal SPK file (our MC servers <-> border) */
+    char *signing;      /* our ECCSI key directory (ssk, pvt, kms.pub) for EARs */
+    char *cert;         /* our TLS/IKE certificate, PEM */
+    char *key;          /* its private key, PEM */
+    char *ca;           /* our own CA, PEM: keys.cert must chain to it (optional) */
+    unsigned line, col; /* where system.keys is in the file; 0 when absent */
 } mcsec_system_keys_t;
 
 /* HTTP-3 proxy settings of this border (mcsec-httpd). The partner-side
