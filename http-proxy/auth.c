@@ -199,8 +199,9 @@ mcsec_reason_t httpd_gmk_check(httpd_ctx_t *ctx, const httpd_gen_t *gen, int par
 }
 
 mcsec_reason_t httpd_bodyid_check(const httpd_gen_t *gen, int partner_index, bool outbound,
-                                  const mcsec_bodyid_ear_t *ear, const char *content_type,
-                                  const char *body, size_t len, char *detail, size_t detail_size)
+                                  bool answer, const mcsec_bodyid_ear_t *ear,
+                                  const char *content_type, const char *body, size_t len,
+                                  char *detail, size_t detail_size)
 {
     const mcsec_policy_t *policy = gen->policy;
     const mcsec_bodyid_ctx_t ctx = {.policy = policy,
@@ -208,7 +209,8 @@ mcsec_reason_t httpd_bodyid_check(const httpd_gen_t *gen, int partner_index, boo
                                     .egress = outbound,
                                     .group = {"", 0},
                                     .ear = ear,
-                                    .now = (int64_t)time(NULL)};
+                                    .now = (int64_t)time(NULL),
+                                    .reply = answer};
     detail[0] = '\0';
     if (len == 0)
         return MCSEC_REASON_NONE;

@@ -49,9 +49,11 @@ mcsec_reason_t httpd_gmk_check(httpd_ctx_t *ctx, const httpd_gen_t *gen, int par
 /* Identities inside a request body (mcsec/bodyid/bodyid.h), the rule
  * mcsec.so applies after its SPK stage: from (inbound) or to (outbound) the
  * partner, with what the EAR stage verified (ear). HTTP-3 names no group
- * for the request. */
+ * for the request. answer: the body of an answer (either way), judged by
+ * the reply rule (ours or the partner's; ear unused). */
 mcsec_reason_t httpd_bodyid_check(const httpd_gen_t *gen, int partner_index, bool outbound,
-                                  const mcsec_bodyid_ear_t *ear, const char *content_type,
-                                  const char *body, size_t len, char *detail, size_t detail_size);
+                                  bool answer, const mcsec_bodyid_ear_t *ear,
+                                  const char *content_type, const char *body, size_t len,
+                                  char *detail, size_t detail_size);
 
 #endif

@@ -575,8 +575,8 @@ static enum MHD_Result finish_request(httpd_ctx_t *ctx, struct MHD_Connection *c
             return reject(ctx, connection, req, gmk, req->detail);
         /* Identities inside the body, the rule mcsec.so applies (auth.c). */
         mcsec_reason_t ids =
-            httpd_bodyid_check(req->gen, req->partner_index, req->outbound, &req->ear_seen, type,
-                               req->body, req->body_len, req->detail, sizeof(req->detail));
+            httpd_bodyid_check(req->gen, req->partner_index, req->outbound, false, &req->ear_seen,
+                               type, req->body, req->body_len, req->detail, sizeof(req->detail));
         if (ids != MCSEC_REASON_NONE)
             return reject(ctx, connection, req, ids, req->detail);
         mcsec_reason_t hidden = rewrite_outbound_body(req, type);
@@ -631,6 +631,10 @@ static enum MHD_Result finish_request(httpd_ctx_t *ctx, struct MHD_Connection *c
             &req->gen->policy->partners[req->partner_index],
             (mcsec_str_t){answer_type ? answer_type : "", answer_type ? strlen(answer_type) : 0},
             (const uint8_t *)job->body, job->body_len, detail, sizeof(detail));
+    /* ... and the identities in it, by the reply rule (auth.c). */
+    if (text == MCSEC_REASON_NONE && relayed)
+        text = httpd_bodyid_check(req->gen, req->partner_index, job->outbound, true, NULL,
+                                  answer_type, job->body, job->body_len, detail, sizeof(detail));
     if (text != MCSEC_REASON_NONE) {
         httpd_req_log(ctx, req, text, 502, detail);
         return httpd_respond_error(connection, MCSEC_REASON_HTTP_UPSTREAM_ERROR, false,

@@ -22,7 +22,7 @@
 /* See mcsec_stages.h. */
 int mcsec_bodyid_stage(struct sip_msg *msg, const mcsec_policy_t *policy,
                        const mcsec_sipview_t *view, mcsec_verdict_t *verdict, bool egress,
-                       const mcsec_bodyid_ear_t *ear)
+                       const mcsec_bodyid_ear_t *ear, bool reply)
 {
     const mcsec_partner_t *partner = verdict->partner;
     if (policy == NULL || partner == NULL || verdict->partner_index < 0) {
@@ -42,9 +42,10 @@ int mcsec_bodyid_stage(struct sip_msg *msg, const mcsec_policy_t *policy,
     const mcsec_bodyid_ctx_t ctx = {.policy = policy,
                                     .partner = partner,
                                     .egress = egress,
-                                    .group = view->req.ruri,
+                                    .group = reply ? (mcsec_str_t){"", 0} : view->req.ruri,
                                     .ear = ear,
-                                    .now = (int64_t)time(NULL)};
+                                    .now = (int64_t)time(NULL),
+                                    .reply = reply};
     mcsec_reason_t reason =
         mcsec_bodyid_check(&ctx, body.content_type, strlen(body.content_type), body.data, body.len,
                            verdict->detail, sizeof(verdict->detail));

@@ -155,7 +155,7 @@ static int run_check(struct sip_msg *msg, bool egress)
         if (mcsec_topo_stage(msg, policy, &verdict, egress) == 0 &&
             mcsec_ear_stage(msg, policy, &view, &verdict, egress, &ear_seen) == 0 &&
             mcsec_spk_stage(msg, policy, &view, &verdict, egress) == 0) {
-            (void)mcsec_bodyid_stage(msg, policy, &view, &verdict, egress, &ear_seen);
+            (void)mcsec_bodyid_stage(msg, policy, &view, &verdict, egress, &ear_seen, false);
         }
         /* GMK after SPK: it checks the clear body. */
         if (verdict.reason == MCSEC_REASON_NONE) {

@@ -131,7 +131,8 @@ int mcsec_reply_check(struct sip_msg *msg)
     verdict.partner = &policy->partners[index];
     /* The request rules after the method, then the request stages that
      * apply to replies: shared SPK (which also restores or hides listed
-     * elements of the clear body), GMK on the clear body. */
+     * elements of the clear body), the identities of the clear body (the
+     * reply rule: ours or the partner's), GMK on the clear body. */
     mcsec_sipview_t view;
     if (mcsec_sipview_fill(msg, egress, &view) != 0) {
         verdict.reason = MCSEC_REASON_SIP_MALFORMED;
@@ -140,7 +141,8 @@ int mcsec_reply_check(struct sip_msg *msg)
     }
     mcsec_check_sip_reply(policy, index, !egress, &view.req, &verdict);
     if (verdict.reason != MCSEC_REASON_NONE ||
-        mcsec_spk_stage(msg, policy, &view, &verdict, egress) != 0) {
+        mcsec_spk_stage(msg, policy, &view, &verdict, egress) != 0 ||
+        mcsec_bodyid_stage(msg, policy, &view, &verdict, egress, NULL, true) != 0) {
         return refuse(msg, &verdict, egress);
     }
     char buf[1024];

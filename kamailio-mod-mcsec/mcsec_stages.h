@@ -45,11 +45,12 @@ const char *mcsec_spk_clear_body(const struct sip_msg *msg, size_t *len, const c
 
 /* Identities inside bodies (mcsec/bodyid/bodyid.h, docs/policy-reference.md
  * "Identities inside bodies"): mcsec_bodyid.c. Runs after SPK on the clear
- * body of every request to or from a partner; ear is what the EAR stage
- * verified (migration). */
+ * body of every request to or from a partner (ear: what the EAR stage
+ * verified, for migration) and of every reply (reply true, ear NULL: the
+ * reply rule, docs/replies.md). */
 int mcsec_bodyid_stage(struct sip_msg *msg, const mcsec_policy_t *policy,
                        const mcsec_sipview_t *view, mcsec_verdict_t *verdict, bool egress,
-                       const mcsec_bodyid_ear_t *ear);
+                       const mcsec_bodyid_ear_t *ear, bool reply);
 
 /* GMK transfer (TS 33.180 11.1.2.2, docs/gmk.md): mcsec_gmk.c. Runs after
  * SPK on the clear body: every GKTP payload in a request to or from a

@@ -35,6 +35,15 @@ ANSWERS = {
     "gzip": (XML, "gzip", gzip.compress(b"<x/>")),
     "ibm037": (XML, None, '<?xml version="1.0" encoding="IBM037"?><x/>'.encode("cp037")),
     "utf16": (XML + "; charset=utf-16", None, "<x/>".encode("utf-16")),
+    # an answer naming a third system's user (the reply rule of body identities)
+    "foreignid": ("application/vnd.3gpp.mcptt-info+xml", None,
+                  b'<mcpttinfo xmlns="urn:3gpp:ns:mcpttInfo:1.0"><mcptt-Params>'
+                  b'<mcptt-calling-user-id type="Normal"><mcpttURI>sip:carol@c.mcx.example'
+                  b'</mcpttURI></mcptt-calling-user-id></mcptt-Params></mcpttinfo>'),
+    "ourid": ("application/vnd.3gpp.mcptt-info+xml", None,
+              b'<mcpttinfo xmlns="urn:3gpp:ns:mcpttInfo:1.0"><mcptt-Params>'
+              b'<mcptt-calling-user-id type="Normal"><mcpttURI>sip:alice@a.mcx.example'
+              b'</mcpttURI></mcptt-calling-user-id></mcptt-Params></mcpttinfo>'),
     # what the partner's content-type list and max_body refuse in answers
     "octet": ("application/octet-stream", None, b"\x00\x01 opaque"),
     "big": (XML, None, b"<x>" + b"a" * 5000 + b"</x>"),

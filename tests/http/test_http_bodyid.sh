@@ -6,7 +6,9 @@
 #     one of ours: 403 body.internal_id_spoof; a third system's: 403
 #     body.foreign_id; neither refused body reaches our server;
 #   outbound PUT, the caller ours: passes; the partner's: 403
-#     body.foreign_id, never sent.
+#     body.foreign_id, never sent;
+#   answers, both ways, by the reply rule: a third system's user is 502
+#     (logged body.foreign_id), ours passes.
 # usage: test_http_bodyid.sh MCSEC_HTTPD
 . "$(dirname "$0")/lib.sh" "$1"
 INFO=application/vnd.3gpp.mcptt-info+xml
@@ -55,4 +57,17 @@ out=$(put_out theirs sip:bob@b.mcx.example)
 check "outbound, the partner's user as our caller: 403 body.foreign_id" \
   [ "$(echo "$out" | reason_of)" = body.foreign_id ]
 check "  never sent" not grep -q 'bid-theirs' "$WORK/partner.jsonl"
+
+# Answers, both ways, by the reply rule: each ID ours or the partner's.
+out=$(partner_curl b-border -H "$ID" "$(url_out "$GROUPS_PATH/users/in/answer-ourid")")
+check "answer to the partner naming our user: relayed (200)" [ "$(echo "$out" | status_of)" = 200 ]
+out=$(partner_curl b-border -H "$ID" "$(url_out "$GROUPS_PATH/users/in/answer-foreignid")")
+check "answer to the partner naming a third system's user: 502, not relayed" \
+  [ "$(echo "$out" | status_of)" = 502 ] && check "  carol not shown" not grep -q carol <<<"$out"
+check "  logged as body.foreign_id" grep -q 'reason=body.foreign_id .*in/answer-foreignid' "$WORK/httpd.log"
+out=$(curl -s -i --max-time 10 --noproxy '*' -H "Host: gms.b.mcx.example" \
+  -H 'X-3GPP-Asserted-Identity: "sip:mcptt@a.mcx.example"' \
+  "http://127.0.0.1:$PI$GROUPS_PATH/users/out/answer-foreignid")
+check "the partner's answer naming a third system's user: 502" [ "$(echo "$out" | status_of)" = 502 ]
+check "  logged as body.foreign_id" grep -q 'reason=body.foreign_id .*out/answer-foreignid' "$WORK/httpd.log"
 finish

@@ -12,6 +12,8 @@
 #      -> it reaches A protected
 #   d  A answers B's MESSAGE 200 asserting one of B's own users -> 502,
 #      src.internal_id_spoof
+#   i  A answers B's MESSAGE 200 with a protected mcptt-info naming a third
+#      system's user -> 502, body.foreign_id (the reply rule)
 #   e  B's core answers A's MESSAGE 200 with a type A does not accept -> A
 #      gets 502, sip.content_type_denied counted outgoing
 #   f  the same for A's INVITE: A gets 502, B's core the ACK and a BYE
@@ -48,6 +50,17 @@ printf 'boom\r\n' >"$T_DIR/evil.body"
     "$MCSEC_CTL" spk protect --mime --key-file "$T_DIR/a-shared-b.spk" --identity "$A_ID" \
         >"$T_DIR/protected.mime" || t_die "mcsecctl spk protect --mime"
 $T_PY - "$T_DIR/protected.mime" "$T_DIR/protected" <<'PY' || t_die "split the protected body"
+import sys
+head, body = open(sys.argv[1], "rb").read().split(b"\r\n\r\n", 1)
+open(sys.argv[2] + ".ct", "wb").write(head.split(b":", 1)[1].strip())
+open(sys.argv[2] + ".body", "wb").write(body)
+PY
+# The same, naming a third system's user (case i).
+sed 's/hidden-caller@a.mcx.example/mallory@c.mcx.example/' "$T_DIR/clear.xml" >"$T_DIR/foreign.xml"
+{ printf 'Content-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n'; cat "$T_DIR/foreign.xml"; } |
+    "$MCSEC_CTL" spk protect --mime --key-file "$T_DIR/a-shared-b.spk" --identity "$A_ID" \
+        >"$T_DIR/foreign.mime" || t_die "mcsecctl spk protect --mime (foreign)"
+$T_PY - "$T_DIR/foreign.mime" "$T_DIR/foreign" <<'PY' || t_die "split the foreign body"
 import sys
 head, body = open(sys.argv[1], "rb").read().split(b"\r\n\r\n", 1)
 open(sys.argv[2] + ".ct", "wb").write(head.split(b":", 1)[1].strip())
@@ -181,6 +194,16 @@ uac d-core "$B_CORE_IP" 5071 "$B_IN_IP:$SIP_PORT" MESSAGE 502 '^' '.'
 assert_eq "d: B's core gets 502 for a 200 asserting its own domain" 0 $?
 sipp_wait d-partner
 refused d src.internal_id_spoof in 200
+
+# i: a protected 200 from A whose body names a third system's user: the
+# identities of a reply's clear body are ours or the partner's.
+mark body.foreign_id
+uas i-partner "$A_OUT_IP" "$SIP_PORT" MESSAGE 200 OK "$(cat "$T_DIR/foreign.ct")" \
+    "$T_DIR/foreign.body" "X-Case: i" || t_die "A's UAS listens"
+uac i-core "$B_CORE_IP" 5071 "$B_IN_IP:$SIP_PORT" MESSAGE 502 '^' 'mallory'
+assert_eq "i: B's core gets 502 for a 200 naming a third system's user" 0 $?
+sipp_wait i-partner
+refused i body.foreign_id in 200
 
 # e: B's core answers A with a type A does not accept.
 mark sip.content_type_denied

@@ -65,17 +65,24 @@ static int teardown(void **state)
 
 static char detail[160];
 
-static mcsec_reason_t check_full(bool egress, const char *group, const mcsec_bodyid_ear_t *ear,
-                                 const char *type, const char *body)
+static mcsec_reason_t check_ctx(bool reply, bool egress, const char *group,
+                                const mcsec_bodyid_ear_t *ear, const char *type, const char *body)
 {
     mcsec_bodyid_ctx_t ctx = {.policy = policy,
                               .partner = &policy->partners[0],
                               .egress = egress,
                               .group = {group ? group : "", group ? strlen(group) : 0},
                               .ear = ear,
-                              .now = NOW};
+                              .now = NOW,
+                              .reply = reply};
     return mcsec_bodyid_check(&ctx, type, strlen(type), (const uint8_t *)body, strlen(body), detail,
                               sizeof(detail));
+}
+
+static mcsec_reason_t check_full(bool egress, const char *group, const mcsec_bodyid_ear_t *ear,
+                                 const char *type, const char *body)
+{
+    return check_ctx(false, egress, group, ear, type, body);
 }
 
 #define MCPTT "application/vnd.3gpp.mcptt-info+xml"
@@ -242,6 +249,40 @@ static void test_still_encrypted_refused(void **state)
     assert_int_equal(check(false, MCPTT, doc), MCSEC_REASON_BODY_FOREIGN_ID);
     assert_non_null(strstr(detail, "mcptt-calling-user-id"));
     assert_non_null(strstr(detail, "encrypted"));
+}
+
+/* Replies (SIP replies, HTTP answers): IDs of the dialog in either role,
+ * each ours or the partner's; a third system's or an unreadable one is
+ * refused; no spoof rule (a 200 from the partner may echo our caller). */
+static void test_reply_rule(void **state)
+{
+    (void)state;
+    for (int egress = 0; egress < 2; egress++) {
+        assert_int_equal(
+            check_ctx(true, egress, NULL, NULL, MCPTT,
+                      mcptt_private("sip:bob@b.mcx.example", "sip:alice@a.mcx.example")),
+            MCSEC_REASON_NONE);
+        assert_int_equal(
+            check_ctx(true, egress, NULL, NULL, MCPTT,
+                      mcptt_private("sip:alice@a.mcx.example", "sip:bob@b.mcx.example")),
+            MCSEC_REASON_NONE);
+        assert_int_equal(check_ctx(true, egress, NULL, NULL, MCPTT,
+                                   mcptt_private("sip:eve@c.mcx.example", "sip:bob@b.mcx.example")),
+                         MCSEC_REASON_BODY_FOREIGN_ID);
+        assert_non_null(strstr(detail, "mcptt-calling-user-id host c.mcx.example"));
+        assert_non_null(strstr(detail, "in a reply"));
+        assert_int_equal(check_ctx(true, egress, NULL, NULL, MCPTT,
+                                   mcptt_private("sip:bob@b.mcx.example", "sip:eve@c.mcx.example")),
+                         MCSEC_REASON_BODY_FOREIGN_ID);
+        assert_non_null(strstr(detail, "mcptt-request-uri host c.mcx.example"));
+        assert_int_equal(check_ctx(true, egress, NULL, NULL, MCPTT,
+                                   mcptt_group("sip:bob@b.mcx.example", "sip:alice@a.mcx.example",
+                                               "sip:fire@c.mcx.example")),
+                         MCSEC_REASON_BODY_FOREIGN_ID);
+        assert_int_equal(check_ctx(true, egress, NULL, NULL, MCPTT,
+                                   mcptt_private("tel:+15550001", "sip:a@a.mcx.example")),
+                         MCSEC_REASON_BODY_FOREIGN_ID);
+    }
 }
 
 static void test_unreadable_refused(void **state)
@@ -505,6 +546,7 @@ int main(void)
         cmocka_unit_test(test_egress),
         cmocka_unit_test(test_still_encrypted_refused),
         cmocka_unit_test(test_unreadable_refused),
+        cmocka_unit_test(test_reply_rule),
         cmocka_unit_test(test_mcvideo),
         cmocka_unit_test(test_mcdata_multipart),
         cmocka_unit_test(test_resource_lists),

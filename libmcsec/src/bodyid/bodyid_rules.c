@@ -108,6 +108,10 @@ bool bodyid_judge(bodyid_judge_t *judge, bodyid_class_t cls, const char *element
         return bodyid_refuse(judge, element, "unreadable URI");
     bool ours = mcsec_domain_list_match(&ctx->policy->system.domains, host);
     bool theirs = mcsec_domain_list_match(&ctx->partner->domains, host);
+    if (ctx->reply)
+        return ours || theirs ||
+               refuse(judge, MCSEC_REASON_BODY_FOREIGN_ID, element, host,
+                      "ID of neither the partner nor us in a reply");
     switch (cls) {
     case BODYID_ORIGINATING:
         return judge_originating(judge, element, text, host, ours, theirs);

@@ -32,7 +32,13 @@
  *                (mcsec_ear_uri_equal) to a group the request names: the
  *                request's group (ctx->group) or a group element of the
  *                same body that passed.
- * Anything else is body.foreign_id. An identity must be a sip:/sips: URI
+ * Anything else is body.foreign_id.
+ * Replies (ctx->reply; SIP replies and HTTP answers, docs/replies.md): a
+ * reply names the IDs of the dialog or request it answers in either role
+ * (a 200 may echo the caller's mcptt-info), so the direction rules above
+ * do not apply; every ID of every class must be ours or the partner's,
+ * else body.foreign_id. What cannot be read is refused as for requests.
+ * An identity must be a sip:/sips: URI
  * (a tel: URI is refused, as the header rule never takes one for an
  * identity). Fail closed: an element that cannot be read is
  * body.foreign_id, naming why: still encrypted (type="Encrypted" or an
@@ -73,6 +79,7 @@ typedef struct {
      * none. A target equal to it passes. */
     mcsec_str_t group;
     const mcsec_bodyid_ear_t *ear; /* NULL: no verified EAR */
+    bool reply;                    /* a reply or answer: the reply rule above */
     int64_t now;                   /* Unix seconds, for migration expiry */
 } mcsec_bodyid_ctx_t;
 
