@@ -1,5 +1,8 @@
 /* mcsecctl spk protect|unprotect|derive: shared-SPK protection of one
- * mcptt-info document (or, with --mime, of a whole SIP body). */
+ * mcptt-info document (or, with --mime, of a whole SIP body; --signed-types
+ * names the further XML part types the signature covers, as a partner's
+ * spk.signed_types does: docs/spk.md, docs/protectable-types.md). */
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +18,8 @@
 typedef struct {
     const char *key_file;
     const char *identity;
-    const char *elements; /* comma separated, NULL = default list */
+    const char *elements;     /* comma separated, NULL = default list */
+    const char *signed_types; /* comma separated content types, NULL = none */
     const char *fc;
     const char *spk_id;
     bool mime;
@@ -26,12 +30,13 @@ static int parse_args(int argc, char **argv, spk_args_t *args, const char *usage
 {
     memset(args, 0, sizeof(*args));
     for (int i = 1; i < argc; i++) {
-        const char **slot = strcmp(argv[i], "--key-file") == 0   ? &args->key_file
-                            : strcmp(argv[i], "--identity") == 0 ? &args->identity
-                            : strcmp(argv[i], "--elements") == 0 ? &args->elements
-                            : strcmp(argv[i], "--fc") == 0       ? &args->fc
-                            : strcmp(argv[i], "--spk-id") == 0   ? &args->spk_id
-                                                                 : NULL;
+        const char **slot = strcmp(argv[i], "--key-file") == 0       ? &args->key_file
+                            : strcmp(argv[i], "--identity") == 0     ? &args->identity
+                            : strcmp(argv[i], "--elements") == 0     ? &args->elements
+                            : strcmp(argv[i], "--signed-types") == 0 ? &args->signed_types
+                            : strcmp(argv[i], "--fc") == 0           ? &args->fc
+                            : strcmp(argv[i], "--spk-id") == 0       ? &args->spk_id
+                                                                     : NULL;
         if (slot && i + 1 < argc) {
             *slot = argv[++i];
         } else if (strcmp(argv[i], "--mime") == 0) {
@@ -48,6 +53,41 @@ static int parse_args(int argc, char **argv, spk_args_t *args, const char *usage
         return MCSECCTL_USAGE;
     }
     return MCSECCTL_OK;
+}
+
+/* Whether type is an XML content type as spk.signed_types accepts it
+ * (docs/policy-reference.md): type/subtype without parameters or
+ * wildcards, application/xml, text/xml or a +xml type; lower-cased here as
+ * the policy loader does. */
+static bool signed_type_ok(char *type)
+{
+    for (char *c = type; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
+    const char *slash = strchr(type, '/');
+    size_t n = strlen(type);
+    if (!slash || slash == type || !slash[1] || strchr(slash + 1, '/') ||
+        strpbrk(type, " \t;*=\"") != NULL)
+        return false;
+    return (n > 4 && strcmp(type + n - 4, "+xml") == 0) || strcmp(type, "application/xml") == 0 ||
+           strcmp(type, "text/xml") == 0;
+}
+
+/* Splits the comma-separated list text (modified in place) into list
+ * (capacity max); false on an empty item or more than max items. */
+static bool split_list(char *text, char **list, size_t max, size_t *count)
+{
+    *count = 0;
+    for (char *p = text;; p++) {
+        char *comma = strchr(p, ',');
+        if (comma)
+            *comma = '\0';
+        if (!*p || *count == max)
+            return false;
+        list[(*count)++] = p;
+        if (!comma)
+            return true;
+        p = comma;
+    }
 }
 
 static mcsec_keystore_t *load_keys(const char *path)
@@ -114,16 +154,40 @@ static int run(int argc, char **argv, bool protect)
 {
     spk_args_t args;
     int status = parse_args(argc, argv, &args,
-                            protect ? "--key-file F --identity URI [--elements LIST] [--mime]"
-                                    : "--key-file F --identity URI [--mime] [--optional]");
+                            protect ? "--key-file F --identity URI [--elements LIST] "
+                                      "[--signed-types LIST] [--mime]"
+                                    : "--key-file F --identity URI [--signed-types LIST] "
+                                      "[--mime] [--optional]");
     if (status != MCSECCTL_OK)
         return status;
+    char *types[MCSEC_XMLPROT_MAX_PARTS];
+    size_t type_count = 0;
+    char *signed_types = args.signed_types ? strdup(args.signed_types) : NULL;
+    if (args.signed_types) {
+        bool ok =
+            signed_types && split_list(signed_types, types, MCSEC_XMLPROT_MAX_PARTS, &type_count);
+        for (size_t i = 0; ok && i < type_count; i++)
+            ok = signed_type_ok(types[i]);
+        if (!ok) {
+            fprintf(stderr,
+                    "mcsecctl: --signed-types takes at most %d XML content types "
+                    "(application/xml, text/xml or type/subtype+xml), comma separated\n",
+                    MCSEC_XMLPROT_MAX_PARTS);
+            free(signed_types);
+            return MCSECCTL_USAGE;
+        }
+    }
     mcsec_keystore_t *keys = load_keys(args.key_file);
-    if (!keys)
+    if (!keys) {
+        free(signed_types);
         return MCSECCTL_FAIL;
+    }
     const char *list[64];
     char *elements = args.elements ? strdup(args.elements) : NULL;
-    mcsec_xmlprot_conf_t conf = {.keys = keys, .identity = args.identity};
+    mcsec_xmlprot_conf_t conf = {.keys = keys,
+                                 .identity = args.identity,
+                                 .signed_types = type_count ? (const char *const *)types : NULL,
+                                 .signed_type_count = type_count};
     if (elements) {
         size_t n = 0;
         for (char *save = NULL, *tok = strtok_r(elements, ",", &save); tok && n < 64;
@@ -166,6 +230,7 @@ static int run(int argc, char **argv, bool protect)
     mcsec_body_free(&out);
     free(in);
     free(elements);
+    free(signed_types);
     mcsec_xmlprot_destroy(prot);
     return status;
 }
@@ -221,14 +286,18 @@ static int spk_derive(int argc, char **argv)
 }
 
 static const mcsecctl_cmd_t spk_cmds[] = {
-    {"protect", "--key-file F --identity URI [--elements LIST] [--mime] < in > out",
+    {"protect",
+     "--key-file F --identity URI [--elements LIST] [--signed-types LIST] [--mime] < in > out",
      "encrypt the listed mcptt-info elements (with --mime: protect a whole "
-     "body: encrypt, "
-     "sign, multipart/mixed)",
+     "body: encrypt, sign the info parts and the parts of a --signed-types "
+     "type (comma separated, as the policy's spk.signed_types), "
+     "multipart/mixed)",
      spk_protect},
-    {"unprotect", "--key-file F --identity URI [--mime] [--optional] < in > out",
-     "verify and decrypt; exit 1 with the reason code (spk.*) on stderr on "
-     "failure",
+    {"unprotect",
+     "--key-file F --identity URI [--signed-types LIST] [--mime] [--optional] < in > out",
+     "verify and decrypt; the signature must cover the info parts and the "
+     "parts of a --signed-types type; exit 1 with the reason code (spk.*) on "
+     "stderr on failure",
      spk_unprotect},
     {"derive", "--key-file F --identity URI --fc 0x51|0x52 [--spk-id HEX]",
      "print a derived XML protection key in hex (interoperability checks)", spk_derive},

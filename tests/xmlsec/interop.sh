@@ -7,7 +7,11 @@
 #               every protected element type;
 #   signature:  xmlsec1 verify (--hmackey, --url-map cid:) accepts mcsec's,
 #               mcsec accepts xmlsec1 sign's; tampering is refused;
-#   and the same, both ways, for mcvideo-info and mcdata-info bodies.
+#   and the same, both ways, for mcvideo-info and mcdata-info bodies;
+#   resource-lists (integrity only, --signed-types as spk.signed_types):
+#               signed with mcptt-info in one multipart, verified both ways,
+#               tampering, a signature that leaves it out and a clear body
+#               refused.
 # usage: interop.sh MCSECCTL
 set -euo pipefail
 mcsecctl=$1
@@ -102,7 +106,8 @@ done
 
 # split_protected FILE: the parts of a protected multipart body as xmlsec1
 # reads them: the signature part into sig.xml, the signed part into
-# part.xml and its Content-ID into cid.txt.
+# part.xml and its Content-ID into cid.txt (a resource-lists part into
+# rl.xml and rl-cid.txt).
 split_protected() {
   "$py" - "$1" <<'PY'
 import re, sys
@@ -115,6 +120,9 @@ for part in parts[:-1]:
     headers, content = part.lstrip(b'\r\n').split(b'\r\n\r\n', 1)
     if b'mcptt-signed+xml' in headers:
         open('sig.xml', 'wb').write(content)
+    elif b'resource-lists+xml' in headers:
+        open('rl.xml', 'wb').write(content)
+        open('rl-cid.txt', 'wb').write(re.search(rb'Content-ID: <([^>]+)>', headers).group(1))
     else:
         open('part.xml', 'wb').write(content)
         open('cid.txt', 'wb').write(re.search(rb'Content-ID: <([^>]+)>', headers).group(1))
@@ -264,6 +272,128 @@ kind_test() { # CONTENT-TYPE NAMESPACE ROOT PREFIX
 }
 kind_test application/vnd.3gpp.mcvideo-info+xml urn:3gpp:ns:mcvideoInfo:1.0 mcvideoinfo mcvideo
 kind_test application/vnd.3gpp.mcdata-info+xml urn:3gpp:ns:mcdataInfo:1.0 mcdatainfo mcdata
+
+# resource-lists (RFC 4826 list, RFC 5366 URI list of an ad hoc group call,
+# TS 24.379): integrity only when the partner's spk.signed_types lists it
+# (docs/protectable-types.md). One multipart/mixed body with an mcptt-info
+# part and a resource-lists part, both ways.
+rl_type=application/resource-lists+xml
+rl_doc='<?xml version="1.0" encoding="UTF-8"?>
+<resource-lists xmlns="urn:ietf:params:xml:ns:resource-lists"><list><entry uri="sip:bob@a.mcx.example"/><entry uri="sip:carol@a.mcx.example"/></list></resource-lists>'
+printf '%s' "$rl_doc" >rl-clear.xml
+rl_mime() { # INFO-FILE RL-FILE [SIG-FILE] > entity (parts with the Content-IDs sig-rl-tmpl.xml names)
+  printf 'Content-Type: multipart/mixed;boundary=b0undary\r\n\r\n'
+  printf -- '--b0undary\r\nContent-Type: application/vnd.3gpp.mcptt-info+xml\r\n'
+  printf 'Content-ID: <info-1@b.mcx.example>\r\n\r\n'
+  cat "$1"
+  printf '\r\n--b0undary\r\nContent-Type: %s\r\nContent-ID: <rl-1@b.mcx.example>\r\n\r\n' "$rl_type"
+  cat "$2"
+  if [ -n "${3:-}" ]; then
+    printf '\r\n--b0undary\r\nContent-Type: application/vnd.3gpp.mcptt-signed+xml\r\n\r\n'
+    cat "$3"
+  fi
+  printf '\r\n--b0undary--\r\n'
+}
+rl_unprotect() { # ENTITY [ARGS...]: mcsec unprotect, SPK required, stderr in err.txt
+  local in=$1
+  shift
+  "$mcsecctl" spk unprotect --mime --key-file spk --identity "$identity" "$@" <"$in" \
+    >clear.mime 2>err.txt
+}
+expect_refused() { # WHAT REASON ENTITY [ARGS...]
+  local what=$1 reason=$2 in=$3
+  shift 3
+  if rl_unprotect "$in" "$@"; then
+    fail "resource-lists: mcsec accepted $what"
+  elif grep -q "^$reason" err.txt; then
+    pass "resource-lists: mcsec refuses $what ($reason)"
+  else
+    fail "resource-lists: $what: unexpected error $(cat err.txt)"
+  fi
+}
+
+# (a) mcsec protects, xmlsec1 verifies the References to both parts.
+{
+  printf 'Content-Type: multipart/mixed;boundary=b0undary\r\n\r\n'
+  printf -- '--b0undary\r\nContent-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n'
+  cat info.xml
+  printf '\r\n--b0undary\r\nContent-Type: %s\r\n\r\n' "$rl_type"
+  cat rl-clear.xml
+  printf '\r\n--b0undary--\r\n'
+} >in.mime
+rm -f rl.xml rl-cid.txt
+"$mcsecctl" spk protect --mime --key-file spk --identity "$identity" --signed-types "$rl_type" \
+  <in.mime >out.mime
+split_protected out.mime
+if [ -s rl-cid.txt ] && cmp -s rl.xml rl-clear.xml &&
+  grep -q "<ds:Reference URI=\"cid:$(cat rl-cid.txt)\">" sig.xml &&
+  grep -q "<ds:Reference URI=\"cid:$(cat cid.txt)\">" sig.xml &&
+  ! grep -q 'value-of-mcptt-calling-user-id@' part.xml &&
+  xmlsec1 verify --hmackey:"$key_name" integ.bin --url-map:"cid:$(cat cid.txt)" part.xml \
+    --url-map:"cid:$(cat rl-cid.txt)" rl.xml --enabled-reference-uris remote sig.xml \
+    >verify.txt 2>&1; then
+  pass "resource-lists: mcsec signature over mcptt-info and resource-lists -> xmlsec1 verify"
+else
+  fail "resource-lists: mcsec signature -> xmlsec1 verify ($(head -c 300 verify.txt))"
+fi
+sed 's/bob@/mallory@/' rl.xml >rl-changed.xml
+if xmlsec1 verify --hmackey:"$key_name" integ.bin --url-map:"cid:$(cat cid.txt)" part.xml \
+  --url-map:"cid:$(cat rl-cid.txt)" rl-changed.xml --enabled-reference-uris remote sig.xml \
+  >/dev/null 2>&1; then
+  fail "resource-lists: xmlsec1 verify accepted a changed resource-lists part"
+else
+  pass "resource-lists: xmlsec1 verify refuses a changed resource-lists part"
+fi
+
+# (b) xmlsec1 signs both parts (mcptt-info encrypted by mcsec above), mcsec
+# verifies with --signed-types.
+sed 's|<ds:Reference URI="cid:info-1@b.mcx.example"><ds:DigestMethod Algorithm="[^"]*"/><ds:DigestValue/></ds:Reference>|&<ds:Reference URI="cid:rl-1@b.mcx.example"><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference>|' \
+  sig-tmpl.xml >sig-rl-tmpl.xml
+if [ "$(grep -o '<ds:Reference ' sig-rl-tmpl.xml | wc -l)" -eq 2 ] &&
+  xmlsec1 sign --hmackey:"$key_name" integ.bin --url-map:cid:info-1@b.mcx.example \
+    signed-part.xml --url-map:cid:rl-1@b.mcx.example rl-clear.xml \
+    --enabled-reference-uris remote --output xsig-rl.xml sig-rl-tmpl.xml 2>err.txt &&
+  xmlsec1 sign --hmackey:"$key_name" integ.bin --url-map:cid:info-1@b.mcx.example \
+    signed-part.xml --enabled-reference-uris remote --output xsig-info.xml sig-tmpl.xml \
+    2>err.txt; then
+  rl_mime signed-part.xml rl-clear.xml xsig-rl.xml >x.mime
+  if rl_unprotect x.mime --signed-types "$rl_type" &&
+    grep -q "value-of-mcptt-calling-user-id@" clear.mime &&
+    grep -qF "$rl_doc" clear.mime && ! grep -q 'mcptt-signed+xml' clear.mime; then
+    pass "resource-lists: xmlsec1 sign (both parts) -> mcsec verify"
+  else
+    fail "resource-lists: xmlsec1 sign -> mcsec ($(cat err.txt))"
+  fi
+  sed 's/bob@/mallory@/' rl-clear.xml >rl-changed.xml
+  rl_mime signed-part.xml rl-changed.xml xsig-rl.xml >x.mime
+  expect_refused "a changed resource-lists part" spk.bad_signature x.mime \
+    --signed-types "$rl_type"
+  # A valid signature over the mcptt-info part only: enough without
+  # --signed-types, refused with it.
+  rl_mime signed-part.xml rl-clear.xml xsig-info.xml >x.mime
+  if rl_unprotect x.mime && grep -qF "$rl_doc" clear.mime; then
+    expect_refused "a signature that does not cover the resource-lists part" \
+      spk.bad_signature x.mime --signed-types "$rl_type"
+  else
+    fail "resource-lists: signature over mcptt-info only refused without --signed-types ($(cat err.txt))"
+  fi
+else
+  fail "resource-lists: xmlsec1 sign ($(head -c 300 err.txt))"
+fi
+# No signature at all, SPK required: with the mcptt-info part, and with the
+# resource-lists part next to an opaque SDP part only.
+rl_mime info.xml rl-clear.xml >x.mime
+expect_refused "a clear mcptt-info and resource-lists body" spk.missing x.mime \
+  --signed-types "$rl_type"
+{
+  printf 'Content-Type: multipart/mixed;boundary=b0undary\r\n\r\n'
+  printf -- '--b0undary\r\nContent-Type: application/sdp\r\n\r\nv=0\r\n'
+  printf -- '\r\n--b0undary\r\nContent-Type: %s\r\n\r\n' "$rl_type"
+  cat rl-clear.xml
+  printf '\r\n--b0undary--\r\n'
+} >x.mime
+expect_refused "a clear resource-lists part next to SDP" spk.missing x.mime \
+  --signed-types "$rl_type"
 
 echo "interop: $fails failure(s)"
 [ "$fails" -eq 0 ]
