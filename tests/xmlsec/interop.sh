@@ -122,7 +122,8 @@ for part in parts[:-1]:
         open('sig.xml', 'wb').write(content)
     elif b'resource-lists+xml' in headers:
         open('rl.xml', 'wb').write(content)
-        open('rl-cid.txt', 'wb').write(re.search(rb'Content-ID: <([^>]+)>', headers).group(1))
+        cid = re.search(rb'Content-ID: <([^>]+)>', headers)
+        open('rl-cid.txt', 'wb').write(cid.group(1) if cid else b'')
     else:
         open('part.xml', 'wb').write(content)
         open('cid.txt', 'wb').write(re.search(rb'Content-ID: <([^>]+)>', headers).group(1))
@@ -343,6 +344,19 @@ if xmlsec1 verify --hmackey:"$key_name" integ.bin --url-map:"cid:$(cat cid.txt)"
   fail "resource-lists: xmlsec1 verify accepted a changed resource-lists part"
 else
   pass "resource-lists: xmlsec1 verify refuses a changed resource-lists part"
+fi
+
+# --signed-types takes what spk.signed_types takes: XML types, any case.
+rc=0
+"$mcsecctl" spk protect --mime --key-file spk --identity "$identity" \
+  --signed-types "$rl_type,application/sdp" <in.mime >/dev/null 2>err.txt || rc=$?
+if [ "$rc" -eq 2 ] && grep -q 'XML content types' err.txt &&
+  "$mcsecctl" spk protect --mime --key-file spk --identity "$identity" \
+    --signed-types Application/Resource-Lists+XML <in.mime >out.mime &&
+  [ "$(grep -c '<ds:Reference ' out.mime)" -eq 2 ]; then
+  pass "resource-lists: --signed-types refuses a non-XML type, lower-cases"
+else
+  fail "resource-lists: --signed-types checks (exit $rc, $(cat err.txt))"
 fi
 
 # (b) xmlsec1 signs both parts (mcptt-info encrypted by mcsec above), mcsec
