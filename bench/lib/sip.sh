@@ -109,7 +109,12 @@ EOF
     (umask 077
         echo "3a5c0001 $spk_key" >"$d/keys/shared.spk"
         echo "3a5c0002 $(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" >"$d/keys/internal.spk")
-    { printf 'Content-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n'; cat "$d/doc.xml"; } |
+    # The protected copy comes from system B, so its identities are B's
+    # view: caller in b.mcx.example, request-URI and group in ours (the body
+    # identity rules, docs/policy-reference.md "Identities inside bodies").
+    sed -e 's/a\.mcx\.example/@SWAP@/g' -e 's/b\.mcx\.example/a.mcx.example/g' \
+        -e 's/@SWAP@/b.mcx.example/g' "$d/doc.xml" >"$d/doc-in.xml"
+    { printf 'Content-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n'; cat "$d/doc-in.xml"; } |
         "$MCSEC_CTL" spk protect --key-file "$d/keys/shared.spk" --identity "$B_BORDER" --mime \
             >"$d/protected.mime" 2>"$d/protect.err" || b_die "mcsecctl spk protect: $(cat "$d/protect.err")"
     # Split the MIME entity into the Content-Type value and the body octets.

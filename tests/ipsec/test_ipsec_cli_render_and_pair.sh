@@ -87,7 +87,6 @@ cp "$DATA/border-a.pem" "$DATA/ca-b.pem" "$TMP/key.pem" "$TMP/rel/"
 sed -e "s|cert: .*|cert: border-a.pem|" -e "s|key: $TMP/key.pem|key: key.pem|" \
     -e "s|ca: .*ca-b.pem|ca: ca-b.pem|" "$TMP/a.yaml" >"$TMP/rel/a.yaml"
 grep -q 'cert: border-a.pem' "$TMP/rel/a.yaml" || fail "relative policy not written"
-expect_rc 0 "$MCSECCTL" policy check "$TMP/rel/a.yaml"
 (cd "$TMP/rel/work" && "$MCSECCTL" ipsec render --policy ../a.yaml) >"$TMP/out" 2>"$TMP/err" ||
   fail "render of relative key paths: $(cat "$TMP/err")"
 grep -q "^ *cacerts = \"$(cd "$TMP/rel" && pwd -P)/ca-b.pem\"$" "$TMP/out" ||
