@@ -74,16 +74,9 @@ esac
 
 WORK=$(mktemp -d /tmp/mcsec-mcs.XXXXXX)
 cleanup() {
-    local rc=$? pid side
+    local rc=$?
     trap - EXIT INT TERM
-    for pid in "${CAPTURE_PIDS[@]}" "${SIPP_PIDS[@]}"; do
-        kill "$pid" 2>/dev/null
-    done
-    for side in a b; do
-        kam_stop "$side"
-        ipsec_down "$side"
-    done
-    net_down
+    demo_teardown
     if [ "$rc" -ne 0 ] || [ "$KEEP" = 1 ]; then
         echo "work dir kept: $WORK"
     else

@@ -109,17 +109,9 @@ esac
 
 WORK=$(mktemp -d /tmp/mcsec-demo.XXXXXX)
 cleanup() {
-    local rc=$? pid side
+    local rc=$?
     trap - EXIT INT TERM
-    for pid in "${CAPTURE_PIDS[@]}" "${SIPP_PIDS[@]}"; do
-        kill "$pid" 2>/dev/null
-    done
-    http_stop
-    for side in a b; do
-        kam_stop "$side"
-        ipsec_down "$side"
-    done
-    net_down
+    demo_teardown http
     if [ "$rc" -ne 0 ] || [ "$DEMO_FAILS" -ne 0 ] || [ "$KEEP" = 1 ]; then
         echo "work dir kept: $WORK (policies, keys, logs, captures)"
     else

@@ -71,3 +71,19 @@ wait_for() {
 
 # rand_hex N: N random octets in hex.
 rand_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
+
+# demo_teardown [http]: stops what a demo started, for its clean-up on
+# every exit: captures and sipp (CAPTURE_PIDS, SIPP_PIDS), the HTTP proxies
+# (with "http"), both borders' kamailio and charon, the namespaces.
+demo_teardown() {
+    local pid side
+    for pid in "${CAPTURE_PIDS[@]}" "${SIPP_PIDS[@]}"; do
+        kill "$pid" 2>/dev/null
+    done
+    [ "${1:-}" = http ] && http_stop
+    for side in a b; do
+        kam_stop "$side"
+        ipsec_down "$side"
+    done
+    net_down
+}

@@ -311,4 +311,8 @@ void mcsec_pol_check_overlaps(mcsec_pol_ctx_t *ctx, const mcsec_policy_t *policy
  * model never holds NULL strings there. */
 mcsec_err_t mcsec_pol_fill_empty_paths(mcsec_policy_t *policy);
 
+/* Emits one scalar (double-quoted when quoted) for the section dumpers
+ * (policy_load_gmk.c, policy_load_migration.c); false when libyaml failed. */
+bool mcsec_pol_emit_scalar(yaml_emitter_t *emitter, const char *text, bool quoted);
+
 #endif
