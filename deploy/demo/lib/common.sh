@@ -87,3 +87,19 @@ demo_teardown() {
     done
     net_down
 }
+
+# demo_require_built_and_backend: the binaries a demo runs are built
+# (MCSECCTL, MODULE), and BACKEND is an IPsec back end this machine has
+# (MCSEC_IPSEC_BACKEND, else ipsec/detect-backend.sh; exported); otherwise
+# cannot_run (the caller's: exit 77 with the reason).
+demo_require_built_and_backend() {
+    local f
+    for f in "$MCSECCTL" "$MODULE"; do
+        [ -f "$f" ] || cannot_run "$f not built (bash scripts/build.sh, or set MCSEC_BUILD)"
+    done
+    BACKEND=${MCSEC_IPSEC_BACKEND:-$("$SRC/ipsec/detect-backend.sh" 2>/dev/null)}
+    case $BACKEND in
+        kernel | libipsec) export MCSEC_IPSEC_BACKEND=$BACKEND ;;
+        *) cannot_run "no IPsec back end (no XFRM with ESP/GCM and no /dev/net/tun)" ;;
+    esac
+}
