@@ -131,7 +131,8 @@ static void load_sip(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_sip_rules_t 
 
 static void load_keys(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_partner_keys_t *out)
 {
-    static const mcsec_pol_key_t keys[] = {{"spk", false}, {"kms", false}, {"ca", false}};
+    static const mcsec_pol_key_t keys[] = {
+        {"spk", false}, {"kms", false}, {"ca", false}, {"crls", false}};
     yaml_node_t *v[COUNT(keys)];
     if (!mcsec_pol_map(ctx, node, "partner.keys", keys, COUNT(keys), v))
         return;
@@ -141,6 +142,8 @@ static void load_keys(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_partner_key
         mcsec_pol_load_keyfile(ctx, v[1], "partner.keys.kms", false, &out->kms);
     if (v[2])
         mcsec_pol_load_keyfile(ctx, v[2], "partner.keys.ca", false, &out->ca);
+    if (v[3])
+        mcsec_pol_load_partner_crls(ctx, v[3], out, v[2]);
 }
 
 /* Returns true when the value was valid. */

@@ -32,6 +32,7 @@ static void free_partner(mcsec_partner_t *partner)
     free(partner->keys.spk);
     free(partner->keys.kms);
     free(partner->keys.ca);
+    mcsec_strlist_clear(&partner->keys.crls);
     mcsec_pol_free_partner_gmk(&partner->gmk);
 }
 

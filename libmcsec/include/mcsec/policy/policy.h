@@ -143,9 +143,11 @@ typedef struct {
 /* Key file references; paths are resolved relative to the policy file's
  * directory. Empty string = not configured. Later issues read them. */
 typedef struct {
-    char *spk; /* shared SPK file (issue: shared-SPK protection) */
-    char *kms; /* partner KMS public file (issue: EAR) */
-    char *ca;  /* partner CA certificate, PEM (HTTP-3 TLS, IPsec) */
+    char *spk;            /* shared SPK file (issue: shared-SPK protection) */
+    char *kms;            /* partner KMS public file (issue: EAR) */
+    char *ca;             /* partner CA certificate, PEM (HTTP-3 TLS, IPsec) */
+    mcsec_strlist_t crls; /* CRL files, one per CA of ca (crl.h); empty = no
+                             revocation check for this partner */
 } mcsec_partner_keys_t;
 
 typedef struct {
@@ -202,6 +204,18 @@ typedef struct {
     unsigned threads;               /* MHD worker threads, default 4 */
 } mcsec_http_system_t;
 
+/* What a CRL past its nextUpdate does (system.revocation.stale). */
+typedef enum {
+    MCSEC_CRL_STALE_KEEP = 0,   /* keep checking against it, warn (default) */
+    MCSEC_CRL_STALE_REFUSE = 1, /* refuse the partner's certificates until a fresh one */
+} mcsec_crl_stale_t;
+
+typedef struct {
+    mcsec_crl_stale_t stale;
+    uint32_t warn_before; /* seconds before nextUpdate a warning is logged,
+                             default 172800 (2 days) */
+} mcsec_revocation_t;
+
 typedef struct {
     char *name;
     char *identity;          /* this border's MC service ID URI */
@@ -234,7 +248,8 @@ typedef struct {
     uint32_t topology_previous_validity; /* seconds, default 86400 */
     mcsec_http_system_t http;
     mcsec_system_keys_t keys;
-    mcsec_gmk_system_t gmk; /* GMK transfer (policy_gmk.h) */
+    mcsec_gmk_system_t gmk;        /* GMK transfer (policy_gmk.h) */
+    mcsec_revocation_t revocation; /* CRLs (crl.h, partners[].keys.crls) */
 } mcsec_system_t;
 
 typedef enum {
