@@ -16,7 +16,7 @@ crl() {
   local ca=$1 out=$2 last=${3:-} next=${4:-} d
   shift 4 2>/dev/null || shift $#
   d=$(mktemp -d "$WORK/db-XXXX"); : >"$d/index.txt"; echo 01 >"$d/crlnumber"
-  printf '[ca]\ndefault_ca=d\n[d]\ndatabase=%s/index.txt\ncrlnumber=%s/crlnumber\ndefault_md=sha256\ndefault_crl_days=1\n' \
+  printf '[ca]\ndefault_ca=d\n[d]\ndatabase=%s/index.txt\ncrlnumber=%s/crlnumber\ndefault_md=sha256\ndefault_crl_days=1\ncrl_extensions=ext\n[ext]\nauthorityKeyIdentifier=keyid:always\n' \
     "$d" "$d" >"$d/cnf"
   for cert in "$@"; do
     openssl ca -config "$d/cnf" -keyfile "$WORK/$ca-key.pem" -cert "$WORK/$ca.pem" \
