@@ -71,6 +71,7 @@ static void test_crl_forged_foreign_garbage_refused(void **state)
         {DATA "/root.pem", DATA "/missing.crl.pem", "not readable"},
         {DATA "/nosign.pem", DATA "/nosign.crl.pem", "no cRLSign"},
         {DATA "/root.pem", DATA "/root.pem", "is not a CRL"},
+        {DATA "/root.pem", DATA "/noaki.crl.pem", "no authorityKeyIdentifier"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         mcsec_crl_set_t set;

@@ -1,6 +1,7 @@
 /* CRL files of the CAs a policy names (mcsec/policy/crl.h): parse (PEM or
  * DER), issuer among the configured CA certificates, signature verified
- * with that CA's key, thisUpdate not in the future, coverage of every CA. */
+ * with that CA's key, authority key identifier present (RFC 5280 5.2.1),
+ * thisUpdate not in the future, coverage of every CA. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,6 +116,19 @@ static X509 *check_crl(X509_CRL *crl, STACK_OF(X509) * cas, const char *path, ch
     EVP_PKEY *key = X509_get0_pubkey(ca);
     if (!key || X509_CRL_verify(crl, key) != 1) {
         snprintf(why, why_size, "CRL '%s': signature does not verify with CA '%s'", path, issuer);
+        return NULL;
+    }
+    /* RFC 5280 5.2.1: a conforming CRL carries the authority key
+     * identifier; strongSwan's revocation plugin finds CRLs by it and
+     * silently checks nothing without it. It must name the CA's key. */
+    AUTHORITY_KEYID *aki = X509_CRL_get_ext_d2i(crl, NID_authority_key_identifier, NULL, NULL);
+    const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id(ca);
+    bool aki_ok = aki && aki->keyid && (!ski || ASN1_OCTET_STRING_cmp(aki->keyid, ski) == 0);
+    AUTHORITY_KEYID_free(aki);
+    if (!aki_ok) {
+        snprintf(why, why_size,
+                 "CRL '%s': no authorityKeyIdentifier naming the key of CA '%s' (RFC 5280 5.2.1)",
+                 path, issuer);
         return NULL;
     }
     int64_t this_update = unix_time(X509_CRL_get0_lastUpdate(crl));

@@ -3,7 +3,7 @@
 # a root CA and an intermediate under it (chain.pem holds both), a CRL of
 # each (root PEM, intermediate DER), a stale one, one of another CA, one
 # forged under the root's name with another key, one of a CA without
-# cRLSign, and garbage. Every certificate is valid for 100 years.
+# cRLSign, one without authorityKeyIdentifier, and garbage. Every certificate is valid for 100 years.
 set -eu
 cd "$(dirname "$0")"
 T=$(mktemp -d)
@@ -21,10 +21,11 @@ ca() { # name subject [issuer] [keyusage]
       -extfile "$T/$1.ext" -out "$1.pem" 2>/dev/null
   fi
 }
-crl() { # ca out [lastupdate nextupdate]
-  local d=$T/db-$1-$2
+crl() { # ca out [lastupdate nextupdate [noaki]]
+  local d=$T/db-$1-$2 ext='crl_extensions=ext\n[ext]\nauthorityKeyIdentifier=keyid:always\n'
+  [ -n "${5:-}" ] && ext=''
   mkdir -p "$d"; : >"$d/index.txt"; echo 01 >"$d/crlnumber"
-  printf '[ca]\ndefault_ca=d\n[d]\ndatabase=%s/index.txt\ncrlnumber=%s/crlnumber\ndefault_md=sha256\n' \
+  printf "[ca]\\ndefault_ca=d\\n[d]\\ndatabase=%s/index.txt\\ncrlnumber=%s/crlnumber\\ndefault_md=sha256\\n$ext" \
     "$d" "$d" >"$d/cnf"
   openssl ca -config "$d/cnf" -gencrl -keyfile "$T/$1-key.pem" -cert "$1.pem" \
     -crl_lastupdate "${3:-20240101000000Z}" -crl_nextupdate "${4:-21240101000000Z}" \
@@ -41,6 +42,7 @@ openssl crl -in inter.crl.pem -outform DER -out inter.crl.der
 rm inter.crl.pem
 crl root stale.crl.pem 20200101000000Z 20200102000000Z
 crl other other.crl.pem
+crl root noaki.crl.pem 20240101000000Z 21240101000000Z noaki
 crl nosign nosign.crl.pem
 # Same issuer name as the root, another key: the signature must fail.
 mv root.pem root.keep; cp "$T/root-key.pem" "$T/root-key.keep"
