@@ -56,8 +56,12 @@ for file in "$crldir"/mcsec-*.crl; do
 done
 [ "$mode" = --install ] && exit 0
 
-uri="unix://$confdir/charon.vici"
-export STRONGSWAN_CONF="$confdir/strongswan.conf"
+# The border's own vici socket (border-up.sh), else charon's default one
+# (charon-systemd of deploy/systemd/mcsec-ipsec.service).
+uri=${MCSEC_VICI_URI:-}
+[ -z "$uri" ] && [ -S "$confdir/charon.vici" ] && uri="unix://$confdir/charon.vici"
+[ -z "$uri" ] && uri="unix:///var/run/charon.vici"
+[ -f "$confdir/strongswan.conf" ] && export STRONGSWAN_CONF="$confdir/strongswan.conf"
 swanctl --load-creds --noprompt --file "$conf" --uri "$uri" >"$confdir/load-crls.out" 2>&1 || {
   cat "$confdir/load-crls.out" >&2
   exit 1

@@ -11,22 +11,6 @@
 ID='X-3GPP-Asserted-Identity: "sip:gms@b.mcx.example"'
 OUT_ID='X-3GPP-Asserted-Identity: "sip:gms@a.mcx.example"'
 
-# crl CA OUT [LASTUPDATE NEXTUPDATE [CERT...]]: a CRL of CA revoking CERTs.
-crl() {
-  local ca=$1 out=$2 last=${3:-} next=${4:-} d
-  shift 4 2>/dev/null || shift $#
-  d=$(mktemp -d "$WORK/db-XXXX"); : >"$d/index.txt"; echo 01 >"$d/crlnumber"
-  printf '[ca]\ndefault_ca=d\n[d]\ndatabase=%s/index.txt\ncrlnumber=%s/crlnumber\ndefault_md=sha256\ndefault_crl_days=1\ncrl_extensions=ext\n[ext]\nauthorityKeyIdentifier=keyid:always\n' \
-    "$d" "$d" >"$d/cnf"
-  for cert in "$@"; do
-    openssl ca -config "$d/cnf" -keyfile "$WORK/$ca-key.pem" -cert "$WORK/$ca.pem" \
-      -revoke "$WORK/$cert.pem" 2>/dev/null
-  done
-  local dates=()
-  [ -n "$last" ] && dates=(-crl_lastupdate "$last" -crl_nextupdate "$next")
-  openssl ca -config "$d/cnf" -gencrl -keyfile "$WORK/$ca-key.pem" -cert "$WORK/$ca.pem" \
-    "${dates[@]}" -out "$WORK/$out.tmp" 2>/dev/null && mv "$WORK/$out.tmp" "$WORK/$out"
-}
 edit_policy() {
   crl b-ca b-ca.crl.pem
   sed -i 's|keys: {ca: b-ca.pem}|keys: {ca: b-ca.pem, crls: [b-ca.crl.pem]}|' "$WORK/policy.yaml"
