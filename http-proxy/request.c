@@ -166,6 +166,12 @@ static void verify_peer(httpd_ctx_t *ctx, struct MHD_Connection *connection, htt
     conn->over_limit = now > partner->http.connection_limit;
 }
 
+bool httpd_conn_recheck(httpd_ctx_t *ctx, httpd_conn_t *conn)
+{
+    verify_peer(ctx, conn->connection, conn);
+    return conn->partner_index >= 0;
+}
+
 /* Appends "Name: value" to the curl header list; false when out of memory. */
 static bool add_header(struct curl_slist **list, mcsec_str_t name, const char *value,
                        size_t value_len)

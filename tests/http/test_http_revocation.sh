@@ -30,6 +30,7 @@ outbound() {
     -H "$OUT_ID" "http://127.0.0.1:$PI$GROUPS_PATH/users/$1"
 }
 partner_got() { grep -c "\"/xcap-root/org.openmobilealliance.groups/users/$1" "$WORK/partner.jsonl"; }
+CLIENT_TIMEOUT=10 # the idle timeout must not be what closes the idle connection
 start_all
 
 check "empty CRL: inbound passes" [ "$(inbound in-1)" = 200 ]
@@ -38,32 +39,55 @@ check "empty CRL: outbound passes (connections kept by both workers)" [ "$o" = 2
 
 # A kept-alive connection of B: one request now, one after the revocation.
 cat >"$WORK/keepalive.py" <<PY
-import http.client, os, ssl, sys, time
+import http.client, os, select, ssl, time
 ctx = ssl.create_default_context(cafile="$WORK/a-ca.pem")
 ctx.load_cert_chain("$WORK/b-border.pem", "$WORK/b-border-key.pem")
-c = http.client.HTTPSConnection("127.0.0.1", $PA, context=ctx, timeout=5)
-c.sock = None
-c._tunnel_host = None
-def get(path):
-    c.request("GET", "$GROUPS_PATH/users/" + path, headers={"Host": "$A_NAME", "X-3GPP-Asserted-Identity": '"sip:gms@b.mcx.example"'})
-    r = c.getresponse(); r.read(); return r
 ctx.check_hostname = False
-r = get("keep-1"); print("first", r.status, flush=True)
-while not os.path.exists("$WORK/go"): time.sleep(0.05)
+def connect():
+    return http.client.HTTPSConnection("127.0.0.1", $PA, context=ctx, timeout=5)
+def get(c, path):
+    c.request("GET", "$GROUPS_PATH/users/" + path,
+              headers={"Host": "$A_NAME", "X-3GPP-Asserted-Identity": '"sip:gms@b.mcx.example"'})
+    r = c.getresponse(); r.read(); return r
+busy, idle = connect(), connect()
+print("first", get(busy, "keep-1").status, get(idle, "idle-1").status, flush=True)
+# The busy connection: a request in progress across the reload (its head
+# not finished yet), so it is checked when the request starts.
+busy.sock.sendall(b"GET $GROUPS_PATH/users/keep-2 HTTP/1.1\\r\\nHost: $A_NAME\\r\\n"
+                  b'X-3GPP-Asserted-Identity: "sip:gms@b.mcx.example"\\r\\n')
+while not os.path.exists("$WORK/go"): time.sleep(0.02)
+start = time.monotonic()
+# The idle connection: closed by the proxy without a request of ours.
+while time.monotonic() - start < 5:
+    if select.select([idle.sock], [], [], 0.05)[0]:
+        try:
+            data = idle.sock.recv(1)
+        except (ssl.SSLError, OSError):
+            data = b""
+        if not data:
+            print("idle closed after %.1f s" % (time.monotonic() - start), flush=True)
+            break
+else:
+    print("idle still open after 5 s", flush=True)
 try:
-    r = get("keep-2"); print("second", r.status, r.getheader("Connection"), flush=True)
-    get("keep-3"); print("third sent", flush=True)
+    busy.sock.sendall(b"\\r\\n")
+    r = http.client.HTTPResponse(busy.sock, method="GET"); r.begin(); r.read()
+    print("second", r.status, r.getheader("Connection"), flush=True)
+    get(busy, "keep-3"); print("third sent", flush=True)
 except Exception as e:
     print("closed", type(e).__name__, flush=True)
 PY
 python3 "$WORK/keepalive.py" >"$WORK/keepalive.out" 2>&1 & KA=$!
 for _ in $(seq 1 50); do grep -q first "$WORK/keepalive.out" && break; sleep 0.1; done
-check "kept-alive connection: first request passes" grep -q 'first 200' "$WORK/keepalive.out"
+check "kept-alive connections: first requests pass" grep -q 'first 200 200' "$WORK/keepalive.out"
 
 # ---- revoke B's border certificate ----------------------------------------
 crl b-ca b-ca.crl.pem "" "" b-border
 reload
 touch "$WORK/go"; wait "$KA"
+idle=$(sed -n 's/^idle closed after \([0-9.]*\) s$/\1/p' "$WORK/keepalive.out")
+check "idle kept-alive connection closed by the proxy ${idle:-never} s after the reload (bound 2 s)" \
+  [ -n "$idle" ] && [ "$(echo "$idle <= 2" | bc)" = 1 ]
 check "kept-alive connection: next request after the reload refused (403)" \
   grep -q 'second 403' "$WORK/keepalive.out"
 check "kept-alive connection: closed after it" \
