@@ -126,9 +126,10 @@ static bool load_partner_crls(httpd_gen_t *gen, size_t p, const char *ca_pem, ch
     const mcsec_partner_t *partner = &gen->policy->partners[p];
     if (partner->keys.crls.count == 0)
         return true;
-    char why[512], line[640];
+    char why[512];
     if (mcsec_crl_set_load(&gen->crls[p], partner->keys.ca, partner->keys.crls.items,
                            partner->keys.crls.count, why, sizeof(why)) != MCSEC_OK) {
+        char line[640];
         snprintf(line, sizeof(line), "partner %s: %s", partner->name, why);
         add_err(err, err_size, line);
         return false;

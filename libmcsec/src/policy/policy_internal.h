@@ -321,8 +321,8 @@ void mcsec_pol_load_system_revocation(mcsec_pol_ctx_t *ctx, yaml_node_t *node, m
 
 /* Loads partners[].keys.crls: each file a CRL of one CA of keys->ca (loaded
  * before; ca_node NULL = absent), every CA covered. */
-void mcsec_pol_load_partner_crls(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_partner_keys_t *keys,
-                                 yaml_node_t *ca_node);
+void mcsec_pol_load_partner_crls(mcsec_pol_ctx_t *ctx, yaml_node_t *node,
+                                 mcsec_partner_keys_t *keys, const yaml_node_t *ca_node);
 
 /* Fills unset key paths (and system.spk.internal_identity) with "" so the
  * model never holds NULL strings there. */

@@ -46,7 +46,7 @@ void mcsec_pol_load_system_revocation(mcsec_pol_ctx_t *ctx, yaml_node_t *node, m
 }
 
 void mcsec_pol_load_partner_crls(mcsec_pol_ctx_t *ctx, yaml_node_t *node,
-                                 mcsec_partner_keys_t *keys, yaml_node_t *ca_node)
+                                 mcsec_partner_keys_t *keys, const yaml_node_t *ca_node)
 {
     yaml_node_item_t *items;
     size_t count;
