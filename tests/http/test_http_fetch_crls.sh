@@ -47,6 +47,9 @@ done
 
 job --no-fetch --warn-before 100000; rc=$?
 check "due within --warn-before: warning (exit $rc)" grep -q 'WARNING due: nextUpdate in' "$WORK/job.log"
+check "policy show reports the CRL's expiry" \
+  grep -q "^# crl system-b $WORK/b-ca.crl.pem: nextUpdate .*, [01] days left; due\$" \
+  <("$MCSECCTL" policy show "$WORK/policy.yaml")
 crl b-ca b-ca.crl.pem 20200101000000Z 20200102000000Z
 job --no-fetch; rc=$?
 check "stale: error and exit 3 ($rc)" [ "$rc" = 3 ] && check "stale: logged" grep -q 'ERROR stale: nextUpdate passed' "$WORK/job.log"

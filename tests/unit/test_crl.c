@@ -178,6 +178,29 @@ static void test_crl_policy_loads_and_dumps(void **state)
     mcsec_diag_list_free(&diags);
 }
 
+static void test_crl_expiry_report(void **state)
+{
+    (void)state;
+    mcsec_diag_list_t diags = {NULL, 0};
+    mcsec_policy_t *policy;
+    assert_int_equal(load_policy(policy_with("", "[root.crl.pem, inter.crl.der]"), &policy, &diags),
+                     MCSEC_OK);
+    int64_t next = 4859740800LL; /* 2124-01-01T00:00:00Z, both fixtures */
+    char *text = NULL;
+    assert_int_equal(mcsec_crl_expiry_text(policy, next - 10 * 86400, &text), MCSEC_OK);
+    assert_non_null(strstr(text, "# crl system-b " DATA "/root.crl.pem: nextUpdate "
+                                 "2124-01-01T00:00:00Z, 10 days left\n"));
+    assert_non_null(strstr(text, "# crl system-b " DATA "/inter.crl.der: nextUpdate "));
+    free(text);
+    assert_int_equal(mcsec_crl_expiry_text(policy, next - 3600, &text), MCSEC_OK);
+    assert_non_null(strstr(text, ", 0 days left; due\n"));
+    free(text);
+    assert_int_equal(mcsec_crl_expiry_text(policy, next + 2 * 86400 + 1, &text), MCSEC_OK);
+    assert_non_null(strstr(text, ", -3 days left; stale\n"));
+    free(text);
+    mcsec_policy_free(policy);
+}
+
 static void test_crl_policy_problems_have_positions(void **state)
 {
     (void)state;
@@ -211,6 +234,7 @@ int main(void)
         cmocka_unit_test(test_crl_freshness),
         cmocka_unit_test(test_crl_policy_loads_and_dumps),
         cmocka_unit_test(test_crl_policy_problems_have_positions),
+        cmocka_unit_test(test_crl_expiry_report),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

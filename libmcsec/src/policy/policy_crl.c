@@ -2,6 +2,7 @@
  * DER), issuer among the configured CA certificates, signature verified
  * with that CA's key, authority key identifier present (RFC 5280 5.2.1),
  * thisUpdate not in the future, coverage of every CA. */
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <openssl/x509v3.h>
 
 #include "mcsec/policy/crl.h"
+#include "mcsec/policy/policy.h"
 
 /* Largest CRL file read (a CA's CRL for a border PKI is small). */
 #define CRL_FILE_MAX (4u * 1024u * 1024u)
@@ -257,4 +259,67 @@ mcsec_crl_freshness_t mcsec_crl_freshness(int64_t next_update, int64_t now, uint
     if (next_update - now <= (int64_t)warn_before)
         return MCSEC_CRL_DUE;
     return MCSEC_CRL_FRESH;
+}
+
+/* Appends printf text to *text (length *len); false when out of memory. */
+static bool append(char **text, size_t *len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static bool append(char **text, size_t *len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *grown = n >= 0 ? realloc(*text, *len + (size_t)n + 1) : NULL;
+    if (!grown)
+        return false;
+    va_start(ap, fmt);
+    vsnprintf(grown + *len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    *text = grown;
+    *len += (size_t)n;
+    return true;
+}
+
+mcsec_err_t mcsec_crl_expiry_text(const struct mcsec_policy *policy, int64_t now, char **out)
+{
+    if (!policy || !out)
+        return MCSEC_ERR_ARG;
+    char *text = calloc(1, 1);
+    size_t len = 0;
+    bool ok = text != NULL;
+    for (size_t p = 0; ok && p < policy->partner_count; p++) {
+        const mcsec_partner_t *partner = &policy->partners[p];
+        for (size_t i = 0; ok && i < partner->keys.crls.count; i++) {
+            const char *file = partner->keys.crls.items[i];
+            mcsec_crl_set_t one = {NULL, 0, 0, NULL};
+            char why[512];
+            if (mcsec_crl_set_add(&one, partner->keys.ca, file, why, sizeof(why)) != MCSEC_OK) {
+                ok = append(&text, &len, "# crl %s %s: unusable: %s\n", partner->name, file, why);
+                continue;
+            }
+            char when[32] = "none";
+            time_t next = (time_t)one.next_update;
+            struct tm tm;
+            if (one.next_update && gmtime_r(&next, &tm))
+                strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+            mcsec_crl_freshness_t fresh =
+                mcsec_crl_freshness(one.next_update, now, policy->system.revocation.warn_before);
+            int64_t left = one.next_update ? one.next_update - now : 0;
+            /* whole days, rounded towards minus infinity */
+            long long days = (long long)(left >= 0 ? left / 86400 : -((-left + 86399) / 86400));
+            ok = append(&text, &len, "# crl %s %s: nextUpdate %s, %lld days left%s\n",
+                        partner->name, file, when, days,
+                        fresh == MCSEC_CRL_STALE ? "; stale"
+                        : fresh == MCSEC_CRL_DUE ? "; due"
+                                                 : "");
+            mcsec_crl_set_clear(&one);
+        }
+    }
+    if (!ok) {
+        free(text);
+        return MCSEC_ERR_NOMEM;
+    }
+    *out = text;
+    return MCSEC_OK;
 }

@@ -53,4 +53,13 @@ typedef enum {
  * of the deep configuration check and of the runtime warning. */
 mcsec_crl_freshness_t mcsec_crl_freshness(int64_t next_update, int64_t now, uint32_t warn_before);
 
+/* The expiry report of every partner's CRL files at now, one YAML comment
+ * line each (what `mcsecctl policy show` appends):
+ *   "# crl PARTNER FILE: nextUpdate 2026-12-09T00:00:00Z, 3 days left"
+ * with "; due" within system.revocation.warn_before, "; stale" after it
+ * ("-2 days left"), or "; unusable: WHY" when the file no longer loads.
+ * Empty when no partner has CRLs. *out is malloc'd, the caller frees it. */
+struct mcsec_policy;
+mcsec_err_t mcsec_crl_expiry_text(const struct mcsec_policy *policy, int64_t now, char **out);
+
 #endif

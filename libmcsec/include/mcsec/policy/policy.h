@@ -265,7 +265,7 @@ typedef struct {
     bool log_passed;         /* also log each message that passes (INFO) */
 } mcsec_logging_t;
 
-typedef struct {
+typedef struct mcsec_policy {
     char *source_path; /* file it was loaded from ("<memory>" for buffers) */
     unsigned version;  /* policy format version, 1 */
     mcsec_system_t system;
