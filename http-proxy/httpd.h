@@ -83,10 +83,11 @@ typedef struct httpd_gen {
     /* The inside listener's TLS material (system.http.inside_tls), all
      * NULL when it speaks plain HTTP. */
     char *inside_cert_pem;
-    char *inside_key_pem; /* wiped on free */
-    char *inside_ca_pem;  /* the CA of our GMS/CMS client certificates */
-    gnutls_x509_trust_list_t inside_trust;
-    const char **internal_hosts; /* rewritten to public_host; views into policy */
+    char *inside_key_pem;                  /* wiped on free */
+    char *inside_ca_pem;                   /* the CA of our GMS/CMS client certificates */
+    gnutls_x509_trust_list_t inside_trust; /* with inside_crls */
+    mcsec_crl_set_t inside_crls;           /* system.http.inside_tls.crls */
+    const char **internal_hosts;           /* rewritten to public_host; views into policy */
     size_t internal_count;
     atomic_uint partner_conns[HTTPD_MAX_PARTNERS];
     /* EAR and GMK keys: each partner's keys.kms (explicit or gmk check

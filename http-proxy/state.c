@@ -112,6 +112,7 @@ static void gen_free(httpd_gen_t *gen)
     free(gen->inside_ca_pem);
     if (gen->inside_trust)
         gnutls_x509_trust_list_deinit(gen->inside_trust, 1);
+    mcsec_crl_set_clear(&gen->inside_crls);
     free(gen->cert_pem);
     free(gen->trust_pem);
     mcsec_policy_free(gen->policy);
@@ -215,14 +216,23 @@ static bool load_inside_tls(httpd_gen_t *gen, char *err, size_t err_size)
         add_err(err, err_size, "cannot read system.http.inside_tls cert, key or ca");
         return false;
     }
+    char why[512], line[640];
+    if (http->inside_crls.count > 0 &&
+        mcsec_crl_set_load(&gen->inside_crls, http->inside_ca, http->inside_crls.items,
+                           http->inside_crls.count, why, sizeof(why)) != MCSEC_OK) {
+        snprintf(line, sizeof(line), "system.http.inside_tls: %s", why);
+        add_err(err, err_size, line);
+        return false;
+    }
     gnutls_datum_t datum = {(unsigned char *)gen->inside_ca_pem,
                             (unsigned)strlen(gen->inside_ca_pem)};
+    gnutls_datum_t crls = {(unsigned char *)gen->inside_crls.pem,
+                           gen->inside_crls.pem ? (unsigned)strlen(gen->inside_crls.pem) : 0};
     int rc = gnutls_x509_trust_list_init(&gen->inside_trust, 0);
-    if (rc >= 0)
-        rc = gnutls_x509_trust_list_add_trust_mem(gen->inside_trust, &datum, NULL,
-                                                  GNUTLS_X509_FMT_PEM, 0, 0);
+    if (rc >= 0) /* CRLs as for the partners (load_partner_trust) */
+        rc = gnutls_x509_trust_list_add_trust_mem(
+            gen->inside_trust, &datum, crls.size ? &crls : NULL, GNUTLS_X509_FMT_PEM, 0, 0);
     if (rc <= 0) {
-        char line[512];
         snprintf(line, sizeof(line), "%s: no CA certificate (%s)", http->inside_ca,
                  rc < 0 ? gnutls_strerror(rc) : "empty");
         add_err(err, err_size, line);
@@ -436,8 +446,11 @@ void httpd_gen_crl_report(const httpd_ctx_t *ctx, const httpd_gen_t *gen, int64_
 {
     const mcsec_policy_t *policy = gen->policy;
     const mcsec_revocation_t *rev = &policy->system.revocation;
-    for (size_t p = 0; p < policy->partner_count && p < HTTPD_MAX_PARTNERS; p++) {
-        const mcsec_crl_set_t *crls = &gen->crls[p];
+    for (size_t p = 0; p <= policy->partner_count && p < HTTPD_MAX_PARTNERS; p++) {
+        /* p == partner_count: the inside clients' CA (inside_tls.crls) */
+        bool inside = p == policy->partner_count;
+        const mcsec_crl_set_t *crls = inside ? &gen->inside_crls : &gen->crls[p];
+        const char *name = inside ? "(inside clients)" : policy->partners[p].name;
         if (crls->count == 0)
             continue;
         mcsec_crl_freshness_t fresh = mcsec_crl_freshness(crls->next_update, now, rev->warn_before);
@@ -450,7 +463,7 @@ void httpd_gen_crl_report(const httpd_ctx_t *ctx, const httpd_gen_t *gen, int64_
                           : "still used (system.revocation.stale keep): fetch a new CRL");
         else if (fresh == MCSEC_CRL_DUE)
             httpd_log(ctx, MCSEC_LOG_WARNING,
-                      "crl partner=%s due: nextUpdate in %lld s; fetch a new CRL before then",
-                      policy->partners[p].name, (long long)(crls->next_update - now));
+                      "crl partner=%s due: nextUpdate in %lld s; fetch a new CRL before then", name,
+                      (long long)(crls->next_update - now));
     }
 }

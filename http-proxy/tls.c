@@ -98,6 +98,16 @@ bool httpd_tls_inside_client_ok(const httpd_gen_t *gen, gnutls_session_t session
                      : -1;
         ok = rc >= 0 && status == 0;
         snprintf(detail, detail_size, ok ? "inside client" : "certificate of no inside CA");
+        if (rc >= 0 && (status & GNUTLS_CERT_REVOKED))
+            snprintf(detail, detail_size, "inside client certificate revoked (inside_tls.crls)");
+        if (ok && gen->inside_crls.count > 0 &&
+            gen->policy->system.revocation.stale == MCSEC_CRL_STALE_REFUSE &&
+            mcsec_crl_freshness(gen->inside_crls.next_update, (int64_t)time(NULL), 0) ==
+                MCSEC_CRL_STALE) {
+            ok = false;
+            snprintf(detail, detail_size,
+                     "inside_tls CRL past its nextUpdate and system.revocation.stale is refuse");
+        }
     }
     free_chain(chain, loaded);
     return ok;

@@ -288,14 +288,19 @@ mcsec_err_t mcsec_crl_expiry_text(const struct mcsec_policy *policy, int64_t now
     char *text = calloc(1, 1);
     size_t len = 0;
     bool ok = text != NULL;
-    for (size_t p = 0; ok && p < policy->partner_count; p++) {
-        const mcsec_partner_t *partner = &policy->partners[p];
-        for (size_t i = 0; ok && i < partner->keys.crls.count; i++) {
-            const char *file = partner->keys.crls.items[i];
+    const mcsec_http_system_t *http = &policy->system.http;
+    /* p == partner_count: the inside clients' CA (system.http.inside_tls) */
+    for (size_t p = 0; ok && p <= policy->partner_count; p++) {
+        bool inside = p == policy->partner_count;
+        const char *name = inside ? "(inside)" : policy->partners[p].name;
+        const char *ca = inside ? http->inside_ca : policy->partners[p].keys.ca;
+        const mcsec_strlist_t *crls = inside ? &http->inside_crls : &policy->partners[p].keys.crls;
+        for (size_t i = 0; ok && i < crls->count; i++) {
+            const char *file = crls->items[i];
             mcsec_crl_set_t one = {NULL, 0, 0, NULL};
             char why[512];
-            if (mcsec_crl_set_add(&one, partner->keys.ca, file, why, sizeof(why)) != MCSEC_OK) {
-                ok = append(&text, &len, "# crl %s %s: unusable: %s\n", partner->name, file, why);
+            if (mcsec_crl_set_add(&one, ca, file, why, sizeof(why)) != MCSEC_OK) {
+                ok = append(&text, &len, "# crl %s %s: unusable: %s\n", name, file, why);
                 continue;
             }
             char when[32] = "none";
@@ -308,8 +313,8 @@ mcsec_err_t mcsec_crl_expiry_text(const struct mcsec_policy *policy, int64_t now
             int64_t left = one.next_update ? one.next_update - now : 0;
             /* whole days, rounded towards minus infinity */
             long long days = (long long)(left >= 0 ? left / 86400 : -((-left + 86399) / 86400));
-            ok = append(&text, &len, "# crl %s %s: nextUpdate %s, %lld days left%s\n",
-                        partner->name, file, when, days,
+            ok = append(&text, &len, "# crl %s %s: nextUpdate %s, %lld days left%s\n", name, file,
+                        when, days,
                         fresh == MCSEC_CRL_STALE ? "; stale"
                         : fresh == MCSEC_CRL_DUE ? "; due"
                                                  : "");

@@ -260,9 +260,14 @@ static void dump_system(writer_t *w, const mcsec_system_t *sys)
     key_list(w, "internal_hosts", &http->internal_hosts);
     key_addr_list(w, "inside_clients", http->inside_clients, http->inside_client_count);
     if (http->has_inside_tls) {
-        static const char *const tls_names[] = {"cert", "key", "ca"};
-        char *const tls_paths[] = {http->inside_cert, http->inside_key, http->inside_ca};
-        key_paths(w, "inside_tls", tls_names, tls_paths, 3);
+        scalar(w, "inside_tls");
+        begin_map(w, false);
+        key_string(w, "cert", http->inside_cert);
+        key_string(w, "key", http->inside_key);
+        key_string(w, "ca", http->inside_ca);
+        if (http->inside_crls.count > 0)
+            key_list(w, "crls", &http->inside_crls);
+        end_map(w);
     }
     key_number(w, "connection_limit", http->connection_limit);
     key_number(w, "client_timeout", http->client_timeout);

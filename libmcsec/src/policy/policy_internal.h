@@ -319,10 +319,11 @@ void mcsec_pol_system_revocation_defaults(mcsec_system_t *sys);
 /* Loads system.revocation (node may be NULL = absent). */
 void mcsec_pol_load_system_revocation(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_t *sys);
 
-/* Loads partners[].keys.crls: each file a CRL of one CA of keys->ca (loaded
- * before; ca_node NULL = absent), every CA covered. */
-void mcsec_pol_load_partner_crls(mcsec_pol_ctx_t *ctx, yaml_node_t *node,
-                                 mcsec_partner_keys_t *keys, const yaml_node_t *ca_node);
+/* Loads a list of CRL files (what: its name in messages) into out: each
+ * file a CRL of one CA of the CA file ca (loaded before, its key named
+ * ca_what; NULL = absent, then the list must be empty), every CA covered. */
+void mcsec_pol_load_crls(mcsec_pol_ctx_t *ctx, yaml_node_t *node, const char *what,
+                         const char *ca_what, const char *ca, mcsec_strlist_t *out);
 
 /* Fills unset key paths (and system.spk.internal_identity) with "" so the
  * model never holds NULL strings there. */

@@ -1,5 +1,6 @@
-/* Revocation in the policy: partners[].keys.crls (the CRL files of the
- * partner's CAs, each checked with crl.h at load: a broken CRL never
+/* Revocation in the policy: partners[].keys.crls and
+ * system.http.inside_tls.crls (the CRL files of the partner's CAs, of our
+ * inside clients' CA; each checked with crl.h at load: a broken CRL never
  * loads) and system.revocation (what a stale CRL does, when to warn).
  * docs/policy-reference.md, "Revocation". */
 #include <stdlib.h>
@@ -45,21 +46,21 @@ void mcsec_pol_load_system_revocation(mcsec_pol_ctx_t *ctx, yaml_node_t *node, m
         sys->revocation.warn_before = (uint32_t)warn;
 }
 
-void mcsec_pol_load_partner_crls(mcsec_pol_ctx_t *ctx, yaml_node_t *node,
-                                 mcsec_partner_keys_t *keys, const yaml_node_t *ca_node)
+void mcsec_pol_load_crls(mcsec_pol_ctx_t *ctx, yaml_node_t *node, const char *what,
+                         const char *ca_what, const char *ca, mcsec_strlist_t *out)
 {
     yaml_node_item_t *items;
     size_t count;
-    if (!mcsec_pol_sequence(ctx, node, "partner.keys.crls", &items, &count))
+    if (!mcsec_pol_sequence(ctx, node, what, &items, &count))
         return;
     if (count > CRLS_MAX) {
-        mcsec_pol_problem(ctx, node, MCSEC_ERR_INVALID,
-                          "more than %d CRL files in 'partner.keys.crls'", CRLS_MAX);
+        mcsec_pol_problem(ctx, node, MCSEC_ERR_INVALID, "more than %d CRL files in '%s'", CRLS_MAX,
+                          what);
         return;
     }
-    if (count > 0 && (!ca_node || !keys->ca)) {
-        mcsec_pol_problem(ctx, node, MCSEC_ERR_INVALID,
-                          "'partner.keys.crls' needs 'partner.keys.ca' (the CAs the CRLs are of)");
+    if (count > 0 && !ca) {
+        mcsec_pol_problem(ctx, node, MCSEC_ERR_INVALID, "'%s' needs '%s' (the CAs the CRLs are of)",
+                          what, ca_what);
         return;
     }
     mcsec_crl_set_t set = {NULL, 0, 0, NULL};
@@ -70,26 +71,26 @@ void mcsec_pol_load_partner_crls(mcsec_pol_ctx_t *ctx, yaml_node_t *node,
         if (!item)
             continue;
         size_t problems = ctx->diags->count;
-        mcsec_pol_load_keyfile(ctx, item, "partner.keys.crls", false, &path);
+        mcsec_pol_load_keyfile(ctx, item, what, false, &path);
         if (!path || ctx->diags->count != problems) {
             free(path);
             ok = false;
             continue;
         }
         char why[512];
-        mcsec_err_t rc = mcsec_crl_set_add(&set, keys->ca, path, why, sizeof(why));
+        mcsec_err_t rc = mcsec_crl_set_add(&set, ca, path, why, sizeof(why));
         if (rc != MCSEC_OK) {
             mcsec_pol_problem(ctx, item, rc, "%s", why);
             ok = false;
         }
-        if (mcsec_strlist_push(&keys->crls, path) != MCSEC_OK) {
+        if (mcsec_strlist_push(out, path) != MCSEC_OK) {
             mcsec_pol_problem(ctx, item, MCSEC_ERR_NOMEM, "out of memory");
             ok = false;
         }
         free(path);
     }
     char why[512];
-    if (ok && count > 0 && mcsec_crl_set_covers(&set, keys->ca, why, sizeof(why)) != MCSEC_OK)
+    if (ok && count > 0 && mcsec_crl_set_covers(&set, ca, why, sizeof(why)) != MCSEC_OK)
         mcsec_pol_problem(ctx, node, MCSEC_ERR_INVALID, "%s", why);
     mcsec_crl_set_clear(&set);
 }

@@ -143,7 +143,8 @@ static void load_keys(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_partner_key
     if (v[2])
         mcsec_pol_load_keyfile(ctx, v[2], "partner.keys.ca", false, &out->ca);
     if (v[3])
-        mcsec_pol_load_partner_crls(ctx, v[3], out, v[2]);
+        mcsec_pol_load_crls(ctx, v[3], "partner.keys.crls", "partner.keys.ca",
+                            v[2] ? out->ca : NULL, &out->crls);
 }
 
 /* Returns true when the value was valid. */

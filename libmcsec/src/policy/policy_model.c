@@ -54,6 +54,7 @@ void mcsec_policy_free(mcsec_policy_t *policy)
     free(sys->http.inside_cert);
     free(sys->http.inside_key);
     free(sys->http.inside_ca);
+    mcsec_strlist_clear(&sys->http.inside_crls);
     free(sys->sip_inside_peers);
     free(sys->keys.topology);
     free(sys->keys.spk);

@@ -53,7 +53,8 @@ typedef enum {
  * of the deep configuration check and of the runtime warning. */
 mcsec_crl_freshness_t mcsec_crl_freshness(int64_t next_update, int64_t now, uint32_t warn_before);
 
-/* The expiry report of every partner's CRL files at now, one YAML comment
+/* The expiry report of every partner's CRL files (and those of
+ * system.http.inside_tls, PARTNER "(inside)") at now, one YAML comment
  * line each (what `mcsecctl policy show` appends):
  *   "# crl PARTNER FILE: nextUpdate 2026-12-09T00:00:00Z, 3 days left"
  * with "; due" within system.revocation.warn_before, "; stale" after it

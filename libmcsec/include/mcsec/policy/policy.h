@@ -194,6 +194,7 @@ typedef struct {
     char *inside_cert;              /* PEM, resolved path */
     char *inside_key;               /* PEM, resolved path, mode 0600 */
     char *inside_ca;                /* PEM, the CA of our GMS/CMS client certificates */
+    mcsec_strlist_t inside_crls;    /* CRL files of the CAs of inside_ca (crl.h) */
     char *public_host;              /* our name in rewritten URIs; default
                                        topology host */
     mcsec_strlist_t internal_hosts; /* host[:port] never shown to partners, in
