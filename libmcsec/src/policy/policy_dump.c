@@ -186,6 +186,24 @@ static void key_paths(writer_t *w, const char *key, const char *const *names, ch
     end_map(w);
 }
 
+/* partners[].keys: the key paths and the CRL files. */
+static void partner_keys(writer_t *w, const mcsec_partner_keys_t *keys)
+{
+    static const char *const names[] = {"spk", "kms", "ca"};
+    char *const paths[] = {keys->spk, keys->kms, keys->ca};
+    bool any = keys->crls.count > 0;
+    for (size_t i = 0; i < 3; i++)
+        any = any || (paths[i] && paths[i][0]);
+    scalar(w, "keys");
+    begin_map(w, !any);
+    for (size_t i = 0; i < 3; i++)
+        if (paths[i] && paths[i][0])
+            key_string(w, names[i], paths[i]);
+    if (keys->crls.count > 0)
+        key_list(w, "crls", &keys->crls);
+    end_map(w);
+}
+
 static void dump_system(writer_t *w, const mcsec_system_t *sys)
 {
     static const char *const key_names[] = {"topology", "spk", "signing", "cert", "key", "ca"};
@@ -243,9 +261,14 @@ static void dump_system(writer_t *w, const mcsec_system_t *sys)
     key_list(w, "internal_hosts", &http->internal_hosts);
     key_addr_list(w, "inside_clients", http->inside_clients, http->inside_client_count);
     if (http->has_inside_tls) {
-        static const char *const tls_names[] = {"cert", "key", "ca"};
-        char *const tls_paths[] = {http->inside_cert, http->inside_key, http->inside_ca};
-        key_paths(w, "inside_tls", tls_names, tls_paths, 3);
+        scalar(w, "inside_tls");
+        begin_map(w, false);
+        key_string(w, "cert", http->inside_cert);
+        key_string(w, "key", http->inside_key);
+        key_string(w, "ca", http->inside_ca);
+        if (http->inside_crls.count > 0)
+            key_list(w, "crls", &http->inside_crls);
+        end_map(w);
     }
     key_number(w, "connection_limit", http->connection_limit);
     key_number(w, "client_timeout", http->client_timeout);
@@ -254,6 +277,11 @@ static void dump_system(writer_t *w, const mcsec_system_t *sys)
     key_paths(w, "keys", key_names, key_paths_of, 6);
     if (!w->failed && !mcsec_pol_dump_system_gmk(&w->emitter, sys))
         w->failed = true;
+    scalar(w, "revocation");
+    begin_map(w, false);
+    key_string(w, "stale", sys->revocation.stale == MCSEC_CRL_STALE_REFUSE ? "refuse" : "keep");
+    key_number(w, "warn_before", sys->revocation.warn_before);
+    end_map(w);
     end_map(w);
 }
 
@@ -331,8 +359,6 @@ static void dump_partner_http(writer_t *w, const mcsec_http_rules_t *http)
 
 static void dump_partner(writer_t *w, const mcsec_partner_t *partner)
 {
-    static const char *const key_names[] = {"spk", "kms", "ca"};
-    char *const key_paths_of[] = {partner->keys.spk, partner->keys.kms, partner->keys.ca};
     begin_map(w, false);
     key_string(w, "name", partner->name ? partner->name : "");
     key_string(w, "identity", partner->identity ? partner->identity : "");
@@ -362,7 +388,7 @@ static void dump_partner(writer_t *w, const mcsec_partner_t *partner)
     end_map(w);
     dump_partner_features(w, partner);
     dump_partner_http(w, &partner->http);
-    key_paths(w, "keys", key_names, key_paths_of, 3);
+    partner_keys(w, &partner->keys);
     if (!w->failed && !mcsec_pol_dump_partner_gmk(&w->emitter, partner))
         w->failed = true;
     if (!w->failed && !mcsec_pol_dump_partner_migration(&w->emitter, partner))

@@ -132,7 +132,8 @@ static void load_sip(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_sip_rules_t 
 
 static void load_keys(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_partner_keys_t *out)
 {
-    static const mcsec_pol_key_t keys[] = {{"spk", false}, {"kms", false}, {"ca", false}};
+    static const mcsec_pol_key_t keys[] = {
+        {"spk", false}, {"kms", false}, {"ca", false}, {"crls", false}};
     yaml_node_t *v[COUNT(keys)];
     if (!mcsec_pol_map(ctx, node, "partner.keys", keys, COUNT(keys), v))
         return;
@@ -142,6 +143,9 @@ static void load_keys(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_partner_key
         mcsec_pol_load_keyfile(ctx, v[1], "partner.keys.kms", false, &out->kms);
     if (v[2])
         mcsec_pol_load_keyfile(ctx, v[2], "partner.keys.ca", false, &out->ca);
+    if (v[3])
+        mcsec_pol_load_crls(ctx, v[3], "partner.keys.crls", "partner.keys.ca",
+                            v[2] ? out->ca : NULL, &out->crls);
 }
 
 /* Returns true when the value was valid. */

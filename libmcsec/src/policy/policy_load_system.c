@@ -109,12 +109,13 @@ void mcsec_pol_load_system(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system
     static const mcsec_pol_key_t keys[] = {
         {"name", true},      {"identity", true}, {"domains", true}, {"addresses", false},
         {"sip", false},      {"keys", false},    {"spk", false},    {"ear", false},
-        {"topology", false}, {"http", false},    {"gmk", false}};
+        {"topology", false}, {"http", false},    {"gmk", false},    {"revocation", false}};
     yaml_node_t *v[COUNT(keys)];
     sys->sip_transport = MCSEC_TRANSPORT_UDP;
     sys->sip_core_transport = MCSEC_TRANSPORT_UDP;
     mcsec_pol_system_defaults(sys);
     mcsec_pol_system_http_defaults(sys);
+    mcsec_pol_system_revocation_defaults(sys);
     if (!mcsec_pol_map(ctx, node, "system", keys, COUNT(keys), v))
         return;
     if (v[0] && mcsec_pol_string(ctx, v[0], "system.name", &sys->name) &&
@@ -137,4 +138,5 @@ void mcsec_pol_load_system(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system
     mcsec_pol_load_system_features(ctx, sys, v[1], v[6], v[7], v[8]);
     mcsec_pol_load_system_http(ctx, v[9], sys);
     mcsec_pol_load_system_gmk(ctx, v[10], sys);
+    mcsec_pol_load_system_revocation(ctx, v[11], sys);
 }

@@ -145,9 +145,11 @@ typedef struct {
 /* Key file references; paths are resolved relative to the policy file's
  * directory. Empty string = not configured. Later issues read them. */
 typedef struct {
-    char *spk; /* shared SPK file (issue: shared-SPK protection) */
-    char *kms; /* partner KMS public file (issue: EAR) */
-    char *ca;  /* partner CA certificate, PEM (HTTP-3 TLS, IPsec) */
+    char *spk;            /* shared SPK file (issue: shared-SPK protection) */
+    char *kms;            /* partner KMS public file (issue: EAR) */
+    char *ca;             /* partner CA certificate, PEM (HTTP-3 TLS, IPsec) */
+    mcsec_strlist_t crls; /* CRL files, one per CA of ca (crl.h); empty = no
+                             revocation check for this partner */
 } mcsec_partner_keys_t;
 
 typedef struct {
@@ -197,6 +199,7 @@ typedef struct {
     char *inside_cert;              /* PEM, resolved path */
     char *inside_key;               /* PEM, resolved path, mode 0600 */
     char *inside_ca;                /* PEM, the CA of our GMS/CMS client certificates */
+    mcsec_strlist_t inside_crls;    /* CRL files of the CAs of inside_ca (crl.h) */
     char *public_host;              /* our name in rewritten URIs; default
                                        topology host */
     mcsec_strlist_t internal_hosts; /* host[:port] never shown to partners, in
@@ -206,6 +209,18 @@ typedef struct {
                                        (headers, body), default 10 */
     unsigned threads;               /* MHD worker threads, default 4 */
 } mcsec_http_system_t;
+
+/* What a CRL past its nextUpdate does (system.revocation.stale). */
+typedef enum {
+    MCSEC_CRL_STALE_KEEP = 0,   /* keep checking against it, warn (default) */
+    MCSEC_CRL_STALE_REFUSE = 1, /* refuse the partner's certificates until a fresh one */
+} mcsec_crl_stale_t;
+
+typedef struct {
+    mcsec_crl_stale_t stale;
+    uint32_t warn_before; /* seconds before nextUpdate a warning is logged,
+                             default 172800 (2 days) */
+} mcsec_revocation_t;
 
 typedef struct {
     char *name;
@@ -239,7 +254,8 @@ typedef struct {
     uint32_t topology_previous_validity; /* seconds, default 86400 */
     mcsec_http_system_t http;
     mcsec_system_keys_t keys;
-    mcsec_gmk_system_t gmk; /* GMK transfer (policy_gmk.h) */
+    mcsec_gmk_system_t gmk;        /* GMK transfer (policy_gmk.h) */
+    mcsec_revocation_t revocation; /* CRLs (crl.h, partners[].keys.crls) */
 } mcsec_system_t;
 
 typedef enum {
@@ -255,7 +271,7 @@ typedef struct {
     bool log_passed;         /* also log each message that passes (INFO) */
 } mcsec_logging_t;
 
-typedef struct {
+typedef struct mcsec_policy {
     char *source_path; /* file it was loaded from ("<memory>" for buffers) */
     unsigned version;  /* policy format version, 1 */
     mcsec_system_t system;
