@@ -13,6 +13,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 t_init "$@"
 
 POLICY=$MCSEC_SRC/policies/system-a.yaml
+# The keys the example names (kept when still good).
+MCSECCTL=$MCSEC_CTL "$MCSEC_SRC/policies/make-example-keys.sh" || t_die "example keys"
 "$MCSEC_CTL" policy check "$POLICY" || t_die "the example policy is valid"
 kam_start "$POLICY"
 
