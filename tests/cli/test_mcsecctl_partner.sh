@@ -6,7 +6,8 @@
 # check (--pair); the key files have their modes (directory 0700, SPK
 # 0600, CA and kms.pub 0644) and --owner's owner; a second add of a name is
 # refused and changes nothing; a section that does not load leaves no
-# files; --write onto --policy keeps a backup; a pair disagreement exits 1.
+# files; --write onto --policy keeps a backup; a pair disagreement exits 1;
+# the guide's alarm section names every reason code.
 # Usage: test_mcsecctl_partner.sh MCSECCTL SOURCE_DIR
 set -u
 MCSECCTL=${1:?usage: $0 MCSECCTL SOURCE_DIR}
@@ -124,5 +125,14 @@ expect_rc 1 "$MCSECCTL" partner add --policy "$TMP/C.yaml" --name system-a \
     --keys-dir "$TMP/c/other" --spk-from "$K/spk" --pair "$TMP/A2.yaml"
 grep -q "disagree" "$TMP/err" || fail "pair disagreement not reported: $(cat "$TMP/err")"
 expect_rc 2 "$MCSECCTL" partner add --policy "$TMP/A.yaml" --name system-z
+
+# The guide answers every alarm: each code of docs/reason-codes.md is in
+# its section 5 (a new code needs its answer there).
+sed -n 's/^| `\([a-z_.]*\)` |.*/\1/p' "$SRC/docs/reason-codes.md" >"$TMP/codes"
+[ -s "$TMP/codes" ] || fail "no reason codes read from docs/reason-codes.md"
+while read -r code; do
+    grep -q "\`$code\`" "$SRC/docs/operator-guide.md" ||
+        fail "docs/operator-guide.md: no answer to the alarm $code (section 5)"
+done <"$TMP/codes"
 
 cli_finish test_mcsecctl_partner
