@@ -181,9 +181,9 @@ static mcsec_policy_t *load_text(const char *text, const char *name, const char 
  * then after a copy to <path>.<UTC time>.bak. */
 static int write_policy(const char *path, const char *policy_path, const char *text)
 {
-    char real_out[PATH_MAX], real_policy[PATH_MAX];
     struct stat st;
     if (stat(path, &st) == 0) {
+        char real_out[PATH_MAX], real_policy[PATH_MAX];
         if (!realpath(path, real_out) || !realpath(policy_path, real_policy) ||
             strcmp(real_out, real_policy) != 0) {
             fprintf(stderr, "mcsecctl: %s exists and is not --policy: not overwritten\n", path);
