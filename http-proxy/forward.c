@@ -213,6 +213,14 @@ static CURL *make_easy(forwarder_t *fwd, fwd_job_t *job)
         struct curl_slist *connect_to = NULL;
         curl_easy_setopt(easy, CURLOPT_SSLCERT, sys->keys.cert);
         curl_easy_setopt(easy, CURLOPT_SSLKEY, sys->keys.key);
+        if (gen->token_key) {
+            /* system.keys.key is a PKCS#11 URI: OpenSSL's "pkcs11" engine
+             * (libp11, p11-kit's modules) loads it, logged in with the PIN
+             * (docs/http-proxy.md); no engine, no client key: fails. */
+            curl_easy_setopt(easy, CURLOPT_SSLENGINE, "pkcs11");
+            curl_easy_setopt(easy, CURLOPT_SSLKEYTYPE, "ENG");
+            curl_easy_setopt(easy, CURLOPT_KEYPASSWD, gen->token_pin);
+        }
         const char *ca_crl = gen->ca_crl_pem[job->partner_index];
         curl_easy_setopt(easy, CURLOPT_CAINFO, partner->keys.ca);
         if (ca_crl) {

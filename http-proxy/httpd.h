@@ -43,6 +43,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <microhttpd.h>
@@ -70,10 +71,18 @@ typedef struct {
 
 /* Everything derived from one policy file: replaced as a whole on reload,
  * reference counted so requests in flight keep the one they started with. */
+#define HTTPD_TOKEN_MAX_CHAIN 8
+
 typedef struct httpd_gen {
     mcsec_policy_t *policy;
-    char *cert_pem;  /* our certificate chain, PEM */
-    char *key_pem;   /* its key, PEM (wiped on free) */
+    char *cert_pem; /* our certificate chain, PEM */
+    char *key_pem;  /* its key, PEM (wiped on free); NULL when in a token */
+    /* system.keys.key as a PKCS#11 URI (token.c): the key, our chain for
+     * the certificate callback, the PIN (wiped on free). */
+    gnutls_privkey_t token_key; /* NULL: key_pem */
+    gnutls_pcert_st token_pcerts[HTTPD_TOKEN_MAX_CHAIN];
+    unsigned token_pcert_count;
+    char token_pin[256];
     char *trust_pem; /* every partner CA, concatenated: the CA names we send */
     gnutls_x509_trust_list_t trust[HTTPD_MAX_PARTNERS]; /* per partner, NULL = none;
                                                            with its CRLs */
@@ -108,6 +117,12 @@ typedef struct httpd_gen {
  * NULL and writes one line per problem to err (NUL terminated). */
 httpd_gen_t *httpd_gen_load(const char *policy_path, char *err, size_t err_size);
 httpd_gen_t *httpd_gen_ref(httpd_gen_t *gen);
+
+/* system.keys.key in a PKCS#11 token (token.c): loads the key and our
+ * chain (cert_pem) into gen and proves the key signs for the certificate;
+ * false with err set (a line ending in newline) otherwise. */
+bool httpd_token_load(httpd_gen_t *gen, const char *cert_pem, char *err, size_t err_size);
+void httpd_token_free(httpd_gen_t *gen);
 void httpd_gen_unref(httpd_gen_t *gen);
 /* True when a and b need different outside TLS daemons (cert, key, CAs). */
 bool httpd_gen_tls_differs(const httpd_gen_t *a, const httpd_gen_t *b);

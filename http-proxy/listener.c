@@ -57,6 +57,13 @@ static void notify_connection(void *cls, struct MHD_Connection *connection, void
         atomic_fetch_add(site->load, 1);
     else if (site->load)
         atomic_fetch_sub(site->load, 1);
+    if (code == MHD_CONNECTION_NOTIFY_STARTED && site->tls_gen) {
+        /* before the handshake: what tls.c's certificate callback serves */
+        const union MHD_ConnectionInfo *tls =
+            MHD_get_connection_info(connection, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+        if (tls && tls->tls_session)
+            gnutls_session_set_ptr(tls->tls_session, site->tls_gen);
+    }
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
         httpd_conn_t *conn = calloc(1, sizeof(*conn));
         if (!conn)
@@ -250,6 +257,15 @@ httpd_site_t *httpd_site_start(httpd_listener_t *listener, const httpd_site_host
         {MHD_OPTION_HTTPS_MEM_TRUST, 0, gen->trust_pem},
         {MHD_OPTION_END, 0, NULL},
     };
+    if (listener->kind == LISTEN_OUTSIDE && gen->token_key) {
+        /* Our key in a PKCS#11 token: GnuTLS asks tls.c for the chain and
+         * key at each handshake (the session carries the generation). */
+        extra[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_CERT_CALLBACK, 0,
+                                           (void *)(uintptr_t)httpd_tls_token_cert};
+        extra[2] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0, gen->trust_pem};
+        extra[3] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+        site->tls_gen = httpd_gen_ref((httpd_gen_t *)(uintptr_t)gen);
+    }
     if (listener->kind == LISTEN_INSIDE && gen->inside_cert_pem) {
         /* Mutual TLS on the inside (system.http.inside_tls): the same
          * profile, our inside certificate, the inside CA's names; the
@@ -275,6 +291,7 @@ httpd_site_t *httpd_site_start(httpd_listener_t *listener, const httpd_site_host
     if (!site->daemon) {
         httpd_log(ctx, MCSEC_LOG_ERROR, "cannot start the %s listener",
                   listener_name(listener->kind));
+        httpd_gen_unref(site->tls_gen);
         free(site);
         return NULL;
     }
@@ -290,6 +307,7 @@ void httpd_site_stop(httpd_site_t *site)
     if (site->own_thread && !site->quiesced)
         MHD_quiesce_daemon(site->daemon);
     MHD_stop_daemon(site->daemon);
+    httpd_gen_unref(site->tls_gen);
     free(site);
 }
 

@@ -41,11 +41,13 @@ typedef struct {
     atomic_uint *load;       /* the host's connection count; NULL for admin */
     bool own_thread;         /* admin: its own thread and listening socket */
     struct MHD_Daemon *daemon;
-    size_t head_limit;   /* raw scanner's bound for one request head */
-    size_t pool_size;    /* MHD_OPTION_CONNECTION_MEMORY_LIMIT */
-    bool quiesced;       /* takes no new connections (retired, stopping) */
-    bool resumed;        /* a connection was resumed: run the daemon (worker thread) */
-    httpd_conn_t *conns; /* its open connections (worker thread) */
+    size_t head_limit;    /* raw scanner's bound for one request head */
+    size_t pool_size;     /* MHD_OPTION_CONNECTION_MEMORY_LIMIT */
+    bool quiesced;        /* takes no new connections (retired, stopping) */
+    bool resumed;         /* a connection was resumed: run the daemon (worker thread) */
+    httpd_conn_t *conns;  /* its open connections (worker thread) */
+    httpd_gen_t *tls_gen; /* a reference to the generation whose token key
+                             the certificate callback serves; NULL: PEM */
 } httpd_site_t;
 
 /* After a reload (gen is the new generation): every idle outside

@@ -103,6 +103,7 @@ static void gen_free(httpd_gen_t *gen)
     for (size_t i = own; i < gen->internal_count; i++)
         free((char *)gen->internal_hosts[i]);
     free(gen->internal_hosts);
+    httpd_token_free(gen);
     if (gen->key_pem) {
         gnutls_memset(gen->key_pem, 0, strlen(gen->key_pem));
         free(gen->key_pem);
@@ -380,11 +381,20 @@ httpd_gen_t *httpd_gen_load(const char *policy_path, char *err, size_t err_size)
         return NULL;
     }
     gen->cert_pem = read_text(sys->keys.cert);
-    gen->key_pem = read_text(sys->keys.key);
-    if (!gen->cert_pem || !gen->key_pem) {
+    bool token = mcsec_key_is_pkcs11(sys->keys.key);
+    if (!token)
+        gen->key_pem = read_text(sys->keys.key);
+    if (!gen->cert_pem || (!token && !gen->key_pem)) {
         add_err(err, err_size, "cannot read system.keys.cert or system.keys.key");
         gen_free(gen);
         return NULL;
+    }
+    if (token) {
+        size_t used = strlen(err);
+        if (!httpd_token_load(gen, gen->cert_pem, err + used, err_size - used)) {
+            gen_free(gen);
+            return NULL;
+        }
     }
     if (!load_partner_trust(gen, err, err_size)) {
         if (!err[0])
@@ -438,8 +448,10 @@ static bool text_differs(const char *a, const char *b)
 
 bool httpd_gen_tls_differs(const httpd_gen_t *a, const httpd_gen_t *b)
 {
-    return text_differs(a->cert_pem, b->cert_pem) || text_differs(a->key_pem, b->key_pem) ||
-           text_differs(a->trust_pem, b->trust_pem);
+    /* A token key: the sites hold their generation's key; a reload gives
+     * them the new one (listener.c). */
+    return a->token_key || b->token_key || text_differs(a->cert_pem, b->cert_pem) ||
+           text_differs(a->key_pem, b->key_pem) || text_differs(a->trust_pem, b->trust_pem);
 }
 
 bool httpd_gen_inside_tls_differs(const httpd_gen_t *a, const httpd_gen_t *b)

@@ -195,3 +195,22 @@ int httpd_tls_partner_of(const httpd_gen_t *gen, gnutls_session_t session, char 
     free_chain(chain, loaded);
     return found;
 }
+
+int httpd_tls_token_cert(gnutls_session_t session, const gnutls_datum_t *req_ca_rdn, int nreqs,
+                         const gnutls_pk_algorithm_t *pk_algos, int pk_algos_length,
+                         gnutls_pcert_st **pcert, unsigned int *pcert_length,
+                         gnutls_privkey_t *pkey)
+{
+    (void)req_ca_rdn;
+    (void)nreqs;
+    (void)pk_algos;
+    (void)pk_algos_length;
+    httpd_gen_t *gen = gnutls_session_get_ptr(session);
+    if (!gen || !gen->token_key)
+        return -1;
+    /* retrieve_function2: GnuTLS does not free what it is given here */
+    *pcert = gen->token_pcerts;
+    *pcert_length = gen->token_pcert_count;
+    *pkey = gen->token_key;
+    return 0;
+}

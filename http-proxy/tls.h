@@ -43,4 +43,13 @@ bool httpd_tls_crl_refused(const httpd_gen_t *gen, size_t p, int64_t now);
  * past its nextUpdate (system.revocation.stale keep). 0, or -1. */
 int httpd_tls_curl_crls(void *ssl_ctx, bool keep_stale);
 
+/* libmicrohttpd's certificate callback (MHD_OPTION_HTTPS_CERT_CALLBACK,
+ * GnuTLS's gnutls_certificate_retrieve_function2) when our key is in a
+ * PKCS#11 token: the chain and key of the generation the listener set on
+ * the session (gnutls_session_set_ptr, listener.c); -1 without one. */
+int httpd_tls_token_cert(gnutls_session_t session, const gnutls_datum_t *req_ca_rdn, int nreqs,
+                         const gnutls_pk_algorithm_t *pk_algos, int pk_algos_length,
+                         gnutls_pcert_st **pcert, unsigned int *pcert_length,
+                         gnutls_privkey_t *pkey);
+
 #endif

@@ -6,7 +6,10 @@
 #include <stdarg.h>
 #include <stdint.h>
 
+#include <openssl/evp.h>
+
 #include "mcsec/config/config_check.h"
+#include "mcsec/policy/policy.h"
 
 /* One run of the check. */
 typedef struct {
@@ -37,5 +40,13 @@ mcsec_ck_pos_t mcsec_ck_system_keys_pos(const mcsec_ck_t *ck);
 
 /* The certificate checks (config_check_tls.c). */
 void mcsec_ck_tls(mcsec_ck_t *ck);
+
+/* The private key at a PKCS#11 URI, through OpenSSL's "pkcs11" engine,
+ * logged in with the PIN of pin_file; NULL with why set when it cannot be
+ * loaded (config_check_pkcs11.c). */
+EVP_PKEY *mcsec_ck_token_key(const char *uri, const char *pin_file, char *why, size_t why_size);
+
+/* True when key signs and pub verifies the signature. */
+bool mcsec_ck_key_signs(EVP_PKEY *key, EVP_PKEY *pub);
 
 #endif

@@ -167,14 +167,21 @@ static void check_eku(mcsec_ck_t *ck, X509 *leaf, const char *path, const char *
 /* A certificate file and its key: readable, matching, in validity.
  * Returns the chain (leaf first) or NULL after saying why. */
 static STACK_OF(X509) * check_pair(mcsec_ck_t *ck, const char *cert_path, const char *key_path,
-                                   mcsec_ck_pos_t pos, const char *what, const char *key_what)
+                                   const char *pin_file, mcsec_ck_pos_t pos, const char *what,
+                                   const char *key_what)
 {
     STACK_OF(X509) *chain = read_certs(cert_path);
-    EVP_PKEY *key = set(key_path) ? read_key(key_path) : NULL;
+    bool token = mcsec_key_is_pkcs11(key_path);
+    char why[512] = "";
+    EVP_PKEY *key = !set(key_path) ? NULL
+                    : token        ? mcsec_ck_token_key(key_path, pin_file, why, sizeof(why))
+                                   : read_key(key_path);
     if (!chain)
         mcsec_ck_say(ck, cert_path, (mcsec_ck_pos_t){0, 0}, "%s: no PEM certificate", what);
     if (!set(key_path))
         mcsec_ck_say(ck, NULL, pos, "%s is set but %s is not", what, key_what);
+    else if (!key && token)
+        mcsec_ck_say(ck, NULL, pos, "%s: %s", key_what, why);
     else if (!key)
         mcsec_ck_say(ck, key_path, (mcsec_ck_pos_t){0, 0}, "%s: no PEM private key", key_what);
     if (chain && key) {
@@ -182,6 +189,9 @@ static STACK_OF(X509) * check_pair(mcsec_ck_t *ck, const char *cert_path, const 
         if (X509_check_private_key(leaf, key) != 1)
             mcsec_ck_say(ck, cert_path, (mcsec_ck_pos_t){0, 0},
                          "%s: does not match the private key %s (%s)", what, key_path, key_what);
+        else if (token && !mcsec_ck_key_signs(key, X509_get0_pubkey(leaf)))
+            mcsec_ck_say(ck, NULL, pos, "%s: the token key at %s does not sign", key_what,
+                         key_path);
         ERR_clear_error();
         (void)check_time(ck, leaf, cert_path, what);
     }
@@ -207,8 +217,8 @@ static void check_own(mcsec_ck_t *ck)
             mcsec_ck_say(ck, NULL, pos, "system.keys.key or keys.ca is set but keys.cert is not");
         return;
     }
-    STACK_OF(X509) *chain =
-        check_pair(ck, sys->keys.cert, sys->keys.key, pos, "system.keys.cert", "system.keys.key");
+    STACK_OF(X509) *chain = check_pair(ck, sys->keys.cert, sys->keys.key, sys->keys.key_pin_file,
+                                       pos, "system.keys.cert", "system.keys.key");
     if (!chain)
         return;
     X509 *leaf = sk_X509_value(chain, 0);
@@ -254,8 +264,8 @@ void mcsec_ck_tls(mcsec_ck_t *ck)
     if (http->has_inside_tls) {
         mcsec_ck_pos_t pos = {0, 0};
         STACK_OF(X509) *chain =
-            check_pair(ck, http->inside_cert, http->inside_key, pos, "system.http.inside_tls cert",
-                       "system.http.inside_tls key");
+            check_pair(ck, http->inside_cert, http->inside_key, NULL, pos,
+                       "system.http.inside_tls cert", "system.http.inside_tls key");
         if (chain)
             check_eku(ck, sk_X509_value(chain, 0), http->inside_cert, "system.http.inside_tls cert",
                       false);

@@ -222,6 +222,10 @@ void mcsec_pol_load_addr_list(mcsec_pol_ctx_t *ctx, yaml_node_t *node, const cha
 void mcsec_pol_load_keyfile(mcsec_pol_ctx_t *ctx, yaml_node_t *node, const char *what, bool secret,
                             char **out);
 
+/* Reads system.keys.key: a PKCS#11 URI taken as is (refused when it
+ * carries a PIN), otherwise a secret key file (policy_load_pkcs11.c). */
+void mcsec_pol_load_keyref(mcsec_pol_ctx_t *ctx, yaml_node_t *node, const char *what, char **out);
+
 /* Reads a key directory path, resolves it and checks the directory. */
 void mcsec_pol_load_keydir(mcsec_pol_ctx_t *ctx, yaml_node_t *node, const char *what, char **out);
 

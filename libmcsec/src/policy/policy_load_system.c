@@ -82,8 +82,9 @@ static void load_sip(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_t *sy
 
 static void load_keys(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_keys_t *keys_out)
 {
-    static const mcsec_pol_key_t keys[] = {{"topology", false}, {"spk", false}, {"signing", false},
-                                           {"cert", false},     {"key", false}, {"ca", false}};
+    static const mcsec_pol_key_t keys[] = {
+        {"topology", false}, {"spk", false}, {"signing", false},     {"cert", false},
+        {"key", false},      {"ca", false},  {"key_pin_file", false}};
     yaml_node_t *v[COUNT(keys)];
     keys_out->line = mcsec_pol_line(node);
     keys_out->col = mcsec_pol_col(node);
@@ -98,9 +99,21 @@ static void load_keys(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_keys
     if (v[3])
         mcsec_pol_load_keyfile(ctx, v[3], "system.keys.cert", false, &keys_out->cert);
     if (v[4])
-        mcsec_pol_load_keyfile(ctx, v[4], "system.keys.key", true, &keys_out->key);
+        mcsec_pol_load_keyref(ctx, v[4], "system.keys.key", &keys_out->key);
     if (v[5])
         mcsec_pol_load_keyfile(ctx, v[5], "system.keys.ca", false, &keys_out->ca);
+    if (v[6])
+        mcsec_pol_load_keyfile(ctx, v[6], "system.keys.key_pin_file", true,
+                               &keys_out->key_pin_file);
+    bool uri = mcsec_key_is_pkcs11(keys_out->key);
+    if (uri && !keys_out->key_pin_file)
+        mcsec_pol_problem(ctx, v[4], MCSEC_ERR_INVALID,
+                          "'system.keys.key' is a PKCS#11 URI: set system.keys.key_pin_file "
+                          "(0600 file with the token PIN)");
+    else if (!uri && v[6])
+        mcsec_pol_problem(ctx, v[6], MCSEC_ERR_INVALID,
+                          "'system.keys.key_pin_file' is set but system.keys.key is not a "
+                          "PKCS#11 URI");
 }
 
 void mcsec_pol_load_system(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_t *sys,

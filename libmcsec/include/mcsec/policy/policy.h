@@ -179,10 +179,19 @@ typedef struct {
     char *spk;          /* internal SPK file (our MC servers <-> border) */
     char *signing;      /* our ECCSI key directory (ssk, pvt, kms.pub) for EARs */
     char *cert;         /* our TLS/IKE certificate, PEM */
-    char *key;          /* its private key, PEM */
+    char *key;          /* its private key: PEM file, or a PKCS#11 URI (RFC 7512) */
+    char *key_pin_file; /* 0600 file with the token PIN (key is a PKCS#11 URI) */
     char *ca;           /* our own CA, PEM: keys.cert must chain to it (optional) */
     unsigned line, col; /* where system.keys is in the file; 0 when absent */
 } mcsec_system_keys_t;
+
+/* True when a key reference is a PKCS#11 URI (RFC 7512, "pkcs11:"). */
+bool mcsec_key_is_pkcs11(const char *key);
+
+/* Reads the token PIN from path (system.keys.key_pin_file: a regular file,
+ * no access by group or others; the first line). why says what failed. */
+mcsec_err_t mcsec_key_pin_read(const char *path, char *pin, size_t size, char *why,
+                               size_t why_size);
 
 /* HTTP-3 proxy settings of this border (mcsec-httpd). The partner-side
  * listener is addresses.http_proxy, with keys.cert and keys.key. */
