@@ -13,6 +13,9 @@ packages=(
   libcharon-extra-plugins nftables socat
   libmicrohttpd-dev libcurl4-openssl-dev libgnutls28-dev gnutls-bin sslscan nginx-light
   faketime libfaketime gnuplot-nox
+  # a TLS key in a PKCS#11 token (docs/operator-guide.md section 8): the OpenSSL
+  # engine libcurl loads it with, p11-kit's proxy module, SoftHSM for the test
+  libengine-pkcs11-openssl p11-kit-modules softhsm2
 )
 
 need_root() {

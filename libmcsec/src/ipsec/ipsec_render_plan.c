@@ -145,7 +145,12 @@ static void plan_system(checker_t *c, const mcsec_system_t *sys, bool need_keys,
     check_identity(c, 0, 0, sys->identity, "system.identity");
     if (need_keys) {
         check_path(c, 0, 0, sys->keys.cert, "system.keys.cert");
-        check_path(c, 0, 0, sys->keys.key, "system.keys.key");
+        if (mcsec_key_is_pkcs11(sys->keys.key))
+            problem(c, 0, 0,
+                    "ipsec: system.keys.key is a PKCS#11 URI: the IKE key mcsec renders for "
+                    "charon must be a PEM file (docs/operator-guide.md section 8)");
+        else
+            check_path(c, 0, 0, sys->keys.key, "system.keys.key");
     }
 }
 
