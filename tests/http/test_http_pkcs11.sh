@@ -22,6 +22,9 @@ edit_policy() {
     { echo "FAIL: softhsm2-util --init-token"; exit 1; }
   softhsm2-util --import "$WORK/a-border-key.pem" --token mcsec-test --label border --id 01 \
     --pin 1234 >/dev/null || { echo "FAIL: softhsm2-util --import"; exit 1; }
+  # another key in the same token: a URI naming it must not pass for ours
+  softhsm2-util --import "$WORK/b-border-key.pem" --token mcsec-test --label other --id 02 \
+    --pin 1234 >/dev/null || { echo "FAIL: softhsm2-util --import other"; exit 1; }
   rm -f "$WORK/a-border-key.pem"
   (umask 077; echo 1234 > "$WORK/pin")
   sed -i "s|keys: {cert: a-border.pem, key: a-border-key.pem}|keys: {cert: a-border.pem, key: \"$URI\", key_pin_file: pin}|" \
@@ -73,6 +76,13 @@ sed "s|key_pin_file: pin|key_pin_file: pin.bad|" "$WORK/policy.yaml" > "$WORK/po
 fails "wrong PIN" "no usable private key at '$URI'"
 sed "s|object=border|object=absent|" "$WORK/policy.yaml" > "$WORK/policy.bad"
 fails "missing key object" "no usable private key at 'pkcs11:token=mcsec-test;object=absent"
+sed "s|object=border|object=other|" "$WORK/policy.yaml" > "$WORK/policy.bad"
+out=$("$HTTPD" --policy "$WORK/policy.bad" --check 2>&1); rc=$?
+check "key of another certificate: --check fails (exit $rc)" [ "$rc" = 1 ]
+check "key of another certificate: --check says why" grep -q "does not match the private key" <<<"$out"
+out=$(timeout 5 "$HTTPD" --policy "$WORK/policy.bad" --admin "127.0.0.1:$((BASE + 5))" 2>&1); rc=$?
+check "key of another certificate: start fails (exit $rc)" [ "$rc" = 1 ]
+check "key of another certificate: start says why" grep -q "does not match the private key" <<<"$out"
 sed "s|type=private|type=private;pin-value=1234|" "$WORK/policy.yaml" > "$WORK/policy.bad"
 fails "PIN in the URI" "carries a PIN"
 chmod 644 "$WORK/pin"
