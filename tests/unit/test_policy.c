@@ -905,6 +905,103 @@ static void test_policy_rejects_loose_key_file(void **state)
     free(policy_path);
 }
 
+/* system.keys.key as a PKCS#11 URI (RFC 7512): taken as is, needs
+ * key_pin_file (a secret file), never a PIN in the URI; key_pin_file
+ * without a URI is refused; the dump keeps both. */
+static const char pkcs11_policy_template[] = "version: 1\n"
+                                             "system:\n"
+                                             "  name: system-a\n"
+                                             "  identity: sip:border@a.example\n"
+                                             "  domains: [a.example]\n"
+                                             "  keys:\n"
+                                             "    topology: topology.key\n"
+                                             "    cert: border.pem\n"
+                                             "    key: \"%s\"\n"
+                                             "%s"
+                                             "partners:\n"
+                                             "  - name: system-b\n"
+                                             "    identity: sips:border@b.example\n"
+                                             "    domains: [b.example]\n"
+                                             "    addresses: {is_proxy: [198.51.100.1]}\n"
+                                             "    auth: explicit\n"
+                                             "    sip: {methods: [MESSAGE]}\n"
+                                             "    keys: {kms: kms.pub}\n";
+
+static mcsec_err_t load_pkcs11(const char *dir, const char *key, const char *pin_line,
+                               mcsec_policy_t **policy, mcsec_diag_list_t *diags)
+{
+    char text[2048];
+    snprintf(text, sizeof(text), pkcs11_policy_template, key, pin_line);
+    char *path = write_file(dir, "policy.yaml", text, 0644);
+    mcsec_err_t rc = mcsec_policy_load_file(path, policy, diags);
+    assert_int_equal(unlink(path), 0);
+    free(path);
+    return rc;
+}
+
+static void test_policy_pkcs11_key(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mcsec-policy-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *files[] = {
+        write_file(dir, "topology.key", "x\n", 0600), write_file(dir, "border.pem", "x\n", 0644),
+        write_file(dir, "kms.pub", "x\n", 0644), write_file(dir, "pin", "1234\n", 0600),
+        write_file(dir, "key.pem", "x\n", 0600)};
+    static const char uri[] = "pkcs11:token=border;object=tls;type=private";
+    static const char pin_line[] = "    key_pin_file: pin\n";
+    mcsec_diag_list_t diags = {NULL, 0};
+    mcsec_policy_t *policy = NULL;
+
+    assert_int_equal(load_pkcs11(dir, uri, pin_line, &policy, &diags), MCSEC_OK);
+    assert_int_equal(diags.count, 0);
+    assert_string_equal(policy->system.keys.key, uri);
+    assert_string_equal(policy->system.keys.key_pin_file, files[3]);
+    char *text = NULL;
+    assert_int_equal(mcsec_policy_dump(policy, &text), MCSEC_OK);
+    assert_non_null(strstr(text, uri));
+    assert_non_null(strstr(text, "key_pin_file: "));
+    mcsec_policy_t *again = NULL;
+    assert_int_equal(mcsec_policy_load_buffer(text, strlen(text), "<dump>", NULL, &again, &diags),
+                     MCSEC_OK);
+    assert_string_equal(again->system.keys.key, uri);
+    assert_string_equal(again->system.keys.key_pin_file, files[3]);
+    mcsec_policy_free(again);
+    free(text);
+    mcsec_policy_free(policy);
+    policy = NULL;
+
+    char pin[16], why[256];
+    assert_int_equal(mcsec_key_pin_read(files[3], pin, sizeof(pin), why, sizeof(why)), MCSEC_OK);
+    assert_string_equal(pin, "1234");
+
+    assert_int_equal(load_pkcs11(dir, uri, "", &policy, &diags), MCSEC_ERR_INVALID);
+    assert_true(has_diag(&diags, 9, 10, "set system.keys.key_pin_file"));
+    mcsec_diag_list_free(&diags);
+
+    assert_int_equal(load_pkcs11(dir, "key.pem", pin_line, &policy, &diags), MCSEC_ERR_INVALID);
+    assert_true(has_diag(&diags, 10, 19, "system.keys.key is not a PKCS#11 URI"));
+    mcsec_diag_list_free(&diags);
+
+    assert_int_equal(load_pkcs11(dir, "pkcs11:token=border;object=tls?pin-value=1234", pin_line,
+                                 &policy, &diags),
+                     MCSEC_ERR_PERM);
+    assert_true(has_diag(&diags, 9, 10, "carries a PIN"));
+    mcsec_diag_list_free(&diags);
+    assert_int_equal(
+        load_pkcs11(dir, "pkcs11:token=border;pin-source=file:/x", pin_line, &policy, &diags),
+        MCSEC_ERR_PERM);
+    assert_true(has_diag(&diags, 9, 10, "carries a PIN"));
+    mcsec_diag_list_free(&diags);
+    assert_null(policy);
+
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        assert_int_equal(unlink(files[i]), 0);
+        free(files[i]);
+    }
+    assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_policy_missing_file_is_io_error(void **state)
 {
     (void)state;
@@ -993,6 +1090,7 @@ int main(void)
         cmocka_unit_test(test_policy_dump_round_trip),
         cmocka_unit_test(test_policy_reports_every_problem),
         cmocka_unit_test(test_policy_rejects_loose_key_file),
+        cmocka_unit_test(test_policy_pkcs11_key),
         cmocka_unit_test(test_policy_missing_file_is_io_error),
         cmocka_unit_test(test_policy_diags_are_appended),
         cmocka_unit_test(test_policy_api_rejects_bad_arguments),
