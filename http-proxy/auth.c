@@ -146,10 +146,7 @@ mcsec_reason_t httpd_ear_sign(const httpd_gen_t *gen, int partner_index, char *o
                               char *detail, size_t detail_size)
 {
     const mcsec_partner_t *partner = &gen->policy->partners[partner_index];
-    const mcsec_ear_border_keys_t keys = {.signer = gen->signer,
-                                          .identity = gen->sign_identity,
-                                          .kms = &gen->own_ear_kms.kms,
-                                          .period = gen->signer_period};
+    const mcsec_ear_border_keys_t keys = {.keys = &gen->signing, .identity = gen->sign_identity};
     /* The target is the partner's HTTP-3 border (see the top). */
     char target[300];
     return mcsec_ear_sign_as_border(

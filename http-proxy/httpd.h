@@ -50,6 +50,7 @@
 
 #include "mcsec/bodyid/bodyid.h"
 #include "mcsec/ibc/eccsi.h"
+#include "mcsec/ibc/keyset.h"
 #include "mcsec/http/http_check.h"
 #include "mcsec/policy/policy.h"
 #include "mcsec/util/replay.h"
@@ -91,8 +92,11 @@ typedef struct httpd_gen {
     httpd_kms_t partner_kms[HTTPD_MAX_PARTNERS];
     httpd_kms_t own_ear_kms;
     httpd_kms_t own_gmk_kms;
-    mcsec_eccsi_signer_t *signer;
-    uint64_t signer_period; /* key period number the signer's keys are for */
+    mcsec_eccsi_keyset_t signing; /* every key period's keys (ibc/keyset.h) */
+    /* The deep check's warnings (keys or certificates expiring within
+     * system.expiry_warning_days), one diagnostic per item, logged by the
+     * caller of httpd_gen_load at start and SIGHUP. */
+    mcsec_diag_list_t warnings;
     const char *sign_identity;
     atomic_int refs;
 } httpd_gen_t;

@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 
 #include "mcsec/ibc/eccsi.h"
+#include "mcsec/ibc/keyset.h"
 #include "mcsec/ibc/uid.h"
 #include "mcsecctl.h"
 
@@ -87,14 +88,69 @@ static int kms_init(int argc, char **argv)
     return MCSECCTL_OK;
 }
 
+/* Writes DIR/kms.pub next to the period subdirectories when it is not
+ * there yet: the proxies check our servers' EARs under it. An existing one
+ * is kept (a KMS change is the operator's step, docs/ear.md). */
+static mcsec_err_t write_top_kms(const char *out, const mcsec_kms_pub_t *kms)
+{
+    char path[4096];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/kms.pub", out);
+    if (stat(path, &st) == 0) {
+        mcsec_kms_pub_t old;
+        if (mcsec_kms_pub_read(path, &old, NULL, 0) != MCSEC_OK ||
+            memcmp(old.kpak, kms->kpak, sizeof(old.kpak)) != 0) {
+            fprintf(stderr, "mcsecctl: note: %s is kept; it differs from this KMS's\n", path);
+        }
+        return MCSEC_OK;
+    }
+    return mcsec_kms_pub_write(path, kms);
+}
+
+/* The key period number to issue for: --period N (relative, 0 = current,
+ * 1 = next, ... up to MCSEC_KEYSET_MAX - 1), --period-number N (absolute,
+ * not in the past) or, with neither, the current one. *layout is 1 when
+ * one of them was given (the per-period layout, ibc/keyset.h). */
+static int pick_period(const char *rel, const char *abs, const mcsec_kms_pub_t *kms,
+                       uint64_t *number, int *layout)
+{
+    uint64_t now = 0, value = 0;
+    *layout = rel != NULL || abs != NULL;
+    if (rel != NULL && abs != NULL) {
+        fprintf(stderr, "mcsecctl: give --period or --period-number, not both\n");
+        return 0;
+    }
+    if (mcsec_key_period_number((int64_t)time(NULL), kms->key_period, kms->key_offset, &now) !=
+        MCSEC_OK) {
+        fprintf(stderr, "mcsecctl: the clock is before the KMS's first key period\n");
+        return 0;
+    }
+    if (rel != NULL && (!parse_seconds(rel, &value) || value >= MCSEC_KEYSET_MAX)) {
+        fprintf(stderr, "mcsecctl: --period is 0 (current) to %d periods ahead\n",
+                MCSEC_KEYSET_MAX - 1);
+        return 0;
+    }
+    if (abs != NULL && (!parse_seconds(abs, &value) || value < now)) {
+        fprintf(stderr, "mcsecctl: --period-number must be a number, not before %" PRIu64 "\n",
+                now);
+        return 0;
+    }
+    *number = abs != NULL ? value : now + value;
+    return 1;
+}
+
 static int kms_issue(int argc, char **argv)
 {
-    static const char *const names[] = {"--kms", "--id", "--out", NULL};
+    static const char *const names[] = {"--kms",           "--id", "--out", "--period",
+                                        "--period-number", NULL};
     const char *kms_dir = mcsecctl_opt(argc, argv, "--kms");
     const char *id = mcsecctl_opt(argc, argv, "--id");
     const char *out = mcsecctl_opt(argc, argv, "--out");
+    const char *rel = mcsecctl_opt(argc, argv, "--period");
+    const char *abs = mcsecctl_opt(argc, argv, "--period-number");
     if (!mcsecctl_opts_known(argc, argv, names) || kms_dir == NULL || id == NULL || out == NULL) {
-        fprintf(stderr, "usage: mcsecctl kms issue --kms DIR --id URI --out DIR\n");
+        fprintf(stderr, "usage: mcsecctl kms issue --kms DIR --id URI --out DIR [--period N | "
+                        "--period-number N]\n");
         return MCSECCTL_USAGE;
     }
     char path[4096], why[256] = "";
@@ -121,9 +177,10 @@ static int kms_issue(int argc, char **argv)
         fprintf(stderr, "mcsecctl: %s does not belong to %s/kms.pub\n", path, kms_dir);
         err = MCSEC_ERR_INVALID;
     }
-    if (err == MCSEC_OK) {
-        err = mcsec_key_period_number((int64_t)time(NULL), keys.kms.key_period, keys.kms.key_offset,
-                                      &keys.key_period_number);
+    int layout = 0;
+    if (err == MCSEC_OK && !pick_period(rel, abs, &keys.kms, &keys.key_period_number, &layout)) {
+        OPENSSL_cleanse(ksak, sizeof(ksak));
+        return MCSECCTL_USAGE;
     }
     if (err == MCSEC_OK) {
         err = mcsec_uid_compute(id, strlen(id), keys.kms.kms_uri, strlen(keys.kms.kms_uri),
@@ -140,8 +197,16 @@ static int kms_issue(int argc, char **argv)
         err = mcsec_eccsi_signer_new(keys.kms.kpak, uid, sizeof(uid), keys.ssk, keys.pvt, &signer);
         mcsec_eccsi_signer_free(signer);
     }
+    char sub[4096];
+    snprintf(sub, sizeof(sub), "%s", out);
+    if (err == MCSEC_OK && layout) {
+        int n = snprintf(sub, sizeof(sub), "%s/" MCSEC_KEYSET_SUBDIR_PREFIX "%" PRIu64, out,
+                         keys.key_period_number);
+        err = n > 0 && (size_t)n < sizeof(sub) && make_dir(out) ? write_top_kms(out, &keys.kms)
+                                                                : MCSEC_ERR_IO;
+    }
     if (err == MCSEC_OK) {
-        err = make_dir(out) ? mcsec_eccsi_keydir_write(out, &keys) : MCSEC_ERR_IO;
+        err = make_dir(sub) ? mcsec_eccsi_keydir_write(sub, &keys) : MCSEC_ERR_IO;
     }
     uint64_t number = keys.key_period_number;
     mcsec_eccsi_keydir_clear(&keys);
@@ -149,15 +214,18 @@ static int kms_issue(int argc, char **argv)
         fprintf(stderr, "mcsecctl: kms issue: %s\n", mcsec_err_str(err));
         return MCSECCTL_FAIL;
     }
-    printf("%s: ssk, pvt, kms.pub, signer for %s (key period %" PRIu64 ")\n", out, id, number);
+    printf("%s: ssk, pvt, kms.pub, signer for %s (key period %" PRIu64 ")\n", sub, id, number);
     return MCSECCTL_OK;
 }
 
 static const mcsecctl_cmd_t kms_cmds[] = {
     {"init", "--out DIR --kms-uri URI [--key-period S] [--key-offset S]",
      "new test KMS: secret KSAK (DIR/ksak, 0600) and the public file DIR/kms.pub", kms_init},
-    {"issue", "--kms DIR --id URI --out DIR",
-     "ECCSI SSK/PVT for the UID of URI in the current key period, with kms.pub", kms_issue},
+    {"issue", "--kms DIR --id URI --out DIR [--period N | --period-number N]",
+     "ECCSI SSK/PVT for the UID of URI in a key period, with kms.pub: the current one in DIR "
+     "itself, or with --period N (0 current, 1 next, relative) or --period-number N "
+     "(absolute) in DIR/period-NUMBER (docs/ear.md, key periods)",
+     kms_issue},
 };
 
 const mcsecctl_group_t mcsecctl_kms_group = {"kms", kms_cmds,

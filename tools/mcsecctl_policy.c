@@ -3,6 +3,7 @@
  * (mcsec/config/config_check.h); --as-user runs both as the service user
  * (mcsecctl_asuser.c), --defaults sizes the caches against the SHM_MEMORY
  * the IS proxy unit passes to kamailio as -m. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,14 +12,19 @@
 #include "mcsec/policy/policy.h"
 #include "mcsecctl.h"
 
-/* Prints every diagnostic as FILE:LINE:COL: message on stderr. */
-static void print_diags(const mcsec_diag_list_t *diags)
+/* Prints every diagnostic as [PREFIX]FILE:LINE:COL: message on stderr. */
+static void print_diags_as(const mcsec_diag_list_t *diags, const char *prefix)
 {
     for (size_t i = 0; i < diags->count; i++) {
         char line[1024];
         mcsec_diag_format(&diags->items[i], line, sizeof(line));
-        fprintf(stderr, "%s\n", line);
+        fprintf(stderr, "%s%s\n", prefix, line);
     }
+}
+
+static void print_diags(const mcsec_diag_list_t *diags)
+{
+    print_diags_as(diags, "");
 }
 
 /* Loads path, printing problems; returns the policy or NULL. */
@@ -36,7 +42,8 @@ static mcsec_policy_t *load(const char *path)
 
 /* What policy check was asked for. */
 typedef struct {
-    const char *defaults; /* --defaults FILE or NULL */
+    const char *defaults;   /* --defaults FILE or NULL */
+    bool require_next_keys; /* --require-next-keys */
     char **files;
     int file_count;
 } check_args_t;
@@ -46,7 +53,7 @@ typedef struct {
 static int check_files(void *arg)
 {
     const check_args_t *args = arg;
-    mcsec_config_check_opts_t opts = {0, 0, NULL};
+    mcsec_config_check_opts_t opts = {0, 0, NULL, NULL, args->require_next_keys};
     char source[4200];
     if (args->defaults) {
         mcsec_diag_list_t diags = {NULL, 0};
@@ -62,8 +69,11 @@ static int check_files(void *arg)
     for (int i = 0; i < args->file_count; i++) {
         const char *path = args->files[i];
         mcsec_policy_t *policy = load(path);
-        mcsec_diag_list_t diags = {NULL, 0};
+        mcsec_diag_list_t diags = {NULL, 0}, warnings = {NULL, 0};
+        opts.warnings = &warnings;
         mcsec_err_t rc = policy ? mcsec_config_check(policy, &opts, &diags) : MCSEC_ERR_INVALID;
+        print_diags_as(&warnings, "warning: ");
+        mcsec_diag_list_free(&warnings);
         print_diags(&diags);
         if (policy && rc != MCSEC_OK && diags.count == 0)
             fprintf(stderr, "%s: %s\n", path, mcsec_err_str(rc));
@@ -79,20 +89,23 @@ static int check_files(void *arg)
 
 static int policy_check(int argc, char **argv)
 {
-    check_args_t args = {NULL, NULL, 0};
+    check_args_t args = {NULL, false, NULL, 0};
     const char *user = NULL;
     int i = 1;
-    for (; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--as-user") == 0)
+    for (; i < argc; i += 2) {
+        if (strcmp(argv[i], "--require-next-keys") == 0) {
+            args.require_next_keys = true;
+            i--;
+        } else if (i + 1 < argc && strcmp(argv[i], "--as-user") == 0)
             user = argv[i + 1];
-        else if (strcmp(argv[i], "--defaults") == 0)
+        else if (i + 1 < argc && strcmp(argv[i], "--defaults") == 0)
             args.defaults = argv[i + 1];
         else
             break;
     }
     if (i >= argc || argv[i][0] == '-') {
-        fprintf(stderr,
-                "usage: mcsecctl policy check [--as-user NAME] [--defaults FILE] FILE...\n");
+        fprintf(stderr, "usage: mcsecctl policy check [--as-user NAME] [--defaults FILE] "
+                        "[--require-next-keys] FILE...\n");
         return MCSECCTL_USAGE;
     }
     args.files = argv + i;
@@ -122,7 +135,7 @@ static int policy_show(int argc, char **argv)
 }
 
 static const mcsecctl_cmd_t policy_cmds[] = {
-    {"check", "[--as-user NAME] [--defaults FILE] FILE...",
+    {"check", "[--as-user NAME] [--defaults FILE] [--require-next-keys] FILE...",
      "validate policy files and build every key, certificate and cache the proxies build "
      "(--as-user: as that user; --defaults: the IS proxy defaults file whose SHM_MEMORY "
      "sizes the caches); prints 'FILE: ok' or one line per problem",

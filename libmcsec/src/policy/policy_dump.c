@@ -233,6 +233,7 @@ static void dump_system(writer_t *w, const mcsec_system_t *sys)
         key_string(w, "host", sys->topology_host);
     key_number(w, "previous_key_validity", sys->topology_previous_validity);
     end_map(w);
+    key_number(w, "expiry_warning_days", sys->expiry_warning_days);
     const mcsec_http_system_t *http = &sys->http;
     scalar(w, "http");
     begin_map(w, false);

@@ -32,6 +32,7 @@
 
 #include "mcsec/sip/check.h"
 #include "mcsec/ibc/eccsi.h"
+#include "mcsec/ibc/keyset.h"
 #include "mcsec/util/reason.h"
 #include "mcsec/util/replay.h"
 #include "mcsec/util/status.h"
@@ -121,22 +122,20 @@ mcsec_err_t mcsec_ear_from_header(const char *value, size_t len, uint8_t *out, s
 
 /* ---- signing as this border -------------------------------------------- */
 
-/* This border's EAR signing keys (borrowed): the signer (SSK/PVT), the
- * identity it signs as, our KMS (key period and offset) and the key period
- * number the SSK/PVT were issued for. */
+/* This border's EAR signing keys (borrowed): its signing keys for one or
+ * more key periods (ibc/keyset.h) and the identity it signs as. */
 typedef struct {
-    const mcsec_eccsi_signer_t *signer;
+    const mcsec_eccsi_keyset_t *keys;
     const char *identity;
-    const mcsec_kms_pub_t *kms;
-    uint64_t period;
 } mcsec_ear_border_keys_t;
 
 /* Signs a fresh EAR as this border (source role border proxy, date now, a
- * new EAR ID, no request) for target_id in target_role, and writes the
- * MCX-EAR header value to out (MCSEC_EAR_HEADER_MAX always suffices).
- * MCSEC_REASON_POLICY_UNAVAILABLE with a one-line detail when keys has no
- * signer, identity or KMS, when now falls in another key period than the
- * keys', or when signing fails (a target_id longer than an EAR holds);
+ * new EAR ID, no request) for target_id in target_role with the keys of
+ * the key period now falls in (switching at the boundary by itself), and
+ * writes the MCX-EAR header value to out (MCSEC_EAR_HEADER_MAX always
+ * suffices). MCSEC_REASON_POLICY_UNAVAILABLE with a one-line detail when
+ * there are no keys or identity, when no keys cover now's key period, or
+ * when signing fails (a target_id longer than an EAR holds);
  * MCSEC_REASON_NONE otherwise. */
 mcsec_reason_t mcsec_ear_sign_as_border(const mcsec_ear_border_keys_t *keys, mcsec_str_t target_id,
                                         mcsec_ear_role_t target_role, int64_t now, char *out,

@@ -240,7 +240,12 @@ typedef struct {
     mcsec_http_system_t http;
     mcsec_system_keys_t keys;
     mcsec_gmk_system_t gmk; /* GMK transfer (policy_gmk.h) */
+    /* Keys and certificates that expire within this many days are warned
+     * about (start, reload, `mcsecctl policy check`); default 14. */
+    uint32_t expiry_warning_days;
 } mcsec_system_t;
+
+#define MCSEC_EXPIRY_WARNING_DAYS_DEFAULT 14
 
 typedef enum {
     MCSEC_LOG_ERROR = 0,
