@@ -90,6 +90,8 @@ typedef struct httpd_gen {
      * system.keys.signing) and for GMK (system.gmk.kms), the border's
      * signer when a partner has ear.sign_on_behalf. */
     httpd_kms_t partner_kms[HTTPD_MAX_PARTNERS];
+    /* An explicit partner's keys.kms list after the first file (EAR). */
+    httpd_kms_t partner_kms_more[HTTPD_MAX_PARTNERS][MCSEC_PARTNER_KMS_MAX - 1];
     httpd_kms_t own_ear_kms;
     httpd_kms_t own_gmk_kms;
     mcsec_eccsi_keyset_t signing; /* every key period's keys (ibc/keyset.h) */

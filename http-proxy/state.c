@@ -86,8 +86,11 @@ static void gen_free(httpd_gen_t *gen)
 {
     if (!gen)
         return;
-    for (size_t i = 0; i < HTTPD_MAX_PARTNERS; i++)
+    for (size_t i = 0; i < HTTPD_MAX_PARTNERS; i++) {
         kms_clear(&gen->partner_kms[i]);
+        for (size_t j = 0; j < MCSEC_PARTNER_KMS_MAX - 1; j++)
+            kms_clear(&gen->partner_kms_more[i][j]);
+    }
     kms_clear(&gen->own_ear_kms);
     kms_clear(&gen->own_gmk_kms);
     mcsec_eccsi_keyset_free(&gen->signing);
@@ -263,6 +266,10 @@ static bool load_auth_keys(httpd_gen_t *gen, char *err, size_t err_size)
         if ((ear || gmk) &&
             !kms_load(&gen->partner_kms[p], partner->keys.kms, partner->name, err, err_size))
             return false;
+        for (size_t i = 0; ear && i < partner->keys.kms_more_count; i++)
+            if (!kms_load(&gen->partner_kms_more[p][i], partner->keys.kms_more[i], partner->name,
+                          err, err_size))
+                return false;
     }
     if (explicit_any && sys->keys.signing && sys->keys.signing[0]) {
         char path[4096];

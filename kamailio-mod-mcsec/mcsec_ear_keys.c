@@ -71,7 +71,7 @@ static void keys_build(const mcsec_policy_t *policy)
             LM_ERR("mcsec: ear: partner %s is explicit but has no keys.kms\n", partner->name);
             continue;
         }
-        mcsec_kms_key_load(&proc_keys.partners[i], partner->keys.kms, "ear", partner->name);
+        mcsec_kms_key_load_list(&proc_keys.partners[i], &partner->keys, "ear", partner->name);
     }
     const char *signing = policy->system.keys.signing;
     if (any_explicit && signing != NULL && signing[0] != '\0') {

@@ -36,7 +36,8 @@ expect_rc 2 "$MCSECCTL" kms issue --kms "$D/kms-a" --id "$ID" --out "$D/sign" --
     --period-number $((NOW + 1))
 [ ! -e "$D/sign/period-$((NOW + 1))" ] || fail "a refused issue wrote keys"
 
-# policy OUT SIGNING: an explicit partner our border signs on behalf of.
+# policy OUT SIGNING [KMS]: an explicit partner our border signs on behalf
+# of; KMS is its keys.kms (default kms-b's file).
 policy() {
     cat >"$1" <<EOF
 version: 1
@@ -54,7 +55,7 @@ partners:
     auth: explicit
     ear: {sign_on_behalf: true}
     sip: {methods: [MESSAGE], content_types: [text/plain]}
-    keys: {kms: $D/kms-b/kms.pub}
+    keys: {kms: ${3:-$D/kms-b/kms.pub}}
 EOF
 }
 P=$TMP/policy.yaml
@@ -91,5 +92,17 @@ rm -r "$D/sign/period-$((NOW + 2))"
 expect_rc 0 "$MCSECCTL" kms issue --kms "$D/kms-a" --id "$ID" --out "$D/sign"
 expect_rc 1 "$MCSECCTL" policy check "$P"
 grep -q "cover the time of key period" "$TMP/err" || fail "both layouts: $(cat "$TMP/err")"
+rm "$D/sign/ssk" "$D/sign/pvt" "$D/sign/signer"
+
+# keys.kms as a list: policy show lists every file, the check reads each.
+expect_rc 0 "$MCSECCTL" kms init --out "$D/kms-b2" --kms-uri kms.b.example
+policy "$P" "$D/sign" "[$D/kms-b/kms.pub, $D/kms-b2/kms.pub]"
+expect_rc 0 "$MCSECCTL" policy check "$P"
+expect_rc 0 "$MCSECCTL" policy show "$P"
+grep -q "kms-b2/kms.pub" "$TMP/out" || fail "policy show lacks the second KMS: $(cat "$TMP/out")"
+printf 'kms_uri=x\n' >"$D/bad.pub"
+policy "$P" "$D/sign" "[$D/kms-b/kms.pub, $D/bad.pub]"
+expect_rc 1 "$MCSECCTL" policy check "$P"
+grep -q "bad.pub" "$TMP/err" || fail "a bad second KMS file passed: $(cat "$TMP/err")"
 
 cli_finish mcsecctl_kms_period

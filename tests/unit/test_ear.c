@@ -242,7 +242,9 @@ typedef struct {
     mcsec_strlist_t partner_domains, our_domains;
     mcsec_str_t asserted[3]; /* the request's P-Asserted-Identity fields */
     mcsec_ear_sender_t sender;
-    uint8_t ksak[32]; /* the KMS of kms, to issue keys for other key periods */
+    uint8_t ksak[32];          /* the KMS of kms, to issue keys for other key periods */
+    mcsec_kms_pub_t other_kms; /* kms with the KPAK of wrong_signer's KMS */
+    mcsec_eccsi_pub_t *other_kpak;
 } fixture_t;
 
 static char *partner_domain_items[] = {"b.example"};
@@ -300,6 +302,9 @@ static int setup(void **state)
     assert_int_equal(mcsec_eccsi_pub_new(f.kms.kpak, &f.kpak), MCSEC_OK);
     f.signer = issue_signer(ksak, f.kms.kpak, &f.kms, SOURCE, NOW);
     f.wrong_signer = issue_signer(other_ksak, other_kpak, &f.kms, SOURCE, NOW);
+    f.other_kms = f.kms;
+    memcpy(f.other_kms.kpak, other_kpak, sizeof(other_kpak));
+    assert_int_equal(mcsec_eccsi_pub_new(other_kpak, &f.other_kpak), MCSEC_OK);
     f.border_signer = issue_signer(ksak, f.kms.kpak, &f.kms, BORDER, NOW);
     f.asserted[0] = (mcsec_str_t){"<" SOURCE ">", strlen(SOURCE) + 2};
     f.sender = (mcsec_ear_sender_t){
@@ -336,6 +341,7 @@ static int teardown(void **state)
     mcsec_eccsi_pub_free(f->kpak);
     mcsec_eccsi_signer_free(f->signer);
     mcsec_eccsi_signer_free(f->wrong_signer);
+    mcsec_eccsi_pub_free(f->other_kpak);
     mcsec_eccsi_signer_free(f->border_signer);
     mcsec_replay_free(f->replay);
     return 0;
@@ -453,6 +459,54 @@ static void test_ear_sign_as_border(void **state)
                      MCSEC_REASON_POLICY_UNAVAILABLE);
     assert_non_null(strstr(detail, "cannot sign"));
     mcsec_eccsi_keyset_free(&set);
+}
+
+/* A partner's KPAK change in overlap (keys.kms as a list): while both
+ * KMSs are listed, EARs signed under the old KPAK and under the new one
+ * verify, whichever is first; once the old one is removed, its EARs are
+ * refused as before (ear.bad_signature). A third KMS that verifies nothing
+ * changes nothing. */
+static void test_ear_verify_several_kms(void **state)
+{
+    fixture_t *f = *state;
+    mcsec_ear_t ear;
+    const mcsec_eccsi_signer_t *old_signer = f->wrong_signer; /* under other_kpak */
+    mcsec_kms_pub_t third = f->kms;
+    third.kms_uri[0] = 'x';
+    mcsec_ear_kms_ref_t more[2] = {{&f->other_kms, f->other_kpak}, {&third, f->kpak}};
+    f->policy.more_kms = more;
+    f->policy.more_kms_count = 1;
+    sample(&ear, true);
+    fresh_id(&ear);
+    assert_int_equal(check(f, &ear, f->signer, -1), MCSEC_REASON_NONE);
+    fresh_id(&ear);
+    assert_int_equal(check(f, &ear, old_signer, -1), MCSEC_REASON_NONE);
+    /* Tampered EARs fail under every KMS. */
+    fresh_id(&ear);
+    assert_int_equal(check(f, &ear, old_signer, 10), MCSEC_REASON_EAR_BAD_SIGNATURE);
+    /* The old KMS first, the new one second: the same. */
+    mcsec_ear_kms_ref_t swapped[1] = {{&f->kms, f->kpak}};
+    f->policy.kms = &f->other_kms;
+    f->policy.kpak = f->other_kpak;
+    f->policy.more_kms = swapped;
+    fresh_id(&ear);
+    assert_int_equal(check(f, &ear, f->signer, -1), MCSEC_REASON_NONE);
+    fresh_id(&ear);
+    assert_int_equal(check(f, &ear, old_signer, -1), MCSEC_REASON_NONE);
+    f->policy.kms = &f->kms;
+    f->policy.kpak = f->kpak;
+    /* A third, unrelated KMS (another URI: other UIDs) after the old one. */
+    f->policy.more_kms = more;
+    f->policy.more_kms_count = 2;
+    fresh_id(&ear);
+    assert_int_equal(check(f, &ear, old_signer, -1), MCSEC_REASON_NONE);
+    /* The old KMS removed: its EARs are refused. */
+    f->policy.more_kms = NULL;
+    f->policy.more_kms_count = 0;
+    fresh_id(&ear);
+    assert_int_equal(check(f, &ear, old_signer, -1), MCSEC_REASON_EAR_BAD_SIGNATURE);
+    fresh_id(&ear);
+    assert_int_equal(check(f, &ear, f->signer, -1), MCSEC_REASON_NONE);
 }
 
 /* Signs as the border at `at` with keys and checks the EAR as the partner
@@ -872,6 +926,7 @@ int main(void)
         cmocka_unit_test(test_ear_verify_source_mismatch),
         cmocka_unit_test(test_ear_verify_wrong_target),
         cmocka_unit_test(test_ear_sign_switches_at_period_boundary),
+        cmocka_unit_test(test_ear_verify_several_kms),
         cmocka_unit_test(test_ear_verify_one_protocol),
         cmocka_unit_test(test_ear_verify_stale_and_skew),
         cmocka_unit_test(test_ear_verify_expired_and_type_denied),

@@ -273,6 +273,8 @@ static void check_ibc(mcsec_ck_t *ck)
                          what);
         else
             check_kms(ck, p->keys.kms, what);
+        for (size_t k = 0; ear && k < p->keys.kms_more_count; k++)
+            check_kms(ck, p->keys.kms_more[k], what);
     }
     if (first_explicit && !set(sys->keys.signing)) {
         mcsec_ck_say(ck, NULL, partner_pos(first_explicit),

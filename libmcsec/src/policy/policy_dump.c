@@ -330,10 +330,32 @@ static void dump_partner_http(writer_t *w, const mcsec_http_rules_t *http)
     end_map(w);
 }
 
-static void dump_partner(writer_t *w, const mcsec_partner_t *partner)
+/* A partner's keys; keys.kms as a list when it has more than one file. */
+static void partner_keys(writer_t *w, const mcsec_partner_keys_t *keys)
 {
     static const char *const key_names[] = {"spk", "kms", "ca"};
-    char *const key_paths_of[] = {partner->keys.spk, partner->keys.kms, partner->keys.ca};
+    char *const key_paths_of[] = {keys->spk, keys->kms, keys->ca};
+    if (keys->kms_more_count == 0) {
+        key_paths(w, "keys", key_names, key_paths_of, 3);
+        return;
+    }
+    scalar(w, "keys");
+    begin_map(w, false);
+    if (keys->spk && keys->spk[0])
+        key_string(w, "spk", keys->spk);
+    scalar(w, "kms");
+    begin_seq(w, false);
+    string_value(w, keys->kms ? keys->kms : "");
+    for (size_t i = 0; i < keys->kms_more_count; i++)
+        string_value(w, keys->kms_more[i] ? keys->kms_more[i] : "");
+    end_seq(w);
+    if (keys->ca && keys->ca[0])
+        key_string(w, "ca", keys->ca);
+    end_map(w);
+}
+
+static void dump_partner(writer_t *w, const mcsec_partner_t *partner)
+{
     begin_map(w, false);
     key_string(w, "name", partner->name ? partner->name : "");
     key_string(w, "identity", partner->identity ? partner->identity : "");
@@ -363,7 +385,7 @@ static void dump_partner(writer_t *w, const mcsec_partner_t *partner)
     end_map(w);
     dump_partner_features(w, partner);
     dump_partner_http(w, &partner->http);
-    key_paths(w, "keys", key_names, key_paths_of, 3);
+    partner_keys(w, &partner->keys);
     if (!w->failed && !mcsec_pol_dump_partner_gmk(&w->emitter, partner))
         w->failed = true;
     if (!w->failed && !mcsec_pol_dump_partner_migration(&w->emitter, partner))

@@ -54,6 +54,7 @@
 #define MCSEC_EAR_EXPIRY_MAX ((UINT64_C(1) << 48) - 1)
 #define MCSEC_EAR_REQUEST_ID_MAX 0xFFFFFFu
 #define MCSEC_EAR_DEFAULT_SKEW 30
+#define MCSEC_EAR_KMS_MORE_MAX 3 /* other KMSs tried per partner (4 in all) */
 
 typedef enum {
     MCSEC_EAR_ROLE_MC_CLIENT = 0x01,
@@ -168,11 +169,23 @@ typedef struct {
 mcsec_reason_t mcsec_ear_check_source(const mcsec_ear_t *ear, const mcsec_ear_sender_t *sender,
                                       char *detail, size_t detail_size);
 
+/* One more KMS an EAR may be signed under (kms and its parsed KPAK). */
+typedef struct {
+    const mcsec_kms_pub_t *kms;
+    const mcsec_eccsi_pub_t *kpak;
+} mcsec_ear_kms_ref_t;
+
 /* What one partner's policy and this request say about an EAR. Lists and
  * strings are borrowed for the call. */
 typedef struct {
-    const mcsec_kms_pub_t *kms;             /* partner KMS: URI, key period, offset */
-    const mcsec_eccsi_pub_t *kpak;          /* the same KMS's KPAK, parsed */
+    const mcsec_kms_pub_t *kms;    /* partner KMS: URI, key period, offset */
+    const mcsec_eccsi_pub_t *kpak; /* the same KMS's KPAK, parsed */
+    /* The partner's other KMSs (keys.kms as a list: a KPAK change in
+     * overlap, or several KMSs): the signature is tried under kms, then
+     * under each of these in turn (UID with that KMS's URI and key period);
+     * it passes when one verifies. At most MCSEC_EAR_KMS_MORE_MAX. */
+    const mcsec_ear_kms_ref_t *more_kms;
+    size_t more_kms_count;
     const mcsec_strlist_t *partner_domains; /* source ID host must match */
     const uint8_t *source_roles;            /* allowed source roles */
     size_t source_role_count;

@@ -144,10 +144,17 @@ typedef struct {
 
 /* Key file references; paths are resolved relative to the policy file's
  * directory. Empty string = not configured. Later issues read them. */
+#define MCSEC_PARTNER_KMS_MAX 4 /* keys.kms files per partner */
+
 typedef struct {
     char *spk; /* shared SPK file (issue: shared-SPK protection) */
-    char *kms; /* partner KMS public file (issue: EAR) */
-    char *ca;  /* partner CA certificate, PEM (HTTP-3 TLS, IPsec) */
+    char *kms; /* partner KMS public file (issue: EAR); the first of a list */
+    /* keys.kms as a list: the files after the first (a KPAK change in
+     * overlap, or several KMSs); EARs verify under any of them, GMK
+     * transfers under the first (docs/ear.md, key periods and rollover). */
+    char *kms_more[MCSEC_PARTNER_KMS_MAX - 1];
+    size_t kms_more_count;
+    char *ca; /* partner CA certificate, PEM (HTTP-3 TLS, IPsec) */
 } mcsec_partner_keys_t;
 
 typedef struct {
