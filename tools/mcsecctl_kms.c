@@ -1,6 +1,7 @@
 /* mcsecctl kms init|issue: a test KMS for ECCSI signing keys (RFC 6507),
  * for tests, the demo and operators without a KMS at hand. Keys are issued
- * for the 3GPP UID of a URI in the current key period (docs/profile.md sections 3 and 4). */
+ * for the 3GPP UID of a URI in a key period (docs/profile.md sections 3 and 4).
+ * kms import: a real KMS's certificate (TS 33.180 Annex D) as a kms.pub. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 
 #include "mcsec/ibc/eccsi.h"
 #include "mcsec/ibc/keyset.h"
+#include "mcsec/ibc/kms_cert.h"
 #include "mcsec/ibc/uid.h"
 #include "mcsecctl.h"
 
@@ -218,6 +220,62 @@ static int kms_issue(int argc, char **argv)
     return MCSECCTL_OK;
 }
 
+/* Reads a whole file (at most 1 MB) into a NUL-terminated buffer. */
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return NULL;
+    }
+    size_t cap = 1024 * 1024 + 1;
+    char *buf = malloc(cap);
+    size_t n = buf != NULL ? fread(buf, 1, cap - 1, f) : 0;
+    int bad = buf == NULL || ferror(f) || n == cap - 1;
+    fclose(f);
+    if (bad) {
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+static int kms_import(int argc, char **argv)
+{
+    static const char *const names[] = {"--cert", "--out", NULL};
+    const char *cert = mcsecctl_opt(argc, argv, "--cert");
+    const char *out = mcsecctl_opt(argc, argv, "--out");
+    if (!mcsecctl_opts_known(argc, argv, names) || cert == NULL || out == NULL) {
+        fprintf(stderr, "usage: mcsecctl kms import --cert FILE.xml --out KMS.pub\n");
+        return MCSECCTL_USAGE;
+    }
+    size_t len = 0;
+    char *xml = read_all(cert, &len);
+    if (xml == NULL) {
+        fprintf(stderr, "mcsecctl: cannot read '%s' (or it is over 1 MB)\n", cert);
+        return MCSECCTL_FAIL;
+    }
+    mcsec_kms_pub_t pub;
+    char why[512] = "";
+    mcsec_err_t err = mcsec_kms_cert_parse(xml, len, (int64_t)time(NULL), &pub, why, sizeof(why));
+    free(xml);
+    if (err != MCSEC_OK) {
+        fprintf(stderr, "mcsecctl: %s: %s\n", cert, why[0] ? why : mcsec_err_str(err));
+        return MCSECCTL_FAIL;
+    }
+    err = mcsec_kms_pub_write(out, &pub);
+    if (err != MCSEC_OK) {
+        fprintf(stderr, "mcsecctl: cannot write '%s': %s\n", out, mcsec_err_str(err));
+        return MCSECCTL_FAIL;
+    }
+    char to[32] = "?";
+    (void)mcsec_kms_time_format(pub.valid_to, to, sizeof(to));
+    printf("%s: KMS %s, key period %" PRIu64 " s, valid to %s\n", out, pub.kms_uri, pub.key_period,
+           to);
+    return MCSECCTL_OK;
+}
+
 static const mcsecctl_cmd_t kms_cmds[] = {
     {"init", "--out DIR --kms-uri URI [--key-period S] [--key-offset S]",
      "new test KMS: secret KSAK (DIR/ksak, 0600) and the public file DIR/kms.pub", kms_init},
@@ -226,6 +284,11 @@ static const mcsecctl_cmd_t kms_cmds[] = {
      "itself, or with --period N (0 current, 1 next, relative) or --period-number N "
      "(absolute) in DIR/period-NUMBER (docs/ear.md, key periods)",
      kms_issue},
+    {"import", "--cert FILE.xml --out KMS.pub",
+     "a TS 33.180 Annex D KmsCertificate (alone or inside a KMS response) as the KMS public "
+     "file the border loads, every field kept; refused when revoked, outside its validity or "
+     "with a KPAK off P-256",
+     kms_import},
 };
 
 const mcsecctl_group_t mcsecctl_kms_group = {"kms", kms_cmds,

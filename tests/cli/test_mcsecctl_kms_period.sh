@@ -105,4 +105,58 @@ policy "$P" "$D/sign" "[$D/kms-b/kms.pub, $D/bad.pub]"
 expect_rc 1 "$MCSECCTL" policy check "$P"
 grep -q "bad.pub" "$TMP/err" || fail "a bad second KMS file passed: $(cat "$TMP/err")"
 
+# kms import: a TS 33.180 Annex D KmsCertificate (here inside a KMS
+# response) becomes a kms.pub with every field; revoked or expired ones
+# are refused; the deep check refuses a kms.pub past its valid_to and warns
+# within expiry_warning_days of it.
+KPAK=$(sed -n 's/^kpak=//p' "$D/kms-b/kms.pub")
+iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
+T=$(date +%s)
+# kmscert FILE FROM TO REVOKED
+kmscert() {
+    cat >"$1" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<KmsResponse xmlns="urn:3gpp:ns:mcsecKMSInterface:1.0" Version="1.1.0">
+  <KmsMessage><KmsInit Version="1.0.0">
+    <KmsCertificate Version="1.1.0" Role="Root">
+      <KmsUri>kms.b.example</KmsUri><CertUri>c1.kms.b.example</CertUri>
+      <Issuer>www.b.example</Issuer>
+      <ValidFrom>$(iso "$2")</ValidFrom><ValidTo>$(iso "$3")</ValidTo><Revoked>$4</Revoked>
+      <UserIdFormat>2</UserIdFormat><UserKeyPeriod>2592000</UserKeyPeriod>
+      <UserKeyOffset>0</UserKeyOffset><PubEncKey>04AA</PubEncKey>
+      <PubAuthKey>$KPAK</PubAuthKey><ParameterSet>1</ParameterSet>
+    </KmsCertificate>
+  </KmsInit></KmsMessage>
+</KmsResponse>
+EOF
+}
+kmscert "$D/cert.xml" $((T - 86400)) $((T + 400 * 86400)) false
+expect_rc 0 "$MCSECCTL" kms import --cert "$D/cert.xml" --out "$D/imported.pub"
+for want in kms_uri=kms.b.example cert_uri=c1.kms.b.example issuer=www.b.example \
+    user_id_format=2 parameter_set=1 key_period=2592000 key_offset=0 pub_enc_key=04aa \
+    "valid_to=$(iso $((T + 400 * 86400)))"; do
+    grep -qx "$want" "$D/imported.pub" || fail "imported kms.pub lacks $want"
+done
+policy "$P" "$D/sign" "$D/imported.pub"
+expect_rc 0 "$MCSECCTL" policy check "$P"
+[ ! -s "$TMP/err" ] || fail "imported kms.pub: $(cat "$TMP/err")"
+kmscert "$D/revoked.xml" $((T - 86400)) $((T + 86400)) true
+expect_rc 1 "$MCSECCTL" kms import --cert "$D/revoked.xml" --out "$D/x.pub"
+grep -q revoked "$TMP/err" || fail "revoked certificate: $(cat "$TMP/err")"
+kmscert "$D/old.xml" $((T - 2 * 86400)) $((T - 86400)) false
+expect_rc 1 "$MCSECCTL" kms import --cert "$D/old.xml" --out "$D/x.pub"
+grep -q "not now" "$TMP/err" || fail "expired certificate: $(cat "$TMP/err")"
+[ ! -e "$D/x.pub" ] || fail "a refused import wrote a file"
+# Expiring in 3 days: a warning; expired: refused.
+kmscert "$D/soon.xml" $((T - 86400)) $((T + 3 * 86400 + 600)) false
+expect_rc 0 "$MCSECCTL" kms import --cert "$D/soon.xml" --out "$D/soon.pub"
+policy "$P" "$D/sign" "$D/soon.pub"
+expect_rc 0 "$MCSECCTL" policy check "$P"
+grep -q "^warning: .*soon.pub: .*expires on .*(3 days left)" "$TMP/err" ||
+    fail "no expiry warning: $(cat "$TMP/err")"
+sed "s/^valid_to=.*/valid_to=$(iso $((T - 60)))/" "$D/soon.pub" >"$D/expired.pub"
+policy "$P" "$D/sign" "$D/expired.pub"
+expect_rc 1 "$MCSECCTL" policy check "$P"
+grep -q "expired.pub: .*not now" "$TMP/err" || fail "expired kms.pub passed: $(cat "$TMP/err")"
+
 cli_finish mcsecctl_kms_period

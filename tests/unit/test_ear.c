@@ -500,6 +500,17 @@ static void test_ear_verify_several_kms(void **state)
     f->policy.more_kms_count = 2;
     fresh_id(&ear);
     assert_int_equal(check(f, &ear, old_signer, -1), MCSEC_REASON_NONE);
+    /* The old KMS's certificate (kms import) ended at the EAR's date: its
+     * EARs are refused although it is listed; valid again, they pass. */
+    f->other_kms.has_validity = 1;
+    f->other_kms.valid_from = NOW - 86400;
+    f->other_kms.valid_to = NOW;
+    fresh_id(&ear);
+    assert_int_equal(check(f, &ear, old_signer, -1), MCSEC_REASON_EAR_BAD_SIGNATURE);
+    f->other_kms.valid_to = NOW + 1;
+    fresh_id(&ear);
+    assert_int_equal(check(f, &ear, old_signer, -1), MCSEC_REASON_NONE);
+    f->other_kms.has_validity = 0;
     /* The old KMS removed: its EARs are refused. */
     f->policy.more_kms = NULL;
     f->policy.more_kms_count = 0;

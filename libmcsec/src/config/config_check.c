@@ -12,6 +12,7 @@
 #include "config_check_internal.h"
 #include "mcsec/ibc/eccsi.h"
 #include "mcsec/ibc/keyset.h"
+#include "mcsec/ibc/kms_cert.h"
 #include "mcsec/ibc/uid.h"
 #include "mcsec/spk/keystore.h"
 #include "mcsec/spk/xmlprot.h"
@@ -196,6 +197,23 @@ static bool check_kms(mcsec_ck_t *ck, const char *path, const char *what)
         return false;
     }
     mcsec_eccsi_pub_free(kpak);
+    /* A KMS certificate's validity (mcsecctl kms import): outside it the
+     * KMS is refused; near its end, a warning. */
+    if (pub.has_validity) {
+        char from[32] = "?", to[32] = "?";
+        (void)mcsec_kms_time_format(pub.valid_from, from, sizeof(from));
+        (void)mcsec_kms_time_format(pub.valid_to, to, sizeof(to));
+        if (ck->now < pub.valid_from || ck->now >= pub.valid_to) {
+            mcsec_ck_say(ck, path, (mcsec_ck_pos_t){0, 0},
+                         "%s: the KMS certificate is valid from %s to %s, not now", what, from, to);
+            return false;
+        }
+        int64_t days = (pub.valid_to - ck->now) / 86400;
+        if (days < (int64_t)ck->policy->system.expiry_warning_days)
+            mcsec_ck_warn(ck, path, (mcsec_ck_pos_t){0, 0},
+                          "%s: the KMS certificate expires on %s (%" PRId64 " days left)", what, to,
+                          days);
+    }
     return true;
 }
 

@@ -203,12 +203,19 @@ static bool byte_in(uint8_t value, const uint8_t *list, size_t count)
 }
 
 /* The signature under UID(source ID, KMS, key period of the EAR's date)
- * and that KMS's KPAK: MCSEC_OK, MCSEC_ERR_INVALID (no key period for the
- * date, or no valid signature) or another error. */
+ * and that KMS's KPAK: MCSEC_OK, MCSEC_ERR_INVALID (the date outside the
+ * KMS certificate's validity or in no key period, or no valid signature)
+ * or another error. */
 static mcsec_err_t verify_under(const mcsec_ear_t *ear, const mcsec_kms_pub_t *kms,
                                 const mcsec_eccsi_pub_t *kpak)
 {
     uint8_t uid[MCSEC_UID_LEN];
+    /* A KMS with a certificate (kms import) signs only inside its
+     * validity (TS 33.180 Annex D: ValidFrom, ValidTo). */
+    if (kms != NULL && kms->has_validity &&
+        ((int64_t)ear->date < kms->valid_from || (int64_t)ear->date >= kms->valid_to)) {
+        return MCSEC_ERR_INVALID;
+    }
     if (kms == NULL || kpak == NULL ||
         mcsec_uid_at(ear->source_id.ptr, ear->source_id.len, kms->kms_uri, strlen(kms->kms_uri),
                      kms->key_period, kms->key_offset, (int64_t)ear->date, uid) != MCSEC_OK) {
