@@ -3,12 +3,15 @@
  * (mcsec/config/config_check.h); --as-user runs both as the service user
  * (mcsecctl_asuser.c), --defaults sizes the caches against the SHM_MEMORY
  * the IS proxy unit passes to kamailio as -m. */
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mcsec/config/config_check.h"
+#include "mcsec/config/config_expiry.h"
+#include "mcsec/ibc/kms_cert.h"
 #include "mcsec/policy/policy.h"
 #include "mcsecctl.h"
 
@@ -134,6 +137,46 @@ static int policy_show(int argc, char **argv)
     return fflush(stdout) == 0 ? MCSECCTL_OK : MCSECCTL_FAIL;
 }
 
+static int policy_expiry(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: mcsecctl policy expiry FILE\n");
+        return MCSECCTL_USAGE;
+    }
+    mcsec_policy_t *policy = load(argv[1]);
+    if (!policy)
+        return MCSECCTL_FAIL;
+    mcsec_expiry_list_t list;
+    mcsec_err_t rc = mcsec_config_expiry(policy, 0, &list);
+    unsigned threshold = policy->system.expiry_warning_days;
+    mcsec_policy_free(policy);
+    if (rc != MCSEC_OK) {
+        fprintf(stderr, "%s: %s\n", argv[1], mcsec_err_str(rc));
+        return MCSECCTL_FAIL;
+    }
+    /* Soonest first. */
+    for (size_t i = 1; i < list.count; i++)
+        for (size_t j = i; j > 0 && list.items[j - 1].expires > list.items[j].expires; j--) {
+            mcsec_expiry_item_t t = list.items[j];
+            list.items[j] = list.items[j - 1];
+            list.items[j - 1] = t;
+        }
+    bool any_due = false;
+    printf("# days_left expires kind what path (due: fewer than %u days, "
+           "system.expiry_warning_days)\n",
+           threshold);
+    for (size_t i = 0; i < list.count; i++) {
+        const mcsec_expiry_item_t *item = &list.items[i];
+        char date[32] = "?";
+        (void)mcsec_kms_time_format(item->expires, date, sizeof(date));
+        printf("%" PRId64 " %s %s %s %s%s\n", item->days_left, date,
+               mcsec_expiry_kind_str(item->kind), item->what, item->path, item->due ? " DUE" : "");
+        any_due = any_due || item->due;
+    }
+    mcsec_expiry_list_free(&list);
+    return fflush(stdout) != 0 ? MCSECCTL_FAIL : any_due ? MCSECCTL_FAIL : MCSECCTL_OK;
+}
+
 static const mcsecctl_cmd_t policy_cmds[] = {
     {"check", "[--as-user NAME] [--defaults FILE] [--require-next-keys] FILE...",
      "validate policy files and build every key, certificate and cache the proxies build "
@@ -142,6 +185,10 @@ static const mcsecctl_cmd_t policy_cmds[] = {
      policy_check},
     {"show", "FILE", "print the effective policy (defaults filled in, key paths resolved)",
      policy_show},
+    {"expiry", "FILE",
+     "every key and certificate the policy names that expires, soonest first, with its days "
+     "left; exit 1 when one is due (fewer than system.expiry_warning_days left)",
+     policy_expiry},
     {"pair", "A.yaml B.yaml",
      "check that two partners' policies agree (identity, domains, addresses, CA, SPK, auth, "
      "KMS, SIP and HTTP rules); one "

@@ -5,7 +5,9 @@
 # past periods are refused (exit 2); the EARs each period's keys sign
 # verify; policy check passes with both periods, warns when the next
 # period's keys are missing within system.expiry_warning_days of the
-# boundary, and --require-next-keys turns that warning into a failure.
+# boundary, and --require-next-keys turns that warning into a failure;
+# keys.kms as a list; kms import of a TS 33.180 Annex D KMS certificate;
+# policy expiry.
 # Usage: test_mcsecctl_kms_period.sh MCSECCTL
 set -u
 MCSECCTL=${1:?usage: $0 MCSECCTL}
@@ -158,5 +160,17 @@ sed "s/^valid_to=.*/valid_to=$(iso $((T - 60)))/" "$D/soon.pub" >"$D/expired.pub
 policy "$P" "$D/sign" "$D/expired.pub"
 expect_rc 1 "$MCSECCTL" policy check "$P"
 grep -q "expired.pub: .*not now" "$TMP/err" || fail "expired kms.pub passed: $(cat "$TMP/err")"
+
+# policy expiry: every expiring key, soonest first, with its days left; exit
+# 1 when one is due. One-day key periods: the last one held is always due.
+policy "$P" "$D/sign" "$D/imported.pub"
+expect_rc 1 "$MCSECCTL" policy expiry "$P"
+grep -Eq "^(399|400) .* kms partner 'system-b' keys.kms $D/imported.pub\$" "$TMP/out" ||
+    fail "policy expiry lacks the KMS certificate: $(cat "$TMP/out")"
+grep -q "^0 .* signing system.keys.signing key period $NOW $D/sign\$" "$TMP/out" ||
+    fail "policy expiry: period $NOW is not listed as not due: $(cat "$TMP/out")"
+grep -q "^1 .* signing system.keys.signing key period $((NOW + 1)) $D/sign DUE\$" "$TMP/out" ||
+    fail "policy expiry: the last period is not due: $(cat "$TMP/out")"
+[ "$(sed -n 2p "$TMP/out" | cut -d' ' -f1)" = 0 ] || fail "not soonest first: $(cat "$TMP/out")"
 
 cli_finish mcsecctl_kms_period

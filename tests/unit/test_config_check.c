@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "mcsec/config/config_check.h"
+#include "mcsec/config/config_expiry.h"
 #include "mcsec/ibc/eccsi.h"
 #include "mcsec/ibc/uid.h"
 #include "mcsec/policy/policy.h"
@@ -552,6 +553,52 @@ static void test_signing_keys_next_period(void **state)
     assert_string_equal(check(&next, boundary + 86400, 0), "");
 }
 
+/* mcsec_config_expiry lists our signing key period, certificate and CA
+ * with their days left; the deep check warns about a certificate within
+ * expiry_warning_days (14) of its notAfter and not before. */
+static void test_expiry_list_and_warning(void **state)
+{
+    (void)state;
+    variant_t v = {.sign_on_behalf = true};
+    mcsec_diag_list_t diags = {NULL, 0};
+    mcsec_policy_t *policy = NULL;
+    assert_int_equal(mcsec_policy_load_file(write_policy(&v), &policy, &diags), MCSEC_OK);
+    mcsec_expiry_list_t list;
+    int64_t now = (int64_t)time(NULL);
+    assert_int_equal(mcsec_config_expiry(policy, now, &list), MCSEC_OK);
+    bool signing = false, cert = false, ca = false;
+    for (size_t i = 0; i < list.count; i++) {
+        const mcsec_expiry_item_t *item = &list.items[i];
+        if (item->kind == MCSEC_EXPIRY_SIGNING) {
+            signing = true;
+            assert_string_equal(item->path, at("sign"));
+            assert_false(item->due); /* 34-year key periods */
+        } else if (strcmp(item->what, "system.keys.cert CN=a") == 0) {
+            cert = true;
+            assert_true(item->days_left == 29 || item->days_left == 30);
+            assert_false(item->due);
+        } else if (strcmp(item->what, "system.keys.ca CN=ca") == 0) {
+            ca = true;
+            assert_true(item->days_left >= 3649);
+        }
+    }
+    assert_true(signing && cert && ca);
+    mcsec_expiry_list_free(&list);
+    assert_int_equal(mcsec_config_expiry(policy, now + 20 * 86400, &list), MCSEC_OK);
+    for (size_t i = 0; i < list.count; i++)
+        if (strcmp(list.items[i].what, "system.keys.cert CN=a") == 0)
+            assert_true(list.items[i].due);
+    mcsec_expiry_list_free(&list);
+    mcsec_policy_free(policy);
+
+    assert_string_equal(check(&v, 0, 0), "");
+    assert_string_equal(warnings, "");
+    assert_string_equal(check(&v, 20 * 86400, 0), "");
+    assert_non_null(strstr(warnings, "a.pem: system.keys.cert CN=a expires on "));
+    assert_true(strstr(warnings, "(9 days left)") || strstr(warnings, "(10 days left)"));
+    assert_null(strchr(strchr(warnings, '\n') + 1, '\n')); /* that one only */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -572,6 +619,7 @@ int main(void)
         cmocka_unit_test(test_partner_ca_not_a_ca),
         cmocka_unit_test(test_signing_keys_of_another_identity),
         cmocka_unit_test(test_signing_keys_next_period),
+        cmocka_unit_test(test_expiry_list_and_warning),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

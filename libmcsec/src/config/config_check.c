@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "config_check_internal.h"
+#include "mcsec/config/config_expiry.h"
 #include "mcsec/ibc/eccsi.h"
 #include "mcsec/ibc/keyset.h"
 #include "mcsec/ibc/kms_cert.h"
@@ -353,6 +354,31 @@ static void check_shm(mcsec_ck_t *ck)
     }
 }
 
+/* Certificates that expire within system.expiry_warning_days: a warning
+ * each (KMS certificates and signing keys are warned about where they are
+ * checked). */
+static void warn_expiry(mcsec_ck_t *ck)
+{
+    if (!ck->opts->warnings)
+        return;
+    mcsec_expiry_list_t list;
+    if (mcsec_config_expiry(ck->policy, ck->now, &list) != MCSEC_OK) {
+        ck->rc = MCSEC_ERR_NOMEM;
+        return;
+    }
+    for (size_t i = 0; i < list.count; i++) {
+        const mcsec_expiry_item_t *item = &list.items[i];
+        char date[32] = "?";
+        (void)mcsec_kms_time_format(item->expires, date, sizeof(date));
+        if (item->kind == MCSEC_EXPIRY_CERT && item->days_left >= 0 &&
+            item->days_left < (int64_t)ck->policy->system.expiry_warning_days)
+            mcsec_ck_warn(ck, item->path, (mcsec_ck_pos_t){0, 0},
+                          "%s expires on %s (%" PRId64 " days left)", item->what, date,
+                          item->days_left);
+    }
+    mcsec_expiry_list_free(&list);
+}
+
 mcsec_err_t mcsec_config_check(const mcsec_policy_t *policy, const mcsec_config_check_opts_t *opts,
                                mcsec_diag_list_t *diags)
 {
@@ -366,5 +392,6 @@ mcsec_err_t mcsec_config_check(const mcsec_policy_t *policy, const mcsec_config_
     check_ibc(&ck);
     mcsec_ck_tls(&ck);
     check_shm(&ck);
+    warn_expiry(&ck);
     return ck.rc;
 }
