@@ -15,6 +15,7 @@
 #include "mcsec/ibc/eccsi.h"
 #include "mcsec/ibc/keyset.h"
 #include "mcsec/ibc/kms_cert.h"
+#include "mcsec/ibc/kms_keyprov.h"
 #include "mcsec/ibc/uid.h"
 #include "mcsecctl.h"
 
@@ -276,6 +277,83 @@ static int kms_import(int argc, char **argv)
     return MCSECCTL_OK;
 }
 
+/* The border's own keys from a KmsKeyProv response (TS 33.180 Annex D):
+ * one SIGNING/period-N directory per KmsKeySet, kms.pub next to them. */
+static int kms_import_keys(int argc, char **argv)
+{
+    static const char *const names[] = {"--keyprov", "--kms-pub", "--transport-key",
+                                        "--id",      "--out",     NULL};
+    const char *file = mcsecctl_opt(argc, argv, "--keyprov");
+    const char *kms_path = mcsecctl_opt(argc, argv, "--kms-pub");
+    const char *tk_path = mcsecctl_opt(argc, argv, "--transport-key");
+    const char *id = mcsecctl_opt(argc, argv, "--id");
+    const char *out = mcsecctl_opt(argc, argv, "--out");
+    if (!mcsecctl_opts_known(argc, argv, names) || file == NULL || kms_path == NULL || id == NULL ||
+        out == NULL) {
+        fprintf(stderr, "usage: mcsecctl kms import-keys --keyprov FILE.xml --kms-pub KMS.pub "
+                        "[--transport-key FILE] --id URI --out DIR\n");
+        return MCSECCTL_USAGE;
+    }
+    char why[512] = "";
+    mcsec_kms_pub_t kms;
+    if (mcsec_kms_pub_read(kms_path, &kms, why, sizeof(why)) != MCSEC_OK) {
+        fprintf(stderr, "mcsecctl: %s: %s\n", kms_path, why);
+        return MCSECCTL_FAIL;
+    }
+    uint8_t tk[32];
+    size_t tk_len = 0;
+    if (tk_path != NULL) {
+        if (mcsec_keyfile_read_hex(tk_path, 1, tk, 32) == MCSEC_OK) {
+            tk_len = 32;
+        } else if (mcsec_keyfile_read_hex(tk_path, 1, tk, 16) == MCSEC_OK) {
+            tk_len = 16;
+        } else {
+            fprintf(stderr, "mcsecctl: %s: not a 16 or 32 octet hex key of mode 0600\n", tk_path);
+            return MCSECCTL_FAIL;
+        }
+    }
+    size_t len = 0, count = 0;
+    char *xml = read_all(file, &len);
+    if (xml == NULL) {
+        OPENSSL_cleanse(tk, sizeof(tk));
+        fprintf(stderr, "mcsecctl: cannot read '%s' (or it is over 1 MB)\n", file);
+        return MCSECCTL_FAIL;
+    }
+    mcsec_eccsi_keydir_t *sets = calloc(MCSEC_KEYSET_MAX, sizeof(*sets));
+    mcsec_err_t err =
+        sets == NULL ? MCSEC_ERR_NOMEM
+                     : mcsec_kms_keyprov_parse(xml, len, &kms, tk_len ? tk : NULL, tk_len, id, sets,
+                                               MCSEC_KEYSET_MAX, &count, why, sizeof(why));
+    OPENSSL_cleanse(xml, len);
+    free(xml);
+    OPENSSL_cleanse(tk, sizeof(tk));
+    if (err != MCSEC_OK) {
+        fprintf(stderr, "mcsecctl: %s: %s\n", file, why[0] ? why : mcsec_err_str(err));
+        free(sets);
+        return MCSECCTL_FAIL;
+    }
+    err = make_dir(out) ? write_top_kms(out, &kms) : MCSEC_ERR_IO;
+    for (size_t i = 0; err == MCSEC_OK && i < count; i++) {
+        char sub[4096];
+        snprintf(sub, sizeof(sub), "%s/" MCSEC_KEYSET_SUBDIR_PREFIX "%" PRIu64, out,
+                 sets[i].key_period_number);
+        err = make_dir(sub) ? mcsec_eccsi_keydir_write(sub, &sets[i]) : MCSEC_ERR_IO;
+        if (err == MCSEC_OK) {
+            printf("%s: ssk, pvt, kms.pub, signer for %s (key period %" PRIu64 ")\n", sub, id,
+                   sets[i].key_period_number);
+        }
+    }
+    for (size_t i = 0; i < MCSEC_KEYSET_MAX; i++) {
+        mcsec_eccsi_keydir_clear(&sets[i]);
+    }
+    free(sets);
+    if (err != MCSEC_OK) {
+        fprintf(stderr, "mcsecctl: kms import-keys: %s\n", mcsec_err_str(err));
+        return MCSECCTL_FAIL;
+    }
+    return MCSECCTL_OK;
+}
+
 static const mcsecctl_cmd_t kms_cmds[] = {
     {"init", "--out DIR --kms-uri URI [--key-period S] [--key-offset S]",
      "new test KMS: secret KSAK (DIR/ksak, 0600) and the public file DIR/kms.pub", kms_init},
@@ -289,6 +367,12 @@ static const mcsecctl_cmd_t kms_cmds[] = {
      "file the border loads, every field kept; refused when revoked, outside its validity or "
      "with a KPAK off P-256",
      kms_import},
+    {"import-keys",
+     "--keyprov FILE.xml --kms-pub KMS.pub [--transport-key FILE] --id URI --out DIR",
+     "the border's ECCSI keys from a TS 33.180 Annex D KmsKeyProv response (SSK and PVT plain "
+     "hex or AES-key-wrapped under the transport key, a 0600 hex file) into DIR/period-N, after "
+     "the UserID and RFC 6507 key checks against KMS.pub",
+     kms_import_keys},
 };
 
 const mcsecctl_group_t mcsecctl_kms_group = {"kms", kms_cmds,

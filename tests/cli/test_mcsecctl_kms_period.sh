@@ -7,7 +7,7 @@
 # period's keys are missing within system.expiry_warning_days of the
 # boundary, and --require-next-keys turns that warning into a failure;
 # keys.kms as a list; kms import of a TS 33.180 Annex D KMS certificate;
-# policy expiry.
+# policy expiry; kms import-keys of a KmsKeyProv response.
 # Usage: test_mcsecctl_kms_period.sh MCSECCTL
 set -u
 MCSECCTL=${1:?usage: $0 MCSECCTL}
@@ -172,5 +172,29 @@ grep -q "^0 .* signing system.keys.signing key period $NOW $D/sign\$" "$TMP/out"
 grep -q "^1 .* signing system.keys.signing key period $((NOW + 1)) $D/sign DUE\$" "$TMP/out" ||
     fail "policy expiry: the last period is not due: $(cat "$TMP/out")"
 [ "$(sed -n 2p "$TMP/out" | cut -d' ' -f1)" = 0 ] || fail "not soonest first: $(cat "$TMP/out")"
+
+# kms import-keys: a KmsKeyProv response (here with plain hex keys, as
+# `kms issue` made them for the next period) becomes SIGNING/period-N; a
+# response for another identity is refused.
+P1=$D/sign/period-$((NOW + 1))
+cat >"$D/keyprov.xml" <<EOF
+<KmsResponse xmlns="urn:3gpp:ns:mcsecKMSInterface:1.0"><KmsMessage><KmsKeyProv>
+  <KmsKeySet><KmsUri>kms.a.example</KmsUri><UserUri>$ID</UserUri>
+    <KeyPeriodNo>$((NOW + 1))</KeyPeriodNo><Revoked>false</Revoked>
+    <UserSigningKeySSK>$(cat "$P1/ssk")</UserSigningKeySSK>
+    <UserPubTokenPVT>$(cat "$P1/pvt")</UserPubTokenPVT></KmsKeySet>
+</KmsKeyProv></KmsMessage></KmsResponse>
+EOF
+expect_rc 0 "$MCSECCTL" kms import-keys --keyprov "$D/keyprov.xml" --kms-pub "$D/kms-a/kms.pub" \
+    --id "$ID" --out "$D/provisioned"
+cmp -s "$P1/ssk" "$D/provisioned/period-$((NOW + 1))/ssk" || fail "import-keys: another SSK"
+[ "$(stat -c %a "$D/provisioned/period-$((NOW + 1))/ssk")" = 600 ] || fail "imported ssk not 0600"
+cmp -s "$D/kms-a/kms.pub" "$D/provisioned/kms.pub" || fail "import-keys: no kms.pub"
+expect_rc 1 "$MCSECCTL" kms import-keys --keyprov "$D/keyprov.xml" --kms-pub "$D/kms-b/kms.pub" \
+    --id "$ID" --out "$D/provisioned2"
+grep -q "RFC 6507" "$TMP/err" || fail "keys under another KMS: $(cat "$TMP/err")"
+expect_rc 1 "$MCSECCTL" kms import-keys --keyprov "$D/keyprov.xml" --kms-pub "$D/kms-a/kms.pub" \
+    --id sip:other@a.mcx.example --out "$D/provisioned2"
+[ ! -e "$D/provisioned2" ] || fail "a refused import-keys wrote keys"
 
 cli_finish mcsecctl_kms_period

@@ -3,8 +3,9 @@
  * kms.pub written from it reads back equal; revoked, outside its validity,
  * a KPAK off P-256, a missing required field, a repeated field and bad XML
  * are refused. xsd:dateTime parsing and formatting, and the new kms.pub
- * fields' rules. */
+ * fields' rules. KmsKeyProv key sets, plain and AES-key-wrapped. */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,9 +15,12 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
 
 #include "mcsec/ibc/eccsi.h"
 #include "mcsec/ibc/kms_cert.h"
+#include "mcsec/ibc/kms_keyprov.h"
+#include "mcsec/ibc/uid.h"
 
 #define NOW 1750000000 /* 2025-06-15T15:06:40Z */
 
@@ -197,6 +201,152 @@ static void test_kms_pub_certificate_fields(void **state)
     assert_string_equal(pub.issuer, "A KMS operator");
 }
 
+/* ---- KmsKeyProv ---------------------------------------------------------- */
+
+/* AES key wrap of in under tk (cipher as the algorithm says), base64. */
+static void wrap_b64(const EVP_CIPHER *cipher, const uint8_t *tk, const uint8_t *in, size_t len,
+                     char *out)
+{
+    uint8_t wrapped[600];
+    int n = 0, fin = 0;
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    assert_non_null(ctx);
+    EVP_CIPHER_CTX_set_flags(ctx, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
+    assert_int_equal(EVP_EncryptInit_ex(ctx, cipher, NULL, tk, NULL), 1);
+    assert_int_equal(EVP_EncryptUpdate(ctx, wrapped, &n, in, (int)len), 1);
+    assert_int_equal(EVP_EncryptFinal_ex(ctx, wrapped + n, &fin), 1);
+    EVP_CIPHER_CTX_free(ctx);
+    EVP_EncodeBlock((unsigned char *)out, wrapped, n + fin);
+}
+
+static void hex(const uint8_t *in, size_t len, char *out)
+{
+    for (size_t i = 0; i < len; i++)
+        snprintf(out + 2 * i, 3, "%02x", in[i]);
+}
+
+#define USER "sip:border@a.example"
+#define PERIOD 700
+
+typedef struct {
+    mcsec_kms_pub_t kms;
+    uint8_t ksak[32], tk[32], ssk[32], pvt[65], uid[32];
+} keyprov_t;
+
+static void keyprov_keys(keyprov_t *k)
+{
+    memset(k, 0, sizeof(*k));
+    snprintf(k->kms.kms_uri, sizeof(k->kms.kms_uri), "kms.a.example");
+    k->kms.key_period = 2592000;
+    assert_int_equal(mcsec_eccsi_kms_generate(k->ksak, k->kms.kpak), MCSEC_OK);
+    for (size_t i = 0; i < sizeof(k->tk); i++)
+        k->tk[i] = (uint8_t)(i * 7 + 1);
+    assert_int_equal(mcsec_uid_compute(USER, strlen(USER), k->kms.kms_uri, strlen(k->kms.kms_uri),
+                                       k->kms.key_period, 0, PERIOD, k->uid),
+                     MCSEC_OK);
+    assert_int_equal(mcsec_eccsi_kms_issue(k->ksak, k->uid, 32, k->ssk, k->pvt), MCSEC_OK);
+}
+
+/* A KmsKeyProv response: wrapped (kw-aes256 SSK, kw-aes-256-pad PVT under
+ * k->tk) or plain hex; user_id as given ("" = none); revoked. */
+static const char *keyprov_xml(const keyprov_t *k, bool wrapped, const char *user_id,
+                               const char *revoked)
+{
+    static char xml[8192];
+    char ssk[400], pvt[500];
+    if (wrapped) {
+        char a[120], b[200];
+        wrap_b64(EVP_aes_256_wrap(), k->tk, k->ssk, 32, a);
+        wrap_b64(EVP_aes_256_wrap_pad(), k->tk, k->pvt, 65, b);
+#define ENC(alg, v)                                                                                \
+    "<xenc:EncryptedKey xmlns:xenc=\"http://www.w3.org/2001/04/xmlenc#\">"                         \
+    "<xenc:EncryptionMethod Algorithm=\"" alg "\"/><xenc:CipherData><xenc:CipherValue>" v          \
+    "</xenc:CipherValue></xenc:CipherData></xenc:EncryptedKey>"
+        snprintf(ssk, sizeof(ssk), ENC("http://www.w3.org/2001/04/xmlenc#kw-aes256", "%s"), a);
+        snprintf(pvt, sizeof(pvt), ENC("http://www.w3.org/2009/xmlenc11#kw-aes-256-pad", "%s"), b);
+    } else {
+        hex(k->ssk, 32, ssk);
+        hex(k->pvt, 65, pvt);
+    }
+    snprintf(xml, sizeof(xml),
+             "<KmsResponse xmlns=\"urn:3gpp:ns:mcsecKMSInterface:1.0\"><KmsMessage><KmsKeyProv>"
+             "<KmsKeySet><KmsUri>kms.a.example</KmsUri><UserUri>%s</UserUri>%s%s%s"
+             "<KeyPeriodNo>%d</KeyPeriodNo><Revoked>%s</Revoked>"
+             "<UserDecryptKey>04aa</UserDecryptKey>"
+             "<UserSigningKeySSK>%s</UserSigningKeySSK><UserPubTokenPVT>%s</UserPubTokenPVT>"
+             "</KmsKeySet></KmsKeyProv></KmsMessage></KmsResponse>",
+             USER, user_id[0] ? "<UserID>" : "", user_id, user_id[0] ? "</UserID>" : "", PERIOD,
+             revoked, ssk, pvt);
+    return xml;
+}
+
+static mcsec_err_t keyprov(const keyprov_t *k, const char *xml, const uint8_t *tk, size_t tk_len,
+                           mcsec_eccsi_keydir_t *out, char *why)
+{
+    size_t count = 0;
+    mcsec_err_t err = mcsec_kms_keyprov_parse(xml, strlen(xml), &k->kms, tk, tk_len, USER, out, 2,
+                                              &count, why, 256);
+    assert_int_equal(count, err == MCSEC_OK ? 1 : 0);
+    return err;
+}
+
+/* Wrapped and plain key sets give the issued SSK and PVT for the period;
+ * a wrong transport key, a tampered wrap, a wrong UserID, another user,
+ * Revoked, keys that fail RFC 6507 5.1.2 are refused. */
+static void test_kms_keyprov(void **state)
+{
+    (void)state;
+    keyprov_t k;
+    keyprov_keys(&k);
+    mcsec_eccsi_keydir_t out[2];
+    char why[256] = "", uid_hex[65];
+    hex(k.uid, 32, uid_hex);
+    assert_int_equal(keyprov(&k, keyprov_xml(&k, true, uid_hex, "false"), k.tk, 32, out, why),
+                     MCSEC_OK);
+    assert_memory_equal(out[0].ssk, k.ssk, 32);
+    assert_memory_equal(out[0].pvt, k.pvt, 65);
+    assert_int_equal(out[0].key_period_number, PERIOD);
+    assert_string_equal(out[0].uri, USER);
+    assert_int_equal(keyprov(&k, keyprov_xml(&k, false, "", "false"), NULL, 0, out, why), MCSEC_OK);
+    assert_memory_equal(out[0].ssk, k.ssk, 32);
+    /* Wrapped without (or with a wrong) transport key. */
+    const char *wrapped = keyprov_xml(&k, true, "", "false");
+    assert_int_equal(keyprov(&k, wrapped, NULL, 0, out, why), MCSEC_ERR_INVALID);
+    uint8_t other_tk[32];
+    memcpy(other_tk, k.tk, 32);
+    other_tk[0] ^= 1;
+    assert_int_equal(keyprov(&k, wrapped, other_tk, 32, out, why), MCSEC_ERR_INVALID);
+    assert_non_null(strstr(why, "unwrap"));
+    assert_int_equal(keyprov(&k, wrapped, k.tk, 16, out, why), MCSEC_ERR_INVALID);
+    /* A tampered wrap fails its integrity check. */
+    char tampered[8192];
+    snprintf(tampered, sizeof(tampered), "%s", wrapped);
+    char *cv = strstr(tampered, "<xenc:CipherValue>") + 18;
+    cv[3] = cv[3] == 'A' ? 'B' : 'A';
+    assert_int_equal(keyprov(&k, tampered, k.tk, 32, out, why), MCSEC_ERR_INVALID);
+    /* UserID of another period, another user, revoked. */
+    uid_hex[0] = uid_hex[0] == '0' ? '1' : '0';
+    assert_int_equal(keyprov(&k, keyprov_xml(&k, false, uid_hex, "false"), NULL, 0, out, why),
+                     MCSEC_ERR_INVALID);
+    assert_non_null(strstr(why, "UserID"));
+    size_t count = 0;
+    const char *plain = keyprov_xml(&k, false, "", "false");
+    assert_int_equal(mcsec_kms_keyprov_parse(plain, strlen(plain), &k.kms, NULL, 0,
+                                             "sip:other@a.example", out, 2, &count, why, 256),
+                     MCSEC_ERR_INVALID);
+    assert_int_equal(keyprov(&k, keyprov_xml(&k, false, "", "true"), NULL, 0, out, why),
+                     MCSEC_ERR_INVALID);
+    assert_non_null(strstr(why, "revoked"));
+    /* Keys of another KMS: the RFC 6507 check fails. */
+    keyprov_t other;
+    keyprov_keys(&other);
+    memcpy(other.kms.kpak, k.kms.kpak, sizeof(k.kms.kpak));
+    assert_int_equal(keyprov(&other, keyprov_xml(&other, false, "", "false"), NULL, 0, out, why),
+                     MCSEC_ERR_INVALID);
+    assert_non_null(strstr(why, "RFC 6507"));
+    assert_int_equal(keyprov(&k, "<KmsResponse/>", NULL, 0, out, why), MCSEC_ERR_PARSE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -204,6 +354,7 @@ int main(void)
         cmocka_unit_test(test_kms_cert_refused),
         cmocka_unit_test(test_kms_time),
         cmocka_unit_test(test_kms_pub_certificate_fields),
+        cmocka_unit_test(test_kms_keyprov),
     };
     return cmocka_run_group_tests_name("kms certificate", tests, setup, NULL);
 }
