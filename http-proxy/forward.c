@@ -158,6 +158,15 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
+/* CURLOPT_SSL_CTX_FUNCTION of a partner with CRLs: check them. */
+static CURLcode crl_ssl_ctx(CURL *easy, void *ssl_ctx, void *userp)
+{
+    const httpd_gen_t *gen = userp;
+    (void)easy;
+    bool keep = gen->policy->system.revocation.stale == MCSEC_CRL_STALE_KEEP;
+    return httpd_tls_curl_crls(ssl_ctx, keep) == 0 ? CURLE_OK : CURLE_SSL_CERTPROBLEM;
+}
+
 /* Sets up the easy handle of a job; NULL when curl refuses. */
 static CURL *make_easy(forwarder_t *fwd, fwd_job_t *job)
 {
@@ -204,7 +213,18 @@ static CURL *make_easy(forwarder_t *fwd, fwd_job_t *job)
         struct curl_slist *connect_to = NULL;
         curl_easy_setopt(easy, CURLOPT_SSLCERT, sys->keys.cert);
         curl_easy_setopt(easy, CURLOPT_SSLKEY, sys->keys.key);
+        const char *ca_crl = gen->ca_crl_pem[job->partner_index];
         curl_easy_setopt(easy, CURLOPT_CAINFO, partner->keys.ca);
+        if (ca_crl) {
+            /* keys.crls: the CA and its CRLs from this generation as one
+             * blob. libcurl compares the blob before it reuses a cached
+             * connection, so after a reload with new CRLs no request goes
+             * over a connection verified against the old ones. */
+            struct curl_blob blob = {(void *)ca_crl, strlen(ca_crl), CURL_BLOB_COPY};
+            curl_easy_setopt(easy, CURLOPT_CAINFO_BLOB, &blob);
+            curl_easy_setopt(easy, CURLOPT_SSL_CTX_FUNCTION, crl_ssl_ctx);
+            curl_easy_setopt(easy, CURLOPT_SSL_CTX_DATA, (void *)gen);
+        }
         curl_easy_setopt(easy, CURLOPT_CAPATH, NULL);
         curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
         curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);

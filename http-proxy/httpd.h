@@ -52,6 +52,7 @@
 #include "mcsec/ibc/eccsi.h"
 #include "mcsec/ibc/keyset.h"
 #include "mcsec/http/http_check.h"
+#include "mcsec/policy/crl.h"
 #include "mcsec/policy/policy.h"
 #include "mcsec/util/replay.h"
 #include "mcsec/util/reason.h"
@@ -75,14 +76,20 @@ typedef struct httpd_gen {
     char *cert_pem;  /* our certificate chain, PEM */
     char *key_pem;   /* its key, PEM (wiped on free) */
     char *trust_pem; /* every partner CA, concatenated: the CA names we send */
-    gnutls_x509_trust_list_t trust[HTTPD_MAX_PARTNERS]; /* per partner, NULL = none */
+    gnutls_x509_trust_list_t trust[HTTPD_MAX_PARTNERS]; /* per partner, NULL = none;
+                                                           with its CRLs */
+    /* Per partner with keys.crls: the CRLs (checked again at every load)
+     * and, for libcurl outbound, the CA file's PEM followed by them. */
+    mcsec_crl_set_t crls[HTTPD_MAX_PARTNERS];
+    char *ca_crl_pem[HTTPD_MAX_PARTNERS];
     /* The inside listener's TLS material (system.http.inside_tls), all
      * NULL when it speaks plain HTTP. */
     char *inside_cert_pem;
-    char *inside_key_pem; /* wiped on free */
-    char *inside_ca_pem;  /* the CA of our GMS/CMS client certificates */
-    gnutls_x509_trust_list_t inside_trust;
-    const char **internal_hosts; /* rewritten to public_host; views into policy */
+    char *inside_key_pem;                  /* wiped on free */
+    char *inside_ca_pem;                   /* the CA of our GMS/CMS client certificates */
+    gnutls_x509_trust_list_t inside_trust; /* with inside_crls */
+    mcsec_crl_set_t inside_crls;           /* system.http.inside_tls.crls */
+    const char **internal_hosts;           /* rewritten to public_host; views into policy */
     size_t internal_count;
     atomic_uint partner_conns[HTTPD_MAX_PARTNERS];
     /* EAR and GMK keys: each partner's keys.kms (explicit or gmk check
@@ -182,5 +189,11 @@ void httpd_ctx_replace(httpd_ctx_t *ctx, httpd_gen_t *gen);
  * within the context's log level. */
 void httpd_log(const httpd_ctx_t *ctx, mcsec_log_level_t level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Logs a warning for each partner whose CRLs are within
+ * system.revocation.warn_before of their nextUpdate, or past it (stale),
+ * saying what the stale policy does (state.c). main calls it at start,
+ * after each reload and every hour. */
+void httpd_gen_crl_report(const httpd_ctx_t *ctx, const httpd_gen_t *gen, int64_t now);
 
 #endif

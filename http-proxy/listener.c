@@ -85,12 +85,23 @@ static void notify_connection(void *cls, struct MHD_Connection *connection, void
                 conn->peer_port = ntohs(in6->sin6_port);
             }
         }
+        conn->connection = connection;
+        conn->next = site->conns;
+        if (site->conns)
+            site->conns->prev = conn;
+        site->conns = conn;
         *socket_context = conn;
         return;
     }
     httpd_conn_t *conn = *socket_context;
     if (!conn)
         return;
+    if (conn->prev)
+        conn->prev->next = conn->next;
+    else
+        site->conns = conn->next;
+    if (conn->next)
+        conn->next->prev = conn->prev;
     if (conn->counted)
         atomic_fetch_sub(&conn->gen->partner_conns[conn->partner_index], 1);
     httpd_gen_unref(conn->gen);
@@ -113,6 +124,7 @@ static void *uri_log(void *cls, const char *uri, struct MHD_Connection *connecti
     if (!req)
         return NULL;
     req->conn = conn;
+    conn->requests++;
     req->partner_index = -1;
     req->scan_heads = conn->scan.requests;
     req->raw_target = strdup(uri ? uri : "");
@@ -163,8 +175,27 @@ static void completed(void *cls, struct MHD_Connection *connection, void **req_c
                               ? "client too slow"
                               : "refused by the HTTP parser");
     }
+    req->conn->requests--;
     httpd_req_free(req);
     *req_cls = NULL;
+}
+
+unsigned httpd_site_close_refused(httpd_site_t *site, const httpd_gen_t *gen)
+{
+    unsigned closed = 0;
+    if (site->listener->kind != LISTEN_OUTSIDE)
+        return 0;
+    for (httpd_conn_t *conn = site->conns; conn; conn = conn->next) {
+        if (!conn->verified || conn->partner_index < 0 || conn->gen == gen || conn->requests > 0)
+            continue;
+        if (httpd_conn_recheck(site->handler.ctx, conn))
+            continue;
+        const union MHD_ConnectionInfo *info =
+            MHD_get_connection_info(conn->connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (info && shutdown(info->connect_fd, SHUT_RDWR) == 0)
+            closed++;
+    }
+    return closed;
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)

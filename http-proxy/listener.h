@@ -41,11 +41,21 @@ typedef struct {
     atomic_uint *load;       /* the host's connection count; NULL for admin */
     bool own_thread;         /* admin: its own thread and listening socket */
     struct MHD_Daemon *daemon;
-    size_t head_limit; /* raw scanner's bound for one request head */
-    size_t pool_size;  /* MHD_OPTION_CONNECTION_MEMORY_LIMIT */
-    bool quiesced;     /* takes no new connections (retired, stopping) */
-    bool resumed;      /* a connection was resumed: run the daemon (worker thread) */
+    size_t head_limit;   /* raw scanner's bound for one request head */
+    size_t pool_size;    /* MHD_OPTION_CONNECTION_MEMORY_LIMIT */
+    bool quiesced;       /* takes no new connections (retired, stopping) */
+    bool resumed;        /* a connection was resumed: run the daemon (worker thread) */
+    httpd_conn_t *conns; /* its open connections (worker thread) */
 } httpd_site_t;
+
+/* After a reload (gen is the new generation): every idle outside
+ * connection of the site that was a partner's under an older generation is
+ * checked against gen; one whose certificate it refuses (revoked by a new
+ * CRL, CA gone, stale CRL refused) is shut down (libmicrohttpd closes it
+ * at its next run). A connection with a request in progress is checked at
+ * its next request instead (request.c). Returns how many were shut down.
+ * Worker thread only. */
+unsigned httpd_site_close_refused(httpd_site_t *site, const httpd_gen_t *gen);
 
 /* Sizes of a daemon for the generation: the raw scanner's head bound and
  * the connection memory pool (both follow the largest partner

@@ -48,8 +48,12 @@ typedef struct {
     httpd_worker_t **workers; /* system.http.threads at start */
     size_t worker_count;
     httpd_site_t *admin;
-    int accept_errno; /* last accept() failure logged (0: none) */
+    int accept_errno;     /* last accept() failure logged (0: none) */
+    time_t crl_report_at; /* next CRL freshness report (0: now) */
 } httpd_t;
+
+/* How often the CRL freshness warnings are repeated. */
+#define CRL_REPORT_INTERVAL 3600
 
 typedef struct {
     const char *policy;
@@ -322,6 +326,7 @@ static void reload(httpd_t *httpd)
         free(fresh[kind]);
     }
     httpd_ctx_replace(&httpd->ctx, gen);
+    httpd->crl_report_at = 0;
     httpd_log(&httpd->ctx, MCSEC_LOG_NOTICE, "reloaded %s%s", httpd->ctx.policy_path,
               tls       ? " (new TLS daemon)"
               : renewed ? " (new daemons)"
@@ -497,6 +502,11 @@ static int run(httpd_t *httpd, const options_t *opt)
             if (!full[kind])
                 fds[1 + kind].fd = httpd->listeners[kind].fd;
         int ready = poll(fds, 3, full[0] || full[1] ? ACCEPT_RETRY_MS : 1000);
+        time_t now = time(NULL);
+        if (now >= httpd->crl_report_at) {
+            httpd_gen_crl_report(&httpd->ctx, httpd->ctx.gen, (int64_t)now);
+            httpd->crl_report_at = now + CRL_REPORT_INTERVAL;
+        }
         for (size_t kind = 0; ready >= 0 && kind < 2; kind++)
             if (httpd->listeners[kind].fd >= 0 && (full[kind] || fds[1 + kind].revents))
                 full[kind] = !accept_some(httpd, &httpd->listeners[kind]);

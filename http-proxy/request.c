@@ -129,26 +129,47 @@ static enum MHD_Result reject(httpd_ctx_t *ctx, struct MHD_Connection *connectio
     return httpd_respond_error(connection, reason, close, show);
 }
 
-/* The client certificate of an outside connection, looked at once. */
+/* The client certificate of an outside connection, looked at when the
+ * connection's first request starts, and again at the first request after
+ * each reload: a kept-alive connection whose certificate the new
+ * generation refuses (revoked by a new CRL, its CA gone, a stale CRL with
+ * system.revocation.stale refuse) is no partner's any more, and its next
+ * request is refused and the connection closed (docs/http-proxy.md,
+ * "Revocation"). */
 static void verify_peer(httpd_ctx_t *ctx, struct MHD_Connection *connection, httpd_conn_t *conn)
 {
-    if (conn->verified)
+    httpd_gen_t *current = httpd_ctx_current(ctx);
+    if (conn->verified && (current == conn->gen || conn->partner_index < 0)) {
+        httpd_gen_unref(current);
         return;
+    }
+    bool again = conn->verified;
+    if (conn->counted)
+        atomic_fetch_sub(&conn->gen->partner_conns[conn->partner_index], 1);
+    conn->counted = false;
+    httpd_gen_unref(conn->gen);
     conn->verified = true;
-    conn->gen = httpd_ctx_current(ctx);
+    conn->gen = current;
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info(connection, MHD_CONNECTION_INFO_GNUTLS_SESSION);
     char detail[160];
     conn->partner_index = httpd_tls_partner_of(
         conn->gen, info ? (gnutls_session_t)info->tls_session : NULL, detail, sizeof(detail));
     if (conn->partner_index < 0) {
-        httpd_log(ctx, MCSEC_LOG_INFO, "peer %s: %s", conn->peer, detail);
+        httpd_log(ctx, again ? MCSEC_LOG_NOTICE : MCSEC_LOG_INFO, "peer %s: %s%s", conn->peer,
+                  again ? "kept-alive connection refused after a reload: " : "", detail);
         return;
     }
     const mcsec_partner_t *partner = &conn->gen->policy->partners[conn->partner_index];
     unsigned now = atomic_fetch_add(&conn->gen->partner_conns[conn->partner_index], 1) + 1;
     conn->counted = true;
     conn->over_limit = now > partner->http.connection_limit;
+}
+
+bool httpd_conn_recheck(httpd_ctx_t *ctx, httpd_conn_t *conn)
+{
+    verify_peer(ctx, conn->connection, conn);
+    return conn->partner_index >= 0;
 }
 
 /* Appends "Name: value" to the curl header list; false when out of memory. */

@@ -33,7 +33,7 @@ typedef struct {
 #define HTTPD_CONN_MAGIC 0x6d637363u
 
 /* Per connection (MHD socket context). */
-typedef struct {
+typedef struct httpd_conn {
     uint32_t magic;
     const httpd_handler_t *handler; /* of the daemon it came in on */
     bool scan_enabled;
@@ -47,6 +47,12 @@ typedef struct {
     int peer_family;      /* AF_INET or AF_INET6 (0: unknown) */
     uint8_t peer_bin[16]; /* the client address, network order */
     uint16_t peer_port;
+    /* For the recheck after a reload (listener.c): the connection, its
+     * request contexts alive (0: idle between requests), its place in the
+     * site's list (the worker thread's alone). */
+    struct MHD_Connection *connection;
+    unsigned requests;
+    struct httpd_conn *prev, *next;
 } httpd_conn_t;
 
 /* Per request (MHD request context, made by the URI log callback). */
@@ -70,6 +76,11 @@ typedef struct {
     bool ear_sign;               /* outbound: the border signs an EAR (sign_on_behalf) */
     mcsec_bodyid_ear_t ear_seen; /* what the EAR stage verified (migration) */
 } httpd_req_t;
+
+/* Checks an outside connection's client certificate against the current
+ * generation when it was last checked against another one (a reload); true
+ * while it is still a partner's. Logs a refusal. Worker thread only. */
+bool httpd_conn_recheck(httpd_ctx_t *ctx, httpd_conn_t *conn);
 
 /* Frees a request context (MHD's completed callback calls it). */
 void httpd_req_free(httpd_req_t *req);

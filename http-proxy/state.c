@@ -95,9 +95,12 @@ static void gen_free(httpd_gen_t *gen)
     kms_clear(&gen->own_gmk_kms);
     mcsec_eccsi_keyset_free(&gen->signing);
     mcsec_diag_list_free(&gen->warnings);
-    for (size_t i = 0; i < HTTPD_MAX_PARTNERS; i++)
+    for (size_t i = 0; i < HTTPD_MAX_PARTNERS; i++) {
         if (gen->trust[i])
             gnutls_x509_trust_list_deinit(gen->trust[i], 1);
+        mcsec_crl_set_clear(&gen->crls[i]);
+        free(gen->ca_crl_pem[i]);
+    }
     /* internal_hosts owns the authority copies made from upstream URLs: they
      * follow the policy's own entries. */
     size_t own = gen->policy ? gen->policy->system.http.internal_hosts.count : 0;
@@ -116,10 +119,37 @@ static void gen_free(httpd_gen_t *gen)
     free(gen->inside_ca_pem);
     if (gen->inside_trust)
         gnutls_x509_trust_list_deinit(gen->inside_trust, 1);
+    mcsec_crl_set_clear(&gen->inside_crls);
     free(gen->cert_pem);
     free(gen->trust_pem);
     mcsec_policy_free(gen->policy);
     free(gen);
+}
+
+/* The partner's CRLs (keys.crls), checked again as the loader does, and
+ * the CA PEM with them appended for libcurl (forward.c). */
+static bool load_partner_crls(httpd_gen_t *gen, size_t p, const char *ca_pem, char *err,
+                              size_t err_size)
+{
+    const mcsec_partner_t *partner = &gen->policy->partners[p];
+    if (partner->keys.crls.count == 0)
+        return true;
+    char why[512];
+    if (mcsec_crl_set_load(&gen->crls[p], partner->keys.ca, partner->keys.crls.items,
+                           partner->keys.crls.count, why, sizeof(why)) != MCSEC_OK) {
+        char line[640];
+        snprintf(line, sizeof(line), "partner %s: %s", partner->name, why);
+        add_err(err, err_size, line);
+        return false;
+    }
+    size_t a = strlen(ca_pem), b = strlen(gen->crls[p].pem);
+    gen->ca_crl_pem[p] = malloc(a + b + 2);
+    if (!gen->ca_crl_pem[p])
+        return false;
+    memcpy(gen->ca_crl_pem[p], ca_pem, a);
+    gen->ca_crl_pem[p][a] = '\n';
+    memcpy(gen->ca_crl_pem[p] + a + 1, gen->crls[p].pem, b + 1);
+    return true;
 }
 
 /* Loads the partner CAs into per-partner trust lists and one PEM bundle. */
@@ -141,11 +171,20 @@ static bool load_partner_trust(httpd_gen_t *gen, char *err, size_t err_size)
             add_err(err, err_size, line);
             return false;
         }
+        if (!load_partner_crls(gen, p, pem, err, err_size)) {
+            free(pem);
+            return false;
+        }
         gnutls_datum_t datum = {(unsigned char *)pem, (unsigned)strlen(pem)};
+        gnutls_datum_t crls = {(unsigned char *)gen->crls[p].pem,
+                               gen->crls[p].pem ? (unsigned)strlen(gen->crls[p].pem) : 0};
         int rc = gnutls_x509_trust_list_init(&gen->trust[p], 0);
+        /* The CRLs were verified by mcsec_crl_set_load: added as they are
+         * (GNUTLS_TL_VERIFY_CRL would drop a stale one silently, and what
+         * a stale CRL does is system.revocation.stale's to say, tls.c). */
         if (rc >= 0)
-            rc = gnutls_x509_trust_list_add_trust_mem(gen->trust[p], &datum, NULL,
-                                                      GNUTLS_X509_FMT_PEM, 0, 0);
+            rc = gnutls_x509_trust_list_add_trust_mem(
+                gen->trust[p], &datum, crls.size ? &crls : NULL, GNUTLS_X509_FMT_PEM, 0, 0);
         if (rc <= 0) {
             snprintf(line, sizeof(line), "%s: no CA certificate (%s)", partner->keys.ca,
                      rc < 0 ? gnutls_strerror(rc) : "empty");
@@ -184,14 +223,23 @@ static bool load_inside_tls(httpd_gen_t *gen, char *err, size_t err_size)
         add_err(err, err_size, "cannot read system.http.inside_tls cert, key or ca");
         return false;
     }
+    char why[512], line[640];
+    if (http->inside_crls.count > 0 &&
+        mcsec_crl_set_load(&gen->inside_crls, http->inside_ca, http->inside_crls.items,
+                           http->inside_crls.count, why, sizeof(why)) != MCSEC_OK) {
+        snprintf(line, sizeof(line), "system.http.inside_tls: %s", why);
+        add_err(err, err_size, line);
+        return false;
+    }
     gnutls_datum_t datum = {(unsigned char *)gen->inside_ca_pem,
                             (unsigned)strlen(gen->inside_ca_pem)};
+    gnutls_datum_t crls = {(unsigned char *)gen->inside_crls.pem,
+                           gen->inside_crls.pem ? (unsigned)strlen(gen->inside_crls.pem) : 0};
     int rc = gnutls_x509_trust_list_init(&gen->inside_trust, 0);
-    if (rc >= 0)
-        rc = gnutls_x509_trust_list_add_trust_mem(gen->inside_trust, &datum, NULL,
-                                                  GNUTLS_X509_FMT_PEM, 0, 0);
+    if (rc >= 0) /* CRLs as for the partners (load_partner_trust) */
+        rc = gnutls_x509_trust_list_add_trust_mem(
+            gen->inside_trust, &datum, crls.size ? &crls : NULL, GNUTLS_X509_FMT_PEM, 0, 0);
     if (rc <= 0) {
-        char line[512];
         snprintf(line, sizeof(line), "%s: no CA certificate (%s)", http->inside_ca,
                  rc < 0 ? gnutls_strerror(rc) : "empty");
         add_err(err, err_size, line);
@@ -390,4 +438,30 @@ bool httpd_gen_inside_tls_differs(const httpd_gen_t *a, const httpd_gen_t *b)
     return text_differs(a->inside_cert_pem, b->inside_cert_pem) ||
            text_differs(a->inside_key_pem, b->inside_key_pem) ||
            text_differs(a->inside_ca_pem, b->inside_ca_pem);
+}
+
+void httpd_gen_crl_report(const httpd_ctx_t *ctx, const httpd_gen_t *gen, int64_t now)
+{
+    const mcsec_policy_t *policy = gen->policy;
+    const mcsec_revocation_t *rev = &policy->system.revocation;
+    for (size_t p = 0; p <= policy->partner_count && p < HTTPD_MAX_PARTNERS; p++) {
+        /* p == partner_count: the inside clients' CA (inside_tls.crls) */
+        bool inside = p == policy->partner_count;
+        const mcsec_crl_set_t *crls = inside ? &gen->inside_crls : &gen->crls[p];
+        const char *name = inside ? "(inside clients)" : policy->partners[p].name;
+        if (crls->count == 0)
+            continue;
+        mcsec_crl_freshness_t fresh = mcsec_crl_freshness(crls->next_update, now, rev->warn_before);
+        if (fresh == MCSEC_CRL_STALE)
+            httpd_log(ctx, MCSEC_LOG_WARNING,
+                      "crl partner=%s stale: nextUpdate passed %lld s ago; %s",
+                      policy->partners[p].name, (long long)(now - crls->next_update),
+                      rev->stale == MCSEC_CRL_STALE_REFUSE
+                          ? "its certificates are refused (system.revocation.stale refuse)"
+                          : "still used (system.revocation.stale keep): fetch a new CRL");
+        else if (fresh == MCSEC_CRL_DUE)
+            httpd_log(ctx, MCSEC_LOG_WARNING,
+                      "crl partner=%s due: nextUpdate in %lld s; fetch a new CRL before then", name,
+                      (long long)(crls->next_update - now));
+    }
 }

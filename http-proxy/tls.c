@@ -4,9 +4,12 @@
  * only requests the certificate; the decision is ours. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 
 #include "tls.h"
 
@@ -95,9 +98,50 @@ bool httpd_tls_inside_client_ok(const httpd_gen_t *gen, gnutls_session_t session
                      : -1;
         ok = rc >= 0 && status == 0;
         snprintf(detail, detail_size, ok ? "inside client" : "certificate of no inside CA");
+        if (rc >= 0 && (status & GNUTLS_CERT_REVOKED))
+            snprintf(detail, detail_size, "inside client certificate revoked (inside_tls.crls)");
+        if (ok && gen->inside_crls.count > 0 &&
+            gen->policy->system.revocation.stale == MCSEC_CRL_STALE_REFUSE &&
+            mcsec_crl_freshness(gen->inside_crls.next_update, (int64_t)time(NULL), 0) ==
+                MCSEC_CRL_STALE) {
+            ok = false;
+            snprintf(detail, detail_size,
+                     "inside_tls CRL past its nextUpdate and system.revocation.stale is refuse");
+        }
     }
     free_chain(chain, loaded);
     return ok;
+}
+
+bool httpd_tls_crl_refused(const httpd_gen_t *gen, size_t p, int64_t now)
+{
+    return gen->crls[p].count > 0 &&
+           gen->policy->system.revocation.stale == MCSEC_CRL_STALE_REFUSE &&
+           mcsec_crl_freshness(gen->crls[p].next_update, now, 0) == MCSEC_CRL_STALE;
+}
+
+/* OpenSSL verify callback of outbound connections with
+ * system.revocation.stale keep: a CRL past its nextUpdate is still used
+ * (a certificate it lists stays refused), only its age is forgiven. */
+static int keep_stale_crl(int ok, X509_STORE_CTX *store)
+{
+    if (!ok && X509_STORE_CTX_get_error(store) == X509_V_ERR_CRL_HAS_EXPIRED) {
+        /* libcurl reads the verify result after the handshake too */
+        X509_STORE_CTX_set_error(store, X509_V_OK);
+        return 1;
+    }
+    return ok;
+}
+
+int httpd_tls_curl_crls(void *ssl_ctx, bool keep_stale)
+{
+    X509_STORE *store = SSL_CTX_get_cert_store(ssl_ctx);
+    if (!store ||
+        X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL) != 1)
+        return -1;
+    if (keep_stale)
+        SSL_CTX_set_verify(ssl_ctx, SSL_VERIFY_PEER, keep_stale_crl);
+    return 0;
 }
 
 int httpd_tls_partner_of(const httpd_gen_t *gen, gnutls_session_t session, char *detail,
@@ -121,8 +165,20 @@ int httpd_tls_partner_of(const httpd_gen_t *gen, gnutls_session_t session, char 
                 continue;
             int rc = gnutls_x509_trust_list_verify_crt2(gen->trust[p], chain, loaded, &purpose, 1,
                                                         0, &status, NULL);
+            if (rc >= 0 && (status & GNUTLS_CERT_REVOKED)) {
+                snprintf(detail, detail_size, "certificate of partner %s revoked (keys.crls)",
+                         partner->name);
+                continue;
+            }
             if (rc < 0 || status != 0)
                 continue;
+            if (httpd_tls_crl_refused(gen, p, (int64_t)time(NULL))) {
+                snprintf(detail, detail_size,
+                         "CRL of partner %s past its nextUpdate and system.revocation.stale is "
+                         "refuse",
+                         partner->name);
+                continue;
+            }
             /* The partner's CA also issues its MC client certificates:
              * only the name of its HTTP proxy makes a border. */
             if (gnutls_x509_crt_check_hostname2(chain[0], partner->http.peer_name,

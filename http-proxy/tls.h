@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <gnutls/gnutls.h>
 
@@ -31,5 +32,15 @@ int httpd_tls_partner_of(const httpd_gen_t *gen, gnutls_session_t session, char 
  * plain HTTP connection: session NULL). */
 bool httpd_tls_inside_client_ok(const httpd_gen_t *gen, gnutls_session_t session, char *detail,
                                 size_t detail_size);
+
+/* True when partner p has CRLs, one is past its nextUpdate at now and
+ * system.revocation.stale is refuse: its certificates are refused. */
+bool httpd_tls_crl_refused(const httpd_gen_t *gen, size_t p, int64_t now);
+
+/* libcurl outbound (OpenSSL backend, CURLOPT_SSL_CTX_FUNCTION): turns on
+ * the CRL check of every certificate of the chain for the CRLs libcurl
+ * loaded with the CA (CURLOPT_CAINFO_BLOB); keep_stale forgives a CRL
+ * past its nextUpdate (system.revocation.stale keep). 0, or -1. */
+int httpd_tls_curl_crls(void *ssl_ctx, bool keep_stale);
 
 #endif

@@ -54,7 +54,16 @@ struct httpd_worker {
     struct handoff *handoffs;  /* accepted connections, oldest first */
     struct handoff **handoffs_tail;
     time_t stop_deadline; /* 0: keep running */
+    /* The generation this worker's connections were last checked
+     * against (a reference), and when to look for a new one. */
+    httpd_gen_t *checked_gen;
+    uint64_t check_at;
 };
+
+/* How often a worker looks for a new generation (after a reload) to check
+ * its idle partner connections against: with the loop's tick the bound for
+ * closing a connection whose certificate the reload revoked. */
+#define WORKER_RECHECK_MS 200
 
 /* A connection the main thread accepted for this worker. */
 struct handoff {
@@ -345,6 +354,28 @@ static bool all_idle(httpd_worker_t *worker)
     return true;
 }
 
+/* After a reload: idle partner connections whose certificate the new
+ * generation refuses are shut down (httpd_site_close_refused). */
+static void recheck_connections(httpd_worker_t *worker)
+{
+    uint64_t now = now_ms();
+    if (now < worker->check_at)
+        return;
+    worker->check_at = now + WORKER_RECHECK_MS;
+    httpd_gen_t *gen = httpd_ctx_current(worker->ctx);
+    if (gen == worker->checked_gen) {
+        httpd_gen_unref(gen);
+        return;
+    }
+    unsigned closed = 0;
+    for (size_t i = 0; worker->checked_gen && i < worker->slot_count; i++)
+        closed += httpd_site_close_refused(worker->slots[i].site, gen);
+    httpd_gen_unref(worker->checked_gen);
+    worker->checked_gen = gen;
+    if (closed > 0)
+        run_sites(worker, true);
+}
+
 static void *worker_run(void *arg)
 {
     httpd_worker_t *worker = arg;
@@ -367,6 +398,7 @@ static void *worker_run(void *arg)
         run_sites(worker, false);
         /* Jobs the handlers just submitted start now, not after a sleep. */
         after_transfers(worker, httpd_forwarder_timer(worker->fwd));
+        recheck_connections(worker);
         if (deadline != 0) {
             if (all_idle(worker) || time(NULL) >= deadline)
                 break;
@@ -411,6 +443,7 @@ void httpd_worker_stop(httpd_worker_t *worker)
     while (worker->slot_count > 0)
         remove_slot(worker, worker->slot_count - 1);
     free(worker->slots);
+    httpd_gen_unref(worker->checked_gen);
     httpd_forwarder_free(worker->fwd);
     close(worker->epoll_fd);
     close(worker->wake_fd);

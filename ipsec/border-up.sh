@@ -38,6 +38,8 @@ key=$(sed -n 's/^# mcsec-private-key: //p' "$confdir/swanctl.conf")
 [ -n "$key" ] && [ -f "$key" ] || { echo "$name: private key '$key' not found" >&2; exit 1; }
 ln -sfn "$key" "$confdir/private/$name.pem"
 rm -f "$confdir/charon.vici" "$confdir/run/charon.pid"
+# The partners' CRLs into CONFDIR/x509crl/, loaded with the rest below.
+"$here/load-crls.sh" "$name" "$netns" "$confdir" --install
 cat >"$confdir/strongswan.conf" <<CONF
 # Written by ipsec/border-up.sh for border $name (back end $backend).
 charon {

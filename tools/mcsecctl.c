@@ -10,8 +10,9 @@
 #include "mcsecctl.h"
 
 static const mcsecctl_group_t *const groups[] = {
-    &mcsecctl_policy_group, &mcsecctl_spk_group, &mcsecctl_gmk_group,   &mcsecctl_kms_group,
-    &mcsecctl_ear_group,    &mcsecctl_key_group, &mcsecctl_ipsec_group, &mcsecctl_reload_group};
+    &mcsecctl_policy_group, &mcsecctl_spk_group,    &mcsecctl_gmk_group,
+    &mcsecctl_kms_group,    &mcsecctl_ear_group,    &mcsecctl_key_group,
+    &mcsecctl_ipsec_group,  &mcsecctl_reload_group, &mcsecctl_partner_group};
 
 #define GROUP_COUNT (sizeof(groups) / sizeof(groups[0]))
 

@@ -35,6 +35,9 @@ extern const mcsecctl_group_t mcsecctl_key_group;
 /* The ipsec group (mcsecctl_ipsec.c): `ipsec render`. */
 extern const mcsecctl_group_t mcsecctl_ipsec_group;
 
+/* The partner group (mcsecctl_partner.c): `partner add`. */
+extern const mcsecctl_group_t mcsecctl_partner_group;
+
 /* Subcommands whose arguments are all "--name VALUE" pairs
  * (mcsecctl_opts.c): mcsecctl_opt() is the VALUE after the first argv[i]
  * equal to name (i >= 1), NULL when absent; mcsecctl_opts_known() is 1 when

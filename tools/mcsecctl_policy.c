@@ -6,12 +6,15 @@
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mcsec/config/config_check.h"
 #include "mcsec/config/config_expiry.h"
 #include "mcsec/ibc/kms_cert.h"
+#include "mcsec/policy/crl.h"
 #include "mcsec/policy/policy.h"
 #include "mcsecctl.h"
 
@@ -125,15 +128,20 @@ static int policy_show(int argc, char **argv)
     mcsec_policy_t *policy = load(argv[1]);
     if (!policy)
         return MCSECCTL_FAIL;
-    char *text = NULL;
+    char *text = NULL, *crls = NULL;
     mcsec_err_t rc = mcsec_policy_dump(policy, &text);
+    if (rc == MCSEC_OK) /* CRL expiry, as YAML comments */
+        rc = mcsec_crl_expiry_text(policy, (int64_t)time(NULL), &crls);
     mcsec_policy_free(policy);
     if (rc != MCSEC_OK) {
         fprintf(stderr, "%s: cannot write the policy: %s\n", argv[1], mcsec_err_str(rc));
+        free(text);
         return MCSECCTL_FAIL;
     }
     fputs(text, stdout);
+    fputs(crls, stdout);
     free(text);
+    free(crls);
     return fflush(stdout) == 0 ? MCSECCTL_OK : MCSECCTL_FAIL;
 }
 

@@ -13,6 +13,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 t_init "$@"
 
 POLICY=$MCSEC_SRC/policies/system-a.yaml
+# The keys the example names (kept when still good).
+MCSECCTL=$MCSEC_CTL "$MCSEC_SRC/policies/make-example-keys.sh" || t_die "example keys"
 "$MCSEC_CTL" policy check "$POLICY" || t_die "the example policy is valid"
 kam_start "$POLICY"
 
@@ -23,15 +25,19 @@ MESSAGE_BODY_TYPE=application/vnd.3gpp.mcptt-info+xml
 # send LABEL FROM_IP DEST METHOD RURI PAI: one request; prints the outcome.
 send() {
     local label=$1 from_ip=$2 dest=$3 method=$4 ruri=$5 pai=$6
-    local before status reason scen name
+    local before status reason scen name caller
     DEMO_N=$((${DEMO_N:-0} + 1))
     name=demo-$DEMO_N
     scen=$T_DIR/$name.xml
     render_template "$here/any_reply.xml.in" "$scen" "METHOD=$method"
+    # The body's calling user is the asserted identity (the body identity
+    # check wants them from one system), the From URI when none is asserted.
+    caller=$(printf '%s' "$pai" | sed -n 's/.*<\(sip:[^>]*\)>.*/\1/p')
     before=$(log_size)
     sipp_run "$name" "$scen" "$from_ip" 5060 udp "$dest" \
         -key ruri "$ruri" -key from "sip:demo@$from_ip" \
-        -key pai "$pai" -key ctype "$MESSAGE_BODY_TYPE" >/dev/null 2>&1
+        -key pai "$pai" -key ctype "$MESSAGE_BODY_TYPE" \
+        -key caller "${caller:-sip:demo@$from_ip}" >/dev/null 2>&1
     status=$(grep -aoE '^SIP/2.0 [0-9]{3}' "$T_DIR/sipp-$name.msg" 2>/dev/null |
         tail -n 1 | cut -d' ' -f2)
     sleep 0.2

@@ -63,27 +63,13 @@ cannot_run() {
 for tool in ip nft tcpdump sipp kamailio kamcmd swanctl pki /usr/lib/ipsec/charon od ss python3; do
     command -v "$tool" >/dev/null 2>&1 || cannot_run "$tool not installed (bash scripts/setup.sh)"
 done
-for f in "$MCSECCTL" "$MODULE"; do
-    [ -f "$f" ] || cannot_run "$f not built (bash scripts/build.sh, or set MCSEC_BUILD)"
-done
-BACKEND=${MCSEC_IPSEC_BACKEND:-$("$SRC/ipsec/detect-backend.sh" 2>/dev/null)}
-case $BACKEND in
-    kernel | libipsec) export MCSEC_IPSEC_BACKEND=$BACKEND ;;
-    *) cannot_run "no IPsec back end (no XFRM with ESP/GCM and no /dev/net/tun)" ;;
-esac
+demo_require_built_and_backend
 
 WORK=$(mktemp -d /tmp/mcsec-mcs.XXXXXX)
 cleanup() {
-    local rc=$? pid side
+    local rc=$?
     trap - EXIT INT TERM
-    for pid in "${CAPTURE_PIDS[@]}" "${SIPP_PIDS[@]}"; do
-        kill "$pid" 2>/dev/null
-    done
-    for side in a b; do
-        kam_stop "$side"
-        ipsec_down "$side"
-    done
-    net_down
+    demo_teardown
     if [ "$rc" -ne 0 ] || [ "$KEEP" = 1 ]; then
         echo "work dir kept: $WORK"
     else

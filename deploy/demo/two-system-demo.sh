@@ -85,14 +85,7 @@ if [ "$DO_BUILD" = 1 ]; then
         exit 1
     }
 fi
-for f in "$MCSECCTL" "$MODULE"; do
-    [ -f "$f" ] || cannot_run "$f not built (bash scripts/build.sh, or set MCSEC_BUILD)"
-done
-BACKEND=${MCSEC_IPSEC_BACKEND:-$("$SRC/ipsec/detect-backend.sh" 2>/dev/null)}
-case $BACKEND in
-    kernel | libipsec) export MCSEC_IPSEC_BACKEND=$BACKEND ;;
-    *) cannot_run "no IPsec back end (no XFRM with ESP/GCM and no /dev/net/tun)" ;;
-esac
+demo_require_built_and_backend
 # Topology hiding: on when the module does it (its cfg calls or its code).
 case ${MCSEC_DEMO_TOPOLOGY:-auto} in
     on) TOPOLOGY=1 ;;
@@ -109,17 +102,9 @@ esac
 
 WORK=$(mktemp -d /tmp/mcsec-demo.XXXXXX)
 cleanup() {
-    local rc=$? pid side
+    local rc=$?
     trap - EXIT INT TERM
-    for pid in "${CAPTURE_PIDS[@]}" "${SIPP_PIDS[@]}"; do
-        kill "$pid" 2>/dev/null
-    done
-    http_stop
-    for side in a b; do
-        kam_stop "$side"
-        ipsec_down "$side"
-    done
-    net_down
+    demo_teardown http
     if [ "$rc" -ne 0 ] || [ "$DEMO_FAILS" -ne 0 ] || [ "$KEEP" = 1 ]; then
         echo "work dir kept: $WORK (policies, keys, logs, captures)"
     else

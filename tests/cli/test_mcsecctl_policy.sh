@@ -73,7 +73,8 @@ cmp -s "$TMP/out" "$TMP/shown.yaml" || fail "show is not stable across a round t
 # Key paths are shown resolved: absolute, against the policy file's own
 # directory, whatever the working directory and however the file was named.
 mkdir -p "$TMP/keys/sub"
-sed 's|^  keys: {}|  keys: {topology: sub/topo.key}|' "$A" >"$TMP/keys/p.yaml"
+sed 's|keys/a/topology.key|sub/topo.key|' "$A" >"$TMP/keys/p.yaml"
+ln -s "$SRC/policies/keys" "$TMP/keys/keys" # the example's other keys
 (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$TMP/keys/sub/topo.key")
 real=$(cd "$TMP/keys" && pwd -P)
 (cd "$TMP/keys/sub" && "$MCSECCTL" policy show ../p.yaml) >"$TMP/out" 2>"$TMP/err" ||

@@ -76,6 +76,27 @@ make_certs() {
   chmod 644 "$WORK"/*.pem; chmod 600 "$WORK"/*-key.pem
 }
 
+# crl CA OUT [LASTUPDATE NEXTUPDATE [CERT...]]: a CRL of CA (openssl ca,
+# with the authorityKeyIdentifier RFC 5280 asks for) revoking CERTs, in
+# $WORK/OUT. Each call starts a new CA database (crlNumber 1, nothing
+# revoked before) unless CRL_DB names one kept across calls.
+crl() {
+  local ca=$1 out=$2 last=${3:-} next=${4:-} d
+  shift 4 2>/dev/null || shift $#
+  if [ -n "${CRL_DB:-}" ]; then d=$WORK/db-$CRL_DB; else d=$(mktemp -d "$WORK/db-XXXX"); fi
+  if [ ! -f "$d/index.txt" ]; then mkdir -p "$d"; : >"$d/index.txt"; echo 01 >"$d/crlnumber"; fi
+  printf '[ca]\ndefault_ca=d\n[d]\ndatabase=%s/index.txt\ncrlnumber=%s/crlnumber\ndefault_md=sha256\ndefault_crl_days=1\ncrl_extensions=ext\n[ext]\nauthorityKeyIdentifier=keyid:always\n' \
+    "$d" "$d" >"$d/cnf"
+  for cert in "$@"; do
+    openssl ca -config "$d/cnf" -keyfile "$WORK/$ca-key.pem" -cert "$WORK/$ca.pem" \
+      -revoke "$WORK/$cert.pem" 2>/dev/null
+  done
+  local dates=()
+  [ -n "$last" ] && dates=(-crl_lastupdate "$last" -crl_nextupdate "$next")
+  openssl ca -config "$d/cnf" -gencrl -keyfile "$WORK/$ca-key.pem" -cert "$WORK/$ca.pem" \
+    "${dates[@]}" -out "$WORK/$out.tmp" 2>/dev/null && mv "$WORK/$out.tmp" "$WORK/$out"
+}
+
 write_policy() {
   cat > "$WORK/policy.yaml" <<YAML
 version: 1

@@ -7,7 +7,8 @@
 # deny). The list follows a policy reload.
 # With system.http.inside_tls the inside listener speaks only TLS and needs,
 # on top of the address, a client certificate of the inside CA: none, one of
-# another CA, and plain HTTP are refused; a reload picks up a new CA.
+# another CA, and plain HTTP are refused; a reload picks up a new CA; a
+# client certificate its CRL (inside_tls.crls) lists is refused.
 # usage: test_http_inside.sh MCSEC_HTTPD
 . "$(dirname "$0")/lib.sh" "$1"
 start_all
@@ -111,6 +112,21 @@ out=$(curl -s -i --max-time 10 --noproxy '*' --interface 127.0.0.1 \
   -H "$ID" "https://127.0.0.1:$PI$GROUPS_PATH/users/mtls-unlisted")
 check "inside mTLS: good certificate from an unlisted address: 403" \
   [ "$(echo "$out" | status_of)" = 403 ]
+
+# Revocation of an inside client (system.http.inside_tls.crls).
+crl inside-ca inside-ca.crl.pem
+sed -i "s|ca: inside-ca.pem}|ca: inside-ca.pem, crls: [inside-ca.crl.pem]}|" "$WORK/policy.yaml"
+check "policy with an inside CRL reloaded" reload
+out=$(tls_put inside-gms mtls-crl-empty)
+check "inside mTLS: a CRL listing nobody: the client passes (201)" [ "$(echo "$out" | status_of)" = 201 ]
+crl inside-ca inside-ca.crl.pem "" "" inside-gms
+check "policy with a CRL revoking the GMS reloaded" reload
+out=$(tls_put inside-gms mtls-revoked)
+check "inside mTLS: revoked client certificate: 403" [ "$(echo "$out" | status_of)" = 403 ]
+check "inside mTLS: revoked: never forwarded" not partner_saw '/users/mtls-revoked"'
+check "inside mTLS: revoked: logged" grep -q 'inside client certificate revoked' "$WORK/httpd.log"
+sed -i "s|, crls: \[inside-ca.crl.pem\]||" "$WORK/policy.yaml"
+check "policy without the inside CRL reloaded" reload
 
 # The inside listener has the outside's TLS profile: TLS 1.2/1.3, ECDHE AEAD.
 inside_handshake() {

@@ -45,27 +45,24 @@ cat >"$T_DIR/clear.xml" <<'XML'
 <mcpttinfo xmlns="urn:3gpp:ns:mcpttInfo:1.0"><mcptt-Params><mcptt-calling-user-id type="Normal"><mcpttURI>sip:hidden-caller@a.mcx.example</mcpttURI></mcptt-calling-user-id></mcptt-Params></mcpttinfo>
 XML
 printf 'boom\r\n' >"$T_DIR/evil.body"
-# The protected body A's border would send (P0 = A's identity).
-{ printf 'Content-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n'; cat "$T_DIR/clear.xml"; } |
-    "$MCSEC_CTL" spk protect --mime --key-file "$T_DIR/a-shared-b.spk" --identity "$A_ID" \
-        >"$T_DIR/protected.mime" || t_die "mcsecctl spk protect --mime"
-$T_PY - "$T_DIR/protected.mime" "$T_DIR/protected" <<'PY' || t_die "split the protected body"
+# protect XML NAME: the body A's border would send for the mcptt-info
+# document XML (P0 = A's identity): its Content-Type in $T_DIR/NAME.ct, its
+# octets in $T_DIR/NAME.body.
+protect() {
+    { printf 'Content-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n'; cat "$1"; } |
+        "$MCSEC_CTL" spk protect --mime --key-file "$T_DIR/a-shared-b.spk" --identity "$A_ID" \
+            >"$T_DIR/$2.mime" || t_die "mcsecctl spk protect --mime ($2)"
+    $T_PY - "$T_DIR/$2.mime" "$T_DIR/$2" <<'PY' || t_die "split the protected body ($2)"
 import sys
 head, body = open(sys.argv[1], "rb").read().split(b"\r\n\r\n", 1)
 open(sys.argv[2] + ".ct", "wb").write(head.split(b":", 1)[1].strip())
 open(sys.argv[2] + ".body", "wb").write(body)
 PY
+}
+protect "$T_DIR/clear.xml" protected
 # The same, naming a third system's user (case i).
 sed 's/hidden-caller@a.mcx.example/mallory@c.mcx.example/' "$T_DIR/clear.xml" >"$T_DIR/foreign.xml"
-{ printf 'Content-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n'; cat "$T_DIR/foreign.xml"; } |
-    "$MCSEC_CTL" spk protect --mime --key-file "$T_DIR/a-shared-b.spk" --identity "$A_ID" \
-        >"$T_DIR/foreign.mime" || t_die "mcsecctl spk protect --mime (foreign)"
-$T_PY - "$T_DIR/foreign.mime" "$T_DIR/foreign" <<'PY' || t_die "split the foreign body"
-import sys
-head, body = open(sys.argv[1], "rb").read().split(b"\r\n\r\n", 1)
-open(sys.argv[2] + ".ct", "wb").write(head.split(b":", 1)[1].strip())
-open(sys.argv[2] + ".body", "wb").write(body)
-PY
+protect "$T_DIR/foreign.xml" foreign
 
 # uas NAME IP PORT METHOD STATUS PHRASE CTYPE BODY EXTRA [none|ack|bye|prov]:
 # a background sipp answering one METHOD (see scenarios/uas_reply.xml.in;

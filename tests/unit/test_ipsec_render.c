@@ -253,6 +253,42 @@ static void test_render_pins_partner_ca_and_identity(void **state)
     mcsec_policy_free(policy);
 }
 
+/* Revocation: every connection reauthenticates hourly; a partner with CRLs
+ * gets revocation = strict only with system.revocation.stale refuse, and
+ * its CRL files are named for ipsec/load-crls.sh. */
+#define CRLDATA MCSEC_TEST_DATA "/crl"
+static void test_render_revocation(void **state)
+{
+    (void)state;
+    char c[2048], yaml[8192];
+    partner_yaml(c, sizeof(c), "system-c", "c.mcx.example", "198.51.100.3:5060",
+                 "198.51.100.3:8443", "203.0.113.3",
+                 CRLDATA "/chain.pem\n      crls: [" CRLDATA "/root.crl.pem, " CRLDATA
+                         "/inter.crl.der]");
+    for (int refuse = 0; refuse < 2; refuse++) {
+        char b[2048];
+        partner_yaml(b, sizeof(b), "system-b", "b.mcx.example", "198.51.100.2:5060",
+                     "198.51.100.2:8443", "203.0.113.2", DATA "/ca-b.pem");
+        const char *partners = strstr(system_a, "partners:\n");
+        snprintf(yaml, sizeof(yaml), "%.*s%s%s%s%s", (int)(partners - system_a), system_a,
+                 refuse ? "  revocation: {stale: refuse}\n" : "", partners, b, c);
+        mcsec_policy_t *policy = load(yaml);
+        char *text = render(policy, MCSEC_IPSEC_LIBIPSEC, NULL);
+        assert_int_equal(count(text, "reauth_time = 1h"), 2);
+        assert_int_equal(count(text, "reauth_time = 0"), 0);
+        assert_int_equal(count(text, "revocation = strict"), refuse ? 1 : 0);
+        assert_int_equal(count(text, "revocation = relaxed"), refuse ? 1 : 2);
+        /* strict belongs to system-c, the partner with CRLs */
+        if (refuse)
+            assert_true(strstr(text, "revocation = strict") > strstr(text, "    system-c {"));
+        assert_line(text, "# " MCSEC_IPSEC_CRL_COMMENT " system-c " CRLDATA "/root.crl.pem");
+        assert_line(text, "# " MCSEC_IPSEC_CRL_COMMENT " system-c " CRLDATA "/inter.crl.der");
+        assert_int_equal(count(text, MCSEC_IPSEC_CRL_COMMENT), 2);
+        free(text);
+        mcsec_policy_free(policy);
+    }
+}
+
 static void test_render_ts_cover_service_addresses(void **state)
 {
     (void)state;
@@ -504,6 +540,7 @@ int main(void)
         cmocka_unit_test(test_nft_libipsec_accepts_partner_traffic_only_on_tun),
         cmocka_unit_test(test_nft_kernel_matches_ipsec_secpath),
         cmocka_unit_test(test_identity_is_host_of_uri),
+        cmocka_unit_test(test_render_revocation),
     };
     return cmocka_run_group_tests(tests, make_tmp, remove_tmp);
 }

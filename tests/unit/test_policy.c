@@ -320,7 +320,10 @@ static void test_policy_example_a_loads(void **state)
     assert_int_equal(policy->system.sip_inside_peer_count, 1);
     assert_addr(&policy->system.sip_inside_peers[0], "127.0.10.2", 0, AF_INET);
     assert_int_equal(policy->system.sip_transport, MCSEC_TRANSPORT_UDP);
-    assert_string_equal(policy->system.keys.topology, "");
+    /* Key paths resolve against the policy's directory (made by
+     * policies/make-example-keys.sh, the example_keys fixture). */
+    assert_non_null(strstr(policy->system.keys.topology, "/policies/keys/a/topology.key"));
+    assert_int_equal(policy->system.keys.topology[0], '/');
     assert_int_equal(policy->logging.level, MCSEC_LOG_NOTICE);
     assert_false(policy->logging.log_passed);
 
@@ -342,7 +345,7 @@ static void test_policy_example_a_loads(void **state)
     assert_string_equal(b->sip.content_types.items[3], "application/vnd.3gpp.mcdata-info+xml");
     assert_int_equal(b->sip.max_body, 16384);
     assert_false(b->sip.warning_reason);
-    assert_int_equal(b->line, 24);
+    assert_int_equal(b->line, 31);
     assert_int_equal(b->col, 5);
     assert_null(mcsec_policy_partner_by_name(policy, "system-c"));
     mcsec_policy_free(policy);
@@ -423,7 +426,7 @@ static void test_policy_feature_defaults(void **state)
     assert_int_equal(b->ear.request_type_count, 0);
     assert_false(b->ear.in_dialog);
     assert_false(b->ear.sign_on_behalf);
-    assert_false(b->topology.enabled); /* no system.keys.topology */
+    assert_false(b->topology.enabled); /* topology: {enabled: false} */
     assert_int_equal(b->topology.strip_headers.count, 0);
     assert_int_equal(b->topology.hide_elements.count, 0);
     assert_int_equal(b->topology.rewrite_headers.count, 0);

@@ -35,55 +35,40 @@ typedef struct {
 
 static side_t side_a(void)
 {
-    side_t s = {"system-a",
-                "sip:border@a.mcx.example",
-                "[a.mcx.example, \"*.a.mcx.example\"]",
-                "198.51.100.1:5060",
-                "198.51.100.1:8443",
-                "203.0.113.1",
-                DATA "/border-a.pem",
-                "system-b",
-                "sip:border@b.mcx.example",
-                "[\"*.b.mcx.example\", b.mcx.example]",
-                "198.51.100.2:5060",
-                "198.51.100.2:8443",
-                "203.0.113.2",
-                DATA "/ca-b.pem",
-                NULL,
-                NULL,
-                NULL,
-                NULL,
-                NULL,
-                NULL,
-                NULL,
-                NULL};
+    side_t s = {.name = "system-a",
+                .identity = "sip:border@a.mcx.example",
+                .domains = "[a.mcx.example, \"*.a.mcx.example\"]",
+                .is_proxy = "198.51.100.1:5060",
+                .http_proxy = "198.51.100.1:8443",
+                .gateway = "203.0.113.1",
+                .cert = DATA "/border-a.pem",
+                .peer_name = "system-b",
+                .peer_identity = "sip:border@b.mcx.example",
+                .peer_domains = "[\"*.b.mcx.example\", b.mcx.example]",
+                .peer_is_proxy = "198.51.100.2:5060",
+                .peer_http_proxy = "198.51.100.2:8443",
+                .peer_gateway = "203.0.113.2",
+                .peer_ca = DATA "/ca-b.pem"};
     return s;
 }
 
+/* B as A's mirror; B lists A's IS proxy without a port (any port). */
 static side_t side_b(void)
 {
-    side_t s = {"system-b",
-                "sip:border@b.mcx.example",
-                "[b.mcx.example, \"*.b.mcx.example\"]",
-                "198.51.100.2:5060",
-                "198.51.100.2:8443",
-                "203.0.113.2",
-                DATA "/border-b.pem",
-                "system-a",
-                "sip:border@a.mcx.example",
-                "[a.mcx.example, \"*.a.mcx.example\"]",
-                "198.51.100.1",
-                "198.51.100.1:8443",
-                "203.0.113.1",
-                DATA "/ca-a.pem",
-                NULL,
-                NULL,
-                NULL,
-                NULL,
-                NULL,
-                NULL,
-                NULL,
-                NULL};
+    side_t s = {.name = "system-b",
+                .identity = "sip:border@b.mcx.example",
+                .domains = "[b.mcx.example, \"*.b.mcx.example\"]",
+                .is_proxy = "198.51.100.2:5060",
+                .http_proxy = "198.51.100.2:8443",
+                .gateway = "203.0.113.2",
+                .cert = DATA "/border-b.pem",
+                .peer_name = "system-a",
+                .peer_identity = "sip:border@a.mcx.example",
+                .peer_domains = "[a.mcx.example, \"*.a.mcx.example\"]",
+                .peer_is_proxy = "198.51.100.1",
+                .peer_http_proxy = "198.51.100.1:8443",
+                .peer_gateway = "203.0.113.1",
+                .peer_ca = DATA "/ca-a.pem"};
     return s;
 }
 

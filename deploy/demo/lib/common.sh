@@ -71,3 +71,35 @@ wait_for() {
 
 # rand_hex N: N random octets in hex.
 rand_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
+
+# demo_teardown [http]: stops what a demo started, for its clean-up on
+# every exit: captures and sipp (CAPTURE_PIDS, SIPP_PIDS), the HTTP proxies
+# (with "http"), both borders' kamailio and charon, the namespaces.
+demo_teardown() {
+    local pid side
+    for pid in "${CAPTURE_PIDS[@]}" "${SIPP_PIDS[@]}"; do
+        kill "$pid" 2>/dev/null
+    done
+    [ "${1:-}" = http ] && http_stop
+    for side in a b; do
+        kam_stop "$side"
+        ipsec_down "$side"
+    done
+    net_down
+}
+
+# demo_require_built_and_backend: the binaries a demo runs are built
+# (MCSECCTL, MODULE), and BACKEND is an IPsec back end this machine has
+# (MCSEC_IPSEC_BACKEND, else ipsec/detect-backend.sh; exported); otherwise
+# cannot_run (the caller's: exit 77 with the reason).
+demo_require_built_and_backend() {
+    local f
+    for f in "$MCSECCTL" "$MODULE"; do
+        [ -f "$f" ] || cannot_run "$f not built (bash scripts/build.sh, or set MCSEC_BUILD)"
+    done
+    BACKEND=${MCSEC_IPSEC_BACKEND:-$("$SRC/ipsec/detect-backend.sh" 2>/dev/null)}
+    case $BACKEND in
+        kernel | libipsec) export MCSEC_IPSEC_BACKEND=$BACKEND ;;
+        *) cannot_run "no IPsec back end (no XFRM with ESP/GCM and no /dev/net/tun)" ;;
+    esac
+}

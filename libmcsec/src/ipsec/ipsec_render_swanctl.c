@@ -14,6 +14,9 @@ static void write_ts(ipsec_text_t *t, const ipsec_addrs_t *addrs)
                           ipsec_host_prefix(addrs->items[i]));
 }
 
+/* Reauthentication interval of every IKE_SA (docs/ipsec.md, "Revocation"). */
+#define MCSEC_IPSEC_REAUTH_TIME "1h"
+
 static void write_connection(ipsec_text_t *t, const mcsec_policy_t *policy,
                              const mcsec_partner_t *p, const ipsec_addrs_t *local,
                              const ipsec_addrs_t *remote, mcsec_ipsec_backend_t backend)
@@ -36,7 +39,11 @@ static void write_connection(ipsec_text_t *t, const mcsec_policy_t *policy,
     ipsec_text_printf(t, "        send_cert = always\n");
     ipsec_text_printf(t, "        dpd_delay = 10s\n");
     ipsec_text_printf(t, "        rekey_time = 4h\n");
-    ipsec_text_printf(t, "        reauth_time = 0\n");
+    /* Reauthentication (make-before-break, ipsec/border-up.sh) checks the
+     * peer's certificate against the CRLs loaded by then: the bound for a
+     * revocation that reached charon without ipsec/load-crls.sh, which
+     * reauthenticates at once (docs/ipsec.md, "Revocation"). */
+    ipsec_text_printf(t, "        reauth_time = %s\n", MCSEC_IPSEC_REAUTH_TIME);
     ipsec_text_printf(t, "        keyingtries = 0\n");
     ipsec_text_printf(t, "        local {\n");
     ipsec_text_printf(t, "            auth = pubkey\n");
@@ -47,7 +54,12 @@ static void write_connection(ipsec_text_t *t, const mcsec_policy_t *policy,
     ipsec_text_printf(t, "            auth = pubkey\n");
     ipsec_text_printf(t, "            cacerts = \"%s\"\n", p->keys.ca);
     ipsec_text_printf(t, "            id = %s\n", remote_id);
-    ipsec_text_printf(t, "            revocation = relaxed\n");
+    /* With CRLs and system.revocation.stale refuse: strict (no valid CRL,
+     * no SA); otherwise relaxed: a certificate a loaded CRL lists, stale
+     * or not, is refused either way. */
+    bool strict =
+        p->keys.crls.count > 0 && policy->system.revocation.stale == MCSEC_CRL_STALE_REFUSE;
+    ipsec_text_printf(t, "            revocation = %s\n", strict ? "strict" : "relaxed");
     ipsec_text_printf(t, "        }\n");
     ipsec_text_printf(t, "        children {\n");
     ipsec_text_printf(t, "            %s {\n", p->name);
@@ -104,6 +116,10 @@ mcsec_err_t mcsec_ipsec_render_swanctl(const mcsec_policy_t *policy,
     /* swanctl loads private keys only from the private/ folder next to
      * swanctl.conf; ipsec/border-up.sh links the key named here into it. */
     ipsec_text_printf(&t, "# %s %s\n", MCSEC_IPSEC_KEY_COMMENT, policy->system.keys.key);
+    for (size_t i = 0; i < plan->partner_count; i++)
+        for (size_t c = 0; c < plan->partners[i]->keys.crls.count; c++)
+            ipsec_text_printf(&t, "# %s %s %s\n", MCSEC_IPSEC_CRL_COMMENT, plan->partners[i]->name,
+                              plan->partners[i]->keys.crls.items[c]);
     free(plan);
     return ipsec_text_finish(&t, out);
 }

@@ -186,6 +186,35 @@ static void key_paths(writer_t *w, const char *key, const char *const *names, ch
     end_map(w);
 }
 
+/* partners[].keys: the key paths (keys.kms as a list when it has more
+ * than one file) and the CRL files. */
+static void partner_keys(writer_t *w, const mcsec_partner_keys_t *keys)
+{
+    static const char *const names[] = {"spk", "kms", "ca"};
+    char *const paths[] = {keys->spk, keys->kms, keys->ca};
+    bool any = keys->crls.count > 0;
+    for (size_t i = 0; i < 3; i++)
+        any = any || (paths[i] && paths[i][0]);
+    scalar(w, "keys");
+    begin_map(w, !any);
+    for (size_t i = 0; i < 3; i++) {
+        if (i == 1 && keys->kms_more_count > 0) {
+            /* keys.kms as a list: the first file, then the others. */
+            scalar(w, "kms");
+            begin_seq(w, false);
+            string_value(w, keys->kms ? keys->kms : "");
+            for (size_t k = 0; k < keys->kms_more_count; k++)
+                string_value(w, keys->kms_more[k] ? keys->kms_more[k] : "");
+            end_seq(w);
+        } else if (paths[i] && paths[i][0]) {
+            key_string(w, names[i], paths[i]);
+        }
+    }
+    if (keys->crls.count > 0)
+        key_list(w, "crls", &keys->crls);
+    end_map(w);
+}
+
 static void dump_system(writer_t *w, const mcsec_system_t *sys)
 {
     static const char *const key_names[] = {"topology", "spk", "signing", "cert", "key", "ca"};
@@ -244,9 +273,14 @@ static void dump_system(writer_t *w, const mcsec_system_t *sys)
     key_list(w, "internal_hosts", &http->internal_hosts);
     key_addr_list(w, "inside_clients", http->inside_clients, http->inside_client_count);
     if (http->has_inside_tls) {
-        static const char *const tls_names[] = {"cert", "key", "ca"};
-        char *const tls_paths[] = {http->inside_cert, http->inside_key, http->inside_ca};
-        key_paths(w, "inside_tls", tls_names, tls_paths, 3);
+        scalar(w, "inside_tls");
+        begin_map(w, false);
+        key_string(w, "cert", http->inside_cert);
+        key_string(w, "key", http->inside_key);
+        key_string(w, "ca", http->inside_ca);
+        if (http->inside_crls.count > 0)
+            key_list(w, "crls", &http->inside_crls);
+        end_map(w);
     }
     key_number(w, "connection_limit", http->connection_limit);
     key_number(w, "client_timeout", http->client_timeout);
@@ -255,6 +289,11 @@ static void dump_system(writer_t *w, const mcsec_system_t *sys)
     key_paths(w, "keys", key_names, key_paths_of, 6);
     if (!w->failed && !mcsec_pol_dump_system_gmk(&w->emitter, sys))
         w->failed = true;
+    scalar(w, "revocation");
+    begin_map(w, false);
+    key_string(w, "stale", sys->revocation.stale == MCSEC_CRL_STALE_REFUSE ? "refuse" : "keep");
+    key_number(w, "warn_before", sys->revocation.warn_before);
+    end_map(w);
     end_map(w);
 }
 
@@ -327,30 +366,6 @@ static void dump_partner_http(writer_t *w, const mcsec_http_rules_t *http)
         end_map(w);
     }
     end_seq(w);
-    end_map(w);
-}
-
-/* A partner's keys; keys.kms as a list when it has more than one file. */
-static void partner_keys(writer_t *w, const mcsec_partner_keys_t *keys)
-{
-    static const char *const key_names[] = {"spk", "kms", "ca"};
-    char *const key_paths_of[] = {keys->spk, keys->kms, keys->ca};
-    if (keys->kms_more_count == 0) {
-        key_paths(w, "keys", key_names, key_paths_of, 3);
-        return;
-    }
-    scalar(w, "keys");
-    begin_map(w, false);
-    if (keys->spk && keys->spk[0])
-        key_string(w, "spk", keys->spk);
-    scalar(w, "kms");
-    begin_seq(w, false);
-    string_value(w, keys->kms ? keys->kms : "");
-    for (size_t i = 0; i < keys->kms_more_count; i++)
-        string_value(w, keys->kms_more[i] ? keys->kms_more[i] : "");
-    end_seq(w);
-    if (keys->ca && keys->ca[0])
-        key_string(w, "ca", keys->ca);
     end_map(w);
 }
 

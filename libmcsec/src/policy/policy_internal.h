@@ -307,8 +307,30 @@ void mcsec_pol_load_logging(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_loggi
 void mcsec_pol_check_overlaps(mcsec_pol_ctx_t *ctx, const mcsec_policy_t *policy,
                               const mcsec_pol_domain_refs_t *refs);
 
+/* ---- revocation (policy_load_crl.c) ---------------------------------------- */
+
+/* Default system.revocation.warn_before: two days, time for the CRL job to
+ * be fixed before a CRL turns stale. */
+#define MCSEC_CRL_WARN_BEFORE_DEFAULT (2u * 86400u)
+
+/* Sets the defaults of system.revocation (before loading). */
+void mcsec_pol_system_revocation_defaults(mcsec_system_t *sys);
+
+/* Loads system.revocation (node may be NULL = absent). */
+void mcsec_pol_load_system_revocation(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_t *sys);
+
+/* Loads a list of CRL files (what: its name in messages) into out: each
+ * file a CRL of one CA of the CA file ca (loaded before, its key named
+ * ca_what; NULL = absent, then the list must be empty), every CA covered. */
+void mcsec_pol_load_crls(mcsec_pol_ctx_t *ctx, yaml_node_t *node, const char *what,
+                         const char *ca_what, const char *ca, mcsec_strlist_t *out);
+
 /* Fills unset key paths (and system.spk.internal_identity) with "" so the
  * model never holds NULL strings there. */
 mcsec_err_t mcsec_pol_fill_empty_paths(mcsec_policy_t *policy);
+
+/* Emits one scalar (double-quoted when quoted) for the section dumpers
+ * (policy_load_gmk.c, policy_load_migration.c); false when libyaml failed. */
+bool mcsec_pol_emit_scalar(yaml_emitter_t *emitter, const char *text, bool quoted);
 
 #endif

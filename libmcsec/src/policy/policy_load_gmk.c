@@ -157,19 +157,10 @@ void mcsec_pol_load_partner_gmk(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_p
 
 /* ---- dump --------------------------------------------------------------- */
 
-static bool emit_scalar(yaml_emitter_t *emitter, const char *text, bool quoted)
-{
-    yaml_event_t ev;
-    if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)text, (int)strlen(text), 1, 1,
-                                      quoted ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
-                                             : YAML_ANY_SCALAR_STYLE))
-        return false;
-    return yaml_emitter_emit(emitter, &ev) != 0;
-}
-
 static bool emit_pair(yaml_emitter_t *emitter, const char *key, const char *value, bool quoted)
 {
-    return emit_scalar(emitter, key, false) && emit_scalar(emitter, value, quoted);
+    return mcsec_pol_emit_scalar(emitter, key, false) &&
+           mcsec_pol_emit_scalar(emitter, value, quoted);
 }
 
 static bool emit_number(yaml_emitter_t *emitter, const char *key, unsigned long long value)
@@ -182,7 +173,7 @@ static bool emit_number(yaml_emitter_t *emitter, const char *key, unsigned long 
 static bool begin_map(yaml_emitter_t *emitter, const char *key)
 {
     yaml_event_t ev;
-    if (!emit_scalar(emitter, key, false) ||
+    if (!mcsec_pol_emit_scalar(emitter, key, false) ||
         !yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE))
         return false;
     return yaml_emitter_emit(emitter, &ev) != 0;

@@ -129,10 +129,11 @@ static void load_internal_hosts(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_s
 
 /* system.http.inside_tls: {cert, key, ca}, all three, resolved and
  * checked like the other key files (the key must not be readable by group
- * or others). */
+ * or others), and optionally crls (the CRLs of the CAs of ca). */
 static void load_inside_tls(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_http_system_t *http)
 {
-    static const mcsec_pol_key_t keys[] = {{"cert", true}, {"key", true}, {"ca", true}};
+    static const mcsec_pol_key_t keys[] = {
+        {"cert", true}, {"key", true}, {"ca", true}, {"crls", false}};
     yaml_node_t *v[COUNT(keys)];
     if (!mcsec_pol_map(ctx, node, "system.http.inside_tls", keys, COUNT(keys), v) || !v[0] ||
         !v[1] || !v[2])
@@ -141,6 +142,9 @@ static void load_inside_tls(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_http_
     mcsec_pol_load_keyfile(ctx, v[1], "system.http.inside_tls.key", true, &http->inside_key);
     mcsec_pol_load_keyfile(ctx, v[2], "system.http.inside_tls.ca", false, &http->inside_ca);
     http->has_inside_tls = http->inside_cert && http->inside_key && http->inside_ca;
+    if (v[3])
+        mcsec_pol_load_crls(ctx, v[3], "system.http.inside_tls.crls", "system.http.inside_tls.ca",
+                            http->inside_ca, &http->inside_crls);
 }
 
 void mcsec_pol_load_system_http(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_t *sys)

@@ -149,22 +149,12 @@ void mcsec_pol_load_partner_migration(mcsec_pol_ctx_t *ctx, yaml_node_t *node,
 
 /* ---- dump --------------------------------------------------------------- */
 
-static bool emit_scalar(yaml_emitter_t *emitter, const char *text, bool quoted)
-{
-    yaml_event_t ev;
-    if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)text, (int)strlen(text), 1, 1,
-                                      quoted ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
-                                             : YAML_ANY_SCALAR_STYLE))
-        return false;
-    return yaml_emitter_emit(emitter, &ev) != 0;
-}
-
 static bool emit_list(yaml_emitter_t *emitter, const char *key, const mcsec_migration_list_t *list)
 {
     yaml_event_t ev;
     if (list->count == 0)
         return true;
-    if (!emit_scalar(emitter, key, false) ||
+    if (!mcsec_pol_emit_scalar(emitter, key, false) ||
         !yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE) ||
         !yaml_emitter_emit(emitter, &ev))
         return false;
@@ -175,9 +165,10 @@ static bool emit_list(yaml_emitter_t *emitter, const char *key, const mcsec_migr
         if (!gmtime_r(&t, &tm) || strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
             return false;
         if (!yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_FLOW_MAPPING_STYLE) ||
-            !yaml_emitter_emit(emitter, &ev) || !emit_scalar(emitter, "id", false) ||
-            !emit_scalar(emitter, list->items[i].id, true) ||
-            !emit_scalar(emitter, "expires", false) || !emit_scalar(emitter, when, false) ||
+            !yaml_emitter_emit(emitter, &ev) || !mcsec_pol_emit_scalar(emitter, "id", false) ||
+            !mcsec_pol_emit_scalar(emitter, list->items[i].id, true) ||
+            !mcsec_pol_emit_scalar(emitter, "expires", false) ||
+            !mcsec_pol_emit_scalar(emitter, when, false) ||
             !yaml_mapping_end_event_initialize(&ev) || !yaml_emitter_emit(emitter, &ev))
             return false;
     }
@@ -190,7 +181,7 @@ bool mcsec_pol_dump_partner_migration(yaml_emitter_t *emitter, const mcsec_partn
     yaml_event_t ev;
     if (m->our_users_served_there.count == 0 && m->their_users_served_here.count == 0)
         return true;
-    return emit_scalar(emitter, "migration", false) &&
+    return mcsec_pol_emit_scalar(emitter, "migration", false) &&
            yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE) &&
            yaml_emitter_emit(emitter, &ev) &&
            emit_list(emitter, "our_users_served_there", &m->our_users_served_there) &&

@@ -166,7 +166,8 @@ static void load_kms(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_partner_keys
 
 static void load_keys(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_partner_keys_t *out)
 {
-    static const mcsec_pol_key_t keys[] = {{"spk", false}, {"kms", false}, {"ca", false}};
+    static const mcsec_pol_key_t keys[] = {
+        {"spk", false}, {"kms", false}, {"ca", false}, {"crls", false}};
     yaml_node_t *v[COUNT(keys)];
     if (!mcsec_pol_map(ctx, node, "partner.keys", keys, COUNT(keys), v))
         return;
@@ -176,6 +177,9 @@ static void load_keys(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_partner_key
         load_kms(ctx, v[1], out);
     if (v[2])
         mcsec_pol_load_keyfile(ctx, v[2], "partner.keys.ca", false, &out->ca);
+    if (v[3])
+        mcsec_pol_load_crls(ctx, v[3], "partner.keys.crls", "partner.keys.ca",
+                            v[2] ? out->ca : NULL, &out->crls);
 }
 
 /* Returns true when the value was valid. */

@@ -106,15 +106,25 @@ static void load_keys(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_keys
 void mcsec_pol_load_system(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_t *sys,
                            mcsec_pol_domain_refs_t *refs)
 {
-    static const mcsec_pol_key_t keys[] = {
-        {"name", true},      {"identity", true}, {"domains", true}, {"addresses", false},
-        {"sip", false},      {"keys", false},    {"spk", false},    {"ear", false},
-        {"topology", false}, {"http", false},    {"gmk", false},    {"expiry_warning_days", false}};
+    static const mcsec_pol_key_t keys[] = {{"name", true},
+                                           {"identity", true},
+                                           {"domains", true},
+                                           {"addresses", false},
+                                           {"sip", false},
+                                           {"keys", false},
+                                           {"spk", false},
+                                           {"ear", false},
+                                           {"topology", false},
+                                           {"http", false},
+                                           {"gmk", false},
+                                           {"revocation", false},
+                                           {"expiry_warning_days", false}};
     yaml_node_t *v[COUNT(keys)];
     sys->sip_transport = MCSEC_TRANSPORT_UDP;
     sys->sip_core_transport = MCSEC_TRANSPORT_UDP;
     mcsec_pol_system_defaults(sys);
     mcsec_pol_system_http_defaults(sys);
+    mcsec_pol_system_revocation_defaults(sys);
     if (!mcsec_pol_map(ctx, node, "system", keys, COUNT(keys), v))
         return;
     if (v[0] && mcsec_pol_string(ctx, v[0], "system.name", &sys->name) &&
@@ -137,7 +147,8 @@ void mcsec_pol_load_system(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system
     mcsec_pol_load_system_features(ctx, sys, v[1], v[6], v[7], v[8]);
     mcsec_pol_load_system_http(ctx, v[9], sys);
     mcsec_pol_load_system_gmk(ctx, v[10], sys);
+    mcsec_pol_load_system_revocation(ctx, v[11], sys);
     long long days;
-    if (v[11] && mcsec_pol_integer(ctx, v[11], "system.expiry_warning_days", 0, 3650, &days))
+    if (v[12] && mcsec_pol_integer(ctx, v[12], "system.expiry_warning_days", 0, 3650, &days))
         sys->expiry_warning_days = (uint32_t)days;
 }

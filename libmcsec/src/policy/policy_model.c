@@ -35,6 +35,7 @@ static void free_partner(mcsec_partner_t *partner)
     for (size_t i = 0; i < partner->keys.kms_more_count; i++)
         free(partner->keys.kms_more[i]);
     free(partner->keys.ca);
+    mcsec_strlist_clear(&partner->keys.crls);
     mcsec_pol_free_partner_gmk(&partner->gmk);
     mcsec_pol_free_partner_migration(&partner->migration);
 }
@@ -57,6 +58,7 @@ void mcsec_policy_free(mcsec_policy_t *policy)
     free(sys->http.inside_cert);
     free(sys->http.inside_key);
     free(sys->http.inside_ca);
+    mcsec_strlist_clear(&sys->http.inside_crls);
     free(sys->sip_inside_peers);
     free(sys->keys.topology);
     free(sys->keys.spk);

@@ -45,6 +45,10 @@ typedef enum { MCSEC_IPSEC_KERNEL = 0, MCSEC_IPSEC_LIBIPSEC = 1 } mcsec_ipsec_ba
  * last comment line "# mcsec-private-key: PATH" that ipsec/border-up.sh
  * links into CONFDIR/private/. */
 #define MCSEC_IPSEC_KEY_COMMENT "mcsec-private-key:"
+/* One comment line per CRL file of a partner (partners[].keys.crls):
+ * "# mcsec-crl: PARTNER PATH". ipsec/load-crls.sh installs these files
+ * into the x509crl/ folder next to swanctl.conf and loads them. */
+#define MCSEC_IPSEC_CRL_COMMENT "mcsec-crl:"
 
 typedef struct {
     mcsec_ipsec_backend_t backend;

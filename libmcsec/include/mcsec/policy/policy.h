@@ -154,7 +154,9 @@ typedef struct {
      * transfers under the first (docs/ear.md, key periods and rollover). */
     char *kms_more[MCSEC_PARTNER_KMS_MAX - 1];
     size_t kms_more_count;
-    char *ca; /* partner CA certificate, PEM (HTTP-3 TLS, IPsec) */
+    char *ca;             /* partner CA certificate, PEM (HTTP-3 TLS, IPsec) */
+    mcsec_strlist_t crls; /* CRL files, one per CA of ca (crl.h); empty = no
+                             revocation check for this partner */
 } mcsec_partner_keys_t;
 
 typedef struct {
@@ -204,6 +206,7 @@ typedef struct {
     char *inside_cert;              /* PEM, resolved path */
     char *inside_key;               /* PEM, resolved path, mode 0600 */
     char *inside_ca;                /* PEM, the CA of our GMS/CMS client certificates */
+    mcsec_strlist_t inside_crls;    /* CRL files of the CAs of inside_ca (crl.h) */
     char *public_host;              /* our name in rewritten URIs; default
                                        topology host */
     mcsec_strlist_t internal_hosts; /* host[:port] never shown to partners, in
@@ -213,6 +216,18 @@ typedef struct {
                                        (headers, body), default 10 */
     unsigned threads;               /* MHD worker threads, default 4 */
 } mcsec_http_system_t;
+
+/* What a CRL past its nextUpdate does (system.revocation.stale). */
+typedef enum {
+    MCSEC_CRL_STALE_KEEP = 0,   /* keep checking against it, warn (default) */
+    MCSEC_CRL_STALE_REFUSE = 1, /* refuse the partner's certificates until a fresh one */
+} mcsec_crl_stale_t;
+
+typedef struct {
+    mcsec_crl_stale_t stale;
+    uint32_t warn_before; /* seconds before nextUpdate a warning is logged,
+                             default 172800 (2 days) */
+} mcsec_revocation_t;
 
 typedef struct {
     char *name;
@@ -246,7 +261,8 @@ typedef struct {
     uint32_t topology_previous_validity; /* seconds, default 86400 */
     mcsec_http_system_t http;
     mcsec_system_keys_t keys;
-    mcsec_gmk_system_t gmk; /* GMK transfer (policy_gmk.h) */
+    mcsec_gmk_system_t gmk;        /* GMK transfer (policy_gmk.h) */
+    mcsec_revocation_t revocation; /* CRLs (crl.h, partners[].keys.crls) */
     /* Keys and certificates that expire within this many days are warned
      * about (start, reload, `mcsecctl policy check`); default 14. */
     uint32_t expiry_warning_days;
@@ -267,7 +283,7 @@ typedef struct {
     bool log_passed;         /* also log each message that passes (INFO) */
 } mcsec_logging_t;
 
-typedef struct {
+typedef struct mcsec_policy {
     char *source_path; /* file it was loaded from ("<memory>" for buffers) */
     unsigned version;  /* policy format version, 1 */
     mcsec_system_t system;
