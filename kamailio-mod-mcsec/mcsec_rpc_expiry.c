@@ -1,7 +1,7 @@
 /* mcsec.expiry: every key and certificate of the running policy that
  * expires, with its days left (mcsec/config/config_expiry.h; the same list
  * as `mcsecctl policy expiry`). One struct per item: kind (signing, kms,
- * certificate), what, path, expires (UTC, "YYYY-MM-DDTHH:MM:SSZ"),
+ * certificate, crl), what, path, expires (UTC, "YYYY-MM-DDTHH:MM:SSZ"),
  * days_left, due (1 when fewer than system.expiry_warning_days are left). */
 #include "mcsec/config/config_expiry.h"
 #include "mcsec/ibc/kms_cert.h"

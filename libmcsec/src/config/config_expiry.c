@@ -14,6 +14,7 @@
 #include "mcsec/config/config_expiry.h"
 #include "mcsec/ibc/keyset.h"
 #include "mcsec/ibc/kms_cert.h"
+#include "mcsec/policy/crl.h"
 
 static bool set(const char *s)
 {
@@ -100,6 +101,24 @@ static mcsec_err_t add_certs(mcsec_expiry_list_t *out, int64_t now, const char *
     return err;
 }
 
+/* The nextUpdate of each CRL file of one CA file. */
+static mcsec_err_t add_crls(mcsec_expiry_list_t *out, int64_t now, const char *what, const char *ca,
+                            const mcsec_strlist_t *crls)
+{
+    mcsec_err_t err = MCSEC_OK;
+    for (size_t i = 0; set(ca) && err == MCSEC_OK && i < crls->count; i++) {
+        mcsec_crl_set_t one;
+        memset(&one, 0, sizeof(one));
+        char why[256];
+        if (mcsec_crl_set_add(&one, ca, crls->items[i], why, sizeof(why)) == MCSEC_OK &&
+            one.next_update != 0) {
+            err = add(out, now, MCSEC_EXPIRY_CRL, what, crls->items[i], one.next_update);
+        }
+        mcsec_crl_set_clear(&one);
+    }
+    return err;
+}
+
 static mcsec_err_t add_signing(mcsec_expiry_list_t *out, int64_t now, const char *dir)
 {
     if (!set(dir)) {
@@ -163,6 +182,15 @@ mcsec_err_t mcsec_config_expiry(const mcsec_policy_t *policy, int64_t now, mcsec
             err = add_certs(out, now, "system.http.inside_tls ca", sys->http.inside_ca);
         }
     }
+    for (size_t i = 0; err == MCSEC_OK && i < policy->partner_count; i++) {
+        char what[200];
+        snprintf(what, sizeof(what), "partner '%s' keys.crls", policy->partners[i].name);
+        err = add_crls(out, now, what, policy->partners[i].keys.ca, &policy->partners[i].keys.crls);
+    }
+    if (err == MCSEC_OK && sys->http.has_inside_tls) {
+        err = add_crls(out, now, "system.http.inside_tls crls", sys->http.inside_ca,
+                       &sys->http.inside_crls);
+    }
     if (err != MCSEC_OK) {
         mcsec_expiry_list_free(out);
         return err;
@@ -175,6 +203,10 @@ mcsec_err_t mcsec_config_expiry(const mcsec_policy_t *policy, int64_t now, mcsec
     }
     for (size_t i = 0; i < out->count; i++) {
         mcsec_expiry_item_t *item = &out->items[i];
+        if (item->kind == MCSEC_EXPIRY_CRL) {
+            item->due = item->expires - now < (int64_t)sys->revocation.warn_before;
+            continue;
+        }
         item->due = item->days_left < (int64_t)sys->expiry_warning_days &&
                     (item->kind != MCSEC_EXPIRY_SIGNING || item->expires == last_signing);
     }
@@ -197,6 +229,8 @@ const char *mcsec_expiry_kind_str(mcsec_expiry_kind_t kind)
         return "signing";
     case MCSEC_EXPIRY_KMS:
         return "kms";
+    case MCSEC_EXPIRY_CRL:
+        return "crl";
     default:
         return "certificate";
     }

@@ -10,10 +10,12 @@
  *     (a KMS certificate imported with `mcsecctl kms import`);
  *   - the notAfter of every certificate in system.keys.cert,
  *     system.keys.ca, each partner's keys.ca and system.http.inside_tls's
- *     cert and ca.
+ *     cert and ca;
+ *   - the nextUpdate of each partner's keys.crls and
+ *     system.http.inside_tls's crls (due within
+ *     system.revocation.warn_before, policy/crl.h).
  * Reporting only: a file that cannot be read is left out (the deep check,
- * mcsec/config/config_check.h, refuses it). Revocation lists are not
- * listed here. */
+ * mcsec/config/config_check.h, refuses it). */
 #ifndef MCSEC_CONFIG_EXPIRY_H
 #define MCSEC_CONFIG_EXPIRY_H
 
@@ -27,6 +29,7 @@ typedef enum {
     MCSEC_EXPIRY_SIGNING = 1, /* a key period of our signing keys ends */
     MCSEC_EXPIRY_KMS = 2,     /* a KMS certificate's ValidTo */
     MCSEC_EXPIRY_CERT = 3,    /* an X.509 certificate's notAfter */
+    MCSEC_EXPIRY_CRL = 4,     /* a CRL's nextUpdate (policy/crl.h) */
 } mcsec_expiry_kind_t;
 
 typedef struct {
@@ -35,9 +38,10 @@ typedef struct {
     char path[1024];   /* the file or directory */
     int64_t expires;   /* Unix seconds */
     int64_t days_left; /* whole days from now, negative once past */
-    /* Due: days_left below system.expiry_warning_days; for signing keys
-     * only the latest key period held (an earlier period's end is the
-     * switch to the next one, not a cliff). */
+    /* Due: days_left below system.expiry_warning_days (CRLs: fewer than
+     * system.revocation.warn_before seconds left); for signing keys only
+     * the latest key period held (an earlier period's end is the switch
+     * to the next one, not a cliff). */
     bool due;
 } mcsec_expiry_item_t;
 
