@@ -80,6 +80,7 @@ mcsec_reason_t httpd_ear_check(httpd_ctx_t *ctx, const httpd_gen_t *gen, int par
     if (count > 1)
         return fail(MCSEC_REASON_EAR_MALFORMED, detail, detail_size, "more than one EAR header");
     uint8_t all_types[256];
+    mcsec_ear_kms_ref_t more[MCSEC_PARTNER_KMS_MAX - 1];
     mcsec_replay_cache_t unrecorded = {not_recorded, NULL};
     /* The source is the X-3GPP-Asserted-Identity, or the sending border
      * (the partner's identity inbound, our signing identity outbound). */
@@ -97,6 +98,11 @@ mcsec_reason_t httpd_ear_check(httpd_ctx_t *ctx, const httpd_gen_t *gen, int par
                         "no usable KMS public file (keys.kms) for this partner");
         ear.kms = &kms->kms;
         ear.kpak = kms->kpak;
+        for (size_t i = 0; i < partner->keys.kms_more_count; i++)
+            more[i] = (mcsec_ear_kms_ref_t){&gen->partner_kms_more[partner_index][i].kms,
+                                            gen->partner_kms_more[partner_index][i].kpak};
+        ear.more_kms = more;
+        ear.more_kms_count = partner->keys.kms_more_count;
         ear.partner_domains = &partner->domains;
         ear.source_roles = partner->ear.source_roles;
         ear.source_role_count = partner->ear.source_role_count;
@@ -146,10 +152,7 @@ mcsec_reason_t httpd_ear_sign(const httpd_gen_t *gen, int partner_index, char *o
                               char *detail, size_t detail_size)
 {
     const mcsec_partner_t *partner = &gen->policy->partners[partner_index];
-    const mcsec_ear_border_keys_t keys = {.signer = gen->signer,
-                                          .identity = gen->sign_identity,
-                                          .kms = &gen->own_ear_kms.kms,
-                                          .period = gen->signer_period};
+    const mcsec_ear_border_keys_t keys = {.keys = &gen->signing, .identity = gen->sign_identity};
     /* The target is the partner's HTTP-3 border (see the top). */
     char target[300];
     return mcsec_ear_sign_as_border(

@@ -51,6 +51,7 @@
 
 #include "mcsec/bodyid/bodyid.h"
 #include "mcsec/ibc/eccsi.h"
+#include "mcsec/ibc/keyset.h"
 #include "mcsec/http/http_check.h"
 #include "mcsec/policy/crl.h"
 #include "mcsec/policy/policy.h"
@@ -105,10 +106,15 @@ typedef struct httpd_gen {
      * system.keys.signing) and for GMK (system.gmk.kms), the border's
      * signer when a partner has ear.sign_on_behalf. */
     httpd_kms_t partner_kms[HTTPD_MAX_PARTNERS];
+    /* An explicit partner's keys.kms list after the first file (EAR). */
+    httpd_kms_t partner_kms_more[HTTPD_MAX_PARTNERS][MCSEC_PARTNER_KMS_MAX - 1];
     httpd_kms_t own_ear_kms;
     httpd_kms_t own_gmk_kms;
-    mcsec_eccsi_signer_t *signer;
-    uint64_t signer_period; /* key period number the signer's keys are for */
+    mcsec_eccsi_keyset_t signing; /* every key period's keys (ibc/keyset.h) */
+    /* The deep check's warnings (keys or certificates expiring within
+     * system.expiry_warning_days), one diagnostic per item, logged by the
+     * caller of httpd_gen_load at start and SIGHUP. */
+    mcsec_diag_list_t warnings;
     const char *sign_identity;
     atomic_int refs;
 } httpd_gen_t;

@@ -263,6 +263,19 @@ static void resize_replay(httpd_t *httpd, const httpd_gen_t *old, const httpd_ge
                   "running bound stays");
 }
 
+/* Logs the deep check's warnings of gen (or prints them with --check). */
+static void log_warnings(const httpd_ctx_t *ctx, const httpd_gen_t *gen, bool to_stderr)
+{
+    for (size_t i = 0; i < gen->warnings.count; i++) {
+        char line[1024];
+        mcsec_diag_format(&gen->warnings.items[i], line, sizeof(line));
+        if (to_stderr)
+            fprintf(stderr, "warning: %s\n", line);
+        else
+            httpd_log(ctx, MCSEC_LOG_WARNING, "policy: %s", line);
+    }
+}
+
 /* SIGHUP: load the policy again; keep the running state when it fails.
  * When the TLS material or the daemon sizes changed, new daemons (one per
  * worker) take over the same listening socket and the old ones finish
@@ -276,6 +289,7 @@ static void reload(httpd_t *httpd)
                   err);
         return;
     }
+    log_warnings(&httpd->ctx, gen, false);
     httpd_gen_t *old = httpd_ctx_current(&httpd->ctx);
     httpd_site_t **fresh[2] = {NULL, NULL};
     bool ok = true, renewed = false,
@@ -548,6 +562,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s", err);
         rc = 1;
     } else if (opt.check) {
+        log_warnings(&httpd.ctx, httpd.ctx.gen, true);
         printf("%s: ok\n", opt.policy);
     } else if (!(httpd.ctx.ear_replay =
                      httpd_replay_new(httpd.ctx.gen->policy->system.ear_replay_entries)) ||
@@ -556,6 +571,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "mcsec-httpd: out of memory for the replay caches\n");
         rc = 1;
     } else {
+        log_warnings(&httpd.ctx, httpd.ctx.gen, false);
         rc = run(&httpd, &opt);
         if (rc != 0)
             stop(&httpd, 0);

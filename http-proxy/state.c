@@ -86,11 +86,15 @@ static void gen_free(httpd_gen_t *gen)
 {
     if (!gen)
         return;
-    for (size_t i = 0; i < HTTPD_MAX_PARTNERS; i++)
+    for (size_t i = 0; i < HTTPD_MAX_PARTNERS; i++) {
         kms_clear(&gen->partner_kms[i]);
+        for (size_t j = 0; j < MCSEC_PARTNER_KMS_MAX - 1; j++)
+            kms_clear(&gen->partner_kms_more[i][j]);
+    }
     kms_clear(&gen->own_ear_kms);
     kms_clear(&gen->own_gmk_kms);
-    mcsec_eccsi_signer_free(gen->signer);
+    mcsec_eccsi_keyset_free(&gen->signing);
+    mcsec_diag_list_free(&gen->warnings);
     for (size_t i = 0; i < HTTPD_MAX_PARTNERS; i++) {
         if (gen->trust[i])
             gnutls_x509_trust_list_deinit(gen->trust[i], 1);
@@ -270,9 +274,9 @@ static bool kms_load(httpd_kms_t *kms, const char *path, const char *what, char 
     return true;
 }
 
-/* The border's ECCSI signer (sign_on_behalf) from system.keys.signing for
- * the identity it signs as. The key period is checked when signing: keys
- * for the next period may be installed ahead of time. */
+/* The border's ECCSI signing keys (sign_on_behalf) from
+ * system.keys.signing for the identity it signs as, every key period held
+ * (ibc/keyset.h): the one of the signing time is picked per EAR. */
 static bool signer_load(httpd_gen_t *gen, char *err, size_t err_size)
 {
     const mcsec_system_t *sys = &gen->policy->system;
@@ -280,35 +284,17 @@ static bool signer_load(httpd_gen_t *gen, char *err, size_t err_size)
     gen->sign_identity = sys->ear_sign_identity && sys->ear_sign_identity[0]
                              ? sys->ear_sign_identity
                              : sys->identity;
-    char why[256] = "";
-    char line[2400];
-    mcsec_eccsi_keydir_t keydir;
-    if (!dir || !dir[0] || mcsec_eccsi_keydir_read(dir, &keydir, why, sizeof(why)) != MCSEC_OK) {
+    char why[512] = "";
+    if (!dir || !dir[0] || !gen->sign_identity ||
+        mcsec_eccsi_keyset_load(dir, gen->sign_identity, &gen->signing, why, sizeof(why)) !=
+            MCSEC_OK) {
+        char line[2400];
         snprintf(line, sizeof(line), "system.keys.signing %s: unusable for sign_on_behalf: %s",
-                 dir ? dir : "(unset)", why);
+                 dir ? dir : "(unset)", gen->sign_identity ? why : "no identity to sign as");
         add_err(err, err_size, line);
         return false;
     }
-    uint8_t uid[MCSEC_UID_LEN];
-    bool ok = false;
-    if (!gen->sign_identity || strcmp(keydir.uri, gen->sign_identity) != 0)
-        snprintf(line, sizeof(line), "system.keys.signing %s: keys are for %s, not for %s", dir,
-                 keydir.uri, gen->sign_identity ? gen->sign_identity : "(no identity)");
-    else if (mcsec_uid_compute(keydir.uri, strlen(keydir.uri), keydir.kms.kms_uri,
-                               strlen(keydir.kms.kms_uri), keydir.kms.key_period,
-                               keydir.kms.key_offset, keydir.key_period_number, uid) != MCSEC_OK ||
-             mcsec_eccsi_signer_new(keydir.kms.kpak, uid, sizeof(uid), keydir.ssk, keydir.pvt,
-                                    &gen->signer) != MCSEC_OK)
-        snprintf(line, sizeof(line), "system.keys.signing %s: keys fail the RFC 6507 key check",
-                 dir);
-    else
-        ok = true;
-    if (ok)
-        gen->signer_period = keydir.key_period_number;
-    else
-        add_err(err, err_size, line);
-    mcsec_eccsi_keydir_clear(&keydir);
-    return ok;
+    return true;
 }
 
 /* EAR and GMK keys of the partners with an http section (see httpd.h). */
@@ -329,6 +315,10 @@ static bool load_auth_keys(httpd_gen_t *gen, char *err, size_t err_size)
         if ((ear || gmk) &&
             !kms_load(&gen->partner_kms[p], partner->keys.kms, partner->name, err, err_size))
             return false;
+        for (size_t i = 0; ear && i < partner->keys.kms_more_count; i++)
+            if (!kms_load(&gen->partner_kms_more[p][i], partner->keys.kms_more[i], partner->name,
+                          err, err_size))
+                return false;
     }
     if (explicit_any && sys->keys.signing && sys->keys.signing[0]) {
         char path[4096];
@@ -354,8 +344,9 @@ httpd_gen_t *httpd_gen_load(const char *policy_path, char *err, size_t err_size)
     atomic_init(&gen->refs, 1);
     mcsec_diag_list_t diags = {NULL, 0};
     /* The caches of mcsec-httpd are on the heap: no shared-memory sizing. */
+    mcsec_config_check_opts_t opts = {0, 0, NULL, &gen->warnings, false};
     if (mcsec_policy_load_file(policy_path, &gen->policy, &diags) != MCSEC_OK ||
-        mcsec_config_check(gen->policy, NULL, &diags) != MCSEC_OK) {
+        mcsec_config_check(gen->policy, &opts, &diags) != MCSEC_OK) {
         if (diags.count == 0)
             add_err(err, err_size, "the policy check failed (out of memory)");
         for (size_t i = 0; i < diags.count; i++) {

@@ -153,6 +153,12 @@ static int ear_ingress(const mcsec_policy_t *policy, const mcsec_partner_t *part
         .replay = replay,
         .sender = &sender,
     };
+    mcsec_ear_kms_ref_t more[MCSEC_PARTNER_KMS_MAX - 1];
+    for (size_t i = 0; i < kms->more_count && i < MCSEC_PARTNER_KMS_MAX - 1; i++) {
+        more[i] = (mcsec_ear_kms_ref_t){&kms->more_kms[i], kms->more_kpak[i]};
+    }
+    ear_policy.more_kms = more;
+    ear_policy.more_kms_count = kms->more_count;
     return ear_check_value(&ear_policy, value, verdict, seen);
 }
 

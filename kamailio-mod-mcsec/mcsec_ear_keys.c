@@ -22,12 +22,13 @@ static void keys_clear(void)
     }
     free(proc_keys.partners);
     mcsec_kms_key_clear(&proc_keys.own);
-    mcsec_eccsi_signer_free(proc_keys.signer);
+    mcsec_eccsi_keyset_free(&proc_keys.signing);
     memset(&proc_keys, 0, sizeof(proc_keys));
 }
 
-/* Builds the border's signer from the signing directory for the identity
- * the policy names; logs and leaves signer NULL on any problem. */
+/* Builds the border's signing keys (every key period, ibc/keyset.h) from
+ * the signing directory for the identity the policy names; logs and leaves
+ * the set empty on any problem. */
 static void signer_load(const mcsec_policy_t *policy)
 {
     const char *dir = policy->system.keys.signing;
@@ -40,28 +41,12 @@ static void signer_load(const mcsec_policy_t *policy)
         LM_ERR("mcsec: ear: sign_on_behalf needs system.keys.signing; refusing such requests\n");
         return;
     }
-    char why[256] = "";
-    mcsec_eccsi_keydir_t keydir;
-    if (mcsec_eccsi_keydir_read(dir, &keydir, why, sizeof(why)) != MCSEC_OK) {
-        LM_ERR("mcsec: ear: signing keys %s unusable: %s\n", dir, why);
-        return;
+    char why[512] = "";
+    if (identity == NULL ||
+        mcsec_eccsi_keyset_load(dir, identity, &proc_keys.signing, why, sizeof(why)) != MCSEC_OK) {
+        LM_ERR("mcsec: ear: signing keys %s unusable: %s\n", dir,
+               identity != NULL ? why : "no identity to sign as");
     }
-    uint8_t uid[MCSEC_UID_LEN];
-    if (identity == NULL || strcmp(keydir.uri, identity) != 0) {
-        LM_ERR("mcsec: ear: signing keys in %s are for another identity than %s\n", dir,
-               identity != NULL ? identity : "(none)");
-    } else if (mcsec_uid_compute(keydir.uri, strlen(keydir.uri), keydir.kms.kms_uri,
-                                 strlen(keydir.kms.kms_uri), keydir.kms.key_period,
-                                 keydir.kms.key_offset, keydir.key_period_number,
-                                 uid) != MCSEC_OK ||
-               mcsec_eccsi_signer_new(keydir.kms.kpak, uid, sizeof(uid), keydir.ssk, keydir.pvt,
-                                      &proc_keys.signer) != MCSEC_OK) {
-        LM_ERR("mcsec: ear: signing keys in %s fail the RFC 6507 key check\n", dir);
-        proc_keys.signer = NULL;
-    } else {
-        proc_keys.signer_period = keydir.key_period_number;
-    }
-    mcsec_eccsi_keydir_clear(&keydir);
 }
 
 /* Builds proc_keys for policy. */
@@ -86,7 +71,7 @@ static void keys_build(const mcsec_policy_t *policy)
             LM_ERR("mcsec: ear: partner %s is explicit but has no keys.kms\n", partner->name);
             continue;
         }
-        mcsec_kms_key_load(&proc_keys.partners[i], partner->keys.kms, "ear", partner->name);
+        mcsec_kms_key_load_list(&proc_keys.partners[i], &partner->keys, "ear", partner->name);
     }
     const char *signing = policy->system.keys.signing;
     if (any_explicit && signing != NULL && signing[0] != '\0') {

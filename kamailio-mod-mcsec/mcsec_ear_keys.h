@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "mcsec/ibc/eccsi.h"
+#include "mcsec/ibc/keyset.h"
 #include "mcsec/policy/policy.h"
 #include "mcsec_kms_keys.h"
 
@@ -24,9 +25,8 @@ typedef struct {
     mcsec_ear_kms_t *partners; /* indexed like policy->partners */
     size_t partner_count;
     mcsec_ear_kms_t own;          /* our KMS, from the signing directory */
-    mcsec_eccsi_signer_t *signer; /* NULL unless some partner signs on behalf */
+    mcsec_eccsi_keyset_t signing; /* empty unless some partner signs on behalf */
     const char *sign_identity;    /* source ID the border signs as (in policy) */
-    uint64_t signer_period;       /* key period number the SSK/PVT are for */
 } mcsec_ear_keys_t;
 
 /* The set for policy (this process's parsed policy), rebuilt first when it

@@ -51,11 +51,9 @@ mcsec_reason_t mcsec_ear_sign_on_behalf(struct sip_msg *msg, const mcsec_partner
 {
     /* No keys at all reads as keys without a signer: "no usable keys". */
     const mcsec_ear_border_keys_t border =
-        keys != NULL ? (mcsec_ear_border_keys_t){.signer = keys->signer,
-                                                 .identity = keys->sign_identity,
-                                                 .kms = &keys->own.kms,
-                                                 .period = keys->signer_period}
-                     : (mcsec_ear_border_keys_t){0};
+        keys != NULL
+            ? (mcsec_ear_border_keys_t){.keys = &keys->signing, .identity = keys->sign_identity}
+            : (mcsec_ear_border_keys_t){0};
     bool to_border = partner->identity != NULL &&
                      mcsec_ear_uri_equal(
                          request_uri, (mcsec_str_t){partner->identity, strlen(partner->identity)});

@@ -13,7 +13,8 @@
 #include "mcsec/policy/policy.h"
 #include "mcsec_ear_keys.h"
 
-/* Signs an EAR with keys->signer as keys->sign_identity (role 4, border
+/* Signs an EAR with the keys of now's key period (keys->signing) as
+ * keys->sign_identity (role 4, border
  * proxy) for target = request_uri (target role 4 when it is the partner
  * border's identity, else 2, MC server), dated now, without a request
  * payload, and appends "HEADER: value" to msg with a lump (visible once the

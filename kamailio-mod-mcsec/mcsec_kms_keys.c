@@ -9,7 +9,28 @@
 void mcsec_kms_key_clear(mcsec_kms_key_t *entry)
 {
     mcsec_eccsi_pub_free(entry->kpak);
+    for (size_t i = 0; i < entry->more_count; i++) {
+        mcsec_eccsi_pub_free(entry->more_kpak[i]);
+    }
     memset(entry, 0, sizeof(*entry));
+}
+
+void mcsec_kms_key_load_list(mcsec_kms_key_t *entry, const mcsec_partner_keys_t *keys,
+                             const char *feature, const char *what)
+{
+    mcsec_kms_key_load(entry, keys->kms, feature, what);
+    for (size_t i = 0; entry->usable && i < keys->kms_more_count; i++) {
+        mcsec_kms_key_t more;
+        mcsec_kms_key_load(&more, keys->kms_more[i], feature, what);
+        if (!more.usable) {
+            mcsec_kms_key_clear(&more);
+            mcsec_kms_key_clear(entry);
+            return;
+        }
+        entry->more_kms[i] = more.kms;
+        entry->more_kpak[i] = more.kpak;
+        entry->more_count = i + 1;
+    }
 }
 
 void mcsec_kms_key_load(mcsec_kms_key_t *entry, const char *path, const char *feature,

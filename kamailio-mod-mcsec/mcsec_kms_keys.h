@@ -14,6 +14,10 @@ typedef struct {
     bool usable;
     mcsec_kms_pub_t kms;
     mcsec_eccsi_pub_t *kpak;
+    /* keys.kms as a list (EAR): the files after the first, parsed. */
+    size_t more_count;
+    mcsec_kms_pub_t more_kms[MCSEC_PARTNER_KMS_MAX - 1];
+    mcsec_eccsi_pub_t *more_kpak[MCSEC_PARTNER_KMS_MAX - 1];
 } mcsec_kms_key_t;
 
 /* Reads the KMS public file at path into entry (zeroed first). On failure
@@ -21,7 +25,13 @@ typedef struct {
 void mcsec_kms_key_load(mcsec_kms_key_t *entry, const char *path, const char *feature,
                         const char *what);
 
-/* Frees entry's KPAK and marks it unusable. */
+/* mcsec_kms_key_load of keys->kms, then every file of keys->kms_more into
+ * the more_ fields; any file that fails leaves the whole entry unusable
+ * (fail closed, as the deep check refuses it). */
+void mcsec_kms_key_load_list(mcsec_kms_key_t *entry, const mcsec_partner_keys_t *keys,
+                             const char *feature, const char *what);
+
+/* Frees entry's KPAKs and marks it unusable. */
 void mcsec_kms_key_clear(mcsec_kms_key_t *entry);
 
 /* What a per-process cache was built for. A new policy object is always

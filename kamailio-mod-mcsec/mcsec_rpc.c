@@ -12,6 +12,7 @@
 #include "mcsec_ear_replay.h"
 #include "mcsec_gmk_replay.h"
 #include "mcsec_rpc.h"
+#include "mcsec_rpc_expiry.h"
 #include "mcsec_shm_policy.h"
 
 /* A binrpc fault phrase (with its NUL) must fit a one-octet length: longer
@@ -237,6 +238,7 @@ rpc_export_t mcsec_rpc_exports[] = {
     {"mcsec.reload", rpc_reload, rpc_reload_doc, 0},
     {"mcsec.stats", rpc_stats, rpc_stats_doc, 0},
     {"mcsec.policy", rpc_policy, rpc_policy_doc, 0},
+    {"mcsec.expiry", mcsec_rpc_expiry, mcsec_rpc_expiry_doc, 0},
     {0, 0, 0, 0}
 };
 /* clang-format on */

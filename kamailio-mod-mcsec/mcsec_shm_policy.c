@@ -98,9 +98,15 @@ static mcsec_policy_t *parse_text(const char *text, size_t len, mcsec_problems_t
  * problem per diagnostic. */
 static int deep_check(const mcsec_policy_t *policy, mcsec_problems_t *problems)
 {
-    mcsec_config_check_opts_t opts = {0, (uint64_t)shm_mem_size, "kamailio -m"};
-    mcsec_diag_list_t diags = {0};
+    mcsec_diag_list_t diags = {0}, warnings = {0};
+    mcsec_config_check_opts_t opts = {0, (uint64_t)shm_mem_size, "kamailio -m", &warnings, false};
     mcsec_err_t err = mcsec_config_check(policy, &opts, &diags);
+    for (size_t i = 0; i < warnings.count; i++) {
+        char line[1024];
+        mcsec_diag_format(&warnings.items[i], line, sizeof(line));
+        LM_WARN("mcsec: policy: %s\n", line);
+    }
+    mcsec_diag_list_free(&warnings);
     if (err != MCSEC_OK) {
         mcsec_problems_add_diags(problems, &diags);
         if (diags.count == 0) {

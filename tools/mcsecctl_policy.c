@@ -3,6 +3,8 @@
  * (mcsec/config/config_check.h); --as-user runs both as the service user
  * (mcsecctl_asuser.c), --defaults sizes the caches against the SHM_MEMORY
  * the IS proxy unit passes to kamailio as -m. */
+#include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -10,18 +12,25 @@
 #include <time.h>
 
 #include "mcsec/config/config_check.h"
+#include "mcsec/config/config_expiry.h"
+#include "mcsec/ibc/kms_cert.h"
 #include "mcsec/policy/crl.h"
 #include "mcsec/policy/policy.h"
 #include "mcsecctl.h"
 
-/* Prints every diagnostic as FILE:LINE:COL: message on stderr. */
-static void print_diags(const mcsec_diag_list_t *diags)
+/* Prints every diagnostic as [PREFIX]FILE:LINE:COL: message on stderr. */
+static void print_diags_as(const mcsec_diag_list_t *diags, const char *prefix)
 {
     for (size_t i = 0; i < diags->count; i++) {
         char line[1024];
         mcsec_diag_format(&diags->items[i], line, sizeof(line));
-        fprintf(stderr, "%s\n", line);
+        fprintf(stderr, "%s%s\n", prefix, line);
     }
+}
+
+static void print_diags(const mcsec_diag_list_t *diags)
+{
+    print_diags_as(diags, "");
 }
 
 /* Loads path, printing problems; returns the policy or NULL. */
@@ -39,7 +48,8 @@ static mcsec_policy_t *load(const char *path)
 
 /* What policy check was asked for. */
 typedef struct {
-    const char *defaults; /* --defaults FILE or NULL */
+    const char *defaults;   /* --defaults FILE or NULL */
+    bool require_next_keys; /* --require-next-keys */
     char **files;
     int file_count;
 } check_args_t;
@@ -49,7 +59,7 @@ typedef struct {
 static int check_files(void *arg)
 {
     const check_args_t *args = arg;
-    mcsec_config_check_opts_t opts = {0, 0, NULL};
+    mcsec_config_check_opts_t opts = {0, 0, NULL, NULL, args->require_next_keys};
     char source[4200];
     if (args->defaults) {
         mcsec_diag_list_t diags = {NULL, 0};
@@ -65,8 +75,11 @@ static int check_files(void *arg)
     for (int i = 0; i < args->file_count; i++) {
         const char *path = args->files[i];
         mcsec_policy_t *policy = load(path);
-        mcsec_diag_list_t diags = {NULL, 0};
+        mcsec_diag_list_t diags = {NULL, 0}, warnings = {NULL, 0};
+        opts.warnings = &warnings;
         mcsec_err_t rc = policy ? mcsec_config_check(policy, &opts, &diags) : MCSEC_ERR_INVALID;
+        print_diags_as(&warnings, "warning: ");
+        mcsec_diag_list_free(&warnings);
         print_diags(&diags);
         if (policy && rc != MCSEC_OK && diags.count == 0)
             fprintf(stderr, "%s: %s\n", path, mcsec_err_str(rc));
@@ -82,20 +95,23 @@ static int check_files(void *arg)
 
 static int policy_check(int argc, char **argv)
 {
-    check_args_t args = {NULL, NULL, 0};
+    check_args_t args = {NULL, false, NULL, 0};
     const char *user = NULL;
     int i = 1;
-    for (; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--as-user") == 0)
+    for (; i < argc; i += 2) {
+        if (strcmp(argv[i], "--require-next-keys") == 0) {
+            args.require_next_keys = true;
+            i--;
+        } else if (i + 1 < argc && strcmp(argv[i], "--as-user") == 0)
             user = argv[i + 1];
-        else if (strcmp(argv[i], "--defaults") == 0)
+        else if (i + 1 < argc && strcmp(argv[i], "--defaults") == 0)
             args.defaults = argv[i + 1];
         else
             break;
     }
     if (i >= argc || argv[i][0] == '-') {
-        fprintf(stderr,
-                "usage: mcsecctl policy check [--as-user NAME] [--defaults FILE] FILE...\n");
+        fprintf(stderr, "usage: mcsecctl policy check [--as-user NAME] [--defaults FILE] "
+                        "[--require-next-keys] FILE...\n");
         return MCSECCTL_USAGE;
     }
     args.files = argv + i;
@@ -129,14 +145,58 @@ static int policy_show(int argc, char **argv)
     return fflush(stdout) == 0 ? MCSECCTL_OK : MCSECCTL_FAIL;
 }
 
+static int policy_expiry(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: mcsecctl policy expiry FILE\n");
+        return MCSECCTL_USAGE;
+    }
+    mcsec_policy_t *policy = load(argv[1]);
+    if (!policy)
+        return MCSECCTL_FAIL;
+    mcsec_expiry_list_t list;
+    mcsec_err_t rc = mcsec_config_expiry(policy, 0, &list);
+    unsigned threshold = policy->system.expiry_warning_days;
+    mcsec_policy_free(policy);
+    if (rc != MCSEC_OK) {
+        fprintf(stderr, "%s: %s\n", argv[1], mcsec_err_str(rc));
+        return MCSECCTL_FAIL;
+    }
+    /* Soonest first. */
+    for (size_t i = 1; i < list.count; i++)
+        for (size_t j = i; j > 0 && list.items[j - 1].expires > list.items[j].expires; j--) {
+            mcsec_expiry_item_t t = list.items[j];
+            list.items[j] = list.items[j - 1];
+            list.items[j - 1] = t;
+        }
+    bool any_due = false;
+    printf("# days_left expires kind what path (due: fewer than %u days, "
+           "system.expiry_warning_days)\n",
+           threshold);
+    for (size_t i = 0; i < list.count; i++) {
+        const mcsec_expiry_item_t *item = &list.items[i];
+        char date[32] = "?";
+        (void)mcsec_kms_time_format(item->expires, date, sizeof(date));
+        printf("%" PRId64 " %s %s %s %s%s\n", item->days_left, date,
+               mcsec_expiry_kind_str(item->kind), item->what, item->path, item->due ? " DUE" : "");
+        any_due = any_due || item->due;
+    }
+    mcsec_expiry_list_free(&list);
+    return fflush(stdout) != 0 ? MCSECCTL_FAIL : any_due ? MCSECCTL_FAIL : MCSECCTL_OK;
+}
+
 static const mcsecctl_cmd_t policy_cmds[] = {
-    {"check", "[--as-user NAME] [--defaults FILE] FILE...",
+    {"check", "[--as-user NAME] [--defaults FILE] [--require-next-keys] FILE...",
      "validate policy files and build every key, certificate and cache the proxies build "
      "(--as-user: as that user; --defaults: the IS proxy defaults file whose SHM_MEMORY "
      "sizes the caches); prints 'FILE: ok' or one line per problem",
      policy_check},
     {"show", "FILE", "print the effective policy (defaults filled in, key paths resolved)",
      policy_show},
+    {"expiry", "FILE",
+     "every key and certificate the policy names that expires, soonest first, with its days "
+     "left; exit 1 when one is due (fewer than system.expiry_warning_days left)",
+     policy_expiry},
     {"pair", "A.yaml B.yaml",
      "check that two partners' policies agree (identity, domains, addresses, CA, SPK, auth, "
      "KMS, SIP and HTTP rules); one "

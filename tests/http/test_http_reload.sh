@@ -44,7 +44,11 @@ check "requests pass after the reloads" [ "$(echo "$out" | status_of)" = 200 ]
 
 # The deep check: --check and SIGHUP refuse a garbage or expired certificate.
 check "--check passes the running policy" \
-  [ "$("$HTTPD" --policy "$WORK/policy.yaml" --check 2>&1)" = "$WORK/policy.yaml: ok" ]
+  [ "$("$HTTPD" --policy "$WORK/policy.yaml" --check 2>"$WORK/check.err")" = "$WORK/policy.yaml: ok" ]
+# The test certificates live 2 days: within system.expiry_warning_days (14).
+check "... and warns that our certificate expires: $(head -1 "$WORK/check.err")" \
+  grep -q "^warning: $WORK/a-border.pem: system.keys.cert CN=$A_NAME expires on .* (1 days left)" \
+  "$WORK/check.err"
 cp "$WORK/a-border.pem" "$WORK/a-border.good"
 echo "not a certificate" > "$WORK/a-border.pem"
 out=$("$HTTPD" --policy "$WORK/policy.yaml" --check 2>&1); rc=$?

@@ -64,6 +64,11 @@ t_log "=== keys and policy ($tr)"
 ear_keys_init
 ear_policy "$T_DIR/policy.yaml" "TRANSPORT=$tr" EAR_SIGN=true
 kam_start "$T_DIR/policy.yaml"
+# mcsec.expiry lists the end of both key periods our signing keys cover.
+expiry=$(kam_rpc mcsec.expiry 2>&1)
+assert_eq "$tr: mcsec.expiry lists two signing key periods" 2 \
+    "$(printf '%s\n' "$expiry" | grep -c 'system.keys.signing key period')"
+assert_match "$tr: mcsec.expiry has the threshold" 'expiry_warning_days: 14' "$expiry"
 
 t_log "=== sign_on_behalf: the border signs a request that has no EAR"
 egress_pass signed-by-border "$NO_EAR"

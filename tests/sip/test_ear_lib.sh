@@ -9,7 +9,8 @@
 #   kms-x  a rogue KMS         srv-x  sip:mcptt@b.mcx.example issued by kms-x
 #   kms-c  system C's KMS      srv-c  sip:mcptt@c.mcx.example (a third system)
 #   kms-a  our KMS             border-a  sip:border@a.mcx.example (our border,
-#                              system.keys.signing)   srv-a  sip:mcptt@a.mcx.example
+#                              system.keys.signing, keys of this and the next
+#                              key period)   srv-a  sip:mcptt@a.mcx.example
 #                              (our MC server)   srv-xa  the same URI issued by kms-x
 #   topology.key  our topology key (system.keys.topology): it makes the dialog
 #                 token of our Record-Route that alone proves a request
@@ -41,16 +42,19 @@ ear_keys_init() {
     ear_issue kms-b srv-b "$B_SRV"
     ear_issue kms-x srv-x "$B_SRV"
     ear_issue kms-c srv-c "$C_SRV"
-    ear_issue kms-a border-a "$A_BORDER"
+    # Our border's signing keys in the per-period layout: this key period
+    # and the next (mcsecctl kms issue --period N, docs/ear.md).
+    ear_issue kms-a border-a "$A_BORDER" --period 0
+    ear_issue kms-a border-a "$A_BORDER" --period 1
     ear_issue kms-a srv-a "$A_SRV"
     ear_issue kms-x srv-xa "$A_SRV"
     "$MCSEC_CTL" key gen --topology --out "$EAR_KEYS/topology.key" >>"$T_DIR/keys.log" 2>&1 ||
         t_die "mcsecctl key gen --topology"
 }
 
-# ear_issue KMS OUT URI
+# ear_issue KMS OUT URI [--period N]
 ear_issue() {
-    "$MCSEC_CTL" kms issue --kms "$EAR_KEYS/$1" --id "$3" --out "$EAR_KEYS/$2" \
+    "$MCSEC_CTL" kms issue --kms "$EAR_KEYS/$1" --id "$3" --out "$EAR_KEYS/$2" "${@:4}" \
         >>"$T_DIR/keys.log" 2>&1 || t_die "mcsecctl kms issue $2 for $3"
 }
 

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "mcsec/config/config_check.h"
+#include "mcsec/config/config_expiry.h"
 #include "mcsec/ibc/eccsi.h"
 #include "mcsec/ibc/uid.h"
 #include "mcsec/policy/policy.h"
@@ -59,8 +60,10 @@ static int sh(const char *fmt, ...)
 }
 
 /* A KMS public file in DIR/kms.pub and, when signer_dir, keys for OUR_ID
- * in the key period `period_delta` away from now. */
-static int make_kms(const char *kms_dir, const char *signer_dir, int period_delta)
+ * in the key period `period_delta` away from now; with subdirs, in
+ * signer_dir/period-N for each of the deltas 0 .. subdirs - 1 (the
+ * per-period layout, mcsec/ibc/keyset.h) with kms.pub next to them. */
+static int make_kms_in(const char *kms_dir, const char *signer_dir, int period_delta, int subdirs)
 {
     mcsec_kms_pub_t pub;
     memset(&pub, 0, sizeof(pub));
@@ -84,13 +87,33 @@ static int make_kms(const char *kms_dir, const char *signer_dir, int period_delt
         MCSEC_OK)
         return -1;
     keys.key_period_number += (uint64_t)(int64_t)period_delta;
-    if (mcsec_uid_compute(OUR_ID, strlen(OUR_ID), pub.kms_uri, strlen(pub.kms_uri), KEY_PERIOD, 0,
-                          keys.key_period_number, uid) != MCSEC_OK ||
-        mcsec_eccsi_kms_issue(ksak, uid, sizeof(uid), keys.ssk, keys.pvt) != MCSEC_OK ||
-        mkdir(at(signer_dir), 0700) != 0 ||
-        mcsec_eccsi_keydir_write(at(signer_dir), &keys) != MCSEC_OK)
+    if (mkdir(at(signer_dir), 0700) != 0)
         return -1;
+    if (subdirs > 0) {
+        snprintf(path, sizeof(path), "%s/kms.pub", at(signer_dir));
+        if (mcsec_kms_pub_write(path, &pub) != MCSEC_OK)
+            return -1;
+    }
+    uint64_t first = keys.key_period_number;
+    for (int i = 0; i < (subdirs > 0 ? subdirs : 1); i++) {
+        keys.key_period_number = first + (uint64_t)i;
+        snprintf(path, sizeof(path), "%s", at(signer_dir));
+        if (subdirs > 0)
+            snprintf(path + strlen(path), sizeof(path) - strlen(path), "/period-%llu",
+                     (unsigned long long)keys.key_period_number);
+        if (mcsec_uid_compute(OUR_ID, strlen(OUR_ID), pub.kms_uri, strlen(pub.kms_uri), KEY_PERIOD,
+                              0, keys.key_period_number, uid) != MCSEC_OK ||
+            mcsec_eccsi_kms_issue(ksak, uid, sizeof(uid), keys.ssk, keys.pvt) != MCSEC_OK ||
+            (subdirs > 0 && mkdir(path, 0700) != 0) ||
+            mcsec_eccsi_keydir_write(path, &keys) != MCSEC_OK)
+            return -1;
+    }
     return 0;
+}
+
+static int make_kms(const char *kms_dir, const char *signer_dir, int period_delta)
+{
+    return make_kms_in(kms_dir, signer_dir, period_delta, 0);
 }
 
 /* Certificates: ca, other-ca; a (ours, by ca), expired (a's key, expired
@@ -139,6 +162,14 @@ static int make_certs(void)
         rc = sh("cd %s && openssl x509 -req -in a.csr -CA %s.pem -CAkey %s.key -CAcreateserial "
                 "-days %s -extfile %s.ext -out %s.pem 2>/dev/null",
                 dir, leaves[i][1], leaves[i][1], leaves[i][2], leaves[i][3], leaves[i][0]);
+    /* longca and long (a's key): valid past the end of the current key
+     * period (KEY_PERIOD is 34 years), for the key period tests. */
+    if (rc == 0)
+        rc = sh("cd %s && openssl req -x509 %s -days 20000 -subj /CN=longca -keyout longca.key "
+                "-out longca.pem -addext basicConstraints=critical,CA:TRUE 2>/dev/null && "
+                "openssl x509 -req -in a.csr -CA longca.pem -CAkey longca.key -CAcreateserial "
+                "-days 20000 -extfile leaf.ext -out long.pem 2>/dev/null",
+                dir, ec);
     return rc == 0 ? sh("chmod 600 %s/*.key", dir) : -1;
 }
 
@@ -152,7 +183,8 @@ static int setup(void **state)
     write_file("internal.spk", "30000002 ffeeddccbbaa99887766554433221100\n", 0600);
     write_file("topo.keys", TOPO_GOOD, 0600);
     if (make_kms("kms-b", NULL, 0) != 0 || make_kms("kms-a", "sign", 0) != 0 ||
-        make_kms("kms-old", "sign-old", -1) != 0)
+        make_kms("kms-old", "sign-old", -1) != 0 || make_kms_in("kms-two", "sign-two", 0, 2) != 0 ||
+        make_kms_in("kms-next", "sign-next", 1, 1) != 0)
         return -1;
     return make_certs();
 }
@@ -229,6 +261,9 @@ static const char *write_policy(const variant_t *v)
 /* Loads v's policy (which must load) and runs the check at now + shift
  * seconds with shm_mb of shared memory (0 = not checked); returns the
  * problems, formatted, one per line, in a static buffer. */
+static bool require_next;   /* opts.require_next_keys of check() */
+static char warnings[4096]; /* the warnings of the last check(), one per line */
+
 static const char *check(const variant_t *v, int64_t shift, unsigned shm_mb)
 {
     static char out[4096];
@@ -240,9 +275,17 @@ static const char *check(const variant_t *v, int64_t shift, unsigned shm_mb)
         fprintf(stderr, "load: %s:%u: %s\n", diags.items[i].file, diags.items[i].line,
                 diags.items[i].message);
     assert_int_equal(rc, MCSEC_OK);
+    mcsec_diag_list_t warned = {NULL, 0};
     mcsec_config_check_opts_t opts = {(int64_t)time(NULL) + shift, (uint64_t)shm_mb << 20,
-                                      shm_mb ? "test" : NULL};
+                                      shm_mb ? "test" : NULL, &warned, require_next};
     rc = mcsec_config_check(policy, &opts, &diags);
+    warnings[0] = '\0';
+    for (size_t i = 0; i < warned.count; i++) {
+        char line[1024];
+        mcsec_diag_format(&warned.items[i], line, sizeof(line));
+        snprintf(warnings + strlen(warnings), sizeof(warnings) - strlen(warnings), "%s\n", line);
+    }
+    mcsec_diag_list_free(&warned);
     out[0] = '\0';
     for (size_t i = 0; i < diags.count; i++) {
         char line[1024];
@@ -339,10 +382,10 @@ static void test_signing_keys_of_another_period(void **state)
                      MCSEC_OK);
     variant_t v = {.signing = "sign-old", .sign_on_behalf = true};
     expect_one(check(&v, 0, 0),
-               "%s:9:9: system.keys.signing %s: keys are for key period %llu, now is key period "
-               "%llu (mcsecctl kms issue)",
-               at("policy.yaml"), at("sign-old"), (unsigned long long)(now_period - 1),
-               (unsigned long long)now_period);
+               "%s:9:9: system.keys.signing %s: no keys for the current key period %llu (newest: "
+               "%llu; mcsecctl kms issue --period 0)",
+               at("policy.yaml"), at("sign-old"), (unsigned long long)now_period,
+               (unsigned long long)(now_period - 1));
     /* Without sign_on_behalf the signer is never built: only its kms.pub
      * counts, and keys of another period do not stop a start. */
     variant_t unused = {.signing = "sign-old"};
@@ -444,8 +487,116 @@ static void test_signing_keys_of_another_identity(void **state)
     (void)state;
     variant_t v = {.sign_identity = "sip:other@a.mcx.example", .sign_on_behalf = true};
     expect_one(check(&v, 0, 0),
-               "%s:9:9: system.keys.signing %s: keys are for %s, not for sip:other@a.mcx.example",
-               at("policy.yaml"), at("sign"), OUR_ID);
+               "%s:9:9: system.keys.signing %s: unusable signing keys: %s: keys are for %s, not "
+               "for sip:other@a.mcx.example",
+               at("policy.yaml"), at("sign"), at("sign"), OUR_ID);
+}
+
+/* Seconds from now to the end of the current key period. */
+static int64_t to_boundary(void)
+{
+    uint64_t period = 0;
+    int64_t end = 0;
+    int64_t now = (int64_t)time(NULL);
+    assert_int_equal(mcsec_key_period_number(now, KEY_PERIOD, 0, &period), MCSEC_OK);
+    assert_int_equal(mcsec_key_period_end(period, KEY_PERIOD, 0, &end), MCSEC_OK);
+    return end - now;
+}
+
+/* Keys of the current period only: within expiry_warning_days (14) of the
+ * boundary a warning, an error with require_next_keys, nothing before;
+ * past the boundary the current period's keys are missing. Keys of this
+ * and the next period (per-period layout): no warning, and past the
+ * boundary the next period's keys are the current ones. Keys of the next
+ * period alone do not pass now. */
+static void test_signing_keys_next_period(void **state)
+{
+    (void)state;
+    const int64_t boundary = to_boundary();
+    uint64_t period = 0;
+    assert_int_equal(mcsec_key_period_number((int64_t)time(NULL), KEY_PERIOD, 0, &period),
+                     MCSEC_OK);
+    variant_t v = {.sign_on_behalf = true, .cert = "long.pem", .ca = "longca.pem"};
+    assert_string_equal(check(&v, boundary - 15 * 86400, 0), "");
+    assert_string_equal(warnings, "");
+    assert_string_equal(check(&v, boundary - 86400, 0), "");
+    char want[1024];
+    snprintf(want, sizeof(want),
+             "%s:9:9: system.keys.signing %s: key period %llu ends in 86400 s and there are no "
+             "keys for the next one (mcsecctl kms issue --period 1)\n",
+             at("policy.yaml"), at("sign"), (unsigned long long)period);
+    assert_string_equal(warnings, want);
+    require_next = true;
+    assert_string_equal(check(&v, boundary - 86400, 0), want);
+    require_next = false;
+    expect_one(check(&v, boundary, 0),
+               "%s:9:9: system.keys.signing %s: no keys for the current key period %llu (newest: "
+               "%llu; mcsecctl kms issue --period 0)",
+               at("policy.yaml"), at("sign"), (unsigned long long)(period + 1),
+               (unsigned long long)period);
+
+    variant_t two = {
+        .signing = "sign-two", .sign_on_behalf = true, .cert = "long.pem", .ca = "longca.pem"};
+    require_next = true;
+    assert_string_equal(check(&two, boundary - 86400, 0), "");
+    assert_string_equal(warnings, "");
+    require_next = false;
+    assert_string_equal(check(&two, boundary + 86400, 0), "");
+
+    variant_t next = {
+        .signing = "sign-next", .sign_on_behalf = true, .cert = "long.pem", .ca = "longca.pem"};
+    expect_one(check(&next, 0, 0),
+               "%s:9:9: system.keys.signing %s: no keys for the current key period %llu (newest: "
+               "%llu; mcsecctl kms issue --period 0)",
+               at("policy.yaml"), at("sign-next"), (unsigned long long)period,
+               (unsigned long long)(period + 1));
+    assert_string_equal(check(&next, boundary + 86400, 0), "");
+}
+
+/* mcsec_config_expiry lists our signing key period, certificate and CA
+ * with their days left; the deep check warns about a certificate within
+ * expiry_warning_days (14) of its notAfter and not before. */
+static void test_expiry_list_and_warning(void **state)
+{
+    (void)state;
+    variant_t v = {.sign_on_behalf = true};
+    mcsec_diag_list_t diags = {NULL, 0};
+    mcsec_policy_t *policy = NULL;
+    assert_int_equal(mcsec_policy_load_file(write_policy(&v), &policy, &diags), MCSEC_OK);
+    mcsec_expiry_list_t list;
+    int64_t now = (int64_t)time(NULL);
+    assert_int_equal(mcsec_config_expiry(policy, now, &list), MCSEC_OK);
+    bool signing = false, cert = false, ca = false;
+    for (size_t i = 0; i < list.count; i++) {
+        const mcsec_expiry_item_t *item = &list.items[i];
+        if (item->kind == MCSEC_EXPIRY_SIGNING) {
+            signing = true;
+            assert_string_equal(item->path, at("sign"));
+            assert_false(item->due); /* 34-year key periods */
+        } else if (strcmp(item->what, "system.keys.cert CN=a") == 0) {
+            cert = true;
+            assert_true(item->days_left == 29 || item->days_left == 30);
+            assert_false(item->due);
+        } else if (strcmp(item->what, "system.keys.ca CN=ca") == 0) {
+            ca = true;
+            assert_true(item->days_left >= 3649);
+        }
+    }
+    assert_true(signing && cert && ca);
+    mcsec_expiry_list_free(&list);
+    assert_int_equal(mcsec_config_expiry(policy, now + 20 * 86400, &list), MCSEC_OK);
+    for (size_t i = 0; i < list.count; i++)
+        if (strcmp(list.items[i].what, "system.keys.cert CN=a") == 0)
+            assert_true(list.items[i].due);
+    mcsec_expiry_list_free(&list);
+    mcsec_policy_free(policy);
+
+    assert_string_equal(check(&v, 0, 0), "");
+    assert_string_equal(warnings, "");
+    assert_string_equal(check(&v, 20 * 86400, 0), "");
+    assert_non_null(strstr(warnings, "a.pem: system.keys.cert CN=a expires on "));
+    assert_true(strstr(warnings, "(9 days left)") || strstr(warnings, "(10 days left)"));
+    assert_null(strchr(strchr(warnings, '\n') + 1, '\n')); /* that one only */
 }
 
 int main(void)
@@ -467,6 +618,8 @@ int main(void)
         cmocka_unit_test(test_cert_names_another_host),
         cmocka_unit_test(test_partner_ca_not_a_ca),
         cmocka_unit_test(test_signing_keys_of_another_identity),
+        cmocka_unit_test(test_signing_keys_next_period),
+        cmocka_unit_test(test_expiry_list_and_warning),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "mcsec/config/config_expiry.h"
 #include "mcsec/policy/crl.h"
 #include "mcsec/policy/policy.h"
 
@@ -198,6 +199,24 @@ static void test_crl_expiry_report(void **state)
     assert_int_equal(mcsec_crl_expiry_text(policy, next + 2 * 86400 + 1, &text), MCSEC_OK);
     assert_non_null(strstr(text, ", -3 days left; stale\n"));
     free(text);
+    /* The same nextUpdates in the expiry list (mcsecctl policy expiry,
+     * RPC mcsec.expiry), due within revocation.warn_before. */
+    for (int round = 0; round < 2; round++) {
+        mcsec_expiry_list_t list;
+        int64_t at = round == 0 ? next - 10 * 86400 : next - 3600;
+        assert_int_equal(mcsec_config_expiry(policy, at, &list), MCSEC_OK);
+        size_t crls = 0;
+        for (size_t i = 0; i < list.count; i++) {
+            if (list.items[i].kind != MCSEC_EXPIRY_CRL)
+                continue;
+            crls++;
+            assert_string_equal(list.items[i].what, "partner 'system-b' keys.crls");
+            assert_int_equal(list.items[i].expires, next);
+            assert_int_equal(list.items[i].due, round == 1);
+        }
+        assert_int_equal(crls, 2);
+        mcsec_expiry_list_free(&list);
+    }
     mcsec_policy_free(policy);
 }
 

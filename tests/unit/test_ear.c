@@ -242,6 +242,9 @@ typedef struct {
     mcsec_strlist_t partner_domains, our_domains;
     mcsec_str_t asserted[3]; /* the request's P-Asserted-Identity fields */
     mcsec_ear_sender_t sender;
+    uint8_t ksak[32];          /* the KMS of kms, to issue keys for other key periods */
+    mcsec_kms_pub_t other_kms; /* kms with the KPAK of wrong_signer's KMS */
+    mcsec_eccsi_pub_t *other_kpak;
 } fixture_t;
 
 static char *partner_domain_items[] = {"b.example"};
@@ -260,6 +263,32 @@ static mcsec_eccsi_signer_t *issue_signer(const uint8_t ksak[32], const uint8_t 
     return signer;
 }
 
+/* A key directory for uri issued by the fixture's KMS for key period number. */
+static void issue_keydir(const fixture_t *f, const char *uri, uint64_t number,
+                         mcsec_eccsi_keydir_t *out)
+{
+    uint8_t uid[32];
+    memset(out, 0, sizeof(*out));
+    snprintf(out->uri, sizeof(out->uri), "%s", uri);
+    out->key_period_number = number;
+    out->kms = f->kms;
+    assert_int_equal(mcsec_uid_compute(uri, strlen(uri), f->kms.kms_uri, strlen(f->kms.kms_uri),
+                                       f->kms.key_period, f->kms.key_offset, number, uid),
+                     MCSEC_OK);
+    assert_int_equal(mcsec_eccsi_kms_issue(f->ksak, uid, 32, out->ssk, out->pvt), MCSEC_OK);
+}
+
+/* Adds keys of key period number for uri to set. */
+static void add_period(const fixture_t *f, mcsec_eccsi_keyset_t *set, const char *uri,
+                       uint64_t number)
+{
+    mcsec_eccsi_keydir_t keys;
+    char why[200] = "";
+    issue_keydir(f, uri, number, &keys);
+    assert_int_equal(mcsec_eccsi_keyset_add(set, &keys, why, sizeof(why)), MCSEC_OK);
+    mcsec_eccsi_keydir_clear(&keys);
+}
+
 static int setup(void **state)
 {
     static fixture_t f;
@@ -268,10 +297,14 @@ static int setup(void **state)
     snprintf(f.kms.kms_uri, sizeof(f.kms.kms_uri), "kms.b.example");
     f.kms.key_period = 2592000;
     assert_int_equal(mcsec_eccsi_kms_generate(ksak, f.kms.kpak), MCSEC_OK);
+    memcpy(f.ksak, ksak, sizeof(ksak));
     assert_int_equal(mcsec_eccsi_kms_generate(other_ksak, other_kpak), MCSEC_OK);
     assert_int_equal(mcsec_eccsi_pub_new(f.kms.kpak, &f.kpak), MCSEC_OK);
     f.signer = issue_signer(ksak, f.kms.kpak, &f.kms, SOURCE, NOW);
     f.wrong_signer = issue_signer(other_ksak, other_kpak, &f.kms, SOURCE, NOW);
+    f.other_kms = f.kms;
+    memcpy(f.other_kms.kpak, other_kpak, sizeof(other_kpak));
+    assert_int_equal(mcsec_eccsi_pub_new(other_kpak, &f.other_kpak), MCSEC_OK);
     f.border_signer = issue_signer(ksak, f.kms.kpak, &f.kms, BORDER, NOW);
     f.asserted[0] = (mcsec_str_t){"<" SOURCE ">", strlen(SOURCE) + 2};
     f.sender = (mcsec_ear_sender_t){
@@ -308,6 +341,7 @@ static int teardown(void **state)
     mcsec_eccsi_pub_free(f->kpak);
     mcsec_eccsi_signer_free(f->signer);
     mcsec_eccsi_signer_free(f->wrong_signer);
+    mcsec_eccsi_pub_free(f->other_kpak);
     mcsec_eccsi_signer_free(f->border_signer);
     mcsec_replay_free(f->replay);
     return 0;
@@ -365,8 +399,10 @@ static void test_ear_sign_as_border(void **state)
     uint64_t period = 0;
     assert_int_equal(mcsec_key_period_number(NOW, f->kms.key_period, f->kms.key_offset, &period),
                      MCSEC_OK);
-    mcsec_ear_border_keys_t keys = {
-        .signer = f->signer, .identity = SOURCE, .kms = &f->kms, .period = period};
+    mcsec_eccsi_keyset_t set;
+    memset(&set, 0, sizeof(set));
+    add_period(f, &set, SOURCE, period);
+    mcsec_ear_border_keys_t keys = {.keys = &set, .identity = SOURCE};
     char header[MCSEC_EAR_HEADER_MAX], detail[160];
     const mcsec_str_t target = {TARGET, strlen(TARGET)};
     assert_int_equal(mcsec_ear_sign_as_border(&keys, target, MCSEC_EAR_ROLE_MC_SERVER, NOW, header,
@@ -393,15 +429,17 @@ static void test_ear_sign_as_border(void **state)
                      MCSEC_REASON_NONE);
     f->roles[0] = MCSEC_EAR_ROLE_MC_SERVER;
 
-    /* Keys of the next key period: refused, and the detail says so. */
-    keys.period = period + 1;
+    /* Only keys of the next key period: refused, and the detail says so. */
+    mcsec_eccsi_keyset_t next;
+    memset(&next, 0, sizeof(next));
+    add_period(f, &next, SOURCE, period + 1);
+    keys.keys = &next;
     assert_int_equal(mcsec_ear_sign_as_border(&keys, target, MCSEC_EAR_ROLE_MC_SERVER, NOW, header,
                                               sizeof(header), detail, sizeof(detail)),
                      MCSEC_REASON_POLICY_UNAVAILABLE);
     assert_non_null(strstr(detail, "key period"));
-    keys.period = period;
-    /* No signer, and no keys at all. */
-    keys.signer = NULL;
+    mcsec_eccsi_keyset_free(&next);
+    /* An empty set, and no keys at all. */
     assert_int_equal(mcsec_ear_sign_as_border(&keys, target, MCSEC_EAR_ROLE_MC_SERVER, NOW, header,
                                               sizeof(header), detail, sizeof(detail)),
                      MCSEC_REASON_POLICY_UNAVAILABLE);
@@ -409,7 +447,7 @@ static void test_ear_sign_as_border(void **state)
     assert_int_equal(mcsec_ear_sign_as_border(NULL, target, MCSEC_EAR_ROLE_MC_SERVER, NOW, header,
                                               sizeof(header), detail, sizeof(detail)),
                      MCSEC_REASON_POLICY_UNAVAILABLE);
-    keys.signer = f->signer;
+    keys.keys = &set;
     /* A target longer than an EAR holds. */
     static char long_target[MCSEC_EAR_URI_MAX + 2];
     memset(long_target, 'a', sizeof(long_target) - 1);
@@ -420,6 +458,143 @@ static void test_ear_sign_as_border(void **state)
                                               detail, sizeof(detail)),
                      MCSEC_REASON_POLICY_UNAVAILABLE);
     assert_non_null(strstr(detail, "cannot sign"));
+    mcsec_eccsi_keyset_free(&set);
+}
+
+/* A partner's KPAK change in overlap (keys.kms as a list): while both
+ * KMSs are listed, EARs signed under the old KPAK and under the new one
+ * verify, whichever is first; once the old one is removed, its EARs are
+ * refused as before (ear.bad_signature). A third KMS that verifies nothing
+ * changes nothing. */
+static void test_ear_verify_several_kms(void **state)
+{
+    fixture_t *f = *state;
+    mcsec_ear_t ear;
+    const mcsec_eccsi_signer_t *old_signer = f->wrong_signer; /* under other_kpak */
+    mcsec_kms_pub_t third = f->kms;
+    third.kms_uri[0] = 'x';
+    mcsec_ear_kms_ref_t more[2] = {{&f->other_kms, f->other_kpak}, {&third, f->kpak}};
+    f->policy.more_kms = more;
+    f->policy.more_kms_count = 1;
+    sample(&ear, true);
+    fresh_id(&ear);
+    assert_int_equal(check(f, &ear, f->signer, -1), MCSEC_REASON_NONE);
+    fresh_id(&ear);
+    assert_int_equal(check(f, &ear, old_signer, -1), MCSEC_REASON_NONE);
+    /* Tampered EARs fail under every KMS. */
+    fresh_id(&ear);
+    assert_int_equal(check(f, &ear, old_signer, 10), MCSEC_REASON_EAR_BAD_SIGNATURE);
+    /* The old KMS first, the new one second: the same. */
+    mcsec_ear_kms_ref_t swapped[1] = {{&f->kms, f->kpak}};
+    f->policy.kms = &f->other_kms;
+    f->policy.kpak = f->other_kpak;
+    f->policy.more_kms = swapped;
+    fresh_id(&ear);
+    assert_int_equal(check(f, &ear, f->signer, -1), MCSEC_REASON_NONE);
+    fresh_id(&ear);
+    assert_int_equal(check(f, &ear, old_signer, -1), MCSEC_REASON_NONE);
+    f->policy.kms = &f->kms;
+    f->policy.kpak = f->kpak;
+    /* A third, unrelated KMS (another URI: other UIDs) after the old one. */
+    f->policy.more_kms = more;
+    f->policy.more_kms_count = 2;
+    fresh_id(&ear);
+    assert_int_equal(check(f, &ear, old_signer, -1), MCSEC_REASON_NONE);
+    /* The old KMS's certificate (kms import) ended at the EAR's date: its
+     * EARs are refused although it is listed; valid again, they pass. */
+    f->other_kms.has_validity = 1;
+    f->other_kms.valid_from = NOW - 86400;
+    f->other_kms.valid_to = NOW;
+    fresh_id(&ear);
+    assert_int_equal(check(f, &ear, old_signer, -1), MCSEC_REASON_EAR_BAD_SIGNATURE);
+    f->other_kms.valid_to = NOW + 1;
+    fresh_id(&ear);
+    assert_int_equal(check(f, &ear, old_signer, -1), MCSEC_REASON_NONE);
+    f->other_kms.has_validity = 0;
+    /* The old KMS removed: its EARs are refused. */
+    f->policy.more_kms = NULL;
+    f->policy.more_kms_count = 0;
+    fresh_id(&ear);
+    assert_int_equal(check(f, &ear, old_signer, -1), MCSEC_REASON_EAR_BAD_SIGNATURE);
+    fresh_id(&ear);
+    assert_int_equal(check(f, &ear, f->signer, -1), MCSEC_REASON_NONE);
+}
+
+/* Signs as the border at `at` with keys and checks the EAR as the partner
+ * does at that time (UID of the key period of the EAR's date); returns the
+ * verification's reason, or the signing's when it refuses. */
+static mcsec_reason_t sign_and_check_at(fixture_t *f, const mcsec_ear_border_keys_t *keys,
+                                        int64_t at)
+{
+    char header[MCSEC_EAR_HEADER_MAX], detail[200];
+    const mcsec_str_t target = {TARGET, strlen(TARGET)};
+    mcsec_reason_t reason = mcsec_ear_sign_as_border(
+        keys, target, MCSEC_EAR_ROLE_MC_SERVER, at, header, sizeof(header), detail, sizeof(detail));
+    if (reason != MCSEC_REASON_NONE) {
+        return reason;
+    }
+    uint8_t buf[MCSEC_EAR_MAX_LEN];
+    f->roles[0] = MCSEC_EAR_ROLE_BORDER_PROXY;
+    f->policy.now = at;
+    reason = mcsec_ear_check_header(header, strlen(header), &f->policy, buf, sizeof(buf), NULL,
+                                    detail, sizeof(detail));
+    f->policy.now = NOW;
+    f->roles[0] = MCSEC_EAR_ROLE_MC_SERVER;
+    return reason;
+}
+
+/* Keys of key periods P and P+1: the last second of P signs with P's keys,
+ * the boundary and after with P+1's, with no reload, and the partner
+ * verifies both. With P's keys alone, signing stops at the boundary. A
+ * duplicate period, another identity and keys failing RFC 6507 5.1.2 are
+ * not added. */
+static void test_ear_sign_switches_at_period_boundary(void **state)
+{
+    fixture_t *f = *state;
+    uint64_t period = 0;
+    int64_t boundary = 0;
+    assert_int_equal(mcsec_key_period_number(NOW, f->kms.key_period, f->kms.key_offset, &period),
+                     MCSEC_OK);
+    assert_int_equal(mcsec_key_period_end(period, f->kms.key_period, f->kms.key_offset, &boundary),
+                     MCSEC_OK);
+    assert_true(boundary > NOW);
+    mcsec_eccsi_keyset_t set;
+    memset(&set, 0, sizeof(set));
+    add_period(f, &set, SOURCE, period + 1); /* added out of order on purpose */
+    add_period(f, &set, SOURCE, period);
+    mcsec_ear_border_keys_t keys = {.keys = &set, .identity = SOURCE};
+    assert_int_equal(mcsec_eccsi_keyset_at(&set, boundary - 1)->period, period);
+    assert_int_equal(mcsec_eccsi_keyset_at(&set, boundary)->period, period + 1);
+    assert_null(mcsec_eccsi_keyset_at(&set, boundary + (int64_t)f->kms.key_period));
+    assert_int_equal(sign_and_check_at(f, &keys, NOW), MCSEC_REASON_NONE);
+    assert_int_equal(sign_and_check_at(f, &keys, boundary - 1), MCSEC_REASON_NONE);
+    assert_int_equal(sign_and_check_at(f, &keys, boundary), MCSEC_REASON_NONE);
+    assert_int_equal(sign_and_check_at(f, &keys, boundary + 3600), MCSEC_REASON_NONE);
+    assert_int_equal(sign_and_check_at(f, &keys, boundary + (int64_t)f->kms.key_period),
+                     MCSEC_REASON_POLICY_UNAVAILABLE);
+    /* The same key period twice is refused. */
+    mcsec_eccsi_keydir_t dup;
+    issue_keydir(f, SOURCE, period, &dup);
+    char why[200] = "";
+    assert_int_equal(mcsec_eccsi_keyset_add(&set, &dup, why, sizeof(why)), MCSEC_ERR_INVALID);
+    /* Another identity next to the set's is refused. */
+    mcsec_eccsi_keydir_t other;
+    issue_keydir(f, BORDER, period + 2, &other);
+    assert_int_equal(mcsec_eccsi_keyset_add(&set, &other, why, sizeof(why)), MCSEC_ERR_INVALID);
+    mcsec_eccsi_keydir_clear(&other);
+    /* Keys failing the RFC 6507 check are refused. */
+    dup.key_period_number = period + 2;
+    dup.ssk[31] ^= 1;
+    assert_int_equal(mcsec_eccsi_keyset_add(&set, &dup, why, sizeof(why)), MCSEC_ERR_INVALID);
+    mcsec_eccsi_keydir_clear(&dup);
+    assert_int_equal(set.count, 2);
+    mcsec_eccsi_keyset_free(&set);
+
+    /* P's keys alone: signing stops at the boundary. */
+    add_period(f, &set, SOURCE, period);
+    assert_int_equal(sign_and_check_at(f, &keys, boundary - 1), MCSEC_REASON_NONE);
+    assert_int_equal(sign_and_check_at(f, &keys, boundary), MCSEC_REASON_POLICY_UNAVAILABLE);
+    mcsec_eccsi_keyset_free(&set);
 }
 
 static void test_ear_verify_missing_and_malformed(void **state)
@@ -761,6 +936,8 @@ int main(void)
         cmocka_unit_test(test_ear_verify_client_role),
         cmocka_unit_test(test_ear_verify_source_mismatch),
         cmocka_unit_test(test_ear_verify_wrong_target),
+        cmocka_unit_test(test_ear_sign_switches_at_period_boundary),
+        cmocka_unit_test(test_ear_verify_several_kms),
         cmocka_unit_test(test_ear_verify_one_protocol),
         cmocka_unit_test(test_ear_verify_stale_and_skew),
         cmocka_unit_test(test_ear_verify_expired_and_type_denied),

@@ -135,6 +135,9 @@ static void assert_partners_equal(const mcsec_partner_t *a, const mcsec_partner_
     }
     assert_string_equal(a->keys.spk, b->keys.spk);
     assert_string_equal(a->keys.kms, b->keys.kms);
+    assert_int_equal(a->keys.kms_more_count, b->keys.kms_more_count);
+    for (size_t i = 0; i < a->keys.kms_more_count; i++)
+        assert_string_equal(a->keys.kms_more[i], b->keys.kms_more[i]);
     assert_string_equal(a->keys.ca, b->keys.ca);
 }
 
@@ -390,6 +393,11 @@ static void test_policy_full_valid_loads(void **state)
     assert_int_equal(c->sip.content_types.count, 0);
     assert_int_equal(c->sip.max_body, 16384);
     assert_non_null(strstr(c->keys.kms, "/c-kms.pub"));
+    /* keys.kms as a list: the first file, then the others. */
+    assert_int_equal(c->keys.kms_more_count, 1);
+    assert_non_null(strstr(c->keys.kms_more[0], "/b-kms.pub"));
+    assert_int_equal(b->keys.kms_more_count, 0);
+    assert_int_equal(policy->system.expiry_warning_days, 14);
     mcsec_policy_free(policy);
     unstage_policy(&stage);
 }
@@ -743,6 +751,8 @@ static const bad_case_t bad_cases[] = {
     {"reprotect_without_internal_key", 21, 31,
      "'partner.spk.reprotect_internal' needs 'system.keys.spk' (the internal SPK)"},
     {"explicit_without_kms", 17, 11, "auth explicit needs 'partner.keys.kms'"},
+    {"kms_list_too_long", 21, 12, "'partner.keys.kms' must list 1 to 4 KMS public files"},
+    {"kms_list_twice", 21, 58, "'partner.keys.kms' lists"},
     {"sign_on_behalf_without_signing", 21, 23,
      "'partner.ear.sign_on_behalf' needs 'system.keys.signing'"},
     {"topology_enabled_without_key", 21, 16,

@@ -10,7 +10,10 @@
 #include <time.h>
 
 #include "config_check_internal.h"
+#include "mcsec/config/config_expiry.h"
 #include "mcsec/ibc/eccsi.h"
+#include "mcsec/ibc/keyset.h"
+#include "mcsec/ibc/kms_cert.h"
 #include "mcsec/ibc/uid.h"
 #include "mcsec/spk/keystore.h"
 #include "mcsec/spk/xmlprot.h"
@@ -30,6 +33,20 @@ void mcsec_ck_say(mcsec_ck_t *ck, const char *file, mcsec_ck_pos_t pos, const ch
         ck->rc = MCSEC_ERR_NOMEM;
     else if (ck->rc == MCSEC_OK)
         ck->rc = MCSEC_ERR_INVALID;
+}
+
+void mcsec_ck_warn(mcsec_ck_t *ck, const char *file, mcsec_ck_pos_t pos, const char *fmt, ...)
+{
+    if (!ck->opts->warnings)
+        return;
+    char message[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof(message), fmt, ap);
+    va_end(ap);
+    if (mcsec_diag_addf(ck->opts->warnings, file ? file : ck->policy->source_path, pos.line,
+                        pos.col, "%s", message) != MCSEC_OK)
+        ck->rc = MCSEC_ERR_NOMEM;
 }
 
 /* Reads "N: " at text; returns the text after it and sets *line, or NULL. */
@@ -181,47 +198,69 @@ static bool check_kms(mcsec_ck_t *ck, const char *path, const char *what)
         return false;
     }
     mcsec_eccsi_pub_free(kpak);
+    /* A KMS certificate's validity (mcsecctl kms import): outside it the
+     * KMS is refused; near its end, a warning. */
+    if (pub.has_validity) {
+        char from[32] = "?", to[32] = "?";
+        (void)mcsec_kms_time_format(pub.valid_from, from, sizeof(from));
+        (void)mcsec_kms_time_format(pub.valid_to, to, sizeof(to));
+        if (ck->now < pub.valid_from || ck->now >= pub.valid_to) {
+            mcsec_ck_say(ck, path, (mcsec_ck_pos_t){0, 0},
+                         "%s: the KMS certificate is valid from %s to %s, not now", what, from, to);
+            return false;
+        }
+        int64_t days = (pub.valid_to - ck->now) / 86400;
+        if (days < (int64_t)ck->policy->system.expiry_warning_days)
+            mcsec_ck_warn(ck, path, (mcsec_ck_pos_t){0, 0},
+                          "%s: the KMS certificate expires on %s (%" PRId64 " days left)", what, to,
+                          days);
+    }
     return true;
 }
 
-/* The border's ECCSI signer as both proxies build it (signer_load in
- * kamailio-mod-mcsec/mcsec_ear_keys.c and http-proxy/state.c), and the
- * key-period test of mcsec_ear_sign_as_border (ear_sign_border.c). */
+/* The border's ECCSI signing keys as both proxies build them
+ * (mcsec_eccsi_keyset_load in kamailio-mod-mcsec/mcsec_ear_keys.c and
+ * http-proxy/state.c): every key period's keys must load, the current
+ * period's must be there (mcsec_ear_sign_as_border, ear_sign_border.c),
+ * and the next period's are due within system.expiry_warning_days of the
+ * boundary (a warning, or a problem with opts->require_next_keys). */
 static void check_signer(mcsec_ck_t *ck, const char *dir)
 {
     const mcsec_system_t *sys = &ck->policy->system;
     mcsec_ck_pos_t pos = mcsec_ck_system_keys_pos(ck);
     const char *identity = set(sys->ear_sign_identity) ? sys->ear_sign_identity : sys->identity;
-    char why[512] = "";
-    mcsec_eccsi_keydir_t keydir;
-    if (mcsec_eccsi_keydir_read(dir, &keydir, why, sizeof(why)) != MCSEC_OK) {
+    char why[768] = "";
+    mcsec_eccsi_keyset_t keys;
+    if (!identity) {
+        mcsec_ck_say(ck, NULL, pos, "system.keys.signing %s: no identity to sign as", dir);
+        return;
+    }
+    if (mcsec_eccsi_keyset_load(dir, identity, &keys, why, sizeof(why)) != MCSEC_OK) {
         mcsec_ck_say(ck, NULL, pos, "system.keys.signing %s: unusable signing keys: %s", dir, why);
         return;
     }
-    uint8_t uid[MCSEC_UID_LEN];
-    mcsec_eccsi_signer_t *signer = NULL;
-    uint64_t period = 0;
-    if (!identity || strcmp(keydir.uri, identity) != 0) {
-        mcsec_ck_say(ck, NULL, pos, "system.keys.signing %s: keys are for %s, not for %s", dir,
-                     keydir.uri, identity ? identity : "(no identity)");
-    } else if (mcsec_uid_compute(keydir.uri, strlen(keydir.uri), keydir.kms.kms_uri,
-                                 strlen(keydir.kms.kms_uri), keydir.kms.key_period,
-                                 keydir.kms.key_offset, keydir.key_period_number,
-                                 uid) != MCSEC_OK ||
-               mcsec_eccsi_signer_new(keydir.kms.kpak, uid, sizeof(uid), keydir.ssk, keydir.pvt,
-                                      &signer) != MCSEC_OK) {
-        mcsec_ck_say(ck, NULL, pos, "system.keys.signing %s: keys fail the RFC 6507 key check",
-                     dir);
-    } else if (mcsec_key_period_number(ck->now, keydir.kms.key_period, keydir.kms.key_offset,
-                                       &period) != MCSEC_OK ||
-               period != keydir.key_period_number) {
+    const mcsec_keyset_entry_t *now = mcsec_eccsi_keyset_at(&keys, ck->now);
+    if (!now) {
+        const mcsec_keyset_entry_t *last = &keys.entries[keys.count - 1];
+        uint64_t period = 0;
+        (void)mcsec_key_period_number(ck->now, last->kms.key_period, last->kms.key_offset, &period);
         mcsec_ck_say(ck, NULL, pos,
-                     "system.keys.signing %s: keys are for key period %" PRIu64
-                     ", now is key period %" PRIu64 " (mcsecctl kms issue)",
-                     dir, keydir.key_period_number, period);
+                     "system.keys.signing %s: no keys for the current key period %" PRIu64
+                     " (newest: %" PRIu64 "; mcsecctl kms issue --period 0)",
+                     dir, period, last->period);
+    } else if (!mcsec_eccsi_keyset_at(&keys, now->end) &&
+               now->end - ck->now <= (int64_t)sys->expiry_warning_days * 86400) {
+        char text[1024];
+        snprintf(text, sizeof(text),
+                 "system.keys.signing %s: key period %" PRIu64 " ends in %" PRId64
+                 " s and there are no keys for the next one (mcsecctl kms issue --period 1)",
+                 dir, now->period, now->end - ck->now);
+        if (ck->opts->require_next_keys)
+            mcsec_ck_say(ck, NULL, pos, "%s", text);
+        else
+            mcsec_ck_warn(ck, NULL, pos, "%s", text);
     }
-    mcsec_eccsi_signer_free(signer);
-    mcsec_eccsi_keydir_clear(&keydir);
+    mcsec_eccsi_keyset_free(&keys);
 }
 
 /* EAR (explicit partners) and GMK (checking partners) KMS keys, and the
@@ -253,6 +292,8 @@ static void check_ibc(mcsec_ck_t *ck)
                          what);
         else
             check_kms(ck, p->keys.kms, what);
+        for (size_t k = 0; ear && k < p->keys.kms_more_count; k++)
+            check_kms(ck, p->keys.kms_more[k], what);
     }
     if (first_explicit && !set(sys->keys.signing)) {
         mcsec_ck_say(ck, NULL, partner_pos(first_explicit),
@@ -313,12 +354,37 @@ static void check_shm(mcsec_ck_t *ck)
     }
 }
 
+/* Certificates that expire within system.expiry_warning_days: a warning
+ * each (KMS certificates and signing keys are warned about where they are
+ * checked). */
+static void warn_expiry(mcsec_ck_t *ck)
+{
+    if (!ck->opts->warnings)
+        return;
+    mcsec_expiry_list_t list;
+    if (mcsec_config_expiry(ck->policy, ck->now, &list) != MCSEC_OK) {
+        ck->rc = MCSEC_ERR_NOMEM;
+        return;
+    }
+    for (size_t i = 0; i < list.count; i++) {
+        const mcsec_expiry_item_t *item = &list.items[i];
+        char date[32] = "?";
+        (void)mcsec_kms_time_format(item->expires, date, sizeof(date));
+        if (item->kind == MCSEC_EXPIRY_CERT && item->days_left >= 0 &&
+            item->days_left < (int64_t)ck->policy->system.expiry_warning_days)
+            mcsec_ck_warn(ck, item->path, (mcsec_ck_pos_t){0, 0},
+                          "%s expires on %s (%" PRId64 " days left)", item->what, date,
+                          item->days_left);
+    }
+    mcsec_expiry_list_free(&list);
+}
+
 mcsec_err_t mcsec_config_check(const mcsec_policy_t *policy, const mcsec_config_check_opts_t *opts,
                                mcsec_diag_list_t *diags)
 {
     if (!policy || !diags)
         return MCSEC_ERR_ARG;
-    static const mcsec_config_check_opts_t none = {0, 0, NULL};
+    static const mcsec_config_check_opts_t none = {0, 0, NULL, NULL, false};
     mcsec_ck_t ck = {policy, opts ? opts : &none, 0, diags, MCSEC_OK};
     ck.now = ck.opts->now != 0 ? ck.opts->now : (int64_t)time(NULL);
     check_spks(&ck);
@@ -326,5 +392,6 @@ mcsec_err_t mcsec_config_check(const mcsec_policy_t *policy, const mcsec_config_
     check_ibc(&ck);
     mcsec_ck_tls(&ck);
     check_shm(&ck);
+    warn_expiry(&ck);
     return ck.rc;
 }

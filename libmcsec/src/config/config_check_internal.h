@@ -29,6 +29,11 @@ typedef struct {
 void mcsec_ck_say(mcsec_ck_t *ck, const char *file, mcsec_ck_pos_t pos, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Appends a warning to ck->opts->warnings (dropped when NULL); the check
+ * still passes. */
+void mcsec_ck_warn(mcsec_ck_t *ck, const char *file, mcsec_ck_pos_t pos, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* A key file the library refused with `why` (which is about that file's
  * content): the diagnostic is the key file's own "PATH[:LINE]: what: msg",
  * the line taken from why ("PATH:LINE: msg" of the SPK and topology

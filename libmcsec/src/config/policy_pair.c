@@ -224,15 +224,25 @@ static void check_ear(const side_t *s, const mcsec_partner_t *back)
     snprintf(theirs_path, sizeof(theirs_path), "%s/kms.pub", signing);
     mcsec_kms_pub_t mine, theirs;
     char why[256];
-    if (mcsec_kms_pub_read(kms_path, &mine, why, sizeof(why)) != MCSEC_OK)
-        say(s, "partner '%s' keys.kms: %s", s->entry->name, why);
-    else if (mcsec_kms_pub_read(theirs_path, &theirs, why, sizeof(why)) != MCSEC_OK)
+    if (mcsec_kms_pub_read(theirs_path, &theirs, why, sizeof(why)) != MCSEC_OK) {
         say(s, "%s: %s", s->other->source_path, why);
-    else if (strcmp(mine.kms_uri, theirs.kms_uri) != 0 ||
-             CRYPTO_memcmp(mine.kpak, theirs.kpak, sizeof(mine.kpak)) != 0 ||
-             mine.key_period != theirs.key_period || mine.key_offset != theirs.key_offset)
-        say(s, "partner '%s' keys.kms %s is not the KMS of %s's signing keys (%s)", s->entry->name,
-            kms_path, s->other->system.name, theirs_path);
+        return;
+    }
+    /* keys.kms as a list: one of its files must be that KMS. */
+    const mcsec_partner_keys_t *keys = &s->entry->keys;
+    for (size_t i = 0; i <= keys->kms_more_count; i++) {
+        const char *path = i == 0 ? kms_path : keys->kms_more[i - 1];
+        if (!path || mcsec_kms_pub_read(path, &mine, why, sizeof(why)) != MCSEC_OK) {
+            say(s, "partner '%s' keys.kms: %s", s->entry->name, why);
+            return;
+        }
+        if (strcmp(mine.kms_uri, theirs.kms_uri) == 0 &&
+            CRYPTO_memcmp(mine.kpak, theirs.kpak, sizeof(mine.kpak)) == 0 &&
+            mine.key_period == theirs.key_period && mine.key_offset == theirs.key_offset)
+            return;
+    }
+    say(s, "partner '%s' keys.kms %s is not the KMS of %s's signing keys (%s)", s->entry->name,
+        kms_path, s->other->system.name, theirs_path);
 }
 
 /* What both sides must agree on, said once (from a's side) where the two

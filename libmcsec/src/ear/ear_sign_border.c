@@ -1,5 +1,5 @@
 /* An EAR signed by this border itself (mcsec/ear/ear.h, "signing as this
- * border"): the key-period check and the fields both proxies fill alike. */
+ * border"): the keys of now's key period and the fields both proxies fill alike. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,17 +17,19 @@ mcsec_reason_t mcsec_ear_sign_as_border(const mcsec_ear_border_keys_t *keys, mcs
                                         mcsec_ear_role_t target_role, int64_t now, char *out,
                                         size_t out_size, char *detail, size_t detail_size)
 {
-    if (keys == NULL || keys->signer == NULL || keys->identity == NULL || keys->kms == NULL) {
+    if (keys == NULL || keys->keys == NULL || keys->keys->count == 0 || keys->identity == NULL) {
         return unavailable(detail, detail_size,
                            "no usable border signing keys (system.keys.signing)");
     }
-    uint64_t period = 0;
-    if (mcsec_key_period_number(now, keys->kms->key_period, keys->kms->key_offset, &period) !=
-            MCSEC_OK ||
-        period != keys->period) {
+    const mcsec_keyset_entry_t *entry = mcsec_eccsi_keyset_at(keys->keys, now);
+    if (entry == NULL) {
+        const mcsec_keyset_entry_t *last = &keys->keys->entries[keys->keys->count - 1];
+        uint64_t period = 0;
+        (void)mcsec_key_period_number(now, last->kms.key_period, last->kms.key_offset, &period);
         snprintf(detail, detail_size,
-                 "border signing keys are for key period %" PRIu64 ", now is %" PRIu64,
-                 keys->period, period);
+                 "no border signing keys for key period %" PRIu64 " (newest: %" PRIu64
+                 "; mcsecctl kms issue --period)",
+                 period, last->period);
         return MCSEC_REASON_POLICY_UNAVAILABLE;
     }
     mcsec_ear_t ear;
@@ -41,7 +43,7 @@ mcsec_reason_t mcsec_ear_sign_as_border(const mcsec_ear_border_keys_t *keys, mcs
     uint8_t raw[MCSEC_EAR_MAX_LEN];
     size_t raw_len = 0;
     if (mcsec_ear_new_id(ear.ear_id) != MCSEC_OK ||
-        mcsec_ear_sign(&ear, keys->signer, raw, sizeof(raw), &raw_len) != MCSEC_OK ||
+        mcsec_ear_sign(&ear, entry->signer, raw, sizeof(raw), &raw_len) != MCSEC_OK ||
         mcsec_ear_to_header(raw, raw_len, out, out_size) != MCSEC_OK) {
         return unavailable(detail, detail_size,
                            "cannot sign an EAR for this target (its URI must be 1-1024 octets)");

@@ -202,21 +202,42 @@ static bool byte_in(uint8_t value, const uint8_t *list, size_t count)
     return false;
 }
 
-/* The signature under UID(source ID, KMS, key period of the EAR's date). */
+/* The signature under UID(source ID, KMS, key period of the EAR's date)
+ * and that KMS's KPAK: MCSEC_OK, MCSEC_ERR_INVALID (the date outside the
+ * KMS certificate's validity or in no key period, or no valid signature)
+ * or another error. */
+static mcsec_err_t verify_under(const mcsec_ear_t *ear, const mcsec_kms_pub_t *kms,
+                                const mcsec_eccsi_pub_t *kpak)
+{
+    uint8_t uid[MCSEC_UID_LEN];
+    /* A KMS with a certificate (kms import) signs only inside its
+     * validity (TS 33.180 Annex D: ValidFrom, ValidTo). */
+    if (kms != NULL && kms->has_validity &&
+        ((int64_t)ear->date < kms->valid_from || (int64_t)ear->date >= kms->valid_to)) {
+        return MCSEC_ERR_INVALID;
+    }
+    if (kms == NULL || kpak == NULL ||
+        mcsec_uid_at(ear->source_id.ptr, ear->source_id.len, kms->kms_uri, strlen(kms->kms_uri),
+                     kms->key_period, kms->key_offset, (int64_t)ear->date, uid) != MCSEC_OK) {
+        return MCSEC_ERR_INVALID;
+    }
+    return mcsec_eccsi_verify(kpak, uid, sizeof(uid), ear->signed_part, ear->signed_len,
+                              ear->signature, MCSEC_ECCSI_SIG_LEN);
+}
+
+/* The signature under the partner's KMS, or under one of its other KMSs
+ * (mcsec_ear_policy_t.more_kms), tried in turn. */
 static mcsec_reason_t check_signature(const mcsec_ear_t *ear, const mcsec_ear_policy_t *policy,
                                       char *detail, size_t detail_size)
 {
-    const mcsec_kms_pub_t *kms = policy->kms;
-    uint8_t uid[MCSEC_UID_LEN];
-    mcsec_err_t err =
-        mcsec_uid_at(ear->source_id.ptr, ear->source_id.len, kms->kms_uri, strlen(kms->kms_uri),
-                     kms->key_period, kms->key_offset, (int64_t)ear->date, uid);
-    if (err != MCSEC_OK) {
-        return reject(MCSEC_REASON_EAR_BAD_SIGNATURE, detail, detail_size,
-                      "no key period for the EAR date");
+    mcsec_err_t err = verify_under(ear, policy->kms, policy->kpak);
+    size_t more = policy->more_kms != NULL ? policy->more_kms_count : 0;
+    if (more > MCSEC_EAR_KMS_MORE_MAX) {
+        more = MCSEC_EAR_KMS_MORE_MAX;
     }
-    err = mcsec_eccsi_verify(policy->kpak, uid, sizeof(uid), ear->signed_part, ear->signed_len,
-                             ear->signature, MCSEC_ECCSI_SIG_LEN);
+    for (size_t i = 0; err == MCSEC_ERR_INVALID && i < more; i++) {
+        err = verify_under(ear, policy->more_kms[i].kms, policy->more_kms[i].kpak);
+    }
     if (err == MCSEC_ERR_INVALID) {
         return reject(MCSEC_REASON_EAR_BAD_SIGNATURE, detail, detail_size,
                       "ECCSI signature does not verify for the source ID");

@@ -16,6 +16,7 @@
 #include <openssl/crypto.h>
 
 #include "mcsec/ibc/eccsi.h"
+#include "mcsec/ibc/kms_cert.h"
 
 #include "util/keyfile_internal.h"
 
@@ -241,6 +242,21 @@ static bool parse_u64(const char *text, uint64_t *out)
     return true;
 }
 
+/* Text for a name (issuer): 1..max octets, no control characters. */
+static bool text_ok(const char *value, size_t max)
+{
+    size_t len = strlen(value);
+    if (len == 0 || len > max) {
+        return false;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if ((unsigned char)value[i] < 0x20 || value[i] == 0x7F) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* A URI-ish token: printable, no spaces, 1..max octets. */
 static bool token_ok(const char *value, size_t max)
 {
@@ -264,13 +280,16 @@ typedef struct {
 static mcsec_err_t kms_field(void *vctx, const char *name, const char *value, char *why,
                              size_t why_size)
 {
-    static const char *const names[] = {"kms_uri", "kpak", "key_period", "key_offset"};
+    static const char *const names[] = {
+        "kms_uri",    "kpak",     "key_period",     "key_offset",    "cert_uri",   "issuer",
+        "valid_from", "valid_to", "user_id_format", "parameter_set", "pub_enc_key"};
+    const unsigned count = sizeof(names) / sizeof(names[0]);
     kms_parse_t *ctx = vctx;
     unsigned which = 0;
-    while (which < 4 && strcmp(names[which], name) != 0) {
+    while (which < count && strcmp(names[which], name) != 0) {
         which++;
     }
-    if (which == 4) {
+    if (which == count) {
         set_why(why, why_size, 0, "unknown name '%.64s'", name);
         return MCSEC_ERR_PARSE;
     }
@@ -293,9 +312,43 @@ static mcsec_err_t kms_field(void *vctx, const char *name, const char *value, ch
     case 2:
         ok = parse_u64(value, &ctx->pub->key_period) && ctx->pub->key_period > 0;
         break;
-    default:
+    case 3:
         ok = parse_u64(value, &ctx->pub->key_offset);
         break;
+    case 4:
+        ok = token_ok(value, MCSEC_KMS_URI_MAX);
+        if (ok) {
+            snprintf(ctx->pub->cert_uri, sizeof(ctx->pub->cert_uri), "%s", value);
+        }
+        break;
+    case 5:
+        ok = text_ok(value, MCSEC_KMS_URI_MAX);
+        if (ok) {
+            snprintf(ctx->pub->issuer, sizeof(ctx->pub->issuer), "%s", value);
+        }
+        break;
+    case 6:
+        ok = mcsec_kms_time_parse(value, &ctx->pub->valid_from) == MCSEC_OK;
+        break;
+    case 7:
+        ok = mcsec_kms_time_parse(value, &ctx->pub->valid_to) == MCSEC_OK;
+        break;
+    case 8:
+    case 9: {
+        char *dst = which == 8 ? ctx->pub->user_id_format : ctx->pub->parameter_set;
+        ok = token_ok(value, MCSEC_KMS_TOKEN_MAX);
+        if (ok) {
+            snprintf(dst, MCSEC_KMS_TOKEN_MAX + 1, "%s", value);
+        }
+        break;
+    }
+    default: {
+        size_t n = strlen(value);
+        ok = n > 0 && n % 2 == 0 && n / 2 <= MCSEC_KMS_PUB_ENC_MAX &&
+             hex_decode(value, n, ctx->pub->pub_enc_key, n / 2) == MCSEC_OK;
+        ctx->pub->pub_enc_key_len = ok ? n / 2 : 0;
+        break;
+    }
     }
     if (!ok) {
         set_why(why, why_size, 0, "bad value for '%s'", name);
@@ -322,6 +375,16 @@ mcsec_err_t mcsec_kms_pub_parse(const char *text, size_t len, mcsec_kms_pub_t *o
     }
     if (out->key_offset >= out->key_period) {
         set_why(why, why_size, 0, "key_offset must be less than key_period");
+        return MCSEC_ERR_INVALID;
+    }
+    /* valid_from (bit 6) and valid_to (bit 7): both or neither. */
+    if (((ctx.seen >> 6) & 3u) == 1u || ((ctx.seen >> 6) & 3u) == 2u) {
+        set_why(why, why_size, 0, "valid_from and valid_to go together");
+        return MCSEC_ERR_PARSE;
+    }
+    out->has_validity = ((ctx.seen >> 6) & 3u) == 3u;
+    if (out->has_validity && out->valid_from >= out->valid_to) {
+        set_why(why, why_size, 0, "valid_from must be before valid_to");
         return MCSEC_ERR_INVALID;
     }
     mcsec_eccsi_pub_t *kpak = NULL;
@@ -352,8 +415,9 @@ mcsec_err_t mcsec_kms_pub_read(const char *path, mcsec_kms_pub_t *out, char *why
 mcsec_err_t mcsec_kms_pub_write(const char *path, const mcsec_kms_pub_t *pub)
 {
     char kpak_hex[2 * MCSEC_ECCSI_POINT_LEN + 1];
-    char text[1024];
-    if (path == NULL || pub == NULL || !token_ok(pub->kms_uri, MCSEC_KMS_URI_MAX)) {
+    char text[4096];
+    if (path == NULL || pub == NULL || !token_ok(pub->kms_uri, MCSEC_KMS_URI_MAX) ||
+        pub->pub_enc_key_len > MCSEC_KMS_PUB_ENC_MAX) {
         return MCSEC_ERR_ARG;
     }
     hex_encode(pub->kpak, sizeof(pub->kpak), kpak_hex);
@@ -361,6 +425,36 @@ mcsec_err_t mcsec_kms_pub_write(const char *path, const mcsec_kms_pub_t *pub)
                        "# KMS public parameters (mcsec profile, docs/profile.md section 4)\n"
                        "kms_uri=%s\nkpak=%s\nkey_period=%" PRIu64 "\nkey_offset=%" PRIu64 "\n",
                        pub->kms_uri, kpak_hex, pub->key_period, pub->key_offset);
+    /* The fields of a KMS certificate (mcsecctl kms import), when known. */
+    const struct {
+        const char *name, *value;
+    } extra[] = {{"cert_uri", pub->cert_uri},
+                 {"issuer", pub->issuer},
+                 {"user_id_format", pub->user_id_format},
+                 {"parameter_set", pub->parameter_set}};
+    for (size_t i = 0; len > 0 && i < sizeof(extra) / sizeof(extra[0]); i++) {
+        if (extra[i].value[0] != '\0' && (size_t)len < sizeof(text)) {
+            len += snprintf(text + len, sizeof(text) - (size_t)len, "%s=%s\n", extra[i].name,
+                            extra[i].value);
+        }
+    }
+    if (pub->has_validity && len > 0 && (size_t)len < sizeof(text)) {
+        char from[32], to[32];
+        if (mcsec_kms_time_format(pub->valid_from, from, sizeof(from)) != MCSEC_OK ||
+            mcsec_kms_time_format(pub->valid_to, to, sizeof(to)) != MCSEC_OK) {
+            return MCSEC_ERR_ARG;
+        }
+        len += snprintf(text + len, sizeof(text) - (size_t)len, "valid_from=%s\nvalid_to=%s\n",
+                        from, to);
+    }
+    if (pub->pub_enc_key_len > 0 && len > 0 &&
+        (size_t)len + 2 * pub->pub_enc_key_len + 14 < sizeof(text)) {
+        len += snprintf(text + len, sizeof(text) - (size_t)len, "pub_enc_key=");
+        hex_encode(pub->pub_enc_key, pub->pub_enc_key_len, text + len);
+        len += (int)(2 * pub->pub_enc_key_len);
+        text[len++] = '\n';
+        text[len] = '\0';
+    }
     if (len < 0 || (size_t)len >= sizeof(text)) {
         return MCSEC_ERR_ARG;
     }

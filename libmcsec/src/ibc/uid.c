@@ -24,6 +24,18 @@ mcsec_err_t mcsec_key_period_number(int64_t unix_time, uint64_t period, uint64_t
     return MCSEC_OK;
 }
 
+mcsec_err_t mcsec_key_period_end(uint64_t number, uint64_t period, uint64_t offset, int64_t *end)
+{
+    uint64_t ntp = 0;
+    if (end == NULL || period == 0 || offset >= period || number == UINT64_MAX ||
+        __builtin_mul_overflow(number + 1, period, &ntp) ||
+        __builtin_add_overflow(ntp, offset, &ntp) || ntp > (UINT64_C(1) << 62)) {
+        return MCSEC_ERR_ARG;
+    }
+    *end = (int64_t)ntp - (int64_t)MCSEC_NTP_UNIX_OFFSET;
+    return MCSEC_OK;
+}
+
 /* Big-endian in the fewest octets; zero is one 0x00. Returns the length. */
 static size_t minimal_be(uint64_t value, uint8_t out[8])
 {

@@ -186,7 +186,8 @@ static void key_paths(writer_t *w, const char *key, const char *const *names, ch
     end_map(w);
 }
 
-/* partners[].keys: the key paths and the CRL files. */
+/* partners[].keys: the key paths (keys.kms as a list when it has more
+ * than one file) and the CRL files. */
 static void partner_keys(writer_t *w, const mcsec_partner_keys_t *keys)
 {
     static const char *const names[] = {"spk", "kms", "ca"};
@@ -196,9 +197,19 @@ static void partner_keys(writer_t *w, const mcsec_partner_keys_t *keys)
         any = any || (paths[i] && paths[i][0]);
     scalar(w, "keys");
     begin_map(w, !any);
-    for (size_t i = 0; i < 3; i++)
-        if (paths[i] && paths[i][0])
+    for (size_t i = 0; i < 3; i++) {
+        if (i == 1 && keys->kms_more_count > 0) {
+            /* keys.kms as a list: the first file, then the others. */
+            scalar(w, "kms");
+            begin_seq(w, false);
+            string_value(w, keys->kms ? keys->kms : "");
+            for (size_t k = 0; k < keys->kms_more_count; k++)
+                string_value(w, keys->kms_more[k] ? keys->kms_more[k] : "");
+            end_seq(w);
+        } else if (paths[i] && paths[i][0]) {
             key_string(w, names[i], paths[i]);
+        }
+    }
     if (keys->crls.count > 0)
         key_list(w, "crls", &keys->crls);
     end_map(w);
@@ -253,6 +264,7 @@ static void dump_system(writer_t *w, const mcsec_system_t *sys)
         key_string(w, "host", sys->topology_host);
     key_number(w, "previous_key_validity", sys->topology_previous_validity);
     end_map(w);
+    key_number(w, "expiry_warning_days", sys->expiry_warning_days);
     const mcsec_http_system_t *http = &sys->http;
     scalar(w, "http");
     begin_map(w, false);

@@ -30,6 +30,7 @@ void mcsec_pol_system_defaults(mcsec_system_t *sys)
 {
     sys->ear_replay_entries = EAR_REPLAY_DEFAULT;
     sys->topology_previous_validity = TOPO_PREVIOUS_DEFAULT;
+    sys->expiry_warning_days = MCSEC_EXPIRY_WARNING_DAYS_DEFAULT;
 }
 
 static void load_system_spk(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_t *sys)

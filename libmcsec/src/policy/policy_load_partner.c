@@ -130,6 +130,40 @@ static void load_sip(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_sip_rules_t 
         mcsec_pol_boolean(ctx, v[3], "partner.sip.warning_reason", &sip->warning_reason);
 }
 
+/* keys.kms: one KMS public file, or a list of 1 to MCSEC_PARTNER_KMS_MAX. */
+static void load_kms(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_partner_keys_t *out)
+{
+    if (node->type != YAML_SEQUENCE_NODE) {
+        mcsec_pol_load_keyfile(ctx, node, "partner.keys.kms", false, &out->kms);
+        return;
+    }
+    yaml_node_item_t *items = NULL;
+    size_t count = 0;
+    if (!mcsec_pol_sequence(ctx, node, "partner.keys.kms", &items, &count))
+        return;
+    if (count == 0 || count > MCSEC_PARTNER_KMS_MAX) {
+        mcsec_pol_problem(ctx, node, MCSEC_ERR_INVALID,
+                          "'partner.keys.kms' must list 1 to %d KMS public files",
+                          MCSEC_PARTNER_KMS_MAX);
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        yaml_node_t *item = mcsec_pol_node(ctx, items[i]);
+        if (!item)
+            return;
+        char **slot = i == 0 ? &out->kms : &out->kms_more[i - 1];
+        mcsec_pol_load_keyfile(ctx, item, "partner.keys.kms", false, slot);
+        if (i > 0 && *slot)
+            out->kms_more_count = i;
+        for (size_t j = 0; *slot && j < i; j++) {
+            const char *other = j == 0 ? out->kms : out->kms_more[j - 1];
+            if (other && strcmp(other, *slot) == 0)
+                mcsec_pol_problem(ctx, item, MCSEC_ERR_INVALID,
+                                  "'partner.keys.kms' lists '%s' twice", *slot);
+        }
+    }
+}
+
 static void load_keys(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_partner_keys_t *out)
 {
     static const mcsec_pol_key_t keys[] = {
@@ -140,7 +174,7 @@ static void load_keys(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_partner_key
     if (v[0])
         mcsec_pol_load_keyfile(ctx, v[0], "partner.keys.spk", true, &out->spk);
     if (v[1])
-        mcsec_pol_load_keyfile(ctx, v[1], "partner.keys.kms", false, &out->kms);
+        load_kms(ctx, v[1], out);
     if (v[2])
         mcsec_pol_load_keyfile(ctx, v[2], "partner.keys.ca", false, &out->ca);
     if (v[3])

@@ -119,10 +119,19 @@ static void load_keys(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_keys
 void mcsec_pol_load_system(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_t *sys,
                            mcsec_pol_domain_refs_t *refs)
 {
-    static const mcsec_pol_key_t keys[] = {
-        {"name", true},      {"identity", true}, {"domains", true}, {"addresses", false},
-        {"sip", false},      {"keys", false},    {"spk", false},    {"ear", false},
-        {"topology", false}, {"http", false},    {"gmk", false},    {"revocation", false}};
+    static const mcsec_pol_key_t keys[] = {{"name", true},
+                                           {"identity", true},
+                                           {"domains", true},
+                                           {"addresses", false},
+                                           {"sip", false},
+                                           {"keys", false},
+                                           {"spk", false},
+                                           {"ear", false},
+                                           {"topology", false},
+                                           {"http", false},
+                                           {"gmk", false},
+                                           {"revocation", false},
+                                           {"expiry_warning_days", false}};
     yaml_node_t *v[COUNT(keys)];
     sys->sip_transport = MCSEC_TRANSPORT_UDP;
     sys->sip_core_transport = MCSEC_TRANSPORT_UDP;
@@ -152,4 +161,7 @@ void mcsec_pol_load_system(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system
     mcsec_pol_load_system_http(ctx, v[9], sys);
     mcsec_pol_load_system_gmk(ctx, v[10], sys);
     mcsec_pol_load_system_revocation(ctx, v[11], sys);
+    long long days;
+    if (v[12] && mcsec_pol_integer(ctx, v[12], "system.expiry_warning_days", 0, 3650, &days))
+        sys->expiry_warning_days = (uint32_t)days;
 }

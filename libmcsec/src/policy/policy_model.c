@@ -32,6 +32,8 @@ static void free_partner(mcsec_partner_t *partner)
     free(partner->http.upstreams);
     free(partner->keys.spk);
     free(partner->keys.kms);
+    for (size_t i = 0; i < partner->keys.kms_more_count; i++)
+        free(partner->keys.kms_more[i]);
     free(partner->keys.ca);
     mcsec_strlist_clear(&partner->keys.crls);
     mcsec_pol_free_partner_gmk(&partner->gmk);

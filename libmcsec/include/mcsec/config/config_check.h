@@ -16,8 +16,11 @@
  *   - when any partner is explicit: system.keys.signing is required and its
  *     kms.pub (our servers' egress EARs are checked under it); when such a
  *     partner has ear.sign_on_behalf, its ECCSI signing keys too (RFC 6507
- *     key check, issued for the identity the border signs as and for the
- *     key period of now, TS 33.180 Annex J and docs/profile.md section 4);
+ *     key check, issued for the identity the border signs as, every key
+ *     period held (ibc/keyset.h) and one for the key period of now, TS
+ *     33.180 Annex J and docs/profile.md section 4; the next period's keys
+ *     missing within system.expiry_warning_days of the boundary is a
+ *     warning, or a problem with opts->require_next_keys);
  *   - system.keys.cert and keys.key: a PEM certificate and the private key
  *     that matches it, inside its validity at now, chaining to
  *     system.keys.ca when that is set; when a partner has an http section,
@@ -38,6 +41,7 @@
 #ifndef MCSEC_CONFIG_CHECK_H
 #define MCSEC_CONFIG_CHECK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "mcsec/policy/policy.h"
@@ -54,6 +58,12 @@ typedef struct {
     /* Where shm_bytes came from, for the message (e.g. the defaults file
      * "/etc/default/mcsec-is-proxy:9"); NULL = the policy file. */
     const char *shm_source;
+    /* Where warnings go (things that work now but will not for long: the
+     * next key period's signing keys missing within
+     * system.expiry_warning_days of the boundary); NULL = not collected. */
+    mcsec_diag_list_t *warnings;
+    /* Make the missing next key period's signing keys a problem. */
+    bool require_next_keys;
 } mcsec_config_check_opts_t;
 
 /* Runs the check above on policy (opts may be NULL: now, no shm check).

@@ -32,6 +32,7 @@
 
 #include "mcsec/sip/check.h"
 #include "mcsec/ibc/eccsi.h"
+#include "mcsec/ibc/keyset.h"
 #include "mcsec/util/reason.h"
 #include "mcsec/util/replay.h"
 #include "mcsec/util/status.h"
@@ -53,6 +54,7 @@
 #define MCSEC_EAR_EXPIRY_MAX ((UINT64_C(1) << 48) - 1)
 #define MCSEC_EAR_REQUEST_ID_MAX 0xFFFFFFu
 #define MCSEC_EAR_DEFAULT_SKEW 30
+#define MCSEC_EAR_KMS_MORE_MAX 3 /* other KMSs tried per partner (4 in all) */
 
 typedef enum {
     MCSEC_EAR_ROLE_MC_CLIENT = 0x01,
@@ -121,22 +123,20 @@ mcsec_err_t mcsec_ear_from_header(const char *value, size_t len, uint8_t *out, s
 
 /* ---- signing as this border -------------------------------------------- */
 
-/* This border's EAR signing keys (borrowed): the signer (SSK/PVT), the
- * identity it signs as, our KMS (key period and offset) and the key period
- * number the SSK/PVT were issued for. */
+/* This border's EAR signing keys (borrowed): its signing keys for one or
+ * more key periods (ibc/keyset.h) and the identity it signs as. */
 typedef struct {
-    const mcsec_eccsi_signer_t *signer;
+    const mcsec_eccsi_keyset_t *keys;
     const char *identity;
-    const mcsec_kms_pub_t *kms;
-    uint64_t period;
 } mcsec_ear_border_keys_t;
 
 /* Signs a fresh EAR as this border (source role border proxy, date now, a
- * new EAR ID, no request) for target_id in target_role, and writes the
- * MCX-EAR header value to out (MCSEC_EAR_HEADER_MAX always suffices).
- * MCSEC_REASON_POLICY_UNAVAILABLE with a one-line detail when keys has no
- * signer, identity or KMS, when now falls in another key period than the
- * keys', or when signing fails (a target_id longer than an EAR holds);
+ * new EAR ID, no request) for target_id in target_role with the keys of
+ * the key period now falls in (switching at the boundary by itself), and
+ * writes the MCX-EAR header value to out (MCSEC_EAR_HEADER_MAX always
+ * suffices). MCSEC_REASON_POLICY_UNAVAILABLE with a one-line detail when
+ * there are no keys or identity, when no keys cover now's key period, or
+ * when signing fails (a target_id longer than an EAR holds);
  * MCSEC_REASON_NONE otherwise. */
 mcsec_reason_t mcsec_ear_sign_as_border(const mcsec_ear_border_keys_t *keys, mcsec_str_t target_id,
                                         mcsec_ear_role_t target_role, int64_t now, char *out,
@@ -169,11 +169,23 @@ typedef struct {
 mcsec_reason_t mcsec_ear_check_source(const mcsec_ear_t *ear, const mcsec_ear_sender_t *sender,
                                       char *detail, size_t detail_size);
 
+/* One more KMS an EAR may be signed under (kms and its parsed KPAK). */
+typedef struct {
+    const mcsec_kms_pub_t *kms;
+    const mcsec_eccsi_pub_t *kpak;
+} mcsec_ear_kms_ref_t;
+
 /* What one partner's policy and this request say about an EAR. Lists and
  * strings are borrowed for the call. */
 typedef struct {
-    const mcsec_kms_pub_t *kms;             /* partner KMS: URI, key period, offset */
-    const mcsec_eccsi_pub_t *kpak;          /* the same KMS's KPAK, parsed */
+    const mcsec_kms_pub_t *kms;    /* partner KMS: URI, key period, offset */
+    const mcsec_eccsi_pub_t *kpak; /* the same KMS's KPAK, parsed */
+    /* The partner's other KMSs (keys.kms as a list: a KPAK change in
+     * overlap, or several KMSs): the signature is tried under kms, then
+     * under each of these in turn (UID with that KMS's URI and key period);
+     * it passes when one verifies. At most MCSEC_EAR_KMS_MORE_MAX. */
+    const mcsec_ear_kms_ref_t *more_kms;
+    size_t more_kms_count;
     const mcsec_strlist_t *partner_domains; /* source ID host must match */
     const uint8_t *source_roles;            /* allowed source roles */
     size_t source_role_count;

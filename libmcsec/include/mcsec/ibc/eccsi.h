@@ -100,15 +100,30 @@ mcsec_err_t mcsec_keyfile_write_hex(const char *path, int secret, int exclusive,
 
 /* The KMS public file (docs/profile.md section 4): name=value lines kms_uri, kpak
  * (hex 04||x||y), key_period (seconds, > 0), key_offset (seconds, default
- * 0, < key_period); '#' comments and blank lines allowed, unknown or
- * repeated names refused. */
+ * 0, < key_period); optional, as a TS 33.180 Annex D KMS certificate gives
+ * them (mcsecctl kms import, ibc/kms_cert.h): cert_uri, issuer,
+ * valid_from and valid_to (both or neither, "YYYY-MM-DDTHH:MM:SSZ",
+ * valid_from < valid_to), user_id_format, parameter_set, pub_enc_key (hex,
+ * 1..257 octets, the SAKKE public key Z_T); '#' comments and blank lines
+ * allowed, unknown or repeated names refused. */
 #define MCSEC_KMS_URI_MAX 255
+#define MCSEC_KMS_PUB_ENC_MAX 257 /* 04 || x || y on SAKKE parameter set 1 */
+#define MCSEC_KMS_TOKEN_MAX 31    /* user_id_format, parameter_set */
 
 typedef struct {
     char kms_uri[MCSEC_KMS_URI_MAX + 1];
     uint8_t kpak[MCSEC_ECCSI_POINT_LEN];
     uint64_t key_period;
     uint64_t key_offset;
+    /* From a KMS certificate; empty, 0 or false when the file has none. */
+    char cert_uri[MCSEC_KMS_URI_MAX + 1];
+    char issuer[MCSEC_KMS_URI_MAX + 1];
+    char user_id_format[MCSEC_KMS_TOKEN_MAX + 1];
+    char parameter_set[MCSEC_KMS_TOKEN_MAX + 1];
+    int has_validity;
+    int64_t valid_from, valid_to; /* Unix seconds, when has_validity */
+    size_t pub_enc_key_len;
+    uint8_t pub_enc_key[MCSEC_KMS_PUB_ENC_MAX];
 } mcsec_kms_pub_t;
 
 /* Parses a buffer; on MCSEC_ERR_PARSE/INVALID, why (if not NULL) gets a

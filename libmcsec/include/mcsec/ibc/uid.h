@@ -23,6 +23,11 @@
 mcsec_err_t mcsec_key_period_number(int64_t unix_time, uint64_t period, uint64_t offset,
                                     uint64_t *number);
 
+/* Unix seconds at which key period number ends (the first second of
+ * number + 1): (number + 1) * period + offset - 2208988800. MCSEC_ERR_ARG
+ * when period is 0, offset >= period or the result does not fit. */
+mcsec_err_t mcsec_key_period_end(uint64_t number, uint64_t period, uint64_t offset, int64_t *end);
+
 /* The UID of uri (uri_len octets, at most 65535) at KMS kms_uri for the
  * given key period. MCSEC_ERR_ARG on NULL, empty or overlong strings. */
 mcsec_err_t mcsec_uid_compute(const char *uri, size_t uri_len, const char *kms_uri,

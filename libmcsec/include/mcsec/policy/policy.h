@@ -144,9 +144,16 @@ typedef struct {
 
 /* Key file references; paths are resolved relative to the policy file's
  * directory. Empty string = not configured. Later issues read them. */
+#define MCSEC_PARTNER_KMS_MAX 4 /* keys.kms files per partner */
+
 typedef struct {
-    char *spk;            /* shared SPK file (issue: shared-SPK protection) */
-    char *kms;            /* partner KMS public file (issue: EAR) */
+    char *spk; /* shared SPK file (issue: shared-SPK protection) */
+    char *kms; /* partner KMS public file (issue: EAR); the first of a list */
+    /* keys.kms as a list: the files after the first (a KPAK change in
+     * overlap, or several KMSs); EARs verify under any of them, GMK
+     * transfers under the first (docs/ear.md, key periods and rollover). */
+    char *kms_more[MCSEC_PARTNER_KMS_MAX - 1];
+    size_t kms_more_count;
     char *ca;             /* partner CA certificate, PEM (HTTP-3 TLS, IPsec) */
     mcsec_strlist_t crls; /* CRL files, one per CA of ca (crl.h); empty = no
                              revocation check for this partner */
@@ -265,7 +272,12 @@ typedef struct {
     mcsec_system_keys_t keys;
     mcsec_gmk_system_t gmk;        /* GMK transfer (policy_gmk.h) */
     mcsec_revocation_t revocation; /* CRLs (crl.h, partners[].keys.crls) */
+    /* Keys and certificates that expire within this many days are warned
+     * about (start, reload, `mcsecctl policy check`); default 14. */
+    uint32_t expiry_warning_days;
 } mcsec_system_t;
+
+#define MCSEC_EXPIRY_WARNING_DAYS_DEFAULT 14
 
 typedef enum {
     MCSEC_LOG_ERROR = 0,
