@@ -231,10 +231,6 @@ static void check_own(mcsec_ck_t *ck)
     char host[256];
     bool have_host =
         set(sys->identity) && mcsec_ipsec_identity(sys->identity, host, sizeof(host)) == MCSEC_OK;
-    if (sys->has_gateway && mcsec_key_is_pkcs11(sys->keys.key))
-        mcsec_ck_say(ck, NULL, pos,
-                     "system.keys.key is a PKCS#11 URI but addresses.gateway is set: the IKE key "
-                     "of charon must be a PEM file (docs/operator-guide.md section 8)");
     if (sys->has_gateway && have_host)
         check_name(ck, leaf, sys->keys.cert, "system.keys.cert", host,
                    "the IKE identity, docs/ipsec.md");

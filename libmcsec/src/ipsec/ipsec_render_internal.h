@@ -31,8 +31,24 @@ typedef struct {
     size_t count;
 } ipsec_addrs_t;
 
+/* Our IKE key in a PKCS#11 token (ipsec_render_token.c): the CKA_ID in
+ * hex, the slot or -1 for every slot of the module. */
+typedef struct {
+    char handle[2 * 128 + 1];
+    long slot;
+} ipsec_token_t;
+
+/* Maps an RFC 7512 URI onto a token section; false with why set when the
+ * URI has something strongSwan's pkcs11 plugin cannot be given. */
+bool ipsec_token_parse(const char *uri, ipsec_token_t *tok, char *why, size_t why_size);
+
+/* The swanctl.conf "secrets" section loading the key from the token. */
+void ipsec_token_write(ipsec_text_t *t, const ipsec_token_t *tok);
+
 /* What the renderers walk: our service addresses and the chosen partners. */
 typedef struct {
+    bool in_token; /* system.keys.key is a PKCS#11 URI */
+    ipsec_token_t token;
     ipsec_addrs_t local;
     const mcsec_partner_t *partners[64];
     ipsec_addrs_t remote[64];

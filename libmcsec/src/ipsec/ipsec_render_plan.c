@@ -145,12 +145,18 @@ static void plan_system(checker_t *c, const mcsec_system_t *sys, bool need_keys,
     check_identity(c, 0, 0, sys->identity, "system.identity");
     if (need_keys) {
         check_path(c, 0, 0, sys->keys.cert, "system.keys.cert");
-        if (mcsec_key_is_pkcs11(sys->keys.key))
-            problem(c, 0, 0,
-                    "ipsec: system.keys.key is a PKCS#11 URI: the IKE key mcsec renders for "
-                    "charon must be a PEM file (docs/operator-guide.md section 8)");
-        else
+        if (mcsec_key_is_pkcs11(sys->keys.key)) {
+            char why[256];
+            plan->in_token = true;
+            if (!ipsec_token_parse(sys->keys.key, &plan->token, why, sizeof(why)))
+                problem(c, 0, 0, "ipsec: system.keys.key '%s' cannot be rendered for charon: %s",
+                        sys->keys.key, why);
+            check_path(c, 0, 0, sys->keys.key_pin_file, "system.keys.key_pin_file");
+            if (sys->keys.pkcs11_module)
+                check_path(c, 0, 0, sys->keys.pkcs11_module, "system.keys.pkcs11_module");
+        } else {
             check_path(c, 0, 0, sys->keys.key, "system.keys.key");
+        }
     }
 }
 

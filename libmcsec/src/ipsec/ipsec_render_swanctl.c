@@ -113,9 +113,19 @@ mcsec_err_t mcsec_ipsec_render_swanctl(const mcsec_policy_t *policy,
         write_connection(&t, policy, plan->partners[i], &plan->local, &plan->remote[i],
                          opts->backend);
     ipsec_text_printf(&t, "}\n");
-    /* swanctl loads private keys only from the private/ folder next to
-     * swanctl.conf; ipsec/border-up.sh links the key named here into it. */
-    ipsec_text_printf(&t, "# %s %s\n", MCSEC_IPSEC_KEY_COMMENT, policy->system.keys.key);
+    const mcsec_system_keys_t *keys = &policy->system.keys;
+    if (plan->in_token) {
+        /* Key in a PKCS#11 token: charon's pkcs11 plugin loads the module
+         * named here (ipsec/border-up.sh writes strongswan.conf). */
+        ipsec_token_write(&t, &plan->token);
+        ipsec_text_printf(&t, "# %s %s\n", MCSEC_IPSEC_MODULE_COMMENT,
+                          keys->pkcs11_module ? keys->pkcs11_module : MCSEC_IPSEC_PKCS11_DEFAULT);
+        ipsec_text_printf(&t, "# %s %s\n", MCSEC_IPSEC_PIN_COMMENT, keys->key_pin_file);
+    } else {
+        /* swanctl loads private keys only from the private/ folder next to
+         * swanctl.conf; ipsec/border-up.sh links the key named here into it. */
+        ipsec_text_printf(&t, "# %s %s\n", MCSEC_IPSEC_KEY_COMMENT, keys->key);
+    }
     for (size_t i = 0; i < plan->partner_count; i++)
         for (size_t c = 0; c < plan->partners[i]->keys.crls.count; c++)
             ipsec_text_printf(&t, "# %s %s %s\n", MCSEC_IPSEC_CRL_COMMENT, plan->partners[i]->name,

@@ -217,11 +217,11 @@ static void partner_keys(writer_t *w, const mcsec_partner_keys_t *keys)
 
 static void dump_system(writer_t *w, const mcsec_system_t *sys)
 {
-    static const char *const key_names[] = {"topology", "spk", "signing",     "cert",
-                                            "key",      "ca",  "key_pin_file"};
-    char *const key_paths_of[] = {sys->keys.topology,    sys->keys.spk, sys->keys.signing,
-                                  sys->keys.cert,        sys->keys.key, sys->keys.ca,
-                                  sys->keys.key_pin_file};
+    static const char *const key_names[] = {"topology", "spk", "signing",      "cert",
+                                            "key",      "ca",  "key_pin_file", "pkcs11_module"};
+    char *const key_paths_of[] = {sys->keys.topology,     sys->keys.spk,          sys->keys.signing,
+                                  sys->keys.cert,         sys->keys.key,          sys->keys.ca,
+                                  sys->keys.key_pin_file, sys->keys.pkcs11_module};
     scalar(w, "system");
     begin_map(w, false);
     key_string(w, "name", sys->name ? sys->name : "");
@@ -288,7 +288,7 @@ static void dump_system(writer_t *w, const mcsec_system_t *sys)
     key_number(w, "client_timeout", http->client_timeout);
     key_number(w, "threads", http->threads);
     end_map(w);
-    key_paths(w, "keys", key_names, key_paths_of, 7);
+    key_paths(w, "keys", key_names, key_paths_of, 8);
     if (!w->failed && !mcsec_pol_dump_system_gmk(&w->emitter, sys))
         w->failed = true;
     scalar(w, "revocation");

@@ -83,8 +83,8 @@ static void load_sip(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_t *sy
 static void load_keys(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_keys_t *keys_out)
 {
     static const mcsec_pol_key_t keys[] = {
-        {"topology", false}, {"spk", false}, {"signing", false},     {"cert", false},
-        {"key", false},      {"ca", false},  {"key_pin_file", false}};
+        {"topology", false}, {"spk", false}, {"signing", false},      {"cert", false},
+        {"key", false},      {"ca", false},  {"key_pin_file", false}, {"pkcs11_module", false}};
     yaml_node_t *v[COUNT(keys)];
     keys_out->line = mcsec_pol_line(node);
     keys_out->col = mcsec_pol_col(node);
@@ -105,6 +105,9 @@ static void load_keys(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_keys
     if (v[6])
         mcsec_pol_load_keyfile(ctx, v[6], "system.keys.key_pin_file", true,
                                &keys_out->key_pin_file);
+    if (v[7])
+        mcsec_pol_load_keyfile(ctx, v[7], "system.keys.pkcs11_module", false,
+                               &keys_out->pkcs11_module);
     bool uri = mcsec_key_is_pkcs11(keys_out->key);
     if (uri && !keys_out->key_pin_file)
         mcsec_pol_problem(ctx, v[4], MCSEC_ERR_INVALID,
@@ -113,6 +116,10 @@ static void load_keys(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_keys
     else if (!uri && v[6])
         mcsec_pol_problem(ctx, v[6], MCSEC_ERR_INVALID,
                           "'system.keys.key_pin_file' is set but system.keys.key is not a "
+                          "PKCS#11 URI");
+    else if (!uri && v[7])
+        mcsec_pol_problem(ctx, v[7], MCSEC_ERR_INVALID,
+                          "'system.keys.pkcs11_module' is set but system.keys.key is not a "
                           "PKCS#11 URI");
 }
 

@@ -66,6 +66,7 @@ void mcsec_policy_free(mcsec_policy_t *policy)
     free(sys->keys.cert);
     free(sys->keys.key);
     free(sys->keys.key_pin_file);
+    free(sys->keys.pkcs11_module);
     free(sys->keys.ca);
     mcsec_pol_free_system_gmk(&sys->gmk);
     for (size_t i = 0; i < policy->partner_count; i++)

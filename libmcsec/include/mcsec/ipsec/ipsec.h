@@ -49,6 +49,19 @@ typedef enum { MCSEC_IPSEC_KERNEL = 0, MCSEC_IPSEC_LIBIPSEC = 1 } mcsec_ipsec_ba
  * "# mcsec-crl: PARTNER PATH". ipsec/load-crls.sh installs these files
  * into the x509crl/ folder next to swanctl.conf and loads them. */
 #define MCSEC_IPSEC_CRL_COMMENT "mcsec-crl:"
+/* When system.keys.key is a PKCS#11 URI (RFC 7512) there is no key comment:
+ * the rendered file has a "secrets { token-border { handle, slot, module } }"
+ * section, includes MCSEC_IPSEC_PIN_INCLUDE (relative to swanctl.conf: a
+ * 0600 file that ipsec/border-up.sh writes with "pin" from the PIN file)
+ * and names, in comment lines, the PIN file ("# mcsec-pin-file: PATH") and
+ * the module charon loads under the name MCSEC_IPSEC_PKCS11_NAME
+ * ("# mcsec-pkcs11-module: PATH", system.keys.pkcs11_module or
+ * MCSEC_IPSEC_PKCS11_DEFAULT). */
+#define MCSEC_IPSEC_PIN_COMMENT "mcsec-pin-file:"
+#define MCSEC_IPSEC_MODULE_COMMENT "mcsec-pkcs11-module:"
+#define MCSEC_IPSEC_PIN_INCLUDE "token-pin.conf"
+#define MCSEC_IPSEC_PKCS11_NAME "mcsec"
+#define MCSEC_IPSEC_PKCS11_DEFAULT "/usr/lib/x86_64-linux-gnu/p11-kit-proxy.so"
 
 typedef struct {
     mcsec_ipsec_backend_t backend;

@@ -182,14 +182,15 @@ typedef struct {
 } mcsec_partner_t;
 
 typedef struct {
-    char *topology;     /* topology-hiding key file */
-    char *spk;          /* internal SPK file (our MC servers <-> border) */
-    char *signing;      /* our ECCSI key directory (ssk, pvt, kms.pub) for EARs */
-    char *cert;         /* our TLS/IKE certificate, PEM */
-    char *key;          /* its private key: PEM file, or a PKCS#11 URI (RFC 7512) */
-    char *key_pin_file; /* 0600 file with the token PIN (key is a PKCS#11 URI) */
-    char *ca;           /* our own CA, PEM: keys.cert must chain to it (optional) */
-    unsigned line, col; /* where system.keys is in the file; 0 when absent */
+    char *topology;      /* topology-hiding key file */
+    char *spk;           /* internal SPK file (our MC servers <-> border) */
+    char *signing;       /* our ECCSI key directory (ssk, pvt, kms.pub) for EARs */
+    char *cert;          /* our TLS/IKE certificate, PEM */
+    char *key;           /* its private key: PEM file, or a PKCS#11 URI (RFC 7512) */
+    char *key_pin_file;  /* 0600 file with the token PIN (key is a PKCS#11 URI) */
+    char *pkcs11_module; /* PKCS#11 module charon loads (key is a URI); NULL: p11-kit proxy */
+    char *ca;            /* our own CA, PEM: keys.cert must chain to it (optional) */
+    unsigned line, col;  /* where system.keys is in the file; 0 when absent */
 } mcsec_system_keys_t;
 
 /* True when a key reference is a PKCS#11 URI (RFC 7512, "pkcs11:"). */
