@@ -435,6 +435,107 @@ static void test_render_refuses_incomplete_policy(void **state)
     mcsec_policy_free(policy);
 }
 
+/* A's policy with system.keys.key a PKCS#11 URI (the PIN file is the 0600
+ * key.pem: the renderer only names it) and optionally a module path. */
+static char *token_yaml(const char *uri, const char *module)
+{
+    char b[2048], keys[1024];
+    snprintf(keys, sizeof(keys), "    key: \"%s\"\n    key_pin_file: key.pem\n%s%s%s", uri,
+             module ? "    pkcs11_module: " : "", module ? module : "", module ? "\n" : "");
+    const char *at = strstr(system_a, "    key: key.pem\n");
+    assert_non_null(at);
+    partner_yaml(b, sizeof(b), "system-b", "b.mcx.example", "198.51.100.2:5060", NULL,
+                 "203.0.113.2", DATA "/ca-b.pem");
+    size_t size = strlen(system_a) + strlen(keys) + strlen(b) + 1;
+    char *yaml = malloc(size);
+    assert_non_null(yaml);
+    snprintf(yaml, size, "%.*s%s%s%s", (int)(at - system_a), system_a, keys,
+             at + strlen("    key: key.pem\n"), b);
+    return yaml;
+}
+
+static mcsec_policy_t *load_token(const char *uri, const char *module)
+{
+    char *yaml = token_yaml(uri, module);
+    mcsec_policy_t *policy = load(yaml);
+    free(yaml);
+    return policy;
+}
+
+/* Our IKE key in a PKCS#11 token: a secrets/token section with the CKA_ID
+ * as handle, no PEM key comment, no PIN; URIs it cannot map are refused. */
+static void test_render_key_in_token(void **state)
+{
+    (void)state;
+    mcsec_policy_t *policy =
+        load_token("pkcs11:token=border;object=ike;type=private;id=%0A%1b", NULL);
+    char *text = render(policy, MCSEC_IPSEC_KERNEL, NULL);
+    assert_line(text, "secrets {");
+    assert_line(text, "token-border {");
+    assert_line(text, "handle = 0a1b");
+    assert_line(text, "module = " MCSEC_IPSEC_PKCS11_NAME);
+    assert_line(text, "include " MCSEC_IPSEC_PIN_INCLUDE);
+    assert_line(text, "# " MCSEC_IPSEC_MODULE_COMMENT " " MCSEC_IPSEC_PKCS11_DEFAULT);
+    char pin_line[256];
+    snprintf(pin_line, sizeof(pin_line), "# %s %s/key.pem", MCSEC_IPSEC_PIN_COMMENT, tmp_dir);
+    assert_line(text, pin_line);
+    assert_null(strstr(text, MCSEC_IPSEC_KEY_COMMENT));
+    assert_null(strstr(text, "slot ="));
+    assert_null(strstr(text, "pin ="));
+    assert_line(text, "certs = \"" DATA "/border-a.pem\"");
+    free(text);
+    mcsec_policy_free(policy);
+
+    /* slot-id= becomes the slot; the module path comes from the policy. */
+    policy = load_token("pkcs11:slot-id=3;id=k", DATA "/ca-b.pem");
+    text = render(policy, MCSEC_IPSEC_LIBIPSEC, NULL);
+    assert_line(text, "handle = 6b");
+    assert_line(text, "slot = 3");
+    assert_line(text, "# " MCSEC_IPSEC_MODULE_COMMENT " " DATA "/ca-b.pem");
+    free(text);
+    mcsec_policy_free(policy);
+
+    static const struct {
+        const char *uri, *why;
+    } refused[] = {
+        {"pkcs11:token=border;object=ike;type=private", "no id= attribute"},
+        {"pkcs11:id=%01;type=cert", "type= must be private"},
+        {"pkcs11:id=%01?module-path=/usr/lib/x.so", "attribute 'module-path'"},
+        {"pkcs11:id=%01;vendor-x=1", "attribute 'vendor-x'"},
+        {"pkcs11:id=%0", "badly %-encoded"},
+        {"pkcs11:id=%zz", "badly %-encoded"},
+        {"pkcs11:id=%01;slot-id=one", "slot-id= is not a decimal"},
+        {"pkcs11:id=%01;object", "attribute 'object' has no value"},
+    };
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        policy = load_token(refused[i].uri, NULL);
+        if (!render_fails_with(policy, NULL, false, refused[i].why, NULL))
+            fail_msg("'%s' not refused with '%s'", refused[i].uri, refused[i].why);
+        mcsec_policy_free(policy);
+    }
+
+    /* A module path with a PEM key is a mistake the loader refuses. */
+    char *yaml = token_yaml("pkcs11:id=%01", DATA "/ca-b.pem");
+    char *uri = strstr(yaml, "\"pkcs11:id=%01\"");
+    assert_non_null(uri);
+    memcpy(uri, "key.pem        ", strlen("\"pkcs11:id=%01\""));
+    char *pin = strstr(yaml, "    key_pin_file: key.pem\n");
+    assert_non_null(pin);
+    memmove(pin, pin + strlen("    key_pin_file: key.pem\n"),
+            strlen(pin + strlen("    key_pin_file: key.pem\n")) + 1);
+    mcsec_diag_list_t diags = {NULL, 0};
+    mcsec_policy_t *bad = NULL;
+    assert_int_not_equal(
+        mcsec_policy_load_buffer(yaml, strlen(yaml), "test.yaml", tmp_dir, &bad, &diags), MCSEC_OK);
+    bool said = false;
+    for (size_t i = 0; i < diags.count; i++)
+        said = said || strstr(diags.items[i].message, "pkcs11_module' is set but") != NULL;
+    assert_true(said);
+    mcsec_diag_list_free(&diags);
+    mcsec_policy_free(bad);
+    free(yaml);
+}
+
 static void test_render_arguments(void **state)
 {
     (void)state;
@@ -537,6 +638,7 @@ int main(void)
         cmocka_unit_test(test_render_backend_start_actions),
         cmocka_unit_test(test_render_refuses_incomplete_policy),
         cmocka_unit_test(test_render_arguments),
+        cmocka_unit_test(test_render_key_in_token),
         cmocka_unit_test(test_nft_libipsec_accepts_partner_traffic_only_on_tun),
         cmocka_unit_test(test_nft_kernel_matches_ipsec_secpath),
         cmocka_unit_test(test_identity_is_host_of_uri),
