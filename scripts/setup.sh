@@ -16,6 +16,8 @@ packages=(
   # a TLS key in a PKCS#11 token (docs/operator-guide.md section 8): the OpenSSL
   # engine libcurl loads it with, p11-kit's proxy module, SoftHSM for the test
   libengine-pkcs11-openssl p11-kit-modules softhsm2
+  # the IKE key in a token: strongSwan's pkcs11 plugin (docs/ipsec.md)
+  libstrongswan-extra-plugins
 )
 
 need_root() {
