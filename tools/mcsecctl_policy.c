@@ -119,6 +119,56 @@ static int policy_check(int argc, char **argv)
     return user ? mcsecctl_as_user(user, check_files, &args) : check_files(&args);
 }
 
+/* Prints every expiry of policy (mcsec/config/config_expiry.h), soonest
+ * first, each line behind prefix ("# " makes them YAML comments for
+ * `policy show`). Sets *any_due; returns MCSEC_OK or the error. */
+static mcsec_err_t print_expiry(const mcsec_policy_t *policy, const char *prefix, bool *any_due)
+{
+    mcsec_expiry_list_t list;
+    mcsec_err_t rc = mcsec_config_expiry(policy, 0, &list);
+    if (rc != MCSEC_OK)
+        return rc;
+    for (size_t i = 1; i < list.count; i++)
+        for (size_t j = i; j > 0 && list.items[j - 1].expires > list.items[j].expires; j--) {
+            mcsec_expiry_item_t t = list.items[j];
+            list.items[j] = list.items[j - 1];
+            list.items[j - 1] = t;
+        }
+    *any_due = false;
+    printf("# days_left expires kind what path (due: fewer than %u days, "
+           "system.expiry_warning_days)\n",
+           policy->system.expiry_warning_days);
+    for (size_t i = 0; i < list.count; i++) {
+        const mcsec_expiry_item_t *item = &list.items[i];
+        char date[32] = "?";
+        (void)mcsec_kms_time_format(item->expires, date, sizeof(date));
+        printf("%s%" PRId64 " %s %s %s %s%s\n", prefix, item->days_left, date,
+               mcsec_expiry_kind_str(item->kind), item->what, item->path, item->due ? " DUE" : "");
+        *any_due = *any_due || item->due;
+    }
+    mcsec_expiry_list_free(&list);
+    return MCSEC_OK;
+}
+
+static int policy_expiry(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: mcsecctl policy expiry FILE\n");
+        return MCSECCTL_USAGE;
+    }
+    mcsec_policy_t *policy = load(argv[1]);
+    if (!policy)
+        return MCSECCTL_FAIL;
+    bool any_due = false;
+    mcsec_err_t rc = print_expiry(policy, "", &any_due);
+    mcsec_policy_free(policy);
+    if (rc != MCSEC_OK) {
+        fprintf(stderr, "%s: %s\n", argv[1], mcsec_err_str(rc));
+        return MCSECCTL_FAIL;
+    }
+    return fflush(stdout) != 0 ? MCSECCTL_FAIL : any_due ? MCSECCTL_FAIL : MCSECCTL_OK;
+}
+
 static int policy_show(int argc, char **argv)
 {
     if (argc != 2) {
@@ -132,57 +182,22 @@ static int policy_show(int argc, char **argv)
     mcsec_err_t rc = mcsec_policy_dump(policy, &text);
     if (rc == MCSEC_OK) /* CRL expiry, as YAML comments */
         rc = mcsec_crl_expiry_text(policy, (int64_t)time(NULL), &crls);
-    mcsec_policy_free(policy);
-    if (rc != MCSEC_OK) {
-        fprintf(stderr, "%s: cannot write the policy: %s\n", argv[1], mcsec_err_str(rc));
-        free(text);
-        return MCSECCTL_FAIL;
+    if (rc == MCSEC_OK) {
+        fputs(text, stdout);
+        fputs(crls, stdout);
+        /* Every key and certificate with an expiry, days left, as YAML
+         * comments (the lines of `policy expiry`). */
+        bool any_due = false;
+        rc = print_expiry(policy, "# ", &any_due);
     }
-    fputs(text, stdout);
-    fputs(crls, stdout);
+    mcsec_policy_free(policy);
     free(text);
     free(crls);
-    return fflush(stdout) == 0 ? MCSECCTL_OK : MCSECCTL_FAIL;
-}
-
-static int policy_expiry(int argc, char **argv)
-{
-    if (argc != 2) {
-        fprintf(stderr, "usage: mcsecctl policy expiry FILE\n");
-        return MCSECCTL_USAGE;
-    }
-    mcsec_policy_t *policy = load(argv[1]);
-    if (!policy)
-        return MCSECCTL_FAIL;
-    mcsec_expiry_list_t list;
-    mcsec_err_t rc = mcsec_config_expiry(policy, 0, &list);
-    unsigned threshold = policy->system.expiry_warning_days;
-    mcsec_policy_free(policy);
     if (rc != MCSEC_OK) {
-        fprintf(stderr, "%s: %s\n", argv[1], mcsec_err_str(rc));
+        fprintf(stderr, "%s: cannot write the policy: %s\n", argv[1], mcsec_err_str(rc));
         return MCSECCTL_FAIL;
     }
-    /* Soonest first. */
-    for (size_t i = 1; i < list.count; i++)
-        for (size_t j = i; j > 0 && list.items[j - 1].expires > list.items[j].expires; j--) {
-            mcsec_expiry_item_t t = list.items[j];
-            list.items[j] = list.items[j - 1];
-            list.items[j - 1] = t;
-        }
-    bool any_due = false;
-    printf("# days_left expires kind what path (due: fewer than %u days, "
-           "system.expiry_warning_days)\n",
-           threshold);
-    for (size_t i = 0; i < list.count; i++) {
-        const mcsec_expiry_item_t *item = &list.items[i];
-        char date[32] = "?";
-        (void)mcsec_kms_time_format(item->expires, date, sizeof(date));
-        printf("%" PRId64 " %s %s %s %s%s\n", item->days_left, date,
-               mcsec_expiry_kind_str(item->kind), item->what, item->path, item->due ? " DUE" : "");
-        any_due = any_due || item->due;
-    }
-    mcsec_expiry_list_free(&list);
-    return fflush(stdout) != 0 ? MCSECCTL_FAIL : any_due ? MCSECCTL_FAIL : MCSECCTL_OK;
+    return fflush(stdout) == 0 ? MCSECCTL_OK : MCSECCTL_FAIL;
 }
 
 static const mcsecctl_cmd_t policy_cmds[] = {

@@ -90,6 +90,12 @@ recipe=$(grep -m1 '^  (umask 077 && printf' "$SRC/docs/spk.md" | sed 's/^  //')
 [ "$(grep -c '^3[0-9a-f]\{7\} [0-9a-f]\{32\}$' "$TMP/system-b.spk")" = 2 ] || fail "recipe lines malformed"
 expect_rc 0 "$MCSECCTL" spk derive --key-file "$TMP/system-b.spk" --identity sip:border@a.mcx.example --fc 0x51
 
+# show reports every expiry (the lines of `policy expiry`) as YAML comments.
+expect_rc 0 "$MCSECCTL" policy show "$A"
+grep -q '^# days_left expires kind what path' "$TMP/out" || fail "show: no expiry header"
+grep -q '^# [0-9-]* [0-9T:-]*Z certificate system.keys.cert ' "$TMP/out" ||
+    fail "show: our certificate's expiry not reported"
+
 expect_rc 1 "$MCSECCTL" policy show "$BAD/bad_auth.yaml"
 [ -s "$TMP/out" ] && fail "show printed a policy for an invalid file"
 
