@@ -11,22 +11,11 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "kms_xml_internal.h"
 #include "mcsec/ibc/kms_cert.h"
 
 #define CERT_XML_MAX (1024 * 1024)
 #define FIELD_MAX 1024 /* longer text in a certificate field is refused */
-
-__attribute__((format(printf, 3, 4))) static void say(char *why, size_t why_size, const char *fmt,
-                                                      ...)
-{
-    if (why == NULL || why_size == 0) {
-        return;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, why_size, fmt, ap);
-    va_end(ap);
-}
 
 /* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
@@ -129,16 +118,11 @@ mcsec_err_t mcsec_kms_time_format(int64_t t, char *out, size_t out_size)
 
 /* ---- the certificate ----------------------------------------------------- */
 
-static bool named(const xmlNode *node, const char *name)
-{
-    return node->type == XML_ELEMENT_NODE && strcmp((const char *)node->name, name) == 0;
-}
-
 /* The first element named name at or under node, in document order. */
 static const xmlNode *find(const xmlNode *node, const char *name)
 {
     for (; node != NULL; node = node->next) {
-        if (named(node, name)) {
+        if (kms_xml_named(node, name)) {
             return node;
         }
         const xmlNode *below = find(node->children, name);
@@ -178,13 +162,13 @@ enum {
 static bool take(const xmlNode *el, field_t *f, char *why, size_t why_size)
 {
     if (f->present) {
-        say(why, why_size, "KmsCertificate has %s twice", f->name);
+        kms_xml_say(why, why_size, "KmsCertificate has %s twice", f->name);
         return false;
     }
     size_t len = 0;
     for (const xmlNode *c = el->children; c != NULL; c = c->next) {
         if (c->type == XML_ELEMENT_NODE) {
-            say(why, why_size, "KmsCertificate %s holds elements, not text", f->name);
+            kms_xml_say(why, why_size, "KmsCertificate %s holds elements, not text", f->name);
             return false;
         }
         if (c->type != XML_TEXT_NODE && c->type != XML_CDATA_SECTION_NODE) {
@@ -192,7 +176,7 @@ static bool take(const xmlNode *el, field_t *f, char *why, size_t why_size)
         }
         size_t n = strlen((const char *)c->content);
         if (len + n > FIELD_MAX) {
-            say(why, why_size, "KmsCertificate %s is too long", f->name);
+            kms_xml_say(why, why_size, "KmsCertificate %s is too long", f->name);
             return false;
         }
         memcpy(f->text + len, c->content, n);
@@ -292,7 +276,7 @@ static mcsec_err_t convert(field_t *f, int64_t now, mcsec_kms_pub_t *out, char *
     const char *bad = NULL;
     for (int i = 0; i < F_COUNT; i++) {
         if (f[i].required && !f[i].present) {
-            say(why, why_size, "KmsCertificate has no %s", f[i].name);
+            kms_xml_say(why, why_size, "KmsCertificate has no %s", f[i].name);
             return MCSEC_ERR_PARSE;
         }
     }
@@ -332,7 +316,7 @@ static mcsec_err_t convert(field_t *f, int64_t now, mcsec_kms_pub_t *out, char *
         bad = f[F_PARAMETER_SET].name;
     }
     if (bad != NULL) {
-        say(why, why_size, "KmsCertificate %s is not a valid value", bad);
+        kms_xml_say(why, why_size, "KmsCertificate %s is not a valid value", bad);
         return MCSEC_ERR_PARSE;
     }
     out->has_validity = 1;
@@ -341,14 +325,14 @@ static mcsec_err_t convert(field_t *f, int64_t now, mcsec_kms_pub_t *out, char *
     (void)mcsec_kms_time_format(out->valid_to, to, sizeof(to));
     if (f[F_REVOKED].present &&
         (strcmp(f[F_REVOKED].text, "true") == 0 || strcmp(f[F_REVOKED].text, "1") == 0)) {
-        say(why, why_size, "the KMS certificate of %s is revoked", out->kms_uri);
+        kms_xml_say(why, why_size, "the KMS certificate of %s is revoked", out->kms_uri);
         ok = false;
     } else if (now < out->valid_from || now >= out->valid_to) {
-        say(why, why_size, "the KMS certificate of %s is valid from %s to %s, not now",
-            out->kms_uri, from, to);
+        kms_xml_say(why, why_size, "the KMS certificate of %s is valid from %s to %s, not now",
+                    out->kms_uri, from, to);
         ok = false;
     } else if (out->key_offset >= out->key_period) {
-        say(why, why_size, "KmsCertificate UserKeyOffset must be less than UserKeyPeriod");
+        kms_xml_say(why, why_size, "KmsCertificate UserKeyOffset must be less than UserKeyPeriod");
         ok = false;
     } else {
         mcsec_eccsi_pub_t *kpak = NULL;
@@ -358,7 +342,7 @@ static mcsec_err_t convert(field_t *f, int64_t now, mcsec_kms_pub_t *out, char *
             return err;
         }
         if (err != MCSEC_OK) {
-            say(why, why_size, "KmsCertificate PubAuthKey is not a point of P-256");
+            kms_xml_say(why, why_size, "KmsCertificate PubAuthKey is not a point of P-256");
             ok = false;
         }
     }
@@ -373,14 +357,14 @@ mcsec_err_t mcsec_kms_cert_parse(const char *xml, size_t len, int64_t now, mcsec
     }
     memset(out, 0, sizeof(*out));
     if (len == 0 || len > CERT_XML_MAX) {
-        say(why, why_size, "not a KMS certificate (empty or over 1 MB)");
+        kms_xml_say(why, why_size, "not a KMS certificate (empty or over 1 MB)");
         return MCSEC_ERR_PARSE;
     }
     /* No network, no entity expansion, no DTD: the input is untrusted. */
     xmlDocPtr doc = xmlReadMemory(xml, (int)len, "kms-certificate.xml", NULL,
                                   XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     if (doc == NULL) {
-        say(why, why_size, "not well-formed XML");
+        kms_xml_say(why, why_size, "not well-formed XML");
         return MCSEC_ERR_PARSE;
     }
     static const struct {
@@ -397,7 +381,7 @@ mcsec_err_t mcsec_kms_cert_parse(const char *xml, size_t len, int64_t now, mcsec
     const xmlNode *cert =
         err == MCSEC_OK ? find(xmlDocGetRootElement(doc), "KmsCertificate") : NULL;
     if (err == MCSEC_OK && cert == NULL) {
-        say(why, why_size, "no KmsCertificate element");
+        kms_xml_say(why, why_size, "no KmsCertificate element");
         err = MCSEC_ERR_PARSE;
     }
     for (int i = 0; err == MCSEC_OK && i < F_COUNT; i++) {
@@ -407,7 +391,7 @@ mcsec_err_t mcsec_kms_cert_parse(const char *xml, size_t len, int64_t now, mcsec
     for (const xmlNode *c = cert != NULL ? cert->children : NULL; err == MCSEC_OK && c != NULL;
          c = c->next) {
         for (int i = 0; c->type == XML_ELEMENT_NODE && i < F_COUNT; i++) {
-            if (named(c, f[i].name) && !take(c, &f[i], why, why_size)) {
+            if (kms_xml_named(c, f[i].name) && !take(c, &f[i], why, why_size)) {
                 err = MCSEC_ERR_PARSE;
             }
         }

@@ -12,34 +12,17 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "kms_xml_internal.h"
 #include "mcsec/ibc/kms_keyprov.h"
 #include "mcsec/ibc/uid.h"
 
 #define KEYPROV_XML_MAX (1024 * 1024)
 #define WRAPPED_MAX 512
 
-__attribute__((format(printf, 3, 4))) static void say(char *why, size_t why_size, const char *fmt,
-                                                      ...)
-{
-    if (why == NULL || why_size == 0) {
-        return;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, why_size, fmt, ap);
-    va_end(ap);
-}
-
-static bool named(const xmlNode *node, const char *name)
-{
-    return node != NULL && node->type == XML_ELEMENT_NODE &&
-           strcmp((const char *)node->name, name) == 0;
-}
-
 static const xmlNode *child(const xmlNode *parent, const char *name)
 {
     for (const xmlNode *c = parent != NULL ? parent->children : NULL; c != NULL; c = c->next) {
-        if (named(c, name)) {
+        if (kms_xml_named(c, name)) {
             return c;
         }
     }
@@ -139,7 +122,7 @@ static bool key_value(const xmlNode *el, const uint8_t *tk, size_t tk_len, uint8
         bool ok = text_of(el, text, sizeof(text)) && hex_exact(text, out, len);
         OPENSSL_cleanse(text, sizeof(text));
         if (!ok) {
-            say(why, why_size, "KmsKeySet %s is not %zu octets of hex", name, len);
+            kms_xml_say(why, why_size, "KmsKeySet %s is not %zu octets of hex", name, len);
         }
         return ok;
     }
@@ -148,7 +131,8 @@ static bool key_value(const xmlNode *el, const uint8_t *tk, size_t tk_len, uint8
     const EVP_CIPHER *cipher = tk != NULL ? wrap_cipher((const char *)alg, tk_len) : NULL;
     xmlFree(alg);
     if (cipher == NULL) {
-        say(why, why_size,
+        kms_xml_say(
+            why, why_size,
             "KmsKeySet %s: no transport key, or one that does not fit the key wrap algorithm "
             "(kw-aes128, kw-aes256, kw-aes-128-pad, kw-aes-256-pad)",
             name);
@@ -171,8 +155,9 @@ static bool key_value(const xmlNode *el, const uint8_t *tk, size_t tk_len, uint8
     if (ok) {
         memcpy(out, plain, len);
     } else {
-        say(why, why_size, "KmsKeySet %s does not unwrap to %zu octets under the transport key",
-            name, len);
+        kms_xml_say(why, why_size,
+                    "KmsKeySet %s does not unwrap to %zu octets under the transport key", name,
+                    len);
     }
     OPENSSL_cleanse(plain, sizeof(plain));
     OPENSSL_cleanse(text, sizeof(text));
@@ -188,40 +173,41 @@ static mcsec_err_t key_set(const xmlNode *set, const mcsec_kms_pub_t *kms, const
     memset(keys, 0, sizeof(*keys));
     keys->kms = *kms;
     if (!text_of(child(set, "UserUri"), keys->uri, sizeof(keys->uri))) {
-        say(why, why_size, "KmsKeySet has no UserUri");
+        kms_xml_say(why, why_size, "KmsKeySet has no UserUri");
         return MCSEC_ERR_PARSE;
     }
     if (uri != NULL && strcmp(keys->uri, uri) != 0) {
-        say(why, why_size, "KmsKeySet is for %.200s, not for %.200s", keys->uri, uri);
+        kms_xml_say(why, why_size, "KmsKeySet is for %.200s, not for %.200s", keys->uri, uri);
         return MCSEC_ERR_INVALID;
     }
     char *end = NULL;
     if (!text_of(child(set, "KeyPeriodNo"), text, sizeof(text)) ||
         !isdigit((unsigned char)text[0]) ||
         (keys->key_period_number = strtoull(text, &end, 10), *end != '\0')) {
-        say(why, why_size, "KmsKeySet KeyPeriodNo is missing or not a number");
+        kms_xml_say(why, why_size, "KmsKeySet KeyPeriodNo is missing or not a number");
         return MCSEC_ERR_PARSE;
     }
     if (text_of(child(set, "Revoked"), text, sizeof(text)) &&
         (strcmp(text, "true") == 0 || strcmp(text, "1") == 0)) {
-        say(why, why_size, "the KmsKeySet of key period %" PRIu64 " is revoked",
-            keys->key_period_number);
+        kms_xml_say(why, why_size, "the KmsKeySet of key period %" PRIu64 " is revoked",
+                    keys->key_period_number);
         return MCSEC_ERR_INVALID;
     }
     uint8_t uid[MCSEC_UID_LEN], given[MCSEC_UID_LEN];
     if (mcsec_uid_compute(keys->uri, strlen(keys->uri), kms->kms_uri, strlen(kms->kms_uri),
                           kms->key_period, kms->key_offset, keys->key_period_number,
                           uid) != MCSEC_OK) {
-        say(why, why_size, "KmsKeySet: no UID for %.200s", keys->uri);
+        kms_xml_say(why, why_size, "KmsKeySet: no UID for %.200s", keys->uri);
         return MCSEC_ERR_INVALID;
     }
     const xmlNode *user_id = child(set, "UserID");
     if (user_id != NULL &&
         (!text_of(user_id, text, sizeof(text)) || !hex_exact(text, given, sizeof(given)) ||
          CRYPTO_memcmp(given, uid, sizeof(uid)) != 0)) {
-        say(why, why_size,
-            "KmsKeySet UserID is not the UID of %.200s for key period %" PRIu64 " at %.200s",
-            keys->uri, keys->key_period_number, kms->kms_uri);
+        kms_xml_say(why, why_size,
+                    "KmsKeySet UserID is not the UID of %.200s for key period %" PRIu64
+                    " at %.200s",
+                    keys->uri, keys->key_period_number, kms->kms_uri);
         return MCSEC_ERR_INVALID;
     }
     if (!key_value(child(set, "UserSigningKeySSK"), tk, tk_len, keys->ssk, sizeof(keys->ssk), why,
@@ -235,9 +221,9 @@ static mcsec_err_t key_set(const xmlNode *set, const mcsec_kms_pub_t *kms, const
         mcsec_eccsi_signer_new(kms->kpak, uid, sizeof(uid), keys->ssk, keys->pvt, &signer);
     mcsec_eccsi_signer_free(signer);
     if (err != MCSEC_OK) {
-        say(why, why_size,
-            "the keys of key period %" PRIu64 " fail the RFC 6507 key check against %.200s",
-            keys->key_period_number, kms->kms_uri);
+        kms_xml_say(why, why_size,
+                    "the keys of key period %" PRIu64 " fail the RFC 6507 key check against %.200s",
+                    keys->key_period_number, kms->kms_uri);
         return err == MCSEC_ERR_NOMEM ? err : MCSEC_ERR_INVALID;
     }
     return MCSEC_OK;
@@ -250,9 +236,9 @@ static mcsec_err_t walk(const xmlNode *node, const mcsec_kms_pub_t *kms, const u
 {
     mcsec_err_t err = MCSEC_OK;
     for (; err == MCSEC_OK && node != NULL; node = node->next) {
-        if (named(node, "KmsKeySet")) {
+        if (kms_xml_named(node, "KmsKeySet")) {
             if (*count == max) {
-                say(why, why_size, "more than %zu KmsKeySets", max);
+                kms_xml_say(why, why_size, "more than %zu KmsKeySets", max);
                 return MCSEC_ERR_INVALID;
             }
             err = key_set(node, kms, tk, tk_len, uri, &out[*count], why, why_size);
@@ -274,20 +260,20 @@ mcsec_err_t mcsec_kms_keyprov_parse(const char *xml, size_t len, const mcsec_kms
     }
     *count = 0;
     if (len == 0 || len > KEYPROV_XML_MAX) {
-        say(why, why_size, "not a KMS response (empty or over 1 MB)");
+        kms_xml_say(why, why_size, "not a KMS response (empty or over 1 MB)");
         return MCSEC_ERR_PARSE;
     }
     xmlDocPtr doc = xmlReadMemory(xml, (int)len, "kms-keyprov.xml", NULL,
                                   XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     if (doc == NULL) {
-        say(why, why_size, "not well-formed XML");
+        kms_xml_say(why, why_size, "not well-formed XML");
         return MCSEC_ERR_PARSE;
     }
     mcsec_err_t err = walk(xmlDocGetRootElement(doc), kms, transport_key, transport_key_len, uri,
                            out, max, count, why, why_size);
     xmlFreeDoc(doc);
     if (err == MCSEC_OK && *count == 0) {
-        say(why, why_size, "no KmsKeySet");
+        kms_xml_say(why, why_size, "no KmsKeySet");
         err = MCSEC_ERR_PARSE;
     }
     if (err != MCSEC_OK) {
