@@ -62,4 +62,8 @@ int mcsecctl_as_user(const char *name, int (*fn)(void *arg), void *arg);
  * one command (its single subcommand has the name ""). */
 extern const mcsecctl_group_t mcsecctl_reload_group;
 
+/* Writes all n octets of p to fd, retrying after EINTR and short writes
+ * (mcsecctl_io.c). 0, or -1 with errno set. */
+int mcsecctl_write_all(int fd, const char *p, size_t n);
+
 #endif

@@ -99,20 +99,6 @@ static int pick_id(const mcsec_topo_keys_t *keys, int requested)
     return -1;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Appends "<id> <64 hex> since=<t>\n" (after a newline if the file lacks
  * one at its end). */
 static int append_key(int fd, int id, long long since, int need_newline)
@@ -128,7 +114,7 @@ static int append_key(int fd, int id, long long since, int need_newline)
     for (size_t i = 0; i < sizeof(key); i++)
         n += (size_t)snprintf(line + n, sizeof(line) - n, "%02x", key[i]);
     n += (size_t)snprintf(line + n, sizeof(line) - n, " since=%lld\n", since);
-    int rc = n < sizeof(line) && write_all(fd, line, n) == 0 && fsync(fd) == 0 ? 0 : -1;
+    int rc = n < sizeof(line) && mcsecctl_write_all(fd, line, n) == 0 && fsync(fd) == 0 ? 0 : -1;
     OPENSSL_cleanse(key, sizeof(key));
     OPENSSL_cleanse(line, sizeof(line));
     return rc;

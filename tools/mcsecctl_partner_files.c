@@ -16,21 +16,8 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "mcsecctl.h"
 #include "mcsecctl_partner.h"
-
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
 
 /* Creates path (never an existing one) with mode and content; 0 or -1
  * after one line on stderr. */
@@ -41,7 +28,9 @@ static int create_file(const char *path, mode_t mode, const char *content, size_
         fprintf(stderr, "mcsecctl: cannot create %s: %s\n", path, strerror(errno));
         return -1;
     }
-    int rc = fchmod(fd, mode) == 0 && write_all(fd, content, len) == 0 && fsync(fd) == 0 ? 0 : -1;
+    int rc = fchmod(fd, mode) == 0 && mcsecctl_write_all(fd, content, len) == 0 && fsync(fd) == 0
+                 ? 0
+                 : -1;
     if (close(fd) != 0)
         rc = -1;
     if (rc != 0)
