@@ -18,6 +18,13 @@ packages=(
   libengine-pkcs11-openssl p11-kit-modules softhsm2
   # the IKE key in a token: strongSwan's pkcs11 plugin (docs/ipsec.md)
   libstrongswan-extra-plugins
+  # media anchored at the border (docs/media.md): rtpengine in userspace, and
+  # libsrtp2 for the test tool that sends and decrypts real SRTP
+  rtpengine-daemon libsrtp2-dev
+  # metrics and alarms (docs/observability.md): promtool and a real Prometheus
+  prometheus
+  # Debian packages and man pages (docs/packaging.md)
+  debhelper lintian pandoc fakeroot
 )
 
 need_root() {
