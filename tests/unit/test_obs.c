@@ -15,6 +15,7 @@
 
 #include "mcsec/obs/alarm.h"
 #include "mcsec/obs/file_digest.h"
+#include "mcsec/obs/generation.h"
 #include "mcsec/obs/logline.h"
 #include "mcsec/obs/prom.h"
 
@@ -187,6 +188,38 @@ static void test_sha256_known_answers(void **state)
     assert_int_equal(mcsec_file_sha256_hex(path, hex), MCSEC_ERR_IO);
 }
 
+static void test_generation_survives_restarts(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mcsec-test-gen-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof(path), "%s/generation", dir);
+    uint64_t g = 0;
+    assert_int_equal(mcsec_generation_next(path, &g), MCSEC_OK);
+    assert_int_equal(g, 1);
+    assert_int_equal(mcsec_generation_next(path, &g), MCSEC_OK);
+    assert_int_equal(g, 2);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[32] = "";
+    assert_non_null(fgets(line, sizeof(line), f));
+    fclose(f);
+    assert_string_equal(line, "2\n");
+    /* a file holding something else: refused, a usable number still given */
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("12x\n", f);
+    fclose(f);
+    assert_int_equal(mcsec_generation_next(path, &g), MCSEC_ERR_PARSE);
+    assert_int_equal(g, 1);
+    unlink(path);
+    /* a directory that is gone: an I/O error, still a number */
+    assert_int_equal(rmdir(dir), 0);
+    assert_int_equal(mcsec_generation_next(path, &g), MCSEC_ERR_IO);
+    assert_int_equal(g, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -198,6 +231,7 @@ int main(void)
         cmocka_unit_test(test_logline_cut_lines_say_so),
         cmocka_unit_test(test_alarm_codes_are_stable),
         cmocka_unit_test(test_sha256_known_answers),
+        cmocka_unit_test(test_generation_survives_restarts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
