@@ -52,6 +52,9 @@ void httpd_ctx_apply_logging(httpd_ctx_t *ctx, const mcsec_policy_t *policy)
 {
     if (!ctx->level_fixed)
         atomic_store(&ctx->log_level, (int)policy->logging.level);
+    atomic_store(&ctx->log_format, policy->logging.format == MCSEC_LOG_FORMAT_JSON
+                                       ? MCSEC_LOGFMT_JSON
+                                       : MCSEC_LOGFMT_TEXT);
 }
 
 /* syslog(3) priorities of our levels: LOG_ERR, LOG_WARNING, LOG_NOTICE,

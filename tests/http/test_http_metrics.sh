@@ -101,11 +101,32 @@ check "refused reload: one audit line with the file position" \
 sed 's/max_body: 4096$/max_body: 2048/' "$WORK/policy.good" > "$WORK/policy.yaml"
 sed -i '0,/max_body: 2048/s//max_body: 4096/' "$WORK/policy.yaml" # system-b unchanged
 kill -HUP "$HTTPD_PID"
-for _ in $(seq 1 50); do grep -q 'event=reload result=ok' "$WORK/httpd.log" && break; sleep 0.1; done
+for _ in $(seq 1 50); do grep -q 'event=reload result=ok trigger=signal' "$WORK/httpd.log" && break; sleep 0.1; done
 check "good reload: audit line names system-c changed, generation 2" \
   grep -q 'event=reload result=ok trigger=signal generation=2 .*partners_added="" partners_removed="" partners_changed=system-c ' "$WORK/httpd.log"
 scrape > "$WORK/m"
 check "good reload: generation 2, success 1, kept in --state-dir" \
   [ "$(metric mcsec_policy_generation)" = 2 ] && [ "$(metric mcsec_policy_last_reload_success)" = 1 ] && \
   [ "$(cat "$WORK/httpd.generation")" = 2 ]
+
+# A restart with logging.level warning and logging.format json in the
+# policy (no --log-level): JSON lines, refusals (notice) not logged, alarms
+# are; the generation goes on from the state file.
+kill "$HTTPD_PID"; wait "$HTTPD_PID" 2>/dev/null
+printf 'logging: {level: warning, format: json}\n' >> "$WORK/policy.yaml"
+"$HTTPD" --policy "$WORK/policy.yaml" --admin "127.0.0.1:$PADM" --state-dir "$WORK" \
+  2> "$WORK/httpd2.log" &
+HTTPD_PID=$!
+PIDS+=($HTTPD_PID)
+wait_port "$PA" && wait_port "$PADM"
+partner_curl b-border -H "$ID" -X POST -o /dev/null "$(url_out "$GROUPS_PATH/users/json")"
+scrape > "$WORK/m"
+check "restart: generation 3 from the state file" [ "$(metric mcsec_policy_generation)" = 3 ]
+check "restart: the refusal was counted" \
+  [ "$(metric "mcsec_http_requests_total{$b,method_class=\"write\",result=\"refused\"}")" = 1 ]
+check "logging.level warning: no refusal line (notice)" not grep -q 'refused' "$WORK/httpd2.log"
+check "logging.format json: alarm as a JSON line behind <3>" \
+  grep -q '^<3>{"event":"alarm","alarm":"expiry.critical"' "$WORK/httpd2.log"
+check "logging.format json: every line parses" \
+  python3 -c 'import json,sys; [json.loads(l[l.index(">")+1:]) for l in open(sys.argv[1])]' "$WORK/httpd2.log"
 finish
