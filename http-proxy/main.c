@@ -34,6 +34,7 @@
 
 #include "httpd.h"
 #include "mcsec/ear/ear.h"
+#include "mcsec_version.h"
 
 /* Connections accepted in one go per listener before signals are looked
  * at again; pause before accepting again at the connection limit. */
@@ -113,7 +114,7 @@ static int parse_options(int argc, char **argv, options_t *opt)
             usage(stdout);
             return 1;
         case 'V':
-            printf("mcsec-httpd %s\n", MCSEC_VERSION);
+            printf("mcsec-httpd %s\n", MCSEC_VERSION_FULL);
             return 1;
         default:
             usage(stderr);
