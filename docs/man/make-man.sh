@@ -6,10 +6,11 @@
 #                   docs/operator-guide.md
 #   mcsec-httpd.8   SYNOPSIS from `mcsec-httpd --help`, then docs/http-proxy.md
 #   mcsec-policy.5  docs/policy-reference.md
-# Links become their text; the documents' top heading is dropped (the page's
+#   mcsec-fetch-crls.8  the --help text of tools/mcsec-fetch-crls.sh
+# Links become their text, tables definition lists; the documents' top heading is dropped (the page's
 # NAME says it) and the others move up one level (## -> .SH), in pandoc
 # (a "# " line in a code block stays).
-# Usage: make-man.sh PAGE OUT SRCDIR VERSION [MCSECCTL | MCSEC_HTTPD]
+# Usage: make-man.sh PAGE OUT SRCDIR VERSION [MCSECCTL | MCSEC_HTTPD | FETCH_CRLS_SH]
 # Env: PANDOC (default pandoc). SOURCE_DATE_EPOCH, when set, dates the page
 # (reproducible builds); else the date of the last commit's day is not
 # known here, so the page carries no date.
@@ -73,6 +74,25 @@ mcsec-httpd.8)
         echo "**mcsec-policy**(5), **mcsecctl**(8)"
     } >"$tmp"
     ;;
+mcsec-fetch-crls.8)
+    name="mcsec-fetch-crls - the CRL job of an mcsec border"
+    title=MCSEC-FETCH-CRLS section=8
+    {
+        echo "## NAME"; echo; echo "$name"; echo
+        echo "## SYNOPSIS"; echo
+        echo '**mcsec-fetch-crls** **\-\-policy** *FILE* \[**\-\-warn-before** *SECONDS*\] \[**\-\-on-change** *CMD*\]... \[**\-\-mcsecctl** *PATH*\] \[**\-\-no-fetch**\]'
+        echo
+        echo "## DESCRIPTION"; echo
+        echo '```'
+        bash "$bin" --help | sed '/^usage:/,$d'
+        echo '```'
+        echo
+        echo "The unit mcsec-fetch-crls.service runs it from mcsec-fetch-crls.timer (hourly)."
+        echo
+        echo "## SEE ALSO"; echo
+        echo "**mcsec-policy**(5) (Revocation), **mcsec-httpd**(8), **mcsecctl**(8)"
+    } >"$tmp"
+    ;;
 mcsec-policy.5)
     name="mcsec-policy - the border policy file of mcsec (/etc/mcsec/policy.yaml)"
     title=MCSEC-POLICY section=5
@@ -89,5 +109,6 @@ mcsec-policy.5)
 esac
 
 "$pandoc" -f markdown-smart -t man -s --lua-filter "$(dirname "$0")/strip-links.lua" \
+    --lua-filter "$(dirname "$0")/tables-as-lists.lua" -H "$(dirname "$0")/header.man" \
     -M title="$title" -M section="$section" -M header="mcsec $version" \
     -M footer="mcsec $version" -M date="$date" --shift-heading-level-by=-1 -o "$out" "$tmp"
