@@ -60,7 +60,7 @@ cleanup() {
     [ -n "$(ip netns pids "$ns" 2>/dev/null)" ] && kill -9 $(ip netns pids "$ns") 2>/dev/null
     ip netns del "$ns" 2>/dev/null
     if dpkg-query -W -f='${Status}' mcsec kamailio-mcsec-module 2>/dev/null | grep -q 'ok'; then
-        apt-get purge -y -q mcsec kamailio-mcsec-module >/dev/null 2>&1 ||
+        apt-get purge -y -q -o DPkg::Lock::Timeout=120 mcsec kamailio-mcsec-module >/dev/null 2>&1 ||
             dpkg --purge mcsec kamailio-mcsec-module >/dev/null 2>&1
     fi
     rm -rf /etc/mcsec /run/mcsec-is-proxy
@@ -111,7 +111,7 @@ check "package version $pkg_version is project(VERSION)" \
 
 # ---- 2. install ------------------------------------------------------------
 step "apt-get install ./*.deb"
-apt-get install -y -q --no-install-recommends "$deb_main" "$deb_mod" >"$work/install.log" 2>&1 ||
+apt-get install -y -q -o DPkg::Lock::Timeout=120 --no-install-recommends "$deb_main" "$deb_mod" >"$work/install.log" 2>&1 ||
     { cat "$work/install.log"; die "apt-get install"; }
 dpkg -L mcsec kamailio-mcsec-module | sort -u >"$work/dpkg-L"
 moddir=$(kamailio -I 2>/dev/null | sed -n 's/^ *Default paths to modules: *//p')
@@ -330,7 +330,7 @@ sed -n '/^The following/,$p' "$work/apt-next-full.out" | head -n 8 | sed 's/^/  
 
 # ---- 6. purge --------------------------------------------------------------
 step "apt-get purge"
-apt-get purge -y -q mcsec kamailio-mcsec-module >"$work/purge.log" 2>&1 ||
+apt-get purge -y -q -o DPkg::Lock::Timeout=120 mcsec kamailio-mcsec-module >"$work/purge.log" 2>&1 ||
     { cat "$work/purge.log"; bad "apt-get purge"; }
 left=""
 while read -r path; do
@@ -361,8 +361,8 @@ check "the user mcsec stays while its files do" getent passwd mcsec
 # Without the operator's files, purge leaves nothing: no /etc/mcsec, no user.
 step "install and purge again, without the operator's files"
 rm -rf /etc/mcsec
-apt-get install -y -q --no-install-recommends "$deb_main" "$deb_mod" >>"$work/install.log" 2>&1 &&
-    apt-get purge -y -q mcsec kamailio-mcsec-module >>"$work/purge.log" 2>&1 ||
+apt-get install -y -q -o DPkg::Lock::Timeout=120 --no-install-recommends "$deb_main" "$deb_mod" >>"$work/install.log" 2>&1 &&
+    apt-get purge -y -q -o DPkg::Lock::Timeout=120 mcsec kamailio-mcsec-module >>"$work/purge.log" 2>&1 ||
     bad "second apt-get install and purge"
 check "no /etc/mcsec left" test ! -e /etc/mcsec
 check "no user or group mcsec left" sh -c '! getent passwd mcsec && ! getent group mcsec'
