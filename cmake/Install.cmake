@@ -5,7 +5,8 @@
 #   <Kamailio's module directory>/mcsec.so    component "module" (the package
 #                               kamailio-mcsec-module; everything else: "mcsec")
 #   lib/mcsec/ipsec/*.sh        charon per border, CRL loading (ipsec/)
-#   /etc/mcsec/mcsec-is-proxy.cfg, /etc/default/mcsec-is-proxy   (conffiles)
+#   /etc/mcsec/mcsec-is-proxy.cfg, /etc/default/<each deploy/systemd/*.default>
+#                               (conffiles)
 #   <systemd unit dir>/*.service, *.timer   every unit of deploy/systemd/
 #   share/mcsec/examples/       example policies and make-example-keys.sh
 #   share/mcsec/prometheus/, share/mcsec/grafana/   deploy/prometheus and
@@ -98,9 +99,14 @@ install(FILES ${_unit_copies} DESTINATION ${MCSEC_SYSTEMD_UNIT_DIR} COMPONENT mc
 mcsec_installed_copy(${PROJECT_SOURCE_DIR}/deploy/kamailio/mcsec-is-proxy.cfg
                      ${_gen}/mcsec-is-proxy.cfg)
 install(FILES ${_gen}/mcsec-is-proxy.cfg DESTINATION ${MCSEC_ETC_DIR} COMPONENT mcsec)
-install(FILES ${PROJECT_SOURCE_DIR}/deploy/systemd/mcsec-is-proxy.default
-        DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/default RENAME mcsec-is-proxy
-        COMPONENT mcsec)
+# Every deploy/systemd/NAME.default becomes /etc/default/NAME (what the units'
+# EnvironmentFile= reads).
+file(GLOB _defaults ${PROJECT_SOURCE_DIR}/deploy/systemd/*.default)
+foreach(_default IN LISTS _defaults)
+  get_filename_component(_name "${_default}" NAME_WLE)
+  install(FILES ${_default} DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/default RENAME ${_name}
+          COMPONENT mcsec)
+endforeach()
 
 # Examples: the two policies and the script that makes the keys they name
 # (run it on a copy: it writes keys/ beside itself).
@@ -112,7 +118,7 @@ install(PROGRAMS ${PROJECT_SOURCE_DIR}/policies/make-example-keys.sh
 
 # Metrics and dashboards, whole directories, whatever they hold.
 foreach(_dir prometheus grafana)
-  install(DIRECTORY ${PROJECT_SOURCE_DIR}/deploy/${_dir}/ OPTIONAL
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/deploy/${_dir}/ OPTIONAL USE_SOURCE_PERMISSIONS
           DESTINATION ${MCSEC_SHARE_DIR}/${_dir} COMPONENT mcsec)
 endforeach()
 

@@ -11,9 +11,9 @@
 # NAME says it) and the others move up one level (## -> .SH), in pandoc
 # (a "# " line in a code block stays).
 # Usage: make-man.sh PAGE OUT SRCDIR VERSION [MCSECCTL | MCSEC_HTTPD | FETCH_CRLS_SH]
-# Env: PANDOC (default pandoc). SOURCE_DATE_EPOCH, when set, dates the page
-# (reproducible builds); else the date of the last commit's day is not
-# known here, so the page carries no date.
+# Env: PANDOC (default pandoc). SOURCE_DATE_EPOCH (dpkg-buildpackage sets it
+# from debian/changelog) dates the page; without it the page has no date, so
+# that two builds of one tree give the same page.
 set -eu
 page=$1 out=$2 src=$3 version=$4 bin=${5:-}
 pandoc=${PANDOC:-pandoc}
