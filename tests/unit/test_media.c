@@ -444,6 +444,22 @@ static void test_policy_media(void **state)
     load_bad(HEAD SYSTEM_MEDIA PARTNER "    media:\n      relay_addresses: [198.51.100.20:4000]\n"
                                        "      port_min: 40000\n      port_max: 40999\n",
              25, 24, "without a port");
+    /* policy show: the media sections dump and load back the same */
+    char *text = NULL;
+    assert_int_equal(mcsec_policy_dump(policy, &text), MCSEC_OK);
+    p = NULL;
+    assert_int_equal(mcsec_policy_load_buffer(text, strlen(text), "dump", NULL, &p, &diags),
+                     MCSEC_OK);
+    assert_true(p->system.media.enabled);
+    assert_string_equal(p->system.media.inside_address.ip, "10.0.0.10");
+    assert_int_equal(p->system.media.port_max, 30999);
+    assert_int_equal(p->partners[0].media.relay_address_count, 2);
+    assert_string_equal(p->partners[0].media.relay_addresses[1].ip, "2001:db8::20");
+    assert_int_equal(p->partners[0].media.max_streams, 3);
+    assert_int_equal(p->partners[0].media.allow.count, 5);
+    mcsec_policy_free(p);
+    free(text);
+    mcsec_diag_list_free(&diags);
     /* allow_insecure lets a listed plain RTP line through */
     static const char insecure[] = HEAD SYSTEM_MEDIA PARTNER PARTNER_MEDIA_HEAD
         "      allow: [\"audio RTP/AVP\"]\n      allow_insecure: true\n";
