@@ -47,6 +47,14 @@ int mcsec_media_sdp_set(struct sip_msg *msg, const str *sdp);
  * (docs/replies.md). Same returns as mcsec_media_sdp_set() on a reply. */
 int mcsec_media_reply_reject(struct sip_msg *msg, mcsec_reason_t reason);
 
+/* The last line (SREV_NET_DATA_OUT, mcsec_topo_out.c): a message leaving
+ * for partner_index with an SDP that is not anchored (the cfg did not run
+ * the relay, or wrote around mcsec_sdp_set()) must not leave. obuf holds
+ * the message as it goes (NUL at obuf[len]). 0: it may go (no SDP, media
+ * off, or anchored); -1: drop it (counted and logged as
+ * media.not_anchored). */
+int mcsec_media_net_out_check(const mcsec_policy_t *policy, int partner_index, str *obuf);
+
 /* True when the process's policy has system.media ($mcsec(media)). */
 bool mcsec_media_enabled(void);
 

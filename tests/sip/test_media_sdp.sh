@@ -17,8 +17,9 @@
 #      protection verified at B after A replaced the SDP part); the 200's
 #      SDP is anchored on its way back at both borders.
 #   3. A's core sends an INVITE whose SDP the stand-in leaves unanchored
-#      (500, media.not_anchored) and one for which the relay "fails"
-#      (mcsec_reject media.relay_unavailable, 500).
+#      (500, media.not_anchored), one for which the relay "fails"
+#      (mcsec_reject media.relay_unavailable, 500), and one the cfg sends on
+#      without the relay: dropped at the outside socket (media.not_anchored).
 . "$(dirname "$0")/lib_two.sh"
 two_init "$@"
 
@@ -54,6 +55,9 @@ route[MEDIA_TEST] {
 	if (is_present_hf("X-Test-Relay-Down")) {
 		mcsec_reject("$var(mcsec_dir)", "media.relay_unavailable");
 		route(REJECT);
+	}
+	if (is_present_hf("X-Test-Skip-Relay")) {
+		return;
 	}
 	if (!mcsec_sdp_get("$var(sdp)")) {
 		return;
@@ -197,7 +201,13 @@ assert_match "the relay's SDP still names our core: 500" '^SIP/2.0 500 Media Rel
     "$(inv unanchored "X-Test-Unanchored: 1")"
 assert_match "the relay fails: 500" '^SIP/2.0 500 Media Relay Error' \
     "$(inv relay-down "X-Test-Relay-Down: 1")"
+# (tm answers its send error: 477)
+assert_match "a cfg that skips the relay: the core's SDP never leaves" \
+    '^(none|SIP/2.0 4[0-9][0-9] )' "$(inv skip "X-Test-Skip-Relay: 1")"
 log=$(log_since "$before")
+assert_match "dropped at the outside socket as media.not_anchored" \
+    'reason=media\.not_anchored method=INVITE detail=.*not anchored at the outside socket, dropped' \
+    "$log"
 assert_match "logged: media.not_anchored" 'reason=media\.not_anchored .*detail=sdp line' "$log"
 assert_match "logged: media.relay_unavailable" 'reason=media\.relay_unavailable ' "$log"
 t_check "kamailio A alive" kam_alive
