@@ -435,6 +435,9 @@ static void test_policy_media(void **state)
     load_bad(HEAD "  media:\n    outside_address: 192.0.2.10\n    inside_address: 10.0.0.10\n"
                   "    port_min: 2\n    port_max: 1\n" PARTNER PARTNER_MEDIA_HEAD,
              14, 15, "is below");
+    load_bad(HEAD "  media:\n    outside_address: 192.0.2.10\n    inside_address: 10.0.0.2\n"
+                  "    port_min: 1\n    port_max: 2\n" PARTNER PARTNER_MEDIA_HEAD,
+             12, 21, "is an address of our SIP core");
     load_bad(HEAD SYSTEM_MEDIA PARTNER PARTNER_MEDIA_HEAD "      allow: [\"audio RTP/AVP\"]\n", 28,
              14, "set partner.media.allow_insecure");
     load_bad(HEAD SYSTEM_MEDIA PARTNER PARTNER_MEDIA_HEAD "      allow: [\"audio\"]\n", 28, 15,
