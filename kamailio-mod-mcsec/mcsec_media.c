@@ -161,6 +161,13 @@ static int replace_sdp(struct sip_msg *msg, const str *sdp, mcsec_verdict_t *ver
         return reject(verdict, MCSEC_REASON_MEDIA_NOT_ANCHORED,
                       "the message has no SDP part to replace");
     }
+    /* The relay must leave the end-to-end key lines as they came. */
+    verdict->reason =
+        mcsec_media_check_keys(body.data + offset, len, (const uint8_t *)sdp->s, (size_t)sdp->len,
+                               verdict->detail, sizeof(verdict->detail));
+    if (verdict->reason != MCSEC_REASON_NONE) {
+        return -1;
+    }
     uint8_t *out = NULL;
     size_t out_len = 0;
     if (mcsec_media_sdp_splice(body.data, body.len, offset, len, (const uint8_t *)sdp->s,

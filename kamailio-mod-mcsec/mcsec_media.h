@@ -34,7 +34,8 @@ void mcsec_media_forget(const struct sip_msg *msg);
 int mcsec_media_sdp_get(struct sip_msg *msg, pv_spec_t *dst);
 
 /* mcsec_sdp_set(): checks sdp is anchored (mcsec_media_check_anchored())
- * and makes it the SDP part of the body msg will be sent with, in the one
+ * and carries the key lines of the SDP it replaces (mcsec_media_check_keys(),
+ * media.keys_altered), and makes it the SDP part of the body msg will be sent with, in the one
  * body replacement of the module (mcsec_body_out_set()). A request: 1, or
  * -1 refused (counted, logged, $mcsec(reason), the cfg answers with
  * route(REJECT)). A reply: 1 when it goes on (the new SDP in place, or

@@ -111,6 +111,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     char detail[160];
+    /* The same SDP on both sides always keeps its key lines. */
+    mcsec_reason_t same = mcsec_media_check_keys(data, size, data, size, detail, sizeof(detail));
+    if (same != MCSEC_REASON_NONE && same != MCSEC_REASON_MEDIA_MALFORMED &&
+        same != MCSEC_REASON_POLICY_UNAVAILABLE)
+        abort();
+    if (size > 1)
+        (void)mcsec_media_check_keys(data, size / 2, data + size / 2, size - size / 2, detail,
+                                     sizeof(detail));
     const mcsec_partner_t *partner = &policy->partners[0];
     for (int dir = 0; dir < 2; dir++) {
         check_verdict(mcsec_media_check_rules(partner, data, size, dir, detail, sizeof(detail)),

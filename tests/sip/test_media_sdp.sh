@@ -17,7 +17,8 @@
 #      protection verified at B after A replaced the SDP part); the 200's
 #      SDP is anchored on its way back at both borders.
 #   3. A's core sends an INVITE whose SDP the stand-in leaves unanchored
-#      (500, media.not_anchored), one for which the relay "fails"
+#      (500, media.not_anchored), one to which it adds an a=crypto line
+#      (500, media.keys_altered), one for which the relay "fails"
 #      (mcsec_reject media.relay_unavailable, 500), and one the cfg sends on
 #      without the relay: dropped at the outside socket (media.not_anchored).
 . "$(dirname "$0")/lib_two.sh"
@@ -49,6 +50,9 @@ route[MEDIA_ANCHOR] {
 		+ " udp MCPTT\r\n";
 	if (is_present_hf("X-Test-Unanchored")) {
 		$var(new) = $var(sdp);
+	}
+	if (is_present_hf("X-Test-Add-Sdes")) {
+		$var(new) = $var(new) + "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WFla\r\n";
 	}
 }
 route[MEDIA_TEST] {
@@ -199,6 +203,8 @@ inv() {
 before=$(log_size)
 assert_match "the relay's SDP still names our core: 500" '^SIP/2.0 500 Media Relay Error' \
     "$(inv unanchored "X-Test-Unanchored: 1")"
+assert_match "the relay adds SDES (a=crypto): 500" '^SIP/2.0 500 Media Relay Error' \
+    "$(inv sdes "X-Test-Add-Sdes: 1")"
 assert_match "the relay fails: 500" '^SIP/2.0 500 Media Relay Error' \
     "$(inv relay-down "X-Test-Relay-Down: 1")"
 # (tm answers its send error: 477)
@@ -210,5 +216,6 @@ assert_match "dropped at the outside socket as media.not_anchored" \
     "$log"
 assert_match "logged: media.not_anchored" 'reason=media\.not_anchored .*detail=sdp line' "$log"
 assert_match "logged: media.relay_unavailable" 'reason=media\.relay_unavailable ' "$log"
+assert_match "logged: media.keys_altered" 'reason=media\.keys_altered .*detail=sdp key lines: 1 given, 2' "$log"
 t_check "kamailio A alive" kam_alive
 t_finish
