@@ -25,6 +25,9 @@ packages=(
   prometheus
   # Debian packages and man pages (docs/packaging.md)
   debhelper lintian pandoc fakeroot
+  # two border nodes on shared state (docs/high-availability.md): the Redis
+  # replay store and its client, the moving service address
+  redis-server libhiredis-dev keepalived
 )
 
 need_root() {
