@@ -101,7 +101,7 @@ mcsec_reason_t httpd_ear_check(httpd_ctx_t *ctx, const httpd_gen_t *gen, int par
         return fail(MCSEC_REASON_EAR_MALFORMED, detail, detail_size, "more than one EAR header");
     uint8_t all_types[256];
     mcsec_ear_kms_ref_t more[MCSEC_PARTNER_KMS_MAX - 1];
-    mcsec_replay_cache_t unrecorded = {not_recorded, NULL};
+    mcsec_replay_cache_t unrecorded = {not_recorded, NULL, NULL};
     /* The source is the X-3GPP-Asserted-Identity, or the sending border
      * (the partner's identity inbound, our signing identity outbound). */
     mcsec_ear_sender_t sender = {.asserted_ids = asserted_ids,
