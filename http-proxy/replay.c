@@ -29,9 +29,10 @@ struct httpd_replay {
     size_t entries;
 };
 
-static mcsec_replay_result_t locked_seen_or_insert(mcsec_replay_cache_t *cache,
-                                                   const uint8_t id[MCSEC_REPLAY_ID_LEN],
-                                                   int64_t expiry, int64_t now)
+static mcsec_replay_result_t locked_seen_or_insert_owned(mcsec_replay_cache_t *cache,
+                                                         const mcsec_replay_owner_t *owner,
+                                                         const uint8_t id[MCSEC_REPLAY_ID_LEN],
+                                                         int64_t expiry, int64_t now)
 {
     httpd_replay_t *replay = (httpd_replay_t *)cache;
     pthread_mutex_lock(&replay->lock);
@@ -52,9 +53,18 @@ static mcsec_replay_result_t locked_seen_or_insert(mcsec_replay_cache_t *cache,
         link = &old->next;
     }
     if (result == MCSEC_REPLAY_NEW)
-        result = replay->current->seen_or_insert(replay->current, id, expiry, now);
+        result = owner != NULL ? replay->current->seen_or_insert_owned(replay->current, owner, id,
+                                                                       expiry, now)
+                               : replay->current->seen_or_insert(replay->current, id, expiry, now);
     pthread_mutex_unlock(&replay->lock);
     return result;
+}
+
+static mcsec_replay_result_t locked_seen_or_insert(mcsec_replay_cache_t *cache,
+                                                   const uint8_t id[MCSEC_REPLAY_ID_LEN],
+                                                   int64_t expiry, int64_t now)
+{
+    return locked_seen_or_insert_owned(cache, NULL, id, expiry, now);
 }
 
 httpd_replay_t *httpd_replay_new(size_t entries)
@@ -68,6 +78,7 @@ httpd_replay_t *httpd_replay_new(size_t entries)
     }
     replay->iface.seen_or_insert = locked_seen_or_insert;
     replay->iface.destroy = NULL; /* freed with httpd_replay_free */
+    replay->iface.seen_or_insert_owned = locked_seen_or_insert_owned;
     replay->entries = entries;
     pthread_mutex_init(&replay->lock, NULL);
     return replay;
