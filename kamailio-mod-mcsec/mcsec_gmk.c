@@ -42,6 +42,7 @@
 #include "mcsec/gmk/gmk_check.h"
 #include "mcsec_gmk_keys.h"
 #include "mcsec_gmk_replay.h"
+#include "mcsec_replay_store.h"
 #include "mcsec_spk_body.h"
 #include "mcsec_stages.h"
 
@@ -94,7 +95,8 @@ static int gmk_check(const mcsec_policy_t *policy, const mcsec_partner_t *partne
         return gmk_reject(verdict, MCSEC_REASON_POLICY_UNAVAILABLE,
                           "no usable KMS public file for the GMK check (see the log)");
     }
-    mcsec_replay_cache_t *replay = mcsec_gmk_replay_cache();
+    mcsec_store_view_t store;
+    mcsec_replay_cache_t *replay = mcsec_replay_store_for(policy, partner, MCSEC_STORE_GMK, &store);
     if (replay == NULL) {
         return gmk_reject(verdict, MCSEC_REASON_EAR_REPLAY_CACHE_FULL,
                           "GMK replay cache unavailable: refused");
@@ -128,6 +130,9 @@ static int gmk_check(const mcsec_policy_t *policy, const mcsec_partner_t *partne
         mcsec_gmk_check_body(body->content_type, body->data, body->len, &gmk_policy, &checked,
                              verdict->detail, sizeof(verdict->detail));
     if (reason != MCSEC_REASON_NONE) {
+        if (reason == MCSEC_REASON_REPLAY_STORE_UNAVAILABLE) {
+            mcsec_replay_store_unavailable(MCSEC_STORE_GMK);
+        }
         verdict->reason = reason;
         return -1;
     }

@@ -9,6 +9,7 @@
 #include "mcsec_cmds.h"
 #include "mcsec_counters.h"
 #include "mcsec_outside.h"
+#include "mcsec_replay_store.h"
 #include "mcsec_problems.h"
 #include "mcsec_pv.h"
 #include "mcsec_refusal.h"
@@ -69,6 +70,7 @@ static void mod_destroy(void)
     mcsec_gmk_mod_destroy();
     mcsec_spk_mod_destroy();
     mcsec_ear_mod_destroy();
+    mcsec_replay_store_close();
     mcsec_shm_policy_destroy();
     mcsec_counters_destroy();
 }
