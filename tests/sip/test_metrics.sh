@@ -179,6 +179,9 @@ assert_eq "reload ok counted" 1 "$(value "$T_DIR/reload.prom" 'mcsec_policy_relo
 assert_eq "reload failed counted" 1 "$(value "$T_DIR/reload.prom" 'mcsec_policy_reloads_total{result="failed",trigger="rpc"}')"
 assert_eq "last reload failed" 0 "$(value "$T_DIR/reload.prom" mcsec_policy_last_reload_success)"
 assert_eq "generation moved once" $((gen0 + 1)) "$(value "$T_DIR/reload.prom" mcsec_policy_generation)"
+sleep 1.2 # the metrics process re-checks expiry for the new generation within a second
+assert_eq "expiry.critical not repeated by the re-check (same state)" 1 \
+    "$(grep -c "alarm=expiry.critical severity=err partner=system-c" "$KAM_LOG")"
 t_check "no build path or file name in mcsec.so's lines" \
     sh -c "! grep -E 'mcsec(: | \\[)' '$KAM_LOG' | grep -q -e '$MCSEC_SRC' -e '\.c:[0-9]' -e 'mcsec \\['"
 
