@@ -43,7 +43,7 @@
 struct opts {
     const char *local, *peer, *out;
     const char *key, *salt, *rkey, *rsalt;
-    unsigned count, interval_ms, wait_ms, expect, ssrc;
+    unsigned count, interval_us, wait_ms, expect, ssrc;
     int rtcp, cm;
 };
 
@@ -51,7 +51,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: mcsec-srtp-peer --local ADDR:PORT --peer ADDR:PORT --out PREFIX\n"
                     "  --key HEX16 --salt HEX12|HEX14 [--rkey HEX16 --rsalt HEX]\n"
-                    "  [--count N] [--interval-ms N] [--wait-ms N] [--expect N]\n"
+                    "  [--count N] [--interval-ms N | --interval-us N] [--wait-ms N] [--expect N]\n"
                     "  [--ssrc N] [--rtcp] [--cm]\n");
 }
 
@@ -108,7 +108,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 {
     memset(o, 0, sizeof(*o));
     o->count = 50;
-    o->interval_ms = 20;
+    o->interval_us = 20000;
     o->wait_ms = 1000;
     o->ssrc = 0x4d435054;
     for (int i = 1; i < argc; i++) {
@@ -142,7 +142,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         else if (!strcmp(a, "--count"))
             o->count = (unsigned)strtoul(v, NULL, 10);
         else if (!strcmp(a, "--interval-ms"))
-            o->interval_ms = (unsigned)strtoul(v, NULL, 10);
+            o->interval_us = 1000u * (unsigned)strtoul(v, NULL, 10);
+        else if (!strcmp(a, "--interval-us"))
+            o->interval_us = (unsigned)strtoul(v, NULL, 10);
         else if (!strcmp(a, "--wait-ms"))
             o->wait_ms = (unsigned)strtoul(v, NULL, 10);
         else if (!strcmp(a, "--expect"))
@@ -226,11 +228,11 @@ static size_t build(const struct opts *o, unsigned n, uint8_t *buf)
     return 32;
 }
 
-static uint64_t now_ms(void)
+static uint64_t now_us(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 struct run {
@@ -272,7 +274,7 @@ static int run_peer(const struct opts *o, struct run *r)
         fprintf(stderr, "mcsec-srtp-peer: bind %s: %s\n", o->local, strerror(errno));
         return 2;
     }
-    uint64_t next = now_ms();
+    uint64_t next = now_us();
     for (unsigned n = 0; n < o->count; n++) {
         uint8_t buf[MAX_PKT + SRTP_MAX_TRAILER_LEN];
         int len = (int)build(o, n, buf);
@@ -286,13 +288,15 @@ static int run_peer(const struct opts *o, struct run *r)
             r->sent++;
             hex_line(r->fsent, buf, (size_t)len);
         }
-        next += o->interval_ms;
-        uint64_t t = now_ms();
-        receive_all(o, r, next > t ? (int)(next - t) : 0);
+        next += o->interval_us;
+        /* receive until the next send; the last millisecond by polling
+         * (sub-millisecond pacing for the bench rates) */
+        for (uint64_t t = now_us(); t < next; t = now_us())
+            receive_all(o, r, next - t > 1000u ? (int)((next - t) / 1000u) : 0);
     }
-    uint64_t end = now_ms() + o->wait_ms;
-    for (uint64_t t = now_ms(); t < end && r->decrypted < o->expect; t = now_ms())
-        receive_all(o, r, (int)(end - t));
+    uint64_t end = now_us() + 1000u * o->wait_ms;
+    for (uint64_t t = now_us(); t < end && r->decrypted < o->expect; t = now_us())
+        receive_all(o, r, (int)((end - t) / 1000u) + 1);
     if (r->decrypted >= o->expect)
         receive_all(o, r, 50);
     return 0;
