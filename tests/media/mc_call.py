@@ -25,7 +25,7 @@ by mcsec-srtp-peer (libsrtp2).
       Prints "ok ..." / "FAIL ..." lines; exit 1 on any FAIL.
   mc_call.py bad --caller-ns NS --caller ADDR --border ADDR --work DIR
       offers broken SDP from the caller's core and prints one line per
-      case: "NAME STATUS WARNING".
+      case: "NAME STATUS WARNING"; with --valid one valid offer ("valid").
 """
 import argparse
 import ctypes
@@ -148,7 +148,7 @@ def recv(sock, want, timeout=6.0, on_other=None):
     return None
 
 
-def sdp_offer(addr, audio, floor, direction="sendrecv", key_mgmt=None, version=1):
+def sdp_offer(addr, audio, floor, direction="sendrecv", key_mgmt=None, version=1, declined=False):
     ip = "IP6" if ":" in addr else "IP4"
     lines = ["v=0", "o=mcptt-server 4711 %d IN %s %s" % (version, ip, addr), "s=-",
              "c=IN %s %s" % (ip, addr), "t=0 0",
@@ -158,6 +158,9 @@ def sdp_offer(addr, audio, floor, direction="sendrecv", key_mgmt=None, version=1
         lines.append("a=key-mgmt:mikey " + key_mgmt)
     lines += ["a=" + direction, "m=application %d udp MCPTT" % floor,
               "a=fmtp:MCPTT mc_queueing;mc_priority=5"]
+    if declined:
+        # a declined stream (port 0) stays in place, port 0 (RFC 3264 6, 8.2)
+        lines += ["m=video 0 RTP/SAVP 97", "a=rtpmap:97 H264/90000"]
     return CRLF.join(lines) + CRLF
 
 
@@ -219,6 +222,8 @@ def check_sdp(where, sdp, relay, lo, hi, sent_sdp, want_dir=None):
     strip = lambda ls: [re.sub(r"^(m=\S+) \d+", r"\1", l) for l in ls]
     if strip(sent) != strip(got):
         fail("%s: profiles or a=key-mgmt changed: %s -> %s" % (where, strip(sent), strip(got)))
+    if "m=video 0 " in sent_sdp and "m=video 0 " not in sdp:
+        fail("%s: the declined (port 0) video stream was not kept at port 0" % where)
     if want_dir and ("a=" + want_dir) not in sdp.split(CRLF):
         fail("%s: a=%s missing" % (where, want_dir))
     return ports
@@ -308,7 +313,8 @@ class Call:
                 fail("%s: mcptt-info did not arrive in clear: %r" % (label, info[:200]))
         b_ports = check_sdp("%s: offer at the callee" % label, req.sdp(), a.callee_relay,
                             a.callee_lo, a.callee_hi, offer, want_b)
-        answer = sdp_offer(a.callee, self.b_audio, self.b_floor, b_dir, None, self.version)
+        answer = sdp_offer(a.callee, self.b_audio, self.b_floor, b_dir, None, self.version,
+                           declined="m=video 0 " in offer)
         if self.key_mgmt:
             # the answer's own MIKEY-SAKKE response stand-in
             answer = answer.replace("a=" + b_dir, "a=key-mgmt:mikey AQEFgAAAAAA=\r\na=" + b_dir)
@@ -392,7 +398,8 @@ def cmd_call(a):
     a.callee_lo, a.callee_hi = int(lo), int(hi)
     c = Call(a)
     steps = a.steps.split(",")
-    offer = sdp_offer(a.caller, c.audio, c.floor, "sendrecv", c.key_mgmt)
+    offer = sdp_offer(a.caller, c.audio, c.floor, "sendrecv", c.key_mgmt,
+                      declined=(a.kind == "group"))
     r = c.offer_answer("%s call" % a.kind, offer, initial=True)
     if r is None:
         return 1
@@ -431,14 +438,17 @@ def bad_offers(addr):
         ("broken_sdp", "v=0\r\no=\r\nm=audio notaport RTP/SAVP\r\nc=IN\r\n"),
         ("unknown_profile", head + "m=audio 6000 RTP/XYZ 96\r\n"),
         ("plain_rtp_avp", head + "m=audio 6000 RTP/AVP 0\r\n"),
-        ("port_zero", head + "m=audio 0 RTP/SAVP 96\r\na=rtpmap:96 AMR-WB/16000\r\n"
-         "m=application 6002 udp MCPTT\r\n"),
     ]
+
+
+def valid_offer(addr):
+    return sdp_offer(addr, 6000, 6002)
 
 
 def cmd_bad(a):
     s = ns_socket(a.caller_ns, a.caller, 5072)
-    for name, sdp in bad_offers(a.caller):
+    cases = [("valid", valid_offer(a.caller))] if a.valid else bad_offers(a.caller)
+    for name, sdp in cases:
         cid = "%x@mcsec-bad" % random.getrandbits(64)
         h = [("Via", "SIP/2.0/UDP %s;branch=z9hG4bK%x;rport" % (hp(a.caller, 5072), random.getrandbits(48))),
              ("Max-Forwards", "70"),
@@ -485,6 +495,7 @@ def main():
     p.add_argument("--work", default=".")
     p.add_argument("--kind", choices=["group", "private"], default="group")
     p.add_argument("--steps", default="media,move,hold,bye")
+    p.add_argument("--valid", action="store_true", help="bad: send one valid offer instead")
     a = p.parse_args()
     if a.cmd == "bad":
         a.border = a.caller_border

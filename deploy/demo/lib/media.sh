@@ -54,6 +54,7 @@ rtp_start() {
         --interface="internal/$(media_in "$side")" --interface="external/$(media_out "$side")" \
         --listen-ng="127.0.0.1:$RTP_NG_PORT" --listen-cli="127.0.0.1:$RTP_CLI_PORT" \
         --port-min="${r[0]}" --port-max="${r[1]}" --delete-delay=0 \
+        ${RTP_THREADS:+--num-threads="$RTP_THREADS"} \
         --pidfile="$WORK/$side/rtpengine.pid" --log-stderr --log-level=5 \
         </dev/null >>"$WORK/$side/rtpengine.log" 2>&1
     RTP_PID[$side]=$BG_PID
