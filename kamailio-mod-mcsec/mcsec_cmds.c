@@ -6,6 +6,7 @@
 
 #include "core/dprint.h"
 #include "core/mod_fix.h"
+#include "core/pvar.h"
 #include "core/route.h"
 
 #include "mcsec/sip/check.h"
@@ -13,6 +14,7 @@
 #include "mcsec_cmds.h"
 #include "mcsec_counters.h"
 #include "mcsec_dialog.h"
+#include "mcsec_media.h"
 #include "mcsec_pv.h"
 #include "mcsec_refusal.h"
 #include "mcsec_reply.h"
@@ -161,6 +163,10 @@ static int run_check(struct sip_msg *msg, bool egress)
         if (verdict.reason == MCSEC_REASON_NONE) {
             (void)mcsec_gmk_stage(msg, policy, &view, &verdict, egress);
         }
+        /* The SDP rules last, before the cfg hands the SDP to the relay. */
+        if (verdict.reason == MCSEC_REASON_NONE) {
+            (void)mcsec_media_stage(msg, policy, &verdict, egress, false);
+        }
     }
     if (verdict.reason == MCSEC_REASON_NONE) {
         mcsec_dialog_stage(msg, policy, &verdict); /* ;mcsec-dlg= on our Record-Route */
@@ -174,9 +180,22 @@ static int run_check(struct sip_msg *msg, bool egress)
     log_verdict(policy, &view, &verdict, egress);
     mcsec_pv_set_verdict(msg, &verdict);
     if (verdict.reason != MCSEC_REASON_NONE) {
+        mcsec_media_forget(msg);
         mcsec_refusal_record(msg); /* the cfg answers it next */
     }
     return verdict.reason == MCSEC_REASON_NONE ? 1 : -1;
+}
+
+/* See mcsec_cmds.h. */
+void mcsec_cmds_refuse(struct sip_msg *msg, const mcsec_verdict_t *verdict, bool egress)
+{
+    const mcsec_policy_t *policy = mcsec_proc_policy();
+    mcsec_sipview_t view;
+    (void)mcsec_sipview_fill(msg, egress, &view); /* source and method are always set */
+    mcsec_counters_count(verdict->partner_index, verdict->reason, egress);
+    log_verdict(policy, &view, verdict, egress);
+    mcsec_pv_set_verdict(msg, verdict);
+    mcsec_refusal_record(msg);
 }
 
 /* Counts, logs and exposes a rejection the cfg decided (for example a
@@ -205,6 +224,10 @@ static int reject_from_cfg(struct sip_msg *msg, const str *dir, const str *code)
     if (reason == MCSEC_REASON_COUNT || reason == MCSEC_REASON_NONE) {
         LM_ERR("mcsec: mcsec_reject: unknown reason code %.*s\n", code->len, code->s);
         return -1;
+    }
+    if (msg->first_line.type == SIP_REPLY) {
+        /* onreply_route: the refused-reply path (docs/replies.md) */
+        return mcsec_media_reply_reject(msg, reason);
     }
     const mcsec_policy_t *policy = mcsec_proc_policy();
     mcsec_sipview_t view;
@@ -346,6 +369,42 @@ static int ki_mcsec_reply_check(sip_msg_t *msg)
     return mcsec_reply_check(msg);
 }
 
+/* cfg: mcsec_sdp_get("$var(x)") */
+static int w_mcsec_sdp_get(struct sip_msg *msg, char *dst, char *unused)
+{
+    (void)unused;
+    return mcsec_media_sdp_get(msg, (pv_spec_t *)dst);
+}
+
+/* KEMI: KSR.mcsec.sdp_get("$var(x)") */
+static int ki_mcsec_sdp_get(sip_msg_t *msg, str *pvname)
+{
+    pv_spec_t *dst = pv_cache_get(pvname);
+    if (dst == NULL) {
+        LM_ERR("mcsec: sdp_get: bad variable name %.*s\n", pvname->len, pvname->s);
+        return -1;
+    }
+    return mcsec_media_sdp_get(msg, dst);
+}
+
+/* cfg: mcsec_sdp_set("$var(y)") */
+static int w_mcsec_sdp_set(struct sip_msg *msg, char *sdp_param, char *unused)
+{
+    (void)unused;
+    str sdp = STR_NULL;
+    if (fixup_get_svalue(msg, (gparam_t *)sdp_param, &sdp) != 0) {
+        LM_ERR("mcsec: mcsec_sdp_set: cannot get the parameter\n");
+        sdp = (str)STR_NULL;
+    }
+    return mcsec_media_sdp_set(msg, &sdp);
+}
+
+/* KEMI: KSR.mcsec.sdp_set(sdp) */
+static int ki_mcsec_sdp_set(sip_msg_t *msg, str *sdp)
+{
+    return mcsec_media_sdp_set(msg, sdp);
+}
+
 /* KEMI: KSR.mcsec.reason(): reason code of the last check of this message,
  * "" when none. The returned value is static per process, as KEMI expects. */
 static sr_kemi_xval_t *ki_mcsec_reason(sip_msg_t *msg)
@@ -366,7 +425,11 @@ cmd_export_t mcsec_cmd_exports[] = {
     {"mcsec_ingress", (cmd_function)w_mcsec_ingress, 0, 0, 0, MCSEC_ROUTES},
     {"mcsec_egress", (cmd_function)w_mcsec_egress, 0, 0, 0, MCSEC_ROUTES},
     {"mcsec_reject", (cmd_function)w_mcsec_reject, 2, fixup_spve_spve, fixup_free_spve_spve,
-        MCSEC_ROUTES},
+        MCSEC_ROUTES | ONREPLY_ROUTE},
+    {"mcsec_sdp_get", (cmd_function)w_mcsec_sdp_get, 1, fixup_pvar_null, fixup_free_pvar_null,
+        MCSEC_ROUTES | ONREPLY_ROUTE},
+    {"mcsec_sdp_set", (cmd_function)w_mcsec_sdp_set, 1, fixup_spve_null, fixup_free_spve_null,
+        MCSEC_ROUTES | ONREPLY_ROUTE},
     {"mcsec_reply_check", (cmd_function)w_mcsec_reply_check, 0, 0, 0, ONREPLY_ROUTE},
     {"mcsec_from_partner", (cmd_function)w_mcsec_from_partner, 0, 0, 0, REQUEST_ROUTE},
     {"mcsec_from_inside_peer", (cmd_function)w_mcsec_from_inside_peer, 0, 0, 0, REQUEST_ROUTE},
@@ -391,6 +454,12 @@ sr_kemi_t mcsec_kemi_exports[] = {
          SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
     {str_init("mcsec"), str_init("from_inside_peer"), SR_KEMIP_INT, ki_mcsec_from_inside_peer,
         {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+         SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
+    {str_init("mcsec"), str_init("sdp_get"), SR_KEMIP_INT, ki_mcsec_sdp_get,
+        {SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE,
+         SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
+    {str_init("mcsec"), str_init("sdp_set"), SR_KEMIP_INT, ki_mcsec_sdp_set,
+        {SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE,
          SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
     {str_init("mcsec"), str_init("reason"), SR_KEMIP_XVAL, ki_mcsec_reason,
         {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,

@@ -6,10 +6,19 @@
 #ifndef MCSEC_CMDS_H
 #define MCSEC_CMDS_H
 
+#include <stdbool.h>
+
 #include "core/kemi.h"
 #include "core/sr_module.h"
 
+#include "mcsec/sip/check.h"
+
 extern cmd_export_t mcsec_cmd_exports[];
 extern sr_kemi_t mcsec_kemi_exports[];
+
+/* Counts, logs and exposes ($mcsec(...)) the refusal of request msg that
+ * a check after mcsec_ingress()/mcsec_egress() decided (mcsec_sdp_set()),
+ * and records it for the cfg's answer, as those functions do. */
+void mcsec_cmds_refuse(struct sip_msg *msg, const mcsec_verdict_t *verdict, bool egress);
 
 #endif

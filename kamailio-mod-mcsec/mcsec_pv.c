@@ -5,9 +5,10 @@
 #include "core/dprint.h"
 
 #include "mcsec/util/reason.h"
+#include "mcsec_media.h"
 #include "mcsec_pv.h"
 
-enum { MCSEC_PV_REASON = 1, MCSEC_PV_STATUS, MCSEC_PV_PARTNER, MCSEC_PV_WARNING };
+enum { MCSEC_PV_REASON = 1, MCSEC_PV_STATUS, MCSEC_PV_PARTNER, MCSEC_PV_WARNING, MCSEC_PV_MEDIA };
 
 /* Per-process cache: the last verdict and the message it belongs to. */
 static struct {
@@ -59,7 +60,8 @@ static int pv_parse_mcsec_name(pv_spec_t *sp, str *in)
     } names[] = {{"reason", MCSEC_PV_REASON},
                  {"status", MCSEC_PV_STATUS},
                  {"partner", MCSEC_PV_PARTNER},
-                 {"warning", MCSEC_PV_WARNING}};
+                 {"warning", MCSEC_PV_WARNING},
+                 {"media", MCSEC_PV_MEDIA}};
     if (sp == NULL || in == NULL || in->len <= 0) {
         return -1;
     }
@@ -72,13 +74,18 @@ static int pv_parse_mcsec_name(pv_spec_t *sp, str *in)
             return 0;
         }
     }
-    LM_ERR("mcsec: unknown $mcsec(%.*s): use reason, status, partner or warning\n", in->len, in->s);
+    LM_ERR("mcsec: unknown $mcsec(%.*s): use reason, status, partner, warning or media\n", in->len,
+           in->s);
     return -1;
 }
 
 /* Returns the value of $mcsec(name) for msg. */
 static int pv_get_mcsec(struct sip_msg *msg, pv_param_t *param, pv_value_t *res)
 {
+    if (param != NULL && param->pvn.u.isname.name.n == MCSEC_PV_MEDIA) {
+        /* 1 when the policy anchors media (system.media), else 0 */
+        return pv_get_sintval(msg, param, res, mcsec_media_enabled() ? 1 : 0);
+    }
     if (param == NULL || !verdict_is_for(msg)) {
         return pv_get_null(msg, param, res);
     }

@@ -2,7 +2,8 @@
  * current message: reason (code string), status (SIP status to answer),
  * partner (name, "-" when none), warning (1 when the partner's policy puts
  * the reason code in a Warning header, else 0). $null before any check of
- * this message. */
+ * this message. $mcsec(media): 1 when the policy anchors media
+ * (system.media, docs/media.md), else 0, on any message. */
 #ifndef MCSEC_PV_H
 #define MCSEC_PV_H
 

@@ -12,6 +12,7 @@
 #include "mcsec/sip/check.h"
 #include "mcsec/util/reason.h"
 #include "mcsec_counters.h"
+#include "mcsec_media.h"
 #include "mcsec_outside.h"
 #include "mcsec_reply.h"
 #include "mcsec_reply_502.h"
@@ -62,6 +63,12 @@ static int reply_scope(struct sip_msg *msg, char *buf, size_t size, mcsec_str_t 
  * goes on as a 502 (mcsec_reply_502.h), anything else is dropped. Returns
  * what mcsec_reply_check() returns. */
 static int refuse(struct sip_msg *msg, const mcsec_verdict_t *verdict, bool egress)
+{
+    return mcsec_reply_refuse(msg, verdict, egress);
+}
+
+/* See mcsec_reply.h. */
+int mcsec_reply_refuse(struct sip_msg *msg, const mcsec_verdict_t *verdict, bool egress)
 {
     unsigned status = msg->first_line.u.reply.statuscode;
     if (verdict->partner != NULL && status < 300 && status >= 200 && msg->cseq != NULL &&
@@ -152,7 +159,8 @@ int mcsec_reply_check(struct sip_msg *msg)
         snprintf(verdict.detail, sizeof(verdict.detail), "Call-ID, CSeq or branch too long");
         return refuse(msg, &verdict, egress);
     }
-    if (mcsec_gmk_reply(msg, policy, &verdict, egress, scope) != 0) {
+    if (mcsec_gmk_reply(msg, policy, &verdict, egress, scope) != 0 ||
+        mcsec_media_stage(msg, policy, &verdict, egress, true) != 0) {
         return refuse(msg, &verdict, egress);
     }
     return 1;

@@ -28,9 +28,19 @@
 #ifndef MCSEC_REPLY_H
 #define MCSEC_REPLY_H
 
+#include <stdbool.h>
+
 #include "core/parser/msg_parser.h"
+
+#include "mcsec/sip/check.h"
 
 /* 1: the reply goes on; -1: drop it (counted and logged here). */
 int mcsec_reply_check(struct sip_msg *msg);
+
+/* The refusal of reply msg with verdict as mcsec_reply_check() refuses
+ * (counted, logged; a final reply from or to a known partner turned into
+ * a 502 in place): 1 when it goes on (as the 502), -1 to drop it. Also for
+ * checks after mcsec_reply_check() (mcsec_sdp_set(), mcsec_reject()). */
+int mcsec_reply_refuse(struct sip_msg *msg, const mcsec_verdict_t *verdict, bool egress);
 
 #endif

@@ -1,4 +1,6 @@
 /* Reading and replacing a request body: see mcsec_spk_body.h. */
+#include <limits.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "core/data_lump.h"
@@ -48,20 +50,38 @@ int mcsec_spk_body_get(struct sip_msg *msg, mcsec_spk_sip_body_t *body)
     return 1;
 }
 
-/* Inserts a pkg copy of text after anchor; -1 on failure. */
-static int insert_copy(struct lump *anchor, const char *text, size_t len)
+/* The body lump the last replacement inserted, per process, tied to its
+ * message (id and pid, as Kamailio numbers received messages per
+ * process), so that a later change of the body (mcsec_body_out_set())
+ * edits that one lump instead of adding a second replacement. */
+static struct {
+    bool set;
+    unsigned int msg_id;
+    int msg_pid;
+    struct lump *body; /* in msg->add_rm, pkg */
+    char content_type[MCSEC_SPK_MAX_CONTENT_TYPE];
+} proc_out;
+
+/* Inserts a pkg copy of text after anchor; the new lump, or NULL. */
+static struct lump *insert_copy_lump(struct lump *anchor, const char *text, size_t len)
 {
     char *copy = pkg_malloc(len);
     if (copy == NULL) {
         LM_ERR("mcsec: spk: out of pkg memory\n");
-        return -1;
+        return NULL;
     }
     memcpy(copy, text, len);
-    if (insert_new_lump_after(anchor, copy, (int)len, 0) == NULL) {
+    struct lump *inserted = insert_new_lump_after(anchor, copy, (int)len, 0);
+    if (inserted == NULL) {
         pkg_free(copy);
-        return -1;
     }
-    return 0;
+    return inserted;
+}
+
+/* Inserts a pkg copy of text after anchor; -1 on failure. */
+static int insert_copy(struct lump *anchor, const char *text, size_t len)
+{
+    return insert_copy_lump(anchor, text, len) != NULL ? 0 : -1;
 }
 
 /* Replaces the Content-Type header when the new value differs. */
@@ -136,11 +156,89 @@ int mcsec_spk_body_replace(struct sip_msg *msg, const mcsec_body_t *replacement)
         return -1;
     }
     struct lump *body_anchor = anchor_lump(msg, (int)((const char *)old.data - msg->buf), 0, 0);
-    if (body_anchor == NULL ||
-        insert_copy(body_anchor, (const char *)replacement->data, replacement->len) != 0) {
+    struct lump *inserted =
+        body_anchor != NULL
+            ? insert_copy_lump(body_anchor, (const char *)replacement->data, replacement->len)
+            : NULL;
+    if (inserted == NULL) {
         LM_ERR("mcsec: spk: cannot insert the new body\n");
         return -1;
     }
+    size_t ct_len = strlen(replacement->content_type);
+    proc_out.set = ct_len < sizeof(proc_out.content_type);
+    if (proc_out.set) {
+        proc_out.msg_id = msg->id;
+        proc_out.msg_pid = msg->pid;
+        proc_out.body = inserted;
+        memcpy(proc_out.content_type, replacement->content_type, ct_len + 1);
+    }
+    return 0;
+}
+
+/* True when l is still among msg's lumps (a 502 rewrite, for one, drops
+ * them all). */
+static bool lump_present(const struct sip_msg *msg, const struct lump *l)
+{
+    for (const struct lump *top = msg->add_rm; top != NULL; top = top->next) {
+        for (const struct lump *a = top; a != NULL; a = a->after) {
+            if (a == l) {
+                return true;
+            }
+        }
+        for (const struct lump *b = top->before; b != NULL; b = b->before) {
+            if (b == l) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* The recorded body lump of msg, or NULL. */
+static struct lump *out_lump(const struct sip_msg *msg)
+{
+    if (!proc_out.set || msg->id != proc_out.msg_id || msg->pid != proc_out.msg_pid ||
+        !lump_present(msg, proc_out.body)) {
+        return NULL;
+    }
+    return proc_out.body;
+}
+
+/* See mcsec_spk_body.h. */
+int mcsec_body_out_get(struct sip_msg *msg, mcsec_spk_sip_body_t *body)
+{
+    const struct lump *l = out_lump(msg);
+    if (l == NULL) {
+        return mcsec_spk_body_get(msg, body);
+    }
+    memset(body, 0, sizeof(*body));
+    memcpy(body->content_type, proc_out.content_type, sizeof(body->content_type));
+    body->data = (const uint8_t *)l->u.value;
+    body->len = (size_t)l->len;
+    return body->len > 0 ? 1 : 0;
+}
+
+/* See mcsec_spk_body.h. */
+int mcsec_body_out_set(struct sip_msg *msg, const char *content_type, const uint8_t *data,
+                       size_t len)
+{
+    struct lump *l = out_lump(msg);
+    if (len == 0 || len > INT_MAX) {
+        return -1;
+    }
+    if (l == NULL) {
+        mcsec_body_t replacement = {(char *)content_type, (uint8_t *)data, len};
+        return mcsec_spk_body_replace(msg, &replacement);
+    }
+    char *copy = pkg_malloc(len);
+    if (copy == NULL) {
+        LM_ERR("mcsec: out of pkg memory\n");
+        return -1;
+    }
+    memcpy(copy, data, len);
+    pkg_free(l->u.value);
+    l->u.value = copy;
+    l->len = (int)len;
     return 0;
 }
 

@@ -40,4 +40,19 @@ int mcsec_spk_clear_body_get(struct sip_msg *msg, mcsec_spk_sip_body_t *body);
  * none. Returns 0, or -1 (out of pkg memory, lump failure). */
 int mcsec_spk_body_replace(struct sip_msg *msg, const mcsec_body_t *replacement);
 
+/* The body msg will be sent with, as the stages left it: the body the last
+ * mcsec_spk_body_replace() on msg in this process inserted (the SPK
+ * stage's, topology's), else the message's own. Same returns as
+ * mcsec_spk_body_get(). */
+int mcsec_body_out_get(struct sip_msg *msg, mcsec_spk_sip_body_t *body);
+
+/* Makes data (len octets, Content-Type content_type, which must be the one
+ * mcsec_body_out_get() gave) the body msg will be sent with: the content
+ * of the lump the last replacement inserted is swapped when there is one,
+ * so the message keeps one body replacement and the stages' edits (in
+ * data) stay; else the body is replaced as mcsec_spk_body_replace() does.
+ * Returns 0 or -1. */
+int mcsec_body_out_set(struct sip_msg *msg, const char *content_type, const uint8_t *data,
+                       size_t len);
+
 #endif

@@ -7,6 +7,7 @@
 #include "policy_gmk_internal.h"
 #include "policy_migration_internal.h"
 #include "policy_internal.h"
+#include "policy_media_internal.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -207,10 +208,10 @@ static yaml_node_t *load_partner(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_
                                  int index, mcsec_pol_domain_refs_t *refs)
 {
     static const mcsec_pol_key_t keys[] = {
-        {"name", true},      {"identity", true},  {"domains", true}, {"addresses", true},
-        {"auth", true},      {"sip", true},       {"keys", false},   {"spk", false},
-        {"ear", false},      {"topology", false}, {"http", false},   {"gmk", false},
-        {"migration", false}};
+        {"name", true},       {"identity", true},  {"domains", true}, {"addresses", true},
+        {"auth", true},       {"sip", true},       {"keys", false},   {"spk", false},
+        {"ear", false},       {"topology", false}, {"http", false},   {"gmk", false},
+        {"migration", false}, {"media", false}};
     mcsec_partner_t *partner = &policy->partners[index];
     yaml_node_t *v[COUNT(keys)];
     mcsec_pol_feature_nodes_t blame = {NULL, NULL, NULL, NULL, NULL};
@@ -260,6 +261,7 @@ static yaml_node_t *load_partner(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_
     mcsec_pol_load_partner_gmk(ctx, v[11], partner, &policy->system);
     mcsec_pol_load_partner_migration(ctx, v[12], partner, &policy->system);
     mcsec_pol_check_partner_features(ctx, &policy->system, partner, &blame);
+    mcsec_pol_load_partner_media(ctx, v[13], node, partner, &policy->system);
     return sources;
 }
 

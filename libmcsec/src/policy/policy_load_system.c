@@ -4,6 +4,7 @@
 
 #include "policy_gmk_internal.h"
 #include "policy_internal.h"
+#include "policy_media_internal.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -138,7 +139,8 @@ void mcsec_pol_load_system(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system
                                            {"http", false},
                                            {"gmk", false},
                                            {"revocation", false},
-                                           {"expiry_warning_days", false}};
+                                           {"expiry_warning_days", false},
+                                           {"media", false}};
     yaml_node_t *v[COUNT(keys)];
     sys->sip_transport = MCSEC_TRANSPORT_UDP;
     sys->sip_core_transport = MCSEC_TRANSPORT_UDP;
@@ -171,4 +173,5 @@ void mcsec_pol_load_system(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system
     long long days;
     if (v[12] && mcsec_pol_integer(ctx, v[12], "system.expiry_warning_days", 0, 3650, &days))
         sys->expiry_warning_days = (uint32_t)days;
+    mcsec_pol_load_system_media(ctx, v[13], sys);
 }

@@ -5,6 +5,7 @@
 #include "policy_gmk_internal.h"
 #include "policy_migration_internal.h"
 #include "policy_internal.h"
+#include "policy_media_internal.h"
 
 /* Frees what one partner entry owns (not the entry itself). */
 static void free_partner(mcsec_partner_t *partner)
@@ -38,6 +39,7 @@ static void free_partner(mcsec_partner_t *partner)
     mcsec_strlist_clear(&partner->keys.crls);
     mcsec_pol_free_partner_gmk(&partner->gmk);
     mcsec_pol_free_partner_migration(&partner->migration);
+    mcsec_pol_free_partner_media(&partner->media);
 }
 
 void mcsec_policy_free(mcsec_policy_t *policy)

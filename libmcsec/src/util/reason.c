@@ -209,6 +209,38 @@ static const reason_entry_t reason_table[MCSEC_REASON_COUNT] = {
                                       "rule of its element and direction does not allow, or "
                                       "cannot be read (still encrypted, not one sip/sips URI)",
                                       403, 403},
+    [MCSEC_REASON_MEDIA_MALFORMED] =
+        {"media.malformed",
+         "an SDP body (or SDP part) does not parse as RFC 8866 SDP, breaks the reader's limits, or "
+         "a body holds more than one SDP part",
+         400, 400},
+    [MCSEC_REASON_MEDIA_INSECURE_PROFILE] = {"media.insecure_profile",
+                                             "a media line offers plain RTP (RTP/AVP, RTP/AVPF) "
+                                             "and the partner's media.allow_insecure is off",
+                                             488, 403},
+    [MCSEC_REASON_MEDIA_LINE_NOT_ALLOWED] =
+        {"media.line_not_allowed",
+         "a media line's <media> <proto> is not in the partner's media.allow list", 488, 403},
+    [MCSEC_REASON_MEDIA_TOO_MANY_STREAMS] =
+        {"media.too_many_streams",
+         "more active media lines (port not 0) than the partner's media.max_streams, or more "
+         "m-lines than the SDP reader takes",
+         488, 403},
+    [MCSEC_REASON_MEDIA_THIRD_PARTY_ADDRESS] =
+        {"media.third_party_address",
+         "an SDP from a partner names a media address (c=, o=, a=rtcp, candidate) that is not one "
+         "of the partner's media relay addresses, or a port outside its range",
+         403, 403},
+    [MCSEC_REASON_MEDIA_NOT_ANCHORED] =
+        {"media.not_anchored",
+         "the SDP the media relay wrote still names an address or port other than our relay's (or "
+         "an internal address): it cannot be sent on",
+         500, 500},
+    [MCSEC_REASON_MEDIA_RELAY_UNAVAILABLE] =
+        {"media.relay_unavailable",
+         "the media relay (rtpengine) did not answer or could not allocate ports: the session is "
+         "refused (fail closed)",
+         500, 503},
 };
 
 static const reason_entry_t *reason_entry(mcsec_reason_t reason)

@@ -65,6 +65,9 @@ typedef struct {
     size_t count;
 } mcsec_strlist_t;
 
+/* The media sections use the two types above. */
+#include "mcsec/policy/policy_media.h" /* IWYU pragma: export */
+
 typedef struct {
     mcsec_strlist_t methods;       /* upper case; REGISTER never allowed */
     mcsec_strlist_t content_types; /* lower case type/subtype */
@@ -179,6 +182,7 @@ typedef struct {
     unsigned line, col;                /* where the partner entry starts in the file */
     mcsec_gmk_rules_t gmk;             /* GMK transfer (policy_gmk.h) */
     mcsec_migration_rules_t migration; /* migrated users (policy_migration.h) */
+    mcsec_media_rules_t media;         /* media relay (policy_media.h) */
 } mcsec_partner_t;
 
 typedef struct {
@@ -276,6 +280,7 @@ typedef struct {
     /* Keys and certificates that expire within this many days are warned
      * about (start, reload, `mcsecctl policy check`); default 14. */
     uint32_t expiry_warning_days;
+    mcsec_media_system_t media; /* our media relay (policy_media.h) */
 } mcsec_system_t;
 
 #define MCSEC_EXPIRY_WARNING_DAYS_DEFAULT 14
