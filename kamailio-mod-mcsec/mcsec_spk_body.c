@@ -177,9 +177,9 @@ int mcsec_spk_body_replace(struct sip_msg *msg, const mcsec_body_t *replacement)
 
 /* True when l is still among msg's lumps (a 502 rewrite, for one, drops
  * them all). */
-static bool lump_present(const struct sip_msg *msg, const struct lump *l)
+static bool lump_in(const struct lump *list, const struct lump *l)
 {
-    for (const struct lump *top = msg->add_rm; top != NULL; top = top->next) {
+    for (const struct lump *top = list; top != NULL; top = top->next) {
         for (const struct lump *a = top; a != NULL; a = a->after) {
             if (a == l) {
                 return true;
@@ -192,6 +192,13 @@ static bool lump_present(const struct sip_msg *msg, const struct lump *l)
         }
     }
     return false;
+}
+
+/* Kamailio keeps the lumps at offsets past the end of the headers (the
+ * body's) in msg->body_lumps, the others in msg->add_rm. */
+static bool lump_present(const struct sip_msg *msg, const struct lump *l)
+{
+    return lump_in(msg->body_lumps, l) || lump_in(msg->add_rm, l);
 }
 
 /* The recorded body lump of msg, or NULL. */

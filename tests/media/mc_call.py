@@ -350,7 +350,8 @@ class Call:
                 fail("%s: no relay port for %s" % (label, what))
                 return
             base = os.path.join(a.work, "%s-%s-%s" % (a.kind, label, what))
-            common = ["--count", str(n), "--expect", str(n - 3), "--wait-ms", "1500"] + extra
+            common = ["--count", str(n), "--expect", str(n - 2), "--wait-ms", "1500",
+                      "--delay-ms", "300"] + extra
             runs.append((what, "a", base + "-a", subprocess.Popen(
                 ["ip", "netns", "exec", a.caller_ns, a.peer, "--local", hp(a.caller, la),
                  "--peer", hp(a.caller_relay, pa), "--out", base + "-a", "--key", k1, "--salt", s1,

@@ -43,7 +43,7 @@
 struct opts {
     const char *local, *peer, *out;
     const char *key, *salt, *rkey, *rsalt;
-    unsigned count, interval_us, wait_ms, expect, ssrc;
+    unsigned count, interval_us, wait_ms, expect, ssrc, delay_ms;
     int rtcp, cm;
 };
 
@@ -52,7 +52,7 @@ static void usage(void)
     fprintf(stderr, "usage: mcsec-srtp-peer --local ADDR:PORT --peer ADDR:PORT --out PREFIX\n"
                     "  --key HEX16 --salt HEX12|HEX14 [--rkey HEX16 --rsalt HEX]\n"
                     "  [--count N] [--interval-ms N | --interval-us N] [--wait-ms N] [--expect N]\n"
-                    "  [--ssrc N] [--rtcp] [--cm]\n");
+                    "  [--ssrc N] [--delay-ms N] [--rtcp] [--cm]\n");
 }
 
 /* parse_addr "a.b.c.d:p" or "[v6]:p" into ss. 0 on success. */
@@ -147,6 +147,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             o->interval_us = (unsigned)strtoul(v, NULL, 10);
         else if (!strcmp(a, "--wait-ms"))
             o->wait_ms = (unsigned)strtoul(v, NULL, 10);
+        else if (!strcmp(a, "--delay-ms"))
+            o->delay_ms = (unsigned)strtoul(v, NULL, 10);
         else if (!strcmp(a, "--expect"))
             o->expect = (unsigned)strtoul(v, NULL, 10);
         else if (!strcmp(a, "--ssrc"))
@@ -274,7 +276,11 @@ static int run_peer(const struct opts *o, struct run *r)
         fprintf(stderr, "mcsec-srtp-peer: bind %s: %s\n", o->local, strerror(errno));
         return 2;
     }
-    uint64_t next = now_us();
+    /* --delay-ms: bound and receiving before the first send, so that the
+     * far peer, started at the same time, is bound when media arrives */
+    uint64_t next = now_us() + 1000u * (uint64_t)o->delay_ms;
+    for (uint64_t t = now_us(); t < next; t = now_us())
+        receive_all(o, r, next - t > 1000u ? (int)((next - t) / 1000u) : 0);
     for (unsigned n = 0; n < o->count; n++) {
         uint8_t buf[MAX_PKT + SRTP_MAX_TRAILER_LEN];
         int len = (int)build(o, n, buf);

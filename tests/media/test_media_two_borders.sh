@@ -49,7 +49,7 @@ MEDIA=1
 MCSECCTL=$BUILD/tools/mcsecctl
 MODULE=$BUILD/kamailio-mod-mcsec/mcsec.so
 PEER=$BUILD/tests/media/mcsec-srtp-peer
-KAM_CFG=$SRC/deploy/kamailio/mcsec-is-proxy.cfg
+KAM_CFG=${MCSEC_KAM_CFG:-$SRC/deploy/kamailio/mcsec-is-proxy.cfg}
 TOPOLOGY=1
 KAM_DEFS=(-A WITH_MEDIA)
 
@@ -121,6 +121,12 @@ if [ -f "$WORK/cap/group-ipsec0.pcap" ]; then
     row tunnel "SDP inside the SA: $outer lines naming the relays' outside addresses, $inner an inside one"
     [ "$inner" -eq 0 ] || bad "an inside address crossed in SDP between the borders"
     [ "$outer" -gt 0 ] || bad "no SDP seen inside the SA"
+    # the multipart INVITE crossed SPK-protected (with the SDP rtpengine
+    # wrote): the caller's identity never in clear inside the SA
+    enc=$(grep -a -c 'EncryptedData' "$WORK/cap/group-ipsec0.pcap" || true)
+    clear=$(grep -a -c '<mcpttURI>sip:mcptt@a.mcx.example</mcpttURI>' "$WORK/cap/group-ipsec0.pcap" || true)
+    row spk "inside the SA: $enc packets with EncryptedData, caller's identity in clear in $clear"
+    [ "$enc" -gt 0 ] && [ "$clear" -eq 0 ] || bad "the mcptt-info did not cross SPK-protected"
 fi
 sa=$(rtp_sessions a) sb=$(rtp_sessions b)
 row ports "after BYE: rtpengine A $sa session(s), B $sb"
