@@ -311,6 +311,9 @@ class Call:
                 ok("%s: the callee got the mcptt-info in clear (SPK unprotected by its border)" % label)
             else:
                 fail("%s: mcptt-info did not arrive in clear: %r" % (label, info[:200]))
+        if initial and req.sdp():
+            with open(os.path.join(a.work, "%s-offer-at-callee.sdp" % a.kind), "w") as f:
+                f.write(req.sdp())
         b_ports = check_sdp("%s: offer at the callee" % label, req.sdp(), a.callee_relay,
                             a.callee_lo, a.callee_hi, offer, want_b)
         answer = sdp_offer(a.callee, self.b_audio, self.b_floor, b_dir, None, self.version,
