@@ -139,10 +139,13 @@ key=$(rand_hex 16) salt=$(rand_hex 12)
 n=$((PPS * SECONDS_PPS)) us=$((1000000 / PPS))
 r0=$(cpu_ns "${RTP_PID[a]}")
 in_ns a "$PEER" --local "$(hostport "$A_CORE" 7000)" --peer "$(hostport "$A_IN" "$pa")" --out "$WORK/pps-a" \
-    --key "$key" --salt "$salt" --count "$n" --interval-us "$us" --wait-ms 500 >"$WORK/pps-a.out" &
+    --key "$key" --salt "$salt" --count "$n" --interval-us "$us" --wait-ms 500 --delay-ms 300 \
+    >"$WORK/pps-a.out" &
+peer_a=$!
 in_ns a "$PEER" --local "$(hostport "$A_CORE" 7100)" --peer "$(hostport "$A_SVC" "$po")" --out "$WORK/pps-b" \
-    --key "$key" --salt "$salt" --count "$n" --interval-us "$us" --wait-ms 500 >"$WORK/pps-b.out"
-wait
+    --key "$key" --salt "$salt" --count "$n" --interval-us "$us" --wait-ms 500 --delay-ms 300 \
+    >"$WORK/pps-b.out"
+wait "$peer_a"
 r1=$(cpu_ns "${RTP_PID[a]}")
 relayed=$(($(wc -l <"$WORK/pps-a.recv") + $(wc -l <"$WORK/pps-b.recv")))
 cpu_s=$(awk -v n=$((r1 - r0)) 'BEGIN { printf "%.3f", n / 1e9 }')

@@ -442,6 +442,8 @@ def bad_offers(addr):
         ("broken_sdp", "v=0\r\no=\r\nm=audio notaport RTP/SAVP\r\nc=IN\r\n"),
         ("unknown_profile", head + "m=audio 6000 RTP/XYZ 96\r\n"),
         ("plain_rtp_avp", head + "m=audio 6000 RTP/AVP 0\r\n"),
+        ("sdes_crypto", head + "m=audio 6000 RTP/SAVP 96\r\na=rtpmap:96 AMR-WB/16000\r\n"
+         "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n"),
     ]
 
 

@@ -16,7 +16,8 @@
 # SDP that crossed between the borders names only the relays' outside
 # addresses (inside the SA: B's libipsec TUN device); on the A-B link only
 # ESP while media flows; after BYE both rtpengines hold no session; bad SDP
-# (hundreds of m-lines, broken, unknown profile, plain RTP/AVP) refused
+# (hundreds of m-lines, broken, unknown profile, plain RTP/AVP, SDES
+# a=crypto keys) refused
 # with its reason code, a declined stream (port 0) in the group call kept
 # at port 0 (RFC 3264), and afterwards
 # kamailio and rtpengine still run on both borders. Last: rtpengine
@@ -144,6 +145,7 @@ sa=$(rtp_sessions a) sb=$(rtp_sessions b)
 
 say ""
 say "-- bad SDP from A's MC server"
+log_bad=$(kam_log_size a)
 out=$(python3 "$here/mc_call.py" bad --caller-ns "$NS_A" --caller "$A_CORE" --border "$A_IN" 2>&1)
 printf '%s\n' "$out" | sed 's/^/   answer    /'
 expect_bad() {
@@ -158,6 +160,10 @@ expect_bad hundreds_of_m_lines "488 media.too_many_streams"
 expect_bad broken_sdp "400 media.malformed"
 expect_bad unknown_profile "488 media.line_not_allowed"
 expect_bad plain_rtp_avp "488 media.insecure_profile"
+# SDES keys: refused by the cfg before rtpengine would consume them
+expect_bad sdes_crypto "488"
+kam_log_since a "$log_bad" | grep -q 'reason=media.line_not_allowed .*detail=rejected by the cfg' ||
+    bad "A's IS proxy did not log the SDES offer as media.line_not_allowed"
 for side in a b; do
     kill -0 "${KAM_PID[$side]}" 2>/dev/null || bad "kamailio of system $side died"
     rtp_alive "$side" || bad "rtpengine of system $side died or does not answer"
