@@ -11,12 +11,14 @@
 
 #include "mcsec/media/media.h"
 #include "mcsec_cmds.h"
+#include "mcsec_counters.h"
 #include "mcsec_media.h"
 #include "mcsec_outside.h"
 #include "mcsec_pv.h"
 #include "mcsec_reply.h"
 #include "mcsec_shm_policy.h"
 #include "mcsec_spk_body.h"
+#include "mcsec_topo_msg.h"
 
 /* The message the stage passed last in this process. */
 static struct {
@@ -159,6 +161,13 @@ static int replace_sdp(struct sip_msg *msg, const str *sdp, mcsec_verdict_t *ver
         return reject(verdict, MCSEC_REASON_MEDIA_NOT_ANCHORED,
                       "the message has no SDP part to replace");
     }
+    /* The relay must leave the end-to-end key lines as they came. */
+    verdict->reason =
+        mcsec_media_check_keys(body.data + offset, len, (const uint8_t *)sdp->s, (size_t)sdp->len,
+                               verdict->detail, sizeof(verdict->detail));
+    if (verdict->reason != MCSEC_REASON_NONE) {
+        return -1;
+    }
     uint8_t *out = NULL;
     size_t out_len = 0;
     if (mcsec_media_sdp_splice(body.data, body.len, offset, len, (const uint8_t *)sdp->s,
@@ -233,4 +242,46 @@ int mcsec_media_reply_reject(struct sip_msg *msg, mcsec_reason_t reason)
     }
     reject(&verdict, reason, "rejected by the cfg");
     return refuse(msg, &verdict, egress, true);
+}
+
+int mcsec_media_net_out_check(const mcsec_policy_t *policy, int partner_index, str *obuf)
+{
+    if (policy == NULL || !policy->system.media.enabled || partner_index < 0 ||
+        (size_t)partner_index >= policy->partner_count) {
+        return 0;
+    }
+    const mcsec_partner_t *partner = &policy->partners[partner_index];
+    struct sip_msg msg;
+    if (mcsec_topo_parse(&msg, obuf->s, obuf->len) != 0) {
+        mcsec_topo_unparse(&msg);
+        return 0; /* not SIP we can read: the topology rules decide */
+    }
+    mcsec_spk_sip_body_t body;
+    size_t offset = 0, len = 0;
+    const char *fault = NULL;
+    char detail[160] = "";
+    mcsec_reason_t reason = MCSEC_REASON_NONE;
+    int has_body = mcsec_spk_body_get(&msg, &body);
+    int found = has_body == 1 ? body_sdp(&body, &offset, &len, &fault) : 0;
+    if (has_body < 0 || found < 0) {
+        reason = MCSEC_REASON_MEDIA_NOT_ANCHORED;
+        snprintf(detail, sizeof(detail), "body: %s", fault != NULL ? fault : "unreadable");
+    } else if (found == 1) {
+        reason = mcsec_media_check_anchored(policy, partner, body.data + offset, len, true, detail,
+                                            sizeof(detail));
+        if (reason != MCSEC_REASON_NONE) {
+            reason = MCSEC_REASON_MEDIA_NOT_ANCHORED;
+        }
+    }
+    if (reason != MCSEC_REASON_NONE) {
+        bool reply = msg.first_line.type == SIP_REPLY;
+        int mlen = reply ? 0 : msg.first_line.u.request.method.len;
+        LM_NOTICE("mcsec: reject dir=out partner=%s reason=%s method=%.*s%s detail=%s: not "
+                  "anchored at the outside socket, dropped\n",
+                  partner->name, mcsec_reason_code(reason), mlen > 0 && mlen < 32 ? mlen : 0,
+                  reply ? "" : msg.first_line.u.request.method.s, reply ? "reply" : "", detail);
+        mcsec_counters_count(partner_index, reason, true);
+    }
+    mcsec_topo_unparse(&msg);
+    return reason == MCSEC_REASON_NONE ? 0 : -1;
 }

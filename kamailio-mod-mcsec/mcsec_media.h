@@ -34,7 +34,8 @@ void mcsec_media_forget(const struct sip_msg *msg);
 int mcsec_media_sdp_get(struct sip_msg *msg, pv_spec_t *dst);
 
 /* mcsec_sdp_set(): checks sdp is anchored (mcsec_media_check_anchored())
- * and makes it the SDP part of the body msg will be sent with, in the one
+ * and carries the key lines of the SDP it replaces (mcsec_media_check_keys(),
+ * media.keys_altered), and makes it the SDP part of the body msg will be sent with, in the one
  * body replacement of the module (mcsec_body_out_set()). A request: 1, or
  * -1 refused (counted, logged, $mcsec(reason), the cfg answers with
  * route(REJECT)). A reply: 1 when it goes on (the new SDP in place, or
@@ -46,6 +47,14 @@ int mcsec_media_sdp_set(struct sip_msg *msg, const str *sdp);
  * stage recorded is refused with reason by the path of mcsec_reply_check()
  * (docs/replies.md). Same returns as mcsec_media_sdp_set() on a reply. */
 int mcsec_media_reply_reject(struct sip_msg *msg, mcsec_reason_t reason);
+
+/* The last line (SREV_NET_DATA_OUT, mcsec_topo_out.c): a message leaving
+ * for partner_index with an SDP that is not anchored (the cfg did not run
+ * the relay, or wrote around mcsec_sdp_set()) must not leave. obuf holds
+ * the message as it goes (NUL at obuf[len]). 0: it may go (no SDP, media
+ * off, or anchored); -1: drop it (counted and logged as
+ * media.not_anchored). */
+int mcsec_media_net_out_check(const mcsec_policy_t *policy, int partner_index, str *obuf);
 
 /* True when the process's policy has system.media ($mcsec(media)). */
 bool mcsec_media_enabled(void);

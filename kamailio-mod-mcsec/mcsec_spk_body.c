@@ -58,7 +58,7 @@ static struct {
     bool set;
     unsigned int msg_id;
     int msg_pid;
-    struct lump *body; /* in msg->add_rm, pkg */
+    struct lump *body; /* in msg->body_lumps, pkg */
     char content_type[MCSEC_SPK_MAX_CONTENT_TYPE];
 } proc_out;
 
@@ -175,11 +175,11 @@ int mcsec_spk_body_replace(struct sip_msg *msg, const mcsec_body_t *replacement)
     return 0;
 }
 
-/* True when l is still among msg's lumps (a 502 rewrite, for one, drops
- * them all). */
-static bool lump_in(const struct lump *list, const struct lump *l)
+/* True when l is in the lump list starting at root (the lumps and what
+ * hangs before and after each). */
+static bool lump_in(const struct lump *root, const struct lump *l)
 {
-    for (const struct lump *top = list; top != NULL; top = top->next) {
+    for (const struct lump *top = root; top != NULL; top = top->next) {
         for (const struct lump *a = top; a != NULL; a = a->after) {
             if (a == l) {
                 return true;
@@ -194,29 +194,36 @@ static bool lump_in(const struct lump *list, const struct lump *l)
     return false;
 }
 
-/* Kamailio keeps the lumps at offsets past the end of the headers (the
- * body's) in msg->body_lumps, the others in msg->add_rm. */
+/* True when l is still among msg's lumps (body anchors live in
+ * body_lumps; a 502 rewrite, for one, drops them all). */
 static bool lump_present(const struct sip_msg *msg, const struct lump *l)
 {
     return lump_in(msg->body_lumps, l) || lump_in(msg->add_rm, l);
 }
 
-/* The recorded body lump of msg, or NULL. */
-static struct lump *out_lump(const struct sip_msg *msg)
+/* The recorded body lump of msg in *l: 1 with it, 0 when no replacement
+ * of msg was recorded (its own body goes on), -1 when one was but its
+ * lump is gone (fail closed: the own body is not what would be sent). */
+static int out_lump(const struct sip_msg *msg, struct lump **l)
 {
-    if (!proc_out.set || msg->id != proc_out.msg_id || msg->pid != proc_out.msg_pid ||
-        !lump_present(msg, proc_out.body)) {
-        return NULL;
+    *l = NULL;
+    if (!proc_out.set || msg->id != proc_out.msg_id || msg->pid != proc_out.msg_pid) {
+        return 0;
     }
-    return proc_out.body;
+    if (!lump_present(msg, proc_out.body)) {
+        return -1;
+    }
+    *l = proc_out.body;
+    return 1;
 }
 
 /* See mcsec_spk_body.h. */
 int mcsec_body_out_get(struct sip_msg *msg, mcsec_spk_sip_body_t *body)
 {
-    const struct lump *l = out_lump(msg);
-    if (l == NULL) {
-        return mcsec_spk_body_get(msg, body);
+    struct lump *l = NULL;
+    int rc = out_lump(msg, &l);
+    if (rc <= 0) {
+        return rc == 0 ? mcsec_spk_body_get(msg, body) : -1;
     }
     memset(body, 0, sizeof(*body));
     memcpy(body->content_type, proc_out.content_type, sizeof(body->content_type));
@@ -229,11 +236,12 @@ int mcsec_body_out_get(struct sip_msg *msg, mcsec_spk_sip_body_t *body)
 int mcsec_body_out_set(struct sip_msg *msg, const char *content_type, const uint8_t *data,
                        size_t len)
 {
-    struct lump *l = out_lump(msg);
-    if (len == 0 || len > INT_MAX) {
+    struct lump *l = NULL;
+    int rc = out_lump(msg, &l);
+    if (rc < 0 || len == 0 || len > INT_MAX) {
         return -1;
     }
-    if (l == NULL) {
+    if (rc == 0) {
         mcsec_body_t replacement = {(char *)content_type, (uint8_t *)data, len};
         return mcsec_spk_body_replace(msg, &replacement);
     }

@@ -43,7 +43,8 @@ int mcsec_spk_body_replace(struct sip_msg *msg, const mcsec_body_t *replacement)
 /* The body msg will be sent with, as the stages left it: the body the last
  * mcsec_spk_body_replace() on msg in this process inserted (the SPK
  * stage's, topology's), else the message's own. Same returns as
- * mcsec_spk_body_get(). */
+ * mcsec_spk_body_get(); -1 also when a replacement was recorded but its
+ * lump is gone (never the message's own body then). */
 int mcsec_body_out_get(struct sip_msg *msg, mcsec_spk_sip_body_t *body);
 
 /* Makes data (len octets, Content-Type content_type, which must be the one

@@ -18,6 +18,7 @@
 #include "mcsec/util/reason.h"
 #include "mcsec/topo/topo.h"
 #include "mcsec_counters.h"
+#include "mcsec_media.h"
 #include "mcsec_outside.h"
 #include "mcsec_refusal.h"
 #include "mcsec_shm_policy.h"
@@ -482,6 +483,10 @@ int mcsec_topo_net_out(sr_event_param_t *evp)
     }
     if (!mcsec_outside_is(send_sock) && partner_index == -1) {
         return 0; /* towards our inside */
+    }
+    if (obuf->len > 4 && mcsec_media_net_out_check(policy, partner_index, obuf) != 0) {
+        drop(obuf); /* an SDP the relay did not anchor (mcsec_media.h) */
+        return 0;
     }
     if (partner_index >= 0 && !policy->partners[partner_index].topology.enabled) {
         return 0; /* the partner's policy does not hide */

@@ -106,4 +106,53 @@ grep -q "a-bad.yaml:[0-9]*:[0-9]*: partner 'system-b' addresses.gateway is 203.0
 grep -q "did not issue system-b's certificate" "$TMP/err" || fail "pair: wrong CA not reported"
 expect_rc 1 "$MCSECCTL" policy pair "$TMP/a.yaml" "$TMP/nonexistent.yaml"
 
+# Media (docs/media.md): with system.media and the partner's media section,
+# a media CHILD_SA between the two relays (UDP; the port ranges held by
+# nftables), the relays in the no-cleartext rules, and policy pair compares
+# the relay addresses and ranges both sides name.
+media() {
+  local self=$1 n=1 o=2 mine=30000 theirs=40000
+  [ "$self" = b ] && n=2 o=1 mine=40000 theirs=30000
+  sed -e "s|^  keys:$|  media: {outside_address: 198.51.100.1$n, inside_address: 10.0.$n.10, port_min: $mine, port_max: $((mine + 999))}\n  keys:|" \
+      -e "s|^    keys:$|    media: {relay_addresses: [198.51.100.1$o], port_min: $theirs, port_max: $((theirs + 999))}\n    keys:|" \
+      "$TMP/$self.yaml" >"$TMP/$self-media.yaml"
+}
+media a
+media b
+expect_rc 0 "$MCSECCTL" ipsec render --policy "$TMP/a-media.yaml"
+grep -q '^ *system-b-media {$' "$TMP/out" || fail "media: no media CHILD_SA"
+grep -q '^ *local_ts = 198.51.100.11/32\[udp\]$' "$TMP/out" || fail "media: our relay not in local_ts"
+grep -q '^ *remote_ts = 198.51.100.12/32\[udp\]$' "$TMP/out" || fail "media: partner relay not in remote_ts"
+grep -q 'ours udp 30000-30999, theirs udp 40000-40999' "$TMP/out" || fail "media: ranges not named"
+expect_rc 0 "$MCSECCTL" ipsec render --policy "$TMP/a.yaml"
+grep -q 'media' "$TMP/out" && fail "no media: a media child rendered anyway"
+expect_rc 0 "$MCSECCTL" ipsec render --policy "$TMP/a-media.yaml" --nft
+grep -q 'set partner_media4' "$TMP/out" || fail "media --nft: no relay set"
+grep -q 'elements = { 198.51.100.12 }' "$TMP/out" || fail "media --nft: partner relay not listed"
+grep -q 'ip daddr @partner_media4 rt ipsec missing counter drop' "$TMP/out" ||
+  fail "media --nft: clear media to the partner relay not dropped"
+grep -q 'ip saddr 198.51.100.11 udp sport 30000-30999 ip daddr != @partner_media4 counter drop' \
+  "$TMP/out" || fail "media --nft: our relay's range not held to partner relays"
+grep -q 'ip daddr 198.51.100.11 udp dport 30000-30999 ip saddr != @partner_media4 counter drop' \
+  "$TMP/out" || fail "media --nft: media from a third party not dropped"
+if command -v nft >/dev/null && [ "$(id -u)" -eq 0 ]; then
+  ns="mcsec-cli-media-$$"
+  ip netns add "$ns"
+  ip netns exec "$ns" nft -f "$TMP/out" || fail "nft does not accept the media rules"
+  "$MCSECCTL" ipsec render --policy "$TMP/a-media.yaml" --backend libipsec --nft >"$TMP/lib.nft"
+  ip netns exec "$ns" nft -f "$TMP/lib.nft" || fail "nft does not accept the libipsec media rules"
+  ip netns del "$ns"
+fi
+expect_rc 0 "$MCSECCTL" policy pair "$TMP/a-media.yaml" "$TMP/b-media.yaml"
+sed 's/relay_addresses: \[198.51.100.12\], port_min: 40000/relay_addresses: [198.51.100.99], port_min: 40001/' \
+  "$TMP/a-media.yaml" >"$TMP/a-media-bad.yaml"
+expect_rc 1 "$MCSECCTL" policy pair "$TMP/a-media-bad.yaml" "$TMP/b-media.yaml"
+grep -q "media.relay_addresses does not include 198.51.100.12" "$TMP/err" ||
+  fail "pair: relay address mismatch not reported"
+grep -q "media ports are 40001-40999 but .* says 40000-40999" "$TMP/err" ||
+  fail "pair: relay range mismatch not reported"
+expect_rc 1 "$MCSECCTL" policy pair "$TMP/a-media.yaml" "$TMP/b.yaml"
+grep -q "has a media section but .* sets no system.media" "$TMP/err" ||
+  fail "pair: media on one side only not reported"
+
 cli_finish "mcsecctl ipsec render, policy pair"

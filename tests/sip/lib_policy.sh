@@ -57,6 +57,14 @@
 #   MIGRATION=             partner migration section (YAML lines, each
 #                          indented by six spaces, e.g. "      our_users_served_there:
 #                          [{id: sip:x@a.mcx.example, expires: 2099-01-01T00:00:00Z}]")
+#  media (docs/media.md; on when MEDIA=true)
+#   MEDIA=false            true: system.media (outside_address the border's
+#                          outside IP, inside_address its inside IP, ports
+#                          30000-30999 for A, 40000-40999 for B) and the
+#                          partner's media (relay_addresses [its outside IP],
+#                          its range)
+#   MEDIA_EXTRA=           more keys of the partner's media map (flow items,
+#                          e.g. "max_streams: 2, allow_insecure: true")
 #   PARTNER_C=false        true: a second explicit partner, system-c
 #                          (c.mcx.example at 127.0.30.1:5060, request type 3,
 #                          INVITE, ACK, BYE, CANCEL, MESSAGE and OPTIONS, keys.kms
@@ -74,10 +82,12 @@ B_CORE_IP=127.0.20.2
 sip_policy() {
     local sys=$1 out=$2 kv
     shift 2
-    local self peer self_out peer_out core_ip
+    local self peer self_out peer_out core_ip self_in self_rtp peer_rtp
     case $sys in
-    a) self=a peer=b self_out=$A_OUT_IP peer_out=$B_OUT_IP core_ip=$A_CORE_IP ;;
-    b) self=b peer=a self_out=$B_OUT_IP peer_out=$A_OUT_IP core_ip=$B_CORE_IP ;;
+    a) self=a peer=b self_out=$A_OUT_IP peer_out=$B_OUT_IP core_ip=$A_CORE_IP self_in=$A_IN_IP
+       self_rtp=30000 peer_rtp=40000 ;;
+    b) self=b peer=a self_out=$B_OUT_IP peer_out=$A_OUT_IP core_ip=$B_CORE_IP self_in=$B_IN_IP
+       self_rtp=40000 peer_rtp=30000 ;;
     *) t_die "sip_policy: system a or b, not '$sys'" ;;
     esac
     local -A val=([TRANSPORT]=udp [PEER_PROXY]="$peer_out:$SIP_PORT" [INSIDE_PEERS]=$core_ip
@@ -88,7 +98,7 @@ sip_policy() {
         [TOPO_KEY]="" [PREV]=86400 [TOPO_ENABLED]=true
         [STRIP]='[X-Internal-Route, "P-Private-*"]' [HIDE]="" [REWRITE]=""
         [EAR_DIR]="" [EAR_REPLAY]="" [EAR_TYPES]="" [EAR_IN_DIALOG]=false [EAR_SIGN]=false
-        [PARTNER_C]=false [MIGRATION]="")
+        [PARTNER_C]=false [MIGRATION]="" [MEDIA]=false [MEDIA_EXTRA]="")
     for kv in "$@"; do
         [[ -v "val[${kv%%=*}]" ]] || t_die "sip_policy: unknown switch '$kv'"
         val[${kv%%=*}]=${kv#*=}
@@ -128,6 +138,13 @@ sip_policy() {
         peer_ear+=" in_dialog: ${val[EAR_IN_DIALOG]}, sign_on_behalf: ${val[EAR_SIGN]}}"$'\n'
         peer_keys+="${peer_keys:+, }kms: ${val[EAR_DIR]}/kms-$peer/kms.pub"
     fi
+    local sys_media="" peer_media=""
+    if [ "${val[MEDIA]}" = true ]; then
+        sys_media="  media: {outside_address: $self_out, inside_address: $self_in,"
+        sys_media+=" port_min: $self_rtp, port_max: $((self_rtp + 999))}"$'\n'
+        peer_media="    media: {relay_addresses: [$peer_out], port_min: $peer_rtp,"
+        peer_media+=" port_max: $((peer_rtp + 999))${val[MEDIA_EXTRA]:+, ${val[MEDIA_EXTRA]}}}"$'\n'
+    fi
     local peer_migration=""
     [ -n "${val[MIGRATION]}" ] && peer_migration="    migration:"$'\n'"${val[MIGRATION]}"$'\n'
     if [ "${val[PARTNER_C]}" = true ]; then
@@ -157,7 +174,7 @@ system:
     core: $core_ip:$CORE_PORT
     inside_peers: [${val[INSIDE_PEERS]}]
     transport: ${val[TRANSPORT]}
-${sys_spk}${sys_topo}${sys_ear}  keys: {$sys_keys}
+${sys_spk}${sys_topo}${sys_ear}${sys_media}  keys: {$sys_keys}
 logging:
   level: notice
   log_passed: ${val[LOG_PASSED]}
@@ -173,7 +190,7 @@ ${peer_ear}    sip:
       content_types: $types
       max_body: ${val[MAX_BODY]}
       warning_reason: true
-${peer_spk}${peer_topo}${peer_migration}    keys: {$peer_keys}
+${peer_spk}${peer_topo}${peer_migration}${peer_media}    keys: {$peer_keys}
 ${partner_c}
 EOF
     if ! "$MCSEC_CTL" policy check "$out" >"$out.check" 2>&1; then

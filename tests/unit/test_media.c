@@ -327,6 +327,43 @@ static void test_anchored(void **state)
     assert_int_equal(anchored(inside, true), MCSEC_REASON_MEDIA_NOT_ANCHORED);
 }
 
+static mcsec_reason_t keys(const char *before, const char *after)
+{
+    detail[0] = '\0';
+    return mcsec_media_check_keys((const uint8_t *)before, strlen(before), (const uint8_t *)after,
+                                  strlen(after), detail, sizeof(detail));
+}
+
+static void test_key_lines_untouched(void **state)
+{
+    (void)state;
+    static const char given[] = "v=0\r\no=- 1 1 IN IP4 10.0.0.2\r\ns=-\r\n"
+                                "a=key-mgmt:mikey AQAF\r\nm=audio 6000 RTP/SAVP 96\r\n"
+                                "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:QUJD\r\n"
+                                "m=video 6002 RTP/SAVP 97\r\n"
+                                "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:REVG\r\n";
+    /* the relay's rewrite: other addresses and ports, lines moved */
+    assert_int_equal(keys(given, "v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\ns=-\r\n"
+                                 "m=audio 30000 RTP/SAVP 96\r\n"
+                                 "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:QUJD\r\n"
+                                 "a=key-mgmt:mikey AQAF\r\nm=video 30002 RTP/SAVP 97\n"
+                                 "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:REVG\n"),
+                     MCSEC_REASON_NONE);
+    /* SDES added (rtpengine's default on an RTP/SAVP offer), removed, changed */
+    assert_int_equal(keys("v=0\r\nm=audio 6000 RTP/SAVP 96\r\na=key-mgmt:mikey AQAF\r\n",
+                          "v=0\r\nm=audio 30000 RTP/SAVP 96\r\na=key-mgmt:mikey AQAF\r\n"
+                          "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WFla\r\n"),
+                     MCSEC_REASON_MEDIA_KEYS_ALTERED);
+    assert_int_equal(keys(given, "v=0\r\nm=audio 30000 RTP/SAVP 96\r\na=key-mgmt:mikey AQAF\r\n"
+                                 "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:QUJD\r\n"),
+                     MCSEC_REASON_MEDIA_KEYS_ALTERED);
+    assert_int_equal(keys("a=key-mgmt:mikey AQAF\r\n", "a=key-mgmt:mikey AQAG\r\n"),
+                     MCSEC_REASON_MEDIA_KEYS_ALTERED);
+    assert_int_equal(keys("a=crypto:1 X inline:A\r\na=crypto:1 X inline:A\r\n",
+                          "a=crypto:1 X inline:A\r\na=crypto:2 X inline:A\r\n"),
+                     MCSEC_REASON_MEDIA_KEYS_ALTERED);
+}
+
 #define MULTIPART_CT "multipart/mixed;boundary=XyZ"
 
 static void test_sdp_find_and_splice(void **state)
@@ -435,6 +472,9 @@ static void test_policy_media(void **state)
     load_bad(HEAD "  media:\n    outside_address: 192.0.2.10\n    inside_address: 10.0.0.10\n"
                   "    port_min: 2\n    port_max: 1\n" PARTNER PARTNER_MEDIA_HEAD,
              14, 15, "is below");
+    load_bad(HEAD "  media:\n    outside_address: 192.0.2.10\n    inside_address: 10.0.0.2\n"
+                  "    port_min: 1\n    port_max: 2\n" PARTNER PARTNER_MEDIA_HEAD,
+             12, 21, "is an address of our SIP core");
     load_bad(HEAD SYSTEM_MEDIA PARTNER PARTNER_MEDIA_HEAD "      allow: [\"audio RTP/AVP\"]\n", 28,
              14, "set partner.media.allow_insecure");
     load_bad(HEAD SYSTEM_MEDIA PARTNER PARTNER_MEDIA_HEAD "      allow: [\"audio\"]\n", 28, 15,
@@ -444,6 +484,22 @@ static void test_policy_media(void **state)
     load_bad(HEAD SYSTEM_MEDIA PARTNER "    media:\n      relay_addresses: [198.51.100.20:4000]\n"
                                        "      port_min: 40000\n      port_max: 40999\n",
              25, 24, "without a port");
+    /* policy show: the media sections dump and load back the same */
+    char *text = NULL;
+    assert_int_equal(mcsec_policy_dump(policy, &text), MCSEC_OK);
+    p = NULL;
+    assert_int_equal(mcsec_policy_load_buffer(text, strlen(text), "dump", NULL, &p, &diags),
+                     MCSEC_OK);
+    assert_true(p->system.media.enabled);
+    assert_string_equal(p->system.media.inside_address.ip, "10.0.0.10");
+    assert_int_equal(p->system.media.port_max, 30999);
+    assert_int_equal(p->partners[0].media.relay_address_count, 2);
+    assert_string_equal(p->partners[0].media.relay_addresses[1].ip, "2001:db8::20");
+    assert_int_equal(p->partners[0].media.max_streams, 3);
+    assert_int_equal(p->partners[0].media.allow.count, 5);
+    mcsec_policy_free(p);
+    free(text);
+    mcsec_diag_list_free(&diags);
     /* allow_insecure lets a listed plain RTP line through */
     static const char insecure[] = HEAD SYSTEM_MEDIA PARTNER PARTNER_MEDIA_HEAD
         "      allow: [\"audio RTP/AVP\"]\n      allow_insecure: true\n";
@@ -462,10 +518,15 @@ static void test_policy_media(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_partner_sdp_passes), cmocka_unit_test(test_malformed),
-        cmocka_unit_test(test_insecure_profile),   cmocka_unit_test(test_line_not_allowed),
-        cmocka_unit_test(test_too_many_streams),   cmocka_unit_test(test_third_party_address),
-        cmocka_unit_test(test_anchored),           cmocka_unit_test(test_sdp_find_and_splice),
+        cmocka_unit_test(test_partner_sdp_passes),
+        cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_insecure_profile),
+        cmocka_unit_test(test_line_not_allowed),
+        cmocka_unit_test(test_too_many_streams),
+        cmocka_unit_test(test_third_party_address),
+        cmocka_unit_test(test_anchored),
+        cmocka_unit_test(test_key_lines_untouched),
+        cmocka_unit_test(test_sdp_find_and_splice),
         cmocka_unit_test(test_policy_media),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -288,6 +288,37 @@ static void check_rules(const side_t *s, const side_t *back_side)
     }
 }
 
+/* The partner's media section against the other side's relay
+ * (docs/media.md): it must list the relay's outside address and its port
+ * range, and exist exactly when the other side anchors media. */
+static void check_media(const side_t *s)
+{
+    const mcsec_media_rules_t *said = &s->entry->media;
+    const mcsec_media_system_t *own = &s->other->system.media;
+    if (!said->set && !own->enabled)
+        return;
+    if (!said->set) {
+        say(s, "partner '%s' has no media section but %s anchors media at %s", s->entry->name,
+            s->other->source_path, own->outside_address.ip);
+        return;
+    }
+    if (!own->enabled) {
+        say(s, "partner '%s' has a media section but %s sets no system.media", s->entry->name,
+            s->other->source_path);
+        return;
+    }
+    bool listed = false;
+    for (size_t i = 0; i < said->relay_address_count && !listed; i++)
+        listed = strcmp(said->relay_addresses[i].ip, own->outside_address.ip) == 0;
+    if (!listed)
+        say(s, "partner '%s' media.relay_addresses does not include %s, the relay %s names",
+            s->entry->name, own->outside_address.ip, s->other->source_path);
+    if (said->port_min != own->port_min || said->port_max != own->port_max)
+        say(s, "partner '%s' media ports are %u-%u but %s says %u-%u", s->entry->name,
+            (unsigned)said->port_min, (unsigned)said->port_max, s->other->source_path,
+            (unsigned)own->port_min, (unsigned)own->port_max);
+}
+
 /* Runs the one-way checks; returns self's entry for other (NULL = none). */
 static const mcsec_partner_t *check_side(side_t *s)
 {
@@ -308,6 +339,7 @@ static const mcsec_partner_t *check_side(side_t *s)
     check_addr(s, "gateway", s->entry->has_gateway, &s->entry->gateway, other->has_gateway,
                &other->gateway);
     check_ca(s);
+    check_media(s);
     return s->entry;
 }
 

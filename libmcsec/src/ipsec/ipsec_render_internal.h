@@ -53,6 +53,11 @@ typedef struct {
     const mcsec_partner_t *partners[64];
     ipsec_addrs_t remote[64];
     size_t partner_count;
+    /* Media (system.media, partners[].media; docs/media.md): our relay's
+     * outside address (NULL when media anchoring is off) and each
+     * partner's relay addresses (count 0: the partner has no media). */
+    const mcsec_addr_t *media_local;
+    ipsec_addrs_t media_remote[64];
 } ipsec_plan_t;
 
 /* Checks the policy for what the renderer needs (need_keys: certificate,

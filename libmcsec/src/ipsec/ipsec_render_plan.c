@@ -142,6 +142,14 @@ static void plan_system(checker_t *c, const mcsec_system_t *sys, bool need_keys,
     else if (sys->has_gateway && addrs_have(&plan->local, &sys->gateway))
         problem(c, 0, 0, "ipsec: system gateway %s is also a service address; use another address",
                 sys->gateway.ip);
+    if (sys->media.enabled) {
+        plan->media_local = &sys->media.outside_address;
+        if (sys->has_gateway && strcmp(sys->gateway.ip, sys->media.outside_address.ip) == 0)
+            problem(c, 0, 0,
+                    "ipsec: system gateway %s is also the media relay's outside_address; use "
+                    "another address",
+                    sys->gateway.ip);
+    }
     check_identity(c, 0, 0, sys->identity, "system.identity");
     if (need_keys) {
         check_path(c, 0, 0, sys->keys.cert, "system.keys.cert");
@@ -188,6 +196,19 @@ static void plan_partner(checker_t *c, const mcsec_system_t *sys, const mcsec_pa
         problem(c, p->line, p->col,
                 "ipsec: partner '%s' gateway %s is also one of its service addresses", p->name,
                 p->gateway.ip);
+    ipsec_addrs_t *media = &plan->media_remote[plan->partner_count - 1];
+    memset(media, 0, sizeof(*media));
+    for (size_t i = 0; sys->media.enabled && p->media.set && i < p->media.relay_address_count;
+         i++) {
+        const mcsec_addr_t *relay = &p->media.relay_addresses[i];
+        if (p->has_gateway && strcmp(relay->ip, p->gateway.ip) == 0)
+            problem(c, p->line, p->col,
+                    "ipsec: partner '%s' gateway %s is also one of its media relay addresses",
+                    p->name, p->gateway.ip);
+        if (!addrs_add(media, relay))
+            problem(c, p->line, p->col, "ipsec: partner '%s' has more than %d relay addresses",
+                    p->name, IPSEC_MAX_ADDRS);
+    }
     check_identity(c, p->line, p->col, p->identity, "partner identity");
     if (need_keys) {
         char what[128];

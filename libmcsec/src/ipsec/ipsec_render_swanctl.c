@@ -17,9 +17,57 @@ static void write_ts(ipsec_text_t *t, const ipsec_addrs_t *addrs)
 /* Reauthentication interval of every IKE_SA (docs/ipsec.md, "Revocation"). */
 #define MCSEC_IPSEC_REAUTH_TIME "1h"
 
+/* The CHILD_SA settings after the traffic selectors, the same for every
+ * child of a partner. */
+static void write_child_tail(ipsec_text_t *t, bool libipsec)
+{
+    ipsec_text_printf(t, "                esp_proposals = %s\n", MCSEC_IPSEC_ESP_PROPOSALS);
+    ipsec_text_printf(t, "                rekey_time = 1h\n");
+    ipsec_text_printf(t, "                life_time = 66m\n");
+    ipsec_text_printf(t, "                replay_window = 128\n");
+    if (libipsec) {
+        /* kernel-libipsec installs no trap policy that would hold packets
+         * until the SA exists, so the tunnel is kept up instead. */
+        ipsec_text_printf(t, "                start_action = start\n");
+        ipsec_text_printf(t, "                dpd_action = restart\n");
+        ipsec_text_printf(t, "                close_action = start\n");
+    } else {
+        ipsec_text_printf(t, "                start_action = trap\n");
+        ipsec_text_printf(t, "                dpd_action = trap\n");
+        ipsec_text_printf(t, "                close_action = trap\n");
+    }
+    ipsec_text_printf(t, "            }\n");
+}
+
+/* The media CHILD_SA (docs/media.md): our relay's outside address and the
+ * partner's relay addresses, UDP. The port ranges are not in the
+ * selectors: strongSwan negotiates them but no kernel back end installs a
+ * port range (swanctl.conf(5), local_ts), so the nftables rules (--nft)
+ * hold each side to its range. */
+static void write_media_child(ipsec_text_t *t, const mcsec_policy_t *policy,
+                              const mcsec_partner_t *p, const mcsec_addr_t *local,
+                              const ipsec_addrs_t *remote, bool libipsec)
+{
+    const mcsec_media_system_t *ours = &policy->system.media;
+    ipsec_text_printf(t, "            %s-media {\n", p->name);
+    ipsec_text_printf(t, "                # media relays: ours udp %u-%u, theirs udp %u-%u\n",
+                      (unsigned)ours->port_min, (unsigned)ours->port_max,
+                      (unsigned)p->media.port_min, (unsigned)p->media.port_max);
+    ipsec_text_printf(t, "                mode = tunnel\n");
+    ipsec_text_printf(t, "                local_ts = %s/%u[udp]\n", local->ip,
+                      ipsec_host_prefix(local));
+    ipsec_text_printf(t, "                remote_ts = ");
+    for (size_t i = 0; i < remote->count; i++)
+        ipsec_text_printf(t, "%s%s/%u[udp]", i ? "," : "", remote->items[i]->ip,
+                          ipsec_host_prefix(remote->items[i]));
+    ipsec_text_printf(t, "\n");
+    write_child_tail(t, libipsec);
+}
+
 static void write_connection(ipsec_text_t *t, const mcsec_policy_t *policy,
                              const mcsec_partner_t *p, const ipsec_addrs_t *local,
-                             const ipsec_addrs_t *remote, mcsec_ipsec_backend_t backend)
+                             const ipsec_addrs_t *remote, const mcsec_addr_t *media_local,
+                             const ipsec_addrs_t *media_remote, mcsec_ipsec_backend_t backend)
 {
     char local_id[256], remote_id[256];
     /* ipsec_plan checked both identities already. */
@@ -68,22 +116,10 @@ static void write_connection(ipsec_text_t *t, const mcsec_policy_t *policy,
     write_ts(t, local);
     ipsec_text_printf(t, "\n                remote_ts = ");
     write_ts(t, remote);
-    ipsec_text_printf(t, "\n                esp_proposals = %s\n", MCSEC_IPSEC_ESP_PROPOSALS);
-    ipsec_text_printf(t, "                rekey_time = 1h\n");
-    ipsec_text_printf(t, "                life_time = 66m\n");
-    ipsec_text_printf(t, "                replay_window = 128\n");
-    if (libipsec) {
-        /* kernel-libipsec installs no trap policy that would hold packets
-         * until the SA exists, so the tunnel is kept up instead. */
-        ipsec_text_printf(t, "                start_action = start\n");
-        ipsec_text_printf(t, "                dpd_action = restart\n");
-        ipsec_text_printf(t, "                close_action = start\n");
-    } else {
-        ipsec_text_printf(t, "                start_action = trap\n");
-        ipsec_text_printf(t, "                dpd_action = trap\n");
-        ipsec_text_printf(t, "                close_action = trap\n");
-    }
-    ipsec_text_printf(t, "            }\n");
+    ipsec_text_printf(t, "\n");
+    write_child_tail(t, libipsec);
+    if (media_local != NULL && media_remote->count > 0)
+        write_media_child(t, policy, p, media_local, media_remote, libipsec);
     ipsec_text_printf(t, "        }\n");
     ipsec_text_printf(t, "    }\n");
 }
@@ -111,7 +147,7 @@ mcsec_err_t mcsec_ipsec_render_swanctl(const mcsec_policy_t *policy,
     ipsec_text_printf(&t, "connections {\n");
     for (size_t i = 0; i < plan->partner_count; i++)
         write_connection(&t, policy, plan->partners[i], &plan->local, &plan->remote[i],
-                         opts->backend);
+                         plan->media_local, &plan->media_remote[i], opts->backend);
     ipsec_text_printf(&t, "}\n");
     const mcsec_system_keys_t *keys = &policy->system.keys;
     if (plan->in_token) {

@@ -296,6 +296,17 @@ static void dump_system(writer_t *w, const mcsec_system_t *sys)
     key_string(w, "stale", sys->revocation.stale == MCSEC_CRL_STALE_REFUSE ? "refuse" : "keep");
     key_number(w, "warn_before", sys->revocation.warn_before);
     end_map(w);
+    if (sys->media.enabled) {
+        scalar(w, "media");
+        begin_map(w, false);
+        scalar(w, "outside_address");
+        scalar(w, sys->media.outside_address.ip);
+        scalar(w, "inside_address");
+        scalar(w, sys->media.inside_address.ip);
+        key_number(w, "port_min", sys->media.port_min);
+        key_number(w, "port_max", sys->media.port_max);
+        end_map(w);
+    }
     end_map(w);
 }
 
@@ -407,6 +418,18 @@ static void dump_partner(writer_t *w, const mcsec_partner_t *partner)
         w->failed = true;
     if (!w->failed && !mcsec_pol_dump_partner_migration(&w->emitter, partner))
         w->failed = true;
+    if (partner->media.set) {
+        scalar(w, "media");
+        begin_map(w, false);
+        key_addr_list(w, "relay_addresses", partner->media.relay_addresses,
+                      partner->media.relay_address_count);
+        key_number(w, "port_min", partner->media.port_min);
+        key_number(w, "port_max", partner->media.port_max);
+        key_list(w, "allow", &partner->media.allow);
+        key_bool(w, "allow_insecure", partner->media.allow_insecure);
+        key_number(w, "max_streams", partner->media.max_streams);
+        end_map(w);
+    }
     end_map(w);
 }
 

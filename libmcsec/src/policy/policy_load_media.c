@@ -59,6 +59,22 @@ void mcsec_pol_load_system_media(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_
     if (v[2] && v[3])
         load_range(ctx, v[2], v[3], "system.media.port_min", "system.media.port_max",
                    &media->port_min, &media->port_max);
+    /* The anchoring check refuses an SDP naming our core's addresses: a
+     * relay on one of them could never pass it (docs/media.md). */
+    for (size_t i = 0; i < sys->sip_inside_peer_count + (sys->has_sip_core ? 1 : 0); i++) {
+        const mcsec_addr_t *core =
+            i < sys->sip_inside_peer_count ? &sys->sip_inside_peers[i] : &sys->sip_core;
+        for (int side = 0; side < 2; side++) {
+            const mcsec_addr_t *relay = side ? &media->inside_address : &media->outside_address;
+            if ((side ? in_ok : out_ok) && strcmp(relay->ip, core->ip) == 0) {
+                mcsec_pol_problem(ctx, v[side], MCSEC_ERR_INVALID,
+                                  "'system.media.%s' %s is an address of our SIP core "
+                                  "(system.sip): the relay needs its own",
+                                  side ? "inside_address" : "outside_address", relay->ip);
+                return;
+            }
+        }
+    }
 }
 
 /* True when c is an RFC 8866 token character (token-char). */

@@ -241,6 +241,11 @@ static const reason_entry_t reason_table[MCSEC_REASON_COUNT] = {
          "the media relay (rtpengine) did not answer or could not allocate ports: the session is "
          "refused (fail closed)",
          500, 503},
+    [MCSEC_REASON_MEDIA_KEYS_ALTERED] = {"media.keys_altered",
+                                         "the media relay's SDP does not carry the a=crypto and "
+                                         "a=key-mgmt lines of the SDP it was given, octet for "
+                                         "octet (end-to-end media keys must cross untouched)",
+                                         500, 500},
 };
 
 static const reason_entry_t *reason_entry(mcsec_reason_t reason)

@@ -54,6 +54,17 @@ mcsec_reason_t mcsec_media_check_anchored(const mcsec_policy_t *policy,
                                           size_t len, bool egress, char *detail,
                                           size_t detail_size);
 
+/* The key lines of an SDP are end to end (MIKEY-SAKKE a=key-mgmt, RFC
+ * 4567, TS 33.180; SDES a=crypto, RFC 4568): the relay's SDP (after) must
+ * carry exactly the a=crypto and a=key-mgmt lines of the SDP it was given
+ * (before), octet for octet, as many of each, in any order and at any
+ * level. MCSEC_REASON_NONE or media.keys_altered (a line added, removed or
+ * changed), media.malformed when either does not read as lines (more than
+ * MCSEC_SDP_MAX_LINES). */
+mcsec_reason_t mcsec_media_check_keys(const uint8_t *before, size_t before_len,
+                                      const uint8_t *after, size_t after_len, char *detail,
+                                      size_t detail_size);
+
 /* Finds the SDP of a body: the body itself when content_type (ct_len
  * octets) is application/sdp, else the one application/sdp leaf of a
  * multipart body (mcsec/mime/mime.h walks it). Returns 1 with *offset and
