@@ -18,6 +18,8 @@
 #      way for SECONDS; relayed packets divided by rtpengine's CPU seconds.
 # usage: sudo bench/media_bench.sh [--build DIR] [--calls N] [--cps N]
 #        [--rounds N] [--pps N] [--seconds N]
+# MEDIA_BENCH_PERF=/path/prefix: perf samples of the kamailios per
+# configuration (PREFIX-off.data, PREFIX-on.data).
 # Prints a Markdown table (paste into bench/RESULTS.md).
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -32,7 +34,7 @@ while [ $# -gt 0 ]; do
         --rounds) ROUNDS=$2 ;;
         --pps) PPS=$2 ;;
         --seconds) SECONDS_PPS=$2 ;;
-        *) sed -n '2,21p' "$0"; exit 2 ;;
+        *) sed -n '2,23p' "$0"; exit 2 ;;
     esac
     shift 2
 done
@@ -94,12 +96,22 @@ one() {
     mapfile -t pids < <(kam_tree)
     k0=$(cpu_ns "${pids[@]}")
     r0=$(cpu_ns "${RTP_PID[a]}" "${RTP_PID[b]}")
+    local perf_pid=
+    if [ -n "${MEDIA_BENCH_PERF:-}" ]; then
+        # where the CPU goes (software clock samples; no hardware counters
+        # here): perf report -i $MEDIA_BENCH_PERF-CONFIG.data --sort dso,sym
+        perf record -q -e cpu-clock -F 4000 -g -o "$MEDIA_BENCH_PERF-$config.data" \
+            -p "$(printf '%s,' "${pids[@]}" | sed 's/,$//')" >/dev/null 2>&1 &
+        perf_pid=$!
+        sleep 0.5
+    fi
     in_ns a sipp -sf "$here/scenarios/uac_media_call.xml" -i "$A_CORE" -p 5071 -t u1 \
         -r "$CPS" -m "$CALLS" -l 50 -nostdin -nd -timeout 120s -mp 6000 \
         -key ruri sip:mcptt-group-7@b.mcx.example -key from "$A_SERVER" \
         -trace_stat -stf "$WORK/uac-$config.csv" "$(hostport "$A_IN" 5060)" \
         >"$WORK/uac-$config.out" 2>&1
     k1=$(cpu_ns "${pids[@]}")
+    [ -n "$perf_pid" ] && kill -INT "$perf_pid" && wait "$perf_pid"
     r1=$(cpu_ns "${RTP_PID[a]}" "${RTP_PID[b]}")
     okc=$(tail -n 1 "$WORK/uac-$config.csv" | awk -F';' '{ print $16 }')
     in_ns b pkill -f "sipp -sf $here/scenarios/uas_media_call.xml" 2>/dev/null
