@@ -21,6 +21,7 @@
 # MEDIA_BENCH_PERF=/path/prefix: perf samples of the kamailios per
 # configuration (PREFIX-off.data, PREFIX-on.data).
 # Prints a Markdown table (paste into bench/RESULTS.md).
+# shellcheck source-path=SCRIPTDIR disable=SC2034 # (variables the demo libraries read)
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC=$(cd "$here/.." && pwd)

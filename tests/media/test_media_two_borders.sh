@@ -25,6 +25,7 @@
 #
 # usage: test_media_two_borders.sh   (root; exit 77 when the machine cannot
 # run it). Environment: MCSEC_BUILD (build directory), MCSEC_DEMO_KEEP=1.
+# shellcheck source-path=SCRIPTDIR disable=SC2034 # (variables the demo libraries read)
 set -u
 DEMO_FAMILY=4
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
