@@ -14,8 +14,9 @@
 #   2. Both borders: an SPK-protected multipart INVITE (SDP + mcptt-info)
 #      from A's core: B's core gets the SDP anchored at B (none of A's
 #      addresses, key-mgmt untouched) and the mcptt-info clear (the
-#      protection verified at B after A replaced the SDP part); the 200's
-#      SDP is anchored on its way back at both borders.
+#      protection verified at B after A replaced the SDP part); the 200
+#      (SDP + mcptt-info) is protected by B and verified by A with its SDP
+#      part replaced at both borders, and arrives anchored and clear.
 #   3. A's core sends an INVITE whose SDP the stand-in leaves unanchored
 #      (500, media.not_anchored), one to which it adds an a=crypto line
 #      (500, media.keys_altered), one for which the relay "fails"
