@@ -10,7 +10,7 @@ by mcsec-srtp-peer (libsrtp2).
   mc_call.py call --caller-ns NS --callee-ns NS --caller ADDR --callee ADDR
       --caller-relay ADDR --callee-relay ADDR --caller-range LO-HI
       --callee-range LO-HI --peer PATH --work DIR --kind group|private
-      [--steps media,move,hold,bye]
+      [--steps media,move,hold,late,bye]
       one call: INVITE (multipart: SDP + mcptt-info, which the caller's
       border SPK-protects), 200, ACK, and per step:
         media  SRTP audio and SRTCP floor control (RTCP APP "MCPT") both
@@ -18,11 +18,15 @@ by mcsec-srtp-peer (libsrtp2).
         move   a re-INVITE moving the caller's audio to a new port, media
         hold   re-INVITE a=sendonly (callee must see sendonly, answer
                recvonly), then a=sendrecv again, media
+        late   a re-INVITE without SDP: the 200 offers, the ACK answers, media
         bye    BYE, 200
       Each SDP a core receives is checked: anchored (c= and o= only the
       receiving side's relay inside address, ports in its range, no ICE
       candidate), the profile and a=key-mgmt as the sender wrote them.
       Prints "ok ..." / "FAIL ..." lines; exit 1 on any FAIL.
+  mc_call.py cancel (the call options)
+      INVITE, 180 with the SDP answer (checked anchored), CANCEL, 200, 487,
+      ACK: the relays' sessions must end (checked by the caller).
   mc_call.py bad --caller-ns NS --caller ADDR --border ADDR --work DIR
       offers broken SDP from the caller's core and prints one line per
       case: "NAME STATUS WARNING"; with --valid one valid offer ("valid").
@@ -276,8 +280,18 @@ class Call:
         if initial:
             h.append(("Accept-Contact", "*;+g.3gpp.icsi-ref=\"urn%3Aurn-7%3A3gpp-service.ims"
                       ".icsi.mcptt\";require;explicit"))
+        if method == "INVITE":
+            self.last_invite = (ruri, h)
         self.uac.sendto(build("%s %s SIP/2.0" % (method, ruri), h, body, ctype).encode(),
                         self.border)
+
+    def cancel(self):
+        """CANCEL of the last INVITE: its Via, Call-ID, From, To and CSeq
+        number (RFC 3261 9.1)."""
+        ruri, h = self.last_invite
+        keep = [(n, v) for n, v in h if n in ("Via", "Max-Forwards", "From", "To", "Call-ID")]
+        keep.append(("CSeq", "%d CANCEL" % self.cseq))
+        self.uac.sendto(build("CANCEL %s SIP/2.0" % ruri, keep).encode(), self.border)
 
     def uas_reply(self, req, status, reason, body="", ctype=None):
         h = [(n, v) for n, v in req.headers if n.lower() in ("via", "from", "call-id", "cseq",
@@ -337,6 +351,34 @@ class Call:
         ack = recv(self.uas, lambda m: m.method == "ACK", on_other=self.uas_other)
         if ack is None:
             fail("%s: ACK did not reach the callee" % label)
+        return a_ports, b_ports
+
+    def late_offer(self, label):
+        """A re-INVITE without SDP: the callee's 200 offers, the caller's
+        ACK answers (RFC 3264, RFC 3261 13.2.1). Returns the ports."""
+        a = self.a
+        self.version += 1
+        self.send_request("INVITE")
+        req = recv(self.uas, lambda m: m.method == "INVITE", on_other=self.uas_other)
+        if req is None:
+            fail("%s: re-INVITE did not reach the callee" % label)
+            return None
+        offer = sdp_offer(a.callee, self.b_audio, self.b_floor, "sendrecv", None, self.version)
+        self.uas_reply(req, 200, "OK", offer, "application/sdp")
+        resp = recv(self.uac, lambda m: m.is_reply and m.status >= 200 and m.cseq_method() == "INVITE")
+        if resp is None or resp.status != 200:
+            fail("%s: caller got %s" % (label, resp.start if resp else "no final reply"))
+            return None
+        a_ports = check_sdp("%s: offer in the 200 at the caller" % label, resp.sdp(), a.caller_relay,
+                            a.caller_lo, a.caller_hi, offer)
+        answer = sdp_offer(a.caller, self.audio, self.floor, "sendrecv", self.key_mgmt, self.version)
+        self.send_request("ACK", answer, "application/sdp")
+        ack = recv(self.uas, lambda m: m.method == "ACK", on_other=self.uas_other)
+        if ack is None:
+            fail("%s: ACK did not reach the callee" % label)
+            return None
+        b_ports = check_sdp("%s: answer in the ACK at the callee" % label, ack.sdp(),
+                            a.callee_relay, a.callee_lo, a.callee_hi, answer)
         return a_ports, b_ports
 
     def media(self, label, a_ports, b_ports):
@@ -427,8 +469,53 @@ def cmd_call(a):
                                                c.version), want_b="sendrecv")
         if r:
             c.media("resumed", *r)
+    if "late" in steps:
+        r = c.late_offer("late offer (re-INVITE without SDP)")
+        if r:
+            c.media("late-offer", *r)
     if "bye" in steps:
         c.bye()
+    return 1 if FAILS else 0
+
+
+def cmd_cancel(a):
+    """INVITE, 180 with the answer (early media), CANCEL: 200 to the
+    CANCEL, 487 to the INVITE; the relays must end the session."""
+    lo, hi = a.caller_range.split("-")
+    a.caller_lo, a.caller_hi = int(lo), int(hi)
+    c = Call(a)
+    c.audio, c.floor = 4200, 4202
+    offer = sdp_offer(a.caller, c.audio, c.floor)
+    c.send_request("INVITE", offer, "application/sdp", initial=True)
+    req = recv(c.uas, lambda m: m.method == "INVITE", on_other=c.uas_other)
+    if req is None:
+        fail("cancel: INVITE did not reach the callee")
+        return 1
+    answer = sdp_offer(a.callee, 5200, 5202)
+    c.uas_reply(req, 180, "Ringing", answer, "application/sdp")
+    ring = recv(c.uac, lambda m: m.is_reply and m.status == 180)
+    if ring is None:
+        fail("cancel: no 180 at the caller")
+    else:
+        check_sdp("cancel: answer in the 180 at the caller", ring.sdp(), a.caller_relay,
+                  a.caller_lo, a.caller_hi, answer)
+    c.cancel()
+    can = recv(c.uas, lambda m: m.method == "CANCEL", on_other=c.uas_other)
+    if can is None:
+        fail("cancel: CANCEL did not reach the callee")
+        return 1
+    c.uas_reply(can, 200, "OK")
+    c.uas_reply(req, 487, "Request Terminated")
+    resp = recv(c.uac, lambda m: m.is_reply and m.cseq_method() == "INVITE" and m.status >= 300)
+    if resp is None or resp.status != 487:
+        fail("cancel: caller got %s" % (resp.start if resp else "no final reply"))
+        return 1
+    ok("cancel: 180 with SDP, CANCEL, 487")
+    # the ACK of a non-2xx is hop by hop: A's border absorbs it
+    ruri, h = c.last_invite
+    ack = [(n, v) for n, v in h if n in ("Via", "Max-Forwards", "From", "Call-ID")]
+    ack += [("To", resp.get("To")), ("CSeq", "%d ACK" % c.cseq)]
+    c.uac.sendto(build("ACK %s SIP/2.0" % ruri, ack).encode(), c.border)
     return 1 if FAILS else 0
 
 
@@ -485,7 +572,7 @@ def cmd_bad(a):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("cmd", choices=["call", "bad"])
+    p.add_argument("cmd", choices=["call", "bad", "cancel"])
     p.add_argument("--caller-ns", required=True)
     p.add_argument("--callee-ns")
     p.add_argument("--caller", required=True)
@@ -500,12 +587,14 @@ def main():
     p.add_argument("--peer")
     p.add_argument("--work", default=".")
     p.add_argument("--kind", choices=["group", "private"], default="group")
-    p.add_argument("--steps", default="media,move,hold,bye")
+    p.add_argument("--steps", default="media,move,hold,late,bye")
     p.add_argument("--valid", action="store_true", help="bad: send one valid offer instead")
     a = p.parse_args()
     if a.cmd == "bad":
         a.border = a.caller_border
         return cmd_bad(a)
+    if a.cmd == "cancel":
+        return cmd_cancel(a)
     return cmd_call(a)
 
 

@@ -9,7 +9,10 @@
 #            (SPK-protected by A, unprotected by B), SRTP audio (AES-128-GCM,
 #            RFC 7714) and SRTCP floor control both ways, decrypted at the
 #            far end with octets unchanged; a re-INVITE moving A's audio to
-#            a new port; hold (sendonly/recvonly) and resume; BYE
+#            a new port; hold (sendonly/recvonly) and resume; a re-INVITE
+#            without SDP (the 200 offers, the ACK answers); BYE
+#   cancel   a call answered 180 with SDP (early media), then CANCEL, 487:
+#            both relays free the session
 #   private  a private call from B to A (a=key-mgmt MIKEY stand-in) with
 #            media both ways, BYE
 # Checked besides: each core got SDP anchored at its own relay only; the
@@ -107,7 +110,7 @@ call() {
 }
 
 say ""
-say "-- group call A -> B (SPK-protected multipart INVITE), media, re-INVITE, hold/resume, BYE"
+say "-- group call A -> B (SPK-protected multipart INVITE), media, re-INVITE, hold/resume, late offer, BYE"
 cap_start group a:veth-a "$(tunnel_spec)"
 call "group call" --kind group --caller-ns "$NS_A" --callee-ns "$NS_B" \
     --caller "$A_CORE" --callee "$B_CORE" --caller-border "$A_IN" \
@@ -143,6 +146,19 @@ call "private call" --kind private --caller-ns "$NS_B" --callee-ns "$NS_A" \
     --steps media,bye
 sa=$(rtp_sessions a) sb=$(rtp_sessions b)
 [ "$sa" = 0 ] && [ "$sb" = 0 ] || bad "the relays still hold sessions after BYE (A $sa, B $sb)"
+
+say ""
+say "-- call A -> B cancelled after a 180 with SDP (early media answer): CANCEL, 487"
+out=$(python3 "$here/mc_call.py" cancel --peer "$PEER" --work "$WORK" --kind group \
+    --caller-ns "$NS_A" --callee-ns "$NS_B" --caller "$A_CORE" --callee "$B_CORE" \
+    --caller-border "$A_IN" --caller-relay "$A_IN" --callee-relay "$B_IN" \
+    --caller-range 30000-30199 --callee-range 40000-40199 2>&1) || bad "cancel: $(printf '%s\n' "$out" | grep FAIL | head -n 2 | tr '\n' ' ')"
+printf '%s\n' "$out" | sed 's/^/   /'
+relays_idle() { [ "$(rtp_sessions a)" = 0 ] && [ "$(rtp_sessions b)" = 0 ]; }
+wait_for 3 relays_idle
+sa=$(rtp_sessions a) sb=$(rtp_sessions b)
+row ports "after CANCEL: rtpengine A $sa session(s), B $sb"
+[ "$sa" = 0 ] && [ "$sb" = 0 ] || bad "the relays still hold sessions after CANCEL (A $sa, B $sb)"
 
 say ""
 say "-- bad SDP from A's MC server"

@@ -42,7 +42,9 @@ media_policy_partner() {
 rtp_cli() { in_ns "$1" rtpengine-ctl -ip "127.0.0.1:$RTP_CLI_PORT" "${@:2}"; }
 
 # rtp_sessions SIDE: the number of sessions SIDE's rtpengine holds.
-rtp_sessions() { rtp_cli "$1" list numsessions 2>/dev/null | grep -oE '[0-9]+' | tail -n 1; }
+rtp_sessions() {
+    rtp_cli "$1" list numsessions 2>/dev/null | awk '/^Current sessions total:/ { print $NF }'
+}
 
 rtp_start() {
     local side=$1 r
