@@ -70,6 +70,7 @@ for s in a b; do
     cp "$WORK/$s/policy.yaml" "$WORK/$s/policy-on.yaml"
 done
 net_up || die "no namespaces"
+media_net_up || die "could not add the media relays' addresses"
 
 # cpu_ns PID...: CPU nanoseconds of the processes' tasks so far.
 cpu_ns() {
@@ -155,7 +156,7 @@ in_ns a "$PEER" --local "$(hostport "$A_CORE" 7000)" --peer "$(hostport "$A_IN" 
     --key "$key" --salt "$salt" --count "$n" --interval-us "$us" --wait-ms 500 --delay-ms 300 \
     >"$WORK/pps-a.out" &
 peer_a=$!
-in_ns a "$PEER" --local "$(hostport "$A_CORE" 7100)" --peer "$(hostport "$A_SVC" "$po")" --out "$WORK/pps-b" \
+in_ns a "$PEER" --local "$(hostport "$A_CORE" 7100)" --peer "$(hostport "$A_MEDIA" "$po")" --out "$WORK/pps-b" \
     --key "$key" --salt "$salt" --count "$n" --interval-us "$us" --wait-ms 500 --delay-ms 300 \
     >"$WORK/pps-b.out"
 wait "$peer_a"

@@ -134,6 +134,7 @@ topo_text="topology hiding off (the module does not do it yet)"
 row keys "CA + border certificate per system (pki), shared SPK $SPK_ID, KMS per system (EAR)"
 row policies "partner auth explicit (EAR), SPK required, $topo_text; mcsecctl policy pair: they agree"
 net_up || die "could not make the network namespaces"
+media_net_up || die "could not add the media relays' addresses"
 row network "namespaces $NS_A / $NS_B / $NS_X; the wire: $A_GW <-> $B_GW; nothing routed out"
 ipsec_up b
 ipsec_up a
@@ -143,7 +144,7 @@ row IPsec "back end $BACKEND; SA up: $(sa_summary a)"
 row "" "nftables: traffic between the service addresses that did not cross the SA is dropped"
 rtp_start a
 rtp_start b
-row "media" "rtpengine: A $A_IN (inside) | $A_SVC (outside, in the SA), B $B_IN | $B_SVC"
+row "media" "rtpengine: A $A_IN (inside) | $A_MEDIA (outside, its own CHILD_SA), B $B_IN | $B_MEDIA"
 kam_start a
 kam_start b
 row "IS proxy" "A $A_SVC:5060 (inside $A_IN), B $B_SVC:5060 (inside $B_IN): kamailio + mcsec.so"

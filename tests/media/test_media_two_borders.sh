@@ -89,6 +89,7 @@ t0=$(date +%s)
 say "== media through two borders (rtpengine, SRTP relayed untouched, ESP only on the link)"
 keys_and_policies
 net_up || die "could not make the network namespaces"
+media_net_up || die "could not add the media relays' addresses"
 ipsec_up b
 ipsec_up a
 wait_for 20 child_installed a && wait_for 5 child_installed b ||
@@ -97,7 +98,7 @@ rtp_start a
 rtp_start b
 kam_start a
 kam_start b
-row set-up "IPsec ($BACKEND) $(sa_summary a); rtpengine A $A_IN|$A_SVC, B $B_IN|$B_SVC"
+row set-up "IPsec ($BACKEND) $(sa_summary a); rtpengine A $A_IN|$A_MEDIA, B $B_IN|$B_MEDIA"
 
 # call LABEL ARGS...: one mc_call.py call; its lines as rows.
 call() {
@@ -121,9 +122,9 @@ wire_rows group 1
 # inside the SA: the SDP between the borders names only the relays' outside
 # addresses (c=/o= lines), never a core or an inside address
 if [ -f "$WORK/cap/group-ipsec0.pcap" ]; then
-    inner=$(grep -a -c -E "c=IN IP4 ($A_CORE|$A_IN|$B_CORE|$B_IN)\\b" "$WORK/cap/group-ipsec0.pcap" || true)
-    outer=$(grep -a -c -E "c=IN IP4 ($A_SVC|$B_SVC)\\b" "$WORK/cap/group-ipsec0.pcap" || true)
-    row tunnel "SDP inside the SA: $outer lines naming the relays' outside addresses, $inner an inside one"
+    inner=$(grep -a -c -E "c=IN IP4 ($A_CORE|$A_IN|$A_SVC|$B_CORE|$B_IN|$B_SVC)\\b" "$WORK/cap/group-ipsec0.pcap" || true)
+    outer=$(grep -a -c -E "c=IN IP4 ($A_MEDIA|$B_MEDIA)\\b" "$WORK/cap/group-ipsec0.pcap" || true)
+    row tunnel "SDP inside the SA: $outer lines naming the relays' outside addresses, $inner another address"
     [ "$inner" -eq 0 ] || bad "an inside address crossed in SDP between the borders"
     [ "$outer" -gt 0 ] || bad "no SDP seen inside the SA"
     # the multipart INVITE crossed SPK-protected (with the SDP rtpengine

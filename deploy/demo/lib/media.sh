@@ -2,7 +2,8 @@
 # Two-system demo and media tests: media anchoring (issue 19; docs/media.md,
 # docs/media-relay.md). Sourced after net.sh and border.sh; with MEDIA=1:
 #   - each border's policy gets system.media (its rtpengine: outside =
-#     the service address, inside = the IS proxy's inside address) and
+#     A_MEDIA / B_MEDIA, its own address beside the service address, made
+#     by media_net_up; inside = the IS proxy's inside address) and
 #     partners[].media (the partner's relay address and port range);
 #   - kamailio starts with -A WITH_MEDIA (deploy/kamailio/mcsec-is-proxy.cfg);
 #   - rtp_start SIDE starts Debian's rtpengine (userspace forwarding, no
@@ -17,7 +18,25 @@ RTP_NG_PORT=2223
 RTP_CLI_PORT=9900
 
 media_range() { if [ "$1" = a ]; then echo "30000 30199"; else echo "40000 40199"; fi; }
-media_out() { if [ "$1" = a ]; then echo "$A_SVC"; else echo "$B_SVC"; fi; }
+# The relays' outside addresses: their own (not the IS proxy's), so only
+# the media CHILD_SA of `mcsecctl ipsec render` carries the media.
+if [ "${DEMO_FAMILY:-4}" = 6 ]; then
+    A_MEDIA=2001:db8:a::5 B_MEDIA=2001:db8:b::6
+else
+    A_MEDIA=198.51.100.5 B_MEDIA=198.51.100.6
+fi
+media_out() { if [ "$1" = a ]; then echo "$A_MEDIA"; else echo "$B_MEDIA"; fi; }
+
+# media_net_up: after net_up, the relays' outside addresses on lo and the
+# route to the other relay via the other gateway (as net_up routes the
+# service addresses).
+media_net_up() {
+    # shellcheck disable=SC2086 # NODAD: empty or one word
+    ip -n "$NS_A" addr add "$A_MEDIA/$HOST_LEN" $NODAD dev lo &&
+        ip -n "$NS_A" route add "$B_MEDIA/$HOST_LEN" via "$B_GW" src "$A_MEDIA" &&
+        ip -n "$NS_B" addr add "$B_MEDIA/$HOST_LEN" $NODAD dev lo &&
+        ip -n "$NS_B" route add "$A_MEDIA/$HOST_LEN" via "$A_GW" src "$B_MEDIA"
+}
 media_in() { if [ "$1" = a ]; then echo "$A_IN"; else echo "$B_IN"; fi; }
 
 # media_policy_system SIDE: the system.media section (2-space indent).
