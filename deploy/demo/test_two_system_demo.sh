@@ -34,7 +34,8 @@ for run in 1 2; do
     fi
     [ "$rc" -eq 0 ] || fail "run $run: exit status $rc"
     expect_line "$out" '^   IPsec .*SA up: peer b\.mcx\.example, IKEv2 AES_GCM_16'
-    expect_line "$out" 'ESP packets \(UDP 4500\), [0-9]+ IKE, 0 other; SIP/HTTP text on the link: none' 4
+    expect_line "$out" 'ESP packets \(UDP 4500\), [0-9]+ IKE, 0 other; SIP/HTTP text on the link: none' 5
+    expect_line "$out" '^   media +(audio|floor): [AB]->[AB] sent=[0-9]+ received=[0-9]+ decrypted=[1-9][0-9]* suite=GCM, octets unchanged' 4
     expect_line "$out" 'mcptt-info encrypted \([1-9][0-9]* pkts with EncryptedData' 2
     expect_line "$out" 'EAR valid: signed by sip:mcptt@a\.mcx\.example \(role 2'
     expect_line "$out" 'EAR valid: signed by sip:border@a\.mcx\.example \(role 4'

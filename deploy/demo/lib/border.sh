@@ -5,6 +5,8 @@
 # the sipp MC servers.
 
 declare -A KAM_PID=()
+# Extra cfg defines for kamailio (lib/media.sh: -A WITH_MEDIA).
+KAM_DEFS=()
 SIPP_PIDS=()
 
 # --- IPsec ------------------------------------------------------------------
@@ -59,6 +61,7 @@ kam_start() {
         -A "MCSEC_POLICY=\"$WORK/$side/policy.yaml\"" -A "MCSEC_MODULE=\"$MODULE\"" \
         -A "CHILDREN=2" -A "RUNDIR=\"$WORK/$side/kam\"" -A "BORDER_HOST=border.$side.mcx.example" \
         -A "MCSEC_STATE_FILE=\"$WORK/$side/kam/mcsec.generation\"" \
+        "${KAM_DEFS[@]}" \
         </dev/null >>"$WORK/$side/kamailio.log" 2>&1
     pid=$BG_PID
     KAM_PID[$side]=$pid
