@@ -34,6 +34,7 @@ crypto_run() {
             awk -v r="$round" '
                 /^ECCSI sign /         { print r ",eccsi_sign," $3 }
                 /^ECCSI verify /       { print r ",eccsi_verify," $3 }
+                /^ECCSI first-seen /   { print r ",eccsi_verify_first_seen," $4 }
                 /^ECDSA P-256 sign /   { print r ",ecdsa_p256_sign," $4 }
                 /^ECDSA P-256 verify / { print r ",ecdsa_p256_verify," $4 }' \
                 "$out" >>"$B_OUT/crypto.csv"
