@@ -61,26 +61,37 @@ static int collect(const mcsec_xmlprot_t *prot, const xp_info_type_t *type, xmlN
     return 0;
 }
 
-/* <xenc:EncryptedData> template with the KeyName of the current key. */
-static xmlNodePtr make_template(mcsec_xmlprot_t *prot, xmlDocPtr doc)
+/* A new element of doc in ns appended to parent (NULL: none). */
+static xmlNodePtr add_element(xmlDocPtr doc, xmlNodePtr parent, xmlNsPtr ns, const char *name)
 {
-    xmlNodePtr data = xmlNewDocNode(doc, NULL, BAD_CAST "EncryptedData", NULL);
+    xmlNodePtr node = xmlNewDocNode(doc, ns, BAD_CAST name, NULL);
+    if (node && parent && !xmlAddChild(parent, node)) {
+        xmlFreeNode(node);
+        return NULL;
+    }
+    return node;
+}
+
+/* <xenc:EncryptedData> with the KeyName of the current key and an empty
+ * CipherValue (returned in *value), built node by node: no content or
+ * attribute value here needs entity parsing or a lookup. */
+static xmlNodePtr make_template(mcsec_xmlprot_t *prot, xmlDocPtr doc, xmlNodePtr *value)
+{
+    xmlNodePtr data = add_element(doc, NULL, NULL, "EncryptedData");
     if (!data)
         return NULL;
     xmlNsPtr xenc = xmlNewNs(data, BAD_CAST XP_NS_XENC, BAD_CAST "xenc");
     xmlNsPtr ds = xmlNewNs(data, BAD_CAST XP_NS_DSIG, BAD_CAST "ds");
     xmlSetNs(data, xenc);
-    xmlNodePtr method = xmlNewChild(data, xenc, BAD_CAST "EncryptionMethod", NULL);
-    xmlNodePtr key_info = xmlNewChild(data, ds, BAD_CAST "KeyInfo", NULL);
-    xmlNodePtr key_name =
-        key_info ? xmlNewChild(key_info, ds, BAD_CAST "KeyName", BAD_CAST prot->current_name)
-                 : NULL;
-    xmlNodePtr cipher_data = xmlNewChild(data, xenc, BAD_CAST "CipherData", NULL);
-    xmlNodePtr cipher_value =
-        cipher_data ? xmlNewChild(cipher_data, xenc, BAD_CAST "CipherValue", NULL) : NULL;
-    if (!xenc || !ds || !method || !key_name || !cipher_value ||
-        !xmlSetProp(data, BAD_CAST "Type", BAD_CAST XP_TYPE_ELEMENT) ||
-        !xmlSetProp(method, BAD_CAST "Algorithm", BAD_CAST XP_ALG_AES128_GCM)) {
+    xmlNodePtr method = xenc ? add_element(doc, data, xenc, "EncryptionMethod") : NULL;
+    xmlNodePtr key_info = ds ? add_element(doc, data, ds, "KeyInfo") : NULL;
+    xmlNodePtr key_name = key_info ? add_element(doc, key_info, ds, "KeyName") : NULL;
+    xmlNodePtr cipher_data = method ? add_element(doc, data, xenc, "CipherData") : NULL;
+    *value = cipher_data ? add_element(doc, cipher_data, xenc, "CipherValue") : NULL;
+    if (!*value || !key_name ||
+        !xmlAddChild(key_name, xmlNewDocText(doc, BAD_CAST prot->current_name)) ||
+        !xmlNewProp(data, BAD_CAST "Type", BAD_CAST XP_TYPE_ELEMENT) ||
+        !xmlNewProp(method, BAD_CAST "Algorithm", BAD_CAST XP_ALG_AES128_GCM)) {
         xmlFreeNode(data);
         return NULL;
     }
@@ -105,10 +116,9 @@ static mcsec_err_t seal_child(mcsec_xmlprot_t *prot, xmlDocPtr doc, xmlNodePtr c
     xmlBufferFree(clear);
     if (rc != MCSEC_OK)
         return rc;
-    xmlNodePtr tmpl = make_template(prot, doc);
-    /* make_template's last element: EncryptedData/CipherData/CipherValue. */
-    xmlNodePtr value = tmpl ? xmlGetLastChild(xmlGetLastChild(tmpl)) : NULL;
-    if (!value || b64_len > INT32_MAX) {
+    xmlNodePtr value = NULL;
+    xmlNodePtr tmpl = make_template(prot, doc, &value);
+    if (!tmpl || b64_len > INT32_MAX) {
         rc = MCSEC_ERR_NOMEM;
     } else {
         xmlNodeAddContentLen(value, BAD_CAST b64, (int)b64_len);
