@@ -226,7 +226,7 @@ report_write() {
         echo "run deploy/kamailio/mcsec-is-proxy.cfg (stateful, tm); mcsec implicit and explicit receive the body"
         echo "SPK-protected ($(stat -c %s "$B_SIP/protected.body" 2>/dev/null) octets, multipart with signature); the others"
         echo "get it in clear ($(stat -c %s "$B_SIP/doc.xml" 2>/dev/null) octets)."
-        echo "CPU: after each search, $B_CPU_SETTLE s of quiet, then $B_CPU_SECONDS s at $B_CPU_RATE msg/s on the same"
+        echo "CPU: after each search, $B_CPU_SETTLE s of quiet, then $B_CPU_SECONDS s at $B_CPU_RATE msg/s (half the knee just found when lower: sip-cpu.csv has the rate) on the same"
         echo "kamailio: its processes' CPU time (user + system, /proc/PID/task/*/schedstat)"
         echo "per message, median over the rounds. It counts what callgrind does not: cache"
         echo "misses, system calls, library dispatch, timers."
