@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 
+#include "mcsec/spk/kdf.h"
 #include "mcsec/spk/keystore.h"
 #include "mcsec/spk/xmlprot.h"
 
@@ -237,12 +238,80 @@ static void test_gcm_context_follows_key_and_direction(void **state)
     mcsec_xmlprot_destroy(receiver);
 }
 
+/* A one-element document whose EncryptedData holds clear sealed under
+ * OLD_KEY's confidentiality key by the test itself (EVP, IV of zeros): what
+ * a partner holding the key could send. */
+static char *sealed_doc(const char *clear)
+{
+    static const uint8_t spk[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+    uint8_t key[16], raw[256] = {0};
+    size_t len = strlen(clear);
+    assert_true(12 + len + 16 <= sizeof(raw));
+    assert_int_equal(
+        mcsec_kdf_xpk(spk, 16, MCSEC_KDF_FC_XPK_CONF, 0x30000001, ID_A, strlen(ID_A), key),
+        MCSEC_OK);
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    int n = 0, m = 0;
+    assert_int_equal(EVP_EncryptInit_ex2(ctx, EVP_aes_128_gcm(), key, raw, NULL), 1);
+    assert_int_equal(EVP_EncryptUpdate(ctx, raw + 12, &n, (const uint8_t *)clear, (int)len), 1);
+    assert_int_equal(EVP_EncryptFinal_ex(ctx, raw + 12 + n, &m), 1);
+    assert_int_equal(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, raw + 12 + len), 1);
+    EVP_CIPHER_CTX_free(ctx);
+    char b64[400];
+    EVP_EncodeBlock((unsigned char *)b64, raw, (int)(12 + len + 16));
+    char *out = malloc(2048);
+    assert_non_null(out);
+    snprintf(out, 2048,
+             "<mcpttinfo xmlns=\"urn:3gpp:ns:mcpttInfo:1.0\"><mcptt-Params>"
+             "<mcptt-request-uri type=\"Encrypted\"><xenc:EncryptedData "
+             "xmlns:xenc=\"http://www.w3.org/2001/04/xmlenc#\" "
+             "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" "
+             "Type=\"http://www.w3.org/2001/04/xmlenc#Element\"><xenc:EncryptionMethod "
+             "Algorithm=\"http://www.w3.org/2009/xmlenc11#aes128-gcm\"/><ds:KeyInfo>"
+             "<ds:KeyName>MAAAAQ==</ds:KeyName></ds:KeyInfo><xenc:CipherData><xenc:CipherValue>"
+             "%s</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData></mcptt-request-uri>"
+             "</mcptt-Params></mcpttinfo>",
+             b64);
+    return out;
+}
+
+/* Clear content that the key opens but that is not one well-formed
+ * element: refused after decryption, the tree left freeable. */
+static void test_gcm_decrypted_content_checked(void **state)
+{
+    (void)state;
+    mcsec_xmlprot_t *prot = make_prot(OLD_KEY);
+    char *text = sealed_doc("<mcpttURI>sip:c@b.example</mcpttURI>");
+    mcsec_body_t out = {0};
+    assert_int_equal(
+        mcsec_xmlprot_unprotect_doc(prot, (const uint8_t *)text, strlen(text), true, &out, NULL),
+        MCSEC_OK);
+    assert_non_null(
+        strstr((const char *)out.data, "type=\"Normal\"><mcpttURI>sip:c@b.example</mcpttURI>"));
+    mcsec_body_free(&out);
+    free(text);
+    static const char *const bad[] = {
+        "<mcpttURI>sip:c@b.example",                           /* not closed */
+        "<mcpttURI>a</mcpttURI><mcpttURI>b</mcpttURI>",        /* two elements */
+        "just text",                                           /* no element */
+        "<mcpttURI>&undefined;</mcpttURI>",                    /* unknown entity */
+        "<mcpttURI xmlns:p=\"urn:x\"><p:a><p:b/></p:a></q:c>", /* unbalanced */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        text = sealed_doc(bad[i]);
+        expect_reason(prot, text, MCSEC_REASON_SPK_MALFORMED);
+        free(text);
+    }
+    mcsec_xmlprot_destroy(prot);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gcm_fresh_iv_per_element),
         cmocka_unit_test(test_gcm_cipher_value_read_strictly),
         cmocka_unit_test(test_gcm_context_follows_key_and_direction),
+        cmocka_unit_test(test_gcm_decrypted_content_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
