@@ -1,5 +1,5 @@
 /* The cipher of the fixed EncryptedData profile (docs/spk.md, TS 33.180
- * clause 9.3): AES-128-GCM as XML Encryption 1.1 uses it, CipherValue =
+ * clause 9): AES-128-GCM as XML Encryption 1.1 uses it, CipherValue =
  * base64(IV (12 octets) || ciphertext || tag (16 octets)), with OpenSSL EVP
  * on the object's derived keys and one cipher context kept per object,
  * keyed again only when the key changes (an element then costs an IV
