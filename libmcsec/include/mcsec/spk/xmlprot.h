@@ -1,5 +1,5 @@
 /* Shared-SPK protection of SIP-3 XML bodies (TS 33.180 clause 9, TS 24.379
- * Annex F) with libxml2 and xmlsec1 (OpenSSL back end).
+ * Annex F) with libxml2, OpenSSL and xmlsec1 (OpenSSL back end).
  *
  * Every protectable type (docs/protectable-types.md: mcptt-info,
  * mcvideo-info, mcdata-info) is treated as mcptt-info is below, each with
@@ -8,7 +8,10 @@
  * Confidentiality: the child of each listed contentType element of an
  * mcptt-info document becomes an xenc:EncryptedData (Type Element,
  * aes128-gcm, KeyName = base64 of the SPK-ID, key = KDF(SPK, 0x51, P0 =
- * identity, P1 = SPK-ID)) and the element gets type="Encrypted".
+ * identity, P1 = SPK-ID)) and the element gets type="Encrypted". This
+ * fixed profile is applied with OpenSSL EVP on the libxml2 tree; every
+ * EncryptedData's structure and algorithm are checked before any is
+ * decrypted, and xmlsec1 reads and writes the same (tests/xmlsec).
  * Integrity: an application/vnd.3gpp.mcptt-signed+xml part holding an
  * HMAC-SHA-256 XML signature (C14N 1.0, SHA-256, Reference URI = cid: of each
  * signed part, key = KDF(SPK, 0x52, ...)).
@@ -16,9 +19,9 @@
  * One mcsec_xmlprot_t is one direction for one partner: it holds the keys
  * derived from one SPK file with one identity (P0 = the border that applies
  * the protection: ours when protecting, the partner's when unprotecting).
- * A KeyName is looked up only among these keys (the partner's). The key
- * objects and an xmlsec encryption context are made once, at create time,
- * and reused by every call. An object is not thread-safe; use one per
+ * A KeyName is looked up only among these keys (the partner's). The keys
+ * and one AES-128-GCM context are made once, at create time, and reused
+ * by every call. An object is not thread-safe; use one per
  * thread (Kamailio: one per process) or serialise calls.
  *
  * Hostile input: XML is parsed with no network, no DTD (a document with one
