@@ -62,7 +62,7 @@ static mcsec_body_t protect(mcsec_xmlprot_t *prot)
 static void expect_ok(mcsec_xmlprot_t *prot, const char *text, size_t len)
 {
     mcsec_body_t out = {0};
-    mcsec_xmlprot_result_t res = {MCSEC_REASON_NONE, ""};
+    mcsec_xmlprot_result_t res = {MCSEC_REASON_NONE, "", 0, false};
     mcsec_err_t rc =
         mcsec_xmlprot_unprotect_doc(prot, (const uint8_t *)text, len, true, &out, &res);
     if (rc != MCSEC_OK)
@@ -74,7 +74,7 @@ static void expect_ok(mcsec_xmlprot_t *prot, const char *text, size_t len)
 static void expect_reason(mcsec_xmlprot_t *prot, const char *text, mcsec_reason_t want)
 {
     mcsec_body_t out = {0};
-    mcsec_xmlprot_result_t res = {MCSEC_REASON_NONE, ""};
+    mcsec_xmlprot_result_t res = {MCSEC_REASON_NONE, "", 0, false};
     assert_int_not_equal(
         mcsec_xmlprot_unprotect_doc(prot, (const uint8_t *)text, strlen(text), true, &out, &res),
         MCSEC_OK);
