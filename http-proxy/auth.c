@@ -84,6 +84,23 @@ static void clock_offset(httpd_ctx_t *ctx, const mcsec_partner_t *partner, doubl
     httpd_alarm_emit(ctx, MCSEC_ALARM_EAR_CLOCK_SKEW, &line);
 }
 
+/* The replay.store_unavailable alarm, at most every 10 s per cache; the
+ * refusal itself is counted and logged by the caller. */
+static void store_alarm(httpd_ctx_t *ctx, httpd_replay_t *replay, const char *cache)
+{
+    if (!httpd_replay_alarm_due(replay, (int64_t)time(NULL)))
+        return;
+    mcsec_logline_t line;
+    httpd_alarm_start(ctx, &line, MCSEC_ALARM_REPLAY_STORE_UNAVAILABLE);
+    mcsec_logline_str(&line, "cache", cache);
+    mcsec_logline_str(&line, "store", "redis");
+    mcsec_logline_str(&line, "error", httpd_replay_store_error(replay));
+    mcsec_logline_str(&line, "msg",
+                      "the shared replay store does not answer: requests needing a replay "
+                      "check are refused (503)");
+    httpd_alarm_emit(ctx, MCSEC_ALARM_REPLAY_STORE_UNAVAILABLE, &line);
+}
+
 /* The cache as a view for partner's IDs under its replay quota
  * (partners[].replay_quota, default an equal share of capacity). */
 static mcsec_replay_cache_t *partner_view(httpd_replay_t *replay, const mcsec_policy_t *policy,
@@ -186,6 +203,8 @@ mcsec_reason_t httpd_ear_check(httpd_ctx_t *ctx, const httpd_gen_t *gen, int par
                                      checked.request_type};
     if (count > 0)
         httpd_stats_ear(&ctx->stats, partner->name, false, reason == MCSEC_REASON_NONE);
+    if (reason == MCSEC_REASON_REPLAY_STORE_UNAVAILABLE)
+        store_alarm(ctx, ctx->ear_replay, "ear");
     if (checked.date != 0 && reason != MCSEC_REASON_EAR_MALFORMED)
         clock_offset(ctx, partner, (double)((int64_t)checked.date - ear.now), ear.now);
     return reason;
@@ -248,6 +267,8 @@ mcsec_reason_t httpd_gmk_check(httpd_ctx_t *ctx, const httpd_gen_t *gen, int par
                                                  &count, detail, detail_size);
     if (count > 0 || reason != MCSEC_REASON_NONE)
         httpd_stats_gktp(&ctx->stats, partner->name, reason == MCSEC_REASON_NONE);
+    if (reason == MCSEC_REASON_REPLAY_STORE_UNAVAILABLE)
+        store_alarm(ctx, ctx->gmk_replay, "gmk");
     return reason;
 }
 
