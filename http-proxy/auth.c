@@ -104,12 +104,10 @@ static void store_alarm(httpd_ctx_t *ctx, httpd_replay_t *replay, const char *ca
 /* The cache as a view for partner's IDs under its replay quota
  * (partners[].replay_quota, default an equal share of capacity). */
 static mcsec_replay_cache_t *partner_view(httpd_replay_t *replay, const mcsec_policy_t *policy,
-                                          const mcsec_partner_t *partner, size_t capacity,
+                                          const mcsec_partner_t *partner, bool gmk, size_t capacity,
                                           mcsec_replay_partner_t *view, mcsec_replay_owner_t *owner)
 {
-    size_t quota = partner->replay_quota;
-    if (quota == 0 && capacity > 0)
-        quota = mcsec_replay_default_quota(capacity, policy->partner_count);
+    size_t quota = capacity > 0 ? mcsec_policy_replay_quota(policy, partner, gmk, capacity) : 0;
     *owner = (mcsec_replay_owner_t){partner->name, quota, false};
     mcsec_replay_cache_t *cache = httpd_replay_cache(replay);
     if (!cache || mcsec_replay_partner_init(view, cache, owner) != MCSEC_OK)
@@ -166,7 +164,7 @@ mcsec_reason_t httpd_ear_check(httpd_ctx_t *ctx, const httpd_gen_t *gen, int par
         ear.request_uri = origin(target, sizeof(target), host.ptr, host.len);
         ear.request_types = partner->ear.request_types;
         ear.request_type_count = partner->ear.request_type_count;
-        ear.replay = partner_view(ctx->ear_replay, policy, partner,
+        ear.replay = partner_view(ctx->ear_replay, policy, partner, false,
                                   policy->system.ear_replay_entries, &view, &owner);
     } else {
         if (count == 0 && partner->ear.sign_on_behalf) {
@@ -261,8 +259,8 @@ mcsec_reason_t httpd_gmk_check(httpd_ctx_t *ctx, const httpd_gen_t *gen, int par
     };
     mcsec_replay_partner_t view;
     mcsec_replay_owner_t owner;
-    gmk.replay = partner_view(ctx->gmk_replay, policy, partner, policy->system.gmk.replay_entries,
-                              &view, &owner);
+    gmk.replay = partner_view(ctx->gmk_replay, policy, partner, true,
+                              policy->system.gmk.replay_entries, &view, &owner);
     mcsec_reason_t reason = mcsec_gmk_check_body(content_type, (const uint8_t *)body, len, &gmk,
                                                  &count, detail, detail_size);
     if (count > 0 || reason != MCSEC_REASON_NONE)

@@ -78,9 +78,7 @@ mcsec_replay_cache_t *mcsec_replay_store_for(const mcsec_policy_t *policy,
     if (inner == NULL) {
         return NULL;
     }
-    size_t quota = partner->replay_quota != 0
-                       ? partner->replay_quota
-                       : mcsec_replay_default_quota(capacity, policy->partner_count);
+    size_t quota = mcsec_policy_replay_quota(policy, partner, which == MCSEC_STORE_GMK, capacity);
     out->owner = (mcsec_replay_owner_t){partner->name, quota, false};
     if (mcsec_replay_partner_init(&out->view, inner, &out->owner) != MCSEC_OK) {
         return NULL;
