@@ -219,6 +219,8 @@ int httpd_replay_use_store(httpd_replay_t *replay, const mcsec_replay_system_t *
                            const char *cache_name);
 /* The Redis store's last error, "" when none (log lines). */
 const char *httpd_replay_store_error(httpd_replay_t *replay);
+/* True at most once every 10 s: time for a replay.store_unavailable alarm. */
+bool httpd_replay_alarm_due(httpd_replay_t *replay, int64_t now);
 /* Live entries of the current table at now, and its bound (metrics). */
 void httpd_replay_usage(httpd_replay_t *replay, int64_t now, size_t *entries, size_t *capacity);
 void httpd_replay_free(httpd_replay_t *replay);

@@ -37,6 +37,7 @@ struct httpd_replay {
     size_t entries;
     mcsec_replay_cache_t *redis; /* NULL: the in-process tables */
     char redis_settings[512];
+    int64_t alarm_at; /* the last replay.store_unavailable alarm */
 };
 
 static mcsec_replay_result_t locked_seen_or_insert_owned(mcsec_replay_cache_t *cache,
@@ -159,6 +160,18 @@ int httpd_replay_use_store(httpd_replay_t *replay, const mcsec_replay_system_t *
 const char *httpd_replay_store_error(httpd_replay_t *replay)
 {
     return replay ? mcsec_replay_redis_error(replay->redis) : "";
+}
+
+bool httpd_replay_alarm_due(httpd_replay_t *replay, int64_t now)
+{
+    if (!replay)
+        return false;
+    pthread_mutex_lock(&replay->lock);
+    bool due = now - replay->alarm_at >= 10;
+    if (due)
+        replay->alarm_at = now;
+    pthread_mutex_unlock(&replay->lock);
+    return due;
 }
 
 void httpd_replay_usage(httpd_replay_t *replay, int64_t now, size_t *entries, size_t *capacity)

@@ -40,6 +40,8 @@
 #include "core/dprint.h"
 
 #include "mcsec/gmk/gmk_check.h"
+#include "mcsec_counters.h"
+#include "mcsec_log.h"
 #include "mcsec_gmk_keys.h"
 #include "mcsec_gmk_replay.h"
 #include "mcsec_replay_store.h"
@@ -129,7 +131,11 @@ static int gmk_check(const mcsec_policy_t *policy, const mcsec_partner_t *partne
     mcsec_reason_t reason =
         mcsec_gmk_check_body(body->content_type, body->data, body->len, &gmk_policy, &checked,
                              verdict->detail, sizeof(verdict->detail));
+    for (size_t i = 0; i < checked; i++) {
+        mcsec_counters_gktp((int)index, true);
+    }
     if (reason != MCSEC_REASON_NONE) {
+        mcsec_counters_gktp((int)index, false);
         if (reason == MCSEC_REASON_REPLAY_STORE_UNAVAILABLE) {
             mcsec_replay_store_unavailable(MCSEC_STORE_GMK);
         }
@@ -137,8 +143,8 @@ static int gmk_check(const mcsec_policy_t *policy, const mcsec_partner_t *partne
         return -1;
     }
     if (checked > 0) {
-        LM_DBG("mcsec: gmk: %zu GKTP payload%s passed (%s, partner %s)\n", checked,
-               checked == 1 ? "" : "s", egress ? "out" : "in", partner->name);
+        mcsec_logf(MCSEC_LOG_DEBUG, "gmk", "gmk: %zu GKTP payload%s passed (%s, partner %s)",
+                   checked, checked == 1 ? "" : "s", egress ? "out" : "in", partner->name);
     }
     return 0;
 }

@@ -7,8 +7,10 @@
 #include "core/dprint.h"
 
 #include "mcsec/obs/alarm.h"
+#include "mcsec/obs/logline.h"
 #include "mcsec/util/replay_redis.h"
 
+#include "mcsec_alarm.h"
 #include "mcsec_ear_replay.h"
 #include "mcsec_gmk_replay.h"
 #include "mcsec_replay_store.h"
@@ -76,9 +78,7 @@ mcsec_replay_cache_t *mcsec_replay_store_for(const mcsec_policy_t *policy,
     if (inner == NULL) {
         return NULL;
     }
-    size_t quota = partner->replay_quota != 0
-                       ? partner->replay_quota
-                       : mcsec_replay_default_quota(capacity, policy->partner_count);
+    size_t quota = mcsec_policy_replay_quota(policy, partner, which == MCSEC_STORE_GMK, capacity);
     out->owner = (mcsec_replay_owner_t){partner->name, quota, false};
     if (mcsec_replay_partner_init(&out->view, inner, &out->owner) != MCSEC_OK) {
         return NULL;
@@ -95,10 +95,13 @@ void mcsec_replay_store_unavailable(mcsec_store_cache_t which)
     redis_caches[which].last_alarm = now;
     const mcsec_replay_cache_t *cache = redis_caches[which].cache;
     mcsec_replay_redis_stats_t stats = mcsec_replay_redis_stats(cache);
-    LM_ERR("mcsec: alarm=%s cache=%s store=redis failures=%llu error=\"%s\": requests that need "
-           "a replay check are refused (503)\n",
-           mcsec_alarm_code(MCSEC_ALARM_REPLAY_STORE_UNAVAILABLE), cache_names[which],
-           (unsigned long long)stats.failures, mcsec_replay_redis_error(cache));
+    mcsec_logline_t line;
+    mcsec_alarm_begin(&line, MCSEC_ALARM_REPLAY_STORE_UNAVAILABLE);
+    mcsec_logline_str(&line, "cache", cache_names[which]);
+    mcsec_logline_str(&line, "store", "redis");
+    mcsec_logline_int(&line, "failures", (long long)stats.failures);
+    mcsec_logline_str(&line, "error", mcsec_replay_redis_error(cache));
+    mcsec_alarm_emit(MCSEC_ALARM_REPLAY_STORE_UNAVAILABLE, &line);
 }
 
 void mcsec_replay_store_close(void)

@@ -64,6 +64,8 @@ check "redis-server stopped: 503 replay.store_unavailable" \
   [ "$(inbound down "$(ear)")" = "503 replay.store_unavailable" ]
 check "never forwarded" not upstream_saw 'ear-down"'
 check "logged" logged replay.store_unavailable
+check "alarm logged" grep -q 'alarm=replay.store_unavailable severity=err cache=ear store=redis' \
+  "$WORK/httpd.log"
 check "counted in /stats" \
   grep -q "system-b replay.store_unavailable 1" <(curl -s "http://127.0.0.1:$PADM/stats")
 

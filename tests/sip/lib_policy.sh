@@ -67,6 +67,7 @@
 #                          e.g. "max_streams: 2, allow_insecure: true")
 #   REPLAY=                the entries of system.replay (e.g. "store: redis,
 #                          redis: {address: /path/redis.sock}"); empty = none
+#   REPLAY_QUOTA=          the peer partner's replay_quota (empty = the default share)
 #   PARTNER_C=false        true: a second explicit partner, system-c
 #                          (c.mcx.example at 127.0.30.1:5060, request type 3,
 #                          INVITE, ACK, BYE, CANCEL, MESSAGE and OPTIONS, keys.kms
@@ -100,7 +101,7 @@ sip_policy() {
         [TOPO_KEY]="" [PREV]=86400 [TOPO_ENABLED]=true
         [STRIP]='[X-Internal-Route, "P-Private-*"]' [HIDE]="" [REWRITE]=""
         [EAR_DIR]="" [EAR_REPLAY]="" [EAR_TYPES]="" [EAR_IN_DIALOG]=false [EAR_SIGN]=false
-        [PARTNER_C]=false [MIGRATION]="" [MEDIA]=false [MEDIA_EXTRA]="" [REPLAY]="")
+        [PARTNER_C]=false [MIGRATION]="" [MEDIA]=false [MEDIA_EXTRA]="" [REPLAY]="" [REPLAY_QUOTA]="")
     for kv in "$@"; do
         [[ -v "val[${kv%%=*}]" ]] || t_die "sip_policy: unknown switch '$kv'"
         val[${kv%%=*}]=${kv#*=}
@@ -189,7 +190,8 @@ partners:
     addresses:
       is_proxy: [${val[PEER_PROXY]}]
     auth: $auth
-${peer_ear}    sip:
+${val[REPLAY_QUOTA]:+    replay_quota: ${val[REPLAY_QUOTA]}
+}${peer_ear}    sip:
       methods: ${val[METHODS]}
       content_types: $types
       max_body: ${val[MAX_BODY]}

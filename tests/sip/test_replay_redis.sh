@@ -86,7 +86,8 @@ assert_eq "a new EAR without Redis: 503 replay.store_unavailable" 0 $?
 sleep 0.1
 assert_delta "counted replay.store_unavailable" 1 "$before" \
     "$(stat_get system-b replay.store_unavailable)"
-assert_match "logged with its alarm" "alarm=replay\.store_unavailable cache=ear store=redis" \
+assert_match "logged with its alarm" \
+    "event=alarm alarm=replay\.store_unavailable severity=err cache=ear store=redis" \
     "$(log_since "$log0")"
 assert_match "rejection logged" "reason=replay\.store_unavailable" "$(log_since "$log0")"
 

@@ -556,6 +556,18 @@ static void test_policy_replay_store(void **state)
         const mcsec_replay_system_t *r = &policy->system.replay;
         assert_int_equal(policy->partners[0].replay_quota, 4096);
         assert_int_equal(policy->partners[1].replay_quota, 0); /* an equal share */
+        /* The share: among the partners that use the cache (here none is
+         * explicit or checks GMK transfers: the whole capacity). */
+        assert_int_equal(mcsec_policy_replay_quota(policy, &policy->partners[0], false, 1000),
+                         4096);
+        assert_int_equal(mcsec_policy_replay_quota(policy, &policy->partners[1], false, 1000),
+                         1000);
+        policy->partners[0].auth = MCSEC_AUTH_EXPLICIT;
+        policy->partners[1].auth = MCSEC_AUTH_EXPLICIT;
+        assert_int_equal(mcsec_policy_replay_quota(policy, &policy->partners[1], false, 1000), 500);
+        assert_int_equal(mcsec_policy_replay_quota(policy, &policy->partners[1], true, 1000), 1000);
+        policy->partners[0].auth = MCSEC_AUTH_IMPLICIT;
+        policy->partners[1].auth = MCSEC_AUTH_IMPLICIT;
         if (i == 0) {
             assert_int_equal(r->store, MCSEC_REPLAY_STORE_SHM);
             assert_int_equal(r->redis_timeout_ms, 50);

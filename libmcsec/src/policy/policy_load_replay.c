@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mcsec/util/replay.h"
+
 #include "policy_internal.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -115,4 +117,17 @@ void mcsec_pol_load_partner_replay_quota(mcsec_pol_ctx_t *ctx, yaml_node_t *node
         return;
     }
     partner->replay_quota = (size_t)quota;
+}
+
+size_t mcsec_policy_replay_quota(const mcsec_policy_t *policy, const mcsec_partner_t *partner,
+                                 bool gmk, size_t capacity)
+{
+    if (partner->replay_quota)
+        return partner->replay_quota;
+    size_t users = 0;
+    for (size_t i = 0; i < policy->partner_count; i++) {
+        const mcsec_partner_t *p = &policy->partners[i];
+        users += gmk ? p->gmk.transfer == MCSEC_GMK_TRANSFER_CHECK : p->auth == MCSEC_AUTH_EXPLICIT;
+    }
+    return mcsec_replay_default_quota(capacity, users);
 }

@@ -328,6 +328,13 @@ typedef struct mcsec_policy {
     mcsec_logging_t logging;
 } mcsec_policy_t;
 
+/* The live IDs partner may hold in a replay cache of capacity entries
+ * (gmk: the GMK cache, else the EAR cache): partners[].replay_quota, or an
+ * equal share among the partners that use that cache (EAR: auth explicit;
+ * GMK: gmk.transfer check); at least 1. docs/high-availability.md. */
+size_t mcsec_policy_replay_quota(const mcsec_policy_t *policy, const mcsec_partner_t *partner,
+                                 bool gmk, size_t capacity);
+
 /* ---- loading ------------------------------------------------------------ */
 
 /* Loads and validates the policy at path. On success returns MCSEC_OK and
