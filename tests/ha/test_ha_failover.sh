@@ -147,6 +147,7 @@ ha_node_start 2 "$T_DIR/policy-a.yaml"
 ha_keepalived_start 2
 sleep 1
 border_use a1
+# shellcheck disable=SC2046 # one pid per word
 kill -KILL "$KAM_PID" $(kam_children) 2>/dev/null
 wait "$KAM_PID" 2>/dev/null
 KAM_PID= BORDER_PID[a1]=
