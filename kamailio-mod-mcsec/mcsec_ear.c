@@ -39,6 +39,7 @@
 #include "mcsec_dialog.h"
 #include "mcsec_ear_keys.h"
 #include "mcsec_ear_replay.h"
+#include "mcsec_replay_store.h"
 #include "mcsec_ear_sign.h"
 #include "mcsec_stages.h"
 #include "mcsec_topo.h"
@@ -155,7 +156,8 @@ static int ear_ingress(const mcsec_policy_t *policy, const mcsec_partner_t *part
         return ear_reject(verdict, MCSEC_REASON_POLICY_UNAVAILABLE,
                           "no usable KMS public file (keys.kms) for this partner");
     }
-    mcsec_replay_cache_t *replay = mcsec_ear_replay_cache();
+    mcsec_store_view_t store;
+    mcsec_replay_cache_t *replay = mcsec_replay_store_for(policy, partner, MCSEC_STORE_EAR, &store);
     if (replay == NULL) {
         return ear_reject(verdict, MCSEC_REASON_EAR_REPLAY_CACHE_FULL,
                           "replay cache unavailable: refused");
@@ -186,7 +188,11 @@ static int ear_ingress(const mcsec_policy_t *policy, const mcsec_partner_t *part
     }
     ear_policy.more_kms = more;
     ear_policy.more_kms_count = kms->more_count;
-    return ear_check_value(&ear_policy, value, verdict, seen);
+    int rc = ear_check_value(&ear_policy, value, verdict, seen);
+    if (verdict->reason == MCSEC_REASON_REPLAY_STORE_UNAVAILABLE) {
+        mcsec_replay_store_unavailable(MCSEC_STORE_EAR);
+    }
+    return rc;
 }
 
 /* Egress: no replay record for our own servers' EARs (see the top). */
@@ -214,7 +220,7 @@ static int ear_egress_check(const mcsec_policy_t *policy, const mcsec_partner_t 
     for (size_t t = 0; t < sizeof(all_types); t++) {
         all_types[t] = (uint8_t)t; /* the partner's border judges request types */
     }
-    mcsec_replay_cache_t not_recorded = {egress_not_recorded, NULL};
+    mcsec_replay_cache_t not_recorded = {egress_not_recorded, NULL, NULL};
     /* Role 4 is not among egress_source_roles, so the border identity only
      * keeps the rule the same both ways. */
     const mcsec_ear_sender_t sender = {.asserted_ids = req->asserted_ids,

@@ -11,6 +11,7 @@
 #include "mcsec_log.h"
 #include "mcsec_metrics.h"
 #include "mcsec_outside.h"
+#include "mcsec_replay_store.h"
 #include "mcsec_problems.h"
 #include "mcsec_pv.h"
 #include "mcsec_refusal.h"
@@ -85,6 +86,7 @@ static void mod_destroy(void)
     mcsec_gmk_mod_destroy();
     mcsec_spk_mod_destroy();
     mcsec_ear_mod_destroy();
+    mcsec_replay_store_close();
     mcsec_shm_policy_destroy();
     mcsec_counters_destroy();
 }

@@ -246,6 +246,10 @@ static const reason_entry_t reason_table[MCSEC_REASON_COUNT] = {
                                          "a=key-mgmt lines of the SDP it was given, octet for "
                                          "octet (end-to-end media keys must cross untouched)",
                                          500, 500},
+    [MCSEC_REASON_REPLAY_STORE_UNAVAILABLE] = {"replay.store_unavailable",
+                                               "the shared replay store (Redis) did not answer "
+                                               "or answered an error: refused, never let through",
+                                               503, 503},
 };
 
 static const reason_entry_t *reason_entry(mcsec_reason_t reason)
