@@ -70,7 +70,7 @@ mcsec_reason_t httpd_hidden_host_left(const httpd_gen_t *gen, const char *text, 
     bool found = false;
     if (mcsec_http_names_internal_host((mcsec_str_t){text, len}, gen->internal_hosts,
                                        gen->internal_count, &found) != MCSEC_OK)
-        return MCSEC_REASON_HTTP_OVERLOADED; /* out of memory: not relayed */
+        return MCSEC_REASON_LOAD_PARTNER_LIMIT; /* out of memory: not relayed */
     return found ? MCSEC_REASON_HTTP_INTERNAL_HOST : MCSEC_REASON_NONE;
 }
 
@@ -93,7 +93,7 @@ static mcsec_reason_t add_fields(struct MHD_Response *response, const fwd_job_t 
         size_t len = 0;
         char *value = rewrite(job->gen, field->value, strlen(field->value), &len);
         if (!value)
-            return MCSEC_REASON_HTTP_OVERLOADED;
+            return MCSEC_REASON_LOAD_PARTNER_LIMIT;
         mcsec_reason_t left = httpd_hidden_host_left(job->gen, value, len);
         if (left == MCSEC_REASON_NONE)
             MHD_add_response_header(response, field->name, value);
@@ -123,7 +123,7 @@ enum MHD_Result httpd_respond_relay(struct MHD_Connection *connection, const fwd
     if (hide && xml) {
         body = rewrite(gen, job->body ? job->body : "", job->body_len, &body_len);
         if (!body) {
-            *refused = MCSEC_REASON_HTTP_OVERLOADED;
+            *refused = MCSEC_REASON_LOAD_PARTNER_LIMIT;
             return MHD_YES;
         }
     } else if (job->status < 400 || xml) {

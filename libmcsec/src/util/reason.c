@@ -149,10 +149,12 @@ static const reason_entry_t reason_table[MCSEC_REASON_COUNT] = {
     [MCSEC_REASON_HTTP_TIMEOUT] = {"http.timeout",
                                    "client too slow: headers or body not complete in time", 408,
                                    408},
-    [MCSEC_REASON_HTTP_OVERLOADED] = {"http.overloaded",
-                                      "connection or request limit of the border or of the "
-                                      "partner reached",
-                                      503, 503},
+    [MCSEC_REASON_LOAD_PARTNER_LIMIT] = {"load.partner_limit",
+                                         "admission limit of the partner (partners[].limits: "
+                                         "rate, concurrent INVITEs) or connection or request "
+                                         "limit of the border or of the partner reached "
+                                         "(was http.overloaded)",
+                                         503, 503},
     [MCSEC_REASON_HTTP_UPSTREAM_ERROR] = {"http.upstream_error",
                                           "the next hop (internal server or partner HTTP proxy) "
                                           "failed, timed out or sent an unusable response",
