@@ -11,6 +11,7 @@
 
 #include "mcsec/sip/check.h"
 #include "mcsec/util/reason.h"
+#include "mcsec_admit.h"
 #include "mcsec_cmds.h"
 #include "mcsec_counters.h"
 #include "mcsec_dialog.h"
@@ -280,6 +281,14 @@ static int source_check(struct sip_msg *msg, bool egress)
     return -1;
 }
 
+/* cfg: mcsec_admit() */
+static int w_mcsec_admit(struct sip_msg *msg, char *unused1, char *unused2)
+{
+    (void)unused1;
+    (void)unused2;
+    return mcsec_admit_request(msg);
+}
+
 /* cfg: mcsec_from_partner() */
 static int w_mcsec_from_partner(struct sip_msg *msg, char *unused1, char *unused2)
 {
@@ -432,6 +441,7 @@ cmd_export_t mcsec_cmd_exports[] = {
         MCSEC_ROUTES | ONREPLY_ROUTE},
     {"mcsec_reply_check", (cmd_function)w_mcsec_reply_check, 0, 0, 0, ONREPLY_ROUTE},
     {"mcsec_from_partner", (cmd_function)w_mcsec_from_partner, 0, 0, 0, REQUEST_ROUTE},
+    {"mcsec_admit", (cmd_function)w_mcsec_admit, 0, 0, 0, REQUEST_ROUTE},
     {"mcsec_from_inside_peer", (cmd_function)w_mcsec_from_inside_peer, 0, 0, 0, REQUEST_ROUTE},
     {0, 0, 0, 0, 0, 0}
 };
@@ -450,6 +460,9 @@ sr_kemi_t mcsec_kemi_exports[] = {
         {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
          SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
     {str_init("mcsec"), str_init("from_partner"), SR_KEMIP_INT, ki_mcsec_from_partner,
+        {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+         SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
+    {str_init("mcsec"), str_init("admit"), SR_KEMIP_INT, mcsec_admit_request,
         {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
          SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
     {str_init("mcsec"), str_init("from_inside_peer"), SR_KEMIP_INT, ki_mcsec_from_inside_peer,

@@ -6,6 +6,7 @@
 #include "core/kemi.h"
 #include "core/sr_module.h"
 
+#include "mcsec_admit.h"
 #include "mcsec_cmds.h"
 #include "mcsec_counters.h"
 #include "mcsec_outside.h"
@@ -35,7 +36,8 @@ static int mod_init(void)
 {
     if (mcsec_counters_init() != 0 || mcsec_ear_mod_init() != 0 || mcsec_spk_mod_init() != 0 ||
         mcsec_gmk_mod_init() != 0 || mcsec_topo_mod_init() != 0 || mcsec_outside_mod_init() != 0 ||
-        mcsec_refusal_mod_init() != 0 || mcsec_reply_bye_mod_init() != 0) {
+        mcsec_refusal_mod_init() != 0 || mcsec_reply_bye_mod_init() != 0 ||
+        mcsec_admit_mod_init() != 0) {
         return -1;
     }
     mcsec_problems_t problems;
@@ -69,6 +71,7 @@ static void mod_destroy(void)
     mcsec_gmk_mod_destroy();
     mcsec_spk_mod_destroy();
     mcsec_ear_mod_destroy();
+    mcsec_admit_mod_destroy();
     mcsec_shm_policy_destroy();
     mcsec_counters_destroy();
 }
