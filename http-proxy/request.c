@@ -351,6 +351,9 @@ static enum MHD_Result start_request(httpd_ctx_t *ctx, struct MHD_Connection *co
     if (conn->over_limit)
         return reject(ctx, connection, req, MCSEC_REASON_LOAD_PARTNER_LIMIT,
                       "partner connection limit");
+    if (!req->outbound && !httpd_admit(req->gen, req->partner_index, fields.fields, fields.count))
+        return reject(ctx, connection, req, MCSEC_REASON_LOAD_PARTNER_LIMIT,
+                      "partner request rate limit");
 
     mcsec_str_t ids[MCSEC_MAX_ASSERTED_IDS + 1];
     mcsec_str_t intended[MCSEC_MAX_ASSERTED_IDS + 1];

@@ -35,6 +35,8 @@ enum MHD_Result httpd_respond_error(struct MHD_Connection *connection, mcsec_rea
     if (show)
         MHD_add_response_header(response, "X-Mcsec-Reason", mcsec_reason_code(reason));
     MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+    if (reason == MCSEC_REASON_LOAD_PARTNER_LIMIT) /* RFC 9110 10.2.3 */
+        MHD_add_response_header(response, MHD_HTTP_HEADER_RETRY_AFTER, "1");
     if (close)
         MHD_add_response_header(response, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result rc = MHD_queue_response(connection, (unsigned)status, response);
