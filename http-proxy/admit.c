@@ -27,8 +27,8 @@ static bool marked(const mcsec_http_header_t *fields, size_t count)
     return any;
 }
 
-bool httpd_admit(httpd_gen_t *gen, int partner_index, const mcsec_http_header_t *fields,
-                 size_t count)
+bool httpd_admit(const httpd_ctx_t *ctx, httpd_gen_t *gen, int partner_index,
+                 const mcsec_http_header_t *fields, size_t count)
 {
     if (partner_index < 0 || partner_index >= HTTPD_MAX_PARTNERS ||
         (size_t)partner_index >= gen->policy->partner_count)
@@ -42,5 +42,15 @@ bool httpd_admit(httpd_gen_t *gen, int partner_index, const mcsec_http_header_t 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     uint64_t now = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
     bool priority = rules->priority_trusted && marked(fields, count);
-    return mcsec_admit(&gen->admit[partner_index], &limits, now, priority, false).admitted;
+    mcsec_admit_cell_t *cell = &gen->admit[partner_index];
+    if (mcsec_admit(cell, &limits, now, priority, false).admitted)
+        return true;
+    if (mcsec_admit_alarm_due(cell, now, 10000)) { /* at most every 10 s per partner */
+        mcsec_logline_t line;
+        httpd_alarm_start(ctx, &line, MCSEC_ALARM_LOAD_SHEDDING);
+        mcsec_logline_str(&line, "partner", gen->policy->partners[partner_index].name);
+        mcsec_logline_str(&line, "msg", "requests above partners[].limits are shed");
+        httpd_alarm_emit(ctx, MCSEC_ALARM_LOAD_SHEDDING, &line);
+    }
+    return false;
 }

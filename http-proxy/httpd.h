@@ -287,7 +287,7 @@ void httpd_ctx_apply_logging(httpd_ctx_t *ctx, const mcsec_policy_t *policy);
 
 /* admit.c: false when the partner's request is over its partners[].limits
  * rate (load.partner_limit); fields are the request's header fields. */
-bool httpd_admit(httpd_gen_t *gen, int partner_index, const mcsec_http_header_t *fields,
-                 size_t count);
+bool httpd_admit(const httpd_ctx_t *ctx, httpd_gen_t *gen, int partner_index,
+                 const mcsec_http_header_t *fields, size_t count);
 
 #endif

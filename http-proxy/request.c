@@ -351,7 +351,8 @@ static enum MHD_Result start_request(httpd_ctx_t *ctx, struct MHD_Connection *co
     if (conn->over_limit)
         return reject(ctx, connection, req, MCSEC_REASON_LOAD_PARTNER_LIMIT,
                       "partner connection limit");
-    if (!req->outbound && !httpd_admit(req->gen, req->partner_index, fields.fields, fields.count))
+    if (!req->outbound &&
+        !httpd_admit(ctx, req->gen, req->partner_index, fields.fields, fields.count))
         return reject(ctx, connection, req, MCSEC_REASON_LOAD_PARTNER_LIMIT,
                       "partner request rate limit");
 

@@ -19,6 +19,7 @@
 #include "core/parser/parse_to.h"
 #include "modules/tm/tm_load.h"
 
+#include "mcsec/obs/alarm.h"
 #include "mcsec/sip/priority.h"
 #include "mcsec/util/admit.h"
 #include "mcsec_admit.h"
@@ -26,6 +27,7 @@
 #include "mcsec_shm_policy.h"
 
 #define ADMIT_SLOTS 256
+#define ADMIT_ALARM_MS 10000 /* load.shedding at most every 10 s per partner */
 
 typedef struct {
     uint64_t key; /* hash of the partner name; 0 = unused */
@@ -233,6 +235,12 @@ int mcsec_admit_request(struct sip_msg *msg)
     snprintf(verdict.detail, sizeof(verdict.detail), "%s limit of the partner reached%s",
              invite ? "rate or INVITE" : "rate", priority ? " (priority ceiling too)" : "");
     add_retry_after(msg, res.retry_after);
+    if (mcsec_admit_alarm_due(cell, now_ms(), ADMIT_ALARM_MS)) {
+        LM_WARN("mcsec: alarm=%s severity=warning partner=%s shed=%llu admitted=%llu "
+                "msg=\"requests above partners[].limits are shed\"\n",
+                mcsec_alarm_code(MCSEC_ALARM_LOAD_SHEDDING), partner->name,
+                (unsigned long long)cell->shed, (unsigned long long)cell->admitted);
+    }
     mcsec_cmds_refuse(msg, &verdict, false);
     return -1;
 }

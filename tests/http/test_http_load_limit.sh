@@ -38,6 +38,7 @@ check "503 names load.partner_limit" grep -qi '^X-Mcsec-Reason: load.partner_lim
   "$WORK/hdr-normal-15.txt"
 check "Retry-After on the 503" grep -qi '^Retry-After: [1-9]' "$WORK/hdr-normal-15.txt"
 check "logged as load.partner_limit" logged load.partner_limit
+check "alarm load.shedding raised once" [ "$(grep -c 'alarm=load.shedding' "$WORK/httpd.log")" = 1 ]
 check "priority requests admitted from the reserve while normal ones are shed" \
   [ "$(grep -c '^200 prio' "$WORK/out.txt")" = 2 ]
 check "normal requests right after them still shed" grep -q '^503 after' "$WORK/out.txt"

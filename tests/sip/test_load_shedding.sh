@@ -77,6 +77,8 @@ assert_eq "trusted: every priority request admitted while normal ones are shed" 
 assert_delta "trusted: each 503 counted as load.partner_limit" $((N_SHED + P_SHED)) "$before" "$after"
 assert_match "trusted: log line" \
     "mcsec: reject dir=in partner=system-b reason=load\.partner_limit " "$(log_since "$log0")"
+assert_match "trusted: alarm load.shedding" "alarm=load\.shedding .*partner=system-b" \
+    "$(log_since "$log0")"
 assert_match "mcsec.load shows the reserve used" "admitted_reserve: [1-9]" "$(kam_rpc mcsec.load)"
 
 # 2. untrusted partner: its marks count for nothing

@@ -94,6 +94,17 @@ static void test_invite_limit(void **state)
     assert_true(mcsec_admit(&cell, &l, 0, false, true).admitted);
 }
 
+static void test_alarm_once_per_interval(void **state)
+{
+    (void)state;
+    mcsec_admit_cell_t cell;
+    memset(&cell, 0, sizeof(cell));
+    assert_true(mcsec_admit_alarm_due(&cell, 5000, 10000));
+    assert_false(mcsec_admit_alarm_due(&cell, 9000, 10000));
+    assert_false(mcsec_admit_alarm_due(&cell, 14999, 10000));
+    assert_true(mcsec_admit_alarm_due(&cell, 15000, 10000));
+}
+
 static void test_no_limits_admits(void **state)
 {
     (void)state;
@@ -197,6 +208,7 @@ int main(void)
         cmocka_unit_test(test_priority_ceiling),
         cmocka_unit_test(test_invite_limit),
         cmocka_unit_test(test_no_limits_admits),
+        cmocka_unit_test(test_alarm_once_per_interval),
         cmocka_unit_test(test_resource_priority),
         cmocka_unit_test(test_policy_limits),
     };

@@ -106,6 +106,17 @@ void mcsec_admit_invite_end(mcsec_admit_cell_t *cell)
     unlock(cell);
 }
 
+bool mcsec_admit_alarm_due(mcsec_admit_cell_t *cell, uint64_t now_ms, uint64_t interval_ms)
+{
+    bool due;
+    lock(cell);
+    due = cell->alarm_ms == 0 || now_ms >= cell->alarm_ms + interval_ms;
+    if (due)
+        cell->alarm_ms = now_ms ? now_ms : 1;
+    unlock(cell);
+    return due;
+}
+
 void mcsec_admit_reset(mcsec_admit_cell_t *cell)
 {
     lock(cell);

@@ -45,6 +45,7 @@ typedef struct {
     uint32_t invites_active;   /* admitted INVITE transactions not yet ended */
     uint64_t admitted, shed;   /* totals, for counters */
     uint64_t admitted_reserve; /* priority requests admitted from the reserve */
+    uint64_t alarm_ms;         /* when mcsec_admit_alarm_due() last said yes */
 } mcsec_admit_cell_t;
 
 typedef struct {
@@ -62,6 +63,10 @@ mcsec_admit_result_t mcsec_admit(mcsec_admit_cell_t *cell, const mcsec_admit_lim
 
 /* An INVITE transaction admitted with invite_counted has ended. */
 void mcsec_admit_invite_end(mcsec_admit_cell_t *cell);
+
+/* After a shed request: true at most once per interval_ms per cell (the
+ * caller then raises the load.shedding alarm, mcsec/obs/alarm.h). */
+bool mcsec_admit_alarm_due(mcsec_admit_cell_t *cell, uint64_t now_ms, uint64_t interval_ms);
 
 /* Resets the buckets (a policy reload changed the limits); the INVITE count
  * stays (those transactions are still running). */
