@@ -8,6 +8,7 @@
 
 #include "mcsec_admit.h"
 #include "mcsec_cmds.h"
+#include "mcsec_egress_ds.h"
 #include "mcsec_counters.h"
 #include "mcsec_outside.h"
 #include "mcsec_problems.h"
@@ -28,6 +29,7 @@ static char *policy_param = NULL;
 static param_export_t mcsec_params[] = {
     {"policy", PARAM_STRING, &policy_param},
     {"outside_socket", PARAM_STRING | PARAM_USE_FUNC, (void *)mcsec_outside_param},
+    {"dispatcher_list", PARAM_STRING, &mcsec_ds_list_param},
     {0, 0, 0}};
 
 /* Loads the policy (fails the start with every problem logged) and sets up
@@ -50,7 +52,8 @@ static int mod_init(void)
     }
     LM_INFO("mcsec: policy %s loaded as generation %d\n", mcsec_shm_policy_path(),
             mcsec_shm_policy_generation());
-    return 0;
+    /* Before dispatcher's mod_init reads it (the cfg loads mcsec.so first). */
+    return mcsec_ds_write(mcsec_proc_policy());
 }
 
 /* Builds this process's copy of the policy right after the fork, so problems

@@ -13,6 +13,7 @@
 #include "mcsec_gmk_replay.h"
 #include "mcsec_rpc.h"
 #include "mcsec_admit.h"
+#include "mcsec_egress_ds.h"
 #include "mcsec_rpc_expiry.h"
 #include "mcsec_shm_policy.h"
 #include "mcsec_version.h"
@@ -83,6 +84,7 @@ static void rpc_reload(rpc_t *rpc, void *ctx)
         return;
     }
     LM_NOTICE("mcsec: policy %s loaded as generation %d\n", mcsec_shm_policy_path(), generation);
+    mcsec_ds_refresh(rpc, ctx);
     void *th = NULL;
     if (rpc->add(ctx, "{", &th) < 0) {
         return;

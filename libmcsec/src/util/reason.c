@@ -248,6 +248,11 @@ static const reason_entry_t reason_table[MCSEC_REASON_COUNT] = {
                                          "a=key-mgmt lines of the SDP it was given, octet for "
                                          "octet (end-to-end media keys must cross untouched)",
                                          500, 500},
+    [MCSEC_REASON_EGRESS_PARTNER_FAILURE] = {"egress.partner_failure",
+                                             "a partner IS proxy address timed out or answered "
+                                             "5xx; the request went to its next address "
+                                             "(dispatcher) or the failure was relayed",
+                                             502, 502},
 };
 
 static const reason_entry_t *reason_entry(mcsec_reason_t reason)

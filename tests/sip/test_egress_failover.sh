@@ -1,0 +1,70 @@
+#!/bin/bash
+# Egress over every IS proxy address of a partner (dispatcher, one set per
+# partner written by mcsec.so from the policy): system-b has two addresses,
+# the first answers 503 to everything. A request to system-b goes to the
+# first, gets 503, is counted as egress.partner_failure (and logged) and
+# reaches the second (our core sees 200); once the OPTIONS probes have
+# marked the first address down, requests go to the second only, with no
+# new failure. A reload writes the list again (the probes keep running).
+. "$(dirname "$0")/lib.sh"
+t_init "$@"
+
+BAD_IP=$PARTNER_IP
+GOOD_IP=127.0.20.5
+A_PAI="P-Asserted-Identity: <sip:alice@a.mcx.example>"
+
+t_policy "$T_DIR/policy.yaml" "B_PROXY=$BAD_IP:$SIP_PORT, $GOOD_IP:$SIP_PORT"
+$T_SIPTOOL respond --addr "$BAD_IP:$SIP_PORT" --udp --status "503 Service Unavailable" \
+    --log "$T_DIR/bad-requests.log" --ready "$T_DIR/bad.ready" >"$T_DIR/bad.out" 2>&1 &
+T_BG_PIDS+=($!)
+responder_start good "$GOOD_IP:$SIP_PORT"
+for _ in $(seq 1 50); do [ -f "$T_DIR/bad.ready" ] && break; sleep 0.05; done
+: >"$T_DIR/bad-requests.log"
+# Probes every 2 s: the first request goes out before the first probe.
+kam_start "$T_DIR/policy.yaml" -A DS_PING_INTERVAL=2
+
+t_check "the dispatcher list: set 1, first address preferred" \
+    grep -q "^1 sip:$BAD_IP:$SIP_PORT 0 2 " "$KAM_RUNDIR/mcsec-partners.list"
+t_check "the dispatcher list: set 1, second address" \
+    grep -q "^1 sip:$GOOD_IP:$SIP_PORT 0 1 " "$KAM_RUNDIR/mcsec-partners.list"
+
+send() { # send LABEL: one MESSAGE from our core to system-b; sipp's exit code
+    uac_keys ruri=sip:bob@b.mcx.example to=sip:bob@b.mcx.example from=sip:alice@a.mcx.example \
+        pai="$A_PAI"
+    sipp_run "core-$1" "$T_SCEN/uac_message.xml" "$CORE_IP" 5071 udp "$IN_IP:$SIP_PORT" \
+        "${UAC_KEYS[@]}"
+}
+msgs() { grep -c '^udp MESSAGE' "$1" 2>/dev/null || true; }
+
+f0=$(stat_get system-b egress.partner_failure)
+log0=$(log_size)
+send first
+assert_eq "first request: 200 from the second address" 0 $?
+assert_eq "first request: the first address answered 503" 1 "$(msgs "$T_DIR/bad-requests.log")"
+assert_eq "first request: the second address got it" 1 "$(msgs "$T_DIR/good-requests.log")"
+f1=$(stat_get system-b egress.partner_failure)
+assert_delta "the 503 counted as egress.partner_failure" 1 "$f0" "$f1"
+assert_match "the failure logged" "egress failure partner=system-b reason=egress\.partner_failure" \
+    "$(log_since "$log0")"
+
+# The probes (OPTIONS every 2 s, answered 503 by the first address) mark
+# it down; dispatcher.list shows it inactive.
+for _ in $(seq 1 60); do
+    kam_rpc dispatcher.list 2>/dev/null | grep -A3 "URI: sip:$BAD_IP:$SIP_PORT" |
+        grep -q "FLAGS: I" && break
+    sleep 0.1
+done
+assert_match "the first address marked inactive (the failure, the probes)" "FLAGS: I" \
+    "$(kam_rpc dispatcher.list 2>/dev/null | grep -A3 "URI: sip:$BAD_IP:$SIP_PORT")"
+t_check "the probes were OPTIONS" grep -q '^udp OPTIONS' "$T_DIR/bad-requests.log"
+send second
+assert_eq "second request: 200" 0 $?
+assert_eq "second request: the dead address skipped" 1 "$(msgs "$T_DIR/bad-requests.log")"
+assert_eq "second request: the second address got it" 2 "$(msgs "$T_DIR/good-requests.log")"
+assert_eq "no new failure counted" "$f1" "$(stat_get system-b egress.partner_failure)"
+
+assert_match "mcsec.reload reloads the dispatcher list" "generation" "$(kam_rpc mcsec.reload 2>&1)"
+send third
+assert_eq "after the reload: 200" 0 $?
+t_check "kamailio alive" kam_alive
+t_finish
