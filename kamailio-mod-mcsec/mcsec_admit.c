@@ -17,6 +17,7 @@
 #include "core/mem/shm_mem.h"
 #include "core/parser/hf.h"
 #include "core/parser/parse_to.h"
+#include "core/trim.h"
 #include "modules/tm/tm_load.h"
 
 #include "mcsec/obs/alarm.h"
@@ -133,6 +134,27 @@ static bool marked_priority(struct sip_msg *msg)
     return marked;
 }
 
+/* An mcptt-info part with emergency-ind or imminentperil-ind true
+ * (mcsec/sip/priority.h). Only bodies that may hold mcptt-info are read. */
+static bool marked_emergency(struct sip_msg *msg)
+{
+    if (msg->content_type == NULL) {
+        return false;
+    }
+    str ct = msg->content_type->body;
+    trim(&ct);
+    if (ct.len <= 0 || (strncasecmp(ct.s, "multipart/", 10) != 0 &&
+                        strncasecmp(ct.s, "application/vnd.3gpp.mcptt-info+xml", 35) != 0)) {
+        return false;
+    }
+    char *body = get_body(msg);
+    if (body == NULL || body < msg->buf || body >= msg->buf + msg->len) {
+        return false;
+    }
+    return mcsec_mcptt_info_emergency(ct.s, (size_t)ct.len, (const uint8_t *)body,
+                                      (size_t)(msg->buf + msg->len - body));
+}
+
 static bool initial_invite(struct sip_msg *msg)
 {
     if (msg->first_line.u.request.method_value != METHOD_INVITE) {
@@ -217,7 +239,7 @@ int mcsec_admit_request(struct sip_msg *msg)
     const mcsec_admit_limits_t limits = {rules->rate, rules->burst,
                                          admit_have_tm ? rules->invites : 0,
                                          rules->reserved_percent, rules->ceiling};
-    bool priority = rules->priority_trusted && marked_priority(msg);
+    bool priority = rules->priority_trusted && (marked_priority(msg) || marked_emergency(msg));
     bool invite = limits.invites > 0 && initial_invite(msg);
     mcsec_admit_result_t res = mcsec_admit(cell, &limits, now_ms(), priority, invite);
     if (res.admitted) {

@@ -6,7 +6,8 @@
 # a partner trusted to mark them are all admitted from the reserved share
 # while its normal requests are shed; from an untrusted partner they are
 # shed like normal ones; and beyond the partner's priority ceiling they are
-# ordinary requests again. Each case runs a normal flow (sipp -r 40/s) and a
+# ordinary requests again; an MC emergency-ind in the mcptt-info body
+# counts as a mark like Resource-Priority. Each case runs a normal flow (sipp -r 40/s) and a
 # priority flow (-r 10/s) side by side for 3 s against rate 20/s.
 . "$(dirname "$0")/lib.sh"
 t_init "$@"
@@ -22,13 +23,16 @@ policy_with_limits() {
     "$MCSEC_CTL" policy check "$1" >/dev/null || t_die "policy with limits loads: $(cat "$1")"
 }
 
-# run_case LABEL: both flows at once; sets N_OK N_SHED P_OK P_SHED.
+# run_case LABEL [PRIO_RP [PRIO_IND]]: both flows at once; sets N_OK N_SHED
+# P_OK P_SHED. The priority flow carries PRIO_RP (default Resource-Priority
+# wps.1, mcpttp.12) and PRIO_IND in its mcptt-info.
 run_case() {
-    local label=$1 name
+    local label=$1 prio_rp=${2:-"Resource-Priority: wps.1, mcpttp.12"} prio_ind=${3:-"<!---->"}
+    local name
     for name in normal prio; do : >"$T_DIR/sipp-$label-$name.msg"; done
-    uac_keys pai="$B_PAI" rp="X-Test: normal"
+    uac_keys pai="$B_PAI" rp="X-Test: normal" ind="<!---->"
     local nkeys=("${UAC_KEYS[@]}")
-    uac_keys pai="$B_PAI" rp="Resource-Priority: wps.1, mcpttp.12"
+    uac_keys pai="$B_PAI" rp="$prio_rp" ind="$prio_ind"
     local pkeys=("${UAC_KEYS[@]}")
     # shellcheck disable=SC2046
     sipp $(sipp_common "$label-normal" "$T_SCEN/uac_load.xml" "$PARTNER_IP" 5061 udp) \
@@ -92,6 +96,15 @@ set_limits "{rate: 20, priority: {trusted: true, reserved_percent: 50, ceiling: 
 run_case ceiling
 t_check "ceiling: priority requests beyond 3/s shed ($P_SHED of $P_COUNT)" [ "$P_SHED" -ge 5 ]
 t_check "ceiling: the ceiling's share still admitted ($P_OK)" [ "$P_OK" -ge 9 ]
+
+# 4. trusted: MC emergency in the mcptt-info body (TS 24.379 emergency-ind),
+# no Resource-Priority, is priority too
+set_limits "{rate: 20, priority: {trusted: true, reserved_percent: 50}}"
+run_case emergency "X-Test: emergency" \
+    "<emergency-ind><mcpttBoolean>true</mcpttBoolean></emergency-ind>"
+assert_eq "emergency-ind: every such request admitted while normal ones are shed" \
+    $P_COUNT "$P_OK"
+t_check "emergency: normal requests shed ($N_SHED)" [ "$N_SHED" -ge 30 ]
 
 t_check "kamailio alive" kam_alive
 t_finish

@@ -141,6 +141,43 @@ static void test_resource_priority(void **state)
     assert_int_equal(rp("wps.2,mcpttp.99"), MCSEC_PRIO_MALFORMED);
 }
 
+static bool emergency(const char *ct, const char *body)
+{
+    return mcsec_mcptt_info_emergency(ct, strlen(ct), (const uint8_t *)body, strlen(body));
+}
+
+static void test_mcptt_info_emergency(void **state)
+{
+    (void)state;
+    const char *ct = "application/vnd.3gpp.mcptt-info+xml";
+#define INFO(x)                                                                                    \
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><mcpttinfo "                                        \
+    "xmlns=\"urn:3gpp:ns:mcpttInfo:1.0\"><mcptt-Params>" x "</mcptt-Params></mcpttinfo>"
+    assert_true(emergency(ct, INFO("<emergency-ind><mcpttBoolean>true</mcpttBoolean>"
+                                   "</emergency-ind>")));
+    assert_true(emergency(ct, INFO("<imminentperil-ind><mcpttBoolean> 1 </mcpttBoolean>"
+                                   "</imminentperil-ind>")));
+    assert_false(emergency(ct, INFO("<emergency-ind><mcpttBoolean>false</mcpttBoolean>"
+                                    "</emergency-ind>")));
+    assert_false(emergency(ct, INFO("<alert-ind><mcpttBoolean>true</mcpttBoolean></alert-ind>")));
+    assert_false(emergency(ct, INFO("<emergency-ind>true</emergency-ind>")));
+    assert_false(emergency("text/plain", INFO("<emergency-ind><mcpttBoolean>true</mcpttBoolean>"
+                                              "</emergency-ind>")));
+    /* another namespace is not mcptt-info */
+    assert_false(emergency(ct, "<mcpttinfo xmlns=\"urn:x\"><mcptt-Params><emergency-ind>"
+                               "<mcpttBoolean>true</mcpttBoolean></emergency-ind></mcptt-Params>"
+                               "</mcpttinfo>"));
+    /* inside multipart/mixed */
+    const char *mp =
+        "--b\r\nContent-Type: application/sdp\r\n\r\nv=0\r\n--b\r\n"
+        "Content-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n" INFO(
+            "<emergency-ind><mcpttBoolean>true</mcpttBoolean></emergency-ind>") "\r\n"
+                                                                                "--b--\r\n";
+    assert_true(emergency("multipart/mixed;boundary=b", mp));
+    assert_false(emergency(ct, "<mcpttinfo"));
+#undef INFO
+}
+
 static const char base[] = "version: 1\n"
                            "system:\n"
                            "  name: system-a\n"
@@ -210,6 +247,7 @@ int main(void)
         cmocka_unit_test(test_no_limits_admits),
         cmocka_unit_test(test_alarm_once_per_interval),
         cmocka_unit_test(test_resource_priority),
+        cmocka_unit_test(test_mcptt_info_emergency),
         cmocka_unit_test(test_policy_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

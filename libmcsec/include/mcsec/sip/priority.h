@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef enum {
     MCSEC_PRIO_NONE = 0,  /* no MC priority value */
@@ -24,5 +25,12 @@ typedef enum {
 
 /* One Resource-Priority header value (the text after the colon). */
 mcsec_prio_mark_t mcsec_resource_priority_mark(const char *value, size_t len);
+
+/* True when an mcptt-info part of body (Content-Type value content_type,
+ * ct_len octets) sets <emergency-ind> or <imminentperil-ind> to true
+ * (TS 24.379); false for anything else, a body the MIME walker or the XML
+ * parser refuses included. */
+bool mcsec_mcptt_info_emergency(const char *content_type, size_t ct_len, const uint8_t *body,
+                                size_t len);
 
 #endif
