@@ -46,6 +46,9 @@ typedef struct {
 } invite_hold_t;
 
 static admit_table_t *admit_table = NULL;
+/* The last message this process admitted as priority (msg->id, pid). */
+static unsigned int prio_msg_id = 0;
+static int prio_msg_pid = -1;
 static struct tm_binds admit_tmb;
 static bool admit_have_tm = false;
 
@@ -243,6 +246,10 @@ int mcsec_admit_request(struct sip_msg *msg)
     bool invite = limits.invites > 0 && initial_invite(msg);
     mcsec_admit_result_t res = mcsec_admit(cell, &limits, now_ms(), priority, invite);
     if (res.admitted) {
+        if (res.priority) {
+            prio_msg_id = msg->id;
+            prio_msg_pid = msg->pid;
+        }
         if (res.invite_counted && hold_invite(msg, index) != 0) {
             mcsec_admit_invite_end(cell);
             LM_ERR("mcsec: cannot track the INVITE transaction: slot given back\n");
@@ -265,6 +272,11 @@ int mcsec_admit_request(struct sip_msg *msg)
     }
     mcsec_cmds_refuse(msg, &verdict, false);
     return -1;
+}
+
+bool mcsec_admit_msg_priority(const struct sip_msg *msg)
+{
+    return msg != NULL && prio_msg_pid >= 0 && msg->id == prio_msg_id && msg->pid == prio_msg_pid;
 }
 
 const char *mcsec_rpc_load_doc[] = {

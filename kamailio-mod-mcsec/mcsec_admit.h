@@ -5,6 +5,8 @@
 #ifndef MCSEC_ADMIT_H
 #define MCSEC_ADMIT_H
 
+#include <stdbool.h>
+
 #include "core/parser/msg_parser.h"
 #include "core/rpc.h"
 
@@ -19,6 +21,12 @@ void mcsec_admit_mod_destroy(void);
  * admitted initial INVITE holds one of the partner's INVITE slots until tm
  * sends its final reply (or the request ends without a transaction). */
 int mcsec_admit_request(struct sip_msg *msg);
+
+/* Whether msg was admitted by mcsec_admit_request() as a priority request
+ * (a trusted mark within the ceiling): the replay caches keep the same
+ * reserved share for it (mcsec_replay_owner_t.reserved). Per process, for
+ * the message being handled. */
+bool mcsec_admit_msg_priority(const struct sip_msg *msg);
 
 extern const char *mcsec_rpc_load_doc[];
 void mcsec_rpc_load(rpc_t *rpc, void *ctx);

@@ -49,6 +49,7 @@ static void test_reserve_kept_for_priority(void **state)
     assert_int_equal(admit_n(&cell, &l, 0, false, 20), 8); /* 2 kept */
     mcsec_admit_result_t r = mcsec_admit(&cell, &l, 0, true, false);
     assert_true(r.admitted);
+    assert_true(r.priority);
     assert_true(r.from_reserve);
     assert_int_equal(admit_n(&cell, &l, 0, true, 5), 1);
     /* every refill goes to priority first while normal ones are shed */

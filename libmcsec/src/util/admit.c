@@ -58,7 +58,7 @@ static uint32_t retry_after(const mcsec_admit_cell_t *cell, const mcsec_admit_li
 mcsec_admit_result_t mcsec_admit(mcsec_admit_cell_t *cell, const mcsec_admit_limits_t *limits,
                                  uint64_t now_ms, bool priority, bool invite)
 {
-    mcsec_admit_result_t res = {false, false, false, 0};
+    mcsec_admit_result_t res = {false, false, false, false, 0};
     uint32_t pct = limits->reserved_pct > MCSEC_ADMIT_RESERVED_MAX ? MCSEC_ADMIT_RESERVED_MAX
                                                                    : limits->reserved_pct;
     uint64_t reserve = (uint64_t)limits->burst * MILLI * pct / 100;
@@ -75,6 +75,7 @@ mcsec_admit_result_t mcsec_admit(mcsec_admit_cell_t *cell, const mcsec_admit_lim
                      cell->invites_active + (prio ? 0 : invite_reserve) < limits->invites;
     if (rate_ok && invite_ok) {
         res.admitted = true;
+        res.priority = prio;
         if (limits->rate > 0) {
             res.from_reserve = prio && cell->tokens < reserve + MILLI;
             cell->tokens -= MILLI;

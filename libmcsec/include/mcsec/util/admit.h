@@ -50,6 +50,7 @@ typedef struct {
 
 typedef struct {
     bool admitted;
+    bool priority;        /* admitted as priority: marked, within the ceiling */
     bool from_reserve;    /* priority request that only the reserve admitted */
     bool invite_counted;  /* the caller must call mcsec_admit_invite_end() */
     uint32_t retry_after; /* seconds, when shed: 1..MCSEC_ADMIT_RETRY_AFTER_MAX */
