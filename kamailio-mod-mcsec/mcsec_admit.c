@@ -262,7 +262,7 @@ int mcsec_admit_request(struct sip_msg *msg)
     verdict.partner_index = index;
     verdict.partner = partner;
     snprintf(verdict.detail, sizeof(verdict.detail), "%s limit of the partner reached%s",
-             invite ? "rate or INVITE" : "rate", priority ? " (priority ceiling too)" : "");
+             invite ? "rate or INVITE" : "rate", priority ? " (marked priority)" : "");
     add_retry_after(msg, res.retry_after);
     if (mcsec_admit_alarm_due(cell, now_ms(), ADMIT_ALARM_MS)) {
         LM_WARN("mcsec: alarm=%s severity=warning partner=%s shed=%llu admitted=%llu "

@@ -106,5 +106,50 @@ assert_eq "emergency-ind: every such request admitted while normal ones are shed
     $P_COUNT "$P_OK"
 t_check "emergency: normal requests shed ($N_SHED)" [ "$N_SHED" -ge 30 ]
 
+# 5. concurrent INVITE transactions: 4, half reserved. With our core silent
+# the INVITEs stay pending (100 Trying only): two normal ones pass, the third is shed, two
+# priority ones still pass, a third priority one is shed; once the core
+# answers, the transactions end and their slots come back.
+invite_file() { # invite_file FILE RP-LINE
+    cat >"$1" <<SIP
+# description: initial INVITE from the partner (admission test)
+# transport: udp
+INVITE sip:alice@a.mcx.example SIP/2.0
+Via: SIP/2.0/UDP $PARTNER_IP:5063;branch=@BRANCH@
+Max-Forwards: 70
+From: <sip:bob@b.mcx.example>;tag=inv1
+To: <sip:alice@a.mcx.example>
+Call-ID: @CALLID@
+CSeq: 1 INVITE
+Contact: <sip:bob@$PARTNER_IP:5063>
+P-Asserted-Identity: <sip:bob@b.mcx.example>
+$2
+Content-Length: 0
+
+
+SIP
+}
+invite_file "$T_DIR/invite-normal.sip" "X-Test: normal"
+invite_file "$T_DIR/invite-prio.sip" "Resource-Priority: mcpttq.3"
+invite() { # invite KIND: the status of the first answer (100 while pending)
+    $T_SIPTOOL send --proto udp --src "$PARTNER_IP:5063" --dst "$OUT_IP:$SIP_PORT" \
+        --timeout 0.4 "$T_DIR/invite-$1.sip" | awk '{ print $2 }'
+}
+kill "$RESPONDER_PID" 2>/dev/null
+wait "$RESPONDER_PID" 2>/dev/null
+set_limits "{invites: 4, priority: {trusted: true, reserved_percent: 50}}"
+got=$(for k in normal normal normal prio prio prio; do invite $k; done | tr '\n' ' ')
+assert_eq "INVITEs: 2 normal pending, the 3rd shed, 2 priority pending, the 3rd shed" \
+    "100 100 503 100 100 503 " "$got"
+assert_match "mcsec.load: 4 INVITE transactions held" "invites_active: 4" "$(kam_rpc mcsec.load)"
+core_responder_start
+for _ in $(seq 1 50); do
+    kam_rpc mcsec.load | grep -q "invites_active: 0" && break
+    sleep 0.1
+done
+assert_match "the core answered: every slot given back" "invites_active: 0" \
+    "$(kam_rpc mcsec.load)"
+assert_eq "a normal INVITE passes again" 200 "$(invite normal)"
+
 t_check "kamailio alive" kam_alive
 t_finish
