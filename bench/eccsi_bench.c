@@ -9,7 +9,11 @@
  * and prints operations per second and the ratios ECCSI/ECDSA of the time
  * per operation. The goal of issue 5 is ECCSI verify <= 2 x ECDSA verify
  * (ECCSI verify needs three scalar multiplications, ECDSA two); the last
- * line says whether this machine meets it.
+ * line says whether this machine meets it. The KPAK object keeps the
+ * signer-only values of signers seen before (eccsi.h), so "ECCSI verify"
+ * is the cost for a known signer (issue 23's goal: <= 1.2 x ECDSA verify);
+ * "ECCSI first-seen verify" cycles through NEW_SIGNERS signers, twice the
+ * cache, so that every verification misses it.
  * Usage: eccsi_bench [ITERATIONS] (default 2000). Exit 1 when an operation
  * fails or a signature does not verify. */
 #include <stdio.h>
@@ -24,6 +28,7 @@
 #include "mcsec/ibc/uid.h"
 
 #define ECDSA_SIG_MAX 80
+#define NEW_SIGNERS 128
 
 /* Monotonic time in seconds. */
 static double now_seconds(void)
@@ -55,6 +60,24 @@ static size_t typical_payload(uint8_t *out, size_t out_size)
         return 0;
     }
     return len;
+}
+
+/* One verification of a known signer, and of a signer not seen before: not
+ * inlined, so that callgrind (bench/lib/crypto.sh, --toggle-collect) counts
+ * each kind apart. */
+static __attribute__((noinline, noipa)) mcsec_err_t verify_known(const mcsec_eccsi_pub_t *pub,
+                                                                 const uint8_t *id,
+                                                                 const uint8_t *msg, size_t msg_len,
+                                                                 const uint8_t *sig)
+{
+    return mcsec_eccsi_verify(pub, id, MCSEC_UID_LEN, msg, msg_len, sig, MCSEC_ECCSI_SIG_LEN);
+}
+
+static __attribute__((noinline, noipa)) mcsec_err_t
+verify_first_seen(const mcsec_eccsi_pub_t *pub, const uint8_t *id, const uint8_t *msg,
+                  size_t msg_len, const uint8_t *sig)
+{
+    return mcsec_eccsi_verify(pub, id, MCSEC_UID_LEN, msg, msg_len, sig, MCSEC_ECCSI_SIG_LEN);
 }
 
 /* Per-operation times of ECCSI sign and verify over msg. Returns 0 or -1. */
@@ -89,7 +112,7 @@ static int bench_eccsi(const uint8_t *msg, size_t msg_len, int iterations, doubl
     *sign_s = (now_seconds() - start) / iterations;
     start = now_seconds();
     for (int i = 0; i < iterations; i++) {
-        if (mcsec_eccsi_verify(pub, uid, sizeof(uid), msg, msg_len, sig, sizeof(sig)) != MCSEC_OK) {
+        if (verify_known(pub, uid, msg, msg_len, sig) != MCSEC_OK) {
             fprintf(stderr, "eccsi_bench: ECCSI signature does not verify\n");
             goto out;
         }
@@ -98,6 +121,61 @@ static int bench_eccsi(const uint8_t *msg, size_t msg_len, int iterations, doubl
     rc = 0;
 out:
     mcsec_eccsi_signer_free(signer);
+    mcsec_eccsi_pub_free(pub);
+    OPENSSL_cleanse(ksak, sizeof(ksak));
+    OPENSSL_cleanse(ssk, sizeof(ssk));
+    return rc;
+}
+
+/* Per-operation time of ECCSI verify when the signer is not in the KPAK's
+ * cache: NEW_SIGNERS identities, verified round robin. Returns 0 or -1. */
+static int bench_eccsi_uncached(const uint8_t *msg, size_t msg_len, int iterations,
+                                double *verify_s)
+{
+    static uint8_t sigs[NEW_SIGNERS][MCSEC_ECCSI_SIG_LEN];
+    static uint8_t ids[NEW_SIGNERS][MCSEC_UID_LEN];
+    uint8_t ksak[MCSEC_ECCSI_SCALAR_LEN], kpak[MCSEC_ECCSI_POINT_LEN];
+    uint8_t ssk[MCSEC_ECCSI_SCALAR_LEN], pvt[MCSEC_ECCSI_POINT_LEN];
+    mcsec_eccsi_pub_t *pub = NULL;
+    int rc = -1;
+    if (mcsec_eccsi_kms_generate(ksak, kpak) != MCSEC_OK ||
+        mcsec_eccsi_pub_new(kpak, &pub) != MCSEC_OK) {
+        fprintf(stderr, "eccsi_bench: ECCSI key setup failed\n");
+        goto out;
+    }
+    for (int i = 0; i < NEW_SIGNERS; i++) {
+        mcsec_eccsi_signer_t *signer = NULL;
+        memset(ids[i], 0, MCSEC_UID_LEN);
+        memcpy(ids[i], &i, sizeof(i));
+        mcsec_err_t err = mcsec_eccsi_kms_issue(ksak, ids[i], MCSEC_UID_LEN, ssk, pvt);
+        if (err == MCSEC_OK) {
+            err = mcsec_eccsi_signer_new(kpak, ids[i], MCSEC_UID_LEN, ssk, pvt, &signer);
+        }
+        if (err == MCSEC_OK) {
+            err = mcsec_eccsi_sign(signer, msg, msg_len, sigs[i]);
+        }
+        mcsec_eccsi_signer_free(signer);
+        if (err != MCSEC_OK) {
+            fprintf(stderr, "eccsi_bench: ECCSI signer setup failed\n");
+            goto out;
+        }
+    }
+    double start = now_seconds();
+    for (int i = 0; i < iterations; i++) {
+        int n = i % NEW_SIGNERS;
+        if (verify_first_seen(pub, ids[n], msg, msg_len, sigs[n]) != MCSEC_OK) {
+            fprintf(stderr, "eccsi_bench: ECCSI signature does not verify\n");
+            goto out;
+        }
+    }
+    *verify_s = (now_seconds() - start) / iterations;
+    uint64_t hits = 0;
+    mcsec_eccsi_pub_cache_stats(pub, &hits, NULL);
+    rc = hits == 0 ? 0 : -1;
+    if (rc != 0) {
+        fprintf(stderr, "eccsi_bench: the first-seen run hit the cache\n");
+    }
+out:
     mcsec_eccsi_pub_free(pub);
     OPENSSL_cleanse(ksak, sizeof(ksak));
     OPENSSL_cleanse(ssk, sizeof(ssk));
@@ -118,8 +196,9 @@ static int ecdsa_sign_once(EVP_PKEY *key, const uint8_t *msg, size_t msg_len, ui
 }
 
 /* One ECDSA verification; 0 when valid, -1 otherwise. */
-static int ecdsa_verify_once(EVP_PKEY *key, const uint8_t *msg, size_t msg_len, const uint8_t *sig,
-                             size_t sig_len)
+static __attribute__((noinline, noipa)) int ecdsa_verify_once(EVP_PKEY *key, const uint8_t *msg,
+                                                              size_t msg_len, const uint8_t *sig,
+                                                              size_t sig_len)
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     int ok = ctx != NULL &&
@@ -177,12 +256,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "eccsi_bench: cannot encode the EAR payload\n");
         return 1;
     }
-    double eccsi_sign = 0, eccsi_verify = 0, ecdsa_sign = 0, ecdsa_verify = 0;
+    double eccsi_sign = 0, eccsi_verify = 0, ecdsa_sign = 0, ecdsa_verify = 0, eccsi_first = 0;
     /* Warm up both (page faults, OpenSSL's lazy tables), then measure. */
     if (bench_eccsi(payload, payload_len, 50, &eccsi_sign, &eccsi_verify) != 0 ||
         bench_ecdsa(payload, payload_len, 50, &ecdsa_sign, &ecdsa_verify) != 0 ||
         bench_eccsi(payload, payload_len, iterations, &eccsi_sign, &eccsi_verify) != 0 ||
-        bench_ecdsa(payload, payload_len, iterations, &ecdsa_sign, &ecdsa_verify) != 0) {
+        bench_ecdsa(payload, payload_len, iterations, &ecdsa_sign, &ecdsa_verify) != 0 ||
+        bench_eccsi_uncached(payload, payload_len, iterations, &eccsi_first) != 0) {
         return 1;
     }
     printf("eccsi_bench: %d iterations, EAR payload %zu octets, %s\n", iterations, payload_len,
@@ -190,12 +270,15 @@ int main(int argc, char **argv)
     printf("%-22s %12s %12s\n", "operation", "us/op", "ops/s");
     printf("%-22s %12.1f %12.0f\n", "ECCSI sign", eccsi_sign * 1e6, 1.0 / eccsi_sign);
     printf("%-22s %12.1f %12.0f\n", "ECCSI verify", eccsi_verify * 1e6, 1.0 / eccsi_verify);
+    printf("%-22s %12.1f %12.0f\n", "ECCSI first-seen verify", eccsi_first * 1e6,
+           1.0 / eccsi_first);
     printf("%-22s %12.1f %12.0f\n", "ECDSA P-256 sign", ecdsa_sign * 1e6, 1.0 / ecdsa_sign);
     printf("%-22s %12.1f %12.0f\n", "ECDSA P-256 verify", ecdsa_verify * 1e6, 1.0 / ecdsa_verify);
     double sign_ratio = eccsi_sign / ecdsa_sign;
     double verify_ratio = eccsi_verify / ecdsa_verify;
     printf("ratio sign   ECCSI/ECDSA: %.2f\n", sign_ratio);
-    printf("ratio verify ECCSI/ECDSA: %.2f (goal <= 2.00: %s)\n", verify_ratio,
-           verify_ratio <= 2.0 ? "met" : "NOT met");
+    printf("ratio verify ECCSI/ECDSA: %.2f (goal <= 1.20: %s)\n", verify_ratio,
+           verify_ratio <= 1.2 ? "met" : "NOT met");
+    printf("ratio first-seen verify ECCSI/ECDSA: %.2f\n", eccsi_first / ecdsa_verify);
     return 0;
 }

@@ -62,7 +62,7 @@ static double now_seconds(void)
 }
 
 /* One parse + serialize with libxml2's safe options; 0 or -1. */
-static int floor_once(void)
+static __attribute__((noinline, noipa)) int floor_once(void)
 {
     xmlDocPtr doc = xmlReadMemory(bench_doc, (int)strlen(bench_doc), "bench.xml", NULL,
                                   XML_PARSE_NONET | XML_PARSE_NOBLANKS);
@@ -79,7 +79,8 @@ static int floor_once(void)
 }
 
 /* protect_doc + unprotect_doc once; 0 or -1. */
-static int doc_once(mcsec_xmlprot_t *egress, mcsec_xmlprot_t *ingress)
+static __attribute__((noinline, noipa)) int doc_once(mcsec_xmlprot_t *egress,
+                                                     mcsec_xmlprot_t *ingress)
 {
     mcsec_body_t protected_doc = {0};
     mcsec_body_t clear = {0};

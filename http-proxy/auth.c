@@ -84,6 +84,37 @@ static void clock_offset(httpd_ctx_t *ctx, const mcsec_partner_t *partner, doubl
     httpd_alarm_emit(ctx, MCSEC_ALARM_EAR_CLOCK_SKEW, &line);
 }
 
+/* The replay.store_unavailable alarm, at most every 10 s per cache; the
+ * refusal itself is counted and logged by the caller. */
+static void store_alarm(httpd_ctx_t *ctx, httpd_replay_t *replay, const char *cache)
+{
+    if (!httpd_replay_alarm_due(replay, (int64_t)time(NULL)))
+        return;
+    mcsec_logline_t line;
+    httpd_alarm_start(ctx, &line, MCSEC_ALARM_REPLAY_STORE_UNAVAILABLE);
+    mcsec_logline_str(&line, "cache", cache);
+    mcsec_logline_str(&line, "store", "redis");
+    mcsec_logline_str(&line, "error", httpd_replay_store_error(replay));
+    mcsec_logline_str(&line, "msg",
+                      "the shared replay store does not answer: requests needing a replay "
+                      "check are refused (503)");
+    httpd_alarm_emit(ctx, MCSEC_ALARM_REPLAY_STORE_UNAVAILABLE, &line);
+}
+
+/* The cache as a view for partner's IDs under its replay quota
+ * (partners[].replay_quota, default an equal share of capacity). */
+static mcsec_replay_cache_t *partner_view(httpd_replay_t *replay, const mcsec_policy_t *policy,
+                                          const mcsec_partner_t *partner, bool gmk, size_t capacity,
+                                          mcsec_replay_partner_t *view, mcsec_replay_owner_t *owner)
+{
+    size_t quota = capacity > 0 ? mcsec_policy_replay_quota(policy, partner, gmk, capacity) : 0;
+    *owner = (mcsec_replay_owner_t){partner->name, quota, false};
+    mcsec_replay_cache_t *cache = httpd_replay_cache(replay);
+    if (!cache || mcsec_replay_partner_init(view, cache, owner) != MCSEC_OK)
+        return cache; /* NULL: the check refuses */
+    return &view->base;
+}
+
 mcsec_reason_t httpd_ear_check(httpd_ctx_t *ctx, const httpd_gen_t *gen, int partner_index,
                                bool outbound, mcsec_str_t host, const mcsec_str_t *asserted_ids,
                                size_t asserted_id_count, const char *value, size_t len,
@@ -101,7 +132,9 @@ mcsec_reason_t httpd_ear_check(httpd_ctx_t *ctx, const httpd_gen_t *gen, int par
         return fail(MCSEC_REASON_EAR_MALFORMED, detail, detail_size, "more than one EAR header");
     uint8_t all_types[256];
     mcsec_ear_kms_ref_t more[MCSEC_PARTNER_KMS_MAX - 1];
-    mcsec_replay_cache_t unrecorded = {not_recorded, NULL};
+    mcsec_replay_partner_t view;
+    mcsec_replay_owner_t owner;
+    mcsec_replay_cache_t unrecorded = {not_recorded, NULL, NULL};
     /* The source is the X-3GPP-Asserted-Identity, or the sending border
      * (the partner's identity inbound, our signing identity outbound). */
     mcsec_ear_sender_t sender = {.asserted_ids = asserted_ids,
@@ -131,7 +164,8 @@ mcsec_reason_t httpd_ear_check(httpd_ctx_t *ctx, const httpd_gen_t *gen, int par
         ear.request_uri = origin(target, sizeof(target), host.ptr, host.len);
         ear.request_types = partner->ear.request_types;
         ear.request_type_count = partner->ear.request_type_count;
-        ear.replay = httpd_replay_cache(ctx->ear_replay);
+        ear.replay = partner_view(ctx->ear_replay, policy, partner, false,
+                                  policy->system.ear_replay_entries, &view, &owner);
     } else {
         if (count == 0 && partner->ear.sign_on_behalf) {
             *sign = true;
@@ -167,6 +201,8 @@ mcsec_reason_t httpd_ear_check(httpd_ctx_t *ctx, const httpd_gen_t *gen, int par
                                      checked.request_type};
     if (count > 0)
         httpd_stats_ear(&ctx->stats, partner->name, false, reason == MCSEC_REASON_NONE);
+    if (reason == MCSEC_REASON_REPLAY_STORE_UNAVAILABLE)
+        store_alarm(ctx, ctx->ear_replay, "ear");
     if (checked.date != 0 && reason != MCSEC_REASON_EAR_MALFORMED)
         clock_offset(ctx, partner, (double)((int64_t)checked.date - ear.now), ear.now);
     return reason;
@@ -220,12 +256,17 @@ mcsec_reason_t httpd_gmk_check(httpd_ctx_t *ctx, const httpd_gen_t *gen, int par
         .push = push,
         .now = (int64_t)time(NULL),
         .max_age = partner->gmk.max_age,
-        .replay = httpd_replay_cache(ctx->gmk_replay),
     };
+    mcsec_replay_partner_t view;
+    mcsec_replay_owner_t owner;
+    gmk.replay = partner_view(ctx->gmk_replay, policy, partner, true,
+                              policy->system.gmk.replay_entries, &view, &owner);
     mcsec_reason_t reason = mcsec_gmk_check_body(content_type, (const uint8_t *)body, len, &gmk,
                                                  &count, detail, detail_size);
     if (count > 0 || reason != MCSEC_REASON_NONE)
         httpd_stats_gktp(&ctx->stats, partner->name, reason == MCSEC_REASON_NONE);
+    if (reason == MCSEC_REASON_REPLAY_STORE_UNAVAILABLE)
+        store_alarm(ctx, ctx->gmk_replay, "gmk");
     return reason;
 }
 

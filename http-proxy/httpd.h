@@ -213,6 +213,16 @@ mcsec_replay_cache_t *httpd_replay_cache(httpd_replay_t *replay);
  * is kept for lookups until keep_until (Unix seconds). 0 or -1 (the old
  * table stays current). */
 int httpd_replay_resize(httpd_replay_t *replay, size_t entries, int64_t keep_until);
+/* Follows the policy's system.replay: Redis (a connection of this process
+ * under the cache's lock, key part cache_name) or the in-process tables.
+ * Unchanged settings keep the connection. 0 or -1 (bad settings; the
+ * previous store stays). */
+int httpd_replay_use_store(httpd_replay_t *replay, const mcsec_replay_system_t *store,
+                           const char *cache_name);
+/* The Redis store's last error, "" when none (log lines). */
+const char *httpd_replay_store_error(httpd_replay_t *replay);
+/* True at most once every 10 s: time for a replay.store_unavailable alarm. */
+bool httpd_replay_alarm_due(httpd_replay_t *replay, int64_t now);
 /* Live entries of the current table at now, and its bound (metrics). */
 void httpd_replay_usage(httpd_replay_t *replay, int64_t now, size_t *entries, size_t *capacity);
 void httpd_replay_free(httpd_replay_t *replay);

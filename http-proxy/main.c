@@ -275,6 +275,16 @@ static int64_t gmk_window(const httpd_gen_t *gen)
     return window;
 }
 
+/* The replay store the policy names (system.replay). */
+static void use_store(httpd_t *httpd, const httpd_gen_t *gen)
+{
+    const mcsec_replay_system_t *store = &gen->policy->system.replay;
+    if (httpd_replay_use_store(httpd->ctx.ear_replay, store, "ear") != 0 ||
+        httpd_replay_use_store(httpd->ctx.gmk_replay, store, "gmk") != 0)
+        httpd_log(&httpd->ctx, MCSEC_LOG_ERROR,
+                  "cannot set up the replay store of system.replay: the running one stays");
+}
+
 /* A reload that changes a replay bound: the old table stays consulted
  * until the IDs recorded under either generation's windows have expired. */
 static void resize_replay(httpd_t *httpd, const httpd_gen_t *old, const httpd_gen_t *gen)
@@ -289,6 +299,7 @@ static void resize_replay(httpd_t *httpd, const httpd_gen_t *old, const httpd_ge
         httpd_log(&httpd->ctx, MCSEC_LOG_ERROR,
                   "out of memory for a new replay cache bound: the "
                   "running bound stays");
+    use_store(httpd, gen);
 }
 
 /* Logs the deep check's warnings of gen (or prints them with --check). */
@@ -668,6 +679,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "mcsec-httpd: out of memory for the replay caches\n");
         rc = 1;
     } else {
+        use_store(&httpd, httpd.ctx.gen);
         account(&httpd, HTTPD_TRIGGER_START, NULL, httpd.ctx.gen, "policy loaded", NULL, NULL);
         log_warnings(&httpd.ctx, httpd.ctx.gen, false);
         rc = run(&httpd, &opt);

@@ -20,10 +20,10 @@
 #include "core/trim.h"
 #include "modules/tm/tm_load.h"
 
-#include "mcsec/obs/alarm.h"
 #include "mcsec/sip/priority.h"
 #include "mcsec/util/admit.h"
 #include "mcsec_admit.h"
+#include "mcsec_alarm.h"
 #include "mcsec_cmds.h"
 #include "mcsec_shm_policy.h"
 
@@ -265,10 +265,13 @@ int mcsec_admit_request(struct sip_msg *msg)
              invite ? "rate or INVITE" : "rate", priority ? " (marked priority)" : "");
     add_retry_after(msg, res.retry_after);
     if (mcsec_admit_alarm_due(cell, now_ms(), ADMIT_ALARM_MS)) {
-        LM_WARN("mcsec: alarm=%s severity=warning partner=%s shed=%llu admitted=%llu "
-                "msg=\"requests above partners[].limits are shed\"\n",
-                mcsec_alarm_code(MCSEC_ALARM_LOAD_SHEDDING), partner->name,
-                (unsigned long long)cell->shed, (unsigned long long)cell->admitted);
+        mcsec_logline_t line;
+        mcsec_alarm_begin(&line, MCSEC_ALARM_LOAD_SHEDDING);
+        mcsec_logline_str(&line, "partner", partner->name);
+        mcsec_logline_int(&line, "shed", (long long)cell->shed);
+        mcsec_logline_int(&line, "admitted", (long long)cell->admitted);
+        mcsec_logline_str(&line, "msg", "requests above partners[].limits are shed");
+        mcsec_alarm_emit(MCSEC_ALARM_LOAD_SHEDDING, &line);
     }
     mcsec_cmds_refuse(msg, &verdict, false);
     return -1;

@@ -33,9 +33,13 @@
 #include "core/trim.h"
 
 #include "mcsec/ear/ear.h"
+#include "mcsec_log.h"
+#include "mcsec_counters.h"
+#include "mcsec_alarm.h"
 #include "mcsec_dialog.h"
 #include "mcsec_ear_keys.h"
 #include "mcsec_ear_replay.h"
+#include "mcsec_replay_store.h"
 #include "mcsec_ear_sign.h"
 #include "mcsec_stages.h"
 #include "mcsec_topo.h"
@@ -101,16 +105,40 @@ static int find_ear_header(struct sip_msg *msg, const char *name, str *value)
     return count;
 }
 
+/* The clock offset of a decoded EAR (date - now) into the histogram and,
+ * beyond half the allowed skew, the partner's count and (at most once a
+ * minute per partner) the ear.clock_skew alarm. */
+static void ear_clock(const mcsec_verdict_t *verdict, const mcsec_ear_policy_t *ear_policy,
+                      const mcsec_ear_t *ear)
+{
+    if (ear->date == 0) {
+        return; /* not decoded */
+    }
+    int64_t offset = (int64_t)ear->date - ear_policy->now;
+    if (mcsec_counters_ear_offset(verdict->partner_index, offset, ear_policy->skew,
+                                  ear_policy->now)) {
+        mcsec_logline_t line;
+        mcsec_alarm_begin(&line, MCSEC_ALARM_EAR_CLOCK_SKEW);
+        mcsec_logline_str(&line, "partner", verdict->partner != NULL ? verdict->partner->name : "");
+        mcsec_logline_int(&line, "offset_seconds", (long long)offset);
+        mcsec_logline_int(&line, "allowed_seconds", (long long)ear_policy->skew);
+        mcsec_alarm_emit(MCSEC_ALARM_EAR_CLOCK_SKEW, &line);
+    }
+}
+
 /* The EAR in value checked under ear_policy; verdict gets the reason, seen
- * what was verified. */
+ * what was verified. Counted (verify ok/failed) and its clock offset seen. */
 static int ear_check_value(const mcsec_ear_policy_t *ear_policy, str value,
                            mcsec_verdict_t *verdict, mcsec_bodyid_ear_t *seen)
 {
     uint8_t buf[MCSEC_EAR_MAX_LEN];
     mcsec_ear_t ear;
+    memset(&ear, 0, sizeof(ear));
     mcsec_reason_t reason =
         mcsec_ear_check_header(value.s, (size_t)value.len, ear_policy, buf, sizeof(buf), &ear,
                                verdict->detail, sizeof(verdict->detail));
+    mcsec_counters_ear(verdict->partner_index, false, reason == MCSEC_REASON_NONE);
+    ear_clock(verdict, ear_policy, &ear);
     if (reason != MCSEC_REASON_NONE) {
         verdict->reason = reason;
         return -1;
@@ -128,7 +156,8 @@ static int ear_ingress(const mcsec_policy_t *policy, const mcsec_partner_t *part
         return ear_reject(verdict, MCSEC_REASON_POLICY_UNAVAILABLE,
                           "no usable KMS public file (keys.kms) for this partner");
     }
-    mcsec_replay_cache_t *replay = mcsec_ear_replay_cache();
+    mcsec_store_view_t store;
+    mcsec_replay_cache_t *replay = mcsec_replay_store_for(policy, partner, MCSEC_STORE_EAR, &store);
     if (replay == NULL) {
         return ear_reject(verdict, MCSEC_REASON_EAR_REPLAY_CACHE_FULL,
                           "replay cache unavailable: refused");
@@ -159,7 +188,11 @@ static int ear_ingress(const mcsec_policy_t *policy, const mcsec_partner_t *part
     }
     ear_policy.more_kms = more;
     ear_policy.more_kms_count = kms->more_count;
-    return ear_check_value(&ear_policy, value, verdict, seen);
+    int rc = ear_check_value(&ear_policy, value, verdict, seen);
+    if (verdict->reason == MCSEC_REASON_REPLAY_STORE_UNAVAILABLE) {
+        mcsec_replay_store_unavailable(MCSEC_STORE_EAR);
+    }
+    return rc;
 }
 
 /* Egress: no replay record for our own servers' EARs (see the top). */
@@ -187,7 +220,7 @@ static int ear_egress_check(const mcsec_policy_t *policy, const mcsec_partner_t 
     for (size_t t = 0; t < sizeof(all_types); t++) {
         all_types[t] = (uint8_t)t; /* the partner's border judges request types */
     }
-    mcsec_replay_cache_t not_recorded = {egress_not_recorded, NULL};
+    mcsec_replay_cache_t not_recorded = {egress_not_recorded, NULL, NULL};
     /* Role 4 is not among egress_source_roles, so the border identity only
      * keeps the rule the same both ways. */
     const mcsec_ear_sender_t sender = {.asserted_ids = req->asserted_ids,
@@ -254,6 +287,7 @@ int mcsec_ear_stage(struct sip_msg *msg, const mcsec_policy_t *policy, const mcs
     mcsec_reason_t reason =
         mcsec_ear_sign_on_behalf(msg, partner, keys, view->req.ruri, (int64_t)time(NULL),
                                  verdict->detail, sizeof(verdict->detail));
+    mcsec_counters_ear(verdict->partner_index, true, reason == MCSEC_REASON_NONE);
     if (reason != MCSEC_REASON_NONE) {
         verdict->reason = reason;
         return -1;

@@ -74,14 +74,17 @@ void mcsec_ds_refresh(rpc_t *rpc, void *ctx)
 
 int mcsec_ds_failure(struct sip_msg *msg, int set)
 {
-    (void)msg;
     const mcsec_policy_t *policy = mcsec_proc_policy();
     if (policy == NULL || set < 1 || (size_t)set > policy->partner_count) {
         LM_ERR("mcsec: mcsec_egress_failure: set %d names no partner\n", set);
         return -1;
     }
     const mcsec_partner_t *partner = &policy->partners[set - 1];
-    mcsec_counters_count(set - 1, MCSEC_REASON_EGRESS_PARTNER_FAILURE, true);
+    int method = msg->first_line.type == SIP_REQUEST
+                     ? mcsec_counters_method(msg->first_line.u.request.method.s,
+                                             (size_t)msg->first_line.u.request.method.len)
+                     : mcsec_counters_method("", 0);
+    mcsec_counters_message(set - 1, true, false, method, MCSEC_REASON_EGRESS_PARTNER_FAILURE);
     LM_NOTICE("mcsec: egress failure partner=%s reason=%s\n", partner->name,
               mcsec_reason_code(MCSEC_REASON_EGRESS_PARTNER_FAILURE));
     return 1;

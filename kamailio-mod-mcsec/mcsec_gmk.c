@@ -40,8 +40,11 @@
 #include "core/dprint.h"
 
 #include "mcsec/gmk/gmk_check.h"
+#include "mcsec_counters.h"
+#include "mcsec_log.h"
 #include "mcsec_gmk_keys.h"
 #include "mcsec_gmk_replay.h"
+#include "mcsec_replay_store.h"
 #include "mcsec_spk_body.h"
 #include "mcsec_stages.h"
 
@@ -94,7 +97,8 @@ static int gmk_check(const mcsec_policy_t *policy, const mcsec_partner_t *partne
         return gmk_reject(verdict, MCSEC_REASON_POLICY_UNAVAILABLE,
                           "no usable KMS public file for the GMK check (see the log)");
     }
-    mcsec_replay_cache_t *replay = mcsec_gmk_replay_cache();
+    mcsec_store_view_t store;
+    mcsec_replay_cache_t *replay = mcsec_replay_store_for(policy, partner, MCSEC_STORE_GMK, &store);
     if (replay == NULL) {
         return gmk_reject(verdict, MCSEC_REASON_EAR_REPLAY_CACHE_FULL,
                           "GMK replay cache unavailable: refused");
@@ -127,13 +131,20 @@ static int gmk_check(const mcsec_policy_t *policy, const mcsec_partner_t *partne
     mcsec_reason_t reason =
         mcsec_gmk_check_body(body->content_type, body->data, body->len, &gmk_policy, &checked,
                              verdict->detail, sizeof(verdict->detail));
+    for (size_t i = 0; i < checked; i++) {
+        mcsec_counters_gktp((int)index, true);
+    }
     if (reason != MCSEC_REASON_NONE) {
+        mcsec_counters_gktp((int)index, false);
+        if (reason == MCSEC_REASON_REPLAY_STORE_UNAVAILABLE) {
+            mcsec_replay_store_unavailable(MCSEC_STORE_GMK);
+        }
         verdict->reason = reason;
         return -1;
     }
     if (checked > 0) {
-        LM_DBG("mcsec: gmk: %zu GKTP payload%s passed (%s, partner %s)\n", checked,
-               checked == 1 ? "" : "s", egress ? "out" : "in", partner->name);
+        mcsec_logf(MCSEC_LOG_DEBUG, "gmk", "gmk: %zu GKTP payload%s passed (%s, partner %s)",
+                   checked, checked == 1 ? "" : "s", egress ? "out" : "in", partner->name);
     }
     return 0;
 }

@@ -8,10 +8,12 @@
 
 #include "core/dprint.h"
 #include "core/lvalue.h"
+#include "core/parser/parse_cseq.h"
 
 #include "mcsec/media/media.h"
 #include "mcsec_cmds.h"
 #include "mcsec_counters.h"
+#include "mcsec_log.h"
 #include "mcsec_media.h"
 #include "mcsec_outside.h"
 #include "mcsec_pv.h"
@@ -114,7 +116,7 @@ bool mcsec_media_enabled(void)
 int mcsec_media_sdp_get(struct sip_msg *msg, pv_spec_t *dst)
 {
     if (!recorded(msg)) {
-        LM_DBG("mcsec: mcsec_sdp_get: the message was not passed by mcsec\n");
+        mcsec_logf(MCSEC_LOG_DEBUG, "media", "mcsec_sdp_get: the message was not passed by mcsec");
         return -1;
     }
     mcsec_spk_sip_body_t body;
@@ -132,7 +134,7 @@ int mcsec_media_sdp_get(struct sip_msg *msg, pv_spec_t *dst)
     value.rs.s = (char *)body.data + offset;
     value.rs.len = (int)len;
     if (dst == NULL || dst->setf == NULL || dst->setf(msg, &dst->pvp, (int)EQ_T, &value) < 0) {
-        LM_ERR("mcsec: mcsec_sdp_get: cannot set the variable\n");
+        mcsec_logf(MCSEC_LOG_ERROR, "media", "mcsec_sdp_get: cannot set the variable");
         return -1;
     }
     return 1;
@@ -192,8 +194,9 @@ int mcsec_media_sdp_set(struct sip_msg *msg, const str *sdp)
     verdict.partner_index = -1;
     bool reply = msg->first_line.type == SIP_REPLY;
     if (!recorded(msg)) {
-        LM_ERR("mcsec: mcsec_sdp_set: the message was not passed by mcsec_ingress(), "
-               "mcsec_egress() or mcsec_reply_check()\n");
+        mcsec_logf(MCSEC_LOG_ERROR, "media",
+                   "mcsec_sdp_set: the message was not passed by mcsec_ingress(), "
+                   "mcsec_egress() or mcsec_reply_check()");
         reject(&verdict, MCSEC_REASON_POLICY_UNAVAILABLE, "mcsec_sdp_set before the mcsec check");
         return refuse(msg, &verdict, !mcsec_outside_is(msg->rcv.bind_address), reply);
     }
@@ -275,12 +278,30 @@ int mcsec_media_net_out_check(const mcsec_policy_t *policy, int partner_index, s
     }
     if (reason != MCSEC_REASON_NONE) {
         bool reply = msg.first_line.type == SIP_REPLY;
-        int mlen = reply ? 0 : msg.first_line.u.request.method.len;
-        LM_NOTICE("mcsec: reject dir=out partner=%s reason=%s method=%.*s%s detail=%s: not "
-                  "anchored at the outside socket, dropped\n",
-                  partner->name, mcsec_reason_code(reason), mlen > 0 && mlen < 32 ? mlen : 0,
-                  reply ? "" : msg.first_line.u.request.method.s, reply ? "reply" : "", detail);
-        mcsec_counters_count(partner_index, reason, true);
+        str method = {NULL, 0};
+        if (reply) {
+            if (parse_headers(&msg, HDR_CSEQ_F, 0) == 0 && msg.cseq != NULL) {
+                method = get_cseq(&msg)->method;
+            }
+        } else {
+            method = msg.first_line.u.request.method;
+        }
+        int index = mcsec_counters_method(method.s, method.len > 0 ? (size_t)method.len : 0);
+        const char *name = mcsec_counters_method_name(index);
+        char full[200];
+        snprintf(full, sizeof(full), "%s: not anchored at the outside socket", detail);
+        mcsec_verdict_log_t line = {
+            .egress = true,
+            .reply = reply,
+            .partner = partner->name,
+            .reason = (int)reason,
+            .method = name,
+            .method_len = strlen(name),
+            .detail = full,
+            .outcome = "dropped",
+        };
+        mcsec_log_verdict(&line);
+        mcsec_counters_message(partner_index, true, reply, index, reason);
     }
     mcsec_topo_unparse(&msg);
     return reason == MCSEC_REASON_NONE ? 0 : -1;

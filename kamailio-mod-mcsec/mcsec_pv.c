@@ -5,6 +5,7 @@
 #include "core/dprint.h"
 
 #include "mcsec/util/reason.h"
+#include "mcsec_log.h"
 #include "mcsec_media.h"
 #include "mcsec_pv.h"
 #include "mcsec_shm_policy.h"
@@ -80,9 +81,9 @@ static int pv_parse_mcsec_name(pv_spec_t *sp, str *in)
             return 0;
         }
     }
-    LM_ERR(
-        "mcsec: unknown $mcsec(%.*s): use reason, status, partner, partner_set, warning or media\n",
-        in->len, in->s);
+    mcsec_logf(MCSEC_LOG_ERROR, "pv",
+               "unknown $mcsec(%.*s): use reason, status, partner, partner_set, warning or media",
+               in->len, in->s);
     return -1;
 }
 

@@ -12,6 +12,7 @@
 
 #include "mcsec/util/replay_table.h"
 
+#include "mcsec_log.h"
 #include "mcsec_shm_replay.h"
 
 struct mcsec_shm_replay_table {
@@ -22,24 +23,27 @@ struct mcsec_shm_replay_table {
 };
 typedef struct mcsec_shm_replay_table shm_replay_t;
 
-/* The lookup-and-record of replay.h under the lock. */
-static mcsec_replay_result_t seen_or_insert_locked(shm_replay_t *cache,
+/* The lookup-and-record of replay.h under the lock, for the owner (tag 0:
+ * none) under its quota. */
+static mcsec_replay_result_t seen_or_insert_locked(shm_replay_t *cache, uint64_t tag, size_t quota,
                                                    const uint8_t id[MCSEC_REPLAY_ID_LEN],
                                                    uint64_t hash, int64_t expiry, int64_t now)
 {
     if (cache->table.slots == NULL || cache->table.max_entries == 0) {
         return MCSEC_REPLAY_FULL;
     }
-    return mcsec_replay_table_seen_or_insert(&cache->table, id, hash, expiry, now);
+    return mcsec_replay_table_seen_or_insert_owned(&cache->table, tag, quota, id, hash, expiry,
+                                                   now);
 }
 
-/* replay.h seen_or_insert over the shared table; FULL whenever the answer
- * cannot be trusted (no table, hash failure). The signature is the
+/* replay.h seen_or_insert_owned over the shared table; FULL whenever the
+ * answer cannot be trusted (no table, hash failure). The signature is the
  * interface's, hence the non-const iface. */
 // cppcheck-suppress constParameter
-static mcsec_replay_result_t shm_seen_or_insert(mcsec_replay_cache_t *iface,
-                                                const uint8_t id[MCSEC_REPLAY_ID_LEN],
-                                                int64_t expiry, int64_t now)
+static mcsec_replay_result_t shm_seen_or_insert_owned(mcsec_replay_cache_t *iface,
+                                                      const mcsec_replay_owner_t *owner,
+                                                      const uint8_t id[MCSEC_REPLAY_ID_LEN],
+                                                      int64_t expiry, int64_t now)
 {
     mcsec_shm_replay_t *r = (mcsec_shm_replay_t *)iface; /* iface is r's first member */
     shm_replay_t *shm_replay = r->shared;
@@ -48,10 +52,21 @@ static mcsec_replay_result_t shm_seen_or_insert(mcsec_replay_cache_t *iface,
         !mcsec_replay_hash(r->mac, id, &hash)) {
         return MCSEC_REPLAY_FULL;
     }
+    uint64_t tag = owner != NULL ? mcsec_replay_owner_tag(owner->partner) : 0;
+    size_t quota = owner != NULL ? owner->quota : 0;
     lock_get(&shm_replay->lock);
-    mcsec_replay_result_t result = seen_or_insert_locked(shm_replay, id, hash, expiry, now);
+    mcsec_replay_result_t result =
+        seen_or_insert_locked(shm_replay, tag, quota, id, hash, expiry, now);
     lock_release(&shm_replay->lock);
     return result;
+}
+
+// cppcheck-suppress constParameter
+static mcsec_replay_result_t shm_seen_or_insert(mcsec_replay_cache_t *iface,
+                                                const uint8_t id[MCSEC_REPLAY_ID_LEN],
+                                                int64_t expiry, int64_t now)
+{
+    return shm_seen_or_insert_owned(iface, NULL, id, expiry, now);
 }
 
 /* The interface object is static per process: nothing to free. */
@@ -67,19 +82,19 @@ int mcsec_shm_replay_init(mcsec_shm_replay_t *r, const char *what)
     r->what = what;
     shm_replay_t *shm_replay = shm_malloc(sizeof(*shm_replay));
     if (shm_replay == NULL) {
-        SHM_MEM_ERROR;
+        mcsec_logf(MCSEC_LOG_ERROR, "memory", "out of shared memory");
         return -1;
     }
     memset(shm_replay, 0, sizeof(*shm_replay));
     shm_replay->table.min_expiry = INT64_MAX;
     if (lock_init(&shm_replay->lock) == NULL) {
-        LM_ERR("mcsec: cannot initialise the %s replay cache lock\n", what);
+        mcsec_logf(MCSEC_LOG_ERROR, "replay", "cannot initialise the %s replay cache lock", what);
         shm_free(shm_replay);
         return -1;
     }
     r->shared = shm_replay;
     if (RAND_priv_bytes(shm_replay->hash_key, sizeof(shm_replay->hash_key)) != 1) {
-        LM_ERR("mcsec: no random key for the %s replay cache\n", what);
+        mcsec_logf(MCSEC_LOG_ERROR, "replay", "no random key for the %s replay cache", what);
         mcsec_shm_replay_destroy(r);
         return -1;
     }
@@ -159,15 +174,17 @@ int mcsec_shm_replay_configure(mcsec_shm_replay_t *r, size_t max_entries)
             table->spare = spare;
             table->mask = capacity - 1;
             table->max_entries = max_entries;
+            mcsec_replay_table_recount(table);
         }
     } else {
         table->max_entries = max_entries;
     }
     lock_release(&shm_replay->lock);
     if (rc != 0) {
-        LM_ERR("mcsec: no shared memory for a %s replay cache of %zu entries; keeping "
-               "the previous one\n",
-               r->what, max_entries);
+        mcsec_logf(
+            MCSEC_LOG_ERROR, "replay",
+            "no shared memory for a %s replay cache of %zu entries; keeping the previous one",
+            r->what, max_entries);
     }
     return rc;
 }
@@ -182,12 +199,14 @@ mcsec_replay_cache_t *mcsec_shm_replay_cache(mcsec_shm_replay_t *r)
     if (r->mac == NULL) {
         EVP_MAC_CTX *ctx = mcsec_replay_mac_new(shm_replay->hash_key);
         if (ctx == NULL) {
-            LM_ERR("mcsec: cannot set up SipHash for the %s replay cache\n", r->what);
+            mcsec_logf(MCSEC_LOG_ERROR, "replay", "cannot set up SipHash for the %s replay cache",
+                       r->what);
             return NULL;
         }
         r->mac = ctx;
         r->iface.seen_or_insert = shm_seen_or_insert;
         r->iface.destroy = shm_destroy;
+        r->iface.seen_or_insert_owned = shm_seen_or_insert_owned;
     }
     return &r->iface;
 }

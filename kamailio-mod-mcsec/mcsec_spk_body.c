@@ -11,6 +11,7 @@
 #include "core/trim.h"
 #include "core/ut.h"
 
+#include "mcsec_log.h"
 #include "mcsec_spk_body.h"
 #include "mcsec_stages.h"
 
@@ -67,7 +68,7 @@ static struct lump *insert_copy_lump(struct lump *anchor, const char *text, size
 {
     char *copy = pkg_malloc(len);
     if (copy == NULL) {
-        LM_ERR("mcsec: spk: out of pkg memory\n");
+        mcsec_logf(MCSEC_LOG_ERROR, "spk", "spk: out of pkg memory");
         return NULL;
     }
     memcpy(copy, text, len);
@@ -146,13 +147,13 @@ int mcsec_spk_body_replace(struct sip_msg *msg, const mcsec_body_t *replacement)
     del_nonshm_lump(&msg->body_lumps);
     msg->body_lumps = NULL;
     if (del_lump(msg, (int)((const char *)old.data - msg->buf), (int)old.len, 0) == NULL) {
-        LM_ERR("mcsec: spk: cannot delete the old body\n");
+        mcsec_logf(MCSEC_LOG_ERROR, "spk", "spk: cannot delete the old body");
         return -1;
     }
     struct lump *headers_end = anchor_lump(msg, (int)(msg->unparsed - msg->buf), 0, 0);
     if (headers_end == NULL || add_content_length(msg, headers_end, replacement->len) != 0 ||
         replace_content_type(msg, headers_end, replacement->content_type) != 0) {
-        LM_ERR("mcsec: spk: cannot rewrite the body headers\n");
+        mcsec_logf(MCSEC_LOG_ERROR, "spk", "spk: cannot rewrite the body headers");
         return -1;
     }
     struct lump *body_anchor = anchor_lump(msg, (int)((const char *)old.data - msg->buf), 0, 0);
@@ -161,7 +162,7 @@ int mcsec_spk_body_replace(struct sip_msg *msg, const mcsec_body_t *replacement)
             ? insert_copy_lump(body_anchor, (const char *)replacement->data, replacement->len)
             : NULL;
     if (inserted == NULL) {
-        LM_ERR("mcsec: spk: cannot insert the new body\n");
+        mcsec_logf(MCSEC_LOG_ERROR, "spk", "spk: cannot insert the new body");
         return -1;
     }
     size_t ct_len = strlen(replacement->content_type);
@@ -247,7 +248,7 @@ int mcsec_body_out_set(struct sip_msg *msg, const char *content_type, const uint
     }
     char *copy = pkg_malloc(len);
     if (copy == NULL) {
-        LM_ERR("mcsec: out of pkg memory\n");
+        mcsec_logf(MCSEC_LOG_ERROR, "spk", "out of pkg memory");
         return -1;
     }
     memcpy(copy, data, len);

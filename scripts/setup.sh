@@ -19,8 +19,9 @@ packages=(
   # the IKE key in a token: strongSwan's pkcs11 plugin (docs/ipsec.md)
   libstrongswan-extra-plugins
   # media anchored at the border (docs/media.md): rtpengine in userspace, and
-  # libsrtp2 for the test tool that sends and decrypts real SRTP
-  rtpengine-daemon libsrtp2-dev
+  # libsrtp2 for the test tool that sends and decrypts real SRTP;
+  # rtpengine-utils: rtpengine-ctl (session list), rtpengine-ng-client
+  rtpengine-daemon rtpengine-utils libsrtp2-dev
   # metrics and alarms (docs/observability.md): promtool and a real Prometheus
   prometheus
   # Debian packages and man pages (docs/packaging.md)

@@ -9,11 +9,13 @@
 # The proxies run one after the other, alternating per round, with the same
 # certificates, load (closed loop, B_HTTP_CONNS connections kept alive) and
 # upstream. wrk cannot present a client certificate: the load generator is
-# our own libcurl-multi client, bench/httpload.c.
+# our own libcurl-multi client, bench/httpload.c. Besides the rate and p99,
+# each proxy's own CPU time per request (issue 23's judged figure).
 #
 # mcsec-httpd is measured only when the build tree has it
 # ($B_BUILD/http-proxy/mcsec-httpd); nginx is measured either way (the
-# floor the goal compares with). Writes http.csv (proxy,round,rps,p99_ms,note).
+# floor the goal compares with). Writes http.csv
+# (proxy,round,rps,p99_ms,note,cpu_us).
 
 HTTP_PORT=8443
 UPSTREAM_PORT=8080
@@ -155,10 +157,26 @@ http_mcsec_policy() {
         { print }' >"$1"
 }
 
-# http_load NAME ROUND: httpload against the running proxy; appends to
-# http.csv.
+# http_cpu_ns PID: CPU time (user + system, nanoseconds, per-task
+# schedstat) of PID's threads and of its children's (nginx's workers).
+http_cpu_ns() {
+    local pid t sum=0 ns
+    for pid in "$1" $(pgrep -P "$1"); do
+        for t in /proc/"$pid"/task/*/schedstat; do
+            read -r ns _ <"$t" 2>/dev/null || continue
+            sum=$((sum + ns))
+        done
+    done
+    echo "$sum"
+}
+
+# http_load NAME ROUND: httpload against the running proxy (the last of
+# HTTP_PIDS); appends to http.csv, with the proxy's CPU microseconds per
+# request over the load (the proxy process only: not httpload, not the
+# upstream).
 http_load() {
-    local name=$1 round=$2 out=$B_HTTP/load-$1-$2.txt line rps p99
+    local name=$1 round=$2 out=$B_HTTP/load-$1-$2.txt line rps p99 cpu0 cpu1 reqs cpu_us
+    cpu0=$(http_cpu_ns "${HTTP_PIDS[-1]}")
     "$B_BUILD/bench/httpload" --url "https://$HTTP_HOST:$HTTP_PORT/xcap-root/bench.xml" \
         --resolve "$HTTP_HOST:$HTTP_PORT:$OUT_IP" --interface "$PARTNER_IP" \
         --cacert "$B_HTTP/certs/ca-a.pem" --cert "$B_HTTP/certs/client.pem" \
@@ -166,6 +184,7 @@ http_load() {
         --header "X-3GPP-Asserted-Identity: <sip:gms@b.mcx.example>" \
         --conns "$B_HTTP_CONNS" --duration "$B_HTTP_SECONDS" >"$out" 2>&1
     local rc=$?
+    cpu1=$(http_cpu_ns "${HTTP_PIDS[-1]}")
     line=$(grep '^requests=' "$out")
     rps=$(printf '%s' "$line" | sed -n 's/.* rps=\([0-9.]*\).*/\1/p')
     p99=$(printf '%s' "$line" | sed -n 's/.* p99_ms=\([0-9.]*\).*/\1/p')
@@ -175,12 +194,14 @@ http_load() {
         [ "$B_MODE" = smoke ] && B_FAILS=$((B_FAILS + 1))
         return 1
     fi
-    b_log "  HTTP $name round $round: $line"
-    echo "$name,$round,$rps,$p99," >>"$B_OUT/http.csv"
+    reqs=$(printf '%s' "$line" | sed -n 's/^requests=\([0-9]*\).*/\1/p')
+    cpu_us=$(awk -v a="$cpu0" -v b="$cpu1" -v n="${reqs:-0}" 'BEGIN { if (n > 0) printf "%.1f", (b - a) / 1000 / n }')
+    b_log "  HTTP $name round $round: $line cpu_us_per_request=$cpu_us"
+    echo "$name,$round,$rps,$p99,,$cpu_us" >>"$B_OUT/http.csv"
 }
 
 http_run() {
-    echo "proxy,round,rps,p99_ms,note" >"$B_OUT/http.csv"
+    echo "proxy,round,rps,p99_ms,note,cpu_us" >"$B_OUT/http.csv"
     if ! command -v nginx >/dev/null || [ ! -x "$B_BUILD/bench/httpload" ]; then
         b_log "HTTP: not measured: nginx or httpload (libcurl4-openssl-dev) missing"
         echo "mcsec-httpd,,,,not measured: nginx or bench/httpload missing" >>"$B_OUT/http.csv"

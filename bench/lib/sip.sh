@@ -461,22 +461,27 @@ kam_cpu_ns() {
     echo "$sum"
 }
 
-# sip_cpu_step CONFIG DIR: on the running kamailio, one step at the fixed
-# rate B_CPU_RATE (below every configuration's knee) for B_CPU_SECONDS;
+# sip_cpu_step CONFIG DIR [KNEE]: on the running kamailio, one step at the
+# fixed rate B_CPU_RATE for B_CPU_SECONDS, or at half the knee the search
+# just found when that is lower (a configuration whose knee is below
+# B_CPU_RATE on a loaded machine would otherwise get no CPU figure: CPU
+# time per message barely depends on the rate below the knee);
 # appends kamailio's CPU microseconds per message to sip-cpu.csv. Unlike
 # callgrind's instruction counts this is real time on this CPU: cache
 # misses, system calls, OpenSSL's dispatch and the timers all count.
 sip_cpu_step() {
-    local config=$1 dir=$2 before after
+    local config=$1 dir=$2 knee=${3:-0} before after rate=$B_CPU_RATE
+    [ "$knee" -gt 0 ] 2>/dev/null && [ $((knee / 2)) -lt "$rate" ] && rate=$((knee / 2))
+    [ "$rate" -ge 1 ] || rate=1
     # tm's wait timer (5 s) ends the transactions of the rate search first.
     sleep "$B_CPU_SETTLE"
     before=$(kam_cpu_ns)
-    if sip_step "$config" "$B_CPU_RATE" $((B_CPU_RATE * B_CPU_SECONDS)) "$dir/cpu-step" >&2; then
+    if sip_step "$config" "$rate" $((rate * B_CPU_SECONDS)) "$dir/cpu-step" >&2; then
         after=$(kam_cpu_ns)
-        echo "$config,$B_ROUND,$B_CPU_RATE,$STEP_SUCCESS,$(awk -v a="$after" -v b="$before" \
+        echo "$config,$B_ROUND,$rate,$STEP_SUCCESS,$(awk -v a="$after" -v b="$before" \
             -v n="$STEP_SUCCESS" 'BEGIN { printf "%.1f", (a - b) / 1000 / n }')" >>"$B_OUT/sip-cpu.csv"
     else
-        b_warn "$config: the CPU step at $B_CPU_RATE/s did not pass cleanly; no CPU figure"
+        b_warn "$config: the CPU step at $rate/s did not pass cleanly; no CPU figure"
         return 1
     fi
 }
@@ -500,7 +505,7 @@ sip_rates() {
             uas_start "$dir" "$config"
             kam_start "$config" "$B_CHILDREN" "$dir"
             rate=$(sip_search "$config" "$dir")
-            sip_cpu_step "$config" "$dir"
+            sip_cpu_step "$config" "$dir" "$rate"
             kam_stop
             uas_stop
             b_log "SIP round $round: $config holds $rate msg/s at zero loss"

@@ -34,14 +34,15 @@ for run in 1 2; do
     fi
     [ "$rc" -eq 0 ] || fail "run $run: exit status $rc"
     expect_line "$out" '^   IPsec .*SA up: peer b\.mcx\.example, IKEv2 AES_GCM_16'
-    expect_line "$out" 'ESP packets \(UDP 4500\), [0-9]+ IKE, 0 other; SIP/HTTP text on the link: none' 4
+    expect_line "$out" 'ESP packets \(UDP 4500\), [0-9]+ IKE, 0 other; SIP/HTTP text on the link: none' 5
+    expect_line "$out" '^   media +(audio|floor): [AB]->[AB] sent=[0-9]+ received=[0-9]+ decrypted=[1-9][0-9]* suite=GCM, octets unchanged' 4
     expect_line "$out" 'mcptt-info encrypted \([1-9][0-9]* pkts with EncryptedData' 2
     expect_line "$out" 'EAR valid: signed by sip:mcptt@a\.mcx\.example \(role 2'
     expect_line "$out" 'EAR valid: signed by sip:border@a\.mcx\.example \(role 4'
     expect_line "$out" 'result +200 OK back at A.s MC server; ACK and BYE crossed'
-    expect_line "$out" 'B logs +reject dir=in partner=- reason=src\.not_partner'
-    expect_line "$out" 'B logs +reject dir=in partner=system-a reason=src\.internal_id_spoof'
-    expect_line "$out" 'B logs +reject dir=in partner=system-a reason=ear\.bad_signature'
+    expect_line "$out" 'B logs +event=refused reason=src\.not_partner partner="" direction=in'
+    expect_line "$out" 'B logs +event=refused reason=src\.internal_id_spoof partner=system-a direction=in'
+    expect_line "$out" 'B logs +event=refused reason=ear\.bad_signature partner=system-a direction=in'
     expect_line "$out" '^== result: the story went as expected'
     if grep -q 'FAIL:' "$out"; then fail "run $run: the report has FAIL lines"; fi
     left=$(ip netns list 2>/dev/null | grep -c '^mcsec-demo-')

@@ -60,6 +60,11 @@ DEMO_FAMILY=4 # the story's HTTP step is IPv4 only; IPv6: test_mc_services.sh 6
 . "$here/lib/border.sh"
 # shellcheck source=lib/http.sh
 . "$here/lib/http.sh"
+# shellcheck source=lib/media.sh
+MEDIA=1 # media anchored by rtpengine on both borders (lib/media.sh)
+. "$here/lib/media.sh"
+KAM_DEFS=(-A WITH_MEDIA)
+PEER=$BUILD/tests/media/mcsec-srtp-peer
 
 SCEN=$here/scenarios
 MCSECCTL=$BUILD/tools/mcsecctl
@@ -75,7 +80,8 @@ cannot_run() {
     exit 77
 }
 [ "$(id -u)" -eq 0 ] || cannot_run "needs root (network namespaces, charon, nftables)"
-for tool in ip nft tcpdump sipp kamailio kamcmd swanctl pki /usr/lib/ipsec/charon od ss; do
+for tool in ip nft tcpdump sipp kamailio kamcmd swanctl pki /usr/lib/ipsec/charon od ss \
+    rtpengine rtpengine-ctl python3; do
     command -v "$tool" >/dev/null 2>&1 || cannot_run "$tool not installed (bash scripts/setup.sh)"
 done
 if [ "$DO_BUILD" = 1 ]; then
@@ -128,6 +134,7 @@ topo_text="topology hiding off (the module does not do it yet)"
 row keys "CA + border certificate per system (pki), shared SPK $SPK_ID, KMS per system (EAR)"
 row policies "partner auth explicit (EAR), SPK required, $topo_text; mcsecctl policy pair: they agree"
 net_up || die "could not make the network namespaces"
+media_net_up || die "could not add the media relays' addresses"
 row network "namespaces $NS_A / $NS_B / $NS_X; the wire: $A_GW <-> $B_GW; nothing routed out"
 ipsec_up b
 ipsec_up a
@@ -135,6 +142,9 @@ wait_for 20 child_installed a && wait_for 5 child_installed b ||
     die "no CHILD_SA between the borders within 25 s; see $WORK/{a,b}/ipsec/charon.log"
 row IPsec "back end $BACKEND; SA up: $(sa_summary a)"
 row "" "nftables: traffic between the service addresses that did not cross the SA is dropped"
+rtp_start a
+rtp_start b
+row "media" "rtpengine: A $A_IN (inside) | $A_MEDIA (outside, its own CHILD_SA), B $B_IN | $B_MEDIA"
 kam_start a
 kam_start b
 row "IS proxy" "A $A_SVC:5060 (inside $A_IN), B $B_SVC:5060 (inside $B_IN): kamailio + mcsec.so"
@@ -208,7 +218,7 @@ attack_rows() {
     local name=$1 reason=$3 reply status warning logged
     reply=$(msg_reply "$name")
     status=${reply%%|*} warning=${reply#*|}
-    logged=$(kam_log_since b "$4" | grep -a 'mcsec: reject' | head -n 1 | grep -oE 'reason=[a-z_.]+' | cut -d= -f2)
+    logged=$(kam_log_since b "$4" | grep -a 'mcsec: event=refused' | head -n 1 | grep -oE 'reason=[a-z_.]+' | cut -d= -f2)
     local note=""
     if [ -z "$warning" ]; then
         if [ "$2" = x ]; then
@@ -222,7 +232,8 @@ attack_rows() {
         bad "the Warning names another reason: $warning"
     fi
     row answer "$status${warning:+ with Warning: $warning}$note"
-    row "B logs" "$(kam_log_since b "$4" | grep -a 'mcsec: reject' | head -n 1 | sed -e 's/^.*mcsec: //' -e 's/ detail=.*//')"
+    row "B logs" "$(kam_log_since b "$4" | grep -a 'mcsec: event=refused' | head -n 1 |
+        sed -e 's/^.*mcsec: //' -e 's/ call_id=.*//' -e 's/ detail=.*//')"
     [ "$status" = 403 ] || bad "expected 403, got $status"
     [ "$logged" = "$reason" ] || bad "expected reason $reason, B logged '${logged:-nothing}'"
 }
@@ -273,6 +284,32 @@ n=$(moved s1-before s1-after a system-b passed_out)
 [ "$n" -eq 3 ] || bad "A counted $n passed_out towards system-b, expected 3 (INVITE, ACK, BYE)"
 n=$(moved s1-before s1-after b system-a passed_in)
 [ "$n" -eq 3 ] || bad "B counted $n passed_in from system-a, expected 3 (INVITE, ACK, BYE)"
+step_end
+
+# 1b. Media through the border.
+step_begin "a group call with media: SRTP voice and floor control through both borders"
+if [ ! -x "$PEER" ]; then
+    step_skip "$PEER not built (libsrtp2-dev)"
+else
+    row sent "INVITE (SDP: SRTP audio, m=application udp MCPTT; + mcptt-info) from $A_CORE; each border's rtpengine anchors the media"
+    cap_start s1b a:veth-a "$(tunnel_spec)"
+    out=$(python3 "$SRC/tests/media/mc_call.py" call --kind group --steps media,bye \
+        --caller-ns "$NS_A" --callee-ns "$NS_B" --caller "$A_CORE" --callee "$B_CORE" \
+        --caller-border "$A_IN" --caller-relay "$A_IN" --callee-relay "$B_IN" \
+        --caller-range 30000-30199 --callee-range 40000-40199 --peer "$PEER" --work "$WORK" 2>&1)
+    rc=$?
+    cap_stop
+    printf '%s\n' "$out" | grep -E 'initial (audio|floor)' | sed -e 's/^ok initial /media     /' \
+        -e 's/^FAIL initial /media     FAIL /' -e 's/^/   /'
+    wire_rows s1b 1
+    if [ -f "$WORK/cap/s1b-ipsec0.pcap" ]; then
+        row partner "SDP B's border got (inside the SA): $(grep -a -o -E '^(c=IN IP4 [0-9.]+|m=[a-z]+ [0-9]+ [A-Za-z/]+)' \
+            "$WORK/cap/s1b-ipsec0.pcap" | sort -u | tr '\n' ' ')"
+    fi
+    row arrived "SDP at B's MC server: $(grep -E '^(c=|m=)' "$WORK/group-offer-at-callee.sdp" 2>/dev/null | tr -d '\r' | tr '\n' ' ')"
+    row ports "after BYE: rtpengine sessions A $(rtp_sessions a), B $(rtp_sessions b)"
+    [ "$rc" -eq 0 ] || bad "media call: $(printf '%s\n' "$out" | grep '^FAIL' | head -n 2 | tr '\n' ' ')"
+fi
 step_end
 
 # 2. MESSAGE, the border signs the EAR.

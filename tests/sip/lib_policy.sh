@@ -65,6 +65,9 @@
 #                          its range)
 #   MEDIA_EXTRA=           more keys of the partner's media map (flow items,
 #                          e.g. "max_streams: 2, allow_insecure: true")
+#   REPLAY=                the entries of system.replay (e.g. "store: redis,
+#                          redis: {address: /path/redis.sock}"); empty = none
+#   REPLAY_QUOTA=          the peer partner's replay_quota (empty = the default share)
 #   PARTNER_C=false        true: a second explicit partner, system-c
 #                          (c.mcx.example at 127.0.30.1:5060, request type 3,
 #                          INVITE, ACK, BYE, CANCEL, MESSAGE and OPTIONS, keys.kms
@@ -98,7 +101,7 @@ sip_policy() {
         [TOPO_KEY]="" [PREV]=86400 [TOPO_ENABLED]=true
         [STRIP]='[X-Internal-Route, "P-Private-*"]' [HIDE]="" [REWRITE]=""
         [EAR_DIR]="" [EAR_REPLAY]="" [EAR_TYPES]="" [EAR_IN_DIALOG]=false [EAR_SIGN]=false
-        [PARTNER_C]=false [MIGRATION]="" [MEDIA]=false [MEDIA_EXTRA]="")
+        [PARTNER_C]=false [MIGRATION]="" [MEDIA]=false [MEDIA_EXTRA]="" [REPLAY]="" [REPLAY_QUOTA]="")
     for kv in "$@"; do
         [[ -v "val[${kv%%=*}]" ]] || t_die "sip_policy: unknown switch '$kv'"
         val[${kv%%=*}]=${kv#*=}
@@ -145,6 +148,8 @@ sip_policy() {
         peer_media="    media: {relay_addresses: [$peer_out], port_min: $peer_rtp,"
         peer_media+=" port_max: $((peer_rtp + 999))${val[MEDIA_EXTRA]:+, ${val[MEDIA_EXTRA]}}}"$'\n'
     fi
+    local sys_replay=""
+    [ -n "${val[REPLAY]}" ] && sys_replay="  replay: {${val[REPLAY]}}"$'\n'
     local peer_migration=""
     [ -n "${val[MIGRATION]}" ] && peer_migration="    migration:"$'\n'"${val[MIGRATION]}"$'\n'
     if [ "${val[PARTNER_C]}" = true ]; then
@@ -174,7 +179,7 @@ system:
     core: $core_ip:$CORE_PORT
     inside_peers: [${val[INSIDE_PEERS]}]
     transport: ${val[TRANSPORT]}
-${sys_spk}${sys_topo}${sys_ear}${sys_media}  keys: {$sys_keys}
+${sys_spk}${sys_topo}${sys_ear}${sys_media}${sys_replay}  keys: {$sys_keys}
 logging:
   level: notice
   log_passed: ${val[LOG_PASSED]}
@@ -185,7 +190,8 @@ partners:
     addresses:
       is_proxy: [${val[PEER_PROXY]}]
     auth: $auth
-${peer_ear}    sip:
+${val[REPLAY_QUOTA]:+    replay_quota: ${val[REPLAY_QUOTA]}
+}${peer_ear}    sip:
       methods: ${val[METHODS]}
       content_types: $types
       max_body: ${val[MAX_BODY]}

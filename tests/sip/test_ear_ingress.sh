@@ -11,8 +11,12 @@
 # it is true, the ACK passes either way; with in_dialog false a MESSAGE with
 # an invented To-tag and no EAR is refused (ear.missing), also with a forged
 # dialog token or the token of another dialog in its Route (issue 14); a retransmission
-# over UDP is absorbed by tm and not taken for a replay; a tiny replay cache
-# fills up and then refuses new EARs with 503 ear.replay_cache_full.
+# over UDP is absorbed by tm and not taken for a replay; in a tiny replay
+# cache shared by two partners, system-b fills its share (the default
+# partners[].replay_quota, half of it) and is then refused new EARs with 503
+# ear.replay_cache_full while system-c's EARs still pass; given the whole
+# cache as its quota (reload), it fills the cache, which then refuses new
+# EARs with 503 (replay.high alarm, /metrics).
 # The EAR's source is the request's asserted identity: the partner's MC
 # server signs and is the P-Asserted-Identity (TS 24.379 SIP-3: the user is
 # in the body); an EAR from the server on a request that asserts a user is
@@ -46,7 +50,7 @@ ear_case() {
     assert_eq "$tr $label: $status with Warning \"$reason\"" 0 $rc
     assert_delta "$tr $label: counter system-b/$reason" 1 "$before" "$after"
     assert_match "$tr $label: log line" \
-        "mcsec: reject dir=in partner=system-b reason=${reason//./\\.} " "$(log_since "$log0")"
+        "event=refused reason=${reason//./\\.} partner=system-b direction=in " "$(log_since "$log0")"
     assert_eq "$tr $label: nothing reached the core" "$core0" "$core1"
 }
 
@@ -98,7 +102,10 @@ core_responder_start
 
 t_log "=== a valid EAR passes"
 valid=$(ear_sign srv-b "$B_SRV" "$A_USER")
+verified0=$(metric_get 'mcsec_ear_operations_total{partner="system-b",op="verify",result="ok"}')
 ear_pass valid-ear "MCX-EAR: $valid"
+assert_delta "/metrics: the EAR counted as verified ok" 1 "${verified0:-x}" \
+    "$(metric_get 'mcsec_ear_operations_total{partner="system-b",op="verify",result="ok"}')"
 
 t_log "=== each reason code"
 ear_case missing ear.missing 400 "$NO_EAR"
@@ -122,6 +129,14 @@ if [ "$tr" = udp ]; then
         "MCX-EAR: $(ear_sign srv-b "$B_SRV" https://a.mcx.example)"
     ear_case old-date ear.stale 403 \
         "MCX-EAR: $(ear_sign srv-b "$B_SRV" "$A_USER" --now $(($(date +%s) - 300)))"
+    assert_eq "ear.clock_skew alarm: one line for the EAR 300 s old" 1 \
+        "$(grep -cE 'event=alarm alarm=ear.clock_skew severity=warning partner=system-b offset_seconds=-30[0-9] ' "$KAM_LOG")"
+    t_check "/metrics: the EAR 300 s old counted beyond half the skew" \
+        test "$(metric_get 'mcsec_ear_clock_skew_exceeded_total{partner="system-b"}')" -ge 1
+    t_check "/metrics: its offset in the le=-60 bucket" \
+        test "$(metric_get 'mcsec_ear_clock_offset_seconds_bucket{le="-60"}')" -ge 1
+    t_check "/metrics: the refused EARs counted as failed verifications" \
+        test "$(metric_get 'mcsec_ear_operations_total{partner="system-b",op="verify",result="failed"}')" -ge 10
     ear_case expired ear.expired 403 \
         "MCX-EAR: $(ear_sign srv-b "$B_SRV" "$A_USER" --now $(($(date +%s) - 10)) --expiry 5)"
     ear_case privileged-type ear.type_denied 403 \
@@ -204,28 +219,67 @@ t_check "$tr: kamailio still up with all its processes" kam_alive
 kam_stop
 
 if [ "$tr" = udp ]; then
-    t_log "=== a full replay cache refuses new EARs with 503"
-    # The loader's smallest system.ear.replay_entries.
+    t_log "=== a partner over its replay quota is refused with 503, the other still passes"
+    # The loader's smallest system.ear.replay_entries, two partners: each
+    # may hold half of it (the default partners[].replay_quota).
     small=${EAR_MIN_REPLAY:-1024}
+    share=$((small / 2))
     ear_policy "$T_DIR/policy-small.yaml" "EAR_REPLAY=$small"
     kam_start "$T_DIR/policy-small.yaml"
         echo SEQUENTIAL >"$T_DIR/fill.csv"
     # One short line per process: concurrent appends do not interleave.
-    seq 1 "$small" | xargs -P 4 -I{} "$MCSEC_CTL" ear sign --keys "$EAR_KEYS/srv-b" \
+    seq 1 $((small - 1)) | xargs -P 4 -I{} "$MCSEC_CTL" ear sign --keys "$EAR_KEYS/srv-b" \
         --source-id "$B_SRV" --source-role 2 --target-id "$A_USER" --target-role 2 \
         >>"$T_DIR/fill.csv"
-    t_check "$small EARs signed for the fill" [ "$(grep -c . "$T_DIR/fill.csv")" -eq $((small + 1)) ]
+    t_check "$((small - 1)) EARs signed for the fill" [ "$(grep -c . "$T_DIR/fill.csv")" -eq "$small" ]
     first=$(sed -n 2p "$T_DIR/fill.csv")
     pass0=$(stat_get system-b passed_in)
     uac_keys ruri="$A_USER" to="$A_USER" from="$B_USER" pai="$B_PAI"
     # shellcheck disable=SC2046
     sipp $(sipp_common fill "$T_SCEN/uac_ear_fill.xml" "$PARTNER_IP" "$SIP_PORT" udp) \
-        -inf "$T_DIR/fill.csv" -m "$small" -r 1000 -l 50 "${UAC_KEYS[@]}" "$OUT_IP:$SIP_PORT" \
+        -inf "$T_DIR/fill.csv" -m "$share" -r 1000 -l 50 "${UAC_KEYS[@]}" "$OUT_IP:$SIP_PORT" \
         </dev/null >"$T_DIR/sipp-fill.out" 2>&1
     rc=$?
     [ $rc -ne 0 ] && sipp_explain fill $rc
-    assert_eq "$small valid EARs pass and fill the cache" 0 $rc
-    assert_delta "passed_in moved by $small" "$small" "$pass0" "$(stat_get system-b passed_in)"
+    assert_eq "$share valid EARs pass and fill system-b's share" 0 $rc
+    assert_delta "passed_in moved by $share" "$share" "$pass0" "$(stat_get system-b passed_in)"
+    ear_case over-quota ear.replay_cache_full 503 "MCX-EAR: $(ear_sign srv-b "$B_SRV" "$A_USER")"
+    ear_case replay-over-quota ear.replay 403 "MCX-EAR: $first"
+    c_pass0=$(stat_get system-c passed_in)
+    uac_keys ruri="$A_USER" to="$A_USER" from="$C_USER" pai="P-Asserted-Identity: <$C_SRV>" \
+        ear="MCX-EAR: $(ear_sign srv-c "$C_SRV" "$A_USER")"
+    sipp_run "quota-other-partner" "$T_SCEN/uac_ear_message.xml" 127.0.30.1 "$SIP_PORT" udp \
+        "$OUT_IP:$SIP_PORT" "${UAC_KEYS[@]}"
+    assert_eq "system-c's new EAR still passes (its own share)" 0 $?
+    sleep 0.1
+    assert_delta "counter system-c/passed_in" 1 "$c_pass0" "$(stat_get system-c passed_in)"
+
+    t_log "=== a full replay cache refuses new EARs with 503"
+    # system-b may now hold the whole cache: it fills what is left.
+    ear_policy "$T_DIR/policy-small.yaml" "EAR_REPLAY=$small" "REPLAY_QUOTA=$small"
+    assert_match "reload with system-b's replay_quota $small" "generation: [0-9]+" \
+        "$(kam_rpc mcsec.reload 2>&1)"
+    rest=$((small - share - 1))
+    { echo SEQUENTIAL; tail -n "$rest" "$T_DIR/fill.csv"; } >"$T_DIR/fill-rest.csv"
+    pass0=$(stat_get system-b passed_in)
+    uac_keys ruri="$A_USER" to="$A_USER" from="$B_USER" pai="$B_PAI"
+    # shellcheck disable=SC2046
+    sipp $(sipp_common fill-rest "$T_SCEN/uac_ear_fill.xml" "$PARTNER_IP" "$SIP_PORT" udp) \
+        -inf "$T_DIR/fill-rest.csv" -m "$rest" -r 1000 -l 50 "${UAC_KEYS[@]}" \
+        "$OUT_IP:$SIP_PORT" </dev/null >"$T_DIR/sipp-fill-rest.out" 2>&1
+    rc=$?
+    [ $rc -ne 0 ] && sipp_explain fill-rest $rc
+    assert_eq "$rest more valid EARs pass and fill the cache" 0 $rc
+    assert_delta "passed_in moved by $rest" "$rest" "$pass0" "$(stat_get system-b passed_in)"
+    # The metrics process looks every 5 s: replay.high once for the crossing.
+    for _ in $(seq 1 70); do
+        grep -q 'event=alarm alarm=replay.high' "$KAM_LOG" && break
+        sleep 0.1
+    done
+    assert_eq "replay.high alarm logged once (cache above 80 %)" 1 \
+        "$(grep -c "event=alarm alarm=replay.high severity=warning cache=ear partner=\"\" entries=$small capacity=$small" "$KAM_LOG")"
+    assert_eq "/metrics: the EAR cache is full" "$small" \
+        "$(metric_get 'mcsec_replay_cache_entries{cache="ear",partner=""}')"
     ear_case cache-full ear.replay_cache_full 503 "MCX-EAR: $(ear_sign srv-b "$B_SRV" "$A_USER")"
     ear_case replay-in-full-cache ear.replay 403 "MCX-EAR: $first"
     t_check "kamailio still up with all its processes" kam_alive

@@ -210,7 +210,7 @@ reject_case() {
     assert_eq "$label: $status with Warning \"$reason\"" 0 $rc
     assert_delta "$label: counter system-b/$reason" 1 "$before" "$after"
     assert_match "$label: log line" \
-        "mcsec: reject dir=$dir partner=system-b reason=${reason//./\\.} " "$(log_since "$log0")"
+        "event=refused reason=${reason//./\\.} partner=system-b direction=$dir " "$(log_since "$log0")"
 }
 
 t_log "=== policy and kamailio at the vector's time + 60 s"
@@ -223,6 +223,7 @@ t_log "=== the vector crosses into A and reaches A's core"
 sipp_bg core "$T_SCEN/uas_gmk_notify.xml" "$CORE_IP" "$CORE_PORT" udp -m 1 ||
     t_fail "A's core sipp binds"
 pass0=$(stat_get system-b passed_in)
+gktp0=$(metric_get 'mcsec_gktp_checks_total{partner="system-b",result="ok"}')
 uac_keys ruri="$A_GMS_URI" to="$A_GMS_URI" from="$B_GMS_URI"
 sipp_run good "$(notify_scenario - 200 "$T_DIR/good.xml")" "$PARTNER_IP" "$SIP_PORT" udp \
     "$OUT_IP:$SIP_PORT" "${UAC_KEYS[@]}"
@@ -230,6 +231,8 @@ assert_eq "the vector's notification gets the core's 200" 0 $?
 sipp_wait core
 assert_eq "A's core got the GKTP unaltered (Event: xcap-diff)" 0 $?
 assert_delta "counter system-b/passed_in" 1 "$pass0" "$(stat_get system-b passed_in)"
+assert_delta "/metrics: one GKTP check ok" 1 "${gktp0:-x}" \
+    "$(metric_get 'mcsec_gktp_checks_total{partner="system-b",result="ok"}')"
 
 t_log "=== rejections at the border"
 reject_case replay in gmk.replay 403 "$T_DIR/good.xml"
@@ -377,7 +380,7 @@ reply_case() {
     assert_match "$label: a 502 arrives instead of the 200" '^SIP/2.0 502 Bad Gateway' "$out"
     assert_delta "$label: counter system-b/$reason" 1 "$before" "$(stat_get system-b "$reason")"
     assert_match "$label: log line" \
-        "mcsec: reject dir=$dir partner=system-b reason=${reason//./\\.} method=reply status=200 " \
+        "event=refused reason=${reason//./\\.} partner=system-b direction=$dir kind=reply method=[A-Za-z]+ status=200 " \
         "$(log_since "$log0")"
 }
 reply_case reply-replayed-from-b in gmk.replay "$T_DIR/good.xml"

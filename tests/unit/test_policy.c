@@ -509,6 +509,99 @@ static void test_policy_features_load(void **state)
 }
 
 /* system.keys.signing is a directory: checked as such, with its files. */
+/* system.replay and partners[].replay_quota: defaults, every key, the dump
+ * keeps them. */
+static void test_policy_replay_store(void **state)
+{
+    (void)state;
+    static const char head[] = "version: 1\n"
+                               "system:\n"
+                               "  name: system-a\n"
+                               "  identity: sip:border@a.example\n"
+                               "  domains: [a.example]\n"
+                               "  addresses: {is_proxy: 192.0.2.1:5060}\n"
+                               "  sip: {core: 192.0.2.2:5070}\n";
+    static const char tail[] = "partners:\n"
+                               "  - name: system-b\n"
+                               "    identity: sip:border@b.example\n"
+                               "    domains: [b.example]\n"
+                               "    addresses: {is_proxy: [198.51.100.1:5060]}\n"
+                               "    auth: implicit\n"
+                               "    replay_quota: 4096\n"
+                               "    sip: {methods: [MESSAGE]}\n"
+                               "  - name: system-c\n"
+                               "    identity: sip:border@c.example\n"
+                               "    domains: [c.example]\n"
+                               "    addresses: {is_proxy: [198.51.100.2:5060]}\n"
+                               "    auth: implicit\n"
+                               "    sip: {methods: [MESSAGE]}\n";
+    static const char *const replay[] = {
+        "",
+        "  replay:\n"
+        "    store: redis\n"
+        "    redis: {address: \"[::1]:6380\", timeout_ms: 20, wait_replicas: 1,\n"
+        "            on_unreachable: refuse}\n",
+        "  replay: {store: redis, redis: {address: /run/redis/redis.sock, namespace: border-x}}\n",
+    };
+    for (size_t i = 0; i < 3; i++) {
+        char text[2048];
+        snprintf(text, sizeof(text), "%s%s%s", head, replay[i], tail);
+        mcsec_diag_list_t diags = {NULL, 0};
+        mcsec_policy_t *policy = NULL;
+        mcsec_err_t rc =
+            mcsec_policy_load_buffer(text, strlen(text), "<replay>", NULL, &policy, &diags);
+        if (rc != MCSEC_OK)
+            print_diags(&diags);
+        assert_int_equal(rc, MCSEC_OK);
+        const mcsec_replay_system_t *r = &policy->system.replay;
+        assert_int_equal(policy->partners[0].replay_quota, 4096);
+        assert_int_equal(policy->partners[1].replay_quota, 0); /* an equal share */
+        /* The share: among the partners that use the cache (here none is
+         * explicit or checks GMK transfers: the whole capacity). */
+        assert_int_equal(mcsec_policy_replay_quota(policy, &policy->partners[0], false, 1000),
+                         4096);
+        assert_int_equal(mcsec_policy_replay_quota(policy, &policy->partners[1], false, 1000),
+                         1000);
+        policy->partners[0].auth = MCSEC_AUTH_EXPLICIT;
+        policy->partners[1].auth = MCSEC_AUTH_EXPLICIT;
+        assert_int_equal(mcsec_policy_replay_quota(policy, &policy->partners[1], false, 1000), 500);
+        assert_int_equal(mcsec_policy_replay_quota(policy, &policy->partners[1], true, 1000), 1000);
+        policy->partners[0].auth = MCSEC_AUTH_IMPLICIT;
+        policy->partners[1].auth = MCSEC_AUTH_IMPLICIT;
+        if (i == 0) {
+            assert_int_equal(r->store, MCSEC_REPLAY_STORE_SHM);
+            assert_int_equal(r->redis_timeout_ms, 50);
+            assert_null(r->redis_address);
+        } else if (i == 1) {
+            assert_int_equal(r->store, MCSEC_REPLAY_STORE_REDIS);
+            assert_string_equal(r->redis_address, "[::1]:6380");
+            assert_int_equal(r->redis_timeout_ms, 20);
+            assert_string_equal(r->redis_namespace, "system-a"); /* system.name */
+            assert_int_equal(r->redis_wait_replicas, 1);
+        } else {
+            assert_string_equal(r->redis_address, "/run/redis/redis.sock");
+            assert_int_equal(r->redis_timeout_ms, 50);
+            assert_string_equal(r->redis_namespace, "border-x");
+            assert_int_equal(r->redis_wait_replicas, 0);
+        }
+        char *dump = NULL;
+        assert_int_equal(mcsec_policy_dump(policy, &dump), MCSEC_OK);
+        mcsec_policy_t *again = NULL;
+        assert_int_equal(
+            mcsec_policy_load_buffer(dump, strlen(dump), "<dump>", NULL, &again, &diags), MCSEC_OK);
+        assert_int_equal(again->system.replay.store, r->store);
+        assert_int_equal(again->system.replay.redis_timeout_ms, r->redis_timeout_ms);
+        assert_int_equal(again->system.replay.redis_wait_replicas, r->redis_wait_replicas);
+        assert_int_equal(again->partners[0].replay_quota, 4096);
+        if (r->redis_address)
+            assert_string_equal(again->system.replay.redis_address, r->redis_address);
+        free(dump);
+        mcsec_policy_free(again);
+        mcsec_policy_free(policy);
+        mcsec_diag_list_free(&diags);
+    }
+}
+
 static void test_policy_signing_directory(void **state)
 {
     (void)state;
@@ -807,6 +900,14 @@ static const bad_case_t bad_cases[] = {
     {"gmk_kms_not_kms_file", 11, 40, "is not a KMS public file"},
     {"gmk_max_age_zero", 11, 68, "'system.gmk.max_age' must be from 1 to 31622400 (found 0)"},
     {"gmk_unknown_key", 22, 11, "unknown key 'transfr' in 'partner.gmk'"},
+    /* replay store and quotas */
+    {"replay_bad_store", 11, 12, "invalid value 'memcached' for 'system.replay.store'"},
+    {"replay_accept_unchecked", 12, 77,
+     "invalid value 'accept' for 'system.replay.redis.on_unreachable': expected refuse"},
+    {"replay_redis_no_address", 11, 12, "'system.replay.store: redis' needs 'system.replay.redis'"},
+    {"replay_bad_address", 12, 22, "not an IP address"},
+    {"replay_quota_above_capacity", 19, 19,
+     "'partner.replay_quota' (2000000) is above the replay cache's capacity"},
 };
 
 #define BAD_CASE_COUNT (sizeof(bad_cases) / sizeof(bad_cases[0]))
@@ -1097,6 +1198,7 @@ int main(void)
         cmocka_unit_test(test_policy_full_valid_loads),
         cmocka_unit_test(test_policy_feature_defaults),
         cmocka_unit_test(test_policy_features_load),
+        cmocka_unit_test(test_policy_replay_store),
         cmocka_unit_test(test_policy_signing_directory),
         cmocka_unit_test(test_policy_http_defaults),
         cmocka_unit_test(test_policy_http_loads),

@@ -135,7 +135,8 @@ static void test_table_colliding_hashes(void **state)
     mcsec_replay_slot_t slots[8];
     mcsec_replay_slot_t spare[8];
     memset(slots, 0, sizeof(slots));
-    mcsec_replay_table_t t = {slots, spare, 7, 4, 0, INT64_MAX};
+    mcsec_replay_table_t t = {
+        .slots = slots, .spare = spare, .mask = 7, .max_entries = 4, .min_expiry = INT64_MAX};
     uint8_t id[16];
     for (uint32_t n = 0; n < 4; n++) {
         id_of(n, id);
@@ -175,7 +176,8 @@ static void test_table_move_live_grows(void **state)
     mcsec_replay_slot_t small[4];
     mcsec_replay_slot_t small_spare[4];
     memset(small, 0, sizeof(small));
-    mcsec_replay_table_t t = {small, small_spare, 3, 2, 0, INT64_MAX};
+    mcsec_replay_table_t t = {
+        .slots = small, .spare = small_spare, .mask = 3, .max_entries = 2, .min_expiry = INT64_MAX};
     uint8_t id[16];
     for (uint32_t n = 0; n < 2; n++) {
         id_of(n, id);
@@ -187,7 +189,12 @@ static void test_table_move_live_grows(void **state)
     int64_t min_expiry = 0;
     assert_int_equal(mcsec_replay_table_move_live(small, 3, big, 15, 50, &min_expiry), 1);
     assert_int_equal(min_expiry, 51);
-    mcsec_replay_table_t grown = {big, big_spare, 15, 8, 1, min_expiry};
+    mcsec_replay_table_t grown = {.slots = big,
+                                  .spare = big_spare,
+                                  .mask = 15,
+                                  .max_entries = 8,
+                                  .occupied = 1,
+                                  .min_expiry = min_expiry};
     id_of(1, id);
     assert_int_equal(mcsec_replay_table_seen_or_insert(&grown, id, 3, 99, 50), MCSEC_REPLAY_REPLAY);
     id_of(0, id);
@@ -195,7 +202,7 @@ static void test_table_move_live_grows(void **state)
     assert_int_equal(mcsec_replay_table_count(&grown, 50), 2);
     assert_int_equal(mcsec_replay_table_move_live(big, 15, small, 3, 1000, &min_expiry), 0);
     assert_int_equal(min_expiry, INT64_MAX);
-    mcsec_replay_table_t none = {NULL, NULL, 0, 0, 0, INT64_MAX};
+    mcsec_replay_table_t none = {.min_expiry = INT64_MAX};
     assert_int_equal(mcsec_replay_table_count(&none, 0), 0);
 }
 
@@ -258,6 +265,99 @@ static void test_scoped_view_repeats_and_replays(void **state)
     mcsec_replay_free(cache);
 }
 
+/* One partner's IDs through a partner view (as the proxies hand caches to
+ * the checks). */
+static mcsec_replay_result_t owned(mcsec_replay_cache_t *cache, const char *partner, size_t quota,
+                                   uint32_t n, int64_t expiry, int64_t now)
+{
+    const mcsec_replay_owner_t owner = {partner, quota, false};
+    mcsec_replay_partner_t view;
+    assert_int_equal(mcsec_replay_partner_init(&view, cache, &owner), MCSEC_OK);
+    return view.base.seen_or_insert(&view.base, id_of_tmp(n), expiry, now);
+}
+
+/* A partner at its quota is refused, the others still record; its own
+ * entries expiring make room again; a full cache still never forgets. */
+static void test_quota_per_partner(void **state)
+{
+    (void)state;
+    mcsec_replay_cache_t *cache = NULL;
+    assert_int_equal(mcsec_replay_mem_new(16, &cache), MCSEC_OK);
+    for (uint32_t n = 0; n < 4; n++) {
+        assert_int_equal(owned(cache, "greedy", 4, n, 200, 100), MCSEC_REPLAY_NEW);
+    }
+    assert_int_equal(owned(cache, "greedy", 4, 4, 200, 100), MCSEC_REPLAY_FULL);
+    assert_int_equal(owned(cache, "greedy", 4, 0, 200, 100), MCSEC_REPLAY_REPLAY);
+    /* A lookup (expiry = now, the scoped view's) is not limited. */
+    assert_int_equal(owned(cache, "greedy", 4, 5, 100, 100), MCSEC_REPLAY_NEW);
+    for (uint32_t n = 100; n < 104; n++) {
+        assert_int_equal(owned(cache, "modest", 4, n, 300, 100), MCSEC_REPLAY_NEW);
+    }
+    assert_int_equal(owned(cache, "modest", 4, 104, 300, 100), MCSEC_REPLAY_FULL);
+    /* greedy's entries expire at 200: room again, modest's still held. */
+    assert_int_equal(owned(cache, "greedy", 4, 6, 400, 200), MCSEC_REPLAY_NEW);
+    assert_int_equal(owned(cache, "modest", 4, 104, 300, 200), MCSEC_REPLAY_FULL);
+    /* Quotas above the capacity: the cache bound still holds, and a full
+     * cache refuses instead of dropping a live ID. */
+    for (uint32_t n = 200; n < 211; n++) {
+        assert_int_equal(owned(cache, "third", 100, n, 500, 200), MCSEC_REPLAY_NEW);
+    }
+    assert_int_equal(mcsec_replay_mem_count(cache, 200), 16);
+    assert_int_equal(owned(cache, "fourth", 100, 300, 500, 200), MCSEC_REPLAY_FULL);
+    for (uint32_t n = 100; n < 104; n++) {
+        assert_int_equal(owned(cache, "modest", 4, n, 300, 200), MCSEC_REPLAY_REPLAY);
+    }
+    assert_int_equal(mcsec_replay_default_quota(65536, 3), 21845);
+    assert_int_equal(mcsec_replay_default_quota(2, 3), 1);
+    mcsec_replay_free(cache);
+}
+
+/* The table's per-owner counts follow reuse of expired slots and
+ * rebuilds; more owners than it tells apart are refused. */
+static void test_table_owner_counts(void **state)
+{
+    (void)state;
+    mcsec_replay_slot_t slots[8];
+    mcsec_replay_slot_t spare[8];
+    memset(slots, 0, sizeof(slots));
+    mcsec_replay_table_t t = {
+        .slots = slots, .spare = spare, .mask = 7, .max_entries = 4, .min_expiry = INT64_MAX};
+    uint64_t a = mcsec_replay_owner_tag("a");
+    uint64_t b = mcsec_replay_owner_tag("b");
+    assert_int_not_equal(a, b);
+    uint8_t id[16];
+    id_of(1, id);
+    assert_int_equal(mcsec_replay_table_seen_or_insert_owned(&t, a, 2, id, 5, 100, 10),
+                     MCSEC_REPLAY_NEW);
+    id_of(2, id);
+    assert_int_equal(mcsec_replay_table_seen_or_insert_owned(&t, a, 2, id, 5, 100, 10),
+                     MCSEC_REPLAY_NEW);
+    assert_int_equal(t.owners[1].used, 2);
+    /* At 100 both expired: b takes the first slot in place, a keeps one. */
+    id_of(3, id);
+    assert_int_equal(mcsec_replay_table_seen_or_insert_owned(&t, b, 2, id, 5, 200, 100),
+                     MCSEC_REPLAY_NEW);
+    assert_int_equal(t.owners[1].used, 1);
+    assert_int_equal(t.owners[2].used, 1);
+    /* a at quota with an expired entry: a rebuild counts it out. */
+    id_of(4, id);
+    assert_int_equal(mcsec_replay_table_seen_or_insert_owned(&t, a, 1, id, 7, 200, 100),
+                     MCSEC_REPLAY_NEW);
+    assert_int_equal(t.owners[1].used, 1);
+    mcsec_replay_table_recount(&t);
+    assert_int_equal(t.owners[1].used, 1);
+    assert_int_equal(t.owners[2].used, 1);
+    /* Every owner entry taken by live slots: a new owner is refused. */
+    for (int o = 3; o < MCSEC_REPLAY_OWNERS; o++) {
+        t.owners[o].tag = (uint64_t)o;
+        t.owners[o].used = 1;
+    }
+    id_of(5, id);
+    assert_int_equal(mcsec_replay_table_seen_or_insert_owned(&t, mcsec_replay_owner_tag("c"), 1, id,
+                                                             6, 200, 100),
+                     MCSEC_REPLAY_FULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -271,6 +371,8 @@ int main(void)
         cmocka_unit_test(test_table_move_live_grows),
         cmocka_unit_test(test_table_keyed_hash),
         cmocka_unit_test(test_scoped_view_repeats_and_replays),
+        cmocka_unit_test(test_quota_per_partner),
+        cmocka_unit_test(test_table_owner_counts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -83,6 +83,7 @@ demo_teardown() {
     [ "${1:-}" = http ] && http_stop
     for side in a b; do
         kam_stop "$side"
+        declare -F rtp_stop >/dev/null && rtp_stop "$side"
         ipsec_down "$side"
     done
     net_down

@@ -117,13 +117,14 @@ system:
   ear:
     sign_identity: sip:border@$self.mcx.example
 $(http_policy_system "$self")
+$(declare -F media_policy_system >/dev/null && media_policy_system "$self")
   keys:
     cert: $WORK/pki/border-$self.pem
     key: $WORK/pki/border-$self.key
     signing: $WORK/$self/keys/signing$topo_key
 
 logging:
-  level: notice
+  level: info
   log_passed: true
 
 partners:
@@ -153,6 +154,7 @@ partners:
       request_types: [3]           # group calls
       sign_on_behalf: true
 $(http_policy_partner "$self")
+$(declare -F media_policy_partner >/dev/null && media_policy_partner "$self")
     keys:
       spk: $WORK/$self/keys/shared.spk
       kms: $WORK/kms-$other/kms.pub

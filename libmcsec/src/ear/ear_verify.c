@@ -327,9 +327,12 @@ mcsec_reason_t mcsec_ear_verify(const mcsec_ear_t *ear, const mcsec_ear_policy_t
         return MCSEC_REASON_NONE;
     case MCSEC_REPLAY_REPLAY:
         return reject(MCSEC_REASON_EAR_REPLAY, detail, detail_size, "EAR ID already seen");
+    case MCSEC_REPLAY_UNAVAILABLE:
+        return reject(MCSEC_REASON_REPLAY_STORE_UNAVAILABLE, detail, detail_size,
+                      "replay store unavailable: refused");
     default:
         return reject(MCSEC_REASON_EAR_REPLAY_CACHE_FULL, detail, detail_size,
-                      "replay cache full: refused");
+                      "replay cache full or partner quota reached: refused");
     }
 }
 

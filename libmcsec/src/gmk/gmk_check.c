@@ -142,9 +142,12 @@ mcsec_reason_t mcsec_gmk_record_id(const uint8_t id[MCSEC_REPLAY_ID_LEN], int64_
     case MCSEC_REPLAY_REPLAY:
         return reject(MCSEC_REASON_GMK_REPLAY, detail, detail_size,
                       "GMK transport message already seen");
+    case MCSEC_REPLAY_UNAVAILABLE:
+        return reject(MCSEC_REASON_REPLAY_STORE_UNAVAILABLE, detail, detail_size,
+                      "GMK replay store unavailable: refused");
     default:
         return reject(MCSEC_REASON_EAR_REPLAY_CACHE_FULL, detail, detail_size,
-                      "GMK replay cache full: refused");
+                      "GMK replay cache full or partner quota reached: refused");
     }
 }
 

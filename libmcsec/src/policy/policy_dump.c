@@ -307,6 +307,21 @@ static void dump_system(writer_t *w, const mcsec_system_t *sys)
         key_number(w, "port_max", sys->media.port_max);
         end_map(w);
     }
+    if (sys->replay.store == MCSEC_REPLAY_STORE_REDIS) {
+        scalar(w, "replay");
+        begin_map(w, false);
+        key_string(w, "store", "redis");
+        scalar(w, "redis");
+        begin_map(w, false);
+        key_string(w, "address", sys->replay.redis_address ? sys->replay.redis_address : "");
+        key_number(w, "timeout_ms", sys->replay.redis_timeout_ms);
+        if (sys->replay.redis_namespace)
+            key_string(w, "namespace", sys->replay.redis_namespace);
+        key_number(w, "wait_replicas", sys->replay.redis_wait_replicas);
+        key_string(w, "on_unreachable", "refuse");
+        end_map(w);
+        end_map(w);
+    }
     end_map(w);
 }
 
@@ -450,6 +465,8 @@ static void dump_partner(writer_t *w, const mcsec_partner_t *partner)
         end_map(w);
         end_map(w);
     }
+    if (partner->replay_quota)
+        key_number(w, "replay_quota", partner->replay_quota);
     end_map(w);
 }
 

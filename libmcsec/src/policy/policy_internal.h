@@ -208,6 +208,12 @@ typedef struct {
 void mcsec_pol_load_strlist(mcsec_pol_ctx_t *ctx, yaml_node_t *node,
                             const mcsec_pol_strlist_spec_t *spec, mcsec_strlist_t *list);
 
+/* system.replay and partners[].replay_quota (policy_load_replay.c); node
+ * may be NULL (absent: the defaults). */
+void mcsec_pol_load_system_replay(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system_t *sys);
+void mcsec_pol_load_partner_replay_quota(mcsec_pol_ctx_t *ctx, yaml_node_t *node,
+                                         mcsec_partner_t *partner, const mcsec_system_t *sys);
+
 /* Reads an address scalar of the given form. */
 bool mcsec_pol_load_addr(mcsec_pol_ctx_t *ctx, yaml_node_t *node, const char *what,
                          mcsec_addr_form_t form, mcsec_addr_t *out);

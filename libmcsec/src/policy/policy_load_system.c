@@ -140,7 +140,8 @@ void mcsec_pol_load_system(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system
                                            {"gmk", false},
                                            {"revocation", false},
                                            {"expiry_warning_days", false},
-                                           {"media", false}};
+                                           {"media", false},
+                                           {"replay", false}};
     yaml_node_t *v[COUNT(keys)];
     sys->sip_transport = MCSEC_TRANSPORT_UDP;
     sys->sip_core_transport = MCSEC_TRANSPORT_UDP;
@@ -174,4 +175,5 @@ void mcsec_pol_load_system(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_system
     if (v[12] && mcsec_pol_integer(ctx, v[12], "system.expiry_warning_days", 0, 3650, &days))
         sys->expiry_warning_days = (uint32_t)days;
     mcsec_pol_load_system_media(ctx, v[13], sys);
+    mcsec_pol_load_system_replay(ctx, v[14], sys);
 }

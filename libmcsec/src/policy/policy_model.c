@@ -71,6 +71,8 @@ void mcsec_policy_free(mcsec_policy_t *policy)
     free(sys->keys.pkcs11_module);
     free(sys->keys.ca);
     mcsec_pol_free_system_gmk(&sys->gmk);
+    free(sys->replay.redis_address);
+    free(sys->replay.redis_namespace);
     for (size_t i = 0; i < policy->partner_count; i++)
         free_partner(&policy->partners[i]);
     free(policy->partners);

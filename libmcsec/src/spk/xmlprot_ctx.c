@@ -1,6 +1,6 @@
 /* xmlsec process-wide set-up, the transform allow-lists and the
  * mcsec_xmlprot_t object: derived keys made once per key file, and the
- * reusable encryption context. */
+ * reusable AES-128-GCM context. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +24,7 @@
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static mcsec_err_t init_status = MCSEC_ERR_IO;
-static xmlSecPtrList enc_transforms, sig_transforms, ref_transforms;
+static xmlSecPtrList sig_transforms, ref_transforms;
 
 /* xmlsec reports errors through this callback; the library prints
  * nothing, the caller gets a reason code instead. */
@@ -65,17 +65,14 @@ static void global_init(void)
     /* xmlsec's own parses (decrypted Element content) get the same rules,
      * and the options of xp_parse: a decrypted tree is then what parsing
      * its serialization gives (re-protection hands the tree on). */
-    xmlSecParserSetDefaultOptions(XML_PARSE_NONET | XML_PARSE_NODICT | XML_PARSE_NOERROR |
-                                  XML_PARSE_NOWARNING | XML_PARSE_NOCDATA | XML_PARSE_NSCLEAN);
+    xmlSecParserSetDefaultOptions(XP_FRAGMENT_OPTIONS);
     /* Only cid: URIs resolve; file:, http: and ftp: find no handler. */
     xmlSecIOCleanupCallbacks();
     if (xp_cid_register() < 0)
         return;
-    const xmlSecTransformId enc[] = {xmlSecTransformAes128GcmId};
     const xmlSecTransformId sig[] = {xmlSecTransformInclC14NId, xmlSecTransformHmacSha256Id};
     const xmlSecTransformId ref[] = {xmlSecTransformInclC14NId, xmlSecTransformSha256Id};
-    if (fill_list(&enc_transforms, enc, 1) < 0 || fill_list(&sig_transforms, sig, 2) < 0 ||
-        fill_list(&ref_transforms, ref, 2) < 0)
+    if (fill_list(&sig_transforms, sig, 2) < 0 || fill_list(&ref_transforms, ref, 2) < 0)
         return;
     init_status = MCSEC_OK;
 }
@@ -90,18 +87,12 @@ void mcsec_xmlprot_global_cleanup(void)
 {
     if (init_status != MCSEC_OK)
         return;
-    xmlSecPtrListFinalize(&enc_transforms);
     xmlSecPtrListFinalize(&sig_transforms);
     xmlSecPtrListFinalize(&ref_transforms);
     xmlSecCryptoShutdown();
     xmlSecCryptoAppShutdown();
     xmlSecShutdown();
     init_status = MCSEC_ERR_IO;
-}
-
-xmlSecPtrListPtr xp_enc_transforms(void)
-{
-    return &enc_transforms;
 }
 
 xmlSecPtrListPtr xp_sig_transforms(void)
@@ -135,6 +126,11 @@ mcsec_err_t xp_fail(mcsec_xmlprot_result_t *result, mcsec_err_t err, mcsec_reaso
         snprintf(result->detail, sizeof(result->detail), "%s", detail);
     }
     return err;
+}
+
+uint32_t mcsec_xmlprot_current_id(const mcsec_xmlprot_t *prot)
+{
+    return prot ? prot->spk_ids[prot->current] : 0;
 }
 
 void xp_keyname(uint32_t spk_id, char out[XP_KEYNAME_LEN])
@@ -180,22 +176,10 @@ bool xp_has_key(const mcsec_xmlprot_t *prot, uint32_t spk_id)
     return key_index(prot, spk_id) >= 0;
 }
 
-xmlSecKeyPtr xp_conf_key(const mcsec_xmlprot_t *prot, uint32_t spk_id)
-{
-    int i = key_index(prot, spk_id);
-    return i < 0 ? NULL : prot->conf_keys[i];
-}
-
 xmlSecKeyPtr xp_integ_key(const mcsec_xmlprot_t *prot, uint32_t spk_id)
 {
     int i = key_index(prot, spk_id);
     return i < 0 ? NULL : prot->integ_keys[i];
-}
-
-void xp_enc_ctx_done(mcsec_xmlprot_t *prot)
-{
-    prot->enc_ctx->encKey = NULL; /* borrowed from prot->conf_keys */
-    xmlSecEncCtxReset(prot->enc_ctx);
 }
 
 void mcsec_body_free(mcsec_body_t *body)
@@ -226,22 +210,6 @@ static xmlSecKeyPtr derived_key(xmlSecKeyDataId id, const uint8_t *spk, uint8_t 
         key = NULL;
     }
     return key;
-}
-
-/* The reusable encryption context: our transform allow-list, no URIs,
- * KeyInfo restricted as for every xmlsec context we run. */
-static xmlSecEncCtxPtr new_enc_ctx(void)
-{
-    xmlSecEncCtxPtr ctx = xmlSecEncCtxCreate(NULL);
-    if (!ctx)
-        return NULL;
-    if (xmlSecPtrListCopy(&ctx->transformCtx.enabledTransforms, xp_enc_transforms()) < 0 ||
-        xp_restrict_keyinfo(&ctx->keyInfoReadCtx, xmlSecKeyDataAesId) != MCSEC_OK) {
-        xmlSecEncCtxDestroy(ctx);
-        return NULL;
-    }
-    ctx->transformCtx.enabledUris = xmlSecTransformUriTypeNone;
-    return ctx;
 }
 
 static bool name_in(const char *name, const char *const *list, size_t count)
@@ -316,8 +284,10 @@ mcsec_err_t mcsec_xmlprot_create(const mcsec_xmlprot_conf_t *conf, mcsec_xmlprot
     if (rc != MCSEC_OK)
         goto fail;
     rc = MCSEC_ERR_NOMEM;
-    prot->enc_ctx = new_enc_ctx();
-    if (!prot->enc_ctx)
+    prot->gcm = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
+    prot->gcm_ctx = EVP_CIPHER_CTX_new();
+    prot->gcm_keyed = -1;
+    if (!prot->gcm || !prot->gcm_ctx)
         goto fail;
     size_t count = mcsec_keystore_count(conf->keys);
     if (count > MCSEC_KEYSTORE_MAX_KEYS)
@@ -327,13 +297,14 @@ mcsec_err_t mcsec_xmlprot_create(const mcsec_xmlprot_conf_t *conf, mcsec_xmlprot
         const uint8_t *spk;
         if (mcsec_keystore_at(conf->keys, i, &spk_id, &spk) != MCSEC_OK)
             goto fail;
-        prot->conf_keys[i] =
-            derived_key(xmlSecKeyDataAesId, spk, MCSEC_KDF_FC_XPK_CONF, spk_id, conf->identity);
+        int conf_ok =
+            mcsec_kdf_xpk(spk, MCSEC_SPK_LEN, MCSEC_KDF_FC_XPK_CONF, spk_id, conf->identity,
+                          strlen(conf->identity), prot->conf_raw[i]) == MCSEC_OK;
         prot->integ_keys[i] =
             derived_key(xmlSecKeyDataHmacId, spk, MCSEC_KDF_FC_XPK_INTEG, spk_id, conf->identity);
         prot->spk_ids[i] = spk_id;
         prot->spk_count = i + 1;
-        if (!prot->conf_keys[i] || !prot->integ_keys[i])
+        if (!conf_ok || !prot->integ_keys[i])
             goto fail;
     }
     prot->current = count - 1;
@@ -350,14 +321,11 @@ void mcsec_xmlprot_destroy(mcsec_xmlprot_t *prot)
     if (!prot)
         return;
     /* xmlsec wipes binary key data (xmlSecBufferFinalize) when a key is
-     * destroyed. */
-    if (prot->enc_ctx) {
-        prot->enc_ctx->encKey = NULL; /* never owned */
-        xmlSecEncCtxDestroy(prot->enc_ctx);
-    }
+     * destroyed; EVP_CIPHER_CTX_free wipes the key schedule, and the raw
+     * confidentiality keys go with the final cleanse of prot. */
+    EVP_CIPHER_CTX_free(prot->gcm_ctx);
+    EVP_CIPHER_free(prot->gcm);
     for (size_t i = 0; i < prot->spk_count; i++) {
-        if (prot->conf_keys[i])
-            xmlSecKeyDestroy(prot->conf_keys[i]);
         if (prot->integ_keys[i])
             xmlSecKeyDestroy(prot->integ_keys[i]);
     }

@@ -1,11 +1,14 @@
 /* Decryption of every xenc:EncryptedData of an info document of a
  * protectable type, after checking its structure and that its KeyName is
- * one of the partner's. */
+ * one of the partner's: every EncryptedData of the document is checked
+ * before any is decrypted. The fixed profile is applied on the tree
+ * directly (xmlprot_gcm.c) and the clear content parsed in its parent's
+ * context and put in its place, as xmlsec's Type=Element decryption does
+ * (xmlParseInNodeContext, XP_FRAGMENT_OPTIONS). */
+#include <stdlib.h>
 #include <string.h>
 
-#include <xmlsec/crypto.h>
-#include <xmlsec/xmlenc.h>
-#include <xmlsec/xmltree.h>
+#include <openssl/crypto.h>
 
 #include "xmlprot_internal.h"
 
@@ -35,6 +38,15 @@ static bool attr_is(const xmlNode *node, const char *name, const char *want)
     bool same = value && strcmp((const char *)value, want) == 0;
     xmlFree(value);
     return same;
+}
+
+/* Only text children (the base64), no element, comment or PI. */
+static bool text_only(const xmlNode *node)
+{
+    for (const xmlNode *child = node->children; child; child = child->next)
+        if (child->type != XML_TEXT_NODE)
+            return false;
+    return true;
 }
 
 /* EncryptedData as we and TS 24.379 use it: Type Element, aes128-gcm, a
@@ -71,9 +83,9 @@ static mcsec_err_t check_structure(const mcsec_xmlprot_t *prot, const xp_info_ty
                        "EncryptionMethod is not aes128-gcm");
     xmlNodePtr value = xp_first_child_element(cipher_data);
     if (!cipher_data || xp_count_child_elements(cipher_data) != 1 ||
-        !xp_node_is(value, XP_NS_XENC, "CipherValue"))
+        !xp_node_is(value, XP_NS_XENC, "CipherValue") || !text_only(value))
         return xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_MALFORMED,
-                       "CipherData must hold one CipherValue");
+                       "CipherData must hold one CipherValue of text");
     xmlNodePtr key_name = xp_first_child_element(key_info);
     if (!key_info || xp_count_child_elements(key_info) != 1 ||
         !xp_node_is(key_name, XP_NS_DSIG, "KeyName"))
@@ -85,26 +97,65 @@ static mcsec_err_t check_structure(const mcsec_xmlprot_t *prot, const xp_info_ty
     if (bad || !xp_has_key(prot, *spk_id))
         return xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_UNKNOWN_KEY,
                        "KeyName names no key of the partner's SPK file");
+    if (result && !result->has_spk_id) {
+        result->spk_id = *spk_id;
+        result->has_spk_id = true;
+    }
     return MCSEC_OK;
 }
 
+/* The CipherValue of an EncryptedData check_structure accepted. */
+static xmlNodePtr cipher_value(xmlNodePtr data)
+{
+    for (xmlNodePtr child = data->children; child; child = child->next)
+        if (xp_node_is(child, XP_NS_XENC, "CipherData"))
+            return xp_first_child_element(child);
+    return NULL;
+}
+
+/* Replaces data by the nodes parsed from clear in its parent's context;
+ * -1 when clear is not well-formed content there. */
+static int replace_by_content(xmlNodePtr data, const uint8_t *clear, size_t len)
+{
+    xmlNodePtr nodes = NULL;
+    if (len > INT32_MAX || xmlParseInNodeContext(data->parent, (const char *)clear, (int)len,
+                                                 XP_FRAGMENT_OPTIONS, &nodes) != XML_ERR_OK) {
+        xmlFreeNodeList(nodes);
+        return -1;
+    }
+    while (nodes) {
+        xmlNodePtr next = nodes->next;
+        xmlAddPrevSibling(data, nodes);
+        nodes = next;
+    }
+    xmlUnlinkNode(data);
+    xmlFreeNode(data);
+    return 0;
+}
+
 /* Decrypts one EncryptedData that check_structure accepted with the key
- * its KeyName named. */
+ * its KeyName named (KeyInfo is not read again: check_structure allowed
+ * exactly one KeyName and it names this key). */
 static mcsec_err_t decrypt_one(mcsec_xmlprot_t *prot, xmlNodePtr data, uint32_t spk_id,
                                mcsec_xmlprot_result_t *result)
 {
     xmlNodePtr parent = data->parent;
-    xmlSecEncCtxPtr ctx = prot->enc_ctx;
-    /* Borrowed; KeyInfo is not read again: check_structure allowed exactly
-     * one KeyName and it names this key. */
-    ctx->encKey = xp_conf_key(prot, spk_id);
-    bool replaced = ctx->encKey && xmlSecEncCtxDecrypt(ctx, data) >= 0 && ctx->resultReplaced;
-    xp_enc_ctx_done(prot);
-    if (!replaced)
-        return xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_BAD_TAG,
+    xmlNodePtr value = cipher_value(data);
+    xmlChar *b64 = value ? xmlNodeGetContent(value) : NULL;
+    if (!b64)
+        return xp_fail(result, MCSEC_ERR_NOMEM, MCSEC_REASON_SPK_MALFORMED, "out of memory");
+    uint8_t *clear = NULL;
+    size_t len = 0;
+    mcsec_err_t rc = xp_gcm_open(prot, spk_id, (const char *)b64, &clear, &len);
+    xmlFree(b64);
+    if (rc != MCSEC_OK)
+        return xp_fail(result, rc, MCSEC_REASON_SPK_BAD_TAG,
                        "AES-GCM decryption failed (tag or ciphertext)");
+    int parsed = replace_by_content(data, clear, len);
+    OPENSSL_cleanse(clear, len);
+    free(clear);
     /* The clear content must be exactly one element, within the limits. */
-    if (xp_count_child_elements(parent) != 1 || !xp_depth_ok(prot, parent->children))
+    if (parsed < 0 || xp_count_child_elements(parent) != 1 || !xp_depth_ok(prot, parent->children))
         return xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_MALFORMED,
                        "decrypted content is not one element within limits");
     if (!xmlSetProp(parent, BAD_CAST "type", BAD_CAST "Normal"))

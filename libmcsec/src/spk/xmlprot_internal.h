@@ -8,12 +8,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <openssl/evp.h>
 #include <xmlsec/keysmngr.h>
 #include <xmlsec/xmlenc.h>
 #include <xmlsec/xmlsec.h>
 
 #include "mcsec/mime/mime.h"
+#include "mcsec/spk/kdf.h"
+#include "mcsec/spk/keystore.h"
 #include "mcsec/spk/xmlprot.h"
 #include "mime/mime_split_internal.h"
 
@@ -30,20 +34,22 @@
 
 struct mcsec_xmlprot {
     /* Derived once at create time, owned, named base64(SPK-ID); entry i
-     * belongs to spk_ids[i]. xmlsec only borrows them (a context's encKey
-     * or signKey, set back to NULL before the context is reset), so no key
-     * is copied or looked up through a key manager per message: our own
-     * KeyName check (xp_conf_key / xp_integ_key) picks the key. */
-    xmlSecKeyPtr conf_keys[MCSEC_KEYSTORE_MAX_KEYS];  /* AES (FC 0x51) */
-    xmlSecKeyPtr integ_keys[MCSEC_KEYSTORE_MAX_KEYS]; /* HMAC (FC 0x52) */
+     * belongs to spk_ids[i]. The confidentiality keys are used with EVP
+     * directly (xmlprot_gcm.c), the integrity keys are xmlsec keys that
+     * xmlsec only borrows (a signature context's signKey). No key is
+     * copied or looked up through a key manager per message: our own
+     * KeyName check (xp_has_key / xp_integ_key) picks the key. */
+    uint8_t conf_raw[MCSEC_KEYSTORE_MAX_KEYS][MCSEC_XPK_KEY_LEN]; /* AES (FC 0x51) */
+    xmlSecKeyPtr integ_keys[MCSEC_KEYSTORE_MAX_KEYS];             /* HMAC (FC 0x52) */
     uint32_t spk_ids[MCSEC_KEYSTORE_MAX_KEYS];
     size_t spk_count;
     size_t current; /* index of the protecting keys (last line) */
     char current_name[XP_KEYNAME_LEN];
-    /* One encryption context for every EncryptedData this object writes or
-     * reads, reset after each (xp_enc_ctx_done): the allow-lists are set
-     * once instead of per element. */
-    xmlSecEncCtxPtr enc_ctx;
+    /* AES-128-GCM, fetched once, and one cipher context for every
+     * EncryptedData this object writes or reads (re-keyed per element). */
+    EVP_CIPHER *gcm;
+    EVP_CIPHER_CTX *gcm_ctx;
+    int gcm_keyed;  /* the key index gcm_ctx is keyed with; -1: none */
     char *identity; /* P0 of the derived keys; host part names generated
                        Content-IDs */
     char *elements[XP_MAX_ELEMENTS];
@@ -84,13 +90,21 @@ mcsec_err_t xp_fail(mcsec_xmlprot_result_t *result, mcsec_err_t err, mcsec_reaso
 void xp_keyname(uint32_t spk_id, char out[XP_KEYNAME_LEN]);
 int xp_keyname_parse(const xmlChar *text, uint32_t *spk_id);
 bool xp_has_key(const mcsec_xmlprot_t *prot, uint32_t spk_id);
-/* The derived key of spk_id (borrowed, owned by prot); NULL when the
- * partner's file has no such SPK-ID. */
-xmlSecKeyPtr xp_conf_key(const mcsec_xmlprot_t *prot, uint32_t spk_id);
+/* The derived integrity key of spk_id (borrowed, owned by prot); NULL
+ * when the partner's file has no such SPK-ID. */
 xmlSecKeyPtr xp_integ_key(const mcsec_xmlprot_t *prot, uint32_t spk_id);
-/* prot->enc_ctx after an operation: drops the borrowed key, then resets
- * the context (transforms, result, replaced nodes) for the next one. */
-void xp_enc_ctx_done(mcsec_xmlprot_t *prot);
+
+/* ---- AES-128-GCM of the EncryptedData profile (xmlprot_gcm.c) ---- */
+#define XP_GCM_IV_LEN 12
+/* Encrypts plain under the current key with iv (fresh random, never used
+ * before); *b64 gets the CipherValue text (malloc'ed, NUL terminated). */
+mcsec_err_t xp_gcm_seal(mcsec_xmlprot_t *prot, const uint8_t iv[XP_GCM_IV_LEN],
+                        const uint8_t *plain, size_t len, char **b64, size_t *b64_len);
+/* Decodes and decrypts a CipherValue text under spk_id's key; *plain is
+ * malloc'ed. MCSEC_ERR_INVALID for bad base64, a short value, an unknown
+ * key or a tag that does not verify. */
+mcsec_err_t xp_gcm_open(mcsec_xmlprot_t *prot, uint32_t spk_id, const char *b64, uint8_t **plain,
+                        size_t *len);
 
 /* ---- safe parsing (xmlprot_parse.c) ---- */
 
@@ -108,7 +122,6 @@ size_t xp_count_child_elements(const xmlNode *node);
 
 /* ---- xmlsec contexts (xmlprot_ctx.c) ---- */
 /* Transform allow-lists, filled once by global_init. */
-xmlSecPtrListPtr xp_enc_transforms(void);
 xmlSecPtrListPtr xp_sig_transforms(void);
 xmlSecPtrListPtr xp_ref_transforms(void);
 mcsec_err_t xp_restrict_keyinfo(xmlSecKeyInfoCtxPtr ctx, xmlSecKeyDataId value_id);
@@ -127,12 +140,17 @@ void xp_cid_set_parts(const xp_cid_part_t *parts, size_t count);
 int xp_cid_register(void);
 
 /* ---- documents (xmlprot_encrypt.c, xmlprot_decrypt.c) ---- */
+/* Parser options of a decrypted Element's content (xmlParseInNodeContext
+ * in the context of its parent): those of xp_parse less the DTD hooks,
+ * which a fragment cannot use, so the tree equals what xp_parse makes of
+ * its serialization. xmlsec gets the same for its own parses. */
+#define XP_FRAGMENT_OPTIONS                                                                        \
+    (XML_PARSE_NONET | XML_PARSE_NODICT | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |                \
+     XML_PARSE_NOCDATA | XML_PARSE_NSCLEAN)
 mcsec_err_t xp_encrypt_doc(mcsec_xmlprot_t *prot, const xp_info_type_t *type, xmlDocPtr doc,
                            size_t *encrypted, mcsec_xmlprot_result_t *result);
 /* Decrypts all; *found = number of EncryptedData met. Decrypted content
- * is parsed by xmlsec with the options global_init sets (those of xp_parse
- * less the DTD hooks, which a fragment cannot use), so the tree equals
- * what xp_parse makes of its serialization. */
+ * is parsed with XP_FRAGMENT_OPTIONS. */
 mcsec_err_t xp_decrypt_doc(mcsec_xmlprot_t *prot, const xp_info_type_t *type, xmlDocPtr doc,
                            size_t *found, mcsec_xmlprot_result_t *result);
 

@@ -253,6 +253,10 @@ static const reason_entry_t reason_table[MCSEC_REASON_COUNT] = {
                                              "5xx; the request went to its next address "
                                              "(dispatcher) or the failure was relayed",
                                              502, 502},
+    [MCSEC_REASON_REPLAY_STORE_UNAVAILABLE] = {"replay.store_unavailable",
+                                               "the shared replay store (Redis) did not answer "
+                                               "or answered an error: refused, never let through",
+                                               503, 503},
 };
 
 static const reason_entry_t *reason_entry(mcsec_reason_t reason)

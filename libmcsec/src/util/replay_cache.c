@@ -17,16 +17,27 @@ typedef struct {
     EVP_MAC_CTX *mac;           /* keyed template, duplicated per hash */
 } mem_cache_t;
 
-static mcsec_replay_result_t mem_seen_or_insert(mcsec_replay_cache_t *iface,
-                                                const uint8_t id[MCSEC_REPLAY_ID_LEN],
-                                                int64_t expiry, int64_t now)
+static mcsec_replay_result_t mem_seen_or_insert_owned(mcsec_replay_cache_t *iface,
+                                                      const mcsec_replay_owner_t *owner,
+                                                      const uint8_t id[MCSEC_REPLAY_ID_LEN],
+                                                      int64_t expiry, int64_t now)
 {
     mem_cache_t *cache = (mem_cache_t *)iface;
     uint64_t hash;
     if (cache == NULL || id == NULL || !mcsec_replay_hash(cache->mac, id, &hash)) {
         return MCSEC_REPLAY_FULL; /* cannot tell: fail closed */
     }
-    return mcsec_replay_table_seen_or_insert(&cache->table, id, hash, expiry, now);
+    uint64_t tag = owner != NULL ? mcsec_replay_owner_tag(owner->partner) : 0;
+    size_t quota = owner != NULL ? owner->quota : 0;
+    return mcsec_replay_table_seen_or_insert_owned(&cache->table, tag, quota, id, hash, expiry,
+                                                   now);
+}
+
+static mcsec_replay_result_t mem_seen_or_insert(mcsec_replay_cache_t *iface,
+                                                const uint8_t id[MCSEC_REPLAY_ID_LEN],
+                                                int64_t expiry, int64_t now)
+{
+    return mem_seen_or_insert_owned(iface, NULL, id, expiry, now);
 }
 
 static void mem_destroy(mcsec_replay_cache_t *iface)
@@ -66,6 +77,7 @@ mcsec_err_t mcsec_replay_mem_new(size_t max_entries, mcsec_replay_cache_t **out)
     }
     cache->iface.seen_or_insert = mem_seen_or_insert;
     cache->iface.destroy = mem_destroy;
+    cache->iface.seen_or_insert_owned = mem_seen_or_insert_owned;
     cache->table.max_entries = max_entries;
     cache->table.mask = capacity - 1;
     cache->table.min_expiry = INT64_MAX;

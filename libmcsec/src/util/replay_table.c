@@ -41,6 +41,18 @@ size_t mcsec_replay_table_move_live(const mcsec_replay_slot_t *from, size_t from
     return live;
 }
 
+void mcsec_replay_table_recount(mcsec_replay_table_t *table)
+{
+    for (size_t o = 0; o < MCSEC_REPLAY_OWNERS; o++) {
+        table->owners[o].used = 0;
+    }
+    for (size_t i = 0; table->slots != NULL && i <= table->mask; i++) {
+        if (table->slots[i].used && table->slots[i].owner < MCSEC_REPLAY_OWNERS) {
+            table->owners[table->slots[i].owner].used++;
+        }
+    }
+}
+
 /* Drops expired entries by moving the live ones into the spare table. */
 static void rebuild(mcsec_replay_table_t *table, int64_t now)
 {
@@ -49,48 +61,101 @@ static void rebuild(mcsec_replay_table_t *table, int64_t now)
     mcsec_replay_slot_t *old = table->slots;
     table->slots = table->spare;
     table->spare = old;
+    mcsec_replay_table_recount(table);
 }
 
 static void store(mcsec_replay_table_t *table, mcsec_replay_slot_t *slot,
-                  const uint8_t id[MCSEC_REPLAY_ID_LEN], uint64_t hash, int64_t expiry)
+                  const uint8_t id[MCSEC_REPLAY_ID_LEN], uint64_t hash, int64_t expiry,
+                  uint16_t owner)
 {
+    if (slot->used && slot->owner < MCSEC_REPLAY_OWNERS && table->owners[slot->owner].used > 0) {
+        table->owners[slot->owner].used--; /* an expired slot reused */
+    }
     memcpy(slot->id, id, MCSEC_REPLAY_ID_LEN);
     slot->hash = hash;
     slot->expiry = expiry;
     slot->used = 1;
+    slot->owner = owner;
+    table->owners[owner].used++;
     if (expiry < table->min_expiry) {
         table->min_expiry = expiry;
     }
 }
 
-mcsec_replay_result_t mcsec_replay_table_seen_or_insert(mcsec_replay_table_t *table,
-                                                        const uint8_t id[MCSEC_REPLAY_ID_LEN],
-                                                        uint64_t hash, int64_t expiry, int64_t now)
+uint64_t mcsec_replay_owner_tag(const char *name)
 {
+    uint64_t h = 14695981039346656037ULL;
+    for (const char *p = name; p != NULL && *p != '\0'; p++) {
+        h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+    }
+    return h | 1; /* never 0: 0 is "no owner" */
+}
+
+/* The owners index for tag: its entry, or a free one taken for it; -1 when
+ * every entry holds slots of other owners. */
+static int owner_index(mcsec_replay_table_t *table, uint64_t tag)
+{
+    if (tag == 0) {
+        return 0;
+    }
+    int free_index = -1;
+    for (int o = 1; o < MCSEC_REPLAY_OWNERS; o++) {
+        if (table->owners[o].tag == tag) {
+            return o;
+        }
+        if (free_index < 0 && table->owners[o].used == 0) {
+            free_index = o;
+        }
+    }
+    if (free_index > 0) {
+        table->owners[free_index].tag = tag;
+    }
+    return free_index;
+}
+
+mcsec_replay_result_t mcsec_replay_table_seen_or_insert_owned(mcsec_replay_table_t *table,
+                                                              uint64_t owner_tag, size_t quota,
+                                                              const uint8_t id[MCSEC_REPLAY_ID_LEN],
+                                                              uint64_t hash, int64_t expiry,
+                                                              int64_t now)
+{
+    int owner = owner_index(table, owner_tag);
     for (int pass = 0; pass < 2; pass++) {
         size_t idx = (size_t)hash & table->mask;
         mcsec_replay_slot_t *reusable = NULL;
+        mcsec_replay_slot_t *same = NULL;
         for (; table->slots[idx].used; idx = (idx + 1) & table->mask) {
             mcsec_replay_slot_t *slot = &table->slots[idx];
             if (slot->hash == hash && memcmp(slot->id, id, MCSEC_REPLAY_ID_LEN) == 0) {
                 if (slot->expiry > now) {
                     return MCSEC_REPLAY_REPLAY;
                 }
-                store(table, slot, id, hash, expiry);
-                return MCSEC_REPLAY_NEW;
+                same = slot;
+                break;
             }
             if (reusable == NULL && slot->expiry <= now) {
                 reusable = slot;
             }
         }
-        /* The ID is in no slot of its probe sequence. */
-        if (reusable != NULL) {
-            store(table, reusable, id, hash, expiry);
-            return MCSEC_REPLAY_NEW;
+        /* A new ID: within the owner's quota (a lookup, expiry <= now,
+         * never holds an entry and is not limited). */
+        if (owner < 0) {
+            return MCSEC_REPLAY_FULL;
         }
-        if (table->occupied < table->max_entries) {
-            store(table, &table->slots[idx], id, hash, expiry);
+        if (owner > 0 && quota > 0 && expiry > now && table->owners[owner].used >= quota) {
+            if (pass > 0 || now < table->min_expiry) {
+                return MCSEC_REPLAY_FULL; /* its entries are all live */
+            }
+            rebuild(table, now);
+            continue;
+        }
+        mcsec_replay_slot_t *target = same != NULL ? same : reusable;
+        if (target == NULL && table->occupied < table->max_entries) {
+            target = &table->slots[idx];
             table->occupied++;
+        }
+        if (target != NULL) {
+            store(table, target, id, hash, expiry, (uint16_t)owner);
             return MCSEC_REPLAY_NEW;
         }
         if (pass > 0 || now < table->min_expiry) {
@@ -99,6 +164,13 @@ mcsec_replay_result_t mcsec_replay_table_seen_or_insert(mcsec_replay_table_t *ta
         rebuild(table, now);
     }
     return MCSEC_REPLAY_FULL;
+}
+
+mcsec_replay_result_t mcsec_replay_table_seen_or_insert(mcsec_replay_table_t *table,
+                                                        const uint8_t id[MCSEC_REPLAY_ID_LEN],
+                                                        uint64_t hash, int64_t expiry, int64_t now)
+{
+    return mcsec_replay_table_seen_or_insert_owned(table, 0, 0, id, hash, expiry, now);
 }
 
 size_t mcsec_replay_table_count(const mcsec_replay_table_t *table, int64_t now)

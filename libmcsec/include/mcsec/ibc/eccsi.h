@@ -23,12 +23,22 @@
 
 /* ---- verifier side: a KMS's public authentication key ---------------- */
 
-/* A parsed KPAK (the point is checked once, here, not per signature). */
+/* A parsed KPAK (the point is checked once, here, not per signature). It
+ * also keeps, for the last 64 signers whose signature verified under it,
+ * the values that depend on the signer only (RFC 6507 5.2.2: PVT checked,
+ * HS, Y = [HS]PVT + KPAK), found again only by the exact KPAK, ID and PVT
+ * octets; a signer seen before then costs one double-scalar multiplication,
+ * as ECDSA does. One object may be shared by threads (the cache has its
+ * own lock); keep it per process (a policy generation) to profit. */
 typedef struct mcsec_eccsi_pub mcsec_eccsi_pub_t;
 
 /* Parses kpak (04||x||y, on the curve, not infinity) into *out. */
 mcsec_err_t mcsec_eccsi_pub_new(const uint8_t kpak[MCSEC_ECCSI_POINT_LEN], mcsec_eccsi_pub_t **out);
 void mcsec_eccsi_pub_free(mcsec_eccsi_pub_t *pub);
+
+/* Verifications under pub that found their signer in its cache (hits) and
+ * that did not (misses); either pointer may be NULL. */
+void mcsec_eccsi_pub_cache_stats(const mcsec_eccsi_pub_t *pub, uint64_t *hits, uint64_t *misses);
 
 /* RFC 6507 5.2.2: MCSEC_OK when sig is a valid signature of msg by id
  * under pub; MCSEC_ERR_INVALID for any signature that does not verify,

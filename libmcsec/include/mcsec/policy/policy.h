@@ -185,6 +185,7 @@ typedef struct {
     mcsec_migration_rules_t migration; /* migrated users (policy_migration.h) */
     mcsec_media_rules_t media;         /* media relay (policy_media.h) */
     mcsec_limits_rules_t limits;       /* admission limits (policy_limits.h) */
+    size_t replay_quota;               /* live replay-cache entries per cache; 0 = an equal share */
 } mcsec_partner_t;
 
 typedef struct {
@@ -245,6 +246,21 @@ typedef struct {
                              default 172800 (2 days) */
 } mcsec_revocation_t;
 
+/* Where the EAR and GMK replay caches live (system.replay;
+ * docs/high-availability.md). */
+typedef enum {
+    MCSEC_REPLAY_STORE_SHM = 0,   /* this node's shared memory (default) */
+    MCSEC_REPLAY_STORE_REDIS = 1, /* Redis, shared by the border nodes */
+} mcsec_replay_store_t;
+
+typedef struct {
+    mcsec_replay_store_t store;
+    char *redis_address;          /* "/unix/path", "ip:port" or "[v6]:port" */
+    uint32_t redis_timeout_ms;    /* default 50 */
+    char *redis_namespace;        /* default: system.name */
+    uint32_t redis_wait_replicas; /* 0 = no WAIT (default) */
+} mcsec_replay_system_t;
+
 typedef struct {
     char *name;
     char *identity;          /* this border's MC service ID URI */
@@ -282,7 +298,8 @@ typedef struct {
     /* Keys and certificates that expire within this many days are warned
      * about (start, reload, `mcsecctl policy check`); default 14. */
     uint32_t expiry_warning_days;
-    mcsec_media_system_t media; /* our media relay (policy_media.h) */
+    mcsec_media_system_t media;   /* our media relay (policy_media.h) */
+    mcsec_replay_system_t replay; /* replay store (system.replay) */
 } mcsec_system_t;
 
 #define MCSEC_EXPIRY_WARNING_DAYS_DEFAULT 14
@@ -312,6 +329,13 @@ typedef struct mcsec_policy {
     size_t partner_count;
     mcsec_logging_t logging;
 } mcsec_policy_t;
+
+/* The live IDs partner may hold in a replay cache of capacity entries
+ * (gmk: the GMK cache, else the EAR cache): partners[].replay_quota, or an
+ * equal share among the partners that use that cache (EAR: auth explicit;
+ * GMK: gmk.transfer check); at least 1. docs/high-availability.md. */
+size_t mcsec_policy_replay_quota(const mcsec_policy_t *policy, const mcsec_partner_t *partner,
+                                 bool gmk, size_t capacity);
 
 /* ---- loading ------------------------------------------------------------ */
 

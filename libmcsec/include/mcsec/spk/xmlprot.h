@@ -1,5 +1,5 @@
 /* Shared-SPK protection of SIP-3 XML bodies (TS 33.180 clause 9, TS 24.379
- * Annex F) with libxml2 and xmlsec1 (OpenSSL back end).
+ * Annex F) with libxml2, OpenSSL and xmlsec1 (OpenSSL back end).
  *
  * Every protectable type (docs/protectable-types.md: mcptt-info,
  * mcvideo-info, mcdata-info) is treated as mcptt-info is below, each with
@@ -8,7 +8,10 @@
  * Confidentiality: the child of each listed contentType element of an
  * mcptt-info document becomes an xenc:EncryptedData (Type Element,
  * aes128-gcm, KeyName = base64 of the SPK-ID, key = KDF(SPK, 0x51, P0 =
- * identity, P1 = SPK-ID)) and the element gets type="Encrypted".
+ * identity, P1 = SPK-ID)) and the element gets type="Encrypted". This
+ * fixed profile is applied with OpenSSL EVP on the libxml2 tree; every
+ * EncryptedData's structure and algorithm are checked before any is
+ * decrypted, and xmlsec1 reads and writes the same (tests/xmlsec).
  * Integrity: an application/vnd.3gpp.mcptt-signed+xml part holding an
  * HMAC-SHA-256 XML signature (C14N 1.0, SHA-256, Reference URI = cid: of each
  * signed part, key = KDF(SPK, 0x52, ...)).
@@ -16,9 +19,9 @@
  * One mcsec_xmlprot_t is one direction for one partner: it holds the keys
  * derived from one SPK file with one identity (P0 = the border that applies
  * the protection: ours when protecting, the partner's when unprotecting).
- * A KeyName is looked up only among these keys (the partner's). The key
- * objects and an xmlsec encryption context are made once, at create time,
- * and reused by every call. An object is not thread-safe; use one per
+ * A KeyName is looked up only among these keys (the partner's). The keys
+ * and one AES-128-GCM context are made once, at create time, and reused
+ * by every call. An object is not thread-safe; use one per
  * thread (Kamailio: one per process) or serialise calls.
  *
  * Hostile input: XML is parsed with no network, no DTD (a document with one
@@ -106,7 +109,15 @@ void mcsec_xmlprot_destroy(mcsec_xmlprot_t *prot);
 typedef struct {
     mcsec_reason_t reason;
     char detail[160];
+    /* Unprotect: the SPK-ID of the first EncryptedData whose KeyName names
+     * a key of this object (has_spk_id false when none was read), for the
+     * per-key counters of the proxies. */
+    uint32_t spk_id;
+    bool has_spk_id;
 } mcsec_xmlprot_result_t;
+
+/* The SPK-ID protect uses: the current (last) key of the object. */
+uint32_t mcsec_xmlprot_current_id(const mcsec_xmlprot_t *prot);
 
 /* A body: content type (full header value) and octets. Outputs are
  * malloc'd, NUL terminated for convenience, and freed with

@@ -74,6 +74,8 @@ typedef enum {
     MCSEC_REASON_MEDIA_RELAY_UNAVAILABLE,
     MCSEC_REASON_MEDIA_KEYS_ALTERED,
     MCSEC_REASON_EGRESS_PARTNER_FAILURE,
+    /* shared replay store (docs/high-availability.md) */
+    MCSEC_REASON_REPLAY_STORE_UNAVAILABLE,
     MCSEC_REASON_COUNT
 } mcsec_reason_t;
 

@@ -5,6 +5,11 @@
  * a rebuild when the live limit is reached, so the table never grows on its
  * own and a full table answers FULL instead of forgetting.
  *
+ * Owners (partners, replay.h mcsec_replay_owner_t): each slot names the
+ * owner that recorded it, the table counts the used slots of each, and an
+ * owner at its quota gets FULL for a new ID (after a rebuild, when one may
+ * have expired) while the others still record theirs.
+ *
  * Functions over caller-provided memory: no allocation and no locking here.
  * libmcsec's in-process cache keeps the slots on the heap; mcsec.so keeps
  * them in Kamailio shared memory behind its lock. */
@@ -22,6 +27,10 @@
 /* The largest bound on live entries. */
 #define MCSEC_REPLAY_MAX_ENTRIES ((size_t)1 << 24)
 
+/* Owners the table tells apart at once (the partners of a policy); index 0
+ * is "no owner", never limited. */
+#define MCSEC_REPLAY_OWNERS 64
+
 /* Length of the SipHash key. */
 #define MCSEC_REPLAY_KEY_LEN 16
 
@@ -30,7 +39,13 @@ typedef struct {
     int64_t expiry;
     uint64_t hash; /* kept so that a rebuild needs no rehashing */
     uint8_t used;
+    uint16_t owner; /* index into the table's owners */
 } mcsec_replay_slot_t;
+
+typedef struct {
+    uint64_t tag;  /* mcsec_replay_owner_tag of the partner's name */
+    uint32_t used; /* used slots (live or expired) it recorded */
+} mcsec_replay_owner_slot_t;
 
 typedef struct {
     mcsec_replay_slot_t *slots; /* mask + 1 slots */
@@ -39,6 +54,7 @@ typedef struct {
     size_t max_entries;         /* bound on used slots; capacity >= 2 x bound */
     size_t occupied;            /* used slots, live or expired */
     int64_t min_expiry;         /* lower bound of the used slots' expiries */
+    mcsec_replay_owner_slot_t owners[MCSEC_REPLAY_OWNERS];
 } mcsec_replay_table_t;
 
 /* The capacity for a bound: the smallest power of two, at least 2, that is
@@ -58,6 +74,23 @@ size_t mcsec_replay_table_move_live(const mcsec_replay_slot_t *from, size_t from
 mcsec_replay_result_t mcsec_replay_table_seen_or_insert(mcsec_replay_table_t *table,
                                                         const uint8_t id[MCSEC_REPLAY_ID_LEN],
                                                         uint64_t hash, int64_t expiry, int64_t now);
+
+/* The same for owner (NULL: none) under its quota (0: none); FULL when
+ * the ID is new, expiry > now and the owner holds quota live entries, or
+ * when MCSEC_REPLAY_OWNERS owners already hold entries. owner_tag is
+ * mcsec_replay_owner_tag(owner's name). */
+mcsec_replay_result_t mcsec_replay_table_seen_or_insert_owned(mcsec_replay_table_t *table,
+                                                              uint64_t owner_tag, size_t quota,
+                                                              const uint8_t id[MCSEC_REPLAY_ID_LEN],
+                                                              uint64_t hash, int64_t expiry,
+                                                              int64_t now);
+
+/* A non-zero tag for an owner's name (FNV-1a: names come from the policy,
+ * not from senders). */
+uint64_t mcsec_replay_owner_tag(const char *name);
+
+/* Counts the used slots of each owner again (after slots were moved). */
+void mcsec_replay_table_recount(mcsec_replay_table_t *table);
 
 /* Live entries at now; 0 when the table has no slots. */
 size_t mcsec_replay_table_count(const mcsec_replay_table_t *table, int64_t now);
