@@ -24,6 +24,7 @@
 #include "mcsec/util/admit.h"
 #include "mcsec_admit.h"
 #include "mcsec_alarm.h"
+#include "mcsec_log.h"
 #include "mcsec_cmds.h"
 #include "mcsec_shm_policy.h"
 
@@ -56,7 +57,7 @@ int mcsec_admit_mod_init(void)
 {
     admit_table = shm_malloc(sizeof(*admit_table));
     if (admit_table == NULL) {
-        LM_ERR("mcsec: out of shared memory (admission cells)\n");
+        mcsec_logf(MCSEC_LOG_ERROR, "admission", "out of shared memory (admission cells)");
         return -1;
     }
     memset(admit_table, 0, sizeof(*admit_table));
@@ -68,7 +69,8 @@ int mcsec_admit_mod_init(void)
     if (find_export("load_tm", NO_SCRIPT, 0) != NULL && load_tm_api(&admit_tmb) == 0) {
         admit_have_tm = true;
     } else {
-        LM_WARN("mcsec: tm not loaded: partners[].limits.invites cannot be enforced\n");
+        mcsec_logf(MCSEC_LOG_WARNING, "admission",
+                   "tm not loaded: partners[].limits.invites cannot be enforced");
     }
     return 0;
 }
@@ -214,7 +216,7 @@ static void add_retry_after(struct sip_msg *msg, uint32_t seconds)
     char hdr[40];
     int len = snprintf(hdr, sizeof(hdr), "Retry-After: %u\r\n", seconds);
     if (len > 0 && (size_t)len < sizeof(hdr) && add_lump_rpl(msg, hdr, len, LUMP_RPL_HDR) == 0) {
-        LM_ERR("mcsec: cannot add Retry-After to the reply\n");
+        mcsec_logf(MCSEC_LOG_ERROR, "admission", "cannot add Retry-After to the reply");
     }
 }
 
@@ -252,7 +254,8 @@ int mcsec_admit_request(struct sip_msg *msg)
         }
         if (res.invite_counted && hold_invite(msg, index) != 0) {
             mcsec_admit_invite_end(cell);
-            LM_ERR("mcsec: cannot track the INVITE transaction: slot given back\n");
+            mcsec_logf(MCSEC_LOG_ERROR, "admission",
+                       "cannot track the INVITE transaction: slot given back");
         }
         return 1;
     }

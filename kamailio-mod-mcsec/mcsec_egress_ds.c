@@ -14,6 +14,7 @@
 
 #include "mcsec_counters.h"
 #include "mcsec_egress_ds.h"
+#include "mcsec_log.h"
 #include "mcsec_shm_policy.h"
 
 char *mcsec_ds_list_param = NULL;
@@ -25,12 +26,12 @@ int mcsec_ds_write(const mcsec_policy_t *policy)
     }
     char tmp[1024];
     if (snprintf(tmp, sizeof(tmp), "%s.new", mcsec_ds_list_param) >= (int)sizeof(tmp)) {
-        LM_ERR("mcsec: dispatcher_list path too long\n");
+        mcsec_logf(MCSEC_LOG_ERROR, "dispatcher", "dispatcher_list path too long");
         return -1;
     }
     FILE *f = fopen(tmp, "w");
     if (f == NULL) {
-        LM_ERR("mcsec: cannot write %s\n", tmp);
+        mcsec_logf(MCSEC_LOG_ERROR, "dispatcher", "cannot write %s", tmp);
         return -1;
     }
     const char *transport =
@@ -49,7 +50,7 @@ int mcsec_ds_write(const mcsec_policy_t *policy)
         }
     }
     if (fclose(f) != 0 || rename(tmp, mcsec_ds_list_param) != 0) {
-        LM_ERR("mcsec: cannot write %s\n", mcsec_ds_list_param);
+        mcsec_logf(MCSEC_LOG_ERROR, "dispatcher", "cannot write %s", mcsec_ds_list_param);
         unlink(tmp);
         return -1;
     }
@@ -66,7 +67,8 @@ void mcsec_ds_refresh(rpc_t *rpc, void *ctx)
     }
     rpc_export_t *reload = rpc_lookup("dispatcher.reload", strlen("dispatcher.reload"));
     if (reload == NULL || reload->function == NULL) {
-        LM_ERR("mcsec: dispatcher_list is set but dispatcher.reload is missing\n");
+        mcsec_logf(MCSEC_LOG_ERROR, "dispatcher",
+                   "dispatcher_list is set but dispatcher.reload is missing");
         return;
     }
     reload->function(rpc, ctx);
@@ -76,7 +78,8 @@ int mcsec_ds_failure(struct sip_msg *msg, int set)
 {
     const mcsec_policy_t *policy = mcsec_proc_policy();
     if (policy == NULL || set < 1 || (size_t)set > policy->partner_count) {
-        LM_ERR("mcsec: mcsec_egress_failure: set %d names no partner\n", set);
+        mcsec_logf(MCSEC_LOG_ERROR, "dispatcher", "mcsec_egress_failure: set %d names no partner",
+                   set);
         return -1;
     }
     const mcsec_partner_t *partner = &policy->partners[set - 1];
@@ -85,7 +88,11 @@ int mcsec_ds_failure(struct sip_msg *msg, int set)
                                              (size_t)msg->first_line.u.request.method.len)
                      : mcsec_counters_method("", 0);
     mcsec_counters_message(set - 1, true, false, method, MCSEC_REASON_EGRESS_PARTNER_FAILURE);
-    LM_NOTICE("mcsec: egress failure partner=%s reason=%s\n", partner->name,
-              mcsec_reason_code(MCSEC_REASON_EGRESS_PARTNER_FAILURE));
+    mcsec_logline_t line;
+    mcsec_log_begin(&line, "egress_failure");
+    mcsec_logline_str(&line, "reason", mcsec_reason_code(MCSEC_REASON_EGRESS_PARTNER_FAILURE));
+    mcsec_logline_str(&line, "partner", partner->name);
+    mcsec_logline_str(&line, "msg", "a partner address timed out or answered 5xx");
+    mcsec_log_emit(MCSEC_LOG_NOTICE, &line);
     return 1;
 }

@@ -226,7 +226,10 @@ def respond(args):
                     continue
                 first = log_request(args.log, data, "udp")
                 if not first.startswith("ACK "):
-                    u.sendto(make_200(data, args.addr, args.status.encode()), peer)
+                    status = args.status
+                    if args.options_ok and first.startswith("OPTIONS "):
+                        status = "200 OK"
+                    u.sendto(make_200(data, args.addr, status.encode()), peer)
 
         threads.append(threading.Thread(target=udp_loop, daemon=True))
     if args.tcp:
@@ -386,6 +389,7 @@ def main():
     r.add_argument("--log")
     r.add_argument("--ready")
     r.add_argument("--status", default="200 OK", help="status line of every answer (UDP)")
+    r.add_argument("--options-ok", action="store_true", help="but 200 to OPTIONS")
     s = sub.add_parser("send")
     s.add_argument("--proto", choices=["udp", "tcp"], default="udp")
     s.add_argument("--src", required=True)

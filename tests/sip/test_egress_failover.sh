@@ -1,11 +1,11 @@
 #!/bin/bash
 # Egress over every IS proxy address of a partner (dispatcher, one set per
-# partner written by mcsec.so from the policy): system-b has two addresses,
-# the first answers 503 to everything. A request to system-b goes to the
-# first, gets 503, is counted as egress.partner_failure (and logged) and
-# reaches the second (our core sees 200); once the OPTIONS probes have
-# marked the first address down, requests go to the second only, with no
-# new failure. A reload writes the list again (the probes keep running).
+# partner written by mcsec.so from the policy): system-b has two addresses.
+# While the first answers OPTIONS probes but 503 to requests, a request to
+# system-b goes to it, gets 503, is counted as egress.partner_failure (and
+# logged) and reaches the second (our core sees 200). Once the first answers
+# 503 to the probes too, they mark it down and requests go to the second
+# only, with no new failure. A reload writes the list again.
 . "$(dirname "$0")/lib.sh"
 t_init "$@"
 
@@ -14,14 +14,18 @@ GOOD_IP=127.0.20.5
 A_PAI="P-Asserted-Identity: <sip:alice@a.mcx.example>"
 
 t_policy "$T_DIR/policy.yaml" "B_PROXY=$BAD_IP:$SIP_PORT, $GOOD_IP:$SIP_PORT"
-$T_SIPTOOL respond --addr "$BAD_IP:$SIP_PORT" --udp --status "503 Service Unavailable" \
-    --log "$T_DIR/bad-requests.log" --ready "$T_DIR/bad.ready" >"$T_DIR/bad.out" 2>&1 &
-T_BG_PIDS+=($!)
+bad_start() { # bad_start [--options-ok]: 503 at the first address
+    rm -f "$T_DIR/bad.ready"
+    $T_SIPTOOL respond --addr "$BAD_IP:$SIP_PORT" --udp --status "503 Service Unavailable" \
+        "$@" --log "$T_DIR/bad-requests.log" --ready "$T_DIR/bad.ready" >"$T_DIR/bad.out" 2>&1 &
+    BAD_PID=$!
+    T_BG_PIDS+=($BAD_PID)
+    for _ in $(seq 1 50); do [ -f "$T_DIR/bad.ready" ] && break; sleep 0.05; done
+}
+bad_start --options-ok
 responder_start good "$GOOD_IP:$SIP_PORT"
-for _ in $(seq 1 50); do [ -f "$T_DIR/bad.ready" ] && break; sleep 0.05; done
-: >"$T_DIR/bad-requests.log"
-# Probes every 2 s: the first request goes out before the first probe.
-kam_start "$T_DIR/policy.yaml" -A DS_PING_INTERVAL=2
+kam_start "$T_DIR/policy.yaml" -A DS_PING_INTERVAL=1
+sleep 1.5 # a probe answered: the first address is active
 
 t_check "the dispatcher list: set 1, first address preferred" \
     grep -q "^1 sip:$BAD_IP:$SIP_PORT 0 2 " "$KAM_RUNDIR/mcsec-partners.list"
@@ -44,11 +48,14 @@ assert_eq "first request: the first address answered 503" 1 "$(msgs "$T_DIR/bad-
 assert_eq "first request: the second address got it" 1 "$(msgs "$T_DIR/good-requests.log")"
 f1=$(stat_get system-b egress.partner_failure)
 assert_delta "the 503 counted as egress.partner_failure" 1 "$f0" "$f1"
-assert_match "the failure logged" "egress failure partner=system-b reason=egress\.partner_failure" \
+assert_match "the failure logged" "event=egress_failure reason=egress\.partner_failure partner=system-b" \
     "$(log_since "$log0")"
 
-# The probes (OPTIONS every 2 s, answered 503 by the first address) mark
-# it down; dispatcher.list shows it inactive.
+# Now the first address answers 503 to the probes too: they mark it down
+# (dispatcher.list shows it inactive).
+kill "$BAD_PID" 2>/dev/null
+wait "$BAD_PID" 2>/dev/null
+bad_start
 for _ in $(seq 1 60); do
     kam_rpc dispatcher.list 2>/dev/null | grep -A3 "URI: sip:$BAD_IP:$SIP_PORT" |
         grep -q "FLAGS: I" && break
@@ -57,6 +64,7 @@ done
 assert_match "the first address marked inactive (the failure, the probes)" "FLAGS: I" \
     "$(kam_rpc dispatcher.list 2>/dev/null | grep -A3 "URI: sip:$BAD_IP:$SIP_PORT")"
 t_check "the probes were OPTIONS" grep -q '^udp OPTIONS' "$T_DIR/bad-requests.log"
+sleep 1.2 # one more probe: still down
 send second
 assert_eq "second request: 200" 0 $?
 assert_eq "second request: the dead address skipped" 1 "$(msgs "$T_DIR/bad-requests.log")"

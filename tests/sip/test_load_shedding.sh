@@ -80,7 +80,7 @@ t_check "trusted: normal requests shed above the rate ($N_SHED)" [ "$N_SHED" -ge
 assert_eq "trusted: every priority request admitted while normal ones are shed" $P_COUNT "$P_OK"
 assert_delta "trusted: each 503 counted as load.partner_limit" $((N_SHED + P_SHED)) "$before" "$after"
 assert_match "trusted: log line" \
-    "mcsec: reject dir=in partner=system-b reason=load\.partner_limit " "$(log_since "$log0")"
+    "event=refused reason=load\.partner_limit partner=system-b direction=in " "$(log_since "$log0")"
 assert_match "trusted: alarm load.shedding" "alarm=load\.shedding .*partner=system-b" \
     "$(log_since "$log0")"
 assert_match "mcsec.load shows the reserve used" "admitted_reserve: [1-9]" "$(kam_rpc mcsec.load)"
