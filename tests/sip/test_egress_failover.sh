@@ -5,7 +5,8 @@
 # system-b goes to it, gets 503, is counted as egress.partner_failure (and
 # logged) and reaches the second (our core sees 200). Once the first answers
 # 503 to the probes too, they mark it down and requests go to the second
-# only, with no new failure. A reload writes the list again.
+# only, with no new failure. A partner's probe of this border is answered
+# here (a stranger's refused). A reload writes the list again.
 . "$(dirname "$0")/lib.sh"
 t_init "$@"
 
@@ -74,5 +75,28 @@ assert_eq "no new failure counted" "$f1" "$(stat_get system-b egress.partner_fai
 assert_match "mcsec.reload reloads the dispatcher list" "generation" "$(kam_rpc mcsec.reload 2>&1)"
 send third
 assert_eq "after the reload: 200" 0 $?
+# The other side of probing: a partner's probe of this border (OPTIONS to
+# the border's own address, no user) is answered 200 here, a stranger's 403.
+cat >"$T_DIR/probe.sip" <<SIP
+# description: dispatcher probe of this border
+# transport: udp
+OPTIONS sip:$OUT_IP:$SIP_PORT SIP/2.0
+Via: SIP/2.0/UDP 127.0.0.1:5060;branch=@BRANCH@
+Max-Forwards: 70
+From: <sip:dispatcher@localhost>;tag=p1
+To: <sip:$OUT_IP:$SIP_PORT>
+Call-ID: @CALLID@
+CSeq: 1 OPTIONS
+Content-Length: 0
+
+
+SIP
+probe() { $T_SIPTOOL send --proto udp --src "$1:$SIP_PORT" --dst "$OUT_IP:$SIP_PORT" \
+    "$T_DIR/probe.sip" | awk '{ print $2 }'; }
+kill "$BAD_PID" 2>/dev/null # its address sends the partner's probe now
+wait "$BAD_PID" 2>/dev/null
+assert_eq "a partner's probe answered 200 by the border" 200 "$(probe "$BAD_IP")"
+assert_eq "a stranger's probe refused" 403 "$(probe "$STRANGER_IP")"
+
 t_check "kamailio alive" kam_alive
 t_finish
