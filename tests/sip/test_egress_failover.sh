@@ -25,6 +25,7 @@ bad_start() { # bad_start [--options-ok]: 503 at the first address
 }
 bad_start --options-ok
 responder_start good "$GOOD_IP:$SIP_PORT"
+core_responder_start
 kam_start "$T_DIR/policy.yaml" -A DS_PING_INTERVAL=1
 sleep 1.5 # a probe answered: the first address is active
 
@@ -39,6 +40,7 @@ send() { # send LABEL: one MESSAGE from our core to system-b; sipp's exit code
     sipp_run "core-$1" "$T_SCEN/uac_message.xml" "$CORE_IP" 5071 udp "$IN_IP:$SIP_PORT" \
         "${UAC_KEYS[@]}"
 }
+not_grep() { ! grep -q "$1" "$2" 2>/dev/null; }
 msgs() { grep -c '^udp MESSAGE' "$1" 2>/dev/null || true; }
 
 f0=$(stat_get system-b egress.partner_failure)
@@ -97,6 +99,7 @@ kill "$BAD_PID" 2>/dev/null # its address sends the partner's probe now
 wait "$BAD_PID" 2>/dev/null
 assert_eq "a partner's probe answered 200 by the border" 200 "$(probe "$BAD_IP")"
 assert_eq "a stranger's probe refused" 403 "$(probe "$STRANGER_IP")"
+t_check "no probe relayed to our core" not_grep OPTIONS "$T_DIR/core-requests.log"
 
 t_check "kamailio alive" kam_alive
 t_finish
