@@ -64,6 +64,26 @@ static mcsec_str_t origin(char *buf, size_t size, const char *host, size_t len)
     return (mcsec_str_t){buf, n > 0 && (size_t)n < size ? (size_t)n : 0};
 }
 
+/* The offset of a decoded EAR's date from our clock (accepted or not):
+ * the histogram, and past half the allowed skew the counter and the
+ * ear.clock_skew alarm (at most once a minute per partner). */
+static void clock_offset(httpd_ctx_t *ctx, const mcsec_partner_t *partner, double offset,
+                         int64_t now)
+{
+    double allowed = partner->ear.skew ? partner->ear.skew : MCSEC_EAR_DEFAULT_SKEW;
+    bool exceeded = offset > allowed / 2 || -offset > allowed / 2;
+    if (!httpd_stats_ear_offset(&ctx->stats, partner->name, offset, exceeded, now))
+        return;
+    mcsec_logline_t line;
+    httpd_alarm_start(ctx, &line, MCSEC_ALARM_EAR_CLOCK_SKEW);
+    mcsec_logline_str(&line, "partner", partner->name);
+    mcsec_logline_int(&line, "offset_seconds", (long long)offset);
+    mcsec_logline_int(&line, "allowed_skew_seconds", (long long)allowed);
+    mcsec_logline_str(&line, "msg",
+                      "an EAR date is off our clock by more than half the allowed skew");
+    httpd_alarm_emit(ctx, MCSEC_ALARM_EAR_CLOCK_SKEW, &line);
+}
+
 mcsec_reason_t httpd_ear_check(httpd_ctx_t *ctx, const httpd_gen_t *gen, int partner_index,
                                bool outbound, mcsec_str_t host, const mcsec_str_t *asserted_ids,
                                size_t asserted_id_count, const char *value, size_t len,
@@ -145,6 +165,10 @@ mcsec_reason_t httpd_ear_check(httpd_ctx_t *ctx, const httpd_gen_t *gen, int par
     if (reason == MCSEC_REASON_NONE)
         *seen = (mcsec_bodyid_ear_t){true, checked.source_role, checked.has_request,
                                      checked.request_type};
+    if (count > 0)
+        httpd_stats_ear(&ctx->stats, partner->name, false, reason == MCSEC_REASON_NONE);
+    if (checked.date != 0 && reason != MCSEC_REASON_EAR_MALFORMED)
+        clock_offset(ctx, partner, (double)((int64_t)checked.date - ear.now), ear.now);
     return reason;
 }
 
@@ -177,6 +201,7 @@ mcsec_reason_t httpd_gmk_check(httpd_ctx_t *ctx, const httpd_gen_t *gen, int par
                                                      &count, detail, detail_size);
         if (reason != MCSEC_REASON_NONE || count == 0)
             return reason;
+        httpd_stats_gktp(&ctx->stats, partner->name, false);
         snprintf(detail, detail_size, "%zu GKTP payload(s): gmk transfer is deny for %s", count,
                  partner->name);
         return MCSEC_REASON_GMK_WRONG_SENDER;
@@ -197,8 +222,11 @@ mcsec_reason_t httpd_gmk_check(httpd_ctx_t *ctx, const httpd_gen_t *gen, int par
         .max_age = partner->gmk.max_age,
         .replay = httpd_replay_cache(ctx->gmk_replay),
     };
-    return mcsec_gmk_check_body(content_type, (const uint8_t *)body, len, &gmk, &count, detail,
-                                detail_size);
+    mcsec_reason_t reason = mcsec_gmk_check_body(content_type, (const uint8_t *)body, len, &gmk,
+                                                 &count, detail, detail_size);
+    if (count > 0 || reason != MCSEC_REASON_NONE)
+        httpd_stats_gktp(&ctx->stats, partner->name, reason == MCSEC_REASON_NONE);
+    return reason;
 }
 
 mcsec_reason_t httpd_bodyid_check(const httpd_gen_t *gen, int partner_index, bool outbound,

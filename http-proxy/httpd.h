@@ -56,6 +56,8 @@
 #include "mcsec/policy/crl.h"
 #include "mcsec/policy/policy.h"
 #include "mcsec/util/replay.h"
+#include "mcsec/obs/alarm.h"
+#include "mcsec/obs/logline.h"
 #include "mcsec/util/reason.h"
 
 #define HTTPD_MAX_PARTNERS 64
@@ -138,21 +140,60 @@ bool httpd_gen_inside_tls_differs(const httpd_gen_t *a, const httpd_gen_t *b);
 
 /* ---- counters and log (stats.c) ----------------------------------------- */
 
+/* Method classes of mcsec_http_requests_total (docs/metrics-http-and-ipsec.md). */
+typedef enum {
+    HTTPD_METHOD_READ = 0,
+    HTTPD_METHOD_WRITE,
+    HTTPD_METHOD_OTHER,
+    HTTPD_METHOD_N
+} httpd_method_class_t;
+/* Histogram bounds (seconds): request time, EAR date - now. */
+#define HTTPD_LATENCY_BOUNDS 15
+#define HTTPD_OFFSET_BOUNDS 11
+extern const double httpd_latency_bounds[HTTPD_LATENCY_BOUNDS];
+extern const double httpd_offset_bounds[HTTPD_OFFSET_BOUNDS];
+
+typedef enum { HTTPD_TRIGGER_START = 0, HTTPD_TRIGGER_SIGNAL, HTTPD_TRIGGER_N } httpd_trigger_t;
+
+/* Every counter of the proxy, per partner name where it has one (slot 0:
+ * unknown source). Directions: 0 in (from the partner), 1 out. Results:
+ * 0 passed / ok, 1 refused / failed. */
 typedef struct {
     pthread_mutex_t lock;
     char names[HTTPD_STATS_SLOTS][64]; /* partner names; "" = free slot */
-    unsigned long counts[HTTPD_STATS_SLOTS][MCSEC_REASON_COUNT];
-    unsigned long passed_in[HTTPD_STATS_SLOTS];
-    unsigned long passed_out[HTTPD_STATS_SLOTS];
+    unsigned long refusals[HTTPD_STATS_SLOTS][2][MCSEC_REASON_COUNT];
+    unsigned long requests[HTTPD_STATS_SLOTS][2][HTTPD_METHOD_N][2];
+    unsigned long ear[HTTPD_STATS_SLOTS][2][2]; /* op 0 verify 1 sign, result */
+    unsigned long gktp[HTTPD_STATS_SLOTS][2];
+    unsigned long skew_exceeded[HTTPD_STATS_SLOTS];
+    int64_t skew_alarm_at[HTTPD_STATS_SLOTS]; /* last ear.clock_skew alarm */
+    uint64_t latency[2][HTTPD_LATENCY_BOUNDS + 1];
+    double latency_sum[2];
+    uint64_t offset[HTTPD_OFFSET_BOUNDS + 1];
+    double offset_sum;
+    unsigned long reloads[HTTPD_TRIGGER_N][2];
 } httpd_stats_t;
 
 void httpd_stats_init(httpd_stats_t *stats);
 void httpd_stats_destroy(httpd_stats_t *stats);
-/* Counts one request for the partner called name (NULL = unknown source). */
-void httpd_stats_count(httpd_stats_t *stats, const char *name, mcsec_reason_t reason,
-                       bool outbound);
+/* Class of an HTTP method (NULL: other). */
+httpd_method_class_t httpd_method_class(const char *method);
+/* Counts one request's verdict for the partner called name (NULL =
+ * unknown source), with the seconds it took (< 0: not timed). */
+void httpd_stats_count(httpd_stats_t *stats, const char *name, mcsec_reason_t reason, bool outbound,
+                       const char *method, double seconds);
+/* One EAR verified (sign false) or signed, ok or not. */
+void httpd_stats_ear(httpd_stats_t *stats, const char *name, bool sign, bool ok);
+/* One GKTP check (a body with GKTP payloads judged). */
+void httpd_stats_gktp(httpd_stats_t *stats, const char *name, bool ok);
+/* An EAR's date - now; exceeded: |offset| above half the allowed skew.
+ * True when an ear.clock_skew alarm is due for the partner (at most one
+ * per minute per partner). */
+bool httpd_stats_ear_offset(httpd_stats_t *stats, const char *name, double offset, bool exceeded,
+                            int64_t now);
+void httpd_stats_reload(httpd_stats_t *stats, httpd_trigger_t trigger, bool ok);
 /* Writes the counters as text lines "partner reason count" into a malloc'd
- * string the caller frees; NULL when out of memory. */
+ * string the caller frees; NULL when out of memory (/stats). */
 char *httpd_stats_text(httpd_stats_t *stats);
 
 /* ---- replay caches (replay.c) -------------------------------------------- */
@@ -170,7 +211,13 @@ mcsec_replay_cache_t *httpd_replay_cache(httpd_replay_t *replay);
  * is kept for lookups until keep_until (Unix seconds). 0 or -1 (the old
  * table stays current). */
 int httpd_replay_resize(httpd_replay_t *replay, size_t entries, int64_t keep_until);
+/* Live entries of the current table at now, and its bound (metrics). */
+void httpd_replay_usage(httpd_replay_t *replay, int64_t now, size_t *entries, size_t *capacity);
 void httpd_replay_free(httpd_replay_t *replay);
+/* Splits an expiry item (mcsec/config/config_expiry.h) into the partner it
+ * belongs to ("" for our own) and a name unique within its file. */
+void httpd_expiry_labels(const char *what, const char *path, char *partner, size_t partner_size,
+                         char *name, size_t name_size);
 
 /* ---- the context (ctx.c) --------------------------------------------------- */
 
@@ -179,11 +226,24 @@ void httpd_replay_free(httpd_replay_t *replay);
  * The generation is replaced by a reload (main thread) and read through
  * httpd_ctx_current() by the others; the counters and the replay caches
  * lock themselves; the rest is set before any thread starts. */
+/* What the last policy load did (reload.c writes it, metrics.c reads it;
+ * under the context's gen_lock). */
+typedef struct {
+    uint64_t generation; /* mcsec_generation_next() of the running policy */
+    char hash[65];       /* SHA-256 hex of its file */
+    int64_t last_reload; /* Unix seconds of the last load or reload */
+    bool last_ok;        /* it succeeded */
+} httpd_reload_info_t;
+
 typedef struct {
     const char *policy_path; /* --policy: what a reload reads again */
-    mcsec_log_level_t log_level;
+    const char *state_dir;   /* --state-dir: the generation file */
+    atomic_int log_level;    /* mcsec_log_level_t: --log-level, else logging.level */
+    atomic_int log_format;   /* mcsec_logfmt_t: logging.format */
+    bool level_fixed;        /* --log-level given: the policy's level is not used */
     pthread_mutex_t gen_lock;
     httpd_gen_t *gen; /* current generation; take with httpd_ctx_current() */
+    httpd_reload_info_t reload;
     httpd_stats_t stats;
     httpd_replay_t *ear_replay; /* EAR IDs of partners' EARs (inbound) */
     httpd_replay_t *gmk_replay; /* GMK messages pushed (both directions) */
@@ -200,15 +260,27 @@ httpd_gen_t *httpd_ctx_current(httpd_ctx_t *ctx);
  * the context's reference to the one before. */
 void httpd_ctx_replace(httpd_ctx_t *ctx, httpd_gen_t *gen);
 
-/* One log line to stderr: "<time> mcsec-httpd: <text>", when level is
- * within the context's log level. */
+/* The /metrics page (metrics.c; Prometheus text 0.0.4), malloc'd; NULL
+ * when it could not be written. */
+char *httpd_metrics_text(httpd_ctx_t *ctx);
+
+/* One log line to stderr, one write: the sd-daemon priority prefix
+ * "<N>" (journald's SyslogLevelPrefix reads it; syslog(3) numbers) and a
+ * logfmt or JSON line (logging.format). httpd_log: "event=log msg=<text>",
+ * when level is within the context's log level. */
 void httpd_log(const httpd_ctx_t *ctx, mcsec_log_level_t level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-
-/* Logs a warning for each partner whose CRLs are within
- * system.revocation.warn_before of their nextUpdate, or past it (stale),
- * saying what the stale policy does (state.c). main calls it at start,
- * after each reload and every hour. */
-void httpd_gen_crl_report(const httpd_ctx_t *ctx, const httpd_gen_t *gen, int64_t now);
+/* A line built by the caller: starts it (event=<event>) in the context's
+ * format... */
+void httpd_line_start(const httpd_ctx_t *ctx, mcsec_logline_t *line, const char *event);
+/* ... and writes it (adding level= and ts=) when level is within the log
+ * level. */
+void httpd_line_emit(const httpd_ctx_t *ctx, mcsec_log_level_t level, mcsec_logline_t *line);
+/* An alarm line (event=alarm alarm=<code> severity=...) with the caller's
+ * fields after it: start, add, emit. */
+void httpd_alarm_start(const httpd_ctx_t *ctx, mcsec_logline_t *line, mcsec_alarm_t alarm);
+void httpd_alarm_emit(const httpd_ctx_t *ctx, mcsec_alarm_t alarm, mcsec_logline_t *line);
+/* The policy's logging level (unless --log-level fixed it) and format. */
+void httpd_ctx_apply_logging(httpd_ctx_t *ctx, const mcsec_policy_t *policy);
 
 #endif

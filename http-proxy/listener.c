@@ -131,6 +131,7 @@ static void *uri_log(void *cls, const char *uri, struct MHD_Connection *connecti
     if (!req)
         return NULL;
     req->conn = conn;
+    clock_gettime(CLOCK_MONOTONIC, &req->t0);
     conn->requests++;
     req->partner_index = -1;
     req->scan_heads = conn->scan.requests;

@@ -5,7 +5,7 @@
  * reloads and stops them; nothing calls back into this file.
  *
  * usage: mcsec-httpd --policy FILE [--admin IP:PORT] [--user NAME]
- *                    [--log-level LEVEL] [--check] */
+ *                    [--log-level LEVEL] [--state-dir DIR] [--check] */
 #define _GNU_SOURCE /* accept4 */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,11 +29,15 @@
 #include <gnutls/gnutls.h>
 #include <libxml/parser.h>
 
+#include "alarms.h"
+#include "audit.h"
 #include "listener.h"
 #include "worker.h"
 
 #include "httpd.h"
 #include "mcsec/ear/ear.h"
+#include "mcsec/obs/file_digest.h"
+#include "mcsec/obs/generation.h"
 
 /* Connections accepted in one go per listener before signals are looked
  * at again; pause before accepting again at the connection limit. */
@@ -48,43 +52,62 @@ typedef struct {
     httpd_worker_t **workers; /* system.http.threads at start */
     size_t worker_count;
     httpd_site_t *admin;
-    int accept_errno;     /* last accept() failure logged (0: none) */
-    time_t crl_report_at; /* next CRL freshness report (0: now) */
+    int accept_errno; /* last accept() failure logged (0: none) */
+    time_t expiry_at; /* next look at expiries and CRLs (0: now) */
+    time_t replay_at; /* next look at the replay caches */
+    httpd_alarms_t alarms;
 } httpd_t;
 
-/* How often the CRL freshness warnings are repeated. */
-#define CRL_REPORT_INTERVAL 3600
+/* How often expiries (certificates, keys, CRLs) and the replay caches are
+ * looked at again for their alarms (alarms.c). */
+#define EXPIRY_INTERVAL 3600
+#define REPLAY_INTERVAL 10
 
 typedef struct {
     const char *policy;
     const char *admin;
     const char *user;
     mcsec_log_level_t level;
+    bool level_fixed;
+    const char *state_dir;
     bool check;
 } options_t;
 
 static void usage(FILE *out)
 {
     fprintf(out, "usage: mcsec-httpd --policy FILE [--admin IP:PORT] [--user NAME]\n"
-                 "                   [--log-level error|warning|notice|info|debug] [--check]\n"
+                 "                   [--log-level error|warning|notice|info|debug]\n"
+                 "                   [--state-dir DIR] [--check]\n"
                  "       mcsec-httpd --help | --version\n"
                  "--check loads the policy and every file it names as the proxy would (the deep\n"
                  "check of mcsecctl policy check), prints 'FILE: ok' and exits; with --user, as\n"
-                 "that user.\n");
+                 "that user.\n"
+                 "--admin serves GET /metrics (Prometheus text format 0.0.4) and GET /stats\n"
+                 "(non-zero counters) on a local address; never the partners' listener.\n"
+                 "--log-level overrides the policy's logging.level (default: the policy's).\n"
+                 "--state-dir keeps httpd.generation, the policy generation number, across\n"
+                 "restarts (default /var/lib/mcsec; unwritable: a warning, numbers restart).\n"
+                 "Logs: one logfmt line per event on stderr (JSON with logging.format: json),\n"
+                 "each behind its syslog priority as <N> (journald reads it).\n");
 }
 
 /* Parses argv; returns 0, or the exit status to leave with. */
 static int parse_options(int argc, char **argv, options_t *opt)
 {
-    static const struct option longs[] = {
-        {"policy", required_argument, NULL, 'p'}, {"admin", required_argument, NULL, 'a'},
-        {"user", required_argument, NULL, 'u'},   {"log-level", required_argument, NULL, 'l'},
-        {"check", no_argument, NULL, 'n'},        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0}};
+    static const struct option longs[] = {{"policy", required_argument, NULL, 'p'},
+                                          {"admin", required_argument, NULL, 'a'},
+                                          {"user", required_argument, NULL, 'u'},
+                                          {"log-level", required_argument, NULL, 'l'},
+                                          {"check", no_argument, NULL, 'n'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {"version", no_argument, NULL, 'V'},
+                                          {"state-dir", required_argument, NULL, 's'},
+                                          {NULL, 0, NULL, 0}};
     static const char *const levels[] = {"error", "warning", "notice", "info", "debug"};
     opt->level = MCSEC_LOG_NOTICE;
+    opt->state_dir = "/var/lib/mcsec";
     int c;
-    while ((c = getopt_long(argc, argv, "p:a:u:l:nhV", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "p:a:u:l:nhVs:", longs, NULL)) != -1) {
         switch (c) {
         case 'p':
             opt->policy = optarg;
@@ -104,8 +127,12 @@ static int parse_options(int argc, char **argv, options_t *opt)
                 return 2;
             }
             opt->level = (mcsec_log_level_t)i;
+            opt->level_fixed = true;
             break;
         }
+        case 's':
+            opt->state_dir = optarg;
+            break;
         case 'n':
             opt->check = true;
             break;
@@ -276,6 +303,58 @@ static void log_warnings(const httpd_ctx_t *ctx, const httpd_gen_t *gen, bool to
     }
 }
 
+/* The next policy generation number (mcsec/obs/generation.h), kept in
+ * --state-dir; a file that cannot be written is a warning, never a stop. */
+static uint64_t next_generation(const httpd_ctx_t *ctx)
+{
+    char path[4096];
+    uint64_t generation = 0;
+    snprintf(path, sizeof(path), "%s/httpd.generation", ctx->state_dir);
+    mcsec_err_t rc = mcsec_generation_next(path, &generation);
+    if (rc != MCSEC_OK)
+        httpd_log(ctx, MCSEC_LOG_WARNING,
+                  "cannot keep the policy generation in %s (%s): generation numbers may repeat "
+                  "after a restart",
+                  path, rc == MCSEC_ERR_PARSE ? "not a number" : "cannot write");
+    return generation;
+}
+
+/* Records a load or reload for the metrics and writes its audit line (and
+ * the reload.failed alarm when refused). gen: the new generation (NULL:
+ * refused); old: the running one (NULL at start). */
+static void account(httpd_t *httpd, httpd_trigger_t trigger, const httpd_gen_t *old,
+                    const httpd_gen_t *gen, const char *msg, const char *error)
+{
+    httpd_ctx_t *ctx = &httpd->ctx;
+    char hash[MCSEC_SHA256_HEX_LEN + 1] = "";
+    if (mcsec_file_sha256_hex(ctx->policy_path, hash) != MCSEC_OK)
+        hash[0] = '\0';
+    uint64_t generation = gen ? next_generation(ctx) : ctx->reload.generation;
+    char old_hash[MCSEC_SHA256_HEX_LEN + 1];
+    pthread_mutex_lock(&ctx->gen_lock);
+    memcpy(old_hash, ctx->reload.hash, sizeof(old_hash));
+    ctx->reload.last_reload = (int64_t)time(NULL);
+    ctx->reload.last_ok = gen != NULL;
+    if (gen) {
+        ctx->reload.generation = generation;
+        memcpy(ctx->reload.hash, hash, sizeof(hash));
+    }
+    pthread_mutex_unlock(&ctx->gen_lock);
+    httpd_stats_reload(&ctx->stats, trigger, gen != NULL);
+    if (gen)
+        httpd_ctx_apply_logging(ctx, gen->policy);
+    httpd_audit_t audit = {gen != NULL,
+                           trigger == HTTPD_TRIGGER_START ? "start" : "signal",
+                           generation,
+                           old_hash,
+                           hash,
+                           old ? old->policy : NULL,
+                           gen ? gen->policy : NULL,
+                           msg,
+                           error};
+    httpd_audit_reload(ctx, &audit);
+}
+
 /* SIGHUP: load the policy again; keep the running state when it fails.
  * When the TLS material or the daemon sizes changed, new daemons (one per
  * worker) take over the same listening socket and the old ones finish
@@ -285,8 +364,8 @@ static void reload(httpd_t *httpd)
     char err[4096];
     httpd_gen_t *gen = httpd_gen_load(httpd->ctx.policy_path, err, sizeof(err));
     if (!gen) {
-        httpd_log(&httpd->ctx, MCSEC_LOG_ERROR, "reload failed, keeping the running policy: %s",
-                  err);
+        account(httpd, HTTPD_TRIGGER_SIGNAL, NULL, NULL,
+                "reload failed, keeping the running policy", err);
         return;
     }
     log_warnings(&httpd->ctx, gen, false);
@@ -313,12 +392,12 @@ static void reload(httpd_t *httpd)
         }
         httpd_gen_unref(old);
         httpd_gen_unref(gen);
-        httpd_log(&httpd->ctx, MCSEC_LOG_ERROR,
-                  "reload failed: TLS material refused, keeping the running state");
+        account(httpd, HTTPD_TRIGGER_SIGNAL, NULL, NULL,
+                "reload failed: TLS material refused, keeping the running state",
+                "the new TLS material was refused by the TLS daemon");
         return;
     }
     resize_replay(httpd, old, gen);
-    httpd_gen_unref(old);
     for (size_t kind = 0; kind < 2; kind++) {
         for (size_t w = 0; fresh[kind] && w < httpd->worker_count; w++)
             httpd_worker_give(httpd->workers[w], fresh[kind][w]);
@@ -326,11 +405,14 @@ static void reload(httpd_t *httpd)
         free(fresh[kind]);
     }
     httpd_ctx_replace(&httpd->ctx, gen);
-    httpd->crl_report_at = 0;
-    httpd_log(&httpd->ctx, MCSEC_LOG_NOTICE, "reloaded %s%s", httpd->ctx.policy_path,
-              tls       ? " (new TLS daemon)"
-              : renewed ? " (new daemons)"
-                        : "");
+    httpd->expiry_at = 0;
+    char msg[4200];
+    snprintf(msg, sizeof(msg), "reloaded %s%s", httpd->ctx.policy_path,
+             tls       ? " (new TLS daemon)"
+             : renewed ? " (new daemons)"
+                       : "");
+    account(httpd, HTTPD_TRIGGER_SIGNAL, old, gen, msg, NULL);
+    httpd_gen_unref(old);
 }
 
 /* Graceful stop: no new connections, let requests in flight finish (up to
@@ -503,9 +585,14 @@ static int run(httpd_t *httpd, const options_t *opt)
                 fds[1 + kind].fd = httpd->listeners[kind].fd;
         int ready = poll(fds, 3, full[0] || full[1] ? ACCEPT_RETRY_MS : 1000);
         time_t now = time(NULL);
-        if (now >= httpd->crl_report_at) {
-            httpd_gen_crl_report(&httpd->ctx, httpd->ctx.gen, (int64_t)now);
-            httpd->crl_report_at = now + CRL_REPORT_INTERVAL;
+        if (now >= httpd->expiry_at) {
+            httpd_alarms_expiry(&httpd->ctx, &httpd->alarms, httpd->ctx.gen, (int64_t)now);
+            httpd->expiry_at = now + EXPIRY_INTERVAL;
+        }
+        if (now >= httpd->replay_at) {
+            httpd_replay_t *const caches[2] = {httpd->ctx.ear_replay, httpd->ctx.gmk_replay};
+            httpd_alarms_replay(&httpd->ctx, &httpd->alarms, caches, (int64_t)now);
+            httpd->replay_at = now + REPLAY_INTERVAL;
         }
         for (size_t kind = 0; ready >= 0 && kind < 2; kind++)
             if (httpd->listeners[kind].fd >= 0 && (full[kind] || fds[1 + kind].revents))
@@ -527,13 +614,15 @@ static int run(httpd_t *httpd, const options_t *opt)
 
 int main(int argc, char **argv)
 {
-    options_t opt = {NULL, NULL, NULL, MCSEC_LOG_NOTICE, false};
+    options_t opt = {NULL, NULL, NULL, MCSEC_LOG_NOTICE, false, NULL, false};
     int rc = parse_options(argc, argv, &opt);
     if (rc != 0)
         return rc == 1 ? 0 : rc;
     httpd_t httpd;
     memset(&httpd, 0, sizeof(httpd));
     httpd_ctx_init(&httpd.ctx, opt.policy, opt.level);
+    httpd.ctx.level_fixed = opt.level_fixed;
+    httpd.ctx.state_dir = opt.state_dir;
     /* Signals go to the main thread's signalfd only; SIGPIPE nowhere. */
     sigset_t set;
     sigemptyset(&set);
@@ -558,8 +647,12 @@ int main(int argc, char **argv)
         return rc;
     }
     httpd.ctx.gen = httpd_gen_load(opt.policy, err, sizeof(err));
-    if (!httpd.ctx.gen) {
+    if (!httpd.ctx.gen && opt.check) {
         fprintf(stderr, "%s", err);
+        rc = 1;
+    } else if (!httpd.ctx.gen) {
+        account(&httpd, HTTPD_TRIGGER_START, NULL, NULL, "cannot start: the policy is refused",
+                err);
         rc = 1;
     } else if (opt.check) {
         log_warnings(&httpd.ctx, httpd.ctx.gen, true);
@@ -571,11 +664,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "mcsec-httpd: out of memory for the replay caches\n");
         rc = 1;
     } else {
+        account(&httpd, HTTPD_TRIGGER_START, NULL, httpd.ctx.gen, "policy loaded", NULL);
         log_warnings(&httpd.ctx, httpd.ctx.gen, false);
         rc = run(&httpd, &opt);
         if (rc != 0)
             stop(&httpd, 0);
     }
+    httpd_alarms_free(&httpd.alarms);
     httpd_ctx_destroy(&httpd.ctx);
     gnutls_global_deinit();
     curl_global_cleanup();

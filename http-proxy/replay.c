@@ -99,6 +99,17 @@ int httpd_replay_resize(httpd_replay_t *replay, size_t entries, int64_t keep_unt
     return 0;
 }
 
+void httpd_replay_usage(httpd_replay_t *replay, int64_t now, size_t *entries, size_t *capacity)
+{
+    *entries = *capacity = 0;
+    if (!replay)
+        return;
+    pthread_mutex_lock(&replay->lock);
+    *entries = mcsec_replay_mem_count(replay->current, now);
+    *capacity = replay->entries;
+    pthread_mutex_unlock(&replay->lock);
+}
+
 void httpd_replay_free(httpd_replay_t *replay)
 {
     if (!replay)

@@ -23,6 +23,7 @@
 
 #include "httpd.h"
 #include "mcsec/ear/ear.h"
+#include "mcsec/obs/prom.h"
 
 #define MAX_FIELDS 100
 
@@ -66,15 +67,6 @@ void httpd_req_free(httpd_req_t *req)
     free(req);
 }
 
-/* Copies text for the log with control octets and quotes replaced. */
-static void shown(const char *text, char *out, size_t out_size)
-{
-    size_t n = 0;
-    for (; text && *text && n + 1 < out_size && n < 96; text++)
-        out[n++] = ((unsigned char)*text < 0x21 || (unsigned char)*text > 0x7e) ? '?' : *text;
-    out[n] = '\0';
-}
-
 void httpd_req_log(httpd_ctx_t *ctx, const httpd_req_t *req, mcsec_reason_t reason, int status,
                    const char *detail)
 {
@@ -82,27 +74,27 @@ void httpd_req_log(httpd_ctx_t *ctx, const httpd_req_t *req, mcsec_reason_t reas
     if (req->gen && req->partner_index >= 0 &&
         (size_t)req->partner_index < req->gen->policy->partner_count)
         partner = req->gen->policy->partners[req->partner_index].name;
-    httpd_stats_count(&ctx->stats, partner, reason, req->outbound);
-    char target[100], method[40], why[170];
-    shown(req->raw_target, target, sizeof(target));
-    shown(req->method, method, sizeof(method));
-    snprintf(why, sizeof(why), "%s", detail ? detail : "");
-    for (char *p = why; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == '"')
-            *p = '?';
-    if (reason == MCSEC_REASON_NONE) {
-        httpd_log(ctx, MCSEC_LOG_INFO,
-                  "pass dir=%s partner=%s status=%d peer=%s method=%s "
-                  "target=%s",
-                  req->outbound ? "out" : "in", partner ? partner : "-", status, req->conn->peer,
-                  method, target);
-        return;
-    }
-    httpd_log(ctx, MCSEC_LOG_NOTICE,
-              "reject dir=%s partner=%s reason=%s status=%d peer=%s method=%s target=%s "
-              "detail=\"%s\"",
-              req->outbound ? "out" : "in", partner ? partner : "-", mcsec_reason_code(reason),
-              status, req->conn->peer, method, target, why);
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double seconds =
+        (double)(now.tv_sec - req->t0.tv_sec) + (double)(now.tv_nsec - req->t0.tv_nsec) / 1e9;
+    httpd_stats_count(&ctx->stats, partner, reason, req->outbound, req->method,
+                      req->t0.tv_sec ? seconds : -1);
+    bool passed = reason == MCSEC_REASON_NONE;
+    mcsec_logline_t line;
+    httpd_line_start(ctx, &line, passed ? "passed" : "refused");
+    if (!passed)
+        mcsec_logline_str(&line, "reason", mcsec_reason_code(reason));
+    mcsec_logline_str(&line, "partner", partner ? partner : "");
+    mcsec_logline_str(&line, "direction", req->outbound ? "out" : "in");
+    mcsec_logline_str(&line, "method", req->method ? req->method : "");
+    mcsec_logline_int(&line, "status", status);
+    mcsec_logline_str(&line, "peer", req->conn->peer);
+    mcsec_logline_strn(&line, "target", req->raw_target ? req->raw_target : "",
+                       req->raw_target ? strnlen(req->raw_target, 200) : 0);
+    if (!passed)
+        mcsec_logline_str(&line, "detail", detail ? detail : "");
+    httpd_line_emit(ctx, passed ? MCSEC_LOG_INFO : MCSEC_LOG_NOTICE, &line);
 }
 
 /* Whether the client of req may learn our reason codes (respond.h). */
@@ -514,22 +506,26 @@ static mcsec_reason_t check_answer_body(const fwd_job_t *job, char *detail, size
                                       detail_size);
 }
 
-/* Admin listener: GET /stats gives the counters. */
+/* Admin listener (never the outside or inside one): GET /metrics gives
+ * the Prometheus page (metrics.c), GET /stats the non-zero counters as
+ * "partner reason count" lines. */
 static enum MHD_Result admin(httpd_ctx_t *ctx, struct MHD_Connection *connection, const char *url,
                              const char *method)
 {
-    if (strcmp(method, "GET") != 0 || strcmp(url, "/stats") != 0)
+    bool metrics = strcmp(url, "/metrics") == 0;
+    if (strcmp(method, "GET") != 0 || (!metrics && strcmp(url, "/stats") != 0))
         return httpd_respond_error(connection, MCSEC_REASON_HTTP_PATH_DENIED, false, true);
-    char *text = httpd_stats_text(&ctx->stats);
+    char *text = metrics ? httpd_metrics_text(ctx) : httpd_stats_text(&ctx->stats);
     if (!text)
-        return MHD_NO;
+        return httpd_respond_error(connection, MCSEC_REASON_HTTP_OVERLOADED, false, true);
     struct MHD_Response *response =
         MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
     if (!response) {
         free(text);
         return MHD_NO;
     }
-    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            metrics ? MCSEC_PROM_CONTENT_TYPE : "text/plain");
     enum MHD_Result rc = MHD_queue_response(connection, MHD_HTTP_OK, response);
     MHD_destroy_response(response);
     return rc;
@@ -605,6 +601,8 @@ static enum MHD_Result finish_request(httpd_ctx_t *ctx, struct MHD_Connection *c
             return reject(ctx, connection, req, hidden, "body names an internal host");
         if (req->ear_sign) {
             mcsec_reason_t ear = add_border_ear(req);
+            httpd_stats_ear(&ctx->stats, req->gen->policy->partners[req->partner_index].name, true,
+                            ear == MCSEC_REASON_NONE);
             if (ear != MCSEC_REASON_NONE)
                 return reject(ctx, connection, req, ear, req->detail);
         }

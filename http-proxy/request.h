@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <microhttpd.h>
 
@@ -75,6 +76,7 @@ typedef struct {
     bool outbound;               /* came in on the inside listener */
     bool ear_sign;               /* outbound: the border signs an EAR (sign_on_behalf) */
     mcsec_bodyid_ear_t ear_seen; /* what the EAR stage verified (migration) */
+    struct timespec t0;          /* request line seen (CLOCK_MONOTONIC) */
 } httpd_req_t;
 
 /* Checks an outside connection's client certificate against the current

@@ -451,29 +451,3 @@ bool httpd_gen_inside_tls_differs(const httpd_gen_t *a, const httpd_gen_t *b)
            text_differs(a->inside_key_pem, b->inside_key_pem) ||
            text_differs(a->inside_ca_pem, b->inside_ca_pem);
 }
-
-void httpd_gen_crl_report(const httpd_ctx_t *ctx, const httpd_gen_t *gen, int64_t now)
-{
-    const mcsec_policy_t *policy = gen->policy;
-    const mcsec_revocation_t *rev = &policy->system.revocation;
-    for (size_t p = 0; p <= policy->partner_count && p < HTTPD_MAX_PARTNERS; p++) {
-        /* p == partner_count: the inside clients' CA (inside_tls.crls) */
-        bool inside = p == policy->partner_count;
-        const mcsec_crl_set_t *crls = inside ? &gen->inside_crls : &gen->crls[p];
-        const char *name = inside ? "(inside clients)" : policy->partners[p].name;
-        if (crls->count == 0)
-            continue;
-        mcsec_crl_freshness_t fresh = mcsec_crl_freshness(crls->next_update, now, rev->warn_before);
-        if (fresh == MCSEC_CRL_STALE)
-            httpd_log(ctx, MCSEC_LOG_WARNING,
-                      "crl partner=%s stale: nextUpdate passed %lld s ago; %s",
-                      policy->partners[p].name, (long long)(now - crls->next_update),
-                      rev->stale == MCSEC_CRL_STALE_REFUSE
-                          ? "its certificates are refused (system.revocation.stale refuse)"
-                          : "still used (system.revocation.stale keep): fetch a new CRL");
-        else if (fresh == MCSEC_CRL_DUE)
-            httpd_log(ctx, MCSEC_LOG_WARNING,
-                      "crl partner=%s due: nextUpdate in %lld s; fetch a new CRL before then", name,
-                      (long long)(crls->next_update - now));
-    }
-}

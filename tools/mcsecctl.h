@@ -32,8 +32,10 @@ extern const mcsecctl_group_t mcsecctl_kms_group;
 extern const mcsecctl_group_t mcsecctl_ear_group;
 /* The key group (mcsecctl_key.c): topology key files. */
 extern const mcsecctl_group_t mcsecctl_key_group;
-/* The ipsec group (mcsecctl_ipsec.c): `ipsec render`. */
+/* The ipsec group (mcsecctl_ipsec.c): `ipsec render`, `ipsec exporter`
+ * (mcsecctl_ipsec_exporter.c; runs until SIGTERM). */
 extern const mcsecctl_group_t mcsecctl_ipsec_group;
+int mcsecctl_ipsec_exporter(int argc, char **argv);
 
 /* The partner group (mcsecctl_partner.c): `partner add`. */
 extern const mcsecctl_group_t mcsecctl_partner_group;

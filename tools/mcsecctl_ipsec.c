@@ -141,6 +141,15 @@ static const mcsecctl_cmd_t ipsec_cmds[] = {
      "write swanctl.conf (or with --nft the nftables rules) for our border, every partner; "
      "--partner NAME prints one partner's part as a commented view (no -o)",
      ipsec_render},
+    {"exporter",
+     "--policy FILE [--listen IP:PORT] [--uri VICI-URI] [--swanctl PATH] [--interval S]",
+     "Prometheus exporter of the IPsec SAs (job mcsec_ipsec): GET /metrics on --listen (default "
+     "127.0.0.1:9612) gives mcsec_ipsec_sa_up, mcsec_ipsec_child_sas and "
+     "mcsec_ipsec_sa_last_rekey_timestamp_seconds per partner, read from `swanctl --list-sas "
+     "--raw` "
+     "(--uri: charon's VICI socket) at each scrape and every --interval s (default 30); logs "
+     "alarm ipsec.sa_down once when a partner's SA goes down",
+     mcsecctl_ipsec_exporter},
 };
 
 const mcsecctl_group_t mcsecctl_ipsec_group = {

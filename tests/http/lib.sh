@@ -160,7 +160,7 @@ start_all() {
     "$WORK/b-border.pem" "$WORK/b-border-key.pem" "$WORK/a-ca.pem" "${doc[@]}" &
   PIDS+=($!)
   "${HTTPD_WRAP[@]}" "$HTTPD" --policy "$WORK/policy.yaml" --admin "127.0.0.1:$PADM" \
-    --log-level info 2> "$WORK/httpd.log" &
+    --log-level info --state-dir "$WORK" 2> "$WORK/httpd.log" &
   HTTPD_PID=$!
   PIDS+=($HTTPD_PID)
   wait_port "$PU" && wait_port "$PB" && wait_port "$PA" && wait_port "$PI" || {

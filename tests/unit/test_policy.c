@@ -189,6 +189,7 @@ static void assert_policies_equal(const mcsec_policy_t *a, const mcsec_policy_t 
     assert_string_equal(sa->keys.key, sb->keys.key);
     assert_int_equal(a->logging.level, b->logging.level);
     assert_int_equal(a->logging.log_passed, b->logging.log_passed);
+    assert_int_equal(a->logging.format, b->logging.format);
     assert_int_equal(a->partner_count, b->partner_count);
     for (size_t i = 0; i < a->partner_count; i++)
         assert_partners_equal(&a->partners[i], &b->partners[i]);
@@ -326,6 +327,7 @@ static void test_policy_example_a_loads(void **state)
     assert_int_equal(policy->system.keys.topology[0], '/');
     assert_int_equal(policy->logging.level, MCSEC_LOG_NOTICE);
     assert_false(policy->logging.log_passed);
+    assert_int_equal(policy->logging.format, MCSEC_LOG_FORMAT_LOGFMT);
 
     assert_int_equal(policy->partner_count, 1);
     const mcsec_partner_t *b = mcsec_policy_partner_by_name(policy, "system-b");
@@ -379,6 +381,7 @@ static void test_policy_full_valid_loads(void **state)
     assert_addr(&policy->system.sip_inside_peers[1], "2001:db8::2", 5070, AF_INET6);
     assert_int_equal(policy->logging.level, MCSEC_LOG_DEBUG);
     assert_true(policy->logging.log_passed);
+    assert_int_equal(policy->logging.format, MCSEC_LOG_FORMAT_JSON);
     assert_int_equal(policy->partner_count, 2);
     const mcsec_partner_t *b = &policy->partners[0];
     assert_int_equal(b->sip.max_body, 0);
@@ -730,6 +733,7 @@ static const bad_case_t bad_cases[] = {
     {"max_body_not_integer", 22, 17, "expected an integer for 'partner.sip.max_body'"},
     {"bad_transport", 11, 16, "invalid value 'sctp' for 'system.sip.transport'"},
     {"bad_log_level", 23, 10, "invalid value 'verbose' for 'logging.level'"},
+    {"bad_log_format", 23, 11, "invalid value 'syslog' for 'logging.format': expected logfmt"},
     {"bad_boolean", 22, 23, "expected a boolean (true or false)"},
     {"missing_key_file", 11, 20, "/no-such-topology.key' not found"},
     /* spk, ear, topology */

@@ -307,6 +307,7 @@ static void dump_logging(writer_t *w, const mcsec_logging_t *logging)
     begin_map(w, false);
     key_string(w, "level", level < 5 ? levels[level] : "notice");
     key_bool(w, "log_passed", logging->log_passed);
+    key_string(w, "format", logging->format == MCSEC_LOG_FORMAT_JSON ? "json" : "logfmt");
     end_map(w);
 }
 

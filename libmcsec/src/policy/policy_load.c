@@ -16,7 +16,8 @@
 void mcsec_pol_load_logging(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_logging_t *logging)
 {
     static const char *const levels[] = {"error", "warning", "notice", "info", "debug"};
-    static const mcsec_pol_key_t keys[] = {{"level", false}, {"log_passed", false}};
+    static const mcsec_pol_key_t keys[] = {
+        {"level", false}, {"log_passed", false}, {"format", false}};
     yaml_node_t *v[COUNT(keys)];
     if (!mcsec_pol_map(ctx, node, "logging", keys, COUNT(keys), v))
         return;
@@ -35,6 +36,15 @@ void mcsec_pol_load_logging(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_loggi
     }
     if (v[1])
         mcsec_pol_boolean(ctx, v[1], "logging.log_passed", &logging->log_passed);
+    const char *format = v[2] ? mcsec_pol_scalar(ctx, v[2], "logging.format") : NULL;
+    if (format && strcmp(format, "logfmt") == 0)
+        logging->format = MCSEC_LOG_FORMAT_LOGFMT;
+    else if (format && strcmp(format, "json") == 0)
+        logging->format = MCSEC_LOG_FORMAT_JSON;
+    else if (format)
+        mcsec_pol_problem(ctx, v[2], MCSEC_ERR_INVALID,
+                          "invalid value '%s' for 'logging.format': expected logfmt or json",
+                          format);
 }
 
 /* Walks the root mapping into policy. */

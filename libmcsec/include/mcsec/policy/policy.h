@@ -288,9 +288,13 @@ typedef enum {
     MCSEC_LOG_DEBUG = 4
 } mcsec_log_level_t;
 
+/* How the proxies write their log lines (mcsec/obs/logline.h). */
+typedef enum { MCSEC_LOG_FORMAT_LOGFMT = 0, MCSEC_LOG_FORMAT_JSON = 1 } mcsec_log_format_t;
+
 typedef struct {
-    mcsec_log_level_t level; /* rejections are logged at NOTICE */
-    bool log_passed;         /* also log each message that passes (INFO) */
+    mcsec_log_level_t level;   /* rejections are logged at NOTICE */
+    bool log_passed;           /* also log each message that passes (INFO) */
+    mcsec_log_format_t format; /* logfmt (default) or JSON lines */
 } mcsec_logging_t;
 
 typedef struct mcsec_policy {
