@@ -35,15 +35,15 @@ BUILD=${MCSEC_BUILD:-$SRC/build}
 KEEP=${MCSEC_DEMO_KEEP:-0}
 DEMO=$SRC/deploy/demo
 
-# shellcheck source=../../deploy/demo/lib/common.sh
+# shellcheck source=deploy/demo/lib/common.sh
 . "$DEMO/lib/common.sh"
-# shellcheck source=../../deploy/demo/lib/net.sh
+# shellcheck source=deploy/demo/lib/net.sh
 . "$DEMO/lib/net.sh"
-# shellcheck source=../../deploy/demo/lib/keys.sh
+# shellcheck source=deploy/demo/lib/keys.sh
 . "$DEMO/lib/keys.sh"
-# shellcheck source=../../deploy/demo/lib/border.sh
+# shellcheck source=deploy/demo/lib/border.sh
 . "$DEMO/lib/border.sh"
-# shellcheck source=../../deploy/demo/lib/http.sh
+# shellcheck source=deploy/demo/lib/http.sh
 . "$DEMO/lib/http.sh"
 
 MCSECCTL=$BUILD/tools/mcsecctl
