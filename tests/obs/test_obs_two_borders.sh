@@ -237,6 +237,11 @@ alerts_json | grep -q 'ca-[ab]\.pem' && bad "an alert names a 30-day CA certific
 alert_absent McsecExpiryWarning firing border=system-b kind=certificate ||
     bad "B's 2-day certificate also fires the warning"
 alert_rows | sed 's/^/   alert     /'
+# the same conditions in the journal of a site without Prometheus
+grep -q 'event=alarm alarm=expiry.warning' "$WORK/a/httpd.log" ||
+    bad "A's mcsec-httpd logged no alarm=expiry.warning line"
+grep -q 'event=alarm alarm=expiry.critical' "$WORK/b/httpd.log" ||
+    bad "B's mcsec-httpd logged no alarm=expiry.critical line"
 step_end
 
 # --- (b) a refused reload, then a good one ------------------------------------
@@ -251,6 +256,8 @@ for job in mcsec_is_proxy mcsec_http_proxy; do
         bad "no McsecReloadFailed firing for A's $job"
 done
 alert_absent McsecReloadFailed firing border=system-b || bad "B, which did not reload, fires McsecReloadFailed"
+grep -q 'event=alarm alarm=reload.failed' "$WORK/a/httpd.log" ||
+    bad "A's mcsec-httpd logged no alarm=reload.failed line"
 row refused "mcsec.reload: $(tr '\n' ' ' <"$WORK/a/reload-bad.out" | cut -c1-110)"
 row alerts "$(alert_count McsecReloadFailed firing border=system-a) McsecReloadFailed firing for border A"
 cp "$WORK/a/policy.good" "$WORK/a/policy.yaml"
