@@ -13,6 +13,7 @@
 #include "mcsec_cmds.h"
 #include "mcsec_counters.h"
 #include "mcsec_dialog.h"
+#include "mcsec_log.h"
 #include "mcsec_pv.h"
 #include "mcsec_refusal.h"
 #include "mcsec_reply.h"
@@ -20,20 +21,6 @@
 #include "mcsec_stages.h"
 #include "mcsec_sipview.h"
 #include "mcsec_topo.h"
-
-/* Copies at most out_size-1 bytes of in into out for a log line, replacing
- * anything that is not printable ASCII (and spaces unless allow_space) with
- * '?' so the peer cannot break or forge log fields. */
-static void log_safe(const char *in, size_t in_len, bool allow_space, char *out, size_t out_size)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < in_len && n + 1 < out_size; i++) {
-        unsigned char c = (unsigned char)in[i];
-        bool printable = (c > 0x20 && c < 0x7f) || (allow_space && c == ' ');
-        out[n++] = printable ? (char)c : '?';
-    }
-    out[n] = '\0';
-}
 
 /* Formats "sip:HOST[:PORT][;transport=tcp]" for addr into out. */
 static int format_hop(const mcsec_addr_t *addr, bool tcp, char *out, size_t out_size)
@@ -77,29 +64,49 @@ static int set_next_hop(struct sip_msg *msg, const mcsec_policy_t *policy,
     return set_dst_uri(msg, &uri) == 0 ? 0 : -1;
 }
 
+/* The Call-ID of msg for a log line ({NULL, 0} when none). */
+static str call_id_of(struct sip_msg *msg)
+{
+    str none = {NULL, 0};
+    if (msg->callid == NULL && parse_headers(msg, HDR_CALLID_F, 0) < 0) {
+        return none;
+    }
+    return msg->callid != NULL ? msg->callid->body : none;
+}
+
 /* Logs the verdict: rejections at NOTICE, passes at INFO when the policy
- * asks for it. */
-static void log_verdict(const mcsec_policy_t *policy, const mcsec_sipview_t *view,
-                        const mcsec_verdict_t *verdict, bool egress)
+ * asks for it (mcsec_log.h: logfmt or JSON, values escaped, so the peer
+ * cannot break or forge log fields). */
+static void log_verdict(struct sip_msg *msg, const mcsec_policy_t *policy,
+                        const mcsec_sipview_t *view, const mcsec_verdict_t *verdict, bool egress)
 {
     bool passed = verdict->reason == MCSEC_REASON_NONE;
     if (passed && (policy == NULL || !policy->logging.log_passed)) {
         return;
     }
-    char method[32];
-    char detail[sizeof(verdict->detail)];
-    log_safe(view->req.method.ptr, view->req.method.len, false, method, sizeof(method));
-    log_safe(verdict->detail, strnlen(verdict->detail, sizeof(verdict->detail)), true, detail,
-             sizeof(detail));
-    const char *partner = verdict->partner != NULL ? verdict->partner->name : "-";
-    if (passed) {
-        LM_INFO("mcsec: pass dir=%s partner=%s method=%s src=%s:%u\n", egress ? "out" : "in",
-                partner, method, view->src_ip, (unsigned)view->req.src_port);
-    } else {
-        LM_NOTICE("mcsec: reject dir=%s partner=%s reason=%s method=%s src=%s:%u detail=%s\n",
-                  egress ? "out" : "in", partner, mcsec_reason_code(verdict->reason), method,
-                  view->src_ip, (unsigned)view->req.src_port, detail);
-    }
+    char src[IP_ADDR_MAX_STR_SIZE + 8];
+    snprintf(src, sizeof(src), "%s:%u", view->src_ip, (unsigned)view->req.src_port);
+    str callid = call_id_of(msg);
+    mcsec_verdict_log_t line = {
+        .egress = egress,
+        .partner = verdict->partner != NULL ? verdict->partner->name : "",
+        .reason = (int)verdict->reason,
+        .method = view->req.method.ptr,
+        .method_len = view->req.method.len,
+        .status = passed ? 0 : (unsigned)mcsec_reason_sip_status(verdict->reason),
+        .src = src,
+        .call_id = callid.s,
+        .call_id_len = callid.len > 0 ? (size_t)callid.len : 0,
+        .detail = verdict->detail,
+    };
+    mcsec_log_verdict(&line);
+}
+
+/* Counts the verdict of a request. */
+static void count_verdict(const mcsec_sipview_t *view, const mcsec_verdict_t *verdict, bool egress)
+{
+    int method = mcsec_counters_method(view->req.method.ptr, view->req.method.len);
+    mcsec_counters_message(verdict->partner_index, egress, false, method, verdict->reason);
 }
 
 /* Sets verdict to a rejection the module itself decides (no policy, or a
@@ -122,6 +129,7 @@ static int run_check(struct sip_msg *msg, bool egress)
     memset(&verdict, 0, sizeof(verdict));
     verdict.partner_index = -1;
 
+    uint64_t t0 = mcsec_counters_clock();
     int view_rc = mcsec_sipview_fill(msg, egress, &view);
     if (policy == NULL) {
         set_local_verdict(&verdict, MCSEC_REASON_POLICY_UNAVAILABLE, NULL, -1,
@@ -146,15 +154,29 @@ static int run_check(struct sip_msg *msg, bool egress)
         mcsec_check_sip_ingress(policy, &view.req, &verdict);
     }
 
+    uint64_t t1 = mcsec_counters_clock();
+    mcsec_counters_stage(MCSEC_STAGE_CHECK, t1 - t0);
+
     /* The feature stages run only on requests the policy check passed. */
     if (verdict.reason == MCSEC_REASON_NONE) {
         mcsec_bodyid_ear_t ear_seen = {false, 0, false, 0};
         /* Topology first: a request with a bad token is refused before
          * anything reads its restored headers. Body identities after SPK:
-         * they read the clear body. */
-        if (mcsec_topo_stage(msg, policy, &verdict, egress) == 0 &&
-            mcsec_ear_stage(msg, policy, &view, &verdict, egress, &ear_seen) == 0 &&
-            mcsec_spk_stage(msg, policy, &view, &verdict, egress) == 0) {
+         * they read the clear body. Each stage timed (mcsec_counters.h). */
+        int rc = mcsec_topo_stage(msg, policy, &verdict, egress);
+        uint64_t t2 = mcsec_counters_clock();
+        mcsec_counters_stage(MCSEC_STAGE_TOPOLOGY, t2 - t1);
+        if (rc == 0) {
+            rc = mcsec_ear_stage(msg, policy, &view, &verdict, egress, &ear_seen);
+            t1 = mcsec_counters_clock();
+            mcsec_counters_stage(MCSEC_STAGE_EAR, t1 - t2);
+        }
+        if (rc == 0) {
+            rc = mcsec_spk_stage(msg, policy, &view, &verdict, egress);
+            t2 = mcsec_counters_clock();
+            mcsec_counters_stage(MCSEC_STAGE_SPK, t2 - t1);
+        }
+        if (rc == 0) {
             (void)mcsec_bodyid_stage(msg, policy, &view, &verdict, egress, &ear_seen, false);
         }
         /* GMK after SPK: it checks the clear body. */
@@ -166,12 +188,12 @@ static int run_check(struct sip_msg *msg, bool egress)
         mcsec_dialog_stage(msg, policy, &verdict); /* ;mcsec-dlg= on our Record-Route */
     }
     if (verdict.reason == MCSEC_REASON_NONE && set_next_hop(msg, policy, &verdict, egress) != 0) {
-        LM_ERR("mcsec: cannot set the destination URI\n");
+        mcsec_logf(MCSEC_LOG_ERROR, "route", "cannot set the destination URI");
         set_local_verdict(&verdict, MCSEC_REASON_POLICY_UNAVAILABLE, policy, verdict.partner_index,
                           "cannot set the destination URI");
     }
-    mcsec_counters_count(verdict.partner_index, verdict.reason, egress);
-    log_verdict(policy, &view, &verdict, egress);
+    count_verdict(&view, &verdict, egress);
+    log_verdict(msg, policy, &view, &verdict, egress);
     mcsec_pv_set_verdict(msg, &verdict);
     if (verdict.reason != MCSEC_REASON_NONE) {
         mcsec_refusal_record(msg); /* the cfg answers it next */
@@ -192,18 +214,19 @@ static int reject_from_cfg(struct sip_msg *msg, const str *dir, const str *code)
     } else if (dir->len == 3 && strncmp(dir->s, "out", 3) == 0) {
         egress = true;
     } else {
-        LM_ERR("mcsec: mcsec_reject: direction must be \"in\" or \"out\"\n");
+        mcsec_logf(MCSEC_LOG_ERROR, "cfg", "mcsec_reject: direction must be \"in\" or \"out\"");
         return -1;
     }
     if (code->len <= 0 || (size_t)code->len >= sizeof(code_text)) {
-        LM_ERR("mcsec: mcsec_reject: bad reason code\n");
+        mcsec_logf(MCSEC_LOG_ERROR, "cfg", "mcsec_reject: bad reason code");
         return -1;
     }
     memcpy(code_text, code->s, (size_t)code->len);
     code_text[code->len] = '\0';
     mcsec_reason_t reason = mcsec_reason_from_code(code_text);
     if (reason == MCSEC_REASON_COUNT || reason == MCSEC_REASON_NONE) {
-        LM_ERR("mcsec: mcsec_reject: unknown reason code %.*s\n", code->len, code->s);
+        mcsec_logf(MCSEC_LOG_ERROR, "cfg", "mcsec_reject: unknown reason code %.*s", code->len,
+                   code->s);
         return -1;
     }
     const mcsec_policy_t *policy = mcsec_proc_policy();
@@ -215,8 +238,8 @@ static int reject_from_cfg(struct sip_msg *msg, const str *dir, const str *code)
         partner_index = mcsec_partner_by_source(policy, view.req.src_ip, view.req.src_port);
     }
     set_local_verdict(&verdict, reason, policy, partner_index, "rejected by the cfg");
-    mcsec_counters_count(verdict.partner_index, verdict.reason, egress);
-    log_verdict(policy, &view, &verdict, egress);
+    count_verdict(&view, &verdict, egress);
+    log_verdict(msg, policy, &view, &verdict, egress);
     mcsec_pv_set_verdict(msg, &verdict);
     mcsec_refusal_record(msg);
     return 1;
@@ -250,8 +273,8 @@ static int source_check(struct sip_msg *msg, bool egress)
         set_local_verdict(&verdict, MCSEC_REASON_SRC_NOT_PARTNER, policy, -1,
                           "source is no partner IS proxy");
     }
-    mcsec_counters_count(verdict.partner_index, verdict.reason, egress);
-    log_verdict(policy, &view, &verdict, egress);
+    count_verdict(&view, &verdict, egress);
+    log_verdict(msg, policy, &view, &verdict, egress);
     mcsec_pv_set_verdict(msg, &verdict);
     mcsec_refusal_record(msg);
     return -1;
@@ -292,7 +315,7 @@ static int w_mcsec_reject(struct sip_msg *msg, char *dir_param, char *code_param
     str code = STR_NULL;
     if (fixup_get_svalue(msg, (gparam_t *)dir_param, &dir) != 0 ||
         fixup_get_svalue(msg, (gparam_t *)code_param, &code) != 0) {
-        LM_ERR("mcsec: mcsec_reject: cannot get the parameters\n");
+        mcsec_logf(MCSEC_LOG_ERROR, "cfg", "mcsec_reject: cannot get the parameters");
         return -1;
     }
     return reject_from_cfg(msg, &dir, &code);

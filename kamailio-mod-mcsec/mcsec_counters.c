@@ -1,6 +1,7 @@
 /* Shared counters: see mcsec_counters.h. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/atomic_ops.h"
 #include "core/counters.h"
@@ -8,18 +9,43 @@
 #include "core/locking.h"
 #include "core/mem/shm_mem.h"
 
+#include "mcsec_log.h"
 #include "mcsec_counters.h"
 
 typedef struct {
     char name[MCSEC_CNT_NAME_MAX]; /* "" = free slot */
     volatile long cells[MCSEC_CNT_COLUMNS];
+    volatile long msgs[2][2][MCSEC_CNT_METHODS][2];
+    volatile long refused[2][MCSEC_REASON_COUNT];
+    volatile long spk_id[MCSEC_CNT_SPK_KEYS]; /* claimed with compare-and-swap */
+    volatile long spk[MCSEC_CNT_SPK_KEYS + 1][2][2];
+    volatile long ear[2][2];
+    volatile long gktp[2];
+    volatile long skew_exceeded;
+    volatile long skew_logged_at; /* Unix seconds of the last skew alarm line */
 } mcsec_cnt_slot_t;
 
 typedef struct {
     gen_lock_t lock; /* guards slot names (assignment); cells are atomic */
     mcsec_cnt_slot_t unmatched;
     mcsec_cnt_slot_t partners[MCSEC_CNT_PARTNER_SLOTS];
+    volatile long stage[MCSEC_STAGE_COUNT][MCSEC_STAGE_BUCKETS + 1];
+    volatile long stage_ns[MCSEC_STAGE_COUNT];
+    volatile long offset[MCSEC_OFFSET_BUCKETS + 1];
+    volatile long offset_sum;
+    volatile long reloads[2][MCSEC_TRIGGER_COUNT];
+    volatile long last_reload_time;
+    volatile long last_reload_ok;
 } mcsec_cnt_table_t;
+
+const double mcsec_stage_bounds[MCSEC_STAGE_BUCKETS] = {
+    0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1};
+const double mcsec_offset_bounds[MCSEC_OFFSET_BUCKETS] = {-60, -30, -10, -5, -1, 0,
+                                                          1,   5,   10,  30, 60};
+
+static const char *const method_names[MCSEC_CNT_METHODS] = {
+    "INVITE", "ACK",   "BYE",       "CANCEL", "OPTIONS", "MESSAGE",  "INFO", "UPDATE",
+    "PRACK",  "REFER", "SUBSCRIBE", "NOTIFY", "PUBLISH", "REGISTER", "other"};
 
 /* Shared table, set in mod_init before the fork. */
 static mcsec_cnt_table_t *cnt_table;
@@ -39,7 +65,7 @@ static int register_totals(void)
         const char *doc = c >= (int)MCSEC_REASON_COUNT ? "requests that passed the border"
                                                        : mcsec_reason_meaning((mcsec_reason_t)c);
         if (counter_register(&total_handles[c], "mcsec", name, 0, 0, 0, doc, 0) < 0) {
-            LM_ERR("mcsec: cannot register counter mcsec.%s\n", name);
+            mcsec_logf(MCSEC_LOG_ERROR, "counters", "cannot register counter mcsec.%s", name);
             return -1;
         }
     }
@@ -59,7 +85,7 @@ int mcsec_counters_init(void)
     }
     cnt_table = shm_malloc(sizeof(*cnt_table));
     if (cnt_table == NULL) {
-        SHM_MEM_ERROR;
+        mcsec_logf(MCSEC_LOG_ERROR, "memory", "out of shared memory");
         return -1;
     }
     memset(cnt_table, 0, sizeof(*cnt_table));
@@ -152,35 +178,186 @@ int mcsec_counters_map(const mcsec_policy_t *policy)
     return 0;
 }
 
-/* Adds one to the cell of (partner, reason or passed direction). */
+/* The slot of partner_index (the unmatched row when it has none). */
+static mcsec_cnt_slot_t *slot_of(int partner_index)
+{
+    if (partner_index >= 0 && (size_t)partner_index < proc_slot_count &&
+        proc_slot_of[partner_index] >= 0) {
+        return &cnt_table->partners[proc_slot_of[partner_index]];
+    }
+    return &cnt_table->unmatched;
+}
+
+/* See mcsec_counters.h. */
+int mcsec_counters_method(const char *method, size_t len)
+{
+    for (int i = 0; i < MCSEC_CNT_METHODS - 1; i++) {
+        if (method != NULL && strlen(method_names[i]) == len &&
+            memcmp(method_names[i], method, len) == 0) {
+            return i;
+        }
+    }
+    return MCSEC_CNT_METHODS - 1;
+}
+
+/* See mcsec_counters.h. */
+const char *mcsec_counters_method_name(int index)
+{
+    return index >= 0 && index < MCSEC_CNT_METHODS ? method_names[index] : "other";
+}
+
+/* Counts one message; see the header. */
+void mcsec_counters_message(int partner_index, bool egress, bool reply, int method,
+                            mcsec_reason_t reason)
+{
+    if (cnt_table == NULL || (int)reason < 0 || reason >= MCSEC_REASON_COUNT) {
+        return;
+    }
+    mcsec_cnt_slot_t *slot = slot_of(partner_index);
+    int column = reason != MCSEC_REASON_NONE ? (int)reason
+                 : egress                    ? MCSEC_CNT_PASSED_OUT
+                                             : MCSEC_CNT_PASSED_IN;
+    if (method < 0 || method >= MCSEC_CNT_METHODS) {
+        method = MCSEC_CNT_METHODS - 1;
+    }
+    bool refused = reason != MCSEC_REASON_NONE;
+    atomic_inc_long(&slot->cells[column]);
+    atomic_inc_long(&slot->msgs[egress][reply][method][refused]);
+    if (refused) {
+        atomic_inc_long(&slot->refused[egress][reason]);
+    }
+    counter_inc(total_handles[column]);
+}
+
+/* See mcsec_counters.h. */
 void mcsec_counters_count(int partner_index, mcsec_reason_t reason, bool egress)
+{
+    mcsec_counters_message(partner_index, egress, false, MCSEC_CNT_METHODS - 1, reason);
+}
+
+/* The cell index of spk_id in slot: a tracked ID, a newly claimed one, or
+ * the overflow cell. */
+static int spk_key_cell(mcsec_cnt_slot_t *slot, bool has_id, uint32_t spk_id)
+{
+    if (!has_id) {
+        return MCSEC_CNT_SPK_KEYS;
+    }
+    long want = (long)spk_id + 1;
+    for (int i = 0; i < MCSEC_CNT_SPK_KEYS; i++) {
+        long have = atomic_get_long(&slot->spk_id[i]);
+        if (have == want) {
+            return i;
+        }
+        if (have == 0) {
+            long was = atomic_cmpxchg_long(&slot->spk_id[i], 0, want);
+            if (was == 0 || was == want) {
+                return i;
+            }
+        }
+    }
+    return MCSEC_CNT_SPK_KEYS;
+}
+
+/* See mcsec_counters.h. */
+void mcsec_counters_spk(int partner_index, bool has_id, uint32_t spk_id, bool protect, bool ok)
 {
     if (cnt_table == NULL) {
         return;
     }
-    mcsec_cnt_slot_t *slot = &cnt_table->unmatched;
-    if (partner_index >= 0 && (size_t)partner_index < proc_slot_count &&
-        proc_slot_of[partner_index] >= 0) {
-        slot = &cnt_table->partners[proc_slot_of[partner_index]];
+    mcsec_cnt_slot_t *slot = slot_of(partner_index);
+    atomic_inc_long(&slot->spk[spk_key_cell(slot, has_id, spk_id)][!protect][!ok]);
+}
+
+/* See mcsec_counters.h. */
+void mcsec_counters_ear(int partner_index, bool sign, bool ok)
+{
+    if (cnt_table != NULL) {
+        atomic_inc_long(&slot_of(partner_index)->ear[sign][!ok]);
     }
-    int column;
-    if (reason == MCSEC_REASON_NONE) {
-        column = egress ? MCSEC_CNT_PASSED_OUT : MCSEC_CNT_PASSED_IN;
-    } else if ((int)reason > 0 && reason < MCSEC_REASON_COUNT) {
-        column = (int)reason;
-    } else {
+}
+
+/* See mcsec_counters.h. */
+void mcsec_counters_gktp(int partner_index, bool ok)
+{
+    if (cnt_table != NULL) {
+        atomic_inc_long(&slot_of(partner_index)->gktp[!ok]);
+    }
+}
+
+/* See mcsec_counters.h. */
+bool mcsec_counters_ear_offset(int partner_index, int64_t offset, uint32_t skew, int64_t now)
+{
+    if (cnt_table == NULL) {
+        return false;
+    }
+    int b = 0;
+    while (b < MCSEC_OFFSET_BUCKETS && (double)offset > mcsec_offset_bounds[b]) {
+        b++;
+    }
+    atomic_inc_long(&cnt_table->offset[b]);
+    atomic_add_long(&cnt_table->offset_sum, (long)offset);
+    int64_t magnitude = offset < 0 ? -offset : offset;
+    if (magnitude * 2 <= (int64_t)skew) {
+        return false;
+    }
+    mcsec_cnt_slot_t *slot = slot_of(partner_index);
+    atomic_inc_long(&slot->skew_exceeded);
+    long last = atomic_get_long(&slot->skew_logged_at);
+    if (now - last < 60) {
+        return false;
+    }
+    /* Only the process that moves the stamp logs. */
+    return atomic_cmpxchg_long(&slot->skew_logged_at, last, (long)now) == last;
+}
+
+/* See mcsec_counters.h. */
+void mcsec_counters_stage(mcsec_stage_t stage, uint64_t nanoseconds)
+{
+    if (cnt_table == NULL || stage >= MCSEC_STAGE_COUNT) {
         return;
     }
-    atomic_inc_long(&slot->cells[column]);
-    counter_inc(total_handles[column]);
+    double seconds = (double)nanoseconds / 1e9;
+    int b = 0;
+    while (b < MCSEC_STAGE_BUCKETS && seconds > mcsec_stage_bounds[b]) {
+        b++;
+    }
+    atomic_inc_long(&cnt_table->stage[stage][b]);
+    atomic_add_long(&cnt_table->stage_ns[stage], (long)nanoseconds);
+}
+
+/* See mcsec_counters.h. */
+void mcsec_counters_reload(mcsec_trigger_t trigger, bool ok, int64_t now)
+{
+    if (cnt_table == NULL || trigger >= MCSEC_TRIGGER_COUNT) {
+        return;
+    }
+    atomic_inc_long(&cnt_table->reloads[!ok][trigger]);
+    atomic_set_long(&cnt_table->last_reload_ok, ok ? 1 : 0);
+    atomic_set_long(&cnt_table->last_reload_time, (long)now);
 }
 
 /* Copies one shared slot into a snapshot row. */
 static void copy_row(const mcsec_cnt_slot_t *slot, mcsec_cnt_row_t *row)
 {
     memcpy(row->name, slot->name, sizeof(row->name));
-    for (int c = 0; c < MCSEC_CNT_COLUMNS; c++) {
-        row->cells[c] = atomic_get_long(&slot->cells[c]);
+    const volatile long *from[] = {slot->cells,  &slot->msgs[0][0][0][0], &slot->refused[0][0],
+                                   slot->spk_id, &slot->spk[0][0][0],     &slot->ear[0][0],
+                                   slot->gktp,   &slot->skew_exceeded};
+    long *to[] = {row->cells,  &row->msgs[0][0][0][0], &row->refused[0][0],
+                  row->spk_id, &row->spk[0][0][0],     &row->ear[0][0],
+                  row->gktp,   &row->skew_exceeded};
+    const size_t counts[] = {MCSEC_CNT_COLUMNS,
+                             sizeof(row->msgs) / sizeof(long),
+                             sizeof(row->refused) / sizeof(long),
+                             MCSEC_CNT_SPK_KEYS,
+                             sizeof(row->spk) / sizeof(long),
+                             4,
+                             2,
+                             1};
+    for (size_t part = 0; part < sizeof(counts) / sizeof(counts[0]); part++) {
+        for (size_t i = 0; i < counts[part]; i++) {
+            to[part][i] = atomic_get_long(&from[part][i]);
+        }
     }
 }
 
@@ -199,4 +376,29 @@ void mcsec_counters_snapshot(mcsec_cnt_snapshot_t *out)
         }
     }
     lock_release(&cnt_table->lock);
+    for (int s = 0; s < MCSEC_STAGE_COUNT; s++) {
+        for (int b = 0; b <= MCSEC_STAGE_BUCKETS; b++) {
+            out->stage[s][b] = (uint64_t)atomic_get_long(&cnt_table->stage[s][b]);
+        }
+        out->stage_sum[s] = (double)atomic_get_long(&cnt_table->stage_ns[s]) / 1e9;
+    }
+    for (int b = 0; b <= MCSEC_OFFSET_BUCKETS; b++) {
+        out->offset[b] = (uint64_t)atomic_get_long(&cnt_table->offset[b]);
+    }
+    out->offset_sum = (double)atomic_get_long(&cnt_table->offset_sum);
+    for (int f = 0; f < 2; f++) {
+        for (int t = 0; t < MCSEC_TRIGGER_COUNT; t++) {
+            out->reloads[f][t] = atomic_get_long(&cnt_table->reloads[f][t]);
+        }
+    }
+    out->last_reload_time = atomic_get_long(&cnt_table->last_reload_time);
+    out->last_reload_ok = atomic_get_long(&cnt_table->last_reload_ok) != 0;
+}
+
+/* See mcsec_counters.h. */
+uint64_t mcsec_counters_clock(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }

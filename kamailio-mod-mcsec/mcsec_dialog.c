@@ -6,6 +6,7 @@
 #include "core/parser/parse_to.h"
 
 #include "mcsec/topo/topo.h"
+#include "mcsec_log.h"
 #include "mcsec_dialog.h"
 #include "mcsec_topo_ctx.h"
 #include "mcsec_topo_msg.h"
@@ -49,15 +50,16 @@ void mcsec_dialog_stage(struct sip_msg *msg, const mcsec_policy_t *policy,
     if (mcsec_topo_dialog_token(topo, callid, (mcsec_str_t){partner->name, strlen(partner->name)},
                                 from_tag, param + prefix, sizeof(param) - (size_t)prefix,
                                 &len) != MCSEC_OK) {
-        LM_ERR("mcsec: cannot make the dialog token for partner %s: its in-dialog requests "
-               "are judged as initial ones\n",
-               partner->name);
+        mcsec_logf(MCSEC_LOG_ERROR, "dialog",
+                   "cannot make the dialog token for partner %s: its in-dialog requests are judged "
+                   "as initial ones",
+                   partner->name);
         return;
     }
     str rr_param = {param, prefix + (int)len};
     if (rr->add_rr_param(msg, &rr_param) != 0) {
-        LM_ERR("mcsec: cannot add the dialog token to the Record-Route (partner %s)\n",
-               partner->name);
+        mcsec_logf(MCSEC_LOG_ERROR, "dialog",
+                   "cannot add the dialog token to the Record-Route (partner %s)", partner->name);
     }
 }
 

@@ -6,6 +6,7 @@
 #include "core/dprint.h"
 
 #include "mcsec/ibc/uid.h"
+#include "mcsec_log.h"
 #include "mcsec_ear_keys.h"
 #include "mcsec_ear_replay.h"
 #include "mcsec_shm_policy.h"
@@ -38,14 +39,15 @@ static void signer_load(const mcsec_policy_t *policy)
             : policy->system.identity;
     proc_keys.sign_identity = identity;
     if (dir == NULL || dir[0] == '\0') {
-        LM_ERR("mcsec: ear: sign_on_behalf needs system.keys.signing; refusing such requests\n");
+        mcsec_logf(MCSEC_LOG_ERROR, "ear",
+                   "ear: sign_on_behalf needs system.keys.signing; refusing such requests");
         return;
     }
     char why[512] = "";
     if (identity == NULL ||
         mcsec_eccsi_keyset_load(dir, identity, &proc_keys.signing, why, sizeof(why)) != MCSEC_OK) {
-        LM_ERR("mcsec: ear: signing keys %s unusable: %s\n", dir,
-               identity != NULL ? why : "no identity to sign as");
+        mcsec_logf(MCSEC_LOG_ERROR, "ear", "ear: signing keys %s unusable: %s", dir,
+                   identity != NULL ? why : "no identity to sign as");
     }
 }
 
@@ -56,7 +58,8 @@ static void keys_build(const mcsec_policy_t *policy)
     bool any_sign = false;
     proc_keys.partners = calloc(policy->partner_count, sizeof(*proc_keys.partners));
     if (proc_keys.partners == NULL && policy->partner_count > 0) {
-        LM_ERR("mcsec: ear: out of memory; refusing requests that need an EAR\n");
+        mcsec_logf(MCSEC_LOG_ERROR, "ear",
+                   "ear: out of memory; refusing requests that need an EAR");
         return;
     }
     proc_keys.partner_count = policy->partner_count;
@@ -68,7 +71,8 @@ static void keys_build(const mcsec_policy_t *policy)
         any_explicit = true;
         any_sign = any_sign || partner->ear.sign_on_behalf;
         if (partner->keys.kms == NULL || partner->keys.kms[0] == '\0') {
-            LM_ERR("mcsec: ear: partner %s is explicit but has no keys.kms\n", partner->name);
+            mcsec_logf(MCSEC_LOG_ERROR, "ear", "ear: partner %s is explicit but has no keys.kms",
+                       partner->name);
             continue;
         }
         mcsec_kms_key_load_list(&proc_keys.partners[i], &partner->keys, "ear", partner->name);

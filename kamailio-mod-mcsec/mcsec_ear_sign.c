@@ -7,6 +7,7 @@
 #include "core/mem/mem.h"
 
 #include "mcsec/ear/ear.h"
+#include "mcsec_log.h"
 #include "mcsec_ear_sign.h"
 
 /* Writes text into detail; returns POLICY_UNAVAILABLE (the border cannot
@@ -29,7 +30,7 @@ static int append_header(struct sip_msg *msg, const char *name, const char *valu
     size_t len = name_len + 2 + value_len + 2;
     char *line = pkg_malloc(len);
     if (line == NULL) {
-        PKG_MEM_ERROR;
+        mcsec_logf(MCSEC_LOG_ERROR, "memory", "out of private memory");
         return -1;
     }
     memcpy(line, name, name_len);

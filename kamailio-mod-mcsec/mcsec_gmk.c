@@ -40,6 +40,7 @@
 #include "core/dprint.h"
 
 #include "mcsec/gmk/gmk_check.h"
+#include "mcsec_log.h"
 #include "mcsec_gmk_keys.h"
 #include "mcsec_gmk_replay.h"
 #include "mcsec_spk_body.h"
@@ -132,8 +133,8 @@ static int gmk_check(const mcsec_policy_t *policy, const mcsec_partner_t *partne
         return -1;
     }
     if (checked > 0) {
-        LM_DBG("mcsec: gmk: %zu GKTP payload%s passed (%s, partner %s)\n", checked,
-               checked == 1 ? "" : "s", egress ? "out" : "in", partner->name);
+        mcsec_logf(MCSEC_LOG_DEBUG, "gmk", "gmk: %zu GKTP payload%s passed (%s, partner %s)",
+                   checked, checked == 1 ? "" : "s", egress ? "out" : "in", partner->name);
     }
     return 0;
 }

@@ -4,6 +4,7 @@
 
 #include "core/dprint.h"
 
+#include "mcsec_log.h"
 #include "mcsec_gmk_keys.h"
 #include "mcsec_gmk_replay.h"
 #include "mcsec_shm_policy.h"
@@ -29,7 +30,7 @@ static void keys_build(const mcsec_policy_t *policy)
     bool any_check = false;
     proc_keys.partners = calloc(policy->partner_count, sizeof(*proc_keys.partners));
     if (proc_keys.partners == NULL && policy->partner_count > 0) {
-        LM_ERR("mcsec: gmk: out of memory; refusing GKTP payloads\n");
+        mcsec_logf(MCSEC_LOG_ERROR, "gmk", "gmk: out of memory; refusing GKTP payloads");
         return;
     }
     proc_keys.partner_count = policy->partner_count;

@@ -3,6 +3,7 @@
 
 #include "core/dprint.h"
 
+#include "mcsec_log.h"
 #include "mcsec_kms_keys.h"
 #include "mcsec_shm_policy.h"
 
@@ -39,15 +40,18 @@ void mcsec_kms_key_load(mcsec_kms_key_t *entry, const char *path, const char *fe
     char why[256] = "";
     memset(entry, 0, sizeof(*entry));
     if (path == NULL || path[0] == '\0') {
-        LM_ERR("mcsec: %s: %s: no KMS public file in the policy\n", feature, what);
+        mcsec_logf(MCSEC_LOG_ERROR, "ear", "%s: %s: no KMS public file in the policy", feature,
+                   what);
         return;
     }
     if (mcsec_kms_pub_read(path, &entry->kms, why, sizeof(why)) != MCSEC_OK) {
-        LM_ERR("mcsec: %s: %s: cannot use KMS public file %s: %s\n", feature, what, path, why);
+        mcsec_logf(MCSEC_LOG_ERROR, "ear", "%s: %s: cannot use KMS public file %s: %s", feature,
+                   what, path, why);
         return;
     }
     if (mcsec_eccsi_pub_new(entry->kms.kpak, &entry->kpak) != MCSEC_OK) {
-        LM_ERR("mcsec: %s: %s: the KPAK in %s is not a valid P-256 point\n", feature, what, path);
+        mcsec_logf(MCSEC_LOG_ERROR, "ear", "%s: %s: the KPAK in %s is not a valid P-256 point",
+                   feature, what, path);
         return;
     }
     entry->usable = true;

@@ -8,6 +8,8 @@
 
 #include "mcsec_cmds.h"
 #include "mcsec_counters.h"
+#include "mcsec_log.h"
+#include "mcsec_metrics.h"
 #include "mcsec_outside.h"
 #include "mcsec_problems.h"
 #include "mcsec_pv.h"
@@ -23,9 +25,18 @@ MODULE_VERSION
 /* modparam("mcsec", "policy", FILE): read only during mod_init. */
 static char *policy_param = NULL;
 
+/* modparam("mcsec", "state_file", FILE): the policy generation kept
+ * across restarts (mcsec/obs/generation.h); "" = none. */
+static char *state_file_param = "/var/lib/mcsec/is-proxy.generation";
+
+/* modparam("mcsec", "metrics_listen", "IP:PORT"): see mcsec_metrics.h. */
+static char *metrics_listen_param = MCSEC_METRICS_LISTEN_DEFAULT;
+
 /* modparam("mcsec", "outside_socket", NAME): see mcsec_outside.h. */
 static param_export_t mcsec_params[] = {
     {"policy", PARAM_STRING, &policy_param},
+    {"state_file", PARAM_STRING, &state_file_param},
+    {"metrics_listen", PARAM_STRING, &metrics_listen_param},
     {"outside_socket", PARAM_STRING | PARAM_USE_FUNC, (void *)mcsec_outside_param},
     {0, 0, 0}};
 
@@ -38,16 +49,18 @@ static int mod_init(void)
         mcsec_refusal_mod_init() != 0 || mcsec_reply_bye_mod_init() != 0) {
         return -1;
     }
-    mcsec_problems_t problems;
-    mcsec_problems_init(&problems);
-    if (mcsec_shm_policy_init(policy_param, &problems) != 0) {
-        LM_ERR("mcsec: cannot load the policy (%u problem%s):\n%s%s\n", problems.count,
-               problems.count == 1 ? "" : "s", problems.text,
-               problems.truncated ? "\n(more problems not shown)" : "");
+    if (mcsec_metrics_mod_init(metrics_listen_param) != 0) {
         return -1;
     }
-    LM_INFO("mcsec: policy %s loaded as generation %d\n", mcsec_shm_policy_path(),
-            mcsec_shm_policy_generation());
+    mcsec_problems_t problems;
+    mcsec_problems_init(&problems);
+    /* A refused policy is logged there: each problem on its own line, the
+     * audit line and the reload.failed alarm (mcsec_audit.h). */
+    if (mcsec_shm_policy_init(policy_param, state_file_param, &problems) != 0) {
+        mcsec_logf(MCSEC_LOG_ERROR, "start", "cannot load the policy (%u problem%s): not starting",
+                   problems.count, problems.count == 1 ? "" : "s");
+        return -1;
+    }
     return 0;
 }
 
@@ -57,6 +70,9 @@ static int child_init(int rank)
 {
     if (rank == PROC_INIT) {
         return 0;
+    }
+    if (rank == PROC_MAIN && mcsec_metrics_child_init() != 0) {
+        return -1;
     }
     (void)mcsec_proc_policy();
     return 0;

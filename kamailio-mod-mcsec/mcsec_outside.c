@@ -5,6 +5,7 @@
 #include "core/forward.h"
 #include "core/socket_info.h"
 
+#include "mcsec_log.h"
 #include "mcsec_outside.h"
 
 #define OUTSIDE_MAX_NAMES 8
@@ -27,11 +28,12 @@ static const char *const default_names[] = {"outside", "outside-tcp"};
 int mcsec_outside_param(modparam_t type, void *val)
 {
     if ((type & PARAM_STRING) == 0 || val == NULL || ((char *)val)[0] == '\0') {
-        LM_ERR("mcsec: outside_socket: a socket name is required\n");
+        mcsec_logf(MCSEC_LOG_ERROR, "outside", "outside_socket: a socket name is required");
         return -1;
     }
     if (outside_conf.name_count == OUTSIDE_MAX_NAMES) {
-        LM_ERR("mcsec: outside_socket: at most %d names\n", OUTSIDE_MAX_NAMES);
+        mcsec_logf(MCSEC_LOG_ERROR, "outside", "outside_socket: at most %d names",
+                   OUTSIDE_MAX_NAMES);
         return -1;
     }
     outside_conf.names[outside_conf.name_count++] = (char *)val;
@@ -52,7 +54,8 @@ static int add_named(const char *name)
                 continue;
             }
             if (outside_conf.socket_count == OUTSIDE_MAX_SOCKETS) {
-                LM_ERR("mcsec: outside_socket: more than %d sockets\n", OUTSIDE_MAX_SOCKETS);
+                mcsec_logf(MCSEC_LOG_ERROR, "outside", "outside_socket: more than %d sockets",
+                           OUTSIDE_MAX_SOCKETS);
                 return -1;
             }
             outside_conf.sockets[outside_conf.socket_count++] = si;
@@ -70,9 +73,10 @@ int mcsec_outside_mod_init(void)
         for (int i = 0; i < outside_conf.name_count; i++) {
             int n = add_named(outside_conf.names[i]);
             if (n <= 0) {
-                LM_ERR("mcsec: outside_socket \"%s\": no listen socket has that name "
-                       "(listen=... name \"%s\")\n",
-                       outside_conf.names[i], outside_conf.names[i]);
+                mcsec_logf(MCSEC_LOG_ERROR, "outside",
+                           "outside_socket \"%s\": no listen socket has that name (listen=... name "
+                           "\"%s\")",
+                           outside_conf.names[i], outside_conf.names[i]);
                 return -1;
             }
         }
@@ -84,9 +88,10 @@ int mcsec_outside_mod_init(void)
         }
     }
     if (outside_conf.socket_count == 0) {
-        LM_ERR("mcsec: no outside socket: name the listen sockets towards the partners "
-               "\"outside\"/\"outside-tcp\" or set modparam(\"mcsec\", \"outside_socket\", "
-               "NAME)\n");
+        mcsec_logf(
+            MCSEC_LOG_ERROR, "outside",
+            "no outside socket: name the listen sockets towards the partners "
+            "\"outside\"/\"outside-tcp\" or set modparam(\"mcsec\", \"outside_socket\", NAME)");
         return -1;
     }
     return 0;
@@ -100,6 +105,19 @@ bool mcsec_outside_is(const struct socket_info *sock)
     }
     for (int i = 0; i < outside_conf.socket_count; i++) {
         if (outside_conf.sockets[i] == sock) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* See mcsec_outside.h. */
+bool mcsec_outside_has_ip(const struct sockaddr *sa)
+{
+    struct ip_addr ip;
+    sockaddr2ip_addr(&ip, (struct sockaddr *)sa);
+    for (int i = 0; i < outside_conf.socket_count; i++) {
+        if (ip_addr_cmp(&ip, &outside_conf.sockets[i]->address)) {
             return true;
         }
     }

@@ -29,6 +29,9 @@ int mcsec_outside_mod_init(void);
 /* Whether sock is one of the outside sockets (NULL: no). */
 bool mcsec_outside_is(const struct socket_info *sock);
 
+/* Whether the IP of sa is the IP of an outside socket (any port). */
+bool mcsec_outside_has_ip(const struct sockaddr *sa);
+
 /* The socket a message to dst leaves from: dst->send_sock, or the one
  * Kamailio's core picks when it is not set yet (get_send_socket, as
  * msg_send_buffer does for UDP). NULL when none. */

@@ -5,6 +5,7 @@
 #include "core/dprint.h"
 
 #include "mcsec/util/reason.h"
+#include "mcsec_log.h"
 #include "mcsec_pv.h"
 
 enum { MCSEC_PV_REASON = 1, MCSEC_PV_STATUS, MCSEC_PV_PARTNER, MCSEC_PV_WARNING };
@@ -72,7 +73,8 @@ static int pv_parse_mcsec_name(pv_spec_t *sp, str *in)
             return 0;
         }
     }
-    LM_ERR("mcsec: unknown $mcsec(%.*s): use reason, status, partner or warning\n", in->len, in->s);
+    mcsec_logf(MCSEC_LOG_ERROR, "pv",
+               "unknown $mcsec(%.*s): use reason, status, partner or warning", in->len, in->s);
     return -1;
 }
 

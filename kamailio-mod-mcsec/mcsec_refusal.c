@@ -5,6 +5,7 @@
 #include "core/parser/parse_via.h"
 #include "core/script_cb.h"
 
+#include "mcsec_log.h"
 #include "mcsec_refusal.h"
 
 /* Longest Via branch and Call-ID a refusal is recognised by; a request
@@ -39,7 +40,7 @@ int mcsec_refusal_mod_init(void)
 {
     if (register_script_cb(refusal_clear, PRE_SCRIPT_CB | REQUEST_CB | ONREPLY_CB | FAILURE_CB,
                            0) != 0) {
-        LM_ERR("mcsec: cannot register the pre-script callback\n");
+        mcsec_logf(MCSEC_LOG_ERROR, "refusal", "cannot register the pre-script callback");
         return -1;
     }
     return 0;
@@ -92,8 +93,9 @@ void mcsec_refusal_record(struct sip_msg *req)
     }
     if (!keep(top_branch(req), refusal.branch, &refusal.branch_len) ||
         !keep(callid_of(req), refusal.callid, &refusal.callid_len)) {
-        LM_NOTICE("mcsec: a refused request with an over-long Via branch or Call-ID gets no "
-                  "answer outside\n");
+        mcsec_logf(
+            MCSEC_LOG_NOTICE, "refusal",
+            "a refused request with an over-long Via branch or Call-ID gets no answer outside");
         return;
     }
     refusal.src = req->rcv.src_ip;

@@ -12,6 +12,7 @@
 #include "mcsec/sip/check.h"
 #include "mcsec/util/reason.h"
 #include "mcsec_counters.h"
+#include "mcsec_log.h"
 #include "mcsec_outside.h"
 #include "mcsec_reply.h"
 #include "mcsec_reply_502.h"
@@ -58,6 +59,18 @@ static int reply_scope(struct sip_msg *msg, char *buf, size_t size, mcsec_str_t 
     return 0;
 }
 
+/* The counter index of the method in the reply's CSeq ("other" when it
+ * cannot be read). */
+static int reply_method(struct sip_msg *msg)
+{
+    if ((msg->cseq == NULL && parse_headers(msg, HDR_CSEQ_F, 0) < 0) || msg->cseq == NULL ||
+        msg->cseq->parsed == NULL) {
+        return mcsec_counters_method(NULL, 0);
+    }
+    str m = get_cseq(msg)->method;
+    return mcsec_counters_method(m.s, m.len > 0 ? (size_t)m.len : 0);
+}
+
 /* Counts and logs a refused reply; a final one from or to a known partner
  * goes on as a 502 (mcsec_reply_502.h), anything else is dropped. Returns
  * what mcsec_reply_check() returns. */
@@ -69,23 +82,40 @@ static int refuse(struct sip_msg *msg, const mcsec_verdict_t *verdict, bool egre
         /* The dialog the 2xx confirmed on its sender's side ends there. */
         (void)mcsec_reply_bye(msg, mcsec_proc_policy(), verdict->partner, egress);
     }
+    /* Method, Call-ID and source before the 502 rewrite. */
+    int method = reply_method(msg);
+    str callid = msg->callid != NULL ? msg->callid->body : (str){NULL, 0};
+    char callid_copy[256];
+    size_t callid_len = callid.len > 0 ? (size_t)callid.len : 0;
+    if (callid_len > sizeof(callid_copy)) {
+        callid_len = sizeof(callid_copy);
+    }
+    if (callid_len > 0) {
+        memcpy(callid_copy, callid.s, callid_len);
+    }
     bool as_502 = verdict->partner != NULL && status >= 200 && mcsec_reply_502(msg) == 0;
     char ip[IP_ADDR_MAX_STR_SIZE] = "?";
     int ip_len = ip_addr2sbuf(&msg->rcv.src_ip, ip, sizeof(ip) - 1);
     ip[ip_len > 0 ? ip_len : 0] = '\0';
-    char detail[sizeof(verdict->detail)];
-    size_t n = 0;
-    for (size_t i = 0; i < sizeof(verdict->detail) && verdict->detail[i] != '\0'; i++) {
-        unsigned char c = (unsigned char)verdict->detail[i];
-        detail[n++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
-    }
-    detail[n] = '\0';
-    LM_NOTICE("mcsec: reject dir=%s partner=%s reason=%s method=reply status=%u src=%s:%u "
-              "detail=%s: %s\n",
-              egress ? "out" : "in", verdict->partner != NULL ? verdict->partner->name : "-",
-              mcsec_reason_code(verdict->reason), status, ip, (unsigned)msg->rcv.src_port, detail,
-              as_502 ? "replaced by 502" : "dropped");
-    mcsec_counters_count(verdict->partner_index, verdict->reason, egress);
+    char src[IP_ADDR_MAX_STR_SIZE + 8];
+    snprintf(src, sizeof(src), "%s:%u", ip, (unsigned)msg->rcv.src_port);
+    const char *method_name = mcsec_counters_method_name(method);
+    mcsec_verdict_log_t line = {
+        .egress = egress,
+        .reply = true,
+        .partner = verdict->partner != NULL ? verdict->partner->name : "",
+        .reason = (int)verdict->reason,
+        .method = method_name,
+        .method_len = strlen(method_name),
+        .status = status,
+        .src = src,
+        .call_id = callid_copy,
+        .call_id_len = callid_len,
+        .detail = verdict->detail,
+        .outcome = as_502 ? "replaced by 502" : "dropped",
+    };
+    mcsec_log_verdict(&line);
+    mcsec_counters_message(verdict->partner_index, egress, true, method, verdict->reason);
     return as_502 ? 1 : -1;
 }
 
@@ -139,10 +169,16 @@ int mcsec_reply_check(struct sip_msg *msg)
         snprintf(verdict.detail, sizeof(verdict.detail), "Kamailio cannot parse the reply");
         return refuse(msg, &verdict, egress);
     }
+    uint64_t t0 = mcsec_counters_clock();
     mcsec_check_sip_reply(policy, index, !egress, &view.req, &verdict);
-    if (verdict.reason != MCSEC_REASON_NONE ||
-        mcsec_spk_stage(msg, policy, &view, &verdict, egress) != 0 ||
-        mcsec_bodyid_stage(msg, policy, &view, &verdict, egress, NULL, true) != 0) {
+    uint64_t t1 = mcsec_counters_clock();
+    mcsec_counters_stage(MCSEC_STAGE_CHECK, t1 - t0);
+    if (verdict.reason != MCSEC_REASON_NONE) {
+        return refuse(msg, &verdict, egress);
+    }
+    int spk_rc = mcsec_spk_stage(msg, policy, &view, &verdict, egress);
+    mcsec_counters_stage(MCSEC_STAGE_SPK, mcsec_counters_clock() - t1);
+    if (spk_rc != 0 || mcsec_bodyid_stage(msg, policy, &view, &verdict, egress, NULL, true) != 0) {
         return refuse(msg, &verdict, egress);
     }
     char buf[1024];
@@ -155,5 +191,6 @@ int mcsec_reply_check(struct sip_msg *msg)
     if (mcsec_gmk_reply(msg, policy, &verdict, egress, scope) != 0) {
         return refuse(msg, &verdict, egress);
     }
+    mcsec_counters_message(index, egress, true, reply_method(msg), MCSEC_REASON_NONE);
     return 1;
 }

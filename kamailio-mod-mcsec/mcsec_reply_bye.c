@@ -14,6 +14,7 @@
 #include "modules/tm/tm_load.h"
 
 #include "mcsec/topo/topo.h"
+#include "mcsec_log.h"
 #include "mcsec_reply_bye.h"
 #include "mcsec_topo_ctx.h"
 #include "mcsec_topo_msg.h"
@@ -27,11 +28,12 @@ int mcsec_reply_bye_mod_init(void)
 {
     if (find_export("load_tm", NO_SCRIPT, 0) == NULL) {
         /* A stateless relay (bench/cfg) has no transactions to end. */
-        LM_NOTICE("mcsec: tm is not loaded: refused 2xx replies end no dialog\n");
+        mcsec_logf(MCSEC_LOG_NOTICE, "reply",
+                   "tm is not loaded: refused 2xx replies end no dialog");
         return 0;
     }
     if (load_tm_api(&tmb) != 0) {
-        LM_ERR("mcsec: cannot bind tm's API\n");
+        mcsec_logf(MCSEC_LOG_ERROR, "reply", "cannot bind tm's API");
         return -1;
     }
     tm_bound = true;
@@ -126,7 +128,7 @@ int mcsec_reply_bye(struct sip_msg *msg, const mcsec_policy_t *policy,
                : partner_callid(policy, partner, mcsec_topo_callid(msg), token, sizeof(token));
     dlg_t *dlg = NULL;
     if (tmb.new_dlg_uac(&callid, &from->tag_value, cseq, &from->uri, &to->uri, &dlg) < 0) {
-        LM_ERR("mcsec: cannot build the dialog of a refused 2xx\n");
+        mcsec_logf(MCSEC_LOG_ERROR, "reply", "cannot build the dialog of a refused 2xx");
         return -1;
     }
     int rc = -1;
@@ -140,8 +142,9 @@ int mcsec_reply_bye(struct sip_msg *msg, const mcsec_policy_t *policy,
         }
     }
     if (rc != 0) {
-        LM_ERR("mcsec: cannot send ACK and BYE for a refused 2xx (Call-ID %.*s)\n", callid.len,
-               callid.s);
+        mcsec_logf(MCSEC_LOG_ERROR, "reply",
+                   "cannot send ACK and BYE for a refused 2xx (Call-ID %.*s)", callid.len,
+                   callid.s);
     }
     tmb.free_dlg(dlg);
     return rc;

@@ -70,17 +70,14 @@ static void rpc_reload(rpc_t *rpc, void *ctx)
 {
     mcsec_problems_t problems;
     mcsec_problems_init(&problems);
-    int generation = mcsec_shm_policy_reload(&problems);
+    /* Audited and logged (each problem on its own line) there. */
+    int generation = mcsec_shm_policy_reload(MCSEC_TRIGGER_RPC, &problems);
     if (generation < 0) {
-        LM_ERR("mcsec: reload of %s rejected, generation %d kept:\n%s%s\n", mcsec_shm_policy_path(),
-               mcsec_shm_policy_generation(), problems.text,
-               problems.truncated ? "\n(more problems not shown)" : "");
         char fault[MCSEC_RPC_FAULT_MAX + 1];
         format_fault(&problems, fault, sizeof(fault));
         rpc->fault(ctx, 400, "%s", fault);
         return;
     }
-    LM_NOTICE("mcsec: policy %s loaded as generation %d\n", mcsec_shm_policy_path(), generation);
     void *th = NULL;
     if (rpc->add(ctx, "{", &th) < 0) {
         return;

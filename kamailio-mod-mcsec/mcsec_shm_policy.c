@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "core/atomic_ops.h"
 #include "core/dprint.h"
@@ -14,7 +15,10 @@
 #include "core/mem/shm_mem.h"
 
 #include "mcsec/config/config_check.h"
+#include "mcsec/obs/generation.h"
+#include "mcsec_audit.h"
 #include "mcsec_counters.h"
+#include "mcsec_log.h"
 #include "mcsec_shm_policy.h"
 
 /* Policies are small; a bigger file is a mistake, not a policy. */
@@ -25,8 +29,10 @@ typedef struct {
     atomic_t generation; /* read without the lock on every request */
     char *text;          /* shm: validated policy file bytes */
     size_t text_len;
-    char path[PATH_MAX];     /* resolved at mod_init; constant afterwards */
-    char base_dir[PATH_MAX]; /* directory of path, for relative key files */
+    char path[PATH_MAX];                 /* resolved at mod_init; constant afterwards */
+    char base_dir[PATH_MAX];             /* directory of path, for relative key files */
+    char state_file[PATH_MAX];           /* generation state file ("" = none) */
+    char hash[MCSEC_SHA256_HEX_LEN + 1]; /* SHA-256 of text; under lock */
 } mcsec_shm_policy_t;
 
 /* Shared state, set in mod_init before the fork. */
@@ -104,7 +110,7 @@ static int deep_check(const mcsec_policy_t *policy, mcsec_problems_t *problems)
     for (size_t i = 0; i < warnings.count; i++) {
         char line[1024];
         mcsec_diag_format(&warnings.items[i], line, sizeof(line));
-        LM_WARN("mcsec: policy: %s\n", line);
+        mcsec_log_lines(MCSEC_LOG_WARNING, "policy.warning", "warning", line);
     }
     mcsec_diag_list_free(&warnings);
     if (err != MCSEC_OK) {
@@ -117,26 +123,88 @@ static int deep_check(const mcsec_policy_t *policy, mcsec_problems_t *problems)
     return err == MCSEC_OK ? 0 : -1;
 }
 
-/* Reads + validates the file and publishes its text as the next generation. */
-static int publish_file(mcsec_problems_t *problems)
+/* The next generation number: one more than the state file's (persistent
+ * across restarts), and always more than the running one. */
+static int next_generation(void)
+{
+    int current = atomic_get(&shm_policy->generation);
+    uint64_t stored = 0;
+    if (shm_policy->state_file[0] != '\0') {
+        mcsec_err_t err = mcsec_generation_next(shm_policy->state_file, &stored);
+        if (err != MCSEC_OK) {
+            mcsec_logline_t line;
+            mcsec_log_begin(&line, "generation.state");
+            mcsec_logline_str(&line, "file", shm_policy->state_file);
+            mcsec_logline_str(&line, "error", mcsec_err_str(err));
+            mcsec_logline_str(&line, "msg",
+                              "cannot keep the policy generation; numbers may repeat after a "
+                              "restart");
+            mcsec_log_emit(MCSEC_LOG_WARNING, &line);
+        }
+    }
+    if (stored > (uint64_t)INT_MAX - 1) {
+        stored = (uint64_t)INT_MAX - 1;
+    }
+    return (int)stored > current ? (int)stored : current + 1;
+}
+
+/* The running policy parsed again (for the audit's partner comparison);
+ * NULL at start. Its hash into old_hash. */
+static mcsec_policy_t *running_policy(char old_hash[MCSEC_SHA256_HEX_LEN + 1])
+{
+    lock_get(&shm_policy->lock);
+    memcpy(old_hash, shm_policy->hash, MCSEC_SHA256_HEX_LEN + 1);
+    char *text = NULL;
+    size_t len = shm_policy->text_len;
+    if (shm_policy->text != NULL && (text = malloc(len + 1)) != NULL) {
+        memcpy(text, shm_policy->text, len + 1);
+    }
+    lock_release(&shm_policy->lock);
+    if (text == NULL) {
+        return NULL;
+    }
+    mcsec_problems_t ignored;
+    mcsec_problems_init(&ignored);
+    mcsec_policy_t *policy = parse_text(text, len, &ignored);
+    free(text);
+    return policy;
+}
+
+/* Reads + validates the file and publishes its text as the next
+ * generation; audits the result (mcsec_audit.h). */
+static int publish_file(mcsec_trigger_t trigger, mcsec_problems_t *problems)
 {
     char *text = NULL;
     size_t len = 0;
-    if (read_file(shm_policy->path, &text, &len, problems) != 0) {
-        return -1;
+    char old_hash[MCSEC_SHA256_HEX_LEN + 1] = "";
+    char new_hash[MCSEC_SHA256_HEX_LEN + 1] = "";
+    mcsec_policy_t *old_policy = running_policy(old_hash);
+    mcsec_policy_t *policy = NULL;
+    if (read_file(shm_policy->path, &text, &len, problems) == 0 &&
+        mcsec_sha256_hex(text, len, new_hash) != MCSEC_OK) {
+        new_hash[0] = '\0';
     }
     /* Validate exactly the bytes that will be shared. */
-    mcsec_policy_t *policy = parse_text(text, len, problems);
-    if (policy == NULL || deep_check(policy, problems) != 0) {
-        mcsec_policy_free(policy);
-        free(text);
-        return -1;
+    if (text != NULL) {
+        policy = parse_text(text, len, problems);
     }
-    char *shared = shm_malloc(len + 1);
+    if (policy != NULL && trigger == MCSEC_TRIGGER_START) {
+        mcsec_log_configure(&policy->logging); /* its own lines in its format */
+    }
+    char *shared = NULL;
+    if (policy != NULL && deep_check(policy, problems) == 0) {
+        shared = shm_malloc(len + 1);
+        if (shared == NULL) {
+            mcsec_logf(MCSEC_LOG_ERROR, "memory", "out of shared memory");
+            mcsec_problems_add(problems, "%s: out of shared memory", shm_policy->path);
+        }
+    }
     if (shared == NULL) {
-        SHM_MEM_ERROR;
-        mcsec_problems_add(problems, "%s: out of shared memory", shm_policy->path);
+        mcsec_counters_reload(trigger, false, (int64_t)time(NULL));
+        mcsec_audit_failed(trigger, atomic_get(&shm_policy->generation), old_hash, new_hash,
+                           problems);
         mcsec_policy_free(policy);
+        mcsec_policy_free(old_policy);
         free(text);
         return -1;
     }
@@ -144,27 +212,33 @@ static int publish_file(mcsec_problems_t *problems)
     free(text);
     size_t unslotted = mcsec_counters_assign(policy);
     if (unslotted > 0) {
-        LM_WARN("mcsec: %zu partner(s) have no counter slot (at most %d names per "
-                "run); they count as unmatched\n",
-                unslotted, MCSEC_CNT_PARTNER_SLOTS);
+        mcsec_logf(MCSEC_LOG_WARNING, "counters",
+                   "%zu partner(s) have no counter slot (at most %d names per run); they count "
+                   "as unmatched",
+                   unslotted, MCSEC_CNT_PARTNER_SLOTS);
     }
-    mcsec_policy_free(policy);
+    int generation = next_generation();
 
     lock_get(&shm_policy->lock);
     char *old = shm_policy->text;
     shm_policy->text = shared;
     shm_policy->text_len = len;
-    int generation = atomic_get(&shm_policy->generation) + 1;
+    memcpy(shm_policy->hash, new_hash, sizeof(new_hash));
     atomic_set(&shm_policy->generation, generation);
     lock_release(&shm_policy->lock);
     if (old != NULL) {
         shm_free(old);
     }
+    mcsec_counters_reload(trigger, true, (int64_t)time(NULL));
+    mcsec_log_configure(&policy->logging); /* this line already in the new format */
+    mcsec_audit_ok(trigger, generation, old_hash, new_hash, old_policy, policy);
+    mcsec_policy_free(policy);
+    mcsec_policy_free(old_policy);
     return generation;
 }
 
-/* Resolves path, allocates the shared state and publishes generation 1. */
-int mcsec_shm_policy_init(const char *path, mcsec_problems_t *problems)
+/* Resolves path and allocates the shared state. 0 or -1 (problems). */
+static int setup(const char *path, const char *state_file, mcsec_problems_t *problems)
 {
     if (path == NULL || path[0] == '\0') {
         mcsec_problems_add(problems, "modparam(\"mcsec\", \"policy\", FILE) is not set");
@@ -172,7 +246,7 @@ int mcsec_shm_policy_init(const char *path, mcsec_problems_t *problems)
     }
     shm_policy = shm_malloc(sizeof(*shm_policy));
     if (shm_policy == NULL) {
-        SHM_MEM_ERROR;
+        mcsec_logf(MCSEC_LOG_ERROR, "memory", "out of shared memory");
         mcsec_problems_add(problems, "out of shared memory");
         return -1;
     }
@@ -194,7 +268,21 @@ int mcsec_shm_policy_init(const char *path, mcsec_problems_t *problems)
         mcsec_shm_policy_destroy();
         return -1;
     }
-    if (publish_file(problems) < 0) {
+    if (state_file != NULL && snprintf(shm_policy->state_file, sizeof(shm_policy->state_file), "%s",
+                                       state_file) >= (int)sizeof(shm_policy->state_file)) {
+        shm_policy->state_file[0] = '\0';
+    }
+    return 0;
+}
+
+/* Sets up the shared state and publishes the first generation. */
+int mcsec_shm_policy_init(const char *path, const char *state_file, mcsec_problems_t *problems)
+{
+    if (setup(path, state_file, problems) != 0) {
+        mcsec_log_lines(MCSEC_LOG_ERROR, "policy.problem", "error", problems->text);
+        return -1;
+    }
+    if (publish_file(MCSEC_TRIGGER_START, problems) < 0) { /* logged there */
         mcsec_shm_policy_destroy();
         return -1;
     }
@@ -218,13 +306,13 @@ void mcsec_shm_policy_destroy(void)
 }
 
 /* Validates and publishes the file again; see the header. */
-int mcsec_shm_policy_reload(mcsec_problems_t *problems)
+int mcsec_shm_policy_reload(mcsec_trigger_t trigger, mcsec_problems_t *problems)
 {
     if (shm_policy == NULL) {
         mcsec_problems_add(problems, "no policy configured");
         return -1;
     }
-    return publish_file(problems);
+    return publish_file(trigger, problems);
 }
 
 /* Rebuilds this process's parsed policy from the shared text. */
@@ -254,11 +342,18 @@ static void rebuild_proc_policy(void)
     proc_policy = policy;
     proc_generation = generation;
     if (policy == NULL) {
-        LM_ERR("mcsec: cannot build policy generation %d in this process, rejecting "
-               "all requests: %s\n",
-               generation, problems.text);
-    } else if (mcsec_counters_map(policy) != 0) {
-        LM_ERR("mcsec: out of memory mapping counters; partners count as unmatched\n");
+        mcsec_logline_t line;
+        mcsec_log_begin(&line, "policy.unusable");
+        mcsec_logline_int(&line, "generation", generation);
+        mcsec_logline_str(&line, "msg", "cannot build this generation here: rejecting all");
+        mcsec_logline_str(&line, "error", problems.text);
+        mcsec_log_emit(MCSEC_LOG_ERROR, &line);
+    } else {
+        mcsec_log_configure(&policy->logging);
+        if (mcsec_counters_map(policy) != 0) {
+            mcsec_logf(MCSEC_LOG_ERROR, "counters",
+                       "out of memory mapping counters; partners count as unmatched");
+        }
     }
 }
 
@@ -278,6 +373,17 @@ const mcsec_policy_t *mcsec_proc_policy(void)
 int mcsec_shm_policy_generation(void)
 {
     return shm_policy != NULL ? atomic_get(&shm_policy->generation) : 0;
+}
+
+/* See mcsec_shm_policy.h. */
+void mcsec_shm_policy_hash(char out[MCSEC_SHA256_HEX_LEN + 1])
+{
+    out[0] = '\0';
+    if (shm_policy != NULL) {
+        lock_get(&shm_policy->lock);
+        memcpy(out, shm_policy->hash, MCSEC_SHA256_HEX_LEN + 1);
+        lock_release(&shm_policy->lock);
+    }
 }
 
 /* Resolved policy path; "" when none. */

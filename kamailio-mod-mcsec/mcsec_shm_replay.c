@@ -12,6 +12,7 @@
 
 #include "mcsec/util/replay_table.h"
 
+#include "mcsec_log.h"
 #include "mcsec_shm_replay.h"
 
 struct mcsec_shm_replay_table {
@@ -67,19 +68,19 @@ int mcsec_shm_replay_init(mcsec_shm_replay_t *r, const char *what)
     r->what = what;
     shm_replay_t *shm_replay = shm_malloc(sizeof(*shm_replay));
     if (shm_replay == NULL) {
-        SHM_MEM_ERROR;
+        mcsec_logf(MCSEC_LOG_ERROR, "memory", "out of shared memory");
         return -1;
     }
     memset(shm_replay, 0, sizeof(*shm_replay));
     shm_replay->table.min_expiry = INT64_MAX;
     if (lock_init(&shm_replay->lock) == NULL) {
-        LM_ERR("mcsec: cannot initialise the %s replay cache lock\n", what);
+        mcsec_logf(MCSEC_LOG_ERROR, "replay", "cannot initialise the %s replay cache lock", what);
         shm_free(shm_replay);
         return -1;
     }
     r->shared = shm_replay;
     if (RAND_priv_bytes(shm_replay->hash_key, sizeof(shm_replay->hash_key)) != 1) {
-        LM_ERR("mcsec: no random key for the %s replay cache\n", what);
+        mcsec_logf(MCSEC_LOG_ERROR, "replay", "no random key for the %s replay cache", what);
         mcsec_shm_replay_destroy(r);
         return -1;
     }
@@ -165,9 +166,10 @@ int mcsec_shm_replay_configure(mcsec_shm_replay_t *r, size_t max_entries)
     }
     lock_release(&shm_replay->lock);
     if (rc != 0) {
-        LM_ERR("mcsec: no shared memory for a %s replay cache of %zu entries; keeping "
-               "the previous one\n",
-               r->what, max_entries);
+        mcsec_logf(
+            MCSEC_LOG_ERROR, "replay",
+            "no shared memory for a %s replay cache of %zu entries; keeping the previous one",
+            r->what, max_entries);
     }
     return rc;
 }
@@ -182,7 +184,8 @@ mcsec_replay_cache_t *mcsec_shm_replay_cache(mcsec_shm_replay_t *r)
     if (r->mac == NULL) {
         EVP_MAC_CTX *ctx = mcsec_replay_mac_new(shm_replay->hash_key);
         if (ctx == NULL) {
-            LM_ERR("mcsec: cannot set up SipHash for the %s replay cache\n", r->what);
+            mcsec_logf(MCSEC_LOG_ERROR, "replay", "cannot set up SipHash for the %s replay cache",
+                       r->what);
             return NULL;
         }
         r->mac = ctx;

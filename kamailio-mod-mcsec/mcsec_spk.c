@@ -20,6 +20,7 @@
 #include "core/dprint.h"
 
 #include "mcsec/spk/xmlprot.h"
+#include "mcsec_log.h"
 #include "mcsec_spk_body.h"
 #include "mcsec_spk_keys.h"
 #include "mcsec_stages.h"
@@ -31,7 +32,8 @@ int mcsec_spk_mod_init(void)
 {
     mcsec_err_t rc = mcsec_xmlprot_global_init();
     if (rc != MCSEC_OK) {
-        LM_ERR("mcsec: spk: cannot initialise libxml2/xmlsec1: %s\n", mcsec_err_str(rc));
+        mcsec_logf(MCSEC_LOG_ERROR, "spk", "spk: cannot initialise libxml2/xmlsec1: %s",
+                   mcsec_err_str(rc));
         return -1;
     }
     return 0;

@@ -9,6 +9,7 @@
 #include "core/trim.h"
 #include "core/ut.h"
 
+#include "mcsec_log.h"
 #include "mcsec_spk_body.h"
 #include "mcsec_stages.h"
 
@@ -53,7 +54,7 @@ static int insert_copy(struct lump *anchor, const char *text, size_t len)
 {
     char *copy = pkg_malloc(len);
     if (copy == NULL) {
-        LM_ERR("mcsec: spk: out of pkg memory\n");
+        mcsec_logf(MCSEC_LOG_ERROR, "spk", "spk: out of pkg memory");
         return -1;
     }
     memcpy(copy, text, len);
@@ -126,19 +127,19 @@ int mcsec_spk_body_replace(struct sip_msg *msg, const mcsec_body_t *replacement)
     del_nonshm_lump(&msg->body_lumps);
     msg->body_lumps = NULL;
     if (del_lump(msg, (int)((const char *)old.data - msg->buf), (int)old.len, 0) == NULL) {
-        LM_ERR("mcsec: spk: cannot delete the old body\n");
+        mcsec_logf(MCSEC_LOG_ERROR, "spk", "spk: cannot delete the old body");
         return -1;
     }
     struct lump *headers_end = anchor_lump(msg, (int)(msg->unparsed - msg->buf), 0, 0);
     if (headers_end == NULL || add_content_length(msg, headers_end, replacement->len) != 0 ||
         replace_content_type(msg, headers_end, replacement->content_type) != 0) {
-        LM_ERR("mcsec: spk: cannot rewrite the body headers\n");
+        mcsec_logf(MCSEC_LOG_ERROR, "spk", "spk: cannot rewrite the body headers");
         return -1;
     }
     struct lump *body_anchor = anchor_lump(msg, (int)((const char *)old.data - msg->buf), 0, 0);
     if (body_anchor == NULL ||
         insert_copy(body_anchor, (const char *)replacement->data, replacement->len) != 0) {
-        LM_ERR("mcsec: spk: cannot insert the new body\n");
+        mcsec_logf(MCSEC_LOG_ERROR, "spk", "spk: cannot insert the new body");
         return -1;
     }
     return 0;

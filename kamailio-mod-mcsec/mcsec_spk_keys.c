@@ -5,6 +5,7 @@
 #include "core/dprint.h"
 
 #include "mcsec/spk/keystore.h"
+#include "mcsec_log.h"
 #include "mcsec_kms_keys.h"
 #include "mcsec_spk_keys.h"
 
@@ -35,14 +36,16 @@ static mcsec_xmlprot_t *build_object(const char *what, const char *path, const c
                                      const mcsec_strlist_t *signed_types)
 {
     if (path == NULL || path[0] == '\0' || identity == NULL || identity[0] == '\0') {
-        LM_ERR("mcsec: spk: %s: no key file or no identity in the policy\n", what);
+        mcsec_logf(MCSEC_LOG_ERROR, "spk", "spk: %s: no key file or no identity in the policy",
+                   what);
         return NULL;
     }
     char why[256] = "";
     mcsec_keystore_t *store = NULL;
     mcsec_err_t rc = mcsec_keystore_load_spk(path, &store, why, sizeof(why));
     if (rc != MCSEC_OK) {
-        LM_ERR("mcsec: spk: %s: key file refused: %s\n", what, why[0] ? why : mcsec_err_str(rc));
+        mcsec_logf(MCSEC_LOG_ERROR, "spk", "spk: %s: key file refused: %s", what,
+                   why[0] ? why : mcsec_err_str(rc));
         return NULL;
     }
     mcsec_xmlprot_conf_t conf;
@@ -61,7 +64,8 @@ static mcsec_xmlprot_t *build_object(const char *what, const char *path, const c
     rc = mcsec_xmlprot_create(&conf, &prot);
     mcsec_keystore_destroy(store);
     if (rc != MCSEC_OK) {
-        LM_ERR("mcsec: spk: %s: cannot derive the keys: %s\n", what, mcsec_err_str(rc));
+        mcsec_logf(MCSEC_LOG_ERROR, "spk", "spk: %s: cannot derive the keys: %s", what,
+                   mcsec_err_str(rc));
         return NULL;
     }
     return prot;
@@ -127,7 +131,7 @@ int mcsec_spk_keys_sync(const mcsec_policy_t *policy)
         return 0;
     }
     if (build_all(policy) != 0) {
-        LM_ERR("mcsec: spk: out of memory building the SPK key objects\n");
+        mcsec_logf(MCSEC_LOG_ERROR, "spk", "spk: out of memory building the SPK key objects");
         mcsec_spk_keys_free();
         return -1;
     }

@@ -10,6 +10,7 @@
 #include "core/tcp_options.h"
 #include "modules/rr/api.h"
 
+#include "mcsec_log.h"
 #include "mcsec_topo.h"
 #include "mcsec_topo_body.h"
 #include "mcsec_topo_ctx.h"
@@ -36,7 +37,7 @@ int mcsec_topo_mod_init(void)
 {
     if (sr_event_register_cb(SREV_NET_DATA_IN, mcsec_topo_net_in) != 0 ||
         sr_event_register_cb(SREV_NET_DATA_OUT, mcsec_topo_net_out) != 0) {
-        LM_ERR("mcsec: topo: cannot register the network event callbacks\n");
+        mcsec_logf(MCSEC_LOG_ERROR, "topo", "topo: cannot register the network event callbacks");
         return -1;
     }
     /* SREV_NET_DATA_IN rewrites the receive buffer in place. */
@@ -84,7 +85,7 @@ static int replace_callid(struct sip_msg *msg, const char *value, size_t len)
     str old = mcsec_topo_callid(msg);
     char *copy = pkg_malloc(len);
     if (copy == NULL) {
-        PKG_MEM_ERROR;
+        mcsec_logf(MCSEC_LOG_ERROR, "memory", "out of private memory");
         return -1;
     }
     memcpy(copy, value, len);

@@ -6,6 +6,7 @@
 #include "core/sr_module.h"
 #include "modules/rr/api.h"
 
+#include "mcsec_log.h"
 #include "mcsec_kms_keys.h"
 #include "mcsec_topo_ctx.h"
 
@@ -41,7 +42,7 @@ static void topo_cache_build(const mcsec_policy_t *policy)
     }
     const char *host = policy->system.topology_host;
     if (host == NULL || host[0] == '\0') {
-        LM_ERR("mcsec: topo: the policy names no topology host\n");
+        mcsec_logf(MCSEC_LOG_ERROR, "topo", "topo: the policy names no topology host");
         topo_cache.broken = true;
         return;
     }
@@ -52,7 +53,8 @@ static void topo_cache_build(const mcsec_policy_t *policy)
     char why[256] = "";
     mcsec_err_t rc = mcsec_topo_create(key_path, &config, &topo_cache.topo, why, sizeof(why));
     if (rc != MCSEC_OK) {
-        LM_ERR("mcsec: topo: topology key file refused: %s\n", why[0] ? why : mcsec_err_str(rc));
+        mcsec_logf(MCSEC_LOG_ERROR, "topo", "topo: topology key file refused: %s",
+                   why[0] ? why : mcsec_err_str(rc));
         topo_cache.topo = NULL;
         topo_cache.broken = true;
     }
@@ -79,8 +81,8 @@ void mcsec_topo_ctx_mod_init(void)
 {
     topo_rr.loaded = find_export("load_rr", 0, 0) != NULL && load_rr_api(&topo_rr.api) == 0;
     if (!topo_rr.loaded) {
-        LM_INFO("mcsec: topo: rr module not loaded; dialogs started inside cannot be "
-                "topology-hidden\n");
+        mcsec_logf(MCSEC_LOG_INFO, "topo",
+                   "topo: rr module not loaded; dialogs started inside cannot be topology-hidden");
     }
 }
 

@@ -11,6 +11,7 @@
 
 #include "mcsec/topo/topo.h"
 #include "mcsec_counters.h"
+#include "mcsec_log.h"
 #include "mcsec_shm_policy.h"
 #include "mcsec_topo_body.h"
 #include "mcsec_topo_ctx.h"
@@ -304,7 +305,7 @@ static int write_back(mcsec_topo_edits_t *edits, str *buf)
     }
     char *nbuf = pkg_malloc((size_t)size);
     if (nbuf == NULL) {
-        PKG_MEM_ERROR;
+        mcsec_logf(MCSEC_LOG_ERROR, "memory", "out of private memory");
         return -1;
     }
     int nlen = mcsec_topo_edits_apply(edits, buf->s, buf->len, nbuf, size);
@@ -376,9 +377,20 @@ int mcsec_topo_net_in(sr_event_param_t *evp)
             snprintf(ctx.reply_detail, sizeof(ctx.reply_detail), "%s token: %s",
                      ctx.failed_kind ? ctx.failed_kind : "a", mcsec_topo_fault_str(ctx.err.fault));
         }
-        LM_NOTICE("mcsec: reject dir=in partner=%s reason=%s method=reply detail=%s\n",
-                  partner->name, mcsec_reason_code(ctx.reply_reason), ctx.reply_detail);
-        mcsec_counters_count(partner_index, ctx.reply_reason, false);
+        mcsec_verdict_log_t line = {
+            .egress = false,
+            .reply = true,
+            .partner = partner->name,
+            .reason = (int)ctx.reply_reason,
+            .method = "other",
+            .method_len = 5,
+            .status = msg.first_line.u.reply.statuscode,
+            .detail = ctx.reply_detail,
+            .outcome = "dropped",
+        };
+        mcsec_log_verdict(&line);
+        mcsec_counters_message(partner_index, false, true, mcsec_counters_method(NULL, 0),
+                               ctx.reply_reason);
         buf->len = 0; /* Kamailio drops what it cannot parse */
         buf->s[0] = '\0';
     } else {
@@ -386,7 +398,7 @@ int mcsec_topo_net_in(sr_event_param_t *evp)
             mark_bad_request(&ctx);
         }
         if (edits.count > 0 && write_back(&edits, buf) != 0) {
-            LM_ERR("mcsec: topo: restored message too large: dropped\n");
+            mcsec_logf(MCSEC_LOG_ERROR, "topo", "topo: restored message too large: dropped");
             buf->len = 0;
             buf->s[0] = '\0';
         }

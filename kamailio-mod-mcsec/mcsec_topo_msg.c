@@ -8,6 +8,7 @@
 #include "core/parser/parse_from.h"
 #include "core/parser/parse_to.h"
 
+#include "mcsec_log.h"
 #include "mcsec_topo_msg.h"
 
 /* Parses like topoh's th_prepare_msg: a SIP request or reply with every
@@ -48,7 +49,7 @@ int mcsec_topo_edits_init(mcsec_topo_edits_t *edits, size_t arena_size)
     edits->arena_size = arena_size;
     edits->arena = pkg_malloc(arena_size);
     if (edits->arena == NULL) {
-        PKG_MEM_ERROR;
+        mcsec_logf(MCSEC_LOG_ERROR, "memory", "out of private memory");
         return -1;
     }
     return 0;
@@ -150,7 +151,7 @@ int mcsec_topo_edits_apply(mcsec_topo_edits_t *edits, const char *buf, int buf_l
     for (int i = 0; i < edits->count; i++) {
         const mcsec_topo_edit_t *e = &edits->items[i];
         if (e->start < pos || e->end > buf_len) {
-            LM_ERR("mcsec: topo: overlapping edits at offset %d\n", e->start);
+            mcsec_logf(MCSEC_LOG_ERROR, "topo", "topo: overlapping edits at offset %d", e->start);
             return -1;
         }
         int keep = e->start - pos;

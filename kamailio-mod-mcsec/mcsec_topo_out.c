@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "core/dprint.h"
+#include "core/parser/parse_cseq.h"
 #include "core/ip_addr.h"
 #include "core/mem/mem.h"
 #include "core/parser/contact/parse_contact.h"
@@ -18,6 +19,7 @@
 #include "mcsec/util/reason.h"
 #include "mcsec/topo/topo.h"
 #include "mcsec_counters.h"
+#include "mcsec_log.h"
 #include "mcsec_outside.h"
 #include "mcsec_refusal.h"
 #include "mcsec_shm_policy.h"
@@ -52,7 +54,8 @@ static int edit_transform(out_ctx_t *ctx, int start, int end, mcsec_str_t value,
     size_t len = 0;
     mcsec_err_t rc = transform(ctx, value, space, avail, &len);
     if (rc != MCSEC_OK) {
-        LM_ERR("mcsec: topo: cannot tokenize a value (%s)\n", mcsec_err_str(rc));
+        mcsec_logf(MCSEC_LOG_ERROR, "topo", "topo: cannot tokenize a value (%s)",
+                   mcsec_err_str(rc));
         return -1;
     }
     mcsec_topo_edit_commit(ctx->edits, start, end, len);
@@ -117,7 +120,8 @@ static int hide_routes(out_ctx_t *ctx, enum _hdr_types_t type, bool reply)
             continue;
         }
         if (parse_rr(hf) < 0) {
-            LM_ERR("mcsec: topo: cannot parse a %.*s header\n", hf->name.len, hf->name.s);
+            mcsec_logf(MCSEC_LOG_ERROR, "topo", "topo: cannot parse a %.*s header", hf->name.len,
+                       hf->name.s);
             return -1;
         }
         for (rr_t *entry = hf->parsed; entry != NULL; entry = entry->next) {
@@ -147,7 +151,7 @@ static int hide_contacts(out_ctx_t *ctx)
             continue;
         }
         if (hf->parsed == NULL && parse_contact(hf) < 0) {
-            LM_ERR("mcsec: topo: cannot parse a Contact header\n");
+            mcsec_logf(MCSEC_LOG_ERROR, "topo", "topo: cannot parse a Contact header");
             return -1;
         }
         contact_body_t *body = hf->parsed;
@@ -247,8 +251,8 @@ static int rewrite_headers(out_ctx_t *ctx)
             mcsec_topo_rewrite_hosts(ctx->topo, mcsec_topo_mstr(hf->body),
                                      &ctx->policy->system.domains, space, avail, &len, &changed);
         if (rc != MCSEC_OK) {
-            LM_ERR("mcsec: topo: cannot rewrite header %.*s (%s)\n", hf->name.len, hf->name.s,
-                   mcsec_err_str(rc));
+            mcsec_logf(MCSEC_LOG_ERROR, "topo", "topo: cannot rewrite header %.*s (%s)",
+                       hf->name.len, hf->name.s, mcsec_err_str(rc));
             return -1;
         }
         if (changed) {
@@ -293,7 +297,7 @@ static int hide_vias(out_ctx_t *ctx)
         }
         for (; vb != NULL; vb = vb->next) {
             if (n == sizeof(values) / sizeof(values[0])) {
-                LM_ERR("mcsec: topo: too many Vias\n");
+                mcsec_logf(MCSEC_LOG_ERROR, "topo", "topo: too many Vias");
                 return -1;
             }
             values[n++] = mcsec_topo_mstr(mcsec_topo_via_text(hf, vb));
@@ -313,7 +317,8 @@ static int hide_vias(out_ctx_t *ctx)
     mcsec_err_t rc = mcsec_topo_hide_vias(ctx->topo, values, n, ctx->callid,
                                           space + sizeof(name) - 1, avail - sizeof(name) - 1, &len);
     if (rc != MCSEC_OK) {
-        LM_ERR("mcsec: topo: cannot tokenize the Vias (%s)\n", mcsec_err_str(rc));
+        mcsec_logf(MCSEC_LOG_ERROR, "topo", "topo: cannot tokenize the Vias (%s)",
+                   mcsec_err_str(rc));
         return -1;
     }
     len += sizeof(name) - 1;
@@ -370,8 +375,8 @@ static int hide_refer(out_ctx_t *ctx)
     mcsec_err_t rc =
         mcsec_topo_edit_refer_headers(ctx->msg, ctx->edits, hide_refer_value, ctx, &refer_to);
     if (rc != MCSEC_OK) {
-        LM_ERR("mcsec: topo: cannot hide a %s header (%s)\n", refer_to ? "Refer-To" : "Replaces",
-               mcsec_err_str(rc));
+        mcsec_logf(MCSEC_LOG_ERROR, "topo", "topo: cannot hide a %s header (%s)",
+                   refer_to ? "Refer-To" : "Replaces", mcsec_err_str(rc));
         return -1;
     }
     return 0;
@@ -383,8 +388,8 @@ static int hide_reply_body(out_ctx_t *ctx)
 {
     mcsec_verdict_t verdict = {MCSEC_REASON_NONE, ctx->partner, ctx->partner_index, ""};
     if (mcsec_topo_reply_body(ctx->msg, ctx->policy, &verdict, true, ctx->edits) != 0) {
-        LM_ERR("mcsec: topo: reply body to partner %s: %s (%s)\n", ctx->partner->name,
-               verdict.detail, mcsec_reason_code(verdict.reason));
+        mcsec_logf(MCSEC_LOG_ERROR, "topo", "topo: reply body to partner %s: %s (%s)",
+                   ctx->partner->name, verdict.detail, mcsec_reason_code(verdict.reason));
         return -1;
     }
     return 0;
@@ -418,42 +423,48 @@ static void drop(str *obuf)
     obuf->len = 0;
 }
 
-/* "METHOD" of a request or "reply-NNN" of a reply, for the log. */
-static void msg_label(struct sip_msg *msg, char *out, size_t out_size)
-{
-    if (msg->first_line.type == SIP_REPLY) {
-        snprintf(out, out_size, "reply-%u", msg->first_line.u.reply.statuscode);
-        return;
-    }
-    str m = msg->first_line.u.request.method;
-    size_t n = 0;
-    for (int i = 0; i < m.len && n + 1 < out_size; i++) {
-        unsigned char c = (unsigned char)m.s[i];
-        out[n++] = c > 0x20 && c < 0x7f ? (char)c : '?';
-    }
-    out[n] = '\0';
-}
-
 /* A relayed message for an address of no partner (or for any address
  * while this process has no usable policy) left the outside socket:
  * dropped, counted in the unmatched row and logged. */
 static void drop_stray(str *obuf, struct sip_msg *msg, const struct dest_info *dst,
                        mcsec_reason_t reason, const char *why)
 {
-    char label[32] = "unparsable";
-    if (msg != NULL) {
-        msg_label(msg, label, sizeof(label));
+    bool reply = msg != NULL && msg->first_line.type == SIP_REPLY;
+    str method = {NULL, 0};
+    unsigned status = 0;
+    if (reply) {
+        status = msg->first_line.u.reply.statuscode;
+        if (msg->cseq != NULL && msg->cseq->parsed != NULL) {
+            method = get_cseq(msg)->method;
+        }
+    } else if (msg != NULL) {
+        method = msg->first_line.u.request.method;
     }
+    int index = mcsec_counters_method(method.s, method.len > 0 ? (size_t)method.len : 0);
+    const char *name = mcsec_counters_method_name(index);
     char ip[IP_ADDR_MAX_STR_SIZE] = "?";
     struct ip_addr to;
     su2ip_addr(&to, (union sockaddr_union *)&dst->to);
     int ip_len = ip_addr2sbuf(&to, ip, sizeof(ip) - 1);
     ip[ip_len > 0 ? ip_len : 0] = '\0';
-    LM_NOTICE("mcsec: reject dir=out partner=- reason=%s method=%s dst=%s:%u detail=%s on the "
-              "outside socket: dropped\n",
-              mcsec_reason_code(reason), label, ip, su_getport((union sockaddr_union *)&dst->to),
-              why);
-    mcsec_counters_count(-1, reason, true);
+    char where[IP_ADDR_MAX_STR_SIZE + 8];
+    snprintf(where, sizeof(where), "%s:%u", ip, su_getport((union sockaddr_union *)&dst->to));
+    char detail[160];
+    snprintf(detail, sizeof(detail), "%s on the outside socket", why);
+    mcsec_verdict_log_t line = {
+        .egress = true,
+        .reply = reply,
+        .partner = "",
+        .reason = (int)reason,
+        .method = name,
+        .method_len = strlen(name),
+        .status = status,
+        .dst = where,
+        .detail = detail,
+        .outcome = "dropped",
+    };
+    mcsec_log_verdict(&line);
+    mcsec_counters_message(-1, true, reply, index, reason);
     drop(obuf);
 }
 
@@ -508,8 +519,9 @@ int mcsec_topo_net_out(sr_event_param_t *evp)
     const mcsec_partner_t *partner = &policy->partners[partner_index];
     if (parse_rc != 0) {
         mcsec_topo_unparse(&msg);
-        LM_ERR("mcsec: topo: cannot parse a message to partner %s (step %d): dropped\n",
-               partner->name, -parse_rc);
+        mcsec_logf(MCSEC_LOG_ERROR, "topo",
+                   "topo: cannot parse a message to partner %s (step %d): dropped", partner->name,
+                   -parse_rc);
         drop(obuf);
         return 0;
     }
@@ -517,8 +529,8 @@ int mcsec_topo_net_out(sr_event_param_t *evp)
     mcsec_topo_t *topo = mcsec_topo_proc(policy, &broken);
     if (topo == NULL) {
         mcsec_topo_unparse(&msg);
-        LM_ERR("mcsec: topo: no usable topology key: message to partner %s dropped\n",
-               partner->name);
+        mcsec_logf(MCSEC_LOG_ERROR, "topo",
+                   "topo: no usable topology key: message to partner %s dropped", partner->name);
         drop(obuf);
         return 0;
     }
@@ -549,8 +561,9 @@ int mcsec_topo_net_out(sr_event_param_t *evp)
     mcsec_topo_edits_free(&edits);
     mcsec_topo_unparse(&msg);
     if (nlen < 0) {
-        LM_ERR("mcsec: topo: cannot hide the topology of a message to partner %s: dropped\n",
-               partner->name);
+        mcsec_logf(MCSEC_LOG_ERROR, "topo",
+                   "topo: cannot hide the topology of a message to partner %s: dropped",
+                   partner->name);
         if (nbuf != NULL) {
             pkg_free(nbuf);
         }

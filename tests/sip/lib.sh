@@ -214,6 +214,8 @@ kam_start() {
         -A "INSIDE_ADDR=$IN_IP" -A "INSIDE_PORT=$SIP_PORT" \
         -A "MCSEC_POLICY=\"$policy\"" -A "MCSEC_MODULE=\"$MCSEC_MODULE\"" \
         -A "CHILDREN=$KAM_CHILDREN" -A "RUNDIR=\"$KAM_RUNDIR\"" \
+        -A "MCSEC_STATE_FILE=\"$KAM_RUNDIR/mcsec.generation\"" \
+        -A "METRICS_LISTEN=\"${KAM_METRICS_LISTEN:-$IN_IP:9610}\"" \
         "${extra[@]}" "$@" >>"$KAM_LOG" 2>&1 &
     KAM_PID=$!
     local i ok=0 n_prev=-1 n

@@ -72,7 +72,7 @@ body_case() {
         assert_eq "$label: 403 with Warning \"$reason\"" 0 $rc
         assert_delta "$label: nothing reached the core" 0 "$core0" "$core1"
         assert_match "$label: the log names the element" \
-            "reason=${reason//./\\.} .*detail=mcptt-calling-user-id host" "$(log_since "$log0")"
+            "reason=${reason//./\\.} .*detail=\"mcptt-calling-user-id host" "$(log_since "$log0")"
     fi
     assert_delta "$label: counter system-b/$counter" 1 "$before" "$after"
 }

@@ -36,7 +36,7 @@ egress_reject() {
     assert_eq "$tr out $label: $status with Warning \"$reason\"" 0 $rc
     assert_delta "$tr out $label: counter $partner/$reason" 1 "$before" "$after"
     assert_match "$tr out $label: log line" \
-        "mcsec: reject dir=out partner=$partner reason=${reason//./\\.} " "$(log_since "$log0")"
+        "event=refused reason=${reason//./\\.} partner=$partner direction=out " "$(log_since "$log0")"
 }
 
 # egress_pass LABEL EAR_LINE: our core's MESSAGE to bob@b must reach the

@@ -46,7 +46,7 @@ ear_case() {
     assert_eq "$tr $label: $status with Warning \"$reason\"" 0 $rc
     assert_delta "$tr $label: counter system-b/$reason" 1 "$before" "$after"
     assert_match "$tr $label: log line" \
-        "mcsec: reject dir=in partner=system-b reason=${reason//./\\.} " "$(log_since "$log0")"
+        "event=refused reason=${reason//./\\.} partner=system-b direction=in " "$(log_since "$log0")"
     assert_eq "$tr $label: nothing reached the core" "$core0" "$core1"
 }
 

@@ -210,7 +210,7 @@ reject_case() {
     assert_eq "$label: $status with Warning \"$reason\"" 0 $rc
     assert_delta "$label: counter system-b/$reason" 1 "$before" "$after"
     assert_match "$label: log line" \
-        "mcsec: reject dir=$dir partner=system-b reason=${reason//./\\.} " "$(log_since "$log0")"
+        "event=refused reason=${reason//./\\.} partner=system-b direction=$dir " "$(log_since "$log0")"
 }
 
 t_log "=== policy and kamailio at the vector's time + 60 s"
@@ -377,7 +377,7 @@ reply_case() {
     assert_match "$label: a 502 arrives instead of the 200" '^SIP/2.0 502 Bad Gateway' "$out"
     assert_delta "$label: counter system-b/$reason" 1 "$before" "$(stat_get system-b "$reason")"
     assert_match "$label: log line" \
-        "mcsec: reject dir=$dir partner=system-b reason=${reason//./\\.} method=reply status=200 " \
+        "event=refused reason=${reason//./\\.} partner=system-b direction=$dir kind=reply method=[A-Za-z]+ status=200 " \
         "$(log_since "$log0")"
 }
 reply_case reply-replayed-from-b in gmk.replay "$T_DIR/good.xml"

@@ -26,6 +26,8 @@ reject_case() {
     local scen name dst sport before after log0 core0 core1 rc
     local warning=yes method=MESSAGE kv
     [ "$cpartner" = - ] && warning=no
+    local lpartner=$cpartner # the log line's partner= ("" for none)
+    [ "$cpartner" = - ] && lpartner='""'
     for kv in "$@"; do [ "${kv%%=*}" = method ] && method=${kv#*=}; done
     scen=$(reject_scenario "$reason" "$status" "$warning" "$method")
     name="$dir-$reason-$label-$tr"
@@ -47,7 +49,7 @@ reject_case() {
     fi
     assert_delta "$what: counter $cpartner/$reason" 1 "$before" "$after"
     assert_match "$what: log line" \
-        "mcsec: reject dir=$dir partner=$cpartner reason=${reason//./\\.} " "$(log_since "$log0")"
+        "event=refused reason=${reason//./\\.} partner=$lpartner direction=$dir " "$(log_since "$log0")"
     [ "$dir" = in ] && assert_eq "$what: nothing reached the core" "$core0" "$core1"
 }
 

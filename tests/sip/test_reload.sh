@@ -37,7 +37,7 @@ burst() {
 
 # distinct kamailio pids that logged a rejection with REASON after OFFSET
 reject_pids() {
-    log_since "$1" | grep "mcsec: reject .*reason=$2 " |
+    log_since "$1" | grep "event=refused reason=$2 " |
         sed -nE 's/^ *[0-9]+\(([0-9]+)\).*/\1/p' | sort -u | tr '\n' ' '
 }
 

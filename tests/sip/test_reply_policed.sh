@@ -103,7 +103,7 @@ uac() {
 refused() {
     assert_delta "$1: $2 counted for system-a" 1 "$mark_count" "$(stat_get system-a "$2")"
     assert_match "$1: logged with its reason" \
-        "reject dir=$3 partner=system-a reason=$2 method=reply status=$4 .*replaced by 502" \
+        "event=refused reason=$2 partner=system-a direction=$3 kind=reply method=[A-Za-z]+ status=$4 .*outcome=\"replaced by 502\"" \
         "$(log_since "$mark_log")"
 }
 mark() {
@@ -160,7 +160,7 @@ assert_eq "h: A's 486 is acknowledged" 0 $?
 assert_delta "h: sip.content_type_denied counted for system-a" 1 "$mark_count" \
     "$(stat_get system-a sip.content_type_denied)"
 assert_match "h: the 183 logged as dropped" \
-    "reject dir=in partner=system-a reason=sip.content_type_denied method=reply status=183 .*dropped" \
+    "event=refused reason=sip.content_type_denied partner=system-a direction=in kind=reply method=[A-Za-z]+ status=183 .*outcome=dropped" \
     "$(log_since "$mark_log")"
 
 # c: protected from A arrives clear at B's core ...

@@ -221,7 +221,7 @@ for case in missing:spk.missing:403 vmissing:spk.missing:403 dmissing:spk.missin
     assert_eq "$name: $status with Warning \"$reason\"" 0 $?
     assert_delta "$name: $reason counter for system-a" 1 "$before" "$(stat_get system-a "$reason")"
     assert_match "$name: logged with the partner and reason" \
-        "reject dir=in partner=system-a reason=$reason" "$(log_since "$log0")"
+        "event=refused reason=$reason partner=system-a direction=in " "$(log_since "$log0")"
 done
 # Egress: B's core sends the evil part towards A (the check runs both ways).
 before=$(stat_get system-a sip.content_type_denied)
@@ -236,7 +236,7 @@ sipp_run b-out-evilpart "$scen" "$B_CORE_IP" 5071 udp "$B_IN_IP:$SIP_PORT" "${UA
 assert_eq "out evilpart: 403 with Warning \"sip.content_type_denied\"" 0 $?
 assert_delta "out evilpart: counter for system-a" 1 "$before" \
     "$(stat_get system-a sip.content_type_denied)"
-assert_match "out evilpart: logged" "reject dir=out partner=system-a reason=sip.content_type_denied" \
+assert_match "out evilpart: logged" "event=refused reason=sip.content_type_denied partner=system-a direction=out " \
     "$(log_since "$log0")"
 assert_delta "no refused body reached B's core (passed_in)" 0 "$in1" \
     "$(stat_get system-a passed_in)"

@@ -110,7 +110,7 @@ assert_eq "Via reply: Via names a foreign host: nothing leaves for it" "" "$(res
 assert_delta "Via reply: the dropped 200 is counted dst.not_partner (unmatched)" 1 "$before" \
     "$(stat_get - dst.not_partner)"
 t_check "Via reply: the drop is logged" \
-    grep -q 'reject dir=out partner=- reason=dst.not_partner method=reply-200 dst=127.0.99.9:5077' \
+    grep -qE 'event=refused reason=dst.not_partner partner="" direction=out kind=reply method=[A-Za-z]+ status=200 dst=127.0.99.9:5077' \
     "$KAM_LOG"
 assert_match "Via reply: the stranger still gets the border's 403" \
     '^stranger=SIP/2.0_403_Forbidden=clear$' "$(result stranger via)"
