@@ -61,6 +61,7 @@ kam_start() {
         -A "INSIDE_ADDR=$in" -A "INSIDE_PORT=5060" \
         -A "MCSEC_POLICY=\"$WORK/$side/policy.yaml\"" -A "MCSEC_MODULE=\"$MODULE\"" \
         -A "CHILDREN=2" -A "RUNDIR=\"$WORK/$side/kam\"" -A "BORDER_HOST=border.$side.mcx.example" \
+        -A "MCSEC_STATE_FILE=\"$WORK/$side/kam/mcsec.generation\"" \
         "${metrics[@]}" </dev/null >>"$WORK/$side/kamailio.log" 2>&1
     pid=$BG_PID
     KAM_PID[$side]=$pid
