@@ -238,10 +238,12 @@ alert_absent McsecExpiryWarning firing border=system-b kind=certificate ||
     bad "B's 2-day certificate also fires the warning"
 alert_rows | sed 's/^/   alert     /'
 # the same conditions in the journal of a site without Prometheus
-grep -q 'event=alarm alarm=expiry.warning' "$WORK/a/httpd.log" ||
-    bad "A's mcsec-httpd logged no alarm=expiry.warning line"
-grep -q 'event=alarm alarm=expiry.critical' "$WORK/b/httpd.log" ||
-    bad "B's mcsec-httpd logged no alarm=expiry.critical line"
+for log in httpd kamailio; do
+    grep -q 'event=alarm alarm=expiry.warning' "$WORK/a/$log.log" ||
+        bad "A's $log logged no alarm=expiry.warning line"
+    grep -q 'event=alarm alarm=expiry.critical' "$WORK/b/$log.log" ||
+        bad "B's $log logged no alarm=expiry.critical line"
+done
 step_end
 
 # --- (b) a refused reload, then a good one ------------------------------------
@@ -256,8 +258,10 @@ for job in mcsec_is_proxy mcsec_http_proxy; do
         bad "no McsecReloadFailed firing for A's $job"
 done
 alert_absent McsecReloadFailed firing border=system-b || bad "B, which did not reload, fires McsecReloadFailed"
-grep -q 'event=alarm alarm=reload.failed' "$WORK/a/httpd.log" ||
-    bad "A's mcsec-httpd logged no alarm=reload.failed line"
+for log in httpd kamailio; do
+    grep -q 'event=alarm alarm=reload.failed' "$WORK/a/$log.log" ||
+        bad "A's $log logged no alarm=reload.failed line"
+done
 row refused "mcsec.reload: $(tr '\n' ' ' <"$WORK/a/reload-bad.out" | cut -c1-110)"
 row alerts "$(alert_count McsecReloadFailed firing border=system-a) McsecReloadFailed firing for border A"
 cp "$WORK/a/policy.good" "$WORK/a/policy.yaml"
