@@ -314,6 +314,19 @@ if [ -n "$missing" ]; then
 else
     row docs "every metric of docs/observability.md is served"
 fi
+# every shipped rule evaluated without error on these series (a
+# many-to-many match, say, would only show here)
+rules_health=$(api /api/v1/rules | python3 -c '
+import json, sys
+rules = [r for g in json.load(sys.stdin)["data"]["groups"] for r in g["rules"]]
+bad = ["%s: %s" % (r.get("name"), r.get("lastError")) for r in rules if r.get("health") != "ok"]
+print(len(rules), len(bad), "; ".join(bad))' 2>&1)
+read -r n_rules n_bad _ <<<"$rules_health"
+if [ "${n_rules:-0}" -ge 20 ] 2>/dev/null && [ "${n_bad:-1}" -eq 0 ] 2>/dev/null; then
+    row rules "all $n_rules rules of alerts.yml evaluate without error"
+else
+    bad "rules not healthy in Prometheus: $rules_health"
+fi
 alert_present McsecIpsecSaDown pending job=mcsec_ipsec ||
     alert_present McsecIpsecSaDown firing job=mcsec_ipsec ||
     bad "the exporter reports no SA, yet McsecIpsecSaDown is not pending"
