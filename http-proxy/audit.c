@@ -85,6 +85,10 @@ void httpd_audit_reload(const httpd_ctx_t *ctx, const httpd_audit_t *a)
     mcsec_logline_str(&line, "result", a->ok ? "ok" : "failed");
     mcsec_logline_str(&line, "trigger", a->trigger);
     mcsec_logline_int(&line, "generation", (long long)a->generation);
+    if (a->sender_pid >= 0) {
+        mcsec_logline_int(&line, "sender_pid", a->sender_pid);
+        mcsec_logline_int(&line, "sender_uid", a->sender_uid);
+    }
     mcsec_logline_str(&line, "old_hash", a->old_hash);
     mcsec_logline_str(&line, "new_hash", a->new_hash);
     mcsec_logline_str(&line, "partners_added", a->ok ? added : "");

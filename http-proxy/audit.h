@@ -17,6 +17,7 @@ typedef struct {
     const mcsec_policy_t *new_policy; /* NULL when refused */
     const char *msg;                  /* a human summary, or NULL */
     const char *error;                /* refused: the problems, one per line */
+    long sender_pid, sender_uid;      /* who sent the signal (-1: not a signal) */
 } httpd_audit_t;
 
 /* Comma-separated partner names added, removed and changed from old to

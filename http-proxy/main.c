@@ -323,7 +323,8 @@ static uint64_t next_generation(const httpd_ctx_t *ctx)
  * the reload.failed alarm when refused). gen: the new generation (NULL:
  * refused); old: the running one (NULL at start). */
 static void account(httpd_t *httpd, httpd_trigger_t trigger, const httpd_gen_t *old,
-                    const httpd_gen_t *gen, const char *msg, const char *error)
+                    const httpd_gen_t *gen, const char *msg, const char *error,
+                    const struct signalfd_siginfo *sender)
 {
     httpd_ctx_t *ctx = &httpd->ctx;
     char hash[MCSEC_SHA256_HEX_LEN + 1] = "";
@@ -351,7 +352,9 @@ static void account(httpd_t *httpd, httpd_trigger_t trigger, const httpd_gen_t *
                            old ? old->policy : NULL,
                            gen ? gen->policy : NULL,
                            msg,
-                           error};
+                           error,
+                           sender ? (long)sender->ssi_pid : -1,
+                           sender ? (long)sender->ssi_uid : -1};
     httpd_audit_reload(ctx, &audit);
 }
 
@@ -359,13 +362,13 @@ static void account(httpd_t *httpd, httpd_trigger_t trigger, const httpd_gen_t *
  * When the TLS material or the daemon sizes changed, new daemons (one per
  * worker) take over the same listening socket and the old ones finish
  * their open connections. */
-static void reload(httpd_t *httpd)
+static void reload(httpd_t *httpd, const struct signalfd_siginfo *sender)
 {
     char err[4096];
     httpd_gen_t *gen = httpd_gen_load(httpd->ctx.policy_path, err, sizeof(err));
     if (!gen) {
         account(httpd, HTTPD_TRIGGER_SIGNAL, NULL, NULL,
-                "reload failed, keeping the running policy", err);
+                "reload failed, keeping the running policy", err, sender);
         return;
     }
     log_warnings(&httpd->ctx, gen, false);
@@ -394,7 +397,7 @@ static void reload(httpd_t *httpd)
         httpd_gen_unref(gen);
         account(httpd, HTTPD_TRIGGER_SIGNAL, NULL, NULL,
                 "reload failed: TLS material refused, keeping the running state",
-                "the new TLS material was refused by the TLS daemon");
+                "the new TLS material was refused by the TLS daemon", sender);
         return;
     }
     resize_replay(httpd, old, gen);
@@ -411,7 +414,7 @@ static void reload(httpd_t *httpd)
              tls       ? " (new TLS daemon)"
              : renewed ? " (new daemons)"
                        : "");
-    account(httpd, HTTPD_TRIGGER_SIGNAL, old, gen, msg, NULL);
+    account(httpd, HTTPD_TRIGGER_SIGNAL, old, gen, msg, NULL, sender);
     httpd_gen_unref(old);
 }
 
@@ -602,7 +605,7 @@ static int run(httpd_t *httpd, const options_t *opt)
             read(sigfd, &info, sizeof(info)) != (ssize_t)sizeof(info))
             continue;
         if (info.ssi_signo == SIGHUP) {
-            reload(httpd);
+            reload(httpd, &info);
         } else if (info.ssi_signo == SIGTERM || info.ssi_signo == SIGINT) {
             httpd_log(&httpd->ctx, MCSEC_LOG_NOTICE, "stopping");
             close(sigfd);
@@ -651,8 +654,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s", err);
         rc = 1;
     } else if (!httpd.ctx.gen) {
-        account(&httpd, HTTPD_TRIGGER_START, NULL, NULL, "cannot start: the policy is refused",
-                err);
+        account(&httpd, HTTPD_TRIGGER_START, NULL, NULL, "cannot start: the policy is refused", err,
+                NULL);
         rc = 1;
     } else if (opt.check) {
         log_warnings(&httpd.ctx, httpd.ctx.gen, true);
@@ -664,7 +667,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "mcsec-httpd: out of memory for the replay caches\n");
         rc = 1;
     } else {
-        account(&httpd, HTTPD_TRIGGER_START, NULL, httpd.ctx.gen, "policy loaded", NULL);
+        account(&httpd, HTTPD_TRIGGER_START, NULL, httpd.ctx.gen, "policy loaded", NULL, NULL);
         log_warnings(&httpd.ctx, httpd.ctx.gen, false);
         rc = run(&httpd, &opt);
         if (rc != 0)

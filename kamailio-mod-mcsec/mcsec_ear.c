@@ -33,6 +33,9 @@
 #include "core/trim.h"
 
 #include "mcsec/ear/ear.h"
+#include "mcsec_log.h"
+#include "mcsec_counters.h"
+#include "mcsec_alarm.h"
 #include "mcsec_dialog.h"
 #include "mcsec_ear_keys.h"
 #include "mcsec_ear_replay.h"
@@ -101,16 +104,40 @@ static int find_ear_header(struct sip_msg *msg, const char *name, str *value)
     return count;
 }
 
+/* The clock offset of a decoded EAR (date - now) into the histogram and,
+ * beyond half the allowed skew, the partner's count and (at most once a
+ * minute per partner) the ear.clock_skew alarm. */
+static void ear_clock(const mcsec_verdict_t *verdict, const mcsec_ear_policy_t *ear_policy,
+                      const mcsec_ear_t *ear)
+{
+    if (ear->date == 0) {
+        return; /* not decoded */
+    }
+    int64_t offset = (int64_t)ear->date - ear_policy->now;
+    if (mcsec_counters_ear_offset(verdict->partner_index, offset, ear_policy->skew,
+                                  ear_policy->now)) {
+        mcsec_logline_t line;
+        mcsec_alarm_begin(&line, MCSEC_ALARM_EAR_CLOCK_SKEW);
+        mcsec_logline_str(&line, "partner", verdict->partner != NULL ? verdict->partner->name : "");
+        mcsec_logline_int(&line, "offset_seconds", (long long)offset);
+        mcsec_logline_int(&line, "allowed_seconds", (long long)ear_policy->skew);
+        mcsec_alarm_emit(MCSEC_ALARM_EAR_CLOCK_SKEW, &line);
+    }
+}
+
 /* The EAR in value checked under ear_policy; verdict gets the reason, seen
- * what was verified. */
+ * what was verified. Counted (verify ok/failed) and its clock offset seen. */
 static int ear_check_value(const mcsec_ear_policy_t *ear_policy, str value,
                            mcsec_verdict_t *verdict, mcsec_bodyid_ear_t *seen)
 {
     uint8_t buf[MCSEC_EAR_MAX_LEN];
     mcsec_ear_t ear;
+    memset(&ear, 0, sizeof(ear));
     mcsec_reason_t reason =
         mcsec_ear_check_header(value.s, (size_t)value.len, ear_policy, buf, sizeof(buf), &ear,
                                verdict->detail, sizeof(verdict->detail));
+    mcsec_counters_ear(verdict->partner_index, false, reason == MCSEC_REASON_NONE);
+    ear_clock(verdict, ear_policy, &ear);
     if (reason != MCSEC_REASON_NONE) {
         verdict->reason = reason;
         return -1;
@@ -254,6 +281,7 @@ int mcsec_ear_stage(struct sip_msg *msg, const mcsec_policy_t *policy, const mcs
     mcsec_reason_t reason =
         mcsec_ear_sign_on_behalf(msg, partner, keys, view->req.ruri, (int64_t)time(NULL),
                                  verdict->detail, sizeof(verdict->detail));
+    mcsec_counters_ear(verdict->partner_index, true, reason == MCSEC_REASON_NONE);
     if (reason != MCSEC_REASON_NONE) {
         verdict->reason = reason;
         return -1;

@@ -40,6 +40,7 @@
 #include "core/dprint.h"
 
 #include "mcsec/gmk/gmk_check.h"
+#include "mcsec_counters.h"
 #include "mcsec_log.h"
 #include "mcsec_gmk_keys.h"
 #include "mcsec_gmk_replay.h"
@@ -128,7 +129,11 @@ static int gmk_check(const mcsec_policy_t *policy, const mcsec_partner_t *partne
     mcsec_reason_t reason =
         mcsec_gmk_check_body(body->content_type, body->data, body->len, &gmk_policy, &checked,
                              verdict->detail, sizeof(verdict->detail));
+    for (size_t i = 0; i < checked; i++) {
+        mcsec_counters_gktp((int)index, true);
+    }
     if (reason != MCSEC_REASON_NONE) {
+        mcsec_counters_gktp((int)index, false);
         verdict->reason = reason;
         return -1;
     }

@@ -20,6 +20,7 @@
 #include "core/dprint.h"
 
 #include "mcsec/spk/xmlprot.h"
+#include "mcsec_counters.h"
 #include "mcsec_log.h"
 #include "mcsec_spk_body.h"
 #include "mcsec_spk_keys.h"
@@ -140,6 +141,20 @@ static int reject_xmlprot(mcsec_verdict_t *verdict, mcsec_err_t rc,
     return reject(verdict, reason, step, result->detail[0] ? result->detail : mcsec_err_str(rc));
 }
 
+/* Counts one operation with the partner's shared SPK (the internal SPK's
+ * steps are ours alone, not counted): protect with the object's current
+ * key, unprotect with the key its KeyName named (none read: "other"). */
+static void count_op(const mcsec_verdict_t *verdict, const mcsec_xmlprot_t *prot, bool protect,
+                     mcsec_err_t rc, const mcsec_xmlprot_result_t *result, const char *step)
+{
+    if (strncmp(step, "internal", 8) == 0) {
+        return;
+    }
+    bool has_id = protect || result->has_spk_id;
+    uint32_t id = protect ? mcsec_xmlprot_current_id(prot) : result->spk_id;
+    mcsec_counters_spk(verdict->partner_index, has_id, id, protect, rc == MCSEC_OK);
+}
+
 /* True when out holds exactly body (same octets and content type). */
 static bool body_unchanged(const mcsec_spk_sip_body_t *body, const mcsec_body_t *out)
 {
@@ -154,7 +169,7 @@ static int run_step(mcsec_xmlprot_t *prot, bool protect, bool required,
                     const mcsec_spk_sip_body_t *in, mcsec_body_t *out, mcsec_verdict_t *verdict,
                     const char *step)
 {
-    mcsec_xmlprot_result_t result = {MCSEC_REASON_NONE, ""};
+    mcsec_xmlprot_result_t result = {MCSEC_REASON_NONE, "", 0, false};
     mcsec_err_t rc;
     if (protect) {
         rc = mcsec_xmlprot_protect_body(prot, in->content_type, in->data, in->len, out, &result);
@@ -162,6 +177,7 @@ static int run_step(mcsec_xmlprot_t *prot, bool protect, bool required,
         rc = mcsec_xmlprot_unprotect_body(prot, in->content_type, in->data, in->len, required, out,
                                           &result);
     }
+    count_op(verdict, prot, protect, rc, &result, step);
     if (rc != MCSEC_OK) {
         mcsec_body_free(out);
         return reject_xmlprot(verdict, rc, &result, step);
@@ -176,9 +192,10 @@ static int unprotect_kept_step(mcsec_xmlprot_t *prot, bool required, const mcsec
                                mcsec_body_t *out, mcsec_xmlprot_kept_t **kept,
                                mcsec_verdict_t *verdict, const char *step)
 {
-    mcsec_xmlprot_result_t result = {MCSEC_REASON_NONE, ""};
+    mcsec_xmlprot_result_t result = {MCSEC_REASON_NONE, "", 0, false};
     mcsec_err_t rc = mcsec_xmlprot_unprotect_body_kept(prot, in->content_type, in->data, in->len,
                                                        required, out, kept, &result);
+    count_op(verdict, prot, false, rc, &result, step);
     if (rc != MCSEC_OK) {
         mcsec_body_free(out);
         return reject_xmlprot(verdict, rc, &result, step);
@@ -192,8 +209,9 @@ static int reprotect_step(mcsec_xmlprot_t *prot, const mcsec_body_t *clear,
                           mcsec_xmlprot_kept_t *kept, mcsec_body_t *out, mcsec_verdict_t *verdict,
                           const char *step)
 {
-    mcsec_xmlprot_result_t result = {MCSEC_REASON_NONE, ""};
+    mcsec_xmlprot_result_t result = {MCSEC_REASON_NONE, "", 0, false};
     mcsec_err_t rc = mcsec_xmlprot_reprotect_body(prot, clear, kept, out, &result);
+    count_op(verdict, prot, true, rc, &result, step);
     if (rc != MCSEC_OK) {
         mcsec_body_free(out);
         return reject_xmlprot(verdict, rc, &result, step);

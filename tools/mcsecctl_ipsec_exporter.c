@@ -376,6 +376,7 @@ int mcsecctl_ipsec_exporter(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGPIPE);
+    sigaddset(&set, SIGHUP);                /* nothing to reload: the policy is read at each look */
     pthread_sigmask(SIG_BLOCK, &set, NULL); /* before the daemon's thread starts */
     struct MHD_Daemon *daemon = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
@@ -390,6 +391,7 @@ int mcsecctl_ipsec_exporter(int argc, char **argv)
         return MCSECCTL_FAIL;
     }
     sigdelset(&set, SIGPIPE);
+    sigdelset(&set, SIGHUP);
     int sigfd = signalfd(-1, &set, SFD_CLOEXEC);
     mcsec_logline_t line;
     mcsec_logline_init(&line, ex->format);

@@ -202,7 +202,7 @@ static int run(int argc, char **argv, bool protect)
     size_t len = 0;
     uint8_t *in = rc == MCSEC_OK ? read_stdin(&len) : NULL;
     mcsec_body_t out = {0};
-    mcsec_xmlprot_result_t result = {MCSEC_REASON_NONE, ""};
+    mcsec_xmlprot_result_t result = {MCSEC_REASON_NONE, "", 0, false};
     status = MCSECCTL_FAIL;
     if (rc != MCSEC_OK) {
         fprintf(stderr, "mcsecctl: %s\n", mcsec_err_str(rc));

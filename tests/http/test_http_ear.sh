@@ -172,4 +172,18 @@ check "border EAR: target the partner's HTTP-3 border" grep -q "^target_id=$THEI
 out=$(out_put signed-keeps "$OURS")
 check "with sign_on_behalf, our GMS's EAR is still passed on as it is" \
   grep -q "out-signed-keeps.*\"MCX-EAR\", \"$OURS\"" "$WORK/partner.jsonl"
+# The metrics of the EAR stage (docs/metrics-http-and-ipsec.md).
+curl -s --noproxy '*' "http://127.0.0.1:$PADM/metrics" > "$WORK/m"
+metric() { awk -v k="$1" '$1 == k {print $2; f=1} END {if (!f) print "absent"}' "$WORK/m"; }
+b='partner="system-b"'
+check "metrics: one EAR signed (sign_on_behalf)" \
+  [ "$(metric "mcsec_ear_operations_total{$b,op=\"sign\",result=\"ok\"}")" = 1 ]
+check "metrics: EARs verified, 5 ok and 16 refused (every case above)" \
+  [ "$(metric "mcsec_ear_operations_total{$b,op=\"verify\",result=\"ok\"}")" = 5 ] && \
+  [ "$(metric "mcsec_ear_operations_total{$b,op=\"verify\",result=\"failed\"}")" = 16 ]
+check "metrics: the EAR 300 s old exceeded half the skew, once" \
+  [ "$(metric "mcsec_ear_clock_skew_exceeded_total{$b}")" = 1 ] && \
+  [ "$(metric 'mcsec_ear_clock_offset_seconds_bucket{le="-60"}')" = 1 ]
+check "alarm ear.clock_skew logged once for system-b" \
+  [ "$(grep -c "event=alarm alarm=ear.clock_skew severity=warning partner=system-b" "$WORK/httpd.log")" = 1 ]
 finish

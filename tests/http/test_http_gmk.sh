@@ -98,4 +98,8 @@ check "denied GKTP never forwarded" never_forwarded denied
 out=$(partner_curl b-border -X PUT -H "$ID" -H "Content-Type: $XML" --data-binary '<a/>' \
   "$(url_out "$GROUPS_PATH/users/gmk-plain")")
 check "transfer deny: a body without GKTP passes" [ "$(echo "$out" | status_of)" = 201 ]
+curl -s --noproxy '*' "http://127.0.0.1:$PADM/metrics" > "$WORK/m"
+gktp() { awk -v k="mcsec_gktp_checks_total{partner=\"system-b\",result=\"$1\"}" '$1 == k {print $2}' "$WORK/m"; }
+check "metrics: GKTP checks, 3 ok (the push, the two GETs) and 5 refused (every refusal above)" \
+  [ "$(gktp ok)" = 3 ] && [ "$(gktp failed)" = 5 ]
 finish

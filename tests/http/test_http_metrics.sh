@@ -102,8 +102,8 @@ sed 's/max_body: 4096$/max_body: 2048/' "$WORK/policy.good" > "$WORK/policy.yaml
 sed -i '0,/max_body: 2048/s//max_body: 4096/' "$WORK/policy.yaml" # system-b unchanged
 kill -HUP "$HTTPD_PID"
 for _ in $(seq 1 50); do grep -q 'event=reload result=ok trigger=signal' "$WORK/httpd.log" && break; sleep 0.1; done
-check "good reload: audit line names system-c changed, generation 2" \
-  grep -q 'event=reload result=ok trigger=signal generation=2 .*partners_added="" partners_removed="" partners_changed=system-c ' "$WORK/httpd.log"
+check "good reload: audit line names system-c changed, generation 2, who sent SIGHUP" \
+  grep -q "event=reload result=ok trigger=signal generation=2 sender_pid=$$ sender_uid=$(id -u) .*partners_added=\"\" partners_removed=\"\" partners_changed=system-c " "$WORK/httpd.log"
 scrape > "$WORK/m"
 check "good reload: generation 2, success 1, kept in --state-dir" \
   [ "$(metric mcsec_policy_generation)" = 2 ] && [ "$(metric mcsec_policy_last_reload_success)" = 1 ] && \

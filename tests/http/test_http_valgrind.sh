@@ -103,6 +103,9 @@ for _ in $(seq 1 100); do grep -q 'reloaded' "$WORK/httpd.log" && break; sleep 0
 check "reloaded" grep -q 'reloaded' "$WORK/httpd.log"
 out=$(in_req -H "MCX-EAR: $(ear)" "$(url_out "$GROUPS_PATH/users/v7")")
 check "inbound after the reload: 200" [ "$(echo "$out" | code)" = 200 ]
+# The metrics page (counters, expiry list, replay usage) under memcheck.
+check "/metrics answers under valgrind" sh -c "curl -s --max-time 30 --noproxy '*' \
+  http://127.0.0.1:$PADM/metrics | grep -q '^mcsec_policy_generation 2'"
 
 kill -TERM "$HTTPD_PID"
 wait "$HTTPD_PID"

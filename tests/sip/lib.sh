@@ -192,6 +192,7 @@ t_policy() {
 
 KAM_RUNDIR=
 KAM_LOG=
+KAM_METRICS=
 
 # kam_start POLICY [extra kamailio args]: starts kamailio in the
 # foreground (-DD -E) with KAM_CHILDREN children, KAM_PREFIX (e.g. a
@@ -202,6 +203,8 @@ kam_start() {
     shift
     KAM_RUNDIR=$T_DIR/run
     KAM_LOG=$T_DIR/kamailio.log
+    # mcsec.so's /metrics (an admin address: the inside one in the tests).
+    KAM_METRICS=${KAM_METRICS_LISTEN:-$IN_IP:9610}
     mkdir -p "$KAM_RUNDIR"
     local extra=()
     # KAM_EXTRA_ARGS is evaluated here, so it may name $KAM_RUNDIR.
@@ -215,7 +218,7 @@ kam_start() {
         -A "MCSEC_POLICY=\"$policy\"" -A "MCSEC_MODULE=\"$MCSEC_MODULE\"" \
         -A "CHILDREN=$KAM_CHILDREN" -A "RUNDIR=\"$KAM_RUNDIR\"" \
         -A "MCSEC_STATE_FILE=\"$KAM_RUNDIR/mcsec.generation\"" \
-        -A "METRICS_LISTEN=\"${KAM_METRICS_LISTEN:-$IN_IP:9610}\"" \
+        -A "METRICS_LISTEN=\"$KAM_METRICS\"" \
         "${extra[@]}" "$@" >>"$KAM_LOG" 2>&1 &
     KAM_PID=$!
     local i ok=0 n_prev=-1 n
@@ -313,6 +316,15 @@ stat_get() {
             if (cur == p && k == r) { print $2 + 0; found = 1; exit }
         }
         END { if (!found) print 0 }'
+}
+
+# metric_get SERIES: one exact series of this kamailio's /metrics page
+# (mcsec.so's metrics process on $IN_IP:9610, see kam_start), e.g.
+#   metric_get 'mcsec_ear_operations_total{partner="system-b",op="verify",result="ok"}'
+# Prints "" when the series is absent.
+metric_get() {
+    curl -s --max-time 5 "http://$KAM_METRICS/metrics" 2>/dev/null |
+        awk -v s="$1" 'substr($0, 1, length(s) + 1) == s " " { print $NF; exit }'
 }
 
 # ---------------------------------------------------------------------- sipp

@@ -26,7 +26,7 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib_policy.sh"
 
 # Per-border state, saved and restored by border_use.
-declare -A BORDER_PID=() BORDER_RUNDIR=() BORDER_LOG=() BORDER_KIDS=()
+declare -A BORDER_PID=() BORDER_RUNDIR=() BORDER_LOG=() BORDER_KIDS=() BORDER_METRICS=()
 BORDER_CUR=
 
 # two_spk_file FILE ID KEY [ID KEY]...: writes an SPK file (one
@@ -67,6 +67,7 @@ border_use() {
     KAM_RUNDIR=${BORDER_RUNDIR[$1]:-}
     KAM_LOG=${BORDER_LOG[$1]:-}
     KAM_KIDS0=${BORDER_KIDS[$1]:-}
+    KAM_METRICS=${BORDER_METRICS[$1]:-}
 }
 
 # border_start a|b POLICY: lib.sh's kam_start with that border's addresses,
@@ -82,6 +83,7 @@ border_start() {
     BORDER_LOG[$sys]=$KAM_LOG
     BORDER_PID[$sys]=$KAM_PID
     BORDER_KIDS[$sys]=$KAM_KIDS0
+    BORDER_METRICS[$sys]=$KAM_METRICS
 }
 
 # Stops both borders (lib.sh's t_cleanup then sees no kamailio) and shows

@@ -98,7 +98,10 @@ core_responder_start
 
 t_log "=== a valid EAR passes"
 valid=$(ear_sign srv-b "$B_SRV" "$A_USER")
+verified0=$(metric_get 'mcsec_ear_operations_total{partner="system-b",op="verify",result="ok"}')
 ear_pass valid-ear "MCX-EAR: $valid"
+assert_delta "/metrics: the EAR counted as verified ok" 1 "${verified0:-x}" \
+    "$(metric_get 'mcsec_ear_operations_total{partner="system-b",op="verify",result="ok"}')"
 
 t_log "=== each reason code"
 ear_case missing ear.missing 400 "$NO_EAR"
@@ -122,6 +125,14 @@ if [ "$tr" = udp ]; then
         "MCX-EAR: $(ear_sign srv-b "$B_SRV" https://a.mcx.example)"
     ear_case old-date ear.stale 403 \
         "MCX-EAR: $(ear_sign srv-b "$B_SRV" "$A_USER" --now $(($(date +%s) - 300)))"
+    assert_eq "ear.clock_skew alarm: one line for the EAR 300 s old" 1 \
+        "$(grep -cE 'event=alarm alarm=ear.clock_skew severity=warning partner=system-b offset_seconds=-30[0-9] ' "$KAM_LOG")"
+    t_check "/metrics: the EAR 300 s old counted beyond half the skew" \
+        test "$(metric_get 'mcsec_ear_clock_skew_exceeded_total{partner="system-b"}')" -ge 1
+    t_check "/metrics: its offset in the le=-60 bucket" \
+        test "$(metric_get 'mcsec_ear_clock_offset_seconds_bucket{le="-60"}')" -ge 1
+    t_check "/metrics: the refused EARs counted as failed verifications" \
+        test "$(metric_get 'mcsec_ear_operations_total{partner="system-b",op="verify",result="failed"}')" -ge 10
     ear_case expired ear.expired 403 \
         "MCX-EAR: $(ear_sign srv-b "$B_SRV" "$A_USER" --now $(($(date +%s) - 10)) --expiry 5)"
     ear_case privileged-type ear.type_denied 403 \

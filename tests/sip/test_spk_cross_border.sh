@@ -139,9 +139,15 @@ t_check "the INVITE kept its SDP part in clear between the borders" \
 # MESSAGE + INVITE, ACK, BYE + two MESSAGEs each way through each border.
 border_use a
 assert_eq "A counted 6 passed_out towards system-b" 6 "$(stat_get system-b passed_out)"
+ops=$(metric_get "mcsec_spk_operations_total{partner=\"system-b\",key_id=\"$spk_id\",op=\"protect\",result=\"ok\"}")
+t_check "A's /metrics counted its protects with key $spk_id ($ops)" test "${ops:-0}" -ge 4
+assert_eq "A's /metrics: no protect failed" 0 \
+    "$(metric_get "mcsec_spk_operations_total{partner=\"system-b\",key_id=\"$spk_id\",op=\"protect\",result=\"failed\"}")"
 t_check "A still up with all its processes" kam_alive
 border_use b
 assert_eq "B counted 6 passed_in from system-a" 6 "$(stat_get system-a passed_in)"
+ops=$(metric_get "mcsec_spk_operations_total{partner=\"system-a\",key_id=\"$spk_id\",op=\"unprotect\",result=\"ok\"}")
+t_check "B's /metrics counted its unprotects with key $spk_id ($ops)" test "${ops:-0}" -ge 4
 assert_eq "B rejected nothing from system-a" 0 \
     "$(kam_rpc mcsec.stats | grep -E 'spk\.' | awk '{s += $2} END {print s + 0}')"
 t_check "B still up with all its processes" kam_alive

@@ -105,8 +105,13 @@ static void test_doc_round_trip_every_element(void **state)
     assert_true(contains(&enc, "xmlenc11#aes128-gcm"));
     assert_true(contains(&enc, "<ds:KeyName>Orze8A==</ds:KeyName>")); /* base64(3abcdef0) */
     assert_false(contains(&enc, "type=\"Normal\""));
+    assert_int_equal(mcsec_xmlprot_current_id(prot), 0x3abcdef0);
+    res.has_spk_id = true; /* an unprotect starts from none */
+    res.spk_id = 1;
     assert_int_equal(mcsec_xmlprot_unprotect_doc(prot, enc.data, enc.len, true, &dec, &res),
                      MCSEC_OK);
+    assert_true(res.has_spk_id); /* the key the KeyName named, for the per-key counters */
+    assert_int_equal(res.spk_id, 0x3abcdef0);
     for (size_t i = 0; i < ELEMENT_COUNT; i++) {
         char secret[64];
         snprintf(secret, sizeof(secret), "type=\"Normal\"><%s>secret-%zu@b.mcx.example<",
@@ -144,7 +149,7 @@ static void expect_doc_reason(mcsec_xmlprot_t *prot, const char *doc, size_t len
                               mcsec_reason_t want)
 {
     mcsec_body_t out = {0};
-    mcsec_xmlprot_result_t res = {MCSEC_REASON_NONE, ""};
+    mcsec_xmlprot_result_t res = {MCSEC_REASON_NONE, "", 0, false};
     mcsec_err_t rc = mcsec_xmlprot_unprotect_doc(prot, (const uint8_t *)doc, len, true, &out, &res);
     assert_int_not_equal(rc, MCSEC_OK);
     if (res.reason != want)
@@ -233,7 +238,7 @@ static void test_hostile_xml_refused(void **state)
     };
     for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
         mcsec_body_t out = {0};
-        mcsec_xmlprot_result_t res = {MCSEC_REASON_NONE, ""};
+        mcsec_xmlprot_result_t res = {MCSEC_REASON_NONE, "", 0, false};
         assert_int_not_equal(mcsec_xmlprot_unprotect_doc(prot, (const uint8_t *)docs[i],
                                                          strlen(docs[i]), false, &out, &res),
                              MCSEC_OK);
@@ -368,7 +373,7 @@ static void expect_body_reason(mcsec_xmlprot_t *prot, const char *ct, const char
                                bool required, mcsec_reason_t want)
 {
     mcsec_body_t out = {0};
-    mcsec_xmlprot_result_t res = {MCSEC_REASON_NONE, ""};
+    mcsec_xmlprot_result_t res = {MCSEC_REASON_NONE, "", 0, false};
     assert_int_not_equal(
         mcsec_xmlprot_unprotect_body(prot, ct, (const uint8_t *)body, len, required, &out, &res),
         MCSEC_OK);
@@ -621,7 +626,7 @@ static void test_body_structure_bypass_refused(void **state)
     expect_body_reason(a, ct, nested, strlen(nested), true, MCSEC_REASON_SPK_MALFORMED);
     expect_body_reason(a, ct, nested, strlen(nested), false, MCSEC_REASON_SPK_MALFORMED);
     mcsec_body_t out = {0};
-    mcsec_xmlprot_result_t res = {MCSEC_REASON_NONE, ""};
+    mcsec_xmlprot_result_t res = {MCSEC_REASON_NONE, "", 0, false};
     assert_int_not_equal(
         mcsec_xmlprot_protect_body(a, ct, (const uint8_t *)nested, strlen(nested), &out, &res),
         MCSEC_OK);
@@ -806,7 +811,7 @@ static void test_info_type_mismatch_refused(void **state)
     expect_body_reason(a, MCSEC_CT_MCDATA_INFO, doc, strlen(doc), false,
                        MCSEC_REASON_SPK_MALFORMED);
     mcsec_body_t prot = {0};
-    mcsec_xmlprot_result_t res = {MCSEC_REASON_NONE, ""};
+    mcsec_xmlprot_result_t res = {MCSEC_REASON_NONE, "", 0, false};
     assert_int_not_equal(mcsec_xmlprot_protect_body(a, MCSEC_CT_MCDATA_INFO, (const uint8_t *)doc,
                                                     strlen(doc), &prot, &res),
                          MCSEC_OK);
@@ -995,7 +1000,8 @@ static void test_reprotect_keeps_the_limits(void **state)
     for (size_t i = 0; i < 2; i++) {
         mcsec_body_t clear = {0}, out = {0};
         mcsec_xmlprot_kept_t *kept = NULL;
-        mcsec_xmlprot_result_t want = {MCSEC_REASON_NONE, ""}, got = {MCSEC_REASON_NONE, ""};
+        mcsec_xmlprot_result_t want = {MCSEC_REASON_NONE, "", 0, false};
+        mcsec_xmlprot_result_t got = want;
         assert_int_equal(mcsec_xmlprot_unprotect_body_kept(partner, wire.content_type, wire.data,
                                                            wire.len, true, &clear, &kept, &got),
                          MCSEC_OK);

@@ -67,7 +67,7 @@ http_setup() {
     for side in a b; do
         if [ $side = a ]; then svc=$A_SVC in=$A_IN; else svc=$B_SVC in=$B_IN; fi
         ns_bg "$side" "$HTTPD" --policy "$WORK/$side/policy.yaml" --admin 127.0.0.1:9443 \
-            --log-level info </dev/null >"$WORK/$side/httpd.log" 2>&1
+            --log-level info --state-dir "$WORK/$side" </dev/null >"$WORK/$side/httpd.log" 2>&1
         HTTPD_PID[$side]=$BG_PID
         wait_for 10 tcp_listens "$side" "$svc:8443" && wait_for 5 tcp_listens "$side" "$in:8080" ||
             die "mcsec-httpd of system $side does not listen; end of its log:

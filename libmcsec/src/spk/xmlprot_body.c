@@ -72,6 +72,15 @@ static void result_ok(mcsec_xmlprot_result_t *result)
     }
 }
 
+/* An unprotect starts with no key ID seen (mcsec_xmlprot_result_t). */
+static void result_start(mcsec_xmlprot_result_t *result)
+{
+    if (result) {
+        result->spk_id = 0;
+        result->has_spk_id = false;
+    }
+}
+
 static bool check_args(const mcsec_xmlprot_t *prot, const void *data, size_t len,
                        const mcsec_body_t *out)
 {
@@ -107,6 +116,7 @@ static mcsec_err_t transform_doc(mcsec_xmlprot_t *prot, const xp_info_type_t *ty
 mcsec_err_t mcsec_xmlprot_protect_doc(mcsec_xmlprot_t *prot, const uint8_t *xml, size_t len,
                                       mcsec_body_t *out, mcsec_xmlprot_result_t *result)
 {
+    result_start(result);
     if (!check_args(prot, xml, len, out))
         return MCSEC_ERR_ARG;
     memset(out, 0, sizeof(*out));
@@ -127,6 +137,7 @@ mcsec_err_t mcsec_xmlprot_unprotect_doc(mcsec_xmlprot_t *prot, const uint8_t *xm
                                         bool required, mcsec_body_t *out,
                                         mcsec_xmlprot_result_t *result)
 {
+    result_start(result);
     if (!check_args(prot, xml, len, out))
         return MCSEC_ERR_ARG;
     memset(out, 0, sizeof(*out));
@@ -699,6 +710,7 @@ mcsec_err_t mcsec_xmlprot_unprotect_body(mcsec_xmlprot_t *prot, const char *cont
                                          const uint8_t *body, size_t len, bool required,
                                          mcsec_body_t *out, mcsec_xmlprot_result_t *result)
 {
+    result_start(result);
     if (!check_args(prot, body, len, out) || !content_type)
         return MCSEC_ERR_ARG;
     return unprotect_body(prot, content_type, body, len, required, out, NULL, result);
@@ -711,6 +723,7 @@ mcsec_err_t mcsec_xmlprot_unprotect_body_kept(mcsec_xmlprot_t *prot, const char 
 {
     if (kept)
         *kept = NULL;
+    result_start(result);
     if (!check_args(prot, body, len, out) || !content_type || !kept)
         return MCSEC_ERR_ARG;
     return unprotect_body(prot, content_type, body, len, required, out, kept, result);

@@ -137,6 +137,11 @@ mcsec_err_t xp_fail(mcsec_xmlprot_result_t *result, mcsec_err_t err, mcsec_reaso
     return err;
 }
 
+uint32_t mcsec_xmlprot_current_id(const mcsec_xmlprot_t *prot)
+{
+    return prot ? prot->spk_ids[prot->current] : 0;
+}
+
 void xp_keyname(uint32_t spk_id, char out[XP_KEYNAME_LEN])
 {
     const uint8_t id_be[4] = {(uint8_t)(spk_id >> 24), (uint8_t)(spk_id >> 16),

@@ -85,6 +85,10 @@ static mcsec_err_t check_structure(const mcsec_xmlprot_t *prot, const xp_info_ty
     if (bad || !xp_has_key(prot, *spk_id))
         return xp_fail(result, MCSEC_ERR_INVALID, MCSEC_REASON_SPK_UNKNOWN_KEY,
                        "KeyName names no key of the partner's SPK file");
+    if (result && !result->has_spk_id) {
+        result->spk_id = *spk_id;
+        result->has_spk_id = true;
+    }
     return MCSEC_OK;
 }
 

@@ -106,7 +106,15 @@ void mcsec_xmlprot_destroy(mcsec_xmlprot_t *prot);
 typedef struct {
     mcsec_reason_t reason;
     char detail[160];
+    /* Unprotect: the SPK-ID of the first EncryptedData whose KeyName names
+     * a key of this object (has_spk_id false when none was read), for the
+     * per-key counters of the proxies. */
+    uint32_t spk_id;
+    bool has_spk_id;
 } mcsec_xmlprot_result_t;
+
+/* The SPK-ID protect uses: the current (last) key of the object. */
+uint32_t mcsec_xmlprot_current_id(const mcsec_xmlprot_t *prot);
 
 /* A body: content type (full header value) and octets. Outputs are
  * malloc'd, NUL terminated for convenience, and freed with
