@@ -229,12 +229,6 @@ void mcsec_counters_message(int partner_index, bool egress, bool reply, int meth
     counter_inc(total_handles[column]);
 }
 
-/* See mcsec_counters.h. */
-void mcsec_counters_count(int partner_index, mcsec_reason_t reason, bool egress)
-{
-    mcsec_counters_message(partner_index, egress, false, MCSEC_CNT_METHODS - 1, reason);
-}
-
 /* The cell index of spk_id in slot: a tracked ID, a newly claimed one, or
  * the overflow cell. */
 static int spk_key_cell(mcsec_cnt_slot_t *slot, bool has_id, uint32_t spk_id)

@@ -112,10 +112,6 @@ const char *mcsec_counters_method_name(int index);
 void mcsec_counters_message(int partner_index, bool egress, bool reply, int method,
                             mcsec_reason_t reason);
 
-/* As mcsec_counters_message for a request whose method is not at hand
- * (counted as "other"). */
-void mcsec_counters_count(int partner_index, mcsec_reason_t reason, bool egress);
-
 /* One SPK operation with the partner: key ID when has_id, protect or
  * unprotect, ok or failed. */
 void mcsec_counters_spk(int partner_index, bool has_id, uint32_t spk_id, bool protect, bool ok);

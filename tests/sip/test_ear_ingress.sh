@@ -237,6 +237,15 @@ if [ "$tr" = udp ]; then
     [ $rc -ne 0 ] && sipp_explain fill $rc
     assert_eq "$small valid EARs pass and fill the cache" 0 $rc
     assert_delta "passed_in moved by $small" "$small" "$pass0" "$(stat_get system-b passed_in)"
+    # The metrics process looks every 5 s: replay.high once for the crossing.
+    for _ in $(seq 1 70); do
+        grep -q 'event=alarm alarm=replay.high' "$KAM_LOG" && break
+        sleep 0.1
+    done
+    assert_eq "replay.high alarm logged once (cache above 80 %)" 1 \
+        "$(grep -c "event=alarm alarm=replay.high severity=warning cache=ear partner=\"\" entries=$small capacity=$small" "$KAM_LOG")"
+    assert_eq "/metrics: the EAR cache is full" "$small" \
+        "$(metric_get 'mcsec_replay_cache_entries{cache="ear",partner=""}')"
     ear_case cache-full ear.replay_cache_full 503 "MCX-EAR: $(ear_sign srv-b "$B_SRV" "$A_USER")"
     ear_case replay-in-full-cache ear.replay 403 "MCX-EAR: $first"
     t_check "kamailio still up with all its processes" kam_alive

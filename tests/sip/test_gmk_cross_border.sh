@@ -223,6 +223,7 @@ t_log "=== the vector crosses into A and reaches A's core"
 sipp_bg core "$T_SCEN/uas_gmk_notify.xml" "$CORE_IP" "$CORE_PORT" udp -m 1 ||
     t_fail "A's core sipp binds"
 pass0=$(stat_get system-b passed_in)
+gktp0=$(metric_get 'mcsec_gktp_checks_total{partner="system-b",result="ok"}')
 uac_keys ruri="$A_GMS_URI" to="$A_GMS_URI" from="$B_GMS_URI"
 sipp_run good "$(notify_scenario - 200 "$T_DIR/good.xml")" "$PARTNER_IP" "$SIP_PORT" udp \
     "$OUT_IP:$SIP_PORT" "${UAC_KEYS[@]}"
@@ -230,6 +231,8 @@ assert_eq "the vector's notification gets the core's 200" 0 $?
 sipp_wait core
 assert_eq "A's core got the GKTP unaltered (Event: xcap-diff)" 0 $?
 assert_delta "counter system-b/passed_in" 1 "$pass0" "$(stat_get system-b passed_in)"
+assert_delta "/metrics: one GKTP check ok" 1 "${gktp0:-x}" \
+    "$(metric_get 'mcsec_gktp_checks_total{partner="system-b",result="ok"}')"
 
 t_log "=== rejections at the border"
 reject_case replay in gmk.replay 403 "$T_DIR/good.xml"

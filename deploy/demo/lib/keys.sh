@@ -123,7 +123,7 @@ $(http_policy_system "$self")
     signing: $WORK/$self/keys/signing$topo_key
 
 logging:
-  level: notice
+  level: info
   log_passed: true
 
 partners:
