@@ -17,7 +17,7 @@
       priority: err = critical, warning = warning) or one of the
       Prometheus-only codes docs/observability.md names; every runbook_url
       is an anchor of a heading of docs/operator-guide.md; every alert is in
-      docs/observability.md's alert table.
+      docs/observability.md's alert table; every code of alarm.c has an alert.
   check_obs.py SRC exprs
       prints every dashboard query, one a line, with the variables replaced
       ($border, $partner: .*; $__rate_interval: 1m), for a real Prometheus.
@@ -171,6 +171,7 @@ def check_alerts(src):
     if not prom_only:
         problems.append("docs/observability.md does not name the Prometheus-only alarm codes")
     guide_anchors = anchors(read(f"{src}/docs/operator-guide.md"))
+    used = set()
     n = 0
     for r in rules(src):
         if "alert" not in r:
@@ -181,6 +182,7 @@ def check_alerts(src):
         sev, alarm = labels.get("severity"), labels.get("alarm")
         if sev not in ("warning", "critical"):
             problems.append(f"{name}: severity '{sev}' is not warning or critical")
+        used.add(alarm)
         if not alarm:
             problems.append(f"{name}: no alarm label")
         elif alarm in codes:
@@ -199,6 +201,8 @@ def check_alerts(src):
         for key in ("summary", "description"):
             if not r.get("annotations", {}).get(key):
                 problems.append(f"{name}: no {key} annotation")
+    for code in sorted(set(codes) - used):
+        problems.append(f"alarm {code} of alarm.c has no alert in deploy/prometheus/alerts.yml")
     if not problems:
         print(f"ok: {n} alerts, each with severity, alarm code, runbook and a row in docs/observability.md")
     return problems
