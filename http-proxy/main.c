@@ -38,6 +38,7 @@
 #include "mcsec/ear/ear.h"
 #include "mcsec/obs/file_digest.h"
 #include "mcsec/obs/generation.h"
+#include "mcsec_version.h"
 
 /* Connections accepted in one go per listener before signals are looked
  * at again; pause before accepting again at the connection limit. */
@@ -140,7 +141,7 @@ static int parse_options(int argc, char **argv, options_t *opt)
             usage(stdout);
             return 1;
         case 'V':
-            printf("mcsec-httpd %s\n", MCSEC_VERSION);
+            printf("mcsec-httpd %s\n", MCSEC_VERSION_FULL);
             return 1;
         default:
             usage(stderr);

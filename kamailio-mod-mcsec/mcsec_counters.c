@@ -221,12 +221,16 @@ void mcsec_counters_message(int partner_index, bool egress, bool reply, int meth
         method = MCSEC_CNT_METHODS - 1;
     }
     bool refused = reason != MCSEC_REASON_NONE;
-    atomic_inc_long(&slot->cells[column]);
     atomic_inc_long(&slot->msgs[egress][reply][method][refused]);
     if (refused) {
         atomic_inc_long(&slot->refused[egress][reason]);
     }
-    counter_inc(total_handles[column]);
+    /* mcsec.stats keeps its meaning: passed_in/out count requests; a
+     * refusal counts whatever was refused. */
+    if (refused || !reply) {
+        atomic_inc_long(&slot->cells[column]);
+        counter_inc(total_handles[column]);
+    }
 }
 
 /* The cell index of spk_id in slot: a tracked ID, a newly claimed one, or

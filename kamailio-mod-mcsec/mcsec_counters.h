@@ -107,8 +107,10 @@ const char *mcsec_counters_method_name(int index);
 
 /* Counts one message: partner_index as in mcsec_verdict_t (-1 = none), its
  * direction, request or reply, method index, and the reason
- * (MCSEC_REASON_NONE = passed). Moves the mcsec.stats cell, the message
- * count and, for a refusal, the refusal count. */
+ * (MCSEC_REASON_NONE = passed). Moves the message count and, for a
+ * refusal, the refusal count and its mcsec.stats cell; a passed request
+ * moves the mcsec.stats passed_in/passed_out cell (passed replies do not:
+ * those cells count requests, as they always did). */
 void mcsec_counters_message(int partner_index, bool egress, bool reply, int method,
                             mcsec_reason_t reason);
 

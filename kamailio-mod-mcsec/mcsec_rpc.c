@@ -14,6 +14,7 @@
 #include "mcsec_rpc.h"
 #include "mcsec_rpc_expiry.h"
 #include "mcsec_shm_policy.h"
+#include "mcsec_version.h"
 
 /* A binrpc fault phrase (with its NUL) must fit a one-octet length: longer
  * ones are dropped by ctl ("add_str_mark error"). The full list goes to the
@@ -220,13 +221,14 @@ static void rpc_policy(rpc_t *rpc, void *ctx)
     }
 }
 
-/* mcsec.version: the project version (CMake's project(VERSION)), the one
- * mcsecctl --version and mcsec-httpd --version print. */
+/* mcsec.version: the project version (CMake's project(VERSION), plus git
+ * describe in a checkout: cmake/Version.cmake), the one mcsecctl --version
+ * and mcsec-httpd --version print. */
 static const char *rpc_version_doc[] = {"The version of mcsec.so", 0};
 
 static void rpc_version(rpc_t *rpc, void *ctx)
 {
-    rpc->rpl_printf(ctx, "mcsec.so %s", MCSEC_VERSION);
+    rpc->rpl_printf(ctx, "mcsec.so %s", MCSEC_VERSION_FULL);
 }
 
 /* clang-format off */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mcsec_version.h"
 #include "mcsecctl.h"
 
 static const mcsecctl_group_t *const groups[] = {
@@ -70,7 +71,7 @@ int main(int argc, char **argv)
         return MCSECCTL_OK;
     }
     if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
-        printf("mcsecctl %s\n", MCSEC_VERSION);
+        printf("mcsecctl %s\n", MCSEC_VERSION_FULL);
         return MCSECCTL_OK;
     }
     const mcsecctl_group_t *group = argc >= 2 ? find_group(argv[1]) : NULL;

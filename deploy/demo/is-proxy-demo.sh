@@ -81,6 +81,6 @@ kam_rpc mcsec.stats | awk '
     /name:/ { who = $2 } /^[ \t]*total: *\{/ { who = "total" } /unmatched: *\{/ { who = "no-partner" }
     $1 ~ /:$/ && $2 ~ /^[0-9]+$/ && $2 > 0 && $1 != "generation:" { printf "  %-12s %-24s %s\n", who, $1, $2 }'
 echo "== rejections as logged by mcsec.so"
-grep -a 'mcsec: reject' "$KAM_LOG" | sed 's/^.*mcsec: /  /'
+grep -a 'mcsec: event=refused' "$KAM_LOG" | sed 's/^.*mcsec: /  /'
 kam_stop
 echo "== demo done"

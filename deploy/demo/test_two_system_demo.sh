@@ -39,9 +39,9 @@ for run in 1 2; do
     expect_line "$out" 'EAR valid: signed by sip:mcptt@a\.mcx\.example \(role 2'
     expect_line "$out" 'EAR valid: signed by sip:border@a\.mcx\.example \(role 4'
     expect_line "$out" 'result +200 OK back at A.s MC server; ACK and BYE crossed'
-    expect_line "$out" 'B logs +reject dir=in partner=- reason=src\.not_partner'
-    expect_line "$out" 'B logs +reject dir=in partner=system-a reason=src\.internal_id_spoof'
-    expect_line "$out" 'B logs +reject dir=in partner=system-a reason=ear\.bad_signature'
+    expect_line "$out" 'B logs +event=refused reason=src\.not_partner partner="" direction=in'
+    expect_line "$out" 'B logs +event=refused reason=src\.internal_id_spoof partner=system-a direction=in'
+    expect_line "$out" 'B logs +event=refused reason=ear\.bad_signature partner=system-a direction=in'
     expect_line "$out" '^== result: the story went as expected'
     if grep -q 'FAIL:' "$out"; then fail "run $run: the report has FAIL lines"; fi
     left=$(ip netns list 2>/dev/null | grep -c '^mcsec-demo-')

@@ -208,7 +208,7 @@ attack_rows() {
     local name=$1 reason=$3 reply status warning logged
     reply=$(msg_reply "$name")
     status=${reply%%|*} warning=${reply#*|}
-    logged=$(kam_log_since b "$4" | grep -a 'mcsec: reject' | head -n 1 | grep -oE 'reason=[a-z_.]+' | cut -d= -f2)
+    logged=$(kam_log_since b "$4" | grep -a 'mcsec: event=refused' | head -n 1 | grep -oE 'reason=[a-z_.]+' | cut -d= -f2)
     local note=""
     if [ -z "$warning" ]; then
         if [ "$2" = x ]; then
@@ -222,7 +222,8 @@ attack_rows() {
         bad "the Warning names another reason: $warning"
     fi
     row answer "$status${warning:+ with Warning: $warning}$note"
-    row "B logs" "$(kam_log_since b "$4" | grep -a 'mcsec: reject' | head -n 1 | sed -e 's/^.*mcsec: //' -e 's/ detail=.*//')"
+    row "B logs" "$(kam_log_since b "$4" | grep -a 'mcsec: event=refused' | head -n 1 |
+        sed -e 's/^.*mcsec: //' -e 's/ call_id=.*//' -e 's/ detail=.*//')"
     [ "$status" = 403 ] || bad "expected 403, got $status"
     [ "$logged" = "$reason" ] || bad "expected reason $reason, B logged '${logged:-nothing}'"
 }

@@ -303,7 +303,7 @@ def alive(pid):
         return False
 
 
-DROP_RE = re.compile(r"(ERROR|WARNING|NOTICE|mcsec: reject|BUG|CRITICAL)")
+DROP_RE = re.compile(r"(ERROR|WARNING|NOTICE|mcsec: event=refused|BUG|CRITICAL)")
 # Log lines that say nothing about the message just sent.
 NOISE_RE = re.compile(r"Connection reset by peer|sig_usr|rev\. resolve")
 

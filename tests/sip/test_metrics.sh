@@ -179,6 +179,9 @@ assert_eq "reload ok counted" 1 "$(value "$T_DIR/reload.prom" 'mcsec_policy_relo
 assert_eq "reload failed counted" 1 "$(value "$T_DIR/reload.prom" 'mcsec_policy_reloads_total{result="failed",trigger="rpc"}')"
 assert_eq "last reload failed" 0 "$(value "$T_DIR/reload.prom" mcsec_policy_last_reload_success)"
 assert_eq "generation moved once" $((gen0 + 1)) "$(value "$T_DIR/reload.prom" mcsec_policy_generation)"
+sleep 1.2 # the metrics process re-checks expiry for the new generation within a second
+assert_eq "expiry.critical not repeated by the re-check (same state)" 1 \
+    "$(grep -c "alarm=expiry.critical severity=err partner=system-c" "$KAM_LOG")"
 t_check "no build path or file name in mcsec.so's lines" \
     sh -c "! grep -E 'mcsec(: | \\[)' '$KAM_LOG' | grep -q -e '$MCSEC_SRC' -e '\.c:[0-9]' -e 'mcsec \\['"
 
@@ -200,4 +203,22 @@ t_check "refusals (notice) not logged at level warning" sh -c "! printf '%s' \"\
 t_check "no logfmt line once JSON is asked for" sh -c "! printf '%s' \"\$1\" | grep -q 'mcsec: event='" _ "$after"
 
 kam_stop
+
+t_log "=== /metrics never on a partner-facing address: the start fails"
+# bad_listen ADDR: kamailio with metrics_listen ADDR must exit at start.
+bad_listen() {
+    local run="$T_DIR/bad-$RANDOM" rc=0
+    mkdir -p "$run"
+    timeout 20 kamailio -DD -E -f "$MCSEC_CFG" -P "$run/kamailio.pid" -Y "$run" -w "$run" \
+        -A "OUTSIDE_ADDR=$OUT_IP" -A "OUTSIDE_PORT=$SIP_PORT" \
+        -A "INSIDE_ADDR=$IN_IP" -A "INSIDE_PORT=$SIP_PORT" \
+        -A "MCSEC_POLICY=\"$T_DIR/policy.yaml\"" -A "MCSEC_MODULE=\"$MCSEC_MODULE\"" \
+        -A "CHILDREN=1" -A "RUNDIR=\"$run\"" -A "MCSEC_STATE_FILE=\"$run/gen\"" \
+        -A "METRICS_LISTEN=\"$1\"" >"$run/kamailio.log" 2>&1 || rc=$?
+    t_check "metrics_listen $1: kamailio refuses to start (exit $rc)" test "$rc" -ne 0 -a "$rc" -ne 124
+    assert_match "metrics_listen $1: the reason is logged" "$2" "$(cat "$run/kamailio.log")"
+}
+printf '%s\n' "$good" >"$T_DIR/policy.yaml"
+bad_listen "$OUT_IP:9610" "event=metrics msg=\"metrics_listen '$OUT_IP:9610' is the address of an outside"
+bad_listen "0.0.0.0:9610" "event=metrics msg=\"metrics_listen '0.0.0.0:9610': a wildcard address"
 t_finish

@@ -4,7 +4,7 @@
 # "Warning: 399 <host> "<code>"" (the policy turns warning_reason on; the
 # sipp scenario fails unless the header names exactly that code), the
 # per-partner counter of that code moves by one, kamailio logs
-# "mcsec: reject dir=... reason=<code>", an ingress rejection never
+# "mcsec: event=refused reason=<code> partner=... direction=...", an ingress rejection never
 # reaches our SIP core, and a stranger's request on the inside socket
 # (src.not_internal_peer) never reaches the partner.
 # Usage: test_rejections_counted.sh [udp|tcp]...  (default: both)

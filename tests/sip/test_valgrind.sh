@@ -1,7 +1,8 @@
 #!/bin/bash
 # mcsec.so under valgrind: kamailio (1 child per socket) runs in memcheck,
 # gets an ingress MESSAGE and INVITE dialog, an egress MESSAGE, a few
-# rejections, a good and a broken mcsec.reload and the mcsec.* RPCs, then
+# rejections, a good and a broken mcsec.reload, the mcsec.* RPCs and a
+# scrape of /metrics, then
 # is stopped. Fails on any valgrind error record (invalid read/write, use
 # of uninitialised values, invalid free, definitely lost block) whose stack
 # has a frame in our code (mcsec*, libmcsec functions, mcsec.so). Kamailio's
@@ -63,6 +64,9 @@ printf 'version: 1\nsystem: [broken\n' >"$T_DIR/policy.yaml"
 assert_match "broken reload refused" "^error: " "$(kam_rpc mcsec.reload 2>&1)"
 kam_rpc mcsec.stats >/dev/null
 kam_rpc mcsec.policy >/dev/null
+# The metrics process builds its page from the shared counters under memcheck.
+assert_match "/metrics answers under valgrind" '^mcsec_sip_messages_total\{' \
+    "$(curl -s --max-time 60 "http://$KAM_METRICS/metrics")"
 
 t_log "=== stopping kamailio"
 kam_stop
