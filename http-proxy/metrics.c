@@ -211,6 +211,11 @@ static void expiry(mcsec_prom_t *p, const mcsec_policy_t *policy, int64_t now)
                       "a quarter of it");
     mcsec_prom_sample(p, "mcsec_expiry_warning_seconds", NULL,
                       (double)policy->system.expiry_warning_days * 86400.0);
+    mcsec_prom_family(p, "mcsec_crl_warning_seconds", "gauge",
+                      "system.revocation.warn_before: a CRL is due this long before its "
+                      "nextUpdate");
+    mcsec_prom_sample(p, "mcsec_crl_warning_seconds", NULL,
+                      (double)policy->system.revocation.warn_before);
     /* The strictest allowed skew of the explicit partners (the default
      * when none is explicit). */
     double skew = 0;

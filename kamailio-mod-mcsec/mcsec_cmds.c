@@ -311,7 +311,7 @@ static int w_mcsec_egress_failure(struct sip_msg *msg, char *set, char *unused)
     int n = 0;
     (void)unused;
     if (fixup_get_ivalue(msg, (gparam_t *)set, &n) != 0) {
-        LM_ERR("mcsec: mcsec_egress_failure: no set\n");
+        mcsec_logf(MCSEC_LOG_ERROR, "cfg", "mcsec_egress_failure: no set");
         return -1;
     }
     return mcsec_ds_failure(msg, n);

@@ -241,6 +241,13 @@ static void expiry_gauges(mcsec_prom_t *p, const mcsec_metrics_input_t *in)
                       "system.expiry_warning_days in seconds: warn below it, critical below a "
                       "quarter of it.");
     mcsec_prom_sample(p, "mcsec_expiry_warning_seconds", NULL, warning_days * 86400.0);
+    if (in->policy != NULL) {
+        mcsec_prom_family(p, "mcsec_crl_warning_seconds", "gauge",
+                          "system.revocation.warn_before: a CRL is due this long before its "
+                          "nextUpdate.");
+        mcsec_prom_sample(p, "mcsec_crl_warning_seconds", NULL,
+                          (double)in->policy->system.revocation.warn_before);
+    }
     mcsec_prom_family(p, "mcsec_ear_skew_allowed_seconds", "gauge",
                       "Allowed EAR clock skew (the smallest of the partners').");
     mcsec_prom_sample(p, "mcsec_ear_skew_allowed_seconds", NULL,

@@ -66,8 +66,6 @@ static int mod_init(void)
                    problems.count, problems.count == 1 ? "" : "s");
         return -1;
     }
-    LM_INFO("mcsec: policy %s loaded as generation %d\n", mcsec_shm_policy_path(),
-            mcsec_shm_policy_generation());
     /* Before dispatcher's mod_init reads it (the cfg loads mcsec.so first). */
     return mcsec_ds_write(mcsec_proc_policy());
 }
