@@ -6,7 +6,7 @@
  *       has expired) left; a CRL's nextUpdate is within
  *       system.revocation.warn_before (warning);
  *   crl.stale        a CRL is past its nextUpdate (with what the policy does);
- *   replay.high      a replay cache holds 80 % of its bound or more.
+ *   replay.high      a replay cache holds more than 80 % of its bound.
  * Looked at when the proxy starts, after each reload and every hour
  * (expiry), every ten seconds (replay). ear.clock_skew is auth.c's,
  * reload.failed main.c's. The state lives in the caller's httpd_alarms_t. */
@@ -23,8 +23,13 @@ static int state_of(const mcsec_policy_t *policy, const mcsec_expiry_item_t *ite
 {
     int64_t left = item->expires - now;
     int64_t warn = (int64_t)policy->system.expiry_warning_days * 86400;
+    /* The same boundaries as deploy/prometheus/alerts.yml: a CRL is stale
+     * at its nextUpdate; a signing key counts only in the latest key
+     * period held. */
     if (item->kind == MCSEC_EXPIRY_CRL)
-        return left < 0 ? ST_STALE : item->due ? ST_WARNING : ST_OK;
+        return left <= 0 ? ST_STALE : item->due ? ST_WARNING : ST_OK;
+    if (item->kind == MCSEC_EXPIRY_SIGNING && !item->due)
+        return ST_OK;
     if (left < warn / 4)
         return ST_CRITICAL;
     return left < warn ? ST_WARNING : ST_OK;
@@ -115,7 +120,7 @@ void httpd_alarms_replay(const httpd_ctx_t *ctx, httpd_alarms_t *alarms,
     for (size_t c = 0; c < 2; c++) {
         size_t entries, capacity;
         httpd_replay_usage(caches[c], now, &entries, &capacity);
-        bool high = capacity > 0 && entries * 5 >= capacity * 4;
+        bool high = capacity > 0 && entries * 5 > capacity * 4; /* above 80 %, as the rule */
         if (high == alarms->replay_high[c])
             continue;
         alarms->replay_high[c] = high;

@@ -56,8 +56,10 @@
 #include "mcsec/policy/crl.h"
 #include "mcsec/policy/policy.h"
 #include "mcsec/util/replay.h"
+#include "mcsec/util/replay_table.h"
 #include "mcsec/obs/alarm.h"
 #include "mcsec/obs/logline.h"
+#include "mcsec/util/admit.h"
 #include "mcsec/util/reason.h"
 
 #define HTTPD_MAX_PARTNERS 64
@@ -103,6 +105,7 @@ typedef struct httpd_gen {
     const char **internal_hosts;           /* rewritten to public_host; views into policy */
     size_t internal_count;
     atomic_uint partner_conns[HTTPD_MAX_PARTNERS];
+    mcsec_admit_cell_t admit[HTTPD_MAX_PARTNERS]; /* partners[].limits (admit.c) */
     /* EAR and GMK keys: each partner's keys.kms (explicit or gmk check
      * partners with an http section), our KMS for EARs (kms.pub of
      * system.keys.signing) and for GMK (system.gmk.kms), the border's
@@ -223,6 +226,10 @@ const char *httpd_replay_store_error(httpd_replay_t *replay);
 bool httpd_replay_alarm_due(httpd_replay_t *replay, int64_t now);
 /* Live entries of the current table at now, and its bound (metrics). */
 void httpd_replay_usage(httpd_replay_t *replay, int64_t now, size_t *entries, size_t *capacity);
+/* The same, and the live entries per owner (partner) into owners. */
+void httpd_replay_usage_owners(httpd_replay_t *replay, int64_t now, size_t *entries,
+                               size_t *capacity,
+                               mcsec_replay_owner_count_t owners[MCSEC_REPLAY_OWNERS]);
 void httpd_replay_free(httpd_replay_t *replay);
 /* Splits an expiry item (mcsec/config/config_expiry.h) into the partner it
  * belongs to ("" for our own) and a name unique within its file. */
@@ -292,5 +299,10 @@ void httpd_alarm_start(const httpd_ctx_t *ctx, mcsec_logline_t *line, mcsec_alar
 void httpd_alarm_emit(const httpd_ctx_t *ctx, mcsec_alarm_t alarm, mcsec_logline_t *line);
 /* The policy's logging level (unless --log-level fixed it) and format. */
 void httpd_ctx_apply_logging(httpd_ctx_t *ctx, const mcsec_policy_t *policy);
+
+/* admit.c: false when the partner's request is over its partners[].limits
+ * rate (load.partner_limit); fields are the request's header fields. */
+bool httpd_admit(const httpd_ctx_t *ctx, httpd_gen_t *gen, int partner_index,
+                 const mcsec_http_header_t *fields, size_t count);
 
 #endif

@@ -112,7 +112,7 @@ static enum MHD_Result reject(httpd_ctx_t *ctx, struct MHD_Connection *connectio
         reason == MCSEC_REASON_HTTP_UNSUPPORTED_ENCODING ||
         reason == MCSEC_REASON_HTTP_BAD_TARGET || reason == MCSEC_REASON_HTTP_HEADERS_TOO_LARGE ||
         reason == MCSEC_REASON_SRC_NOT_PARTNER || reason == MCSEC_REASON_SRC_NOT_INTERNAL_PEER ||
-        reason == MCSEC_REASON_HTTP_OVERLOADED || reason == MCSEC_REASON_HTTP_BODY_TOO_LARGE;
+        reason == MCSEC_REASON_LOAD_PARTNER_LIMIT || reason == MCSEC_REASON_HTTP_BODY_TOO_LARGE;
     req->answered = true;
     req->rejected = true;
     httpd_req_log(ctx, req, reason, mcsec_reason_http_status(reason), detail);
@@ -195,7 +195,7 @@ static bool add_field(const httpd_req_t *req, struct curl_slist **list,
     size_t len = 0;
     if (mcsec_http_rewrite_hosts(field->value, req->gen->internal_hosts, req->gen->internal_count,
                                  public_host ? public_host : "", &value, &len, NULL) != MCSEC_OK) {
-        *reason = MCSEC_REASON_HTTP_OVERLOADED;
+        *reason = MCSEC_REASON_LOAD_PARTNER_LIMIT;
         return false;
     }
     *reason = httpd_hidden_host_left(req->gen, value, len);
@@ -349,8 +349,12 @@ static enum MHD_Result start_request(httpd_ctx_t *ctx, struct MHD_Connection *co
     if (target != MCSEC_REASON_NONE)
         return reject(ctx, connection, req, target, "request target");
     if (conn->over_limit)
-        return reject(ctx, connection, req, MCSEC_REASON_HTTP_OVERLOADED,
+        return reject(ctx, connection, req, MCSEC_REASON_LOAD_PARTNER_LIMIT,
                       "partner connection limit");
+    if (!req->outbound &&
+        !httpd_admit(ctx, req->gen, req->partner_index, fields.fields, fields.count))
+        return reject(ctx, connection, req, MCSEC_REASON_LOAD_PARTNER_LIMIT,
+                      "partner request rate limit");
 
     mcsec_str_t ids[MCSEC_MAX_ASSERTED_IDS + 1];
     mcsec_str_t intended[MCSEC_MAX_ASSERTED_IDS + 1];
@@ -440,7 +444,7 @@ static void take_body(httpd_req_t *req, const char *data, size_t n)
         char *grown = realloc(req->body, cap);
         if (!grown) {
             req->rejected = true;
-            req->reason = MCSEC_REASON_HTTP_OVERLOADED;
+            req->reason = MCSEC_REASON_LOAD_PARTNER_LIMIT;
             snprintf(req->detail, sizeof(req->detail), "out of memory");
             return;
         }
@@ -454,7 +458,7 @@ static void take_body(httpd_req_t *req, const char *data, size_t n)
 
 /* Outbound bodies are ours: internal host names in XML go out rewritten,
  * and a body of any type that still names one (escaped, a subdomain, an
- * entity) is refused: http.internal_host (http.overloaded when out of
+ * entity) is refused: http.internal_host (load.partner_limit when out of
  * memory). */
 static mcsec_reason_t rewrite_outbound_body(httpd_req_t *req, const char *type)
 {
@@ -468,7 +472,7 @@ static mcsec_reason_t rewrite_outbound_body(httpd_req_t *req, const char *type)
                                      req->gen->internal_hosts, req->gen->internal_count,
                                      public_host ? public_host : "", &out, &out_len,
                                      NULL) != MCSEC_OK)
-            return MCSEC_REASON_HTTP_OVERLOADED;
+            return MCSEC_REASON_LOAD_PARTNER_LIMIT;
         free(req->body);
         req->body = out;
         req->body_len = out_len;
@@ -517,7 +521,7 @@ static enum MHD_Result admin(httpd_ctx_t *ctx, struct MHD_Connection *connection
         return httpd_respond_error(connection, MCSEC_REASON_HTTP_PATH_DENIED, false, true);
     char *text = metrics ? httpd_metrics_text(ctx) : httpd_stats_text(&ctx->stats);
     if (!text)
-        return httpd_respond_error(connection, MCSEC_REASON_HTTP_OVERLOADED, false, true);
+        return httpd_respond_error(connection, MCSEC_REASON_LOAD_PARTNER_LIMIT, false, true);
     struct MHD_Response *response =
         MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
     if (!response) {
@@ -559,7 +563,7 @@ static mcsec_reason_t add_border_ear(httpd_req_t *req)
         return reason;
     const char *name = httpd_ear_header_name(partner);
     if (!add_header(&req->job->headers, (mcsec_str_t){name, strlen(name)}, value, strlen(value)))
-        return MCSEC_REASON_HTTP_OVERLOADED;
+        return MCSEC_REASON_LOAD_PARTNER_LIMIT;
     return MCSEC_REASON_NONE;
 }
 

@@ -35,6 +35,8 @@ enum MHD_Result httpd_respond_error(struct MHD_Connection *connection, mcsec_rea
     if (show)
         MHD_add_response_header(response, "X-Mcsec-Reason", mcsec_reason_code(reason));
     MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+    if (reason == MCSEC_REASON_LOAD_PARTNER_LIMIT) /* RFC 9110 10.2.3 */
+        MHD_add_response_header(response, MHD_HTTP_HEADER_RETRY_AFTER, "1");
     if (close)
         MHD_add_response_header(response, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result rc = MHD_queue_response(connection, (unsigned)status, response);
@@ -70,7 +72,7 @@ mcsec_reason_t httpd_hidden_host_left(const httpd_gen_t *gen, const char *text, 
     bool found = false;
     if (mcsec_http_names_internal_host((mcsec_str_t){text, len}, gen->internal_hosts,
                                        gen->internal_count, &found) != MCSEC_OK)
-        return MCSEC_REASON_HTTP_OVERLOADED; /* out of memory: not relayed */
+        return MCSEC_REASON_LOAD_PARTNER_LIMIT; /* out of memory: not relayed */
     return found ? MCSEC_REASON_HTTP_INTERNAL_HOST : MCSEC_REASON_NONE;
 }
 
@@ -93,7 +95,7 @@ static mcsec_reason_t add_fields(struct MHD_Response *response, const fwd_job_t 
         size_t len = 0;
         char *value = rewrite(job->gen, field->value, strlen(field->value), &len);
         if (!value)
-            return MCSEC_REASON_HTTP_OVERLOADED;
+            return MCSEC_REASON_LOAD_PARTNER_LIMIT;
         mcsec_reason_t left = httpd_hidden_host_left(job->gen, value, len);
         if (left == MCSEC_REASON_NONE)
             MHD_add_response_header(response, field->name, value);
@@ -123,7 +125,7 @@ enum MHD_Result httpd_respond_relay(struct MHD_Connection *connection, const fwd
     if (hide && xml) {
         body = rewrite(gen, job->body ? job->body : "", job->body_len, &body_len);
         if (!body) {
-            *refused = MCSEC_REASON_HTTP_OVERLOADED;
+            *refused = MCSEC_REASON_LOAD_PARTNER_LIMIT;
             return MHD_YES;
         }
     } else if (job->status < 400 || xml) {

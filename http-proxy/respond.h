@@ -30,13 +30,13 @@ bool httpd_shows_reason(const httpd_gen_t *gen, int partner_index, bool outbound
  * headers; towards a partner internal hosts rewritten in every field and
  * XML body, with the job's generation). When an internal host is left in a
  * form the rewrite cannot reach (http.internal_host) or memory runs out
- * (http.overloaded), nothing is queued and *refused says why: the caller
+ * (load.partner_limit), nothing is queued and *refused says why: the caller
  * answers. */
 enum MHD_Result httpd_respond_relay(struct MHD_Connection *connection, const fwd_job_t *job,
                                     mcsec_reason_t *refused);
 
 /* http.internal_host when text still names an internal host once decoded
- * (mcsec_http_names_internal_host), http.overloaded when out of memory,
+ * (mcsec_http_names_internal_host), load.partner_limit when out of memory,
  * else MCSEC_REASON_NONE. */
 mcsec_reason_t httpd_hidden_host_left(const httpd_gen_t *gen, const char *text, size_t len);
 

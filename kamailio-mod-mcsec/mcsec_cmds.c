@@ -11,6 +11,8 @@
 
 #include "mcsec/sip/check.h"
 #include "mcsec/util/reason.h"
+#include "mcsec_admit.h"
+#include "mcsec_egress_ds.h"
 #include "mcsec_cmds.h"
 #include "mcsec_counters.h"
 #include "mcsec_dialog.h"
@@ -303,6 +305,26 @@ static int source_check(struct sip_msg *msg, bool egress)
     return -1;
 }
 
+/* cfg: mcsec_egress_failure(set) */
+static int w_mcsec_egress_failure(struct sip_msg *msg, char *set, char *unused)
+{
+    int n = 0;
+    (void)unused;
+    if (fixup_get_ivalue(msg, (gparam_t *)set, &n) != 0) {
+        mcsec_logf(MCSEC_LOG_ERROR, "cfg", "mcsec_egress_failure: no set");
+        return -1;
+    }
+    return mcsec_ds_failure(msg, n);
+}
+
+/* cfg: mcsec_admit() */
+static int w_mcsec_admit(struct sip_msg *msg, char *unused1, char *unused2)
+{
+    (void)unused1;
+    (void)unused2;
+    return mcsec_admit_request(msg);
+}
+
 /* cfg: mcsec_from_partner() */
 static int w_mcsec_from_partner(struct sip_msg *msg, char *unused1, char *unused2)
 {
@@ -456,6 +478,9 @@ cmd_export_t mcsec_cmd_exports[] = {
         MCSEC_ROUTES | ONREPLY_ROUTE},
     {"mcsec_reply_check", (cmd_function)w_mcsec_reply_check, 0, 0, 0, ONREPLY_ROUTE},
     {"mcsec_from_partner", (cmd_function)w_mcsec_from_partner, 0, 0, 0, REQUEST_ROUTE},
+    {"mcsec_admit", (cmd_function)w_mcsec_admit, 0, 0, 0, REQUEST_ROUTE},
+    {"mcsec_egress_failure", (cmd_function)w_mcsec_egress_failure, 1, fixup_igp_null,
+        fixup_free_igp_null, FAILURE_ROUTE | ONREPLY_ROUTE},
     {"mcsec_from_inside_peer", (cmd_function)w_mcsec_from_inside_peer, 0, 0, 0, REQUEST_ROUTE},
     {0, 0, 0, 0, 0, 0}
 };
@@ -474,6 +499,9 @@ sr_kemi_t mcsec_kemi_exports[] = {
         {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
          SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
     {str_init("mcsec"), str_init("from_partner"), SR_KEMIP_INT, ki_mcsec_from_partner,
+        {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+         SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
+    {str_init("mcsec"), str_init("admit"), SR_KEMIP_INT, mcsec_admit_request,
         {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
          SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
     {str_init("mcsec"), str_init("from_inside_peer"), SR_KEMIP_INT, ki_mcsec_from_inside_peer,

@@ -6,7 +6,9 @@
 #include "core/kemi.h"
 #include "core/sr_module.h"
 
+#include "mcsec_admit.h"
 #include "mcsec_cmds.h"
+#include "mcsec_egress_ds.h"
 #include "mcsec_counters.h"
 #include "mcsec_log.h"
 #include "mcsec_metrics.h"
@@ -39,6 +41,7 @@ static param_export_t mcsec_params[] = {
     {"state_file", PARAM_STRING, &state_file_param},
     {"metrics_listen", PARAM_STRING, &metrics_listen_param},
     {"outside_socket", PARAM_STRING | PARAM_USE_FUNC, (void *)mcsec_outside_param},
+    {"dispatcher_list", PARAM_STRING, &mcsec_ds_list_param},
     {0, 0, 0}};
 
 /* Loads the policy (fails the start with every problem logged) and sets up
@@ -47,7 +50,8 @@ static int mod_init(void)
 {
     if (mcsec_counters_init() != 0 || mcsec_ear_mod_init() != 0 || mcsec_spk_mod_init() != 0 ||
         mcsec_gmk_mod_init() != 0 || mcsec_topo_mod_init() != 0 || mcsec_outside_mod_init() != 0 ||
-        mcsec_refusal_mod_init() != 0 || mcsec_reply_bye_mod_init() != 0) {
+        mcsec_refusal_mod_init() != 0 || mcsec_reply_bye_mod_init() != 0 ||
+        mcsec_admit_mod_init() != 0) {
         return -1;
     }
     if (mcsec_metrics_mod_init(metrics_listen_param) != 0) {
@@ -62,7 +66,8 @@ static int mod_init(void)
                    problems.count, problems.count == 1 ? "" : "s");
         return -1;
     }
-    return 0;
+    /* Before dispatcher's mod_init reads it (the cfg loads mcsec.so first). */
+    return mcsec_ds_write(mcsec_proc_policy());
 }
 
 /* Builds this process's copy of the policy right after the fork, so problems
@@ -86,6 +91,7 @@ static void mod_destroy(void)
     mcsec_gmk_mod_destroy();
     mcsec_spk_mod_destroy();
     mcsec_ear_mod_destroy();
+    mcsec_admit_mod_destroy();
     mcsec_replay_store_close();
     mcsec_shm_policy_destroy();
     mcsec_counters_destroy();

@@ -8,8 +8,16 @@
 #include "mcsec_log.h"
 #include "mcsec_media.h"
 #include "mcsec_pv.h"
+#include "mcsec_shm_policy.h"
 
-enum { MCSEC_PV_REASON = 1, MCSEC_PV_STATUS, MCSEC_PV_PARTNER, MCSEC_PV_WARNING, MCSEC_PV_MEDIA };
+enum {
+    MCSEC_PV_REASON = 1,
+    MCSEC_PV_STATUS,
+    MCSEC_PV_PARTNER,
+    MCSEC_PV_WARNING,
+    MCSEC_PV_MEDIA,
+    MCSEC_PV_PARTNER_SET
+};
 
 /* Per-process cache: the last verdict and the message it belongs to. */
 static struct {
@@ -58,11 +66,9 @@ static int pv_parse_mcsec_name(pv_spec_t *sp, str *in)
     static const struct {
         const char *name;
         int key;
-    } names[] = {{"reason", MCSEC_PV_REASON},
-                 {"status", MCSEC_PV_STATUS},
-                 {"partner", MCSEC_PV_PARTNER},
-                 {"warning", MCSEC_PV_WARNING},
-                 {"media", MCSEC_PV_MEDIA}};
+    } names[] = {{"reason", MCSEC_PV_REASON},   {"status", MCSEC_PV_STATUS},
+                 {"partner", MCSEC_PV_PARTNER}, {"warning", MCSEC_PV_WARNING},
+                 {"media", MCSEC_PV_MEDIA},     {"partner_set", MCSEC_PV_PARTNER_SET}};
     if (sp == NULL || in == NULL || in->len <= 0) {
         return -1;
     }
@@ -76,8 +82,8 @@ static int pv_parse_mcsec_name(pv_spec_t *sp, str *in)
         }
     }
     mcsec_logf(MCSEC_LOG_ERROR, "pv",
-               "unknown $mcsec(%.*s): use reason, status, partner, warning or media", in->len,
-               in->s);
+               "unknown $mcsec(%.*s): use reason, status, partner, partner_set, warning or media",
+               in->len, in->s);
     return -1;
 }
 
@@ -100,6 +106,16 @@ static int pv_get_mcsec(struct sip_msg *msg, pv_param_t *param, pv_value_t *res)
         return pv_get_strzval(msg, param, res, last_verdict.partner);
     case MCSEC_PV_WARNING:
         return pv_get_sintval(msg, param, res, last_verdict.warning);
+    case MCSEC_PV_PARTNER_SET: {
+        /* the partner's dispatcher set (mcsec_egress_ds.h): position + 1 */
+        const mcsec_policy_t *policy = mcsec_proc_policy();
+        const mcsec_partner_t *partner =
+            policy ? mcsec_policy_partner_by_name(policy, last_verdict.partner) : NULL;
+        if (partner == NULL) {
+            return pv_get_null(msg, param, res);
+        }
+        return pv_get_sintval(msg, param, res, (int)(partner - policy->partners) + 1);
+    }
     default:
         return pv_get_null(msg, param, res);
     }

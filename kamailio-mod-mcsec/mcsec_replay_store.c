@@ -13,6 +13,7 @@
 #include "mcsec_alarm.h"
 #include "mcsec_ear_replay.h"
 #include "mcsec_gmk_replay.h"
+#include "mcsec_log.h"
 #include "mcsec_replay_store.h"
 
 #define ALARM_INTERVAL 10 /* seconds between two alarm lines of one process and cache */
@@ -50,7 +51,8 @@ static mcsec_replay_cache_t *redis_cache(const mcsec_replay_system_t *r, mcsec_s
                                                 .cache = cache_names[which],
                                                 .wait_replicas = r->redis_wait_replicas};
     if (mcsec_replay_redis_new(&config, &redis_caches[which].cache) != MCSEC_OK) {
-        LM_ERR("mcsec: cannot set up the Redis replay store (%s)\n", settings);
+        mcsec_logf(MCSEC_LOG_ERROR, "replay", "cannot set up the Redis replay store (%s)",
+                   settings);
         return NULL;
     }
     memcpy(redis_caches[which].settings, settings, sizeof(settings));

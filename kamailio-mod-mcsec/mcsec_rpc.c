@@ -12,6 +12,8 @@
 #include "mcsec_ear_replay.h"
 #include "mcsec_gmk_replay.h"
 #include "mcsec_rpc.h"
+#include "mcsec_admit.h"
+#include "mcsec_egress_ds.h"
 #include "mcsec_rpc_expiry.h"
 #include "mcsec_shm_policy.h"
 #include "mcsec_version.h"
@@ -79,6 +81,7 @@ static void rpc_reload(rpc_t *rpc, void *ctx)
         rpc->fault(ctx, 400, "%s", fault);
         return;
     }
+    mcsec_ds_refresh(rpc, ctx);
     void *th = NULL;
     if (rpc->add(ctx, "{", &th) < 0) {
         return;
@@ -238,6 +241,7 @@ rpc_export_t mcsec_rpc_exports[] = {
     {"mcsec.stats", rpc_stats, rpc_stats_doc, 0},
     {"mcsec.policy", rpc_policy, rpc_policy_doc, 0},
     {"mcsec.expiry", mcsec_rpc_expiry, mcsec_rpc_expiry_doc, 0},
+    {"mcsec.load", mcsec_rpc_load, mcsec_rpc_load_doc, 0},
     {0, 0, 0, 0}
 };
 /* clang-format on */

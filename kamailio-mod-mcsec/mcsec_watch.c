@@ -40,8 +40,14 @@ static const mcsec_alarm_t state_alarm[] = {MCSEC_ALARM_COUNT, MCSEC_ALARM_EXPIR
 
 static item_state_t state_of(const mcsec_expiry_item_t *item, int64_t left, int64_t warning)
 {
-    if (left < 0 && item->kind == MCSEC_EXPIRY_CRL) {
-        return ST_STALE;
+    /* The same boundaries as deploy/prometheus/alerts.yml: a CRL is stale
+     * at its nextUpdate and due within system.revocation.warn_before; a
+     * signing key counts only in the latest key period held. */
+    if (item->kind == MCSEC_EXPIRY_CRL) {
+        return left <= 0 ? ST_STALE : item->due ? ST_WARNING : ST_OK;
+    }
+    if (item->kind == MCSEC_EXPIRY_SIGNING && !item->due) {
+        return ST_OK;
     }
     if (left < warning / 4) {
         return ST_CRITICAL;

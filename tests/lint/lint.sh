@@ -16,4 +16,12 @@ cppcheck --quiet --error-exitcode=1 --inline-suppr --std=c11 \
   --suppress=missingIncludeSystem --suppress=missingInclude \
   --suppress=unusedFunction --suppress=unmatchedSuppression \
   -I libmcsec/include -I libmcsec/src "${files[@]}"
+# mcsec.so logs through mcsec_log.h only (one logfmt/JSON line per event,
+# the policy's logging.level, no file name): Kamailio's LM_* macros appear
+# in mcsec_log.c alone (docs/metrics-is-proxy.md).
+if grep -nE '\bLM_(ERR|WARN|NOTICE|INFO|DBG|CRIT|ALERT)\(' kamailio-mod-mcsec/*.c kamailio-mod-mcsec/*.h |
+   grep -v '^kamailio-mod-mcsec/mcsec_log\.[ch]:'; then
+  echo "lint: mcsec.so logs through mcsec_log.h (mcsec_logf, mcsec_log_verdict), not LM_* (above)" >&2
+  exit 1
+fi
 echo "lint: clean"

@@ -180,7 +180,7 @@ expect_bad unknown_profile "488 media.line_not_allowed"
 expect_bad plain_rtp_avp "488 media.insecure_profile"
 # SDES keys: refused by the cfg before rtpengine would consume them
 expect_bad sdes_crypto "488"
-kam_log_since a "$log_bad" | grep -q 'reason=media.line_not_allowed .*detail=rejected by the cfg' ||
+kam_log_since a "$log_bad" | grep -q 'reason=media.line_not_allowed .*detail="rejected by the cfg' ||
     bad "A's IS proxy did not log the SDES offer as media.line_not_allowed"
 for side in a b; do
     kill -0 "${KAM_PID[$side]}" 2>/dev/null || bad "kamailio of system $side died"

@@ -183,7 +183,7 @@ unit_lines() {
     ' "$unitdir/$1"
 }
 # unit_argv UNIT LINE: LINE with the unit's Environment= and EnvironmentFile=
-# values for ${NAME}, split into the array ARGV as systemd splits it.
+# values for ${NAME} and $NAME, split into the array ARGV as systemd splits it.
 unit_argv() {
     local unit=$1 cmd=$2 assign file name
     local -A env=()
@@ -198,6 +198,11 @@ unit_argv() {
     while [[ $cmd =~ \$\{([A-Za-z_][A-Za-z0-9_]*)\} ]]; do
         name=${BASH_REMATCH[1]}
         cmd=${cmd//\$\{$name\}/${env[$name]-}}
+    done
+    # $NAME (no braces): systemd splits the value into words, as eval does.
+    while [[ $cmd =~ \$([A-Za-z_][A-Za-z0-9_]*) ]]; do
+        name=${BASH_REMATCH[1]}
+        cmd=${cmd//\$$name/${env[$name]-}}
     done
     eval "ARGV=($cmd)"
 }

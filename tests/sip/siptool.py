@@ -188,11 +188,11 @@ def _collect(read, sock, timeout, cumulative=False):
 HDR_COPY = ("via", "v", "from", "f", "to", "t", "call-id", "i", "cseq", "record-route")
 
 
-def make_200(req, contact):
+def make_200(req, contact, status=b"200 OK"):
     # the proxy's own lines end in CRLF, a bare-LF sender's in LF
     head = re.split(rb"\r?\n\r?\n", req, maxsplit=1)[0]
     head = re.split(rb"\r?\n", head)
-    out = [b"SIP/2.0 200 OK"]
+    out = [b"SIP/2.0 " + status]
     for line in head[1:]:
         name = line.split(b":", 1)[0].strip().lower().decode("latin-1")
         if name in HDR_COPY:
@@ -226,7 +226,10 @@ def respond(args):
                     continue
                 first = log_request(args.log, data, "udp")
                 if not first.startswith("ACK "):
-                    u.sendto(make_200(data, args.addr), peer)
+                    status = args.status
+                    if args.options_ok and first.startswith("OPTIONS "):
+                        status = "200 OK"
+                    u.sendto(make_200(data, args.addr, status.encode()), peer)
 
         threads.append(threading.Thread(target=udp_loop, daemon=True))
     if args.tcp:
@@ -385,6 +388,8 @@ def main():
     r.add_argument("--tcp", action="store_true")
     r.add_argument("--log")
     r.add_argument("--ready")
+    r.add_argument("--status", default="200 OK", help="status line of every answer (UDP)")
+    r.add_argument("--options-ok", action="store_true", help="but 200 to OPTIONS")
     s = sub.add_parser("send")
     s.add_argument("--proto", choices=["udp", "tcp"], default="udp")
     s.add_argument("--src", required=True)

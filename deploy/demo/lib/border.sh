@@ -48,9 +48,12 @@ sa_summary() {
 
 kam_ctl() { kamcmd -s "unix:$WORK/$1/kam/kamailio_ctl" "${@:2}"; }
 
+# kam_start SIDE: kamailio + mcsec.so of system SIDE; with KAM_METRICS_LISTEN
+# (IP:PORT, an admin address) set, the module's /metrics listens there.
 kam_start() {
-    local side=$1 out in pid
+    local side=$1 out in pid metrics=()
     if [ "$side" = a ]; then out=$A_SVC in=$A_IN; else out=$B_SVC in=$B_IN; fi
+    [ -n "${KAM_METRICS_LISTEN:-}" ] && metrics=(-A "METRICS_LISTEN=\"$KAM_METRICS_LISTEN\"")
     # the cfg's listen= and force_send_socket() take IPv6 as [addr]
     case $out in *:*) out="[$out]" in="[$in]" ;; esac
     mkdir -p "$WORK/$side/kam"
@@ -61,7 +64,7 @@ kam_start() {
         -A "MCSEC_POLICY=\"$WORK/$side/policy.yaml\"" -A "MCSEC_MODULE=\"$MODULE\"" \
         -A "CHILDREN=2" -A "RUNDIR=\"$WORK/$side/kam\"" -A "BORDER_HOST=border.$side.mcx.example" \
         -A "MCSEC_STATE_FILE=\"$WORK/$side/kam/mcsec.generation\"" \
-        "${KAM_DEFS[@]}" \
+        "${KAM_DEFS[@]}" "${metrics[@]}" \
         </dev/null >>"$WORK/$side/kamailio.log" 2>&1
     pid=$BG_PID
     KAM_PID[$side]=$pid

@@ -17,6 +17,7 @@ static const struct {
     [MCSEC_ALARM_REPLAY_HIGH] = {"replay.high", PRIO_WARNING},
     [MCSEC_ALARM_EAR_CLOCK_SKEW] = {"ear.clock_skew", PRIO_WARNING},
     [MCSEC_ALARM_SA_DOWN] = {"ipsec.sa_down", PRIO_ERR},
+    [MCSEC_ALARM_LOAD_SHEDDING] = {"load.shedding", PRIO_WARNING},
     [MCSEC_ALARM_REPLAY_STORE_UNAVAILABLE] = {"replay.store_unavailable", PRIO_ERR},
 };
 

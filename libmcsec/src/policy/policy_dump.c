@@ -446,6 +446,25 @@ static void dump_partner(writer_t *w, const mcsec_partner_t *partner)
         key_number(w, "max_streams", partner->media.max_streams);
         end_map(w);
     }
+    if (partner->limits.set) {
+        const mcsec_limits_rules_t *l = &partner->limits;
+        scalar(w, "limits");
+        begin_map(w, false);
+        if (l->rate) {
+            key_number(w, "rate", l->rate);
+            key_number(w, "burst", l->burst);
+        }
+        if (l->invites)
+            key_number(w, "invites", l->invites);
+        scalar(w, "priority");
+        begin_map(w, false);
+        key_bool(w, "trusted", l->priority_trusted);
+        key_number(w, "reserved_percent", l->reserved_percent);
+        if (l->rate)
+            key_number(w, "ceiling", l->ceiling);
+        end_map(w);
+        end_map(w);
+    }
     if (partner->replay_quota)
         key_number(w, "replay_quota", partner->replay_quota);
     end_map(w);

@@ -307,6 +307,10 @@ void mcsec_pol_load_partner_http(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_
                                  const mcsec_system_t *sys);
 
 /* Loads the `partners` list into policy (partners, partner_count). */
+/* Loads partners[].limits (node NULL = absent: no limit). */
+void mcsec_pol_load_partner_limits(mcsec_pol_ctx_t *ctx, yaml_node_t *node,
+                                   mcsec_limits_rules_t *limits);
+
 void mcsec_pol_load_partners(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_policy_t *policy,
                              mcsec_pol_domain_refs_t *refs);
 

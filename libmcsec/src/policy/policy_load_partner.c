@@ -208,10 +208,10 @@ static yaml_node_t *load_partner(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_
                                  int index, mcsec_pol_domain_refs_t *refs)
 {
     static const mcsec_pol_key_t keys[] = {
-        {"name", true},       {"identity", true},  {"domains", true},      {"addresses", true},
-        {"auth", true},       {"sip", true},       {"keys", false},        {"spk", false},
-        {"ear", false},       {"topology", false}, {"http", false},        {"gmk", false},
-        {"migration", false}, {"media", false},    {"replay_quota", false}};
+        {"name", true},       {"identity", true},  {"domains", true},       {"addresses", true},
+        {"auth", true},       {"sip", true},       {"keys", false},         {"spk", false},
+        {"ear", false},       {"topology", false}, {"http", false},         {"gmk", false},
+        {"migration", false}, {"media", false},    {"replay_quota", false}, {"limits", false}};
     mcsec_partner_t *partner = &policy->partners[index];
     yaml_node_t *v[COUNT(keys)];
     mcsec_pol_feature_nodes_t blame = {NULL, NULL, NULL, NULL, NULL};
@@ -263,6 +263,7 @@ static yaml_node_t *load_partner(mcsec_pol_ctx_t *ctx, yaml_node_t *node, mcsec_
     mcsec_pol_check_partner_features(ctx, &policy->system, partner, &blame);
     mcsec_pol_load_partner_media(ctx, v[13], node, partner, &policy->system);
     mcsec_pol_load_partner_replay_quota(ctx, v[14], partner, &policy->system);
+    mcsec_pol_load_partner_limits(ctx, v[15], &partner->limits);
     return sources;
 }
 

@@ -149,10 +149,12 @@ static const reason_entry_t reason_table[MCSEC_REASON_COUNT] = {
     [MCSEC_REASON_HTTP_TIMEOUT] = {"http.timeout",
                                    "client too slow: headers or body not complete in time", 408,
                                    408},
-    [MCSEC_REASON_HTTP_OVERLOADED] = {"http.overloaded",
-                                      "connection or request limit of the border or of the "
-                                      "partner reached",
-                                      503, 503},
+    [MCSEC_REASON_LOAD_PARTNER_LIMIT] = {"load.partner_limit",
+                                         "admission limit of the partner (partners[].limits: "
+                                         "rate, concurrent INVITEs) or connection or request "
+                                         "limit of the border or of the partner reached "
+                                         "(was http.overloaded)",
+                                         503, 503},
     [MCSEC_REASON_HTTP_UPSTREAM_ERROR] = {"http.upstream_error",
                                           "the next hop (internal server or partner HTTP proxy) "
                                           "failed, timed out or sent an unusable response",
@@ -246,6 +248,11 @@ static const reason_entry_t reason_table[MCSEC_REASON_COUNT] = {
                                          "a=key-mgmt lines of the SDP it was given, octet for "
                                          "octet (end-to-end media keys must cross untouched)",
                                          500, 500},
+    [MCSEC_REASON_EGRESS_PARTNER_FAILURE] = {"egress.partner_failure",
+                                             "a partner IS proxy address timed out or answered "
+                                             "5xx; the request went to its next address "
+                                             "(dispatcher) or the failure was relayed",
+                                             502, 502},
     [MCSEC_REASON_REPLAY_STORE_UNAVAILABLE] = {"replay.store_unavailable",
                                                "the shared replay store (Redis) did not answer "
                                                "or answered an error: refused, never let through",

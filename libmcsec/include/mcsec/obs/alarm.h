@@ -14,6 +14,7 @@ typedef enum {
     MCSEC_ALARM_REPLAY_HIGH,        /* a replay cache is above 80 % of its capacity */
     MCSEC_ALARM_EAR_CLOCK_SKEW,     /* an EAR date is off by more than half the allowed skew */
     MCSEC_ALARM_SA_DOWN,            /* no IPsec SA to a partner */
+    MCSEC_ALARM_LOAD_SHEDDING,      /* a partner's requests are shed (load.partner_limit) */
     MCSEC_ALARM_REPLAY_STORE_UNAVAILABLE, /* the shared replay store (Redis) does not answer */
     MCSEC_ALARM_COUNT
 } mcsec_alarm_t;

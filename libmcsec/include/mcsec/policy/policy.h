@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "mcsec/policy/policy_gmk.h"
+#include "mcsec/policy/policy_limits.h"
 #include "mcsec/policy/policy_migration.h"
 #include "mcsec/util/status.h"
 
@@ -183,6 +184,7 @@ typedef struct {
     mcsec_gmk_rules_t gmk;             /* GMK transfer (policy_gmk.h) */
     mcsec_migration_rules_t migration; /* migrated users (policy_migration.h) */
     mcsec_media_rules_t media;         /* media relay (policy_media.h) */
+    mcsec_limits_rules_t limits;       /* admission limits (policy_limits.h) */
     size_t replay_quota;               /* live replay-cache entries per cache; 0 = an equal share */
 } mcsec_partner_t;
 
