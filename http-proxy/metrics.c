@@ -146,19 +146,8 @@ static void reloads(mcsec_prom_t *p, const httpd_stats_t *s, const httpd_reload_
             const char *labels[] = {"result", oks[r], "trigger", triggers[t], NULL};
             mcsec_prom_sample(p, "mcsec_policy_reloads_total", labels, (double)s->reloads[t][r]);
         }
-    mcsec_prom_family(p, "mcsec_policy_generation", "gauge",
-                      "Generation of the running policy (grows across restarts)");
-    mcsec_prom_sample(p, "mcsec_policy_generation", NULL, (double)info->generation);
-    mcsec_prom_family(p, "mcsec_policy_info", "gauge", "SHA-256 of the running policy file");
-    const char *labels[] = {"hash", info->hash, NULL};
-    mcsec_prom_sample(p, "mcsec_policy_info", labels, 1);
-    mcsec_prom_family(p, "mcsec_policy_last_reload_timestamp_seconds", "gauge",
-                      "Unix time of the last policy load or reload");
-    mcsec_prom_sample(p, "mcsec_policy_last_reload_timestamp_seconds", NULL,
-                      (double)info->last_reload);
-    mcsec_prom_family(p, "mcsec_policy_last_reload_success", "gauge",
-                      "1 when the last policy load or reload succeeded");
-    mcsec_prom_sample(p, "mcsec_policy_last_reload_success", NULL, info->last_ok ? 1 : 0);
+    mcsec_prom_policy_state(p, (uint64_t)info->generation, info->hash, (int64_t)info->last_reload,
+                            info->last_ok);
 }
 
 void httpd_expiry_labels(const char *what, const char *path, char *partner, size_t partner_size,

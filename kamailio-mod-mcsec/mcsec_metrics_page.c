@@ -157,20 +157,8 @@ static void reload_metrics(mcsec_prom_t *p, const mcsec_metrics_input_t *in)
             mcsec_prom_sample(p, "mcsec_policy_reloads_total", labels, (double)c->reloads[f][t]);
         }
     }
-    mcsec_prom_family(p, "mcsec_policy_generation", "gauge",
-                      "Generation of the running policy (grows across restarts).");
-    mcsec_prom_sample(p, "mcsec_policy_generation", NULL, (double)in->generation);
-    mcsec_prom_family(p, "mcsec_policy_info", "gauge",
-                      "The running policy: hash = SHA-256 of its file.");
-    const char *hash_labels[] = {"hash", in->hash != NULL ? in->hash : "", NULL};
-    mcsec_prom_sample(p, "mcsec_policy_info", hash_labels, 1);
-    mcsec_prom_family(p, "mcsec_policy_last_reload_timestamp_seconds", "gauge",
-                      "When the policy was last loaded or a reload refused.");
-    mcsec_prom_sample(p, "mcsec_policy_last_reload_timestamp_seconds", NULL,
-                      (double)c->last_reload_time);
-    mcsec_prom_family(p, "mcsec_policy_last_reload_success", "gauge",
-                      "1 when the last load or reload succeeded, 0 when it was refused.");
-    mcsec_prom_sample(p, "mcsec_policy_last_reload_success", NULL, c->last_reload_ok ? 1 : 0);
+    mcsec_prom_policy_state(p, (uint64_t)in->generation, in->hash, (int64_t)c->last_reload_time,
+                            c->last_reload_ok != 0);
 }
 
 /* The per-partner samples of one family: for every partner that uses a

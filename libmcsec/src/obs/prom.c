@@ -229,6 +229,24 @@ void mcsec_prom_histogram(mcsec_prom_t *p, const char *name, const char *const *
     mcsec_prom_sample(p, count_name, labels, (double)total);
 }
 
+void mcsec_prom_policy_state(mcsec_prom_t *p, uint64_t generation, const char *hash,
+                             int64_t last_reload, bool last_ok)
+{
+    mcsec_prom_family(p, "mcsec_policy_generation", "gauge",
+                      "Generation of the running policy (grows across restarts).");
+    mcsec_prom_sample(p, "mcsec_policy_generation", NULL, (double)generation);
+    mcsec_prom_family(p, "mcsec_policy_info", "gauge",
+                      "The running policy: hash = SHA-256 of its file.");
+    const char *labels[] = {"hash", hash != NULL ? hash : "", NULL};
+    mcsec_prom_sample(p, "mcsec_policy_info", labels, 1);
+    mcsec_prom_family(p, "mcsec_policy_last_reload_timestamp_seconds", "gauge",
+                      "When the policy was last loaded or a reload refused (Unix time).");
+    mcsec_prom_sample(p, "mcsec_policy_last_reload_timestamp_seconds", NULL, (double)last_reload);
+    mcsec_prom_family(p, "mcsec_policy_last_reload_success", "gauge",
+                      "1 when the last load or reload succeeded, 0 when it was refused.");
+    mcsec_prom_sample(p, "mcsec_policy_last_reload_success", NULL, last_ok ? 1 : 0);
+}
+
 const char *mcsec_prom_text(const mcsec_prom_t *p, size_t *len)
 {
     if (p->failed)

@@ -41,6 +41,13 @@ void mcsec_prom_sample(mcsec_prom_t *p, const char *name, const char *const *lab
 void mcsec_prom_histogram(mcsec_prom_t *p, const char *name, const char *const *labels,
                           const double *bounds, const uint64_t *counts, size_t nbounds, double sum);
 
+/* The running policy's gauges, the same on every proxy:
+ * mcsec_policy_generation, mcsec_policy_info{hash} 1,
+ * mcsec_policy_last_reload_timestamp_seconds (when the policy was last
+ * loaded or a reload refused) and mcsec_policy_last_reload_success. */
+void mcsec_prom_policy_state(mcsec_prom_t *p, uint64_t generation, const char *hash,
+                             int64_t last_reload, bool last_ok);
+
 /* The page so far (NUL-terminated), or NULL when the writer failed. The
  * text stays owned by p. */
 const char *mcsec_prom_text(const mcsec_prom_t *p, size_t *len);
