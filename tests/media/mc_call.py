@@ -32,6 +32,7 @@ by mcsec-srtp-peer (libsrtp2).
       case: "NAME STATUS WARNING"; with --valid one valid offer ("valid").
 """
 import argparse
+import base64
 import ctypes
 import os
 import random
@@ -152,7 +153,8 @@ def recv(sock, want, timeout=6.0, on_other=None):
     return None
 
 
-def sdp_offer(addr, audio, floor, direction="sendrecv", key_mgmt=None, version=1, declined=False):
+def sdp_offer(addr, audio, floor, direction="sendrecv", key_mgmt=None, version=1, declined=False,
+              crypto=()):
     ip = "IP6" if ":" in addr else "IP4"
     lines = ["v=0", "o=mcptt-server 4711 %d IN %s %s" % (version, ip, addr), "s=-",
              "c=IN %s %s" % (ip, addr), "t=0 0",
@@ -160,6 +162,7 @@ def sdp_offer(addr, audio, floor, direction="sendrecv", key_mgmt=None, version=1
              "a=fmtp:96 mode-change-capability=2", "a=ptime:20"]
     if key_mgmt:
         lines.append("a=key-mgmt:mikey " + key_mgmt)
+    lines += list(crypto)  # SDES (RFC 4568), last in the audio section
     lines += ["a=" + direction, "m=application %d udp MCPTT" % floor,
               "a=fmtp:MCPTT mc_queueing;mc_priority=5"]
     if declined:
@@ -214,8 +217,7 @@ def check_sdp(where, sdp, relay, lo, hi, sent_sdp, want_dir=None):
         elif line.startswith("a=rtcp:"):
             if not lo <= int(line[7:].split()[0]) <= hi:
                 bad.append(line)
-        elif line.startswith("a=candidate") or line.startswith("a=crypto") \
-                or line.startswith("a=fingerprint"):
+        elif line.startswith("a=candidate") or line.startswith("a=fingerprint"):
             bad.append(line)
     if bad:
         fail("%s: not anchored at %s (%d-%d): %s" % (where, relay, lo, hi, " | ".join(bad)))
@@ -226,6 +228,17 @@ def check_sdp(where, sdp, relay, lo, hi, sent_sdp, want_dir=None):
     strip = lambda ls: [re.sub(r"^(m=\S+) \d+", r"\1", l) for l in ls]
     if strip(sent) != strip(got):
         fail("%s: profiles or a=key-mgmt changed: %s -> %s" % (where, strip(sent), strip(got)))
+    # SDES: the a=crypto lines as sent, octet for octet, in order, in the
+    # audio section (the relay was never given them: mcsec_sdp_get holds them)
+    def crypto_of(text):
+        audio = text.split("m=audio ", 1)[-1].split("m=application", 1)[0] if "m=audio " in text else ""
+        return ([l for l in text.split(CRLF) if l.startswith("a=crypto")],
+                [l for l in audio.split(CRLF) if l.startswith("a=crypto")])
+    sent_c, got_c = crypto_of(sent_sdp), crypto_of(sdp)
+    if sent_c[0] != got_c[0] or got_c[1] != got_c[0]:
+        fail("%s: a=crypto lines changed or moved: %s -> %s" % (where, sent_c[0], got_c))
+    elif sent_c[0]:
+        ok("%s: %d a=crypto line(s) octet for octet in the audio section" % (where, len(sent_c[0])))
     if "m=video 0 " in sent_sdp and "m=video 0 " not in sdp:
         fail("%s: the declined (port 0) video stream was not kept at port 0" % where)
     if want_dir and ("a=" + want_dir) not in sdp.split(CRLF):
@@ -253,6 +266,17 @@ class Call:
         self.called_uri = ("sip:mcptt-group-7@%s.mcx.example" % a.callee_dom if a.kind == "group"
                            else "sip:mcptt-user-9@%s.mcx.example" % a.callee_dom)
         self.key_mgmt = None if a.kind == "group" else "AQAFgAAAAAAAAAAAAAAAAAAAAAAAAAA="
+        # SDES (RFC 4568): AES_CM_128_HMAC_SHA1_80, inline key||salt (16 + 14 octets)
+        self.sdes = None
+        self.crypto_a = self.crypto_b = ()
+        if a.sdes:
+            self.sdes = [os.urandom(16), os.urandom(14), os.urandom(16), os.urandom(14)]
+            line = "a=crypto:%d AES_CM_128_HMAC_SHA1_80 inline:%s"
+            b64 = lambda k, s_: base64.b64encode(k + s_).decode()
+            self.crypto_a = (line % (1, b64(*self.sdes[0:2])),
+                             "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:"
+                             + base64.b64encode(os.urandom(30)).decode())
+            self.crypto_b = (line % (1, b64(*self.sdes[2:4])),)
 
     def uas_other(self, m, src):
         # retransmissions reach the callee again: answer the same way
@@ -331,7 +355,7 @@ class Call:
         b_ports = check_sdp("%s: offer at the callee" % label, req.sdp(), a.callee_relay,
                             a.callee_lo, a.callee_hi, offer, want_b)
         answer = sdp_offer(a.callee, self.b_audio, self.b_floor, b_dir, None, self.version,
-                           declined="m=video 0 " in offer)
+                           declined="m=video 0 " in offer, crypto=self.crypto_b)
         if self.key_mgmt:
             # the answer's own MIKEY-SAKKE response stand-in
             answer = answer.replace("a=" + b_dir, "a=key-mgmt:mikey AQEFgAAAAAA=\r\na=" + b_dir)
@@ -363,7 +387,8 @@ class Call:
         if req is None:
             fail("%s: re-INVITE did not reach the callee" % label)
             return None
-        offer = sdp_offer(a.callee, self.b_audio, self.b_floor, "sendrecv", None, self.version)
+        offer = sdp_offer(a.callee, self.b_audio, self.b_floor, "sendrecv", None, self.version,
+                          crypto=self.crypto_b)
         self.uas_reply(req, 200, "OK", offer, "application/sdp")
         resp = recv(self.uac, lambda m: m.is_reply and m.status >= 200 and m.cseq_method() == "INVITE")
         if resp is None or resp.status != 200:
@@ -371,7 +396,8 @@ class Call:
             return None
         a_ports = check_sdp("%s: offer in the 200 at the caller" % label, resp.sdp(), a.caller_relay,
                             a.caller_lo, a.caller_hi, offer)
-        answer = sdp_offer(a.caller, self.audio, self.floor, "sendrecv", self.key_mgmt, self.version)
+        answer = sdp_offer(a.caller, self.audio, self.floor, "sendrecv", self.key_mgmt, self.version,
+                           crypto=self.crypto_a)
         self.send_request("ACK", answer, "application/sdp")
         ack = recv(self.uas, lambda m: m.method == "ACK", on_other=self.uas_other)
         if ack is None:
@@ -384,13 +410,19 @@ class Call:
     def media(self, label, a_ports, b_ports):
         """SRTP audio and SRTCP floor control both ways through both relays."""
         a = self.a
-        k1, s1 = os.urandom(16).hex(), os.urandom(12).hex()
-        k2, s2 = os.urandom(16).hex(), os.urandom(12).hex()
+        gcm = lambda: (os.urandom(16).hex(), os.urandom(12).hex(),
+                       os.urandom(16).hex(), os.urandom(12).hex())
+        audio_keys, audio_extra = gcm(), []
+        if self.sdes:
+            # the audio keyed by the SDES lines the SDP carried (both ways)
+            audio_keys, audio_extra = tuple(x.hex() for x in self.sdes), ["--cm"]
         runs = []
-        for what, la, lb, pa, pb, extra, n in (
-                ("audio", self.audio, self.b_audio, a_ports.get("audio"), b_ports.get("audio"), [], 40),
+        for what, la, lb, pa, pb, extra, n, keys in (
+                ("audio", self.audio, self.b_audio, a_ports.get("audio"), b_ports.get("audio"),
+                 audio_extra, 40, audio_keys),
                 ("floor", self.floor, self.b_floor, a_ports.get("application"),
-                 b_ports.get("application"), ["--rtcp"], 10)):
+                 b_ports.get("application"), ["--rtcp"], 10, gcm())):
+            k1, s1, k2, s2 = keys
             if not pa or not pb:
                 fail("%s: no relay port for %s" % (label, what))
                 return
@@ -445,7 +477,7 @@ def cmd_call(a):
     c = Call(a)
     steps = a.steps.split(",")
     offer = sdp_offer(a.caller, c.audio, c.floor, "sendrecv", c.key_mgmt,
-                      declined=(a.kind == "group"))
+                      declined=(a.kind == "group"), crypto=c.crypto_a)
     r = c.offer_answer("%s call" % a.kind, offer, initial=True)
     if r is None:
         return 1
@@ -457,16 +489,16 @@ def cmd_call(a):
         c.floor = c.audio + 2
         c.version += 1
         r = c.offer_answer("re-INVITE moving media", sdp_offer(a.caller, c.audio, c.floor, "sendrecv",
-                                                               c.key_mgmt, c.version))
+                                                               c.key_mgmt, c.version, crypto=c.crypto_a))
         if r:
             c.media("moved", *r)
     if "hold" in steps:
         c.version += 1
         c.offer_answer("hold", sdp_offer(a.caller, c.audio, c.floor, "sendonly", c.key_mgmt,
-                                         c.version), want_b="sendonly", b_dir="recvonly")
+                                         c.version, crypto=c.crypto_a), want_b="sendonly", b_dir="recvonly")
         c.version += 1
         r = c.offer_answer("resume", sdp_offer(a.caller, c.audio, c.floor, "sendrecv", c.key_mgmt,
-                                               c.version), want_b="sendrecv")
+                                               c.version, crypto=c.crypto_a), want_b="sendrecv")
         if r:
             c.media("resumed", *r)
     if "late" in steps:
@@ -529,8 +561,6 @@ def bad_offers(addr):
         ("broken_sdp", "v=0\r\no=\r\nm=audio notaport RTP/SAVP\r\nc=IN\r\n"),
         ("unknown_profile", head + "m=audio 6000 RTP/XYZ 96\r\n"),
         ("plain_rtp_avp", head + "m=audio 6000 RTP/AVP 0\r\n"),
-        ("sdes_crypto", head + "m=audio 6000 RTP/SAVP 96\r\na=rtpmap:96 AMR-WB/16000\r\n"
-         "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n"),
     ]
 
 
@@ -589,6 +619,8 @@ def main():
     p.add_argument("--kind", choices=["group", "private"], default="group")
     p.add_argument("--steps", default="media,move,hold,late,bye")
     p.add_argument("--valid", action="store_true", help="bad: send one valid offer instead")
+    p.add_argument("--sdes", action="store_true",
+                   help="call: SDES a=crypto lines in every SDP, the audio keyed by them")
     a = p.parse_args()
     if a.cmd == "bad":
         a.border = a.caller_border
