@@ -260,8 +260,10 @@ mcsec_reason_t mcsec_sdes_hold_restore(const mcsec_sdes_hold_t *hold, const uint
             at[s] = i + 1;
         }
     }
-    const char *first_eol =
-        count > 0 && lines[0].full > lines[0].len + 1 ? "\r\n" : (count > 0 ? "\n" : "\r\n");
+    const char *first_eol = "\r\n"; /* CRLF unless the first line ends in a lone LF */
+    if (count > 0 && lines[0].full == lines[0].len + 1) {
+        first_eol = "\n";
+    }
     size_t w = 0;
     bool held = hold != NULL && hold->count > 0;
     if (held && at[0] == 0) { /* no session-level line at all */
