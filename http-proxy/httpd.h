@@ -56,6 +56,7 @@
 #include "mcsec/policy/crl.h"
 #include "mcsec/policy/policy.h"
 #include "mcsec/util/replay.h"
+#include "mcsec/util/replay_table.h"
 #include "mcsec/obs/alarm.h"
 #include "mcsec/obs/logline.h"
 #include "mcsec/util/admit.h"
@@ -225,6 +226,10 @@ const char *httpd_replay_store_error(httpd_replay_t *replay);
 bool httpd_replay_alarm_due(httpd_replay_t *replay, int64_t now);
 /* Live entries of the current table at now, and its bound (metrics). */
 void httpd_replay_usage(httpd_replay_t *replay, int64_t now, size_t *entries, size_t *capacity);
+/* The same, and the live entries per owner (partner) into owners. */
+void httpd_replay_usage_owners(httpd_replay_t *replay, int64_t now, size_t *entries,
+                               size_t *capacity,
+                               mcsec_replay_owner_count_t owners[MCSEC_REPLAY_OWNERS]);
 void httpd_replay_free(httpd_replay_t *replay);
 /* Splits an expiry item (mcsec/config/config_expiry.h) into the partner it
  * belongs to ("" for our own) and a name unique within its file. */

@@ -232,22 +232,49 @@ static void expiry(mcsec_prom_t *p, const mcsec_policy_t *policy, int64_t now)
                       skew ? skew : MCSEC_EAR_DEFAULT_SKEW);
 }
 
-static void replay(mcsec_prom_t *p, httpd_ctx_t *ctx, int64_t now)
+/* Per partner that uses cache c (EAR: auth explicit; GMK: gmk.transfer
+ * check): its live entries (capacity false) or its quota. With the Redis
+ * store the in-process tables are unused and the entries stay 0
+ * (docs/observability.md). */
+static void replay_partners(mcsec_prom_t *p, const mcsec_policy_t *policy, const char *family,
+                            size_t c, bool capacity, size_t bound,
+                            const mcsec_replay_owner_count_t *owners)
+{
+    for (size_t i = 0; i < policy->partner_count; i++) {
+        const mcsec_partner_t *partner = &policy->partners[i];
+        bool uses = c ? partner->gmk.transfer == MCSEC_GMK_TRANSFER_CHECK
+                      : partner->auth == MCSEC_AUTH_EXPLICIT;
+        if (!uses)
+            continue;
+        const char *labels[] = {"cache", c ? "gmk" : "ear", "partner", partner->name, NULL};
+        double value = capacity ? (double)mcsec_policy_replay_quota(policy, partner, c != 0, bound)
+                                : (double)mcsec_replay_owner_live(owners, partner->name);
+        mcsec_prom_sample(p, family, labels, value);
+    }
+}
+
+static void replay(mcsec_prom_t *p, httpd_ctx_t *ctx, const mcsec_policy_t *policy, int64_t now)
 {
     static const char *const caches[2] = {"ear", "gmk"};
     httpd_replay_t *tables[2] = {ctx->ear_replay, ctx->gmk_replay};
     size_t entries[2], capacity[2];
+    mcsec_replay_owner_count_t owners[2][MCSEC_REPLAY_OWNERS];
     for (size_t c = 0; c < 2; c++)
-        httpd_replay_usage(tables[c], now, &entries[c], &capacity[c]);
-    mcsec_prom_family(p, "mcsec_replay_cache_entries", "gauge", "Live entries of a replay cache");
+        httpd_replay_usage_owners(tables[c], now, &entries[c], &capacity[c], owners[c]);
+    mcsec_prom_family(p, "mcsec_replay_cache_entries", "gauge",
+                      "Live entries of a replay cache (partner \"\": the whole cache; a partner: "
+                      "the entries it recorded)");
     for (size_t c = 0; c < 2; c++) {
         const char *labels[] = {"cache", caches[c], "partner", "", NULL};
         mcsec_prom_sample(p, "mcsec_replay_cache_entries", labels, (double)entries[c]);
+        replay_partners(p, policy, "mcsec_replay_cache_entries", c, false, capacity[c], owners[c]);
     }
-    mcsec_prom_family(p, "mcsec_replay_cache_capacity", "gauge", "Bound of a replay cache");
+    mcsec_prom_family(p, "mcsec_replay_cache_capacity", "gauge",
+                      "Bound of a replay cache (a partner: its quota)");
     for (size_t c = 0; c < 2; c++) {
         const char *labels[] = {"cache", caches[c], "partner", "", NULL};
         mcsec_prom_sample(p, "mcsec_replay_cache_capacity", labels, (double)capacity[c]);
+        replay_partners(p, policy, "mcsec_replay_cache_capacity", c, true, capacity[c], owners[c]);
     }
 }
 
@@ -277,7 +304,7 @@ char *httpd_metrics_text(httpd_ctx_t *ctx)
         histograms(&p, snap);
         reloads(&p, snap, &info);
         expiry(&p, gen->policy, now);
-        replay(&p, ctx, now);
+        replay(&p, ctx, gen->policy, now);
     }
     size_t len = 0;
     const char *text = set && gen ? mcsec_prom_text(&p, &len) : NULL;

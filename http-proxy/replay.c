@@ -185,6 +185,20 @@ void httpd_replay_usage(httpd_replay_t *replay, int64_t now, size_t *entries, si
     pthread_mutex_unlock(&replay->lock);
 }
 
+void httpd_replay_usage_owners(httpd_replay_t *replay, int64_t now, size_t *entries,
+                               size_t *capacity,
+                               mcsec_replay_owner_count_t owners[MCSEC_REPLAY_OWNERS])
+{
+    *entries = *capacity = 0;
+    memset(owners, 0, sizeof(mcsec_replay_owner_count_t) * MCSEC_REPLAY_OWNERS);
+    if (!replay)
+        return;
+    pthread_mutex_lock(&replay->lock);
+    *entries = mcsec_replay_mem_count_owners(replay->current, now, owners);
+    *capacity = replay->entries;
+    pthread_mutex_unlock(&replay->lock);
+}
+
 void httpd_replay_free(httpd_replay_t *replay)
 {
     if (!replay)

@@ -31,3 +31,9 @@ size_t mcsec_ear_replay_count(int64_t now)
 {
     return mcsec_shm_replay_count(&ear_replay, now);
 }
+
+size_t mcsec_ear_replay_count_owners(int64_t now,
+                                     mcsec_replay_owner_count_t out[MCSEC_REPLAY_OWNERS])
+{
+    return mcsec_shm_replay_count_owners(&ear_replay, now, out);
+}

@@ -31,3 +31,9 @@ size_t mcsec_gmk_replay_count(int64_t now)
 {
     return mcsec_shm_replay_count(&gmk_replay, now);
 }
+
+size_t mcsec_gmk_replay_count_owners(int64_t now,
+                                     mcsec_replay_owner_count_t out[MCSEC_REPLAY_OWNERS])
+{
+    return mcsec_shm_replay_count_owners(&gmk_replay, now, out);
+}

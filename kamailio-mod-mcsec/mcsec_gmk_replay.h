@@ -12,6 +12,8 @@
 #ifndef MCSEC_GMK_REPLAY_H
 #define MCSEC_GMK_REPLAY_H
 
+#include "mcsec/util/replay_table.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,5 +43,9 @@ mcsec_replay_cache_t *mcsec_gmk_replay_cache(void);
 
 /* Live entries at now (for stats). */
 size_t mcsec_gmk_replay_count(int64_t now);
+
+/* The same, and per partner (mcsec_shm_replay_count_owners()). */
+size_t mcsec_gmk_replay_count_owners(int64_t now,
+                                     mcsec_replay_owner_count_t out[MCSEC_REPLAY_OWNERS]);
 
 #endif

@@ -135,14 +135,19 @@ static char *build_page(size_t *len)
     char hash[MCSEC_SHA256_HEX_LEN + 1];
     mcsec_shm_policy_hash(hash);
     int64_t now = (int64_t)time(NULL);
+    mcsec_replay_owner_count_t ear_owners[MCSEC_REPLAY_OWNERS], gmk_owners[MCSEC_REPLAY_OWNERS];
+    size_t ear_entries = mcsec_ear_replay_count_owners(now, ear_owners);
+    size_t gmk_entries = mcsec_gmk_replay_count_owners(now, gmk_owners);
     mcsec_metrics_input_t in = {
         .counters = snap,
         .policy = mcsec_proc_policy(),
         .expiry = mcsec_watch_expiry(),
         .generation = mcsec_shm_policy_generation(),
         .hash = hash,
-        .ear_entries = mcsec_ear_replay_count(now),
-        .gmk_entries = mcsec_gmk_replay_count(now),
+        .ear_entries = ear_entries,
+        .gmk_entries = gmk_entries,
+        .ear_owners = ear_owners,
+        .gmk_owners = gmk_owners,
         .now = now,
     };
     mcsec_prom_t page;

@@ -173,6 +173,37 @@ static void reload_metrics(mcsec_prom_t *p, const mcsec_metrics_input_t *in)
     mcsec_prom_sample(p, "mcsec_policy_last_reload_success", NULL, c->last_reload_ok ? 1 : 0);
 }
 
+/* The per-partner samples of one family: for every partner that uses a
+ * cache (EAR: auth explicit; GMK: gmk.transfer check), its live entries
+ * (capacity false) or its quota, partners[].replay_quota or its share
+ * (capacity true). With the Redis store the shm caches are unused and the
+ * entries stay 0 (docs/observability.md). */
+static void replay_partner_samples(mcsec_prom_t *p, const mcsec_metrics_input_t *in,
+                                   const char *family, bool capacity, size_t ear_cap,
+                                   size_t gmk_cap)
+{
+    for (size_t i = 0; in->policy != NULL && i < in->policy->partner_count; i++) {
+        const mcsec_partner_t *partner = &in->policy->partners[i];
+        for (int g = 0; g < 2; g++) {
+            bool uses = g ? partner->gmk.transfer == MCSEC_GMK_TRANSFER_CHECK
+                          : partner->auth == MCSEC_AUTH_EXPLICIT;
+            if (!uses) {
+                continue;
+            }
+            const mcsec_replay_owner_count_t *owners = g ? in->gmk_owners : in->ear_owners;
+            const char *labels[] = {"cache", g ? "gmk" : "ear", "partner", partner->name, NULL};
+            double value = 0;
+            if (capacity) {
+                value = (double)mcsec_policy_replay_quota(in->policy, partner, g != 0,
+                                                          g ? gmk_cap : ear_cap);
+            } else if (owners != NULL) {
+                value = (double)mcsec_replay_owner_live(owners, partner->name);
+            }
+            mcsec_prom_sample(p, family, labels, value);
+        }
+    }
+}
+
 static void replay_gauges(mcsec_prom_t *p, const mcsec_metrics_input_t *in)
 {
     size_t ear_cap = MCSEC_EAR_REPLAY_DEFAULT_ENTRIES, gmk_cap = MCSEC_GMK_REPLAY_DEFAULT_ENTRIES;
@@ -185,13 +216,17 @@ static void replay_gauges(mcsec_prom_t *p, const mcsec_metrics_input_t *in)
     const char *ear[] = {"cache", "ear", "partner", "", NULL};
     const char *gmk[] = {"cache", "gmk", "partner", "", NULL};
     mcsec_prom_family(p, "mcsec_replay_cache_entries", "gauge",
-                      "Live entries of a replay cache (partner \"\": shared by all partners).");
+                      "Live entries of a replay cache (partner \"\": the whole cache; a "
+                      "partner: the entries it recorded).");
     mcsec_prom_sample(p, "mcsec_replay_cache_entries", ear, (double)in->ear_entries);
     mcsec_prom_sample(p, "mcsec_replay_cache_entries", gmk, (double)in->gmk_entries);
+    replay_partner_samples(p, in, "mcsec_replay_cache_entries", false, ear_cap, gmk_cap);
     mcsec_prom_family(p, "mcsec_replay_cache_capacity", "gauge",
-                      "Entries a replay cache may hold before it refuses.");
+                      "Entries a replay cache may hold before it refuses (a partner: its "
+                      "quota).");
     mcsec_prom_sample(p, "mcsec_replay_cache_capacity", ear, (double)ear_cap);
     mcsec_prom_sample(p, "mcsec_replay_cache_capacity", gmk, (double)gmk_cap);
+    replay_partner_samples(p, in, "mcsec_replay_cache_capacity", true, ear_cap, gmk_cap);
 }
 
 /* See mcsec_metrics_page.h. */

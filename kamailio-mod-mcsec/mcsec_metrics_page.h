@@ -11,6 +11,7 @@
 
 #include "mcsec/config/config_expiry.h"
 #include "mcsec/obs/prom.h"
+#include "mcsec/util/replay_table.h"
 #include "mcsec/policy/policy.h"
 #include "mcsec_counters.h"
 
@@ -21,6 +22,8 @@ typedef struct {
     int generation;
     const char *hash; /* SHA-256 hex of the policy file */
     size_t ear_entries, gmk_entries;
+    /* per partner (owner) of the shm caches; NULL = not counted */
+    const mcsec_replay_owner_count_t *ear_owners, *gmk_owners;
     int64_t now;
 } mcsec_metrics_input_t;
 

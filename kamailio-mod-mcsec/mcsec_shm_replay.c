@@ -223,3 +223,17 @@ size_t mcsec_shm_replay_count(const mcsec_shm_replay_t *r, int64_t now)
     lock_release(&shm_replay->lock);
     return live;
 }
+
+size_t mcsec_shm_replay_count_owners(const mcsec_shm_replay_t *r, int64_t now,
+                                     mcsec_replay_owner_count_t out[MCSEC_REPLAY_OWNERS])
+{
+    shm_replay_t *shm_replay = r->shared;
+    if (shm_replay == NULL) {
+        memset(out, 0, sizeof(mcsec_replay_owner_count_t) * MCSEC_REPLAY_OWNERS);
+        return 0;
+    }
+    lock_get(&shm_replay->lock);
+    size_t live = mcsec_replay_table_count_owners(&shm_replay->table, now, out);
+    lock_release(&shm_replay->lock);
+    return live;
+}

@@ -62,4 +62,9 @@ mcsec_replay_cache_t *mcsec_shm_replay_cache(mcsec_shm_replay_t *r);
 /* Live entries at now (for logs and stats). */
 size_t mcsec_shm_replay_count(const mcsec_shm_replay_t *r, int64_t now);
 
+/* The same, and per owner (partner) into out (mcsec_replay_owner_live()
+ * reads a partner's count from it). */
+size_t mcsec_shm_replay_count_owners(const mcsec_shm_replay_t *r, int64_t now,
+                                     mcsec_replay_owner_count_t out[MCSEC_REPLAY_OWNERS]);
+
 #endif

@@ -184,6 +184,15 @@ check "metrics: EARs verified, 5 ok and 16 refused (every case above)" \
 check "metrics: the EAR 300 s old exceeded half the skew, once" \
   [ "$(metric "mcsec_ear_clock_skew_exceeded_total{$b}")" = 1 ] && \
   [ "$(metric 'mcsec_ear_clock_offset_seconds_bucket{le="-60"}')" = 1 ]
+# (the cache of the running generation: since the reload above, 2 of them)
+check "metrics: every live replay entry is system-b's, and there are some" \
+  [ "$(metric 'mcsec_replay_cache_entries{cache="ear",partner="system-b"}')" = \
+    "$(metric 'mcsec_replay_cache_entries{cache="ear",partner=""}')" ] && \
+  [ "$(metric 'mcsec_replay_cache_entries{cache="ear",partner="system-b"}')" -ge 1 ]
+check "metrics: system-b's replay quota is its share of the cache" \
+  [ "$(metric 'mcsec_replay_cache_capacity{cache="ear",partner="system-b"}')" -gt 0 ] && \
+  [ "$(metric 'mcsec_replay_cache_capacity{cache="ear",partner="system-b"}')" -le \
+    "$(metric 'mcsec_replay_cache_capacity{cache="ear",partner=""}')" ]
 check "alarm ear.clock_skew logged once for system-b" \
   [ "$(grep -c "event=alarm alarm=ear.clock_skew severity=warning partner=system-b" "$WORK/httpd.log")" = 1 ]
 finish

@@ -253,6 +253,13 @@ if [ "$tr" = udp ]; then
     assert_eq "system-c's new EAR still passes (its own share)" 0 $?
     sleep 0.1
     assert_delta "counter system-c/passed_in" 1 "$c_pass0" "$(stat_get system-c passed_in)"
+    # /metrics per partner: each partner's live entries and its quota.
+    assert_eq "metric: system-b holds its whole share" "$share" \
+        "$(metric_get 'mcsec_replay_cache_entries{cache="ear",partner="system-b"}')"
+    assert_eq "metric: system-b's quota" "$share" \
+        "$(metric_get 'mcsec_replay_cache_capacity{cache="ear",partner="system-b"}')"
+    assert_eq "metric: system-c holds its one EAR" 1 \
+        "$(metric_get 'mcsec_replay_cache_entries{cache="ear",partner="system-c"}')"
 
     t_log "=== a full replay cache refuses new EARs with 503"
     # system-b may now hold the whole cache: it fills what is left.

@@ -3,6 +3,7 @@
  * sender). The table never grows and a full cache answers FULL instead of
  * forgetting. */
 #include <stdlib.h>
+#include <string.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -99,6 +100,17 @@ size_t mcsec_replay_mem_count(const mcsec_replay_cache_t *iface, int64_t now)
     }
     const mem_cache_t *cache = (const mem_cache_t *)iface;
     return mcsec_replay_table_count(&cache->table, now);
+}
+
+size_t mcsec_replay_mem_count_owners(const mcsec_replay_cache_t *iface, int64_t now,
+                                     mcsec_replay_owner_count_t out[MCSEC_REPLAY_OWNERS])
+{
+    if (iface == NULL || iface->seen_or_insert != mem_seen_or_insert) {
+        memset(out, 0, sizeof(mcsec_replay_owner_count_t) * MCSEC_REPLAY_OWNERS);
+        return 0;
+    }
+    const mem_cache_t *cache = (const mem_cache_t *)iface;
+    return mcsec_replay_table_count_owners(&cache->table, now, out);
 }
 
 void mcsec_replay_free(mcsec_replay_cache_t *cache)

@@ -182,6 +182,26 @@ size_t mcsec_replay_table_count(const mcsec_replay_table_t *table, int64_t now)
     return live;
 }
 
+size_t mcsec_replay_table_count_owners(const mcsec_replay_table_t *table, int64_t now,
+                                       mcsec_replay_owner_count_t out[MCSEC_REPLAY_OWNERS])
+{
+    for (size_t o = 0; o < MCSEC_REPLAY_OWNERS; o++) {
+        out[o].tag = table->owners[o].tag;
+        out[o].live = 0;
+    }
+    size_t live = 0;
+    for (size_t i = 0; table->slots != NULL && i <= table->mask; i++) {
+        const mcsec_replay_slot_t *slot = &table->slots[i];
+        if (slot->used && slot->expiry > now) {
+            live++;
+            if (slot->owner < MCSEC_REPLAY_OWNERS) {
+                out[slot->owner].live++;
+            }
+        }
+    }
+    return live;
+}
+
 EVP_MAC_CTX *mcsec_replay_mac_new(const uint8_t key[MCSEC_REPLAY_KEY_LEN])
 {
     size_t out_size = 8;
@@ -215,4 +235,17 @@ bool mcsec_replay_hash(const EVP_MAC_CTX *mac, const uint8_t id[MCSEC_REPLAY_ID_
     }
     *hash = h;
     return true;
+}
+
+size_t mcsec_replay_owner_live(const mcsec_replay_owner_count_t out[MCSEC_REPLAY_OWNERS],
+                               const char *name)
+{
+    uint64_t tag = mcsec_replay_owner_tag(name);
+    size_t live = 0;
+    for (size_t o = 1; o < MCSEC_REPLAY_OWNERS; o++) {
+        if (out[o].tag == tag) {
+            live += out[o].live;
+        }
+    }
+    return live;
 }

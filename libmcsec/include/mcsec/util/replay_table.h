@@ -95,6 +95,26 @@ void mcsec_replay_table_recount(mcsec_replay_table_t *table);
 /* Live entries at now; 0 when the table has no slots. */
 size_t mcsec_replay_table_count(const mcsec_replay_table_t *table, int64_t now);
 
+/* The live entries of each owner at now (one pass over the slots):
+ * out[i] for the owner tagged out[i].tag (table->owners[i]); owners never
+ * seen have tag 0. Returns the live entries in all. */
+typedef struct {
+    uint64_t tag;
+    size_t live;
+} mcsec_replay_owner_count_t;
+size_t mcsec_replay_table_count_owners(const mcsec_replay_table_t *table, int64_t now,
+                                       mcsec_replay_owner_count_t out[MCSEC_REPLAY_OWNERS]);
+
+/* The same for an in-process cache of mcsec_replay_mem_new (replay.h); 0
+ * and every count 0 for any other cache. */
+size_t mcsec_replay_mem_count_owners(const mcsec_replay_cache_t *cache, int64_t now,
+                                     mcsec_replay_owner_count_t out[MCSEC_REPLAY_OWNERS]);
+
+/* The live entries out (of a count above) holds for the owner named name
+ * (mcsec_replay_owner_tag). */
+size_t mcsec_replay_owner_live(const mcsec_replay_owner_count_t out[MCSEC_REPLAY_OWNERS],
+                               const char *name);
+
 /* A SipHash-2-4 context under key with 8-octet output, to duplicate per
  * hash; NULL when OpenSSL fails. */
 EVP_MAC_CTX *mcsec_replay_mac_new(const uint8_t key[MCSEC_REPLAY_KEY_LEN]);
