@@ -284,7 +284,7 @@ class Call:
         if key in self.uas_last:
             self.uas.sendto(self.uas_last[key].encode(), src)
 
-    def send_request(self, method, body="", ctype=None, initial=False):
+    def send_request(self, method, body="", ctype=None, initial=False, extra=()):
         if method != "ACK":
             self.cseq += 1
         branch = "z9hG4bK%x" % random.getrandbits(48)
@@ -304,6 +304,7 @@ class Call:
         if initial:
             h.append(("Accept-Contact", "*;+g.3gpp.icsi-ref=\"urn%3Aurn-7%3A3gpp-service.ims"
                       ".icsi.mcptt\";require;explicit"))
+        h += list(extra)
         if method == "INVITE":
             self.last_invite = (ruri, h)
         self.uac.sendto(build("%s %s SIP/2.0" % (method, ruri), h, body, ctype).encode(),
@@ -317,7 +318,7 @@ class Call:
         keep.append(("CSeq", "%d CANCEL" % self.cseq))
         self.uac.sendto(build("CANCEL %s SIP/2.0" % ruri, keep).encode(), self.border)
 
-    def uas_reply(self, req, status, reason, body="", ctype=None):
+    def uas_reply(self, req, status, reason, body="", ctype=None, extra=()):
         h = [(n, v) for n, v in req.headers if n.lower() in ("via", "from", "call-id", "cseq",
                                                             "record-route")]
         to = req.get("To")
@@ -325,23 +326,26 @@ class Call:
             to += ";tag=" + self.ttag
         h.insert(2, ("To", to))
         h.append(("Contact", "<sip:callee@%s;transport=udp>" % hp(self.a.callee, 5070)))
+        h += list(extra)
         raw = build("SIP/2.0 %d %s" % (status, reason), h, body, ctype)
         self.uas_last[(req.get("CSeq"), req.method)] = raw
         self.uas.sendto(raw.encode(), req.src)
 
-    def offer_answer(self, label, offer, initial=False, want_b=None, b_dir="sendrecv"):
-        """UAC offers, UAS answers; both SDPs checked; ACK. Returns
-        (relay address:port pairs for the media of both sides)."""
+    def offer_answer(self, label, offer, initial=False, want_b=None, b_dir="sendrecv",
+                     method="INVITE"):
+        """UAC offers (in an INVITE or an UPDATE, RFC 3311), UAS answers in
+        the 200; both SDPs checked; ACK for an INVITE. Returns (relay
+        address:port pairs for the media of both sides)."""
         a = self.a
         body, ctype = offer, "application/sdp"
         if initial:
             body = multipart(offer, mcptt_info(a.kind, self.caller_uri, self.called_uri))
             ctype = "multipart/mixed;boundary=" + BOUNDARY
-        self.send_request("INVITE", body, ctype, initial)
-        req = recv(self.uas, lambda m: m.method == "INVITE", on_other=self.uas_other)
+        self.send_request(method, body, ctype, initial)
+        req = recv(self.uas, lambda m: m.method == method, on_other=self.uas_other)
         if req is None:
             resp = recv(self.uac, lambda m: m.is_reply and m.status >= 300, 1.0)
-            fail("%s: INVITE did not reach the callee (%s)" % (label, resp.start if resp else "no reply"))
+            fail("%s: %s did not reach the callee (%s)" % (label, method, resp.start if resp else "no reply"))
             return None
         if initial:
             info = req.body if "mcpttinfo" in req.body else ""
@@ -360,7 +364,7 @@ class Call:
             # the answer's own MIKEY-SAKKE response stand-in
             answer = answer.replace("a=" + b_dir, "a=key-mgmt:mikey AQEFgAAAAAA=\r\na=" + b_dir)
         self.uas_reply(req, 200, "OK", answer, "application/sdp")
-        resp = recv(self.uac, lambda m: m.is_reply and m.status >= 200 and m.cseq_method() == "INVITE")
+        resp = recv(self.uac, lambda m: m.is_reply and m.status >= 200 and m.cseq_method() == method)
         if resp is None or resp.status != 200:
             fail("%s: caller got %s" % (label, resp.start if resp else "no final reply"))
             return None
@@ -371,6 +375,8 @@ class Call:
         a_ports = check_sdp("%s: answer at the caller" % label, resp.sdp(), a.caller_relay,
                             a.caller_lo, a.caller_hi, answer,
                             {"sendonly": "recvonly"}.get(want_b or "", None))
+        if method != "INVITE":
+            return a_ports, b_ports
         self.send_request("ACK")
         ack = recv(self.uas, lambda m: m.method == "ACK", on_other=self.uas_other)
         if ack is None:
@@ -551,6 +557,72 @@ def cmd_cancel(a):
     return 1 if FAILS else 0
 
 
+def cmd_prack(a):
+    """PRACK and UPDATE with SDP (RFC 3262, RFC 3311): an INVITE without
+    SDP (mcptt-info only), a reliable 183 that offers (rtpengine offer on a
+    reply), the PRACK that answers (rtpengine answer on a request), 200
+    PRACK, 200 INVITE, ACK, media both ways; then an UPDATE moving the audio
+    (offer in the UPDATE, answer in its 200), media again; BYE."""
+    for side in ("caller", "callee"):
+        lo, hi = getattr(a, side + "_range").split("-")
+        setattr(a, side + "_lo", int(lo))
+        setattr(a, side + "_hi", int(hi))
+    c = Call(a)
+    c.send_request("INVITE", mcptt_info(a.kind, c.caller_uri, c.called_uri),
+                   "application/vnd.3gpp.mcptt-info+xml", initial=True,
+                   extra=[("Supported", "100rel")])
+    invite_cseq = c.cseq
+    req = recv(c.uas, lambda m: m.method == "INVITE", on_other=c.uas_other)
+    if req is None:
+        fail("prack: INVITE without SDP did not reach the callee")
+        return 1
+    offer = sdp_offer(a.callee, c.b_audio, c.b_floor)
+    c.uas_reply(req, 183, "Session Progress", offer, "application/sdp",
+                extra=[("Require", "100rel"), ("RSeq", "1")])
+    prov = recv(c.uac, lambda m: m.is_reply and m.status == 183)
+    if prov is None:
+        fail("prack: no reliable 183 at the caller")
+        return 1
+    a_ports = check_sdp("prack: offer in the reliable 183 at the caller", prov.sdp(),
+                        a.caller_relay, a.caller_lo, a.caller_hi, offer)
+    c.remote_tag = re.search(r";tag=([^;>\s]+)", prov.get("To")).group(1)
+    c.route_set = list(reversed(prov.all("Record-Route")))
+    c.remote_target = re.search(r"<([^>]+)>", prov.get("Contact")).group(1)
+    answer = sdp_offer(a.caller, c.audio, c.floor, "sendrecv", c.key_mgmt)
+    c.send_request("PRACK", answer, "application/sdp", extra=[("RAck", "1 %d INVITE" % invite_cseq)])
+    pr = recv(c.uas, lambda m: m.method == "PRACK", on_other=c.uas_other)
+    if pr is None:
+        fail("prack: PRACK did not reach the callee")
+        return 1
+    b_ports = check_sdp("prack: answer in the PRACK at the callee", pr.sdp(), a.callee_relay,
+                        a.callee_lo, a.callee_hi, answer)
+    c.uas_reply(pr, 200, "OK")
+    r = recv(c.uac, lambda m: m.is_reply and m.cseq_method() == "PRACK" and m.status >= 200)
+    if r is None or r.status != 200:
+        fail("prack: caller got %s to the PRACK" % (r.start if r else "nothing"))
+    c.uas_reply(req, 200, "OK")
+    fin = recv(c.uac, lambda m: m.is_reply and m.cseq_method() == "INVITE" and m.status >= 200)
+    if fin is None or fin.status != 200:
+        fail("prack: caller got %s to the INVITE" % (fin.start if fin else "nothing"))
+        return 1
+    cseq, c.cseq = c.cseq, invite_cseq  # the ACK carries the INVITE's CSeq number
+    c.send_request("ACK")
+    c.cseq = cseq
+    if recv(c.uas, lambda m: m.method == "ACK", on_other=c.uas_other) is None:
+        fail("prack: ACK did not reach the callee")
+    ok("prack: INVITE without SDP, reliable 183 offering, PRACK answering, 200, ACK")
+    c.media("prack", a_ports, b_ports)
+    c.audio += 10
+    c.floor = c.audio + 2
+    c.version += 1
+    r = c.offer_answer("UPDATE moving media", sdp_offer(a.caller, c.audio, c.floor, "sendrecv",
+                                                        c.key_mgmt, c.version), method="UPDATE")
+    if r:
+        c.media("updated", *r)
+    c.bye()
+    return 1 if FAILS else 0
+
+
 def bad_offers(addr):
     ip = "IP6" if ":" in addr else "IP4"
     head = "v=0\r\no=x 1 1 IN %s %s\r\ns=-\r\nc=IN %s %s\r\nt=0 0\r\n" % (ip, addr, ip, addr)
@@ -602,7 +674,7 @@ def cmd_bad(a):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("cmd", choices=["call", "bad", "cancel"])
+    p.add_argument("cmd", choices=["call", "bad", "cancel", "prack"])
     p.add_argument("--caller-ns", required=True)
     p.add_argument("--callee-ns")
     p.add_argument("--caller", required=True)
@@ -627,6 +699,8 @@ def main():
         return cmd_bad(a)
     if a.cmd == "cancel":
         return cmd_cancel(a)
+    if a.cmd == "prack":
+        return cmd_prack(a)
     return cmd_call(a)
 
 

@@ -15,6 +15,9 @@
 #            both relays free the session
 #   private  a private call from B to A (a=key-mgmt MIKEY stand-in) with
 #            media both ways, BYE
+#   prack    a private call from B to A: INVITE without SDP, a reliable 183
+#            (RFC 3262) offers, the PRACK answers; media; an UPDATE (RFC
+#            3311) moves the audio, media again; BYE
 #   sdes     a private call from A to B whose SDPs carry SDES a=crypto
 #            (RFC 4568, AES_CM_128_HMAC_SHA1_80) and a=key-mgmt: each core
 #            gets the a=crypto lines octet for octet in their section
@@ -42,6 +45,8 @@ demo=$SRC/deploy/demo
 BUILD=${MCSEC_BUILD:-$SRC/build}
 KEEP=${MCSEC_DEMO_KEEP:-0}
 MEDIA=1
+# the cfg anchors SDP in PRACK and UPDATE too: the partners allow them here
+DEMO_SIP_METHODS="INVITE, ACK, BYE, CANCEL, MESSAGE, OPTIONS, PRACK, UPDATE"
 
 # shellcheck source=../../deploy/demo/lib/common.sh
 . "$demo/lib/common.sh"
@@ -162,6 +167,17 @@ call "SDES call" --kind private --sdes --caller-ns "$NS_A" --callee-ns "$NS_B" \
     --steps media,move,bye
 sa=$(rtp_sessions a) sb=$(rtp_sessions b)
 [ "$sa" = 0 ] && [ "$sb" = 0 ] || bad "the relays still hold sessions after the SDES call (A $sa, B $sb)"
+
+say ""
+say "-- private call B -> A: INVITE without SDP, reliable 183 offers, PRACK answers; UPDATE moves the audio"
+out=$(python3 "$here/mc_call.py" prack --peer "$PEER" --work "$WORK" --kind private \
+    --caller-ns "$NS_B" --callee-ns "$NS_A" --caller "$B_CORE" --callee "$A_CORE" \
+    --caller-border "$B_IN" --caller-relay "$B_IN" --callee-relay "$A_IN" \
+    --caller-range 40000-40199 --callee-range 30000-30199 --caller-dom b --callee-dom a 2>&1) ||
+    bad "prack/update: $(printf '%s\n' "$out" | grep -E '^FAIL|Error' | head -n 3 | tr '\n' ' ')"
+printf '%s\n' "$out" | sed 's/^/   /'
+sa=$(rtp_sessions a) sb=$(rtp_sessions b)
+[ "$sa" = 0 ] && [ "$sb" = 0 ] || bad "the relays still hold sessions after the PRACK/UPDATE call (A $sa, B $sb)"
 
 say ""
 say "-- call A -> B cancelled after a 180 with SDP (early media answer): CANCEL, 487"
