@@ -467,6 +467,13 @@ static void test_sdes_hold(void **state)
                               "m=application 2 udp MCPTT\nm=video 3 RTP/SAVP 97\n"
                               "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:REVG\n");
     free(back);
+    /* the last line without its LF but with a CR: the same m-line as given */
+    back = restored(&hold,
+                    "v=0\r\nm=audio 1 RTP/SAVP 96\r\nm=application 2 udp MCPTT\r\n"
+                    "m=video 3 RTP/SAVP 97\r",
+                    &reason);
+    assert_int_equal(reason, MCSEC_REASON_NONE);
+    free(back);
     mcsec_sdes_hold_clear(&hold);
     /* nothing held: a copy, whatever the m-lines */
     assert_int_equal(mcsec_sdes_hold_strip((const uint8_t *)"v=0\r\n", 5, &hold, &out, &out_len),

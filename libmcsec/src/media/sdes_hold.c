@@ -13,6 +13,7 @@ typedef struct {
     size_t len;  /* without the end */
     size_t full; /* with the end */
     size_t section;
+    bool ended; /* by LF (else the text's last line, without an end) */
 } line_t;
 
 /* Splits text into lines (CRLF or LF ends); *lines malloc'd. 0, -1 too
@@ -41,17 +42,14 @@ static int split(const uint8_t *text, size_t len, line_t **lines, size_t *count)
     while (pos < len) {
         const uint8_t *nl = memchr(text + pos, '\n', len - pos);
         size_t full = nl != NULL ? (size_t)(nl - (text + pos)) + 1 : len - pos;
-        size_t body = full;
-        if (nl != NULL) {
+        size_t body = nl != NULL ? full - 1 : full;
+        if (body > 0 && text[pos + body - 1] == '\r') { /* as mcsec_media_check_keys() */
             body--;
-            if (body > 0 && text[pos + body - 1] == '\r') {
-                body--;
-            }
         }
         if (body >= 2 && memcmp(text + pos, "m=", 2) == 0) {
             section++;
         }
-        out[k++] = (line_t){pos, body, full, section};
+        out[k++] = (line_t){pos, body, full, section, nl != NULL};
         pos += full;
     }
     *lines = out;
@@ -261,7 +259,7 @@ mcsec_reason_t mcsec_sdes_hold_restore(const mcsec_sdes_hold_t *hold, const uint
         }
     }
     const char *first_eol = "\r\n"; /* CRLF unless the first line ends in a lone LF */
-    if (count > 0 && lines[0].full == lines[0].len + 1) {
+    if (count > 0 && lines[0].ended && lines[0].full == lines[0].len + 1) {
         first_eol = "\n";
     }
     size_t w = 0;
@@ -275,7 +273,7 @@ mcsec_reason_t mcsec_sdes_hold_restore(const mcsec_sdes_hold_t *hold, const uint
         w += l->full;
         if (held && at[l->section] == i + 1) {
             const char *eol = l->full == l->len + 2 ? "\r\n" : "\n";
-            if (l->full == l->len) { /* the last line had no end */
+            if (!l->ended) { /* the last line had no end */
                 eol = first_eol;
                 memcpy(buf + w, eol, strlen(eol));
                 w += strlen(eol);
