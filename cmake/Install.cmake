@@ -9,8 +9,9 @@
 #                               (conffiles)
 #   <systemd unit dir>/*.service, *.timer   every unit of deploy/systemd/
 #   share/mcsec/examples/       example policies and make-example-keys.sh
-#   share/mcsec/prometheus/, share/mcsec/grafana/   deploy/prometheus and
-#                               deploy/grafana, whole, when they exist
+#   share/mcsec/prometheus/, share/mcsec/grafana/, share/mcsec/ha/
+#                               deploy/prometheus, deploy/grafana and
+#                               deploy/ha, whole, when they exist
 #   share/doc/mcsec/            README, CHANGELOG, docs/*.md
 #   share/man/man5, man8        mcsec-policy(5), mcsecctl(8), mcsec-httpd(8)
 #
@@ -116,8 +117,10 @@ install(FILES ${PROJECT_SOURCE_DIR}/policies/system-a.yaml
 install(PROGRAMS ${PROJECT_SOURCE_DIR}/policies/make-example-keys.sh
         DESTINATION ${MCSEC_SHARE_DIR}/examples COMPONENT mcsec)
 
-# Metrics and dashboards, whole directories, whatever they hold.
-foreach(_dir prometheus grafana)
+# Metrics and dashboards, and the two-node reference deployment (keepalived
+# template, its check and notify scripts, the sysctl file:
+# docs/high-availability.md), whole directories, whatever they hold.
+foreach(_dir prometheus grafana ha)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/deploy/${_dir}/ OPTIONAL USE_SOURCE_PERMISSIONS
           DESTINATION ${MCSEC_SHARE_DIR}/${_dir} COMPONENT mcsec)
 endforeach()

@@ -65,20 +65,7 @@ for tool in ip nft tcpdump sipp kamailio kamcmd swanctl pki /usr/lib/ipsec/charo
 done
 demo_require_built_and_backend
 
-WORK=$(mktemp -d /tmp/mcsec-mcs.XXXXXX)
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    demo_teardown
-    if [ "$rc" -ne 0 ] || [ "$KEEP" = 1 ]; then
-        echo "work dir kept: $WORK"
-    else
-        rm -rf "$WORK"
-    fi
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+demo_work_begin mcs
 
 # --- the two systems ----------------------------------------------------------------
 

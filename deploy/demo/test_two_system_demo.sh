@@ -25,7 +25,9 @@ out=$(mktemp /tmp/mcsec-demo-test.XXXXXX)
 trap 'rm -f "$out"' EXIT
 for run in 1 2; do
     echo "--- demo run $run"
-    "$here/two-system-demo.sh" >"$out" 2>&1
+    "$here/two-system-demo.sh" >"$out" 2>&1 &
+    demo_pid=$!
+    wait "$demo_pid"
     rc=$?
     cat "$out"
     if [ "$rc" -eq 77 ]; then
@@ -45,7 +47,9 @@ for run in 1 2; do
     expect_line "$out" 'B logs +event=refused reason=ear\.bad_signature partner=system-a direction=in'
     expect_line "$out" '^== result: the story went as expected'
     if grep -q 'FAIL:' "$out"; then fail "run $run: the report has FAIL lines"; fi
-    left=$(ip netns list 2>/dev/null | grep -c '^mcsec-demo-')
+    # its own namespaces (lib/net.sh names them after its PID): another
+    # demo running beside it on a shared machine is not this run's leftover
+    left=$(ip netns list 2>/dev/null | grep -c "^mcsec-demo-[a-z]-$demo_pid\b")
     [ "$left" -eq 0 ] || fail "run $run: $left mcsec-demo network namespace(s) left behind"
 done
 if [ "$fails" -eq 0 ]; then

@@ -106,20 +106,7 @@ esac
 
 # --- clean-up (every exit) ---------------------------------------------------------
 
-WORK=$(mktemp -d /tmp/mcsec-demo.XXXXXX)
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    demo_teardown http
-    if [ "$rc" -ne 0 ] || [ "$DEMO_FAILS" -ne 0 ] || [ "$KEEP" = 1 ]; then
-        echo "work dir kept: $WORK (policies, keys, logs, captures)"
-    else
-        rm -rf "$WORK"
-    fi
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+demo_work_begin demo demo_teardown http
 
 # --- set-up ------------------------------------------------------------------------
 

@@ -69,10 +69,8 @@ for f in "$MCSECCTL" "$MODULE" "$HTTPD"; do
     [ -x "$f" ] || [ -f "$f" ] || cannot_run "$f not built (bash scripts/build.sh, or set MCSEC_BUILD)"
 done
 
-WORK=$(mktemp -d /tmp/mcsec-obs.XXXXXX)
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
+# obs_teardown: Prometheus, the exporters, the proxies, the namespaces.
+obs_teardown() {
     stop_pid "$PROM_PID"
     for side in a b; do stop_pid "${EXPORTER_PID[$side]:-}"; done
     http_stop
@@ -80,15 +78,8 @@ cleanup() {
     kam_stop b
     net_down
     ip netns del "$NS_N" 2>/dev/null
-    if [ "$rc" -ne 0 ] || [ "$KEEP" = 1 ]; then
-        echo "work dir kept: $WORK"
-    else
-        rm -rf "$WORK"
-    fi
-    exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+demo_work_begin obs obs_teardown
 
 # in_noc CMD...: CMD in the NOC namespace.
 in_noc() { ip netns exec "$NS_N" "$@"; }

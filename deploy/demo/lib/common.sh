@@ -89,6 +89,30 @@ demo_teardown() {
     net_down
 }
 
+# demo_work_begin NAME [TEARDOWN...]: the run's work directory
+# WORK=/tmp/mcsec-NAME.XXXXXX and its clean-up on every exit: TEARDOWN (a
+# command and its arguments; default demo_teardown), then WORK removed, or
+# kept and named when the run failed (its status, or DEMO_FAILS) or KEEP=1;
+# the script exits with its own status.
+demo_work_begin() {
+    WORK=$(mktemp -d "/tmp/mcsec-$1.XXXXXX")
+    shift
+    if [ $# -gt 0 ]; then DEMO_TEARDOWN=("$@"); else DEMO_TEARDOWN=(demo_teardown); fi
+    trap demo_work_end EXIT
+    trap 'exit 130' INT TERM
+}
+demo_work_end() {
+    local rc=$?
+    trap - EXIT INT TERM
+    "${DEMO_TEARDOWN[@]}"
+    if [ "$rc" -ne 0 ] || [ "${DEMO_FAILS:-0}" -ne 0 ] || [ "${KEEP:-0}" = 1 ]; then
+        echo "work dir kept: $WORK (policies, keys, logs, captures)"
+    else
+        rm -rf "$WORK"
+    fi
+    exit "$rc"
+}
+
 # demo_require_built_and_backend: the binaries a demo runs are built
 # (MCSECCTL, MODULE), and BACKEND is an IPsec back end this machine has
 # (MCSEC_IPSEC_BACKEND, else ipsec/detect-backend.sh; exported); otherwise
