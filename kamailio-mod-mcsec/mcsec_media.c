@@ -11,6 +11,7 @@
 #include "core/parser/parse_cseq.h"
 
 #include "mcsec/media/media.h"
+#include "mcsec/media/sdes_hold.h"
 #include "mcsec_cmds.h"
 #include "mcsec_counters.h"
 #include "mcsec_log.h"
@@ -31,7 +32,17 @@ static struct {
     bool reply;
     int partner_index; /* -1: no partner (media off, or a message for none) */
     int generation;    /* of the policy the stage judged with */
+    bool held;         /* sdes: mcsec_sdp_get() of this message held its a=crypto lines */
+    mcsec_sdes_hold_t sdes;
 } proc_media;
+
+/* Drops the record (and the a=crypto lines held for it). */
+static void unrecord(void)
+{
+    proc_media.set = false;
+    proc_media.held = false;
+    mcsec_sdes_hold_clear(&proc_media.sdes);
+}
 
 static bool recorded(const struct sip_msg *msg)
 {
@@ -42,13 +53,14 @@ static bool recorded(const struct sip_msg *msg)
 void mcsec_media_forget(const struct sip_msg *msg)
 {
     if (recorded(msg)) {
-        proc_media.set = false;
+        unrecord();
     }
 }
 
 static void record(const struct sip_msg *msg, const mcsec_verdict_t *verdict, bool egress,
                    bool reply)
 {
+    unrecord();
     proc_media.set = true;
     proc_media.msg_id = msg->id;
     proc_media.msg_pid = msg->pid;
@@ -77,7 +89,7 @@ int mcsec_media_stage(struct sip_msg *msg, const mcsec_policy_t *policy, mcsec_v
                       bool egress, bool reply)
 {
     const mcsec_partner_t *partner = verdict->partner;
-    proc_media.set = false;
+    unrecord();
     if (policy == NULL || !policy->system.media.enabled || partner == NULL || !partner->media.set) {
         record(msg, verdict, egress, reply);
         return 0;
@@ -128,23 +140,39 @@ int mcsec_media_sdp_get(struct sip_msg *msg, pv_spec_t *dst)
     if (body_sdp(&body, &offset, &len, &fault) != 1) {
         return -1;
     }
+    /* The relay gets the SDP without its SDES a=crypto lines: rtpengine
+     * would consume them and re-key the SRTP; held, they go back into the
+     * relay's SDP in mcsec_sdp_set() (mcsec/media/sdes_hold.h). */
+    proc_media.held = false;
+    uint8_t *stripped = NULL;
+    size_t stripped_len = 0;
+    if (mcsec_sdes_hold_strip(body.data + offset, len, &proc_media.sdes, &stripped,
+                              &stripped_len) != MCSEC_OK) {
+        mcsec_logf(MCSEC_LOG_ERROR, "media", "mcsec_sdp_get: cannot hold the a=crypto lines");
+        return -1;
+    }
     pv_value_t value;
     memset(&value, 0, sizeof(value));
     value.flags = PV_VAL_STR;
-    value.rs.s = (char *)body.data + offset;
-    value.rs.len = (int)len;
+    value.rs.s = (char *)stripped;
+    value.rs.len = (int)stripped_len;
+    int rc = 1;
     if (dst == NULL || dst->setf == NULL || dst->setf(msg, &dst->pvp, (int)EQ_T, &value) < 0) {
         mcsec_logf(MCSEC_LOG_ERROR, "media", "mcsec_sdp_get: cannot set the variable");
-        return -1;
+        mcsec_sdes_hold_clear(&proc_media.sdes);
+        rc = -1;
+    } else {
+        proc_media.held = true;
     }
-    return 1;
+    free(stripped);
+    return rc;
 }
 
 /* The refusal of msg with verdict: requests by mcsec_ingress()'s path,
  * replies by mcsec_reply_check()'s; $mcsec(...) set for both. */
 static int refuse(struct sip_msg *msg, mcsec_verdict_t *verdict, bool egress, bool reply)
 {
-    proc_media.set = false;
+    unrecord();
     if (!reply) {
         mcsec_cmds_refuse(msg, verdict, egress);
         return -1;
@@ -214,16 +242,27 @@ int mcsec_media_sdp_set(struct sip_msg *msg, const str *sdp)
         reject(&verdict, MCSEC_REASON_MEDIA_NOT_ANCHORED, "empty SDP from the relay");
         return refuse(msg, &verdict, egress, reply);
     }
-    verdict.reason = mcsec_media_check_anchored(policy, verdict.partner, (const uint8_t *)sdp->s,
-                                                (size_t)sdp->len, egress, verdict.detail,
-                                                sizeof(verdict.detail));
+    /* The a=crypto lines mcsec_sdp_get() held back go back first; the
+     * anchoring and key-line checks then judge the SDP that will be sent. */
+    uint8_t *full = NULL;
+    size_t full_len = 0;
+    verdict.reason = mcsec_sdes_hold_restore(proc_media.held ? &proc_media.sdes : NULL,
+                                             (const uint8_t *)sdp->s, (size_t)sdp->len, &full,
+                                             &full_len, verdict.detail, sizeof(verdict.detail));
+    if (verdict.reason == MCSEC_REASON_NONE) {
+        verdict.reason = mcsec_media_check_anchored(policy, verdict.partner, full, full_len, egress,
+                                                    verdict.detail, sizeof(verdict.detail));
+    }
     if (verdict.reason == MCSEC_REASON_MEDIA_MALFORMED) {
         /* The relay wrote it: its fault, not the partner's. */
         verdict.reason = MCSEC_REASON_MEDIA_NOT_ANCHORED;
     }
-    if (verdict.reason != MCSEC_REASON_NONE || replace_sdp(msg, sdp, &verdict) != 0) {
+    str out = {(char *)full, (int)full_len};
+    if (verdict.reason != MCSEC_REASON_NONE || replace_sdp(msg, &out, &verdict) != 0) {
+        free(full);
         return refuse(msg, &verdict, egress, reply);
     }
+    free(full);
     if (reply) {
         mcsec_pv_set_verdict(msg, &verdict); /* "ok" */
     }

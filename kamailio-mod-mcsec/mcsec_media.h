@@ -29,11 +29,15 @@ int mcsec_media_stage(struct sip_msg *msg, const mcsec_policy_t *policy, mcsec_v
 void mcsec_media_forget(const struct sip_msg *msg);
 
 /* mcsec_sdp_get(): sets dst to the SDP part of the body msg will be sent
- * with (after the module's body stages). 1, or -1 when msg has no SDP or
- * was not passed by the module. */
+ * with (after the module's body stages), without its SDES a=crypto lines:
+ * they are held for this message (per process, by msg id and pid) and
+ * mcsec_sdp_set() puts them back (mcsec/media/sdes_hold.h). 1, or -1 when
+ * msg has no SDP or was not passed by the module. */
 int mcsec_media_sdp_get(struct sip_msg *msg, pv_spec_t *dst);
 
-/* mcsec_sdp_set(): checks sdp is anchored (mcsec_media_check_anchored())
+/* mcsec_sdp_set(): puts the a=crypto lines mcsec_sdp_get() held back into
+ * their sections of sdp (media.keys_altered when the relay changed the
+ * m-lines), then checks it is anchored (mcsec_media_check_anchored())
  * and carries the key lines of the SDP it replaces (mcsec_media_check_keys(),
  * media.keys_altered), and makes it the SDP part of the body msg will be sent with, in the one
  * body replacement of the module (mcsec_body_out_set()). A request: 1, or

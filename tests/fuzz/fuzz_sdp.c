@@ -2,7 +2,9 @@
  * (mcsec/media/sdp.h), the partner's media rules in both directions and
  * the anchoring check in both (mcsec/media/media.h); and, when the input
  * starts with a "CT: <content type>" line, the rest as a body whose SDP
- * part is found and replaced. Nothing may crash, leak or read past the
+ * part is found and replaced. The a=crypto lines held back from the relay
+ * (mcsec/media/sdes_hold.h): put back into the SDP without them, an SDP
+ * that reads keeps its key lines. Nothing may crash, leak or read past the
  * input; every verdict must be one the contract allows. */
 #include <stddef.h>
 #include <stdint.h>
@@ -10,6 +12,7 @@
 #include <string.h>
 
 #include "mcsec/media/media.h"
+#include "mcsec/media/sdes_hold.h"
 #include "mcsec/media/sdp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -89,6 +92,38 @@ static void body(const uint8_t *data, size_t size)
     free(out);
 }
 
+/* Strip, then put back into the stripped SDP (a relay that changed
+ * nothing): for an SDP that reads, the key lines are the input's. Also put
+ * back into the input's second half (any text). */
+static void sdes(const uint8_t *data, size_t size, bool reads)
+{
+    mcsec_sdes_hold_t hold;
+    memset(&hold, 0, sizeof(hold));
+    uint8_t *stripped = NULL, *back = NULL;
+    size_t stripped_len = 0, back_len = 0;
+    char detail[160];
+    if (mcsec_sdes_hold_strip(data, size, &hold, &stripped, &stripped_len) != MCSEC_OK)
+        return;
+    if (stripped_len > size)
+        abort();
+    mcsec_reason_t r = mcsec_sdes_hold_restore(&hold, stripped, stripped_len, &back, &back_len,
+                                               detail, sizeof(detail));
+    if (r == MCSEC_REASON_NONE) {
+        if (reads && mcsec_media_check_keys(data, size, back, back_len, detail, sizeof(detail)) ==
+                         MCSEC_REASON_MEDIA_KEYS_ALTERED)
+            abort();
+        free(back);
+    } else if (r != MCSEC_REASON_POLICY_UNAVAILABLE && r != MCSEC_REASON_MEDIA_MALFORMED) {
+        abort();
+    }
+    r = mcsec_sdes_hold_restore(&hold, data + size / 2, size - size / 2, &back, &back_len, detail,
+                                sizeof(detail));
+    if (r == MCSEC_REASON_NONE)
+        free(back);
+    free(stripped);
+    mcsec_sdes_hold_clear(&hold);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     mcsec_policy_t *policy = policy_once();
@@ -98,7 +133,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     static mcsec_sdp_t sdp;
     char why[128];
-    if (mcsec_sdp_read(data, size, &sdp, why, sizeof(why)) == MCSEC_OK) {
+    bool reads = mcsec_sdp_read(data, size, &sdp, why, sizeof(why)) == MCSEC_OK;
+    sdes(data, size, reads);
+    if (reads) {
         if (sdp.media_count > MCSEC_SDP_MAX_MEDIA || sdp.addr_count > MCSEC_SDP_MAX_ADDRS ||
             sdp.media_total < sdp.media_count)
             abort();

@@ -32,6 +32,7 @@ by mcsec-srtp-peer (libsrtp2).
       case: "NAME STATUS WARNING"; with --valid one valid offer ("valid").
 """
 import argparse
+import base64
 import ctypes
 import os
 import random
@@ -152,7 +153,8 @@ def recv(sock, want, timeout=6.0, on_other=None):
     return None
 
 
-def sdp_offer(addr, audio, floor, direction="sendrecv", key_mgmt=None, version=1, declined=False):
+def sdp_offer(addr, audio, floor, direction="sendrecv", key_mgmt=None, version=1, declined=False,
+              crypto=()):
     ip = "IP6" if ":" in addr else "IP4"
     lines = ["v=0", "o=mcptt-server 4711 %d IN %s %s" % (version, ip, addr), "s=-",
              "c=IN %s %s" % (ip, addr), "t=0 0",
@@ -160,6 +162,7 @@ def sdp_offer(addr, audio, floor, direction="sendrecv", key_mgmt=None, version=1
              "a=fmtp:96 mode-change-capability=2", "a=ptime:20"]
     if key_mgmt:
         lines.append("a=key-mgmt:mikey " + key_mgmt)
+    lines += list(crypto)  # SDES (RFC 4568), last in the audio section
     lines += ["a=" + direction, "m=application %d udp MCPTT" % floor,
               "a=fmtp:MCPTT mc_queueing;mc_priority=5"]
     if declined:
@@ -214,8 +217,7 @@ def check_sdp(where, sdp, relay, lo, hi, sent_sdp, want_dir=None):
         elif line.startswith("a=rtcp:"):
             if not lo <= int(line[7:].split()[0]) <= hi:
                 bad.append(line)
-        elif line.startswith("a=candidate") or line.startswith("a=crypto") \
-                or line.startswith("a=fingerprint"):
+        elif line.startswith("a=candidate") or line.startswith("a=fingerprint"):
             bad.append(line)
     if bad:
         fail("%s: not anchored at %s (%d-%d): %s" % (where, relay, lo, hi, " | ".join(bad)))
@@ -226,6 +228,17 @@ def check_sdp(where, sdp, relay, lo, hi, sent_sdp, want_dir=None):
     strip = lambda ls: [re.sub(r"^(m=\S+) \d+", r"\1", l) for l in ls]
     if strip(sent) != strip(got):
         fail("%s: profiles or a=key-mgmt changed: %s -> %s" % (where, strip(sent), strip(got)))
+    # SDES: the a=crypto lines as sent, octet for octet, in order, in the
+    # audio section (the relay was never given them: mcsec_sdp_get holds them)
+    def crypto_of(text):
+        audio = text.split("m=audio ", 1)[-1].split("m=application", 1)[0] if "m=audio " in text else ""
+        return ([l for l in text.split(CRLF) if l.startswith("a=crypto")],
+                [l for l in audio.split(CRLF) if l.startswith("a=crypto")])
+    sent_c, got_c = crypto_of(sent_sdp), crypto_of(sdp)
+    if sent_c[0] != got_c[0] or got_c[1] != got_c[0]:
+        fail("%s: a=crypto lines changed or moved: %s -> %s" % (where, sent_c[0], got_c))
+    elif sent_c[0]:
+        ok("%s: %d a=crypto line(s) octet for octet in the audio section" % (where, len(sent_c[0])))
     if "m=video 0 " in sent_sdp and "m=video 0 " not in sdp:
         fail("%s: the declined (port 0) video stream was not kept at port 0" % where)
     if want_dir and ("a=" + want_dir) not in sdp.split(CRLF):
@@ -253,6 +266,17 @@ class Call:
         self.called_uri = ("sip:mcptt-group-7@%s.mcx.example" % a.callee_dom if a.kind == "group"
                            else "sip:mcptt-user-9@%s.mcx.example" % a.callee_dom)
         self.key_mgmt = None if a.kind == "group" else "AQAFgAAAAAAAAAAAAAAAAAAAAAAAAAA="
+        # SDES (RFC 4568): AES_CM_128_HMAC_SHA1_80, inline key||salt (16 + 14 octets)
+        self.sdes = None
+        self.crypto_a = self.crypto_b = ()
+        if a.sdes:
+            self.sdes = [os.urandom(16), os.urandom(14), os.urandom(16), os.urandom(14)]
+            line = "a=crypto:%d AES_CM_128_HMAC_SHA1_80 inline:%s"
+            b64 = lambda k, s_: base64.b64encode(k + s_).decode()
+            self.crypto_a = (line % (1, b64(*self.sdes[0:2])),
+                             "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:"
+                             + base64.b64encode(os.urandom(30)).decode())
+            self.crypto_b = (line % (1, b64(*self.sdes[2:4])),)
 
     def uas_other(self, m, src):
         # retransmissions reach the callee again: answer the same way
@@ -260,7 +284,7 @@ class Call:
         if key in self.uas_last:
             self.uas.sendto(self.uas_last[key].encode(), src)
 
-    def send_request(self, method, body="", ctype=None, initial=False):
+    def send_request(self, method, body="", ctype=None, initial=False, extra=()):
         if method != "ACK":
             self.cseq += 1
         branch = "z9hG4bK%x" % random.getrandbits(48)
@@ -280,6 +304,7 @@ class Call:
         if initial:
             h.append(("Accept-Contact", "*;+g.3gpp.icsi-ref=\"urn%3Aurn-7%3A3gpp-service.ims"
                       ".icsi.mcptt\";require;explicit"))
+        h += list(extra)
         if method == "INVITE":
             self.last_invite = (ruri, h)
         self.uac.sendto(build("%s %s SIP/2.0" % (method, ruri), h, body, ctype).encode(),
@@ -293,7 +318,7 @@ class Call:
         keep.append(("CSeq", "%d CANCEL" % self.cseq))
         self.uac.sendto(build("CANCEL %s SIP/2.0" % ruri, keep).encode(), self.border)
 
-    def uas_reply(self, req, status, reason, body="", ctype=None):
+    def uas_reply(self, req, status, reason, body="", ctype=None, extra=()):
         h = [(n, v) for n, v in req.headers if n.lower() in ("via", "from", "call-id", "cseq",
                                                             "record-route")]
         to = req.get("To")
@@ -301,23 +326,26 @@ class Call:
             to += ";tag=" + self.ttag
         h.insert(2, ("To", to))
         h.append(("Contact", "<sip:callee@%s;transport=udp>" % hp(self.a.callee, 5070)))
+        h += list(extra)
         raw = build("SIP/2.0 %d %s" % (status, reason), h, body, ctype)
         self.uas_last[(req.get("CSeq"), req.method)] = raw
         self.uas.sendto(raw.encode(), req.src)
 
-    def offer_answer(self, label, offer, initial=False, want_b=None, b_dir="sendrecv"):
-        """UAC offers, UAS answers; both SDPs checked; ACK. Returns
-        (relay address:port pairs for the media of both sides)."""
+    def offer_answer(self, label, offer, initial=False, want_b=None, b_dir="sendrecv",
+                     method="INVITE"):
+        """UAC offers (in an INVITE or an UPDATE, RFC 3311), UAS answers in
+        the 200; both SDPs checked; ACK for an INVITE. Returns (relay
+        address:port pairs for the media of both sides)."""
         a = self.a
         body, ctype = offer, "application/sdp"
         if initial:
             body = multipart(offer, mcptt_info(a.kind, self.caller_uri, self.called_uri))
             ctype = "multipart/mixed;boundary=" + BOUNDARY
-        self.send_request("INVITE", body, ctype, initial)
-        req = recv(self.uas, lambda m: m.method == "INVITE", on_other=self.uas_other)
+        self.send_request(method, body, ctype, initial)
+        req = recv(self.uas, lambda m: m.method == method, on_other=self.uas_other)
         if req is None:
             resp = recv(self.uac, lambda m: m.is_reply and m.status >= 300, 1.0)
-            fail("%s: INVITE did not reach the callee (%s)" % (label, resp.start if resp else "no reply"))
+            fail("%s: %s did not reach the callee (%s)" % (label, method, resp.start if resp else "no reply"))
             return None
         if initial:
             info = req.body if "mcpttinfo" in req.body else ""
@@ -331,12 +359,12 @@ class Call:
         b_ports = check_sdp("%s: offer at the callee" % label, req.sdp(), a.callee_relay,
                             a.callee_lo, a.callee_hi, offer, want_b)
         answer = sdp_offer(a.callee, self.b_audio, self.b_floor, b_dir, None, self.version,
-                           declined="m=video 0 " in offer)
+                           declined="m=video 0 " in offer, crypto=self.crypto_b)
         if self.key_mgmt:
             # the answer's own MIKEY-SAKKE response stand-in
             answer = answer.replace("a=" + b_dir, "a=key-mgmt:mikey AQEFgAAAAAA=\r\na=" + b_dir)
         self.uas_reply(req, 200, "OK", answer, "application/sdp")
-        resp = recv(self.uac, lambda m: m.is_reply and m.status >= 200 and m.cseq_method() == "INVITE")
+        resp = recv(self.uac, lambda m: m.is_reply and m.status >= 200 and m.cseq_method() == method)
         if resp is None or resp.status != 200:
             fail("%s: caller got %s" % (label, resp.start if resp else "no final reply"))
             return None
@@ -347,6 +375,8 @@ class Call:
         a_ports = check_sdp("%s: answer at the caller" % label, resp.sdp(), a.caller_relay,
                             a.caller_lo, a.caller_hi, answer,
                             {"sendonly": "recvonly"}.get(want_b or "", None))
+        if method != "INVITE":
+            return a_ports, b_ports
         self.send_request("ACK")
         ack = recv(self.uas, lambda m: m.method == "ACK", on_other=self.uas_other)
         if ack is None:
@@ -363,7 +393,8 @@ class Call:
         if req is None:
             fail("%s: re-INVITE did not reach the callee" % label)
             return None
-        offer = sdp_offer(a.callee, self.b_audio, self.b_floor, "sendrecv", None, self.version)
+        offer = sdp_offer(a.callee, self.b_audio, self.b_floor, "sendrecv", None, self.version,
+                          crypto=self.crypto_b)
         self.uas_reply(req, 200, "OK", offer, "application/sdp")
         resp = recv(self.uac, lambda m: m.is_reply and m.status >= 200 and m.cseq_method() == "INVITE")
         if resp is None or resp.status != 200:
@@ -371,7 +402,8 @@ class Call:
             return None
         a_ports = check_sdp("%s: offer in the 200 at the caller" % label, resp.sdp(), a.caller_relay,
                             a.caller_lo, a.caller_hi, offer)
-        answer = sdp_offer(a.caller, self.audio, self.floor, "sendrecv", self.key_mgmt, self.version)
+        answer = sdp_offer(a.caller, self.audio, self.floor, "sendrecv", self.key_mgmt, self.version,
+                           crypto=self.crypto_a)
         self.send_request("ACK", answer, "application/sdp")
         ack = recv(self.uas, lambda m: m.method == "ACK", on_other=self.uas_other)
         if ack is None:
@@ -384,13 +416,19 @@ class Call:
     def media(self, label, a_ports, b_ports):
         """SRTP audio and SRTCP floor control both ways through both relays."""
         a = self.a
-        k1, s1 = os.urandom(16).hex(), os.urandom(12).hex()
-        k2, s2 = os.urandom(16).hex(), os.urandom(12).hex()
+        gcm = lambda: (os.urandom(16).hex(), os.urandom(12).hex(),
+                       os.urandom(16).hex(), os.urandom(12).hex())
+        audio_keys, audio_extra = gcm(), []
+        if self.sdes:
+            # the audio keyed by the SDES lines the SDP carried (both ways)
+            audio_keys, audio_extra = tuple(x.hex() for x in self.sdes), ["--cm"]
         runs = []
-        for what, la, lb, pa, pb, extra, n in (
-                ("audio", self.audio, self.b_audio, a_ports.get("audio"), b_ports.get("audio"), [], 40),
+        for what, la, lb, pa, pb, extra, n, keys in (
+                ("audio", self.audio, self.b_audio, a_ports.get("audio"), b_ports.get("audio"),
+                 audio_extra, 40, audio_keys),
                 ("floor", self.floor, self.b_floor, a_ports.get("application"),
-                 b_ports.get("application"), ["--rtcp"], 10)):
+                 b_ports.get("application"), ["--rtcp"], 10, gcm())):
+            k1, s1, k2, s2 = keys
             if not pa or not pb:
                 fail("%s: no relay port for %s" % (label, what))
                 return
@@ -445,7 +483,7 @@ def cmd_call(a):
     c = Call(a)
     steps = a.steps.split(",")
     offer = sdp_offer(a.caller, c.audio, c.floor, "sendrecv", c.key_mgmt,
-                      declined=(a.kind == "group"))
+                      declined=(a.kind == "group"), crypto=c.crypto_a)
     r = c.offer_answer("%s call" % a.kind, offer, initial=True)
     if r is None:
         return 1
@@ -457,16 +495,16 @@ def cmd_call(a):
         c.floor = c.audio + 2
         c.version += 1
         r = c.offer_answer("re-INVITE moving media", sdp_offer(a.caller, c.audio, c.floor, "sendrecv",
-                                                               c.key_mgmt, c.version))
+                                                               c.key_mgmt, c.version, crypto=c.crypto_a))
         if r:
             c.media("moved", *r)
     if "hold" in steps:
         c.version += 1
         c.offer_answer("hold", sdp_offer(a.caller, c.audio, c.floor, "sendonly", c.key_mgmt,
-                                         c.version), want_b="sendonly", b_dir="recvonly")
+                                         c.version, crypto=c.crypto_a), want_b="sendonly", b_dir="recvonly")
         c.version += 1
         r = c.offer_answer("resume", sdp_offer(a.caller, c.audio, c.floor, "sendrecv", c.key_mgmt,
-                                               c.version), want_b="sendrecv")
+                                               c.version, crypto=c.crypto_a), want_b="sendrecv")
         if r:
             c.media("resumed", *r)
     if "late" in steps:
@@ -519,6 +557,72 @@ def cmd_cancel(a):
     return 1 if FAILS else 0
 
 
+def cmd_prack(a):
+    """PRACK and UPDATE with SDP (RFC 3262, RFC 3311): an INVITE without
+    SDP (mcptt-info only), a reliable 183 that offers (rtpengine offer on a
+    reply), the PRACK that answers (rtpengine answer on a request), 200
+    PRACK, 200 INVITE, ACK, media both ways; then an UPDATE moving the audio
+    (offer in the UPDATE, answer in its 200), media again; BYE."""
+    for side in ("caller", "callee"):
+        lo, hi = getattr(a, side + "_range").split("-")
+        setattr(a, side + "_lo", int(lo))
+        setattr(a, side + "_hi", int(hi))
+    c = Call(a)
+    c.send_request("INVITE", mcptt_info(a.kind, c.caller_uri, c.called_uri),
+                   "application/vnd.3gpp.mcptt-info+xml", initial=True,
+                   extra=[("Supported", "100rel")])
+    invite_cseq = c.cseq
+    req = recv(c.uas, lambda m: m.method == "INVITE", on_other=c.uas_other)
+    if req is None:
+        fail("prack: INVITE without SDP did not reach the callee")
+        return 1
+    offer = sdp_offer(a.callee, c.b_audio, c.b_floor)
+    c.uas_reply(req, 183, "Session Progress", offer, "application/sdp",
+                extra=[("Require", "100rel"), ("RSeq", "1")])
+    prov = recv(c.uac, lambda m: m.is_reply and m.status == 183)
+    if prov is None:
+        fail("prack: no reliable 183 at the caller")
+        return 1
+    a_ports = check_sdp("prack: offer in the reliable 183 at the caller", prov.sdp(),
+                        a.caller_relay, a.caller_lo, a.caller_hi, offer)
+    c.remote_tag = re.search(r";tag=([^;>\s]+)", prov.get("To")).group(1)
+    c.route_set = list(reversed(prov.all("Record-Route")))
+    c.remote_target = re.search(r"<([^>]+)>", prov.get("Contact")).group(1)
+    answer = sdp_offer(a.caller, c.audio, c.floor, "sendrecv", c.key_mgmt)
+    c.send_request("PRACK", answer, "application/sdp", extra=[("RAck", "1 %d INVITE" % invite_cseq)])
+    pr = recv(c.uas, lambda m: m.method == "PRACK", on_other=c.uas_other)
+    if pr is None:
+        fail("prack: PRACK did not reach the callee")
+        return 1
+    b_ports = check_sdp("prack: answer in the PRACK at the callee", pr.sdp(), a.callee_relay,
+                        a.callee_lo, a.callee_hi, answer)
+    c.uas_reply(pr, 200, "OK")
+    r = recv(c.uac, lambda m: m.is_reply and m.cseq_method() == "PRACK" and m.status >= 200)
+    if r is None or r.status != 200:
+        fail("prack: caller got %s to the PRACK" % (r.start if r else "nothing"))
+    c.uas_reply(req, 200, "OK")
+    fin = recv(c.uac, lambda m: m.is_reply and m.cseq_method() == "INVITE" and m.status >= 200)
+    if fin is None or fin.status != 200:
+        fail("prack: caller got %s to the INVITE" % (fin.start if fin else "nothing"))
+        return 1
+    cseq, c.cseq = c.cseq, invite_cseq  # the ACK carries the INVITE's CSeq number
+    c.send_request("ACK")
+    c.cseq = cseq
+    if recv(c.uas, lambda m: m.method == "ACK", on_other=c.uas_other) is None:
+        fail("prack: ACK did not reach the callee")
+    ok("prack: INVITE without SDP, reliable 183 offering, PRACK answering, 200, ACK")
+    c.media("prack", a_ports, b_ports)
+    c.audio += 10
+    c.floor = c.audio + 2
+    c.version += 1
+    r = c.offer_answer("UPDATE moving media", sdp_offer(a.caller, c.audio, c.floor, "sendrecv",
+                                                        c.key_mgmt, c.version), method="UPDATE")
+    if r:
+        c.media("updated", *r)
+    c.bye()
+    return 1 if FAILS else 0
+
+
 def bad_offers(addr):
     ip = "IP6" if ":" in addr else "IP4"
     head = "v=0\r\no=x 1 1 IN %s %s\r\ns=-\r\nc=IN %s %s\r\nt=0 0\r\n" % (ip, addr, ip, addr)
@@ -529,8 +633,6 @@ def bad_offers(addr):
         ("broken_sdp", "v=0\r\no=\r\nm=audio notaport RTP/SAVP\r\nc=IN\r\n"),
         ("unknown_profile", head + "m=audio 6000 RTP/XYZ 96\r\n"),
         ("plain_rtp_avp", head + "m=audio 6000 RTP/AVP 0\r\n"),
-        ("sdes_crypto", head + "m=audio 6000 RTP/SAVP 96\r\na=rtpmap:96 AMR-WB/16000\r\n"
-         "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n"),
     ]
 
 
@@ -572,7 +674,7 @@ def cmd_bad(a):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("cmd", choices=["call", "bad", "cancel"])
+    p.add_argument("cmd", choices=["call", "bad", "cancel", "prack"])
     p.add_argument("--caller-ns", required=True)
     p.add_argument("--callee-ns")
     p.add_argument("--caller", required=True)
@@ -589,12 +691,16 @@ def main():
     p.add_argument("--kind", choices=["group", "private"], default="group")
     p.add_argument("--steps", default="media,move,hold,late,bye")
     p.add_argument("--valid", action="store_true", help="bad: send one valid offer instead")
+    p.add_argument("--sdes", action="store_true",
+                   help="call: SDES a=crypto lines in every SDP, the audio keyed by them")
     a = p.parse_args()
     if a.cmd == "bad":
         a.border = a.caller_border
         return cmd_bad(a)
     if a.cmd == "cancel":
         return cmd_cancel(a)
+    if a.cmd == "prack":
+        return cmd_prack(a)
     return cmd_call(a)
 
 

@@ -2,7 +2,7 @@
 """Raw SIP helper for the SIP tests (standard library only).
 
 Subcommands:
-  respond  --addr IP:PORT [--udp] [--tcp] [--log FILE]
+  respond  --addr IP:PORT [--udp] [--tcp] [--log FILE] [--dump FILE]
       A stand-in SIP core / MC server: answers 200 OK to every request
       (nothing to ACK), over UDP and/or TCP, and logs one line per request
       ("METHOD request-uri") to --log. Runs until killed.
@@ -225,6 +225,9 @@ def respond(args):
                 if data.startswith(b"SIP/2.0") or not data.strip():
                     continue
                 first = log_request(args.log, data, "udp")
+                if args.dump:  # the whole request, for body checks
+                    with open(args.dump, "ab") as f:
+                        f.write(data + b"\n=====\n")
                 if not first.startswith("ACK "):
                     status = args.status
                     if args.options_ok and first.startswith("OPTIONS "):
@@ -387,6 +390,7 @@ def main():
     r.add_argument("--udp", action="store_true")
     r.add_argument("--tcp", action="store_true")
     r.add_argument("--log")
+    r.add_argument("--dump", help="append each UDP request whole to this file")
     r.add_argument("--ready")
     r.add_argument("--status", default="200 OK", help="status line of every answer (UDP)")
     r.add_argument("--options-ok", action="store_true", help="but 200 to OPTIONS")

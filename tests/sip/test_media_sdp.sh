@@ -22,6 +22,10 @@
 #      (500, media.keys_altered), one for which the relay "fails"
 #      (mcsec_reject media.relay_unavailable, 500), and one the cfg sends on
 #      without the relay: dropped at the outside socket (media.not_anchored).
+#   4. SDES: an INVITE with a=crypto lines crosses both stand-ins, which
+#      are never given them; B's core gets them octet for octet, in their
+#      section and order; a stand-in that adds one, or changes the m-lines,
+#      is refused (500, media.keys_altered).
 . "$(dirname "$0")/lib_two.sh"
 two_init "$@"
 
@@ -68,6 +72,9 @@ route[MEDIA_TEST] {
 		return;
 	}
 	xlog("L_NOTICE", "media-test: sdp_get $var(mcsec_dir) $rm: $(var(sdp){line.sw,o=})\n");
+	if ($var(sdp) =~ "a=crypto") {
+		xlog("L_NOTICE", "media-test: the relay was given an a=crypto line\n");
+	}
 	if ($var(mcsec_dir) == "out") {
 		$var(ip) = $def(OUTSIDE_ADDR);
 		$var(p) = $(def(MEDIA_PORT){s.int});
@@ -196,7 +203,9 @@ inv() {
         printf 'P-Asserted-Identity: <sip:alice@a.mcx.example>\n'
         printf 'Content-Type: application/sdp\nContent-Length: @CLEN@\n\n'
         printf 'v=0\no=- 1 1 IN IP4 %s\ns=-\nc=IN IP4 %s\nt=0 0\n' "$A_CORE_IP" "$A_CORE_IP"
-        printf 'm=audio 6000 RTP/SAVP 96\na=key-mgmt:mikey QUFB\n'
+        printf '%s' "${INV_SDP:-m=audio 6000 RTP/SAVP 96
+a=key-mgmt:mikey QUFB
+}"
     } >"$T_DIR/inv-$name.sip"
     $T_SIPTOOL send --proto udp --src "$A_CORE_IP:5072" --dst "$A_IN_IP:$SIP_PORT" \
         --timeout 3 "$T_DIR/inv-$name.sip" 2>&1 | head -n 1
@@ -218,5 +227,59 @@ assert_match "dropped at the outside socket as media.not_anchored" \
 assert_match "logged: media.not_anchored" 'reason=media\.not_anchored .*detail="sdp line' "$log"
 assert_match "logged: media.relay_unavailable" 'reason=media\.relay_unavailable ' "$log"
 assert_match "logged: media.keys_altered" 'reason=media\.keys_altered .*detail="sdp key lines: 1 given, 2' "$log"
+
+# ---- 4. SDES (a=crypto) through both borders' relay stand-ins: the relay
+# never sees the lines (mcsec_sdp_get holds them), mcsec_sdp_set puts them
+# back into their section, B's core gets them octet for octet.
+rm -f "$T_DIR/b-core.ready"
+$T_SIPTOOL respond --addr "$B_CORE_IP:$CORE_PORT" --udp --dump "$T_DIR/b-core-dump" \
+    --ready "$T_DIR/b-core.ready" >/dev/null 2>&1 &
+RESPONDER_PID=$!
+T_BG_PIDS+=("$RESPONDER_PID")
+for i in $(seq 1 50); do [ -f "$T_DIR/b-core.ready" ] && break; sleep 0.05; done
+CRYPTO1="a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"
+CRYPTO2="a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:NzB4d1BINUAvLEw6UzFBUzJcMEgpOyU1MkJVfSp9"
+SDES_SDP="m=audio 6000 RTP/SAVP 96
+a=rtpmap:96 AMR-WB/16000
+a=key-mgmt:mikey QUFB
+$CRYPTO1
+$CRYPTO2
+m=application 6002 udp MCPTT
+"
+before=$(log_size)
+assert_match "SDES offer through both borders: 200" '^SIP/2.0 200 ' \
+    "$(INV_SDP=$SDES_SDP inv sdes-pass "X-Test: sdes")"
+log=$(log_since "$before")
+assert_match "A's relay stand-in got the SDP" 'media-test: sdp_get out INVITE' "$log"
+assert_eq "A's relay stand-in was given no a=crypto line" 0 \
+    "$(grep -c 'the relay was given an a=crypto' <<<"$log")"
+# B's core: the audio section as A's core wrote it but anchored, the two
+# a=crypto lines back in it, in order, after its last a= line.
+audio=$($T_PY - "$T_DIR/b-core-dump" <<'PY'
+import sys
+msg = open(sys.argv[1], "rb").read().split(b"\n=====\n")[0].decode("latin-1")
+body = msg.split("\r\n\r\n", 1)[1].replace("\r\n", "\n")
+print(body.split("m=audio ", 1)[1].split("m=application", 1)[0].split("\n", 1)[1], end="")
+PY
+)
+assert_eq "B's core: the a=crypto lines octet for octet, in their section and order" \
+    "a=rtpmap:96 AMR-WB/16000
+a=key-mgmt:mikey QUFB
+$CRYPTO1
+$CRYPTO2" "$audio"
+# A relay that adds an a=crypto of its own beside the held ones: refused;
+# a relay whose SDP has other m-lines: the held lines cannot go back.
+before=$(log_size)
+assert_match "SDES held, the relay adds one: 500" '^SIP/2.0 500 Media Relay Error' \
+    "$(INV_SDP=$SDES_SDP inv sdes-add "X-Test-Add-Sdes: 1")"
+assert_match "SDES held, the relay changed the m-lines: 500" '^SIP/2.0 500 Media Relay Error' \
+    "$(INV_SDP="m=audio 6000 RTP/SAVP 96
+$CRYPTO1
+" inv sdes-mlines "X-Test: mlines")"
+log=$(log_since "$before")
+assert_match "logged: media.keys_altered (SDES added to held ones)" \
+    'reason=media\.keys_altered .*detail="sdp key lines: 3 given, 4 from the relay' "$log"
+assert_match "logged: media.keys_altered (m-lines changed)" \
+    'reason=media\.keys_altered .*detail="sdp from the relay has 2 m-lines, 1 given' "$log"
 t_check "kamailio A alive" kam_alive
 t_finish

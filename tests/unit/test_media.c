@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "mcsec/media/media.h"
+#include "mcsec/media/sdes_hold.h"
 #include "mcsec/media/sdp.h"
 #include "mcsec/policy/policy.h"
 
@@ -364,6 +365,127 @@ static void test_key_lines_untouched(void **state)
                      MCSEC_REASON_MEDIA_KEYS_ALTERED);
 }
 
+/* SDES lines held back from the relay (mcsec/media/sdes_hold.h): stripped
+ * with their line ends, put back unchanged, in order, after the last a=
+ * line of their section of the relay's SDP; other m-lines refused. */
+static char *restored(const mcsec_sdes_hold_t *hold, const char *relay, mcsec_reason_t *reason)
+{
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    detail[0] = '\0';
+    *reason = mcsec_sdes_hold_restore(hold, (const uint8_t *)relay, strlen(relay), &out, &out_len,
+                                      detail, sizeof(detail));
+    if (*reason != MCSEC_REASON_NONE) {
+        assert_null(out);
+        return NULL;
+    }
+    char *text = malloc(out_len + 1);
+    assert_non_null(text);
+    memcpy(text, out, out_len);
+    text[out_len] = '\0';
+    free(out);
+    return text;
+}
+
+static void test_sdes_hold(void **state)
+{
+    (void)state;
+    static const char given[] = "v=0\r\no=- 1 1 IN IP4 10.0.0.2\r\ns=-\r\nc=IN IP4 10.0.0.2\r\n"
+                                "t=0 0\r\nm=audio 6000 RTP/SAVP 96\r\n"
+                                "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:QUJD\r\n"
+                                "a=rtpmap:96 opus/48000/2\r\n"
+                                "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:R0hJ\r\n"
+                                "m=application 6002 udp MCPTT\r\na=fmtp:MCPTT mc_queueing\r\n"
+                                "m=video 6004 RTP/SAVP 97\r\n"
+                                "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:REVG\r\n";
+    mcsec_sdes_hold_t hold;
+    memset(&hold, 0, sizeof(hold));
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    assert_int_equal(
+        mcsec_sdes_hold_strip((const uint8_t *)given, strlen(given), &hold, &out, &out_len),
+        MCSEC_OK);
+    static const char stripped[] = "v=0\r\no=- 1 1 IN IP4 10.0.0.2\r\ns=-\r\nc=IN IP4 10.0.0.2\r\n"
+                                   "t=0 0\r\nm=audio 6000 RTP/SAVP 96\r\n"
+                                   "a=rtpmap:96 opus/48000/2\r\n"
+                                   "m=application 6002 udp MCPTT\r\na=fmtp:MCPTT mc_queueing\r\n"
+                                   "m=video 6004 RTP/SAVP 97\r\n";
+    assert_int_equal(out_len, strlen(stripped));
+    assert_memory_equal(out, stripped, out_len);
+    free(out);
+    assert_int_equal(hold.count, 3);
+    /* the relay's SDP: addresses and ports rewritten, attributes added */
+    static const char relay[] = "v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\n"
+                                "t=0 0\r\nm=audio 30000 RTP/SAVP 96\r\n"
+                                "a=rtpmap:96 opus/48000/2\r\na=sendrecv\r\na=rtcp:30001\r\n"
+                                "m=application 30002 udp MCPTT\r\na=fmtp:MCPTT mc_queueing\r\n"
+                                "m=video 30004 RTP/SAVP 97\r\nb=AS:512\r\n";
+    mcsec_reason_t reason;
+    char *back = restored(&hold, relay, &reason);
+    assert_int_equal(reason, MCSEC_REASON_NONE);
+    assert_string_equal(back, "v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\n"
+                              "t=0 0\r\nm=audio 30000 RTP/SAVP 96\r\n"
+                              "a=rtpmap:96 opus/48000/2\r\na=sendrecv\r\na=rtcp:30001\r\n"
+                              "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:QUJD\r\n"
+                              "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:R0hJ\r\n"
+                              "m=application 30002 udp MCPTT\r\na=fmtp:MCPTT mc_queueing\r\n"
+                              "m=video 30004 RTP/SAVP 97\r\nb=AS:512\r\n"
+                              "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:REVG\r\n");
+    /* the key check then passes against the SDP given */
+    assert_int_equal(keys(given, back), MCSEC_REASON_NONE);
+    free(back);
+    /* a relay that adds SDES of its own: restored, but the key check refuses */
+    back = restored(&hold,
+                    "v=0\r\nm=audio 30000 RTP/SAVP 96\r\na=crypto:9 AES_CM_128_HMAC_SHA1_80 "
+                    "inline:WFla\r\nm=application 30002 udp MCPTT\r\nm=video 30004 RTP/SAVP 97\r\n",
+                    &reason);
+    assert_int_equal(reason, MCSEC_REASON_NONE);
+    assert_int_equal(keys(given, back), MCSEC_REASON_MEDIA_KEYS_ALTERED);
+    free(back);
+    /* m-lines dropped, reordered, or another proto: the lines cannot go back */
+    assert_null(restored(&hold, "v=0\r\nm=audio 30000 RTP/SAVP 96\r\n", &reason));
+    assert_int_equal(reason, MCSEC_REASON_MEDIA_KEYS_ALTERED);
+    assert_null(restored(&hold,
+                         "v=0\r\nm=application 30002 udp MCPTT\r\nm=audio 30000 RTP/SAVP 96\r\n"
+                         "m=video 30004 RTP/SAVP 97\r\n",
+                         &reason));
+    assert_int_equal(reason, MCSEC_REASON_MEDIA_KEYS_ALTERED);
+    assert_null(restored(&hold,
+                         "v=0\r\nm=audio 30000 RTP/AVP 96\r\nm=application 30002 udp MCPTT\r\n"
+                         "m=video 30004 RTP/SAVP 97\r\n",
+                         &reason));
+    assert_int_equal(reason, MCSEC_REASON_MEDIA_KEYS_ALTERED);
+    /* LF endings and a last line without one */
+    back = restored(&hold,
+                    "v=0\nm=audio 1 RTP/SAVP 96\na=x\nm=application 2 udp MCPTT\n"
+                    "m=video 3 RTP/SAVP 97",
+                    &reason);
+    assert_int_equal(reason, MCSEC_REASON_NONE);
+    assert_string_equal(back, "v=0\nm=audio 1 RTP/SAVP 96\na=x\n"
+                              "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:QUJD\n"
+                              "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:R0hJ\n"
+                              "m=application 2 udp MCPTT\nm=video 3 RTP/SAVP 97\n"
+                              "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:REVG\n");
+    free(back);
+    /* the last line without its LF but with a CR: the same m-line as given */
+    back = restored(&hold,
+                    "v=0\r\nm=audio 1 RTP/SAVP 96\r\nm=application 2 udp MCPTT\r\n"
+                    "m=video 3 RTP/SAVP 97\r",
+                    &reason);
+    assert_int_equal(reason, MCSEC_REASON_NONE);
+    free(back);
+    mcsec_sdes_hold_clear(&hold);
+    /* nothing held: a copy, whatever the m-lines */
+    assert_int_equal(mcsec_sdes_hold_strip((const uint8_t *)"v=0\r\n", 5, &hold, &out, &out_len),
+                     MCSEC_OK);
+    free(out);
+    back = restored(&hold, "v=0\r\nm=audio 1 RTP/SAVP 96\r\n", &reason);
+    assert_string_equal(back, "v=0\r\nm=audio 1 RTP/SAVP 96\r\n");
+    free(back);
+    mcsec_sdes_hold_clear(&hold);
+    mcsec_sdes_hold_clear(&hold);
+}
+
 #define MULTIPART_CT "multipart/mixed;boundary=XyZ"
 
 static void test_sdp_find_and_splice(void **state)
@@ -518,15 +640,11 @@ static void test_policy_media(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_partner_sdp_passes),
-        cmocka_unit_test(test_malformed),
-        cmocka_unit_test(test_insecure_profile),
-        cmocka_unit_test(test_line_not_allowed),
-        cmocka_unit_test(test_too_many_streams),
-        cmocka_unit_test(test_third_party_address),
-        cmocka_unit_test(test_anchored),
-        cmocka_unit_test(test_key_lines_untouched),
-        cmocka_unit_test(test_sdp_find_and_splice),
+        cmocka_unit_test(test_partner_sdp_passes), cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_insecure_profile),   cmocka_unit_test(test_line_not_allowed),
+        cmocka_unit_test(test_too_many_streams),   cmocka_unit_test(test_third_party_address),
+        cmocka_unit_test(test_anchored),           cmocka_unit_test(test_key_lines_untouched),
+        cmocka_unit_test(test_sdes_hold),          cmocka_unit_test(test_sdp_find_and_splice),
         cmocka_unit_test(test_policy_media),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

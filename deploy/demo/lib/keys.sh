@@ -13,6 +13,9 @@
 #   $WORK/X/keys/topology.key  topology-hiding key (mcsecctl key gen), when
 #                              the module does topology hiding
 #   $WORK/X/policy.yaml        the border policy of system X
+#   DEMO_SIP_METHODS           the partners' sip.methods (default INVITE, ACK, BYE,
+#                              CANCEL, MESSAGE, OPTIONS; the media test adds
+#                              UPDATE, PRACK)
 
 A_ID=sip:border@a.mcx.example
 B_ID=sip:border@b.mcx.example
@@ -137,7 +140,7 @@ partners:
       gateway: "$o_gw"
     auth: explicit
     sip:
-      methods: [INVITE, ACK, BYE, CANCEL, MESSAGE, OPTIONS]
+      methods: [${DEMO_SIP_METHODS:-INVITE, ACK, BYE, CANCEL, MESSAGE, OPTIONS}]
       content_types: [application/sdp, application/vnd.3gpp.mcptt-info+xml,
                       application/vnd.3gpp.mcvideo-info+xml,
                       application/vnd.3gpp.mcdata-info+xml,
