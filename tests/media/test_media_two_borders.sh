@@ -80,20 +80,7 @@ done
 [ -x "$PEER" ] || cannot_run "$PEER not built (libsrtp2-dev)"
 demo_require_built_and_backend
 
-WORK=$(mktemp -d /tmp/mcsec-media.XXXXXX)
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    demo_teardown
-    if [ "$rc" -ne 0 ] || [ "$KEEP" = 1 ]; then
-        echo "work dir kept: $WORK"
-    else
-        rm -rf "$WORK"
-    fi
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+demo_work_begin media
 
 t0=$(date +%s)
 say "== media through two borders (rtpengine, SRTP relayed untouched, ESP only on the link)"
